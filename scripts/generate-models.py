@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Generates faultline's API models from the botocore service definitions on this machine.
+
+Each model keeps the metadata, the operations faultline serves and every shape they reach,
+with the documentation stripped. The output in src/models/ is committed and never hand-edited:
+change OPERATIONS here and run `npm run models`.
+"""
+import gzip
+import json
+import os
+import sys
+
+import botocore
+
+DATA = os.path.join(os.path.dirname(botocore.__file__), 'data')
+OUT = os.path.join(os.path.dirname(__file__), '..', 'src', 'models')
+
+OPERATIONS = {
+    'ec2': '''
+        DescribeRegions DescribeAvailabilityZones DescribeAccountAttributes
+        CreateVpc DeleteVpc DescribeVpcs ModifyVpcAttribute DescribeVpcAttribute
+        CreateSubnet DeleteSubnet DescribeSubnets ModifySubnetAttribute
+        CreateInternetGateway DeleteInternetGateway DescribeInternetGateways AttachInternetGateway DetachInternetGateway
+        CreateRouteTable DeleteRouteTable DescribeRouteTables CreateRoute DeleteRoute ReplaceRoute
+        AssociateRouteTable DisassociateRouteTable ReplaceRouteTableAssociation
+        CreateNetworkAcl DeleteNetworkAcl DescribeNetworkAcls CreateNetworkAclEntry DeleteNetworkAclEntry
+        ReplaceNetworkAclEntry ReplaceNetworkAclAssociation
+        CreateSecurityGroup DeleteSecurityGroup DescribeSecurityGroups DescribeSecurityGroupRules
+        AuthorizeSecurityGroupIngress AuthorizeSecurityGroupEgress RevokeSecurityGroupIngress RevokeSecurityGroupEgress
+        CreateKeyPair ImportKeyPair DeleteKeyPair DescribeKeyPairs
+        CreateTags DeleteTags DescribeTags
+        RunInstances DescribeInstances DescribeInstanceStatus StartInstances StopInstances RebootInstances
+        TerminateInstances GetConsoleOutput DescribeInstanceAttribute ModifyInstanceAttribute
+        DescribeInstanceTypes DescribeInstanceCreditSpecifications ModifyInstanceMaintenanceOptions
+        DescribeNetworkInterfaces
+        CreateVolume DeleteVolume DescribeVolumes AttachVolume DetachVolume
+        CreateSnapshot DeleteSnapshot DescribeSnapshots
+        CreateImage RegisterImage DeregisterImage DescribeImages
+        AllocateAddress AssociateAddress DisassociateAddress ReleaseAddress DescribeAddresses
+        CreateLaunchTemplate CreateLaunchTemplateVersion DescribeLaunchTemplates DescribeLaunchTemplateVersions
+        DeleteLaunchTemplate ModifyLaunchTemplate
+    ''',
+    'iam': '''
+        CreateRole GetRole DeleteRole ListRoles UpdateAssumeRolePolicy TagRole UntagRole ListRoleTags
+        PutRolePolicy GetRolePolicy DeleteRolePolicy ListRolePolicies
+        AttachRolePolicy DetachRolePolicy ListAttachedRolePolicies
+        CreatePolicy GetPolicy DeletePolicy ListPolicies GetPolicyVersion ListPolicyVersions
+        CreateInstanceProfile GetInstanceProfile DeleteInstanceProfile ListInstanceProfiles
+        AddRoleToInstanceProfile RemoveRoleFromInstanceProfile ListInstanceProfilesForRole
+        CreateUser GetUser DeleteUser ListUsers CreateAccessKey DeleteAccessKey ListAccessKeys
+        PutUserPolicy GetUserPolicy DeleteUserPolicy ListUserPolicies
+        AttachUserPolicy DetachUserPolicy ListAttachedUserPolicies
+    ''',
+    'sts': 'GetCallerIdentity AssumeRole',
+    's3': '''
+        ListBuckets CreateBucket DeleteBucket HeadBucket GetBucketLocation
+        PutObject GetObject HeadObject DeleteObject DeleteObjects ListObjects ListObjectsV2
+    ''',
+}
+
+
+def latest(service):
+    base = os.path.join(DATA, service)
+    version = sorted(os.listdir(base))[-1]
+    with gzip.open(os.path.join(base, version, 'service-2.json.gz')) as f:
+        return json.load(f)
+
+
+def strip_docs(node):
+    if isinstance(node, dict):
+        return {k: strip_docs(v) for k, v in node.items() if k not in ('documentation', 'documentationUrl', 'examples')}
+    if isinstance(node, list):
+        return [strip_docs(v) for v in node]
+    return node
+
+
+def reachable(model, operations):
+    shapes = model['shapes']
+    seen = set()
+    todo = []
+    for op in operations:
+        o = model['operations'][op]
+        for key in ('input', 'output'):
+            if key in o:
+                todo.append(o[key]['shape'])
+        todo += [e['shape'] for e in o.get('errors', [])]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        s = shapes[name]
+        for ref in list(s.get('members', {}).values()) + [s.get('member'), s.get('key'), s.get('value')]:
+            if ref:
+                todo.append(ref['shape'])
+    return seen
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for service, ops in OPERATIONS.items():
+        model = latest(service)
+        names = ops.split()
+        missing = [n for n in names if n not in model['operations']]
+        if missing:
+            sys.exit(f'{service}: unknown operations {missing}')
+        shapes = reachable(model, names)
+        out = {
+            'generatedFrom': f'botocore {botocore.__version__}, data/{service}',
+            'metadata': model['metadata'],
+            'operations': {n: strip_docs(model['operations'][n]) for n in sorted(names)},
+            'shapes': {n: strip_docs(model['shapes'][n]) for n in sorted(shapes)},
+        }
+        with open(os.path.join(OUT, f'{service}.json'), 'w') as f:
+            json.dump(out, f, indent=1, sort_keys=True)
+            f.write('\n')
+        print(f'{service}: {len(names)} operations, {len(shapes)} shapes')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,76 @@
+/**
+ * Wires one faultline: the store and clock under a data directory, the scheduler with every
+ * service's loops, and the gateway. The CLI and the tests both start faultline through here.
+ */
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Clock, type ClockMode } from './core/clock.ts';
+import { EventLog } from './core/events.ts';
+import { Scheduler } from './core/scheduler.ts';
+import { Store } from './core/store.ts';
+import { createGateway, type Gateway } from './gateway/server.ts';
+import { services } from './services/index.ts';
+import type { Env } from './services/service.ts';
+import { defaultConfig, type Config } from './config.ts';
+
+export interface AppOptions {
+  dataDir: string;
+  clock?: ClockMode;
+  timeScale?: number;
+  config?: Partial<Config>;
+  log?: (msg: string) => void;
+}
+
+export interface App {
+  env: Env;
+  gateway: Gateway;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+const CLOCK_KEY = 'clock.now';
+
+export function createApp(opts: AppOptions): App {
+  const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const config = { ...defaultConfig(), ...opts.config };
+  const store = new Store(join(opts.dataDir, 'faultline.db'));
+  const saved = Number(store.getMeta(CLOCK_KEY));
+  const mode = opts.clock ?? (opts.timeScale && opts.timeScale !== 1 ? 'scaled' : 'real');
+  // Cloud time never runs backwards across restarts of a scaled or manual clock.
+  const start = mode === 'real' ? undefined : Number.isFinite(saved) && saved > 0 ? saved : undefined;
+  const clock = new Clock({ mode, scale: opts.timeScale, start });
+  const scheduler = new Scheduler(store, clock, log);
+  const events = new EventLog(store, clock);
+  const env: Env = { store, clock, scheduler, events, config };
+  for (const svc of services) {
+    for (const [name, loop] of Object.entries(svc.loops?.(env) ?? {})) scheduler.register(name, loop);
+  }
+  const gateway = createGateway(env, services, log);
+  const saveClock = () => store.setMeta(CLOCK_KEY, String(clock.now()));
+  const unwatch = clock.onChange(saveClock);
+  const clockSaver = setInterval(saveClock, 1000);
+  clockSaver.unref();
+
+  return {
+    env,
+    gateway,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        gateway.server.once('error', reject);
+        gateway.server.listen(port, host, () => {
+          scheduler.start();
+          resolve(gateway.server.address() as AddressInfo);
+        });
+      });
+    },
+    async close() {
+      scheduler.stop();
+      clearInterval(clockSaver);
+      unwatch();
+      saveClock();
+      gateway.server.closeAllConnections();
+      await new Promise<void>((r) => gateway.server.close(() => r()));
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The `faultline` command. `faultline up` runs the endpoint; the other commands talk to a running
+ * faultline through its control API.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { createApp } from '../app.ts';
+import { parseRegions } from '../config.ts';
+
+const USAGE = `usage: faultline <command> [options]
+
+commands:
+  up        run the AWS endpoint
+              --port N          (default 4566)
+              --host ADDR       (default 127.0.0.1)
+              --data-dir DIR    (default ./.faultline)
+              --time-scale N    cloud seconds per real second (default 1)
+              --clock manual    only POST /_faultline/clock/advance moves time
+              --regions SPEC    e.g. "us-east-1=a,b,c;eu-west-1=a,b"
+  status    show the clock and the endpoint's health
+  advance   advance a manual clock: faultline advance SECONDS
+`;
+
+async function up(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '4566' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string', default: '.faultline' },
+      'time-scale': { type: 'string' },
+      clock: { type: 'string' },
+      regions: { type: 'string' },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
+  if (values.clock && values.clock !== 'manual') throw new Error('--clock takes only "manual"');
+  const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
+  if (timeScale !== undefined && !(timeScale > 0)) throw new Error('--time-scale must be a positive number');
+  const config = values.regions ? { regions: parseRegions(values.regions), defaultRegion: Object.keys(parseRegions(values.regions))[0] } : {};
+  const dataDir = resolve(values['data-dir']!);
+  const app = createApp({ dataDir, clock: values.clock === 'manual' ? 'manual' : undefined, timeScale, config });
+  const addr = await app.listen(port, values.host!);
+  const url = `http://${addr.address}:${addr.port}`;
+  const clock = app.env.clock.mode === 'manual' ? 'manual (POST /_faultline/clock/advance)' : `${app.env.clock.mode} x${app.env.clock.scale}`;
+  process.stdout.write(`faultline is up on ${url}
+  state:  ${dataDir}
+  clock:  ${clock}
+  regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
+
+Point your tools at it:
+  export AWS_ENDPOINT_URL=${url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${app.env.config.defaultRegion}
+  aws ec2 describe-availability-zones             # AWS CLI v2, boto3 and SDK v3 read AWS_ENDPOINT_URL
+  aws --endpoint-url ${url} ec2 describe-regions  # AWS CLI v1 needs the flag
+  Terraform: provider "aws" { endpoints { ec2 = "${url}" ... } skip_credentials_validation = true }
+`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping faultline\n`);
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function control(method: string, path: string, body?: unknown) {
+  const endpoint = process.env.FAULTLINE_URL ?? process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
+  const res = await fetch(endpoint + path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+async function main() {
+  const [cmd, ...rest] = process.argv.slice(2);
+  switch (cmd) {
+    case 'up':
+      return up(rest);
+    case 'status':
+      return void process.stdout.write(JSON.stringify(await control('GET', '/_faultline/health'), null, 2) + '\n');
+    case 'advance':
+      return void process.stdout.write(JSON.stringify(await control('POST', '/_faultline/clock/advance', { seconds: Number(rest[0]) })) + '\n');
+    case undefined:
+    case 'help':
+    case '--help':
+      return void process.stdout.write(USAGE);
+    default:
+      process.stderr.write(`faultline: unknown command "${cmd}"\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`faultline: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,142 @@
+/**
+ * The one HTTP endpoint. Each request is read (within a size limit), routed to a service and a
+ * protocol, parsed against the model, handed to the operation's handler inside one store
+ * transaction, and answered in the service's wire format. Any error becomes an AWS-style error;
+ * an unexpected one becomes InternalFailure and leaves the state as it was.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { AwsError, errors } from '../core/errors.ts';
+import { requestId as newRequestId } from '../core/ids.ts';
+import type { Protocol, WireRequest, WireResponse } from '../protocols/protocol.ts';
+import type { Env, Service } from '../services/service.ts';
+import { principalFor } from '../services/iam/identity.ts';
+import { route } from './route.ts';
+import { handleControl } from './control.ts';
+
+export interface Gateway {
+  server: Server;
+  handle(req: WireRequest): WireResponse;
+  /** Answers a request that was refused before it could be parsed, in its service's format. */
+  refuse(req: WireRequest, error: AwsError): WireResponse;
+}
+
+export function createGateway(env: Env, services: readonly Service[], log: (m: string) => void): Gateway {
+  const handle = (wire: WireRequest): WireResponse => {
+    const requestId = newRequestId();
+    const r = route(wire, services);
+    if (!r) return { status: 404, headers: {}, body: 'no service' };
+    const { service, protocol } = r;
+    try {
+      const parsed = protocol.parse(wire, service.model);
+      const handler = service.handlers[parsed.operation];
+      if (!handler) throw errors.invalidAction(parsed.operation);
+      const principal = principalFor(env, r.accessKeyId);
+      const region = service.global ? 'global' : (r.region ?? env.config.defaultRegion);
+      if (!service.global && !env.config.regions[region]) {
+        throw new AwsError('AuthFailure', `The region ${region} is not offered by this faultline; it offers ${Object.keys(env.config.regions).join(', ')}.`, 401);
+      }
+      const ctx = { account: principal.account, region, requestId, principal, env };
+      const output = env.store.transaction(() => handler(parsed.input, ctx));
+      return protocol.serialize(service.model, parsed.operation, output, requestId, wire);
+    } catch (e) {
+      return renderError(service, protocol, e, requestId, wire, log);
+    }
+  };
+
+  const refuse = (wire: WireRequest, error: AwsError): WireResponse => {
+    const r = route(wire, services);
+    if (!r) return { status: error.status, headers: {}, body: error.message };
+    return r.protocol.serializeError(r.service.model, error, newRequestId(), wire);
+  };
+
+  const gateway: Gateway = { server: createServer((req, res) => void serve(env, gateway, req, res, log)), handle, refuse };
+  gateway.server.keepAliveTimeout = 60_000;
+  return gateway;
+}
+
+function renderError(service: Service, protocol: Protocol, e: unknown, requestId: string, wire: WireRequest, log: (m: string) => void): WireResponse {
+  let err: AwsError;
+  if (e instanceof AwsError) err = e;
+  else {
+    log(`faultline: internal error in ${service.signingName} request ${requestId}: ${(e as Error)?.stack ?? e}`);
+    err = errors.internal();
+  }
+  return protocol.serializeError(service.model, err, requestId, wire);
+}
+
+async function serve(env: Env, gateway: Gateway, req: IncomingMessage, res: ServerResponse, log: (m: string) => void) {
+  try {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/_faultline/')) {
+      const body = await readBody(req, env.config.maxRequestBytes);
+      return send(res, handleControl(env, req.method ?? 'GET', url, body));
+    }
+    const isUpload = req.method === 'PUT';
+    const limit = isUpload ? env.config.maxObjectBytes : env.config.maxRequestBytes;
+    let body: Buffer;
+    try {
+      body = await readBody(req, limit);
+    } catch (e) {
+      if (e instanceof TooLarge) {
+        res.setHeader('connection', 'close');
+        return send(res, gateway.refuse(toWire(req, url, Buffer.alloc(0)), errors.tooLarge(limit)));
+      }
+      throw e;
+    }
+    send(res, gateway.handle(toWire(req, url, body)));
+  } catch (e) {
+    log(`faultline: request failed: ${(e as Error)?.stack ?? e}`);
+    if (!res.headersSent) send(res, { status: 500, headers: {}, body: '' });
+  }
+}
+
+export function toWire(req: IncomingMessage, url: URL, body: Buffer): WireRequest {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  let rawPath = url.pathname;
+  const bucket = virtualHostBucket(headers['host'] ?? '');
+  if (bucket) rawPath = `/${bucket}${rawPath === '/' ? '' : rawPath}`;
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    path = rawPath;
+  }
+  return { method: req.method ?? 'GET', path, rawPath, query: url.searchParams, headers, body };
+}
+
+/** `bucket.s3.amazonaws.com`, `bucket.s3.us-east-1.amazonaws.com` and `bucket.localhost`. */
+export function virtualHostBucket(host: string): string | undefined {
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  const m = /^(.+?)\.(s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com|s3\.amazonaws\.com|localhost)$/.exec(name);
+  return m ? m[1] : undefined;
+}
+
+class TooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      return reject(new TooLarge());
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new TooLarge());
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, r: WireResponse): void {
+  res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });
+  res.end(r.body);
+}

@@ -1,0 +1,7 @@
+/** Every service faultline serves, listed explicitly. */
+import type { Service } from './service.ts';
+import { ec2 } from './ec2/index.ts';
+import { iam } from './iam/index.ts';
+import { sts } from './sts/index.ts';
+
+export const services: readonly Service[] = [ec2, iam, sts];

@@ -1,0 +1,49 @@
+/**
+ * What a service is to the rest of faultline: a model, the protocols it speaks, a plain map of
+ * operation handlers, and its reconcile loops. Services are listed explicitly in services/index.ts.
+ */
+import type { Clock } from '../core/clock.ts';
+import type { EventLog } from '../core/events.ts';
+import type { Reconciler, Scheduler } from '../core/scheduler.ts';
+import type { Scope, Store } from '../core/store.ts';
+import type { ServiceModel } from '../protocols/model.ts';
+import type { Protocol } from '../protocols/protocol.ts';
+import type { Config } from '../config.ts';
+
+/** What every handler and loop can reach. */
+export interface Env {
+  store: Store;
+  clock: Clock;
+  scheduler: Scheduler;
+  events: EventLog;
+  config: Config;
+}
+
+export interface Principal {
+  account: string;
+  arn: string;
+  userId: string;
+  accessKeyId: string;
+}
+
+export interface RequestContext extends Scope {
+  requestId: string;
+  principal: Principal;
+  env: Env;
+}
+
+// Inputs are validated against the model by the protocol layer before a handler sees them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handler = (input: any, ctx: RequestContext) => unknown;
+
+export interface Service {
+  /** The name in the SigV4 credential scope, e.g. `ec2`, `monitoring`. */
+  signingName: string;
+  model: ServiceModel;
+  /** The protocols it speaks; the first is the default for errors before one is chosen. */
+  protocols: Protocol[];
+  /** IAM, STS and S3 keep one set of records per account rather than per region. */
+  global?: boolean;
+  handlers: Record<string, Handler>;
+  loops?: (env: Env) => Record<string, Reconciler>;
+}

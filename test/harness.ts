@@ -1,0 +1,94 @@
+/**
+ * Starts a real faultline for a test, in-process, on a free loopback port, with its own data
+ * directory and (by default) a manual clock, and gives the test the real clients: the AWS CLI,
+ * boto3 scripts and the SDK v3 configuration.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createApp, type App } from '../src/app.ts';
+import type { Config } from '../src/config.ts';
+
+const run = promisify(execFile);
+
+export interface Faultline {
+  app: App;
+  url: string;
+  dataDir: string;
+  /** Environment for child processes (AWS CLI, boto3, Terraform) pointing at this faultline. */
+  clientEnv: NodeJS.ProcessEnv;
+  /** Configuration for SDK v3 clients. */
+  sdk: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  /** Steps the manual clock. */
+  advance(seconds: number): void;
+  /** Runs the AWS CLI with `--output json` and returns the parsed output; throws with stderr on failure. */
+  aws(...args: string[]): Promise<any>;
+  /** Runs the AWS CLI and returns its exit code, stdout and stderr without throwing. */
+  awsRaw(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Runs a Python script with boto3 available; `FAULTLINE_URL` is set. Returns stdout parsed as JSON. */
+  python(script: string): Promise<any>;
+  close(): Promise<void>;
+}
+
+export async function startFaultline(opts: { clock?: 'manual' | 'scaled'; timeScale?: number; config?: Partial<Config>; dataDir?: string } = {}): Promise<Faultline> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'faultline-test-'));
+  const app = createApp({
+    dataDir,
+    clock: opts.clock ?? 'manual',
+    timeScale: opts.timeScale,
+    config: opts.config,
+    log: (m) => {
+      if (process.env.FAULTLINE_TEST_LOG) process.stderr.write(m + '\n');
+    },
+  });
+  const addr = await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${addr.port}`;
+  const clientEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL: url,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_PAGER: '',
+    AWS_MAX_ATTEMPTS: '1',
+    FAULTLINE_URL: url,
+  };
+  const awsRaw = async (...args: string[]) => {
+    try {
+      const { stdout, stderr } = await run('aws', ['--endpoint-url', url, '--output', 'json', ...args], { env: clientEnv, maxBuffer: 64 << 20 });
+      return { code: 0, stdout, stderr };
+    } catch (e) {
+      const err = e as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
+    }
+  };
+  return {
+    app,
+    url,
+    dataDir,
+    clientEnv,
+    sdk: { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+    advance(seconds) {
+      app.env.scheduler.advanceTo(app.env.clock.now() + seconds * 1000);
+    },
+    awsRaw,
+    async aws(...args) {
+      const r = await awsRaw(...args);
+      if (r.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return r.stdout.trim() ? JSON.parse(r.stdout) : {};
+    },
+    async python(script) {
+      const { stdout } = await run('python3', ['-c', script], { env: clientEnv, maxBuffer: 64 << 20 });
+      return stdout.trim() ? JSON.parse(stdout) : undefined;
+    },
+    async close() {
+      await app.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
