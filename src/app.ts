@@ -12,6 +12,7 @@ import { createGateway, type Gateway } from './gateway/server.ts';
 import { services } from './services/index.ts';
 import type { Env } from './services/service.ts';
 import { defaultConfig, type Config } from './config.ts';
+import { seedWorld } from './world/state.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -45,6 +46,7 @@ export function createApp(opts: AppOptions): App {
   for (const svc of services) {
     for (const [name, loop] of Object.entries(svc.loops?.(env) ?? {})) scheduler.register(name, loop);
   }
+  seedWorld(env);
   const gateway = createGateway(env, services, log);
   const saveClock = () => store.setMeta(CLOCK_KEY, String(clock.now()));
   const unwatch = clock.onChange(saveClock);

@@ -13,6 +13,9 @@ export interface Config {
   /** Cloud seconds an image or snapshot stays `pending`. */
   imageSeconds: number;
   snapshotSeconds: number;
+  /** Physical hosts in each AZ, and how many instances each holds. */
+  hostsPerZone: number;
+  hostCapacity: number;
   /** First address of the pool that public and Elastic IPs come from. */
   publicIpPool: string;
   /** Largest request body accepted, except S3 object uploads. */
@@ -33,6 +36,8 @@ export const defaultConfig = (): Config => ({
   terminatedVisibleMinutes: 60,
   imageSeconds: 60,
   snapshotSeconds: 30,
+  hostsPerZone: 4,
+  hostCapacity: 64,
   publicIpPool: '127.100.0.0/16',
   maxRequestBytes: 10 * 1024 * 1024,
   maxObjectBytes: 256 * 1024 * 1024,

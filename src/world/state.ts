@@ -1,0 +1,63 @@
+/**
+ * The world AWS hides: availability zones and the physical hosts in them, with their power and
+ * network. Hosts are per region and shared by every account, as AWS's are. Faults change only
+ * these records; status checks, alarms, recovery and Auto Scaling react through their loops.
+ */
+import type { Scope } from '../core/store.ts';
+import type { Env } from '../services/service.ts';
+
+export const HOSTS = 'world.hosts';
+export const ZONES = 'world.zones';
+
+export type Power = 'on' | 'off';
+export type Network = 'up' | 'down';
+
+export interface HostRecord {
+  hostId: string;
+  zone: string;
+  /** How many instances fit. */
+  capacity: number;
+  power: Power;
+  network: Network;
+}
+
+export interface ZoneRecord {
+  zone: string;
+  power: Power;
+  network: Network;
+}
+
+/** World records are regional and belong to no account. */
+export const worldScope = (region: string): Scope => ({ account: '*', region });
+
+export const hostHealthy = (h: { power: Power; network: Network }) => h.power === 'on' && h.network === 'up';
+
+/** Creates the hosts and zones the configuration asks for, once; later runs keep what is stored. */
+export function seedWorld(env: Env): void {
+  env.store.transaction(() => {
+    for (const [region, letters] of Object.entries(env.config.regions)) {
+      const scope = worldScope(region);
+      for (const letter of letters) {
+        const zone = region + letter;
+        if (!env.store.get(ZONES, scope, zone)) env.store.put<ZoneRecord>(ZONES, scope, zone, { zone, power: 'on', network: 'up' });
+        for (let i = 1; i <= env.config.hostsPerZone; i++) {
+          const hostId = `h-${zone}-${String(i).padStart(2, '0')}`;
+          if (!env.store.get(HOSTS, scope, hostId)) {
+            env.store.put<HostRecord>(HOSTS, scope, hostId, { hostId, zone, capacity: env.config.hostCapacity, power: 'on', network: 'up' });
+          }
+        }
+      }
+    }
+  });
+}
+
+export function zoneHealthy(env: Env, region: string, zone: string): boolean {
+  const z = env.store.get<ZoneRecord>(ZONES, worldScope(region), zone);
+  return !!z && hostHealthy(z);
+}
+
+/** A host is usable when it and its zone both have power and network. */
+export function hostUsable(env: Env, region: string, hostId: string): boolean {
+  const h = env.store.get<HostRecord>(HOSTS, worldScope(region), hostId);
+  return !!h && hostHealthy(h) && zoneHealthy(env, region, h.zone);
+}
