@@ -31,6 +31,8 @@ export class Scheduler {
     const db = store.sql;
     this.stmts = {
       upsert: db.prepare('INSERT INTO timers (key, due) VALUES (?, ?) ON CONFLICT DO UPDATE SET due = min(due, excluded.due)'),
+      // A retry after a failure must move the timer later, not keep the earlier due time.
+      retry: db.prepare('INSERT INTO timers (key, due) VALUES (?, ?) ON CONFLICT DO UPDATE SET due = excluded.due'),
       del: db.prepare('DELETE FROM timers WHERE key = ?'),
       next: db.prepare('SELECT key, due FROM timers ORDER BY due LIMIT 1'),
       pending: db.prepare('SELECT key, due FROM timers WHERE key LIKE ? ORDER BY due'),
@@ -108,7 +110,7 @@ export class Scheduler {
       });
     } catch (e) {
       this.log(`faultline: loop ${loop} failed for ${key}: ${(e as Error).stack ?? e}`);
-      this.store.transaction(() => this.stmts.upsert.run(timerKey, now + RETRY_MS));
+      this.store.transaction(() => this.stmts.retry.run(timerKey, now + RETRY_MS));
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import type { WireResponse } from '../protocols/protocol.ts';
 import type { Env } from '../services/service.ts';
+import { seedWorld } from '../world/state.ts';
 
 const json = (status: number, body: unknown): WireResponse => ({
   status,
@@ -47,6 +48,7 @@ export function handleControl(env: Env, method: string, url: URL, body: Buffer):
     }
     case 'POST /_faultline/reset':
       env.store.reset();
+      seedWorld(env);
       return json(200, { status: 'reset' });
     default:
       return json(404, { error: `no control route ${route}` });
