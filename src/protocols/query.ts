@@ -73,9 +73,20 @@ export class QueryProtocol implements Protocol {
       throw new AwsError('InvalidParameterValue', `Version ${version} is not supported; this endpoint speaks ${model.metadata.apiVersion}.`);
     params.delete('Action');
     params.delete('Version');
-    const input = op.input ? (this.decode(model, op.input, tree(params), '') as Record<string, unknown>) ?? {} : {};
+    const root = tree(params);
+    if (this.ec2) this.rejectUnknown(model, op.input, root);
+    const input = op.input ? (this.decode(model, op.input, root, '') as Record<string, unknown>) ?? {} : {};
     if (op.input) this.checkRequired(model, op.input, input);
     return { operation: action, input };
+  }
+
+  /** EC2 refuses parameters it does not know, where the other Query services ignore them. */
+  private rejectUnknown(model: ServiceModel, ref: ShapeRef | undefined, root: Node): void {
+    const members = ref ? model.shapes[ref.shape].members ?? {} : {};
+    const known = new Set(Object.entries(members).map(([m, r]) => this.wireName(m, r)));
+    for (const name of root.children.keys()) {
+      if (!known.has(name)) throw new AwsError('UnknownParameter', `The parameter ${name} is not recognized`);
+    }
   }
 
   private checkRequired(model: ServiceModel, ref: ShapeRef, input: Record<string, unknown>): void {
@@ -104,7 +115,8 @@ export class QueryProtocol implements Protocol {
         return out;
       }
       case 'list': {
-        if (node.value === '' && node.children.size === 0) return [];
+        if (node.value === '' && node.children.size === 0 && !this.ec2) return [];
+        if (node.value !== undefined && this.ec2) this.invalidList(name);
         let container: Node | undefined = node;
         if (!this.ec2 && !(ref.flattened || shape.flattened)) container = node.children.get(shape.member!.locationName ?? 'member');
         if (!container) return node.value !== undefined ? this.invalidList(name) : undefined;
