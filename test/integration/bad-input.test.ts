@@ -1,0 +1,93 @@
+/**
+ * Malformed and hostile requests across the protocols. Each must get AWS's error code and HTTP
+ * status, the server must stay up, and the state must be exactly as it was.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFaultline, type Faultline } from '../harness.ts';
+
+const scopeHeader = (service: string, region = 'us-east-1') =>
+  `AWS4-HMAC-SHA256 Credential=test/20261124/${region}/${service}/aws4_request, SignedHeaders=host, Signature=00`;
+
+describe('bad input', () => {
+  let fl: Faultline;
+  let vpcId: string;
+  let fingerprint: () => string;
+
+  before(async () => {
+    fl = await startFaultline();
+    const vpc = await fl.aws('ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16');
+    vpcId = vpc.Vpc.VpcId;
+    await fl.aws('ec2', 'create-tags', '--resources', vpcId, '--tags', 'Key=Name,Value=main');
+    // Every record in the store, so a test can prove a refused request changed nothing.
+    fingerprint = () =>
+      JSON.stringify(
+        (fl.app.env.store.sql.prepare('SELECT coll, scope, id, doc FROM docs ORDER BY coll, scope, id').all() as unknown[]),
+      );
+  });
+  after(() => fl.close());
+
+  async function send(opts: { service: string; body?: string | Buffer; method?: string; path?: string; headers?: Record<string, string> }) {
+    const res = await fetch(fl.url + (opts.path ?? '/'), {
+      method: opts.method ?? 'POST',
+      headers: { authorization: scopeHeader(opts.service), 'content-type': 'application/x-www-form-urlencoded', ...opts.headers },
+      body: typeof opts.body === 'string' || opts.body === undefined ? opts.body : new Uint8Array(opts.body),
+    });
+    return { status: res.status, text: await res.text(), headers: res.headers };
+  }
+
+  const ec2 = (body: string) => send({ service: 'ec2', body: body + '&Version=2016-11-15' });
+  const code = (xml: string) => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
+
+  const cases: { name: string; run: () => Promise<{ status: number; text: string }>; status: number; code: string }[] = [
+    { name: 'EC2 unknown action', run: () => ec2('Action=LaunchRockets'), status: 400, code: 'InvalidAction' },
+    { name: 'EC2 no action', run: () => ec2('Foo=bar'), status: 400, code: 'MissingAction' },
+    { name: 'EC2 integer that is not a number', run: () => ec2('Action=DescribeVpcs&MaxResults=abc'), status: 400, code: 'InvalidParameterValue' },
+    { name: 'EC2 integer beyond 64 bits', run: () => ec2('Action=DescribeVpcs&MaxResults=99999999999999999999999'), status: 400, code: 'InvalidParameterValue' },
+    { name: 'EC2 boolean that is not a boolean', run: () => ec2('Action=DescribeVpcs&DryRun=perhaps'), status: 400, code: 'InvalidParameterValue' },
+    { name: 'EC2 MaxResults out of range', run: () => ec2('Action=DescribeVpcs&MaxResults=1'), status: 400, code: 'InvalidParameterValue' },
+    { name: 'EC2 forged NextToken', run: () => ec2('Action=DescribeVpcs&MaxResults=5&NextToken=%21%21'), status: 400, code: 'InvalidNextToken' },
+    { name: 'EC2 unknown filter', run: () => ec2('Action=DescribeVpcs&Filter.1.Name=colour&Filter.1.Value.1=red'), status: 400, code: 'InvalidParameterValue' },
+    { name: 'EC2 missing required parameter', run: () => ec2('Action=CreateTags&Tag.1.Key=a&Tag.1.Value=b'), status: 400, code: 'MissingParameter' },
+    { name: 'EC2 tag on an id that does not exist', run: () => ec2('Action=CreateTags&ResourceId.1=vpc-00000000000000000&Tag.1.Key=a&Tag.1.Value=b'), status: 400, code: 'InvalidID' },
+    { name: 'EC2 tag batch with one bad id tags nothing', run: () => ec2(`Action=CreateTags&ResourceId.1=${vpcId}&ResourceId.2=nonsense-1&Tag.1.Key=a&Tag.1.Value=b`), status: 400, code: 'InvalidID' },
+    { name: 'EC2 tag key over 127 characters', run: () => ec2(`Action=CreateTags&ResourceId.1=${vpcId}&Tag.1.Key=${'k'.repeat(200)}&Tag.1.Value=b`), status: 400, code: 'InvalidParameterValue' },
+    { name: 'EC2 reserved aws: tag key', run: () => ec2(`Action=CreateTags&ResourceId.1=${vpcId}&Tag.1.Key=aws:x&Tag.1.Value=b`), status: 400, code: 'InvalidParameterValue' },
+    { name: 'EC2 unknown region name', run: () => ec2('Action=DescribeRegions&RegionName.1=mars-1'), status: 400, code: 'InvalidParameterValue' },
+    { name: 'EC2 region faultline does not offer', run: () => send({ service: 'ec2', body: 'Action=DescribeVpcs', headers: { authorization: scopeHeader('ec2', 'ap-south-9') } }), status: 401, code: 'AuthFailure' },
+    { name: 'EC2 scalar where a list is expected', run: () => ec2('Action=DescribeVpcs&VpcId=vpc-1'), status: 400, code: 'InvalidParameterValue' },
+    { name: 'EC2 parameter the action does not know', run: () => ec2('Action=DescribeVpcs&Colour=red'), status: 400, code: 'UnknownParameter' },
+    { name: 'EC2 body with a JSON content type', run: () => send({ service: 'ec2', body: '{"Action":"DescribeVpcs"}', headers: { 'content-type': 'application/json' } }), status: 415, code: 'UnsupportedMediaType' },
+    { name: 'EC2 body that is not UTF-8', run: () => send({ service: 'ec2', body: Buffer.from([0x41, 0x63, 0x74, 0x69, 0x6f, 0x6e, 0x3d, 0xff, 0xfe]) }), status: 400, code: 'MalformedQueryString' },
+    { name: 'EC2 oversized request', run: () => ec2('Action=DescribeVpcs&Junk=' + 'x'.repeat(11 * 1024 * 1024)), status: 413, code: 'RequestEntityTooLarge' },
+    { name: 'EC2 broken percent-encoding', run: () => ec2('Action=DescribeVpcs&Filter.1.Name=%ZZ&Filter.1.Value.1=%'), status: 400, code: 'InvalidParameterValue' },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: ${c.status} ${c.code}, state unchanged`, async () => {
+      const before = fingerprint();
+      const r = await c.run();
+      assert.equal(r.status, c.status, r.text);
+      assert.equal(code(r.text), c.code, r.text);
+      assert.match(r.text, /<RequestI[dD]>[0-9a-f-]{36}<\/RequestI[dD]>/);
+      assert.equal(fingerprint(), before);
+    });
+  }
+
+  it('the control API refuses a negative clock step and a body that is not JSON', async () => {
+    const neg = await fetch(fl.url + '/_faultline/clock/advance', { method: 'POST', body: '{"seconds": -5}' });
+    assert.equal(neg.status, 400);
+    const junk = await fetch(fl.url + '/_faultline/clock/advance', { method: 'POST', body: 'seconds=5' });
+    assert.equal(junk.status, 400);
+    const unknown = await fetch(fl.url + '/_faultline/nothing');
+    assert.equal(unknown.status, 404);
+  });
+
+  it('the AWS CLI sees AWS error codes, and the server still answers afterwards', async () => {
+    const r = await fl.awsRaw('ec2', 'describe-vpcs', '--filters', 'Name=colour,Values=red');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /InvalidParameterValue/);
+    const vpcs = await fl.aws('ec2', 'describe-vpcs', '--vpc-ids', vpcId);
+    assert.deepEqual(vpcs.Vpcs[0].Tags, [{ Key: 'Name', Value: 'main' }]);
+  });
+});

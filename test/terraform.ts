@@ -1,0 +1,90 @@
+/**
+ * Runs Terraform with the AWS provider from the machine's local plugin mirror against a test's
+ * faultline. The CLI configuration is written by the test and pointed at by TF_CLI_CONFIG_FILE,
+ * so nothing is fetched from the network.
+ */
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Faultline } from './harness.ts';
+
+const run = promisify(execFile);
+
+const MIRRORS = ['/opt/tf-plugins', '/usr/share/terraform/plugins', '/root/.terraform.d/plugins'];
+
+export function pluginMirror(): string {
+  const found = MIRRORS.find((m) => existsSync(join(m, 'registry.terraform.io', 'hashicorp', 'aws')));
+  if (!found) throw new Error(`no local mirror of hashicorp/aws in ${MIRRORS.join(', ')}: find it with find / -name 'terraform-provider-aws*'`);
+  return found;
+}
+
+const SERVICES = ['ec2', 'iam', 'sts', 's3', 'cloudwatch', 'autoscaling', 'cloudformation', 'sns'];
+
+export function providerBlock(url: string, region = 'us-east-1'): string {
+  return `
+provider "aws" {
+  region                      = "${region}"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+  endpoints {
+${SERVICES.map((s) => `    ${s} = "${url}"`).join('\n')}
+  }
+}
+`;
+}
+
+export interface TerraformRun {
+  dir: string;
+  apply(): Promise<Record<string, { value: unknown }>>;
+  destroy(): Promise<void>;
+}
+
+/** A Terraform working directory holding `hcl` plus the provider block for `fl`. */
+export async function terraform(fl: Faultline, hcl: string): Promise<TerraformRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-tf-'));
+  const cache = join(tmpdir(), 'faultline-tf-plugin-cache');
+  mkdirSync(cache, { recursive: true });
+  const cliConfig = join(dir, 'terraform.rc');
+  writeFileSync(
+    cliConfig,
+    `plugin_cache_dir = "${cache}"
+provider_installation {
+  filesystem_mirror {
+    path    = "${pluginMirror()}"
+    include = ["registry.terraform.io/hashicorp/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/*/*"]
+  }
+}
+`,
+  );
+  writeFileSync(join(dir, 'main.tf'), providerBlock(fl.url) + hcl);
+  const env = { ...fl.clientEnv, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0' };
+  const tf = async (...args: string[]) => {
+    try {
+      return await run('terraform', args, { cwd: dir, env, maxBuffer: 64 << 20 });
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string };
+      throw new Error(`terraform ${args[0]} failed:\n${err.stderr ?? ''}\n${(err.stdout ?? '').slice(-4000)}`);
+    }
+  };
+  await tf('init', '-input=false', '-no-color');
+  return {
+    dir,
+    async apply() {
+      await tf('apply', '-auto-approve', '-input=false', '-no-color');
+      const { stdout } = await tf('output', '-json');
+      return JSON.parse(stdout);
+    },
+    async destroy() {
+      await tf('destroy', '-auto-approve', '-input=false', '-no-color');
+    },
+  };
+}
