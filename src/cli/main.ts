@@ -5,7 +5,13 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { createApp } from '../app.ts';
-import { parseRegions } from '../config.ts';
+import { parseRegions, type Config } from '../config.ts';
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, not ${v}`);
+  return n;
+}
 
 const USAGE = `usage: faultline <command> [options]
 
@@ -17,6 +23,7 @@ commands:
               --time-scale N    cloud seconds per real second (default 1)
               --clock manual    only POST /_faultline/clock/advance moves time
               --regions SPEC    e.g. "us-east-1=a,b,c;eu-west-1=a,b"
+              --hosts-per-zone N, --host-capacity N   size of the simulated world (8 x 128)
   status    show the clock and the endpoint's health
   advance   advance a manual clock: faultline advance SECONDS
 `;
@@ -31,6 +38,8 @@ async function up(argv: string[]) {
       'time-scale': { type: 'string' },
       clock: { type: 'string' },
       regions: { type: 'string' },
+      'hosts-per-zone': { type: 'string' },
+      'host-capacity': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -38,7 +47,13 @@ async function up(argv: string[]) {
   if (values.clock && values.clock !== 'manual') throw new Error('--clock takes only "manual"');
   const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
   if (timeScale !== undefined && !(timeScale > 0)) throw new Error('--time-scale must be a positive number');
-  const config = values.regions ? { regions: parseRegions(values.regions), defaultRegion: Object.keys(parseRegions(values.regions))[0] } : {};
+  const config: Partial<Config> = {};
+  if (values.regions) {
+    config.regions = parseRegions(values.regions);
+    config.defaultRegion = Object.keys(config.regions)[0];
+  }
+  if (values['hosts-per-zone']) config.hostsPerZone = positiveInt('--hosts-per-zone', values['hosts-per-zone']);
+  if (values['host-capacity']) config.hostCapacity = positiveInt('--host-capacity', values['host-capacity']);
   const dataDir = resolve(values['data-dir']!);
   const app = createApp({ dataDir, clock: values.clock === 'manual' ? 'manual' : undefined, timeScale, config });
   const addr = await app.listen(port, values.host!);
