@@ -1,0 +1,74 @@
+/** Starts faultline and moto_server as separate processes on free loopback ports, for benchmarks. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Running {
+  name: string;
+  url: string;
+  proc: ChildProcess;
+  /** Real milliseconds from spawn to the first answered DescribeRegions. */
+  coldStartMs: number;
+  stop(): Promise<void>;
+}
+
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+async function waitReady(url: string, proc: ChildProcess): Promise<void> {
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${url}: server exited with ${proc.exitCode}`);
+    try {
+      const r = await fetch(url + '/', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
+        },
+        body: 'Action=DescribeRegions&Version=2016-11-15',
+      });
+      if (r.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function start(name: string, cmd: string, args: string[], url: string): Promise<Running> {
+  const t0 = performance.now();
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitReady(url, proc);
+  const coldStartMs = performance.now() - t0;
+  return {
+    name,
+    url,
+    proc,
+    coldStartMs,
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function startFaultline(extra: string[] = []): Promise<Running> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'faultline-bench-'));
+  return start('faultline', process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--port', String(port), '--data-dir', dataDir, '--clock', 'manual', ...extra], `http://127.0.0.1:${port}`);
+}
+
+export async function startMoto(): Promise<Running> {
+  const port = await freePort();
+  return start('moto', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], `http://127.0.0.1:${port}`);
+}
