@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/core.bench.ts
  */
-import { EC2Client, CreateVpcCommand, CreateSubnetCommand, RunInstancesCommand, DescribeInstancesCommand, DescribeVpcsCommand, DescribeSubnetsCommand, DescribeSecurityGroupsCommand, DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
+import { type Subnet, EC2Client, CreateVpcCommand, CreateSubnetCommand, RunInstancesCommand, DescribeInstancesCommand, DescribeVpcsCommand, DescribeSubnetsCommand, DescribeSecurityGroupsCommand, DescribeAvailabilityZonesCommand } from '@aws-sdk/client-ec2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { startFaultline, startMoto, type Running } from './servers.ts';
@@ -35,7 +35,7 @@ interface Result {
 async function measure(server: Running): Promise<Result> {
   const ec2 = client(server.url);
   const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!;
-  const subnets = [];
+  const subnets: Subnet[] = [];
   for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries()) {
     subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: `10.0.${i * 16}.0/20`, AvailabilityZone: az }))).Subnet!);
   }

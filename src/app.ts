@@ -13,6 +13,7 @@ import { services } from './services/index.ts';
 import type { Env } from './services/service.ts';
 import { defaultConfig, type Config } from './config.ts';
 import { seedWorld } from './world/state.ts';
+import { FAULT_EXPIRY_LOOP, faultExpiryLoop } from './world/faults.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -46,6 +47,7 @@ export function createApp(opts: AppOptions): App {
   for (const svc of services) {
     for (const [name, loop] of Object.entries(svc.loops?.(env) ?? {})) scheduler.register(name, loop);
   }
+  scheduler.register(FAULT_EXPIRY_LOOP, faultExpiryLoop(env));
   seedWorld(env);
   const gateway = createGateway(env, services, log);
   const saveClock = () => store.setMeta(CLOCK_KEY, String(clock.now()));

@@ -24,8 +24,17 @@ commands:
               --clock manual    only POST /_faultline/clock/advance moves time
               --regions SPEC    e.g. "us-east-1=a,b,c;eu-west-1=a,b"
               --hosts-per-zone N, --host-capacity N   size of the simulated world (8 x 128)
-  status    show the clock and the endpoint's health
+  status    show the clock, the zones and hosts, what runs where, and the active faults
   advance   advance a manual clock: faultline advance SECONDS
+  fail      inject a fault (each takes --duration SECONDS to heal by itself):
+              fail host --instance i-... | --host HOST_ID [--network]
+              fail az ZONE [--network]
+              fail instance i-...
+              fail api --service ec2 [--operation RunInstances] [--rate 0.5] [--error Throttling]
+  heal      heal a fault: faultline heal FAULT_ID | --all
+  events    print the event log: faults and every reaction to them
+
+These commands reach a running faultline at $FAULTLINE_URL (default http://127.0.0.1:4566).
 `;
 
 async function up(argv: string[]) {
@@ -90,13 +99,67 @@ async function control(method: string, path: string, body?: unknown) {
   return JSON.parse(text);
 }
 
+async function fail(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      instance: { type: 'string' },
+      host: { type: 'string' },
+      region: { type: 'string' },
+      network: { type: 'boolean' },
+      duration: { type: 'string' },
+      service: { type: 'string' },
+      operation: { type: 'string' },
+      rate: { type: 'string' },
+      error: { type: 'string' },
+    },
+  });
+  const [kind, target] = positionals;
+  const spec: Record<string, unknown> = { kind, region: values.region };
+  if (values.duration) spec.durationSeconds = Number(values.duration);
+  if (values.network) spec.effect = 'network';
+  switch (kind) {
+    case 'host':
+      if (values.host) spec.target = values.host;
+      else if (values.instance) spec.instance = values.instance;
+      else throw new Error('fail host needs --instance i-... or --host HOST_ID');
+      break;
+    case 'az':
+    case 'instance':
+      if (!target) throw new Error(`fail ${kind} needs a target`);
+      spec.target = target;
+      break;
+    case 'api':
+      spec.target = values.service ?? '*';
+      spec.operation = values.operation;
+      spec.errorCode = values.error;
+      if (values.rate) spec.rate = Number(values.rate);
+      break;
+    default:
+      throw new Error('fail what? host, az, instance or api');
+  }
+  const fault = await control('POST', '/_faultline/faults', spec);
+  process.stdout.write(`${fault.faultId}: ${fault.kind} ${fault.target} failed at ${new Date(fault.startedAt).toISOString()}${fault.endsAt ? `, heals at ${new Date(fault.endsAt).toISOString()}` : ''}\n`);
+}
+
 async function main() {
   const [cmd, ...rest] = process.argv.slice(2);
   switch (cmd) {
     case 'up':
       return up(rest);
     case 'status':
-      return void process.stdout.write(JSON.stringify(await control('GET', '/_faultline/health'), null, 2) + '\n');
+      return void process.stdout.write(JSON.stringify(await control('GET', '/_faultline/world'), null, 2) + '\n');
+    case 'fail':
+      return fail(rest);
+    case 'heal': {
+      const path = rest[0] === '--all' ? '/_faultline/faults/heal-all' : `/_faultline/faults/${rest[0]}/heal`;
+      if (!rest[0]) throw new Error('heal needs a fault id or --all');
+      return void process.stdout.write(JSON.stringify(await control('POST', path)) + '\n');
+    }
+    case 'events':
+      for (const e of (await control('GET', '/_faultline/events')).events) process.stdout.write(`${e.time}  ${e.type}  ${JSON.stringify(e.detail)}\n`);
+      return;
     case 'advance':
       return void process.stdout.write(JSON.stringify(await control('POST', '/_faultline/clock/advance', { seconds: Number(rest[0]) })) + '\n');
     case undefined:

@@ -5,6 +5,10 @@
 import type { WireResponse } from '../protocols/protocol.ts';
 import type { Env } from '../services/service.ts';
 import { seedWorld } from '../world/state.ts';
+import { AwsError } from '../core/errors.ts';
+import { activeFaults, healFault, injectFault, type FaultSpec } from '../world/faults.ts';
+import { locateInstance } from '../world/placement.ts';
+import { worldView } from '../world/view.ts';
 
 const json = (status: number, body: unknown): WireResponse => ({
   status,
@@ -30,7 +34,26 @@ export function handleControl(env: Env, method: string, url: URL, body: Buffer):
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return json(400, { error: 'the body must be a JSON object' });
   }
   const route = `${method} ${path}`;
+  try {
+    return dispatch(env, route, path, url, input);
+  } catch (e) {
+    if (e instanceof AwsError) return json(e.status, { error: e.message, code: e.code });
+    throw e;
+  }
+}
+
+function dispatch(env: Env, route: string, path: string, url: URL, input: Record<string, unknown>): WireResponse {
+  const heal = /^POST \/_faultline\/faults\/([\w-]+)\/heal$/.exec(route);
+  if (heal) return json(200, healFault(env, heal[1]));
   switch (route) {
+    case 'GET /_faultline/world':
+      return json(200, worldView(env));
+    case 'GET /_faultline/faults':
+      return json(200, { faults: activeFaults(env) });
+    case 'POST /_faultline/faults':
+      return json(201, injectFault(env, faultSpec(env, input)));
+    case 'POST /_faultline/faults/heal-all':
+      return json(200, { healed: activeFaults(env).map((f) => healFault(env, f.faultId).faultId) });
     case 'GET /_faultline/health':
       return json(200, { status: 'ok', clock: clockView(env), regions: env.config.regions });
     case 'GET /_faultline/clock':
@@ -53,4 +76,18 @@ export function handleControl(env: Env, method: string, url: URL, body: Buffer):
     default:
       return json(404, { error: `no control route ${route}` });
   }
+}
+
+/** A fault spec from JSON; `instance` on a host fault names the host by the instance on it. */
+function faultSpec(env: Env, input: Record<string, unknown>): FaultSpec {
+  const spec = { ...input } as unknown as FaultSpec & { instance?: string };
+  if (spec.kind === 'host' && !spec.target && spec.instance) {
+    const where = locateInstance(env, spec.instance);
+    if (!where?.hostId) throw new AwsError('NotFound', `instance ${spec.instance} is not on any host`, 404);
+    spec.target = where.hostId;
+    spec.region = where.region;
+  }
+  delete spec.instance;
+  if (typeof spec.target !== 'string' || !spec.target) throw new AwsError('InvalidParameter', 'a fault needs a target', 400);
+  return spec;
 }

@@ -12,6 +12,7 @@ import type { Env, Service } from '../services/service.ts';
 import { principalFor } from '../services/iam/identity.ts';
 import { route } from './route.ts';
 import { handleControl } from './control.ts';
+import { apiFault } from '../world/faults.ts';
 
 export interface Gateway {
   server: Server;
@@ -30,6 +31,8 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
       const parsed = protocol.parse(wire, service.model);
       const handler = service.handlers[parsed.operation];
       if (!handler) throw errors.invalidAction(parsed.operation);
+      const injected = apiFault(env, service.signingName, parsed.operation);
+      if (injected) throw new AwsError(injected.code, injected.message, injected.status, false);
       const principal = principalFor(env, r.accessKeyId);
       const region = service.global ? 'global' : (r.region ?? env.config.defaultRegion);
       if (!service.global && !env.config.regions[region]) {

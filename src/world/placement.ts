@@ -38,3 +38,11 @@ export function placeInstance(env: Env, region: string, zone: string, avoid?: st
   }
   return best?.id;
 }
+
+/** Where an instance runs: its region and host, found across accounts (for `fail host --instance`). */
+export function locateInstance(env: Env, instanceId: string): { region: string; hostId?: string; zone?: string } | undefined {
+  for (const [scope, inst] of env.store.scan<Placed & { InstanceId: string; Placement?: { AvailabilityZone?: string } }>('ec2.instances')) {
+    if (inst.InstanceId === instanceId) return { region: scope.region, hostId: inst.hostId, zone: inst.Placement?.AvailabilityZone };
+  }
+  return undefined;
+}

@@ -1,0 +1,148 @@
+/**
+ * Fault injection. A fault changes the world (a host's or a zone's power and network, an
+ * instance's own health, or the API's behaviour) and never edits API records: status checks,
+ * alarms, recovery and Auto Scaling notice through their own loops, as they would on AWS.
+ * A fault may heal by itself after a duration, on the clock.
+ */
+import { AwsError } from '../core/errors.ts';
+import { uuid } from '../core/ids.ts';
+import type { Env } from '../services/service.ts';
+import { HOSTS, ZONES, worldScope, type HostRecord, type ZoneRecord } from './state.ts';
+
+export const FAULTS = 'world.faults';
+export const FAULT_EXPIRY_LOOP = 'world.fault-expiry';
+const SCOPE = worldScope('global');
+
+export type FaultKind = 'host' | 'az' | 'instance' | 'api';
+
+export interface FaultSpec {
+  kind: FaultKind;
+  /** host: a host id; az: a zone name; instance: an instance id; api: a service signing name or '*'. */
+  target: string;
+  region?: string;
+  /** host and az: what fails. */
+  effect?: 'power' | 'network';
+  /** api: which operation ('*' for all), the error code, and the share of calls that fail. */
+  operation?: string;
+  errorCode?: string;
+  rate?: number;
+  durationSeconds?: number;
+}
+
+export interface FaultRecord extends FaultSpec {
+  faultId: string;
+  region: string;
+  startedAt: number;
+  endsAt?: number;
+  healedAt?: number;
+}
+
+const API_ERRORS: Record<string, { status: number; message: string }> = {
+  Throttling: { status: 400, message: 'Rate exceeded' },
+  ThrottlingException: { status: 400, message: 'Rate exceeded' },
+  RequestLimitExceeded: { status: 503, message: 'Request limit exceeded.' },
+  ServiceUnavailable: { status: 503, message: 'Service is unavailable. Please try again later.' },
+  InternalError: { status: 500, message: 'An internal error has occurred' },
+  InternalFailure: { status: 500, message: 'The request processing has failed because of an unknown error, exception or failure.' },
+};
+
+export function activeFaults(env: Env): FaultRecord[] {
+  return env.store.list<FaultRecord>(FAULTS, SCOPE).filter((f) => f.healedAt === undefined) as FaultRecord[];
+}
+
+/** Whether an instance's own software has been failed (the instance status check fails). */
+export function instanceFaulted(env: Env, instanceId: string): boolean {
+  return activeFaults(env).some((f) => f.kind === 'instance' && f.target === instanceId);
+}
+
+function setHost(env: Env, region: string, hostId: string, effect: 'power' | 'network', healthy: boolean) {
+  const h = env.store.mutable<HostRecord>(HOSTS, worldScope(region), hostId);
+  if (!h) throw new AwsError('NotFound', `no host ${hostId} in ${region}`, 404);
+  if (effect === 'power') h.power = healthy ? 'on' : 'off';
+  else h.network = healthy ? 'up' : 'down';
+  env.store.put(HOSTS, worldScope(region), hostId, h);
+}
+
+function setZone(env: Env, region: string, zone: string, effect: 'power' | 'network', healthy: boolean) {
+  const z = env.store.mutable<ZoneRecord>(ZONES, worldScope(region), zone);
+  if (!z) throw new AwsError('NotFound', `no availability zone ${zone} in ${region}`, 404);
+  if (effect === 'power') z.power = healthy ? 'on' : 'off';
+  else z.network = healthy ? 'up' : 'down';
+  env.store.put(ZONES, worldScope(region), zone, z);
+}
+
+export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
+  return env.store.transaction(() => {
+    const region = spec.region ?? (spec.kind === 'az' ? spec.target.slice(0, -1) : env.config.defaultRegion);
+    if (!env.config.regions[region] && spec.kind !== 'api') throw new AwsError('NotFound', `no region ${region}`, 404);
+    const now = env.clock.now();
+    const fault: FaultRecord = { ...spec, faultId: `fault-${uuid().slice(0, 8)}`, region, startedAt: now };
+    if (spec.durationSeconds !== undefined) {
+      if (!(spec.durationSeconds > 0)) throw new AwsError('InvalidParameter', 'durationSeconds must be positive', 400);
+      fault.endsAt = now + spec.durationSeconds * 1000;
+    }
+    switch (spec.kind) {
+      case 'host':
+        setHost(env, region, spec.target, spec.effect ?? 'power', false);
+        break;
+      case 'az':
+        setZone(env, region, spec.target, spec.effect ?? 'power', false);
+        break;
+      case 'instance':
+        if (!/^i-[0-9a-f]+$/.test(spec.target)) throw new AwsError('InvalidParameter', `not an instance id: ${spec.target}`, 400);
+        break;
+      case 'api': {
+        const rate = spec.rate ?? 1;
+        if (!(rate > 0 && rate <= 1)) throw new AwsError('InvalidParameter', 'rate must be in (0, 1]', 400);
+        if (!API_ERRORS[spec.errorCode ?? 'Throttling']) throw new AwsError('InvalidParameter', `errorCode must be one of ${Object.keys(API_ERRORS).join(', ')}`, 400);
+        fault.rate = rate;
+        fault.errorCode = spec.errorCode ?? 'Throttling';
+        fault.operation = spec.operation ?? '*';
+        break;
+      }
+      default:
+        throw new AwsError('InvalidParameter', `unknown fault kind ${(spec as FaultSpec).kind}: use host, az, instance or api`, 400);
+    }
+    env.store.put(FAULTS, SCOPE, fault.faultId, fault);
+    env.events.emit('fault.injected', { ...fault });
+    if (fault.endsAt) env.scheduler.enqueue(FAULT_EXPIRY_LOOP, fault.faultId, fault.endsAt);
+    return fault;
+  });
+}
+
+export function healFault(env: Env, faultId: string): FaultRecord {
+  return env.store.transaction(() => {
+    const f = env.store.mutable<FaultRecord>(FAULTS, SCOPE, faultId);
+    if (!f) throw new AwsError('NotFound', `no fault ${faultId}`, 404);
+    if (f.healedAt !== undefined) return f;
+    f.healedAt = env.clock.now();
+    env.store.put(FAULTS, SCOPE, faultId, f);
+    // A host or zone comes back only when no other active fault still holds it down.
+    const others = activeFaults(env).filter((o) => o.kind === f.kind && o.target === f.target && (o.effect ?? 'power') === (f.effect ?? 'power'));
+    if (!others.length) {
+      if (f.kind === 'host') setHost(env, f.region, f.target, f.effect ?? 'power', true);
+      if (f.kind === 'az') setZone(env, f.region, f.target, f.effect ?? 'power', true);
+    }
+    env.events.emit('fault.healed', { faultId, kind: f.kind, target: f.target, region: f.region });
+    return f;
+  });
+}
+
+/** Heals a fault whose duration has run out. */
+export const faultExpiryLoop = (env: Env) => (faultId: string) => {
+  const f = env.store.get<FaultRecord>(FAULTS, SCOPE, faultId);
+  if (!f || f.healedAt !== undefined) return;
+  if (f.endsAt !== undefined && env.clock.now() < f.endsAt) return f.endsAt - env.clock.now();
+  healFault(env, faultId);
+};
+
+/** The error an API fault makes this request fail with, if any. */
+export function apiFault(env: Env, service: string, operation: string, random = Math.random): { code: string; status: number; message: string } | undefined {
+  for (const f of activeFaults(env)) {
+    if (f.kind !== 'api') continue;
+    if (f.target !== '*' && f.target !== service) continue;
+    if (f.operation !== '*' && f.operation !== operation) continue;
+    if (random() < (f.rate ?? 1)) return { code: f.errorCode!, ...API_ERRORS[f.errorCode!] };
+  }
+  return undefined;
+}
