@@ -56,6 +56,18 @@ OPERATIONS = {
         ListBuckets CreateBucket DeleteBucket HeadBucket GetBucketLocation
         PutObject GetObject HeadObject DeleteObject DeleteObjects ListObjects ListObjectsV2
     ''',
+    # CloudWatch signs as `monitoring`; botocore keeps its definition under data/cloudwatch.
+    'cloudwatch': '''
+        PutMetricData GetMetricStatistics GetMetricData ListMetrics
+        PutMetricAlarm DescribeAlarms DescribeAlarmsForMetric DeleteAlarms SetAlarmState
+        EnableAlarmActions DisableAlarmActions DescribeAlarmHistory
+        TagResource UntagResource ListTagsForResource
+    ''',
+    'sns': '''
+        CreateTopic DeleteTopic ListTopics GetTopicAttributes SetTopicAttributes
+        Subscribe Unsubscribe ListSubscriptions ListSubscriptionsByTopic Publish
+        TagResource ListTagsForResource
+    ''',
 }
 
 

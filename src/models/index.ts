@@ -10,4 +10,6 @@ export const models = {
   iam: load('iam'),
   sts: load('sts'),
   s3: load('s3'),
+  cloudwatch: load('cloudwatch'),
+  sns: load('sns'),
 };
