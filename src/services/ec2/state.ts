@@ -32,9 +32,15 @@ export interface VpcRecord {
   OwnerId: string;
   CidrBlockAssociationSet: { AssociationId: string; CidrBlock: string; CidrBlockState: { State: string } }[];
   Tags: Tag[];
+  Ipv6CidrBlockAssociationSet?: Ipv6CidrAssociation[];
   /** Internal: VPC attributes. */
   enableDnsSupport: boolean;
   enableDnsHostnames: boolean;
+  enableNetworkAddressUsageMetrics?: boolean;
+  /** Internal: what CreateVpc made with the VPC, and DeleteVpc removes with it. */
+  defaultSecurityGroupId?: string;
+  mainRouteTableId?: string;
+  defaultNetworkAclId?: string;
 }
 
 export interface SubnetRecord {
@@ -50,6 +56,10 @@ export interface SubnetRecord {
   State: 'pending' | 'available';
   OwnerId: string;
   Tags: Tag[];
+  AssignIpv6AddressOnCreation?: boolean;
+  Ipv6CidrBlockAssociationSet?: Ipv6CidrAssociation[];
+  /** Internal: private IPv4 addresses in use, kept by subnet-addresses.ts. */
+  usedIps?: string[];
 }
 
 export interface SecurityGroupRecord {
@@ -58,7 +68,407 @@ export interface SecurityGroupRecord {
   Description: string;
   VpcId: string;
   OwnerId: string;
-  IpPermissions: unknown[];
-  IpPermissionsEgress: unknown[];
+  SecurityGroupArn?: string;
+  /** Derived from `rules` on every write (security-groups.provider.ts). */
+  IpPermissions: IpPermission[];
+  IpPermissionsEgress: IpPermission[];
+  Tags: Tag[];
+  /** Internal: one entry per rule, the source of truth for both permission lists. */
+  rules?: SecurityGroupRuleRecord[];
+}
+
+// ---- Networking: VPC CIDRs, security group rules, gateways, route tables, network ACLs, key pairs ----
+
+export interface Ipv6CidrAssociation {
+  AssociationId: string;
+  Ipv6CidrBlock: string;
+  Ipv6CidrBlockState: { State: string };
+  NetworkBorderGroup?: string;
+  Ipv6Pool?: string;
+  IpSource?: string;
+  Ipv6AddressAttribute?: string;
+}
+
+export interface IpPermission {
+  IpProtocol: string;
+  FromPort?: number;
+  ToPort?: number;
+  IpRanges: { CidrIp: string; Description?: string }[];
+  Ipv6Ranges: { CidrIpv6: string; Description?: string }[];
+  PrefixListIds: { PrefixListId: string; Description?: string }[];
+  UserIdGroupPairs: { GroupId: string; UserId: string; GroupName?: string; VpcId?: string; Description?: string }[];
+}
+
+/** One rule of a security group, in DescribeSecurityGroupRules' shape. */
+export interface SecurityGroupRuleRecord {
+  SecurityGroupRuleId: string;
+  SecurityGroupRuleArn: string;
+  GroupId: string;
+  GroupOwnerId: string;
+  IsEgress: boolean;
+  /** `tcp`, `udp`, `icmp`, `icmpv6`, `-1` or another protocol number. */
+  IpProtocol: string;
+  FromPort: number;
+  ToPort: number;
+  CidrIpv4?: string;
+  CidrIpv6?: string;
+  PrefixListId?: string;
+  ReferencedGroupInfo?: { GroupId: string; UserId: string; VpcId?: string };
+  Description?: string;
+  Tags: Tag[];
+}
+
+export interface InternetGatewayRecord {
+  InternetGatewayId: string;
+  OwnerId: string;
+  /** AWS reports an attached gateway's state as `available`. */
+  Attachments: { VpcId: string; State: string }[];
+  Tags: Tag[];
+}
+
+export interface RouteRecord {
+  DestinationCidrBlock?: string;
+  DestinationIpv6CidrBlock?: string;
+  DestinationPrefixListId?: string;
+  GatewayId?: string;
+  InstanceId?: string;
+  InstanceOwnerId?: string;
+  NatGatewayId?: string;
+  NetworkInterfaceId?: string;
+  TransitGatewayId?: string;
+  VpcPeeringConnectionId?: string;
+  EgressOnlyInternetGatewayId?: string;
+  CarrierGatewayId?: string;
+  LocalGatewayId?: string;
+  CoreNetworkArn?: string;
+  Origin: 'CreateRouteTable' | 'CreateRoute' | 'EnableVgwRoutePropagation';
+  State: 'active' | 'blackhole';
+}
+
+export interface RouteTableAssociationRecord {
+  RouteTableAssociationId: string;
+  RouteTableId: string;
+  Main: boolean;
+  SubnetId?: string;
+  GatewayId?: string;
+  AssociationState: { State: string };
+}
+
+export interface RouteTableRecord {
+  RouteTableId: string;
+  VpcId: string;
+  OwnerId: string;
+  Routes: RouteRecord[];
+  Associations: RouteTableAssociationRecord[];
+  PropagatingVgws: { GatewayId: string }[];
+  Tags: Tag[];
+}
+
+export interface NetworkAclEntryRecord {
+  RuleNumber: number;
+  /** A protocol number as a string, or `-1` for all. */
+  Protocol: string;
+  RuleAction: 'allow' | 'deny';
+  Egress: boolean;
+  CidrBlock?: string;
+  Ipv6CidrBlock?: string;
+  PortRange?: { From: number; To: number };
+  IcmpTypeCode?: { Type: number; Code: number };
+}
+
+export interface NetworkAclRecord {
+  NetworkAclId: string;
+  VpcId: string;
+  OwnerId: string;
+  IsDefault: boolean;
+  Entries: NetworkAclEntryRecord[];
+  Associations: { NetworkAclAssociationId: string; NetworkAclId: string; SubnetId: string }[];
+  Tags: Tag[];
+}
+
+export interface KeyPairRecord {
+  KeyPairId: string;
+  KeyName: string;
+  KeyFingerprint: string;
+  KeyType: 'rsa' | 'ed25519';
+  /** ISO 8601, clock time. */
+  CreateTime: string;
+  /** The public key in OpenSSH format, shown with IncludePublicKey. */
+  PublicKey: string;
+  Tags: Tag[];
+}
+
+// ---- Compute and storage: instances, network interfaces, volumes, snapshots, images, addresses ----
+
+/** Collections of the compute and storage records that `COLL` does not name. */
+export const COMPUTE_COLL = {
+  networkInterfaces: 'ec2.networkInterfaces',
+  /** Public and Elastic IPs in use, unique across regions and accounts (scope `*`/`*`). */
+  publicIps: 'ec2.publicIps',
+} as const;
+
+/** A time as the XML protocol writes it; records keep ISO strings so they stay JSON. */
+export type IsoTime = string;
+
+export interface InstanceStateRecord {
+  Code: number;
+  Name: 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
+}
+
+export interface GroupIdentifier {
+  GroupId: string;
+  GroupName: string;
+}
+
+export interface InstanceBlockDeviceRecord {
+  DeviceName: string;
+  Ebs: { AttachTime: IsoTime; DeleteOnTermination: boolean; Status: 'attaching' | 'attached' | 'detaching' | 'detached'; VolumeId: string };
+}
+
+export interface PublicAssociation {
+  IpOwnerId: string;
+  PublicDnsName: string;
+  PublicIp: string;
+  /** Set when the address is an Elastic IP. */
+  AllocationId?: string;
+  AssociationId?: string;
+}
+
+export interface InstanceNetworkInterfaceRecord {
+  Association?: PublicAssociation;
+  Attachment: { AttachTime: IsoTime; AttachmentId: string; DeleteOnTermination: boolean; DeviceIndex: number; NetworkCardIndex: number; Status: string };
+  Description: string;
+  Groups: GroupIdentifier[];
+  Ipv6Addresses: never[];
+  MacAddress: string;
+  NetworkInterfaceId: string;
+  OwnerId: string;
+  PrivateDnsName: string;
+  PrivateIpAddress: string;
+  PrivateIpAddresses: { Association?: PublicAssociation; Primary: boolean; PrivateDnsName: string; PrivateIpAddress: string }[];
+  SourceDestCheck: boolean;
+  Status: string;
+  SubnetId: string;
+  VpcId: string;
+  InterfaceType: string;
+}
+
+/** Results of the per-minute status checks, kept on the instance (internal). */
+export interface StatusCheckResult {
+  status: 'ok' | 'impaired';
+  /** Clock ms when the check started failing. */
+  impairedSince?: number;
+}
+
+export interface InstanceRecord {
+  InstanceId: string;
+  ImageId: string;
+  State: InstanceStateRecord;
+  PrivateDnsName: string;
+  PublicDnsName: string;
+  StateTransitionReason: string;
+  StateReason?: { Code: string; Message: string };
+  KeyName?: string;
+  AmiLaunchIndex: number;
+  ProductCodes: never[];
+  InstanceType: string;
+  LaunchTime: IsoTime;
+  Placement: { AvailabilityZone: string; AvailabilityZoneId?: string; GroupName: string; Tenancy: string };
+  Monitoring: { State: 'disabled' | 'enabled' | 'pending' | 'disabling' };
+  /** Subnet, VPC and private address are gone once the instance is terminated, as on AWS. */
+  SubnetId?: string;
+  VpcId?: string;
+  PrivateIpAddress?: string;
+  PublicIpAddress?: string;
+  Architecture: string;
+  RootDeviceType: 'ebs';
+  RootDeviceName: string;
+  BlockDeviceMappings: InstanceBlockDeviceRecord[];
+  VirtualizationType: string;
+  ClientToken: string;
+  Tags: Tag[];
+  SecurityGroups: GroupIdentifier[];
+  SourceDestCheck: boolean;
+  Hypervisor: 'xen';
+  NetworkInterfaces: InstanceNetworkInterfaceRecord[];
+  IamInstanceProfile?: { Arn: string; Id: string };
+  EbsOptimized: boolean;
+  EnaSupport: boolean;
+  CpuOptions: { CoreCount: number; ThreadsPerCore: number };
+  CapacityReservationSpecification: { CapacityReservationPreference: string };
+  HibernationOptions: { Configured: boolean };
+  MetadataOptions: {
+    State: 'pending' | 'applied';
+    HttpTokens: 'optional' | 'required';
+    HttpPutResponseHopLimit: number;
+    HttpEndpoint: 'enabled' | 'disabled';
+    HttpProtocolIpv6: 'enabled' | 'disabled';
+    InstanceMetadataTags: 'enabled' | 'disabled';
+  };
+  EnclaveOptions: { Enabled: boolean };
+  PlatformDetails: string;
+  UsageOperation: string;
+  UsageOperationUpdateTime: IsoTime;
+  PrivateDnsNameOptions: { HostnameType: string; EnableResourceNameDnsARecord: boolean; EnableResourceNameDnsAAAARecord: boolean };
+  MaintenanceOptions: { AutoRecovery: 'default' | 'disabled'; RebootMigration: 'default' | 'disabled' };
+  CurrentInstanceBootMode: string;
+  BootMode?: string;
+
+  // Internal fields: never on the wire.
+  /** The physical host (world.hosts) the instance runs on while pending, running or stopping. */
+  hostId?: string;
+  reservationId: string;
+  ownerId: string;
+  requesterId?: string;
+  /** User data, base64 as sent. */
+  userData?: string;
+  disableApiTermination: boolean;
+  disableApiStop: boolean;
+  shutdownBehavior: 'stop' | 'terminate';
+  /** Clock ms of the last state change; the lifecycle loop times transitions from it. */
+  stateSince: number;
+  /** Clock ms when the instance last reached `running`; status checks initialise from it. */
+  runningSince?: number;
+  /** Clock ms of the last reboot (RebootInstances or CreateImage without NoReboot). */
+  lastRebootAt?: number;
+  /** The instance profile as given (IAM may resolve it to a role). */
+  iamInstanceProfile?: { Arn?: string; Name?: string };
+  /** T-family CPU credits: standard or unlimited. */
+  cpuCredits?: string;
+  /** ids of the network interfaces, device index order. */
+  networkInterfaceIds: string[];
+  /** Results of the last status checks, refreshed every minute while running. */
+  statusChecks?: { system: StatusCheckResult; instance: StatusCheckResult; ebs: StatusCheckResult; checkedAt: number };
+}
+
+export interface NetworkInterfaceRecord {
+  NetworkInterfaceId: string;
+  SubnetId: string;
+  VpcId: string;
+  AvailabilityZone: string;
+  AvailabilityZoneId?: string;
+  Description: string;
+  OwnerId: string;
+  RequesterManaged: boolean;
+  Status: 'available' | 'in-use' | 'attaching' | 'detaching' | 'associated';
+  MacAddress: string;
+  PrivateIpAddress: string;
+  PrivateDnsName: string;
+  PrivateIpAddresses: { Association?: PublicAssociation; Primary: boolean; PrivateDnsName: string; PrivateIpAddress: string }[];
+  SourceDestCheck: boolean;
+  InterfaceType: 'interface';
+  Groups: GroupIdentifier[];
+  Ipv6Addresses: never[];
+  Attachment?: {
+    AttachmentId: string;
+    AttachTime: IsoTime;
+    DeleteOnTermination: boolean;
+    DeviceIndex: number;
+    NetworkCardIndex: number;
+    InstanceId: string;
+    InstanceOwnerId: string;
+    Status: 'attaching' | 'attached' | 'detaching' | 'detached';
+  };
+  Association?: PublicAssociation;
+  /** The API calls it TagSet; tags.ts works on `Tags`. Both are written. */
+  Tags: Tag[];
+  TagSet: Tag[];
+  /** Internal: the interface wants an automatic public IP whenever no Elastic IP is on it. */
+  autoPublicIp: boolean;
+}
+
+export interface VolumeAttachmentRecord {
+  AttachTime: IsoTime;
+  Device: string;
+  InstanceId: string;
+  State: 'attaching' | 'attached' | 'detaching' | 'detached';
+  VolumeId: string;
+  DeleteOnTermination: boolean;
+}
+
+export interface VolumeRecord {
+  VolumeId: string;
+  Size: number;
+  SnapshotId: string;
+  AvailabilityZone: string;
+  AvailabilityZoneId?: string;
+  State: 'creating' | 'available' | 'in-use' | 'deleting' | 'deleted' | 'error';
+  CreateTime: IsoTime;
+  Attachments: VolumeAttachmentRecord[];
+  VolumeType: string;
+  Iops?: number;
+  Throughput?: number;
+  Encrypted: boolean;
+  MultiAttachEnabled: boolean;
+  Tags: Tag[];
+  /** Internal: clock ms when a pending transition (creating, attaching, detaching) completes. */
+  readyAt: number;
+}
+
+export interface SnapshotRecord {
+  SnapshotId: string;
+  VolumeId: string;
+  State: 'pending' | 'completed' | 'error';
+  StartTime: IsoTime;
+  CompletionTime?: IsoTime;
+  Progress: string;
+  OwnerId: string;
+  OwnerAlias?: string;
+  VolumeSize: number;
+  Description: string;
+  Encrypted: boolean;
+  StorageTier: string;
+  Tags: Tag[];
+  /** Internal: clock ms when the snapshot completes. */
+  readyAt: number;
+}
+
+export interface ImageBlockDeviceRecord {
+  DeviceName: string;
+  Ebs?: { DeleteOnTermination: boolean; SnapshotId?: string; VolumeSize: number; VolumeType: string; Encrypted: boolean; Iops?: number };
+  VirtualName?: string;
+  NoDevice?: string;
+}
+
+export interface ImageRecord {
+  ImageId: string;
+  ImageLocation: string;
+  State: 'pending' | 'available' | 'invalid' | 'deregistered' | 'transient' | 'failed' | 'error' | 'disabled';
+  OwnerId: string;
+  ImageOwnerAlias?: string;
+  CreationDate: IsoTime;
+  Public: boolean;
+  Architecture: string;
+  ImageType: 'machine';
+  Name: string;
+  Description?: string;
+  RootDeviceType: 'ebs';
+  RootDeviceName: string;
+  BlockDeviceMappings: ImageBlockDeviceRecord[];
+  VirtualizationType: string;
+  Hypervisor: 'xen';
+  EnaSupport: boolean;
+  SriovNetSupport?: string;
+  PlatformDetails: string;
+  UsageOperation: string;
+  BootMode?: string;
+  SourceInstanceId?: string;
+  Tags: Tag[];
+  /** Internal: clock ms when a pending image becomes available. */
+  readyAt: number;
+}
+
+export interface AddressRecord {
+  AllocationId: string;
+  PublicIp: string;
+  Domain: 'vpc';
+  PublicIpv4Pool: string;
+  NetworkBorderGroup: string;
+  AssociationId?: string;
+  InstanceId?: string;
+  NetworkInterfaceId?: string;
+  NetworkInterfaceOwnerId?: string;
+  PrivateIpAddress?: string;
+  SubnetId?: string;
   Tags: Tag[];
 }
