@@ -274,3 +274,135 @@ describe('security groups', () => {
     assert.equal(code(() => call('DescribeSecurityGroups', { GroupIds: ['web'] })), 'InvalidGroupId.Malformed');
   });
 });
+
+describe('internet gateways and routes', () => {
+  it('attaches, routes, blackholes on detach, and guards deletes', () => {
+    const vpcId = call('CreateVpc', { CidrBlock: '10.40.0.0/16' }).Vpc.VpcId;
+    const vpc2 = call('CreateVpc', { CidrBlock: '10.41.0.0/16' }).Vpc.VpcId;
+    const igw = call('CreateInternetGateway', { TagSpecifications: [{ ResourceType: 'internet-gateway', Tags: [{ Key: 'k', Value: 'v' }] }] }).InternetGateway;
+    assert.deepEqual(igw.Attachments, []);
+    const rtb = call('CreateRouteTable', { VpcId: vpcId }).RouteTable;
+    assert.equal(code(() => call('CreateRoute', { RouteTableId: rtb.RouteTableId, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw.InternetGatewayId })), 'InvalidParameterValue');
+    call('AttachInternetGateway', { InternetGatewayId: igw.InternetGatewayId, VpcId: vpcId });
+    assert.equal(code(() => call('AttachInternetGateway', { InternetGatewayId: igw.InternetGatewayId, VpcId: vpc2 })), 'Resource.AlreadyAssociated');
+    assert.equal(code(() => call('DeleteInternetGateway', { InternetGatewayId: igw.InternetGatewayId })), 'DependencyViolation');
+    assert.equal(code(() => call('DeleteVpc', { VpcId: vpcId })), 'DependencyViolation');
+    assert.equal(call('CreateRoute', { RouteTableId: rtb.RouteTableId, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw.InternetGatewayId }).Return, true);
+    assert.equal(code(() => call('CreateRoute', { RouteTableId: rtb.RouteTableId, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw.InternetGatewayId })), 'RouteAlreadyExists');
+    assert.equal(code(() => call('CreateRoute', { RouteTableId: rtb.RouteTableId, DestinationCidrBlock: '1.0.0.0/8', GatewayId: 'igw-00000000000000000' })), 'InvalidGatewayID.NotFound');
+    assert.equal(code(() => call('DeleteRoute', { RouteTableId: rtb.RouteTableId, DestinationCidrBlock: '10.40.0.0/16' })), 'InvalidParameterValue');
+    assert.equal(code(() => call('DeleteRoute', { RouteTableId: rtb.RouteTableId, DestinationCidrBlock: '1.0.0.0/8' })), 'InvalidRoute.NotFound');
+
+    const described = call('DescribeInternetGateways', { Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] }).InternetGateways;
+    assert.deepEqual(described[0].Attachments, [{ VpcId: vpcId, State: 'available' }]);
+    const found = call('DescribeRouteTables', { Filters: [{ Name: 'route.gateway-id', Values: [igw.InternetGatewayId] }] }).RouteTables;
+    assert.deepEqual(found.map((t: { RouteTableId: string }) => t.RouteTableId), [rtb.RouteTableId]);
+
+    call('DetachInternetGateway', { InternetGatewayId: igw.InternetGatewayId, VpcId: vpcId });
+    const route = call('DescribeRouteTables', { RouteTableIds: [rtb.RouteTableId] }).RouteTables[0].Routes[1];
+    assert.deepEqual(route, { DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw.InternetGatewayId, Origin: 'CreateRoute', State: 'blackhole' });
+    assert.equal(code(() => call('DetachInternetGateway', { InternetGatewayId: igw.InternetGatewayId, VpcId: vpcId })), 'Gateway.NotAttached');
+    call('DeleteInternetGateway', { InternetGatewayId: igw.InternetGatewayId });
+    assert.equal(code(() => call('DescribeInternetGateways', { InternetGatewayIds: [igw.InternetGatewayId] })), 'InvalidInternetGatewayID.NotFound');
+  });
+
+  it('associates subnets explicitly, replaces the main association, and guards deletes', () => {
+    const vpcId = call('CreateVpc', { CidrBlock: '10.42.0.0/16' }).Vpc.VpcId;
+    const subnet = call('CreateSubnet', { VpcId: vpcId, CidrBlock: '10.42.1.0/24' }).Subnet.SubnetId;
+    const main = call('DescribeRouteTables', { Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'association.main', Values: ['true'] }] }).RouteTables[0];
+    const rtb = call('CreateRouteTable', { VpcId: vpcId }).RouteTable;
+    const { AssociationId } = call('AssociateRouteTable', { RouteTableId: rtb.RouteTableId, SubnetId: subnet });
+    assert.match(AssociationId, /^rtbassoc-/);
+    assert.equal(code(() => call('AssociateRouteTable', { RouteTableId: main.RouteTableId, SubnetId: subnet })), 'Resource.AlreadyAssociated');
+    assert.equal(code(() => call('DeleteRouteTable', { RouteTableId: rtb.RouteTableId })), 'DependencyViolation');
+    const bySubnet = call('DescribeRouteTables', { Filters: [{ Name: 'association.subnet-id', Values: [subnet] }] }).RouteTables;
+    assert.deepEqual(bySubnet.map((t: { RouteTableId: string }) => t.RouteTableId), [rtb.RouteTableId]);
+    assert.equal(code(() => call('DisassociateRouteTable', { AssociationId: main.Associations[0].RouteTableAssociationId })), 'InvalidParameterValue');
+    call('DisassociateRouteTable', { AssociationId });
+    assert.equal(code(() => call('DisassociateRouteTable', { AssociationId })), 'InvalidAssociationID.NotFound');
+    // Make the new table the main one.
+    const { NewAssociationId } = call('ReplaceRouteTableAssociation', { AssociationId: main.Associations[0].RouteTableAssociationId, RouteTableId: rtb.RouteTableId });
+    const now = call('DescribeRouteTables', { RouteTableIds: [rtb.RouteTableId] }).RouteTables[0];
+    assert.deepEqual(now.Associations.map((a: { RouteTableAssociationId: string; Main: boolean }) => [a.RouteTableAssociationId, a.Main]), [[NewAssociationId, true]]);
+    call('DeleteRouteTable', { RouteTableId: main.RouteTableId });
+    call('DeleteSubnet', { SubnetId: subnet });
+    call('DeleteVpc', { VpcId: vpcId });
+    assert.equal(code(() => call('DescribeRouteTables', { RouteTableIds: [rtb.RouteTableId] })), 'InvalidRouteTableID.NotFound');
+  });
+});
+
+describe('network ACL entries', () => {
+  it('adds, replaces and deletes entries in order, and refuses duplicates', () => {
+    const vpcId = call('CreateVpc', { CidrBlock: '10.50.0.0/16' }).Vpc.VpcId;
+    const acl = call('CreateNetworkAcl', { VpcId: vpcId }).NetworkAcl;
+    assert.equal(acl.IsDefault, false);
+    assert.deepEqual(acl.Entries.map((e: { RuleNumber: number }) => e.RuleNumber), [32767, 32767]);
+    const base = { NetworkAclId: acl.NetworkAclId, Egress: false, RuleAction: 'allow', CidrBlock: '0.0.0.0/0' };
+    call('CreateNetworkAclEntry', { ...base, RuleNumber: 200, Protocol: 'tcp', PortRange: { From: 443, To: 443 } });
+    call('CreateNetworkAclEntry', { ...base, RuleNumber: 100, Protocol: '6', PortRange: { From: 80, To: 80 } });
+    assert.equal(code(() => call('CreateNetworkAclEntry', { ...base, RuleNumber: 100, Protocol: '-1' })), 'NetworkAclEntryAlreadyExists');
+    assert.equal(code(() => call('CreateNetworkAclEntry', { ...base, RuleNumber: 300, Protocol: '6' })), 'MissingParameter');
+    assert.equal(code(() => call('CreateNetworkAclEntry', { ...base, RuleNumber: 40000, Protocol: '-1' })), 'InvalidParameterValue');
+    call('ReplaceNetworkAclEntry', { ...base, RuleNumber: 200, Protocol: '-1', RuleAction: 'deny' });
+    const entries = call('DescribeNetworkAcls', { NetworkAclIds: [acl.NetworkAclId] }).NetworkAcls[0].Entries;
+    assert.deepEqual(
+      entries.map((e: { Egress: boolean; RuleNumber: number; Protocol: string; RuleAction: string }) => `${e.Egress ? 'out' : 'in'} ${e.RuleNumber} ${e.Protocol} ${e.RuleAction}`),
+      ['out 32767 -1 deny', 'in 100 6 allow', 'in 200 -1 deny', 'in 32767 -1 deny'],
+    );
+    const byPort = call('DescribeNetworkAcls', { Filters: [{ Name: 'entry.port-range.from', Values: ['80'] }] }).NetworkAcls;
+    assert.deepEqual(byPort.map((a: { NetworkAclId: string }) => a.NetworkAclId), [acl.NetworkAclId]);
+    call('DeleteNetworkAclEntry', { NetworkAclId: acl.NetworkAclId, RuleNumber: 100, Egress: false });
+    assert.equal(code(() => call('DeleteNetworkAclEntry', { NetworkAclId: acl.NetworkAclId, RuleNumber: 100, Egress: false })), 'InvalidNetworkAclEntry.NotFound');
+    const def = call('DescribeNetworkAcls', { Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'default', Values: ['true'] }] }).NetworkAcls[0];
+    assert.equal(code(() => call('DeleteNetworkAcl', { NetworkAclId: def.NetworkAclId })), 'InvalidParameterValue');
+    call('DeleteNetworkAcl', { NetworkAclId: acl.NetworkAclId });
+    assert.equal(code(() => call('DescribeNetworkAcls', { NetworkAclIds: [acl.NetworkAclId] })), 'InvalidNetworkAclID.NotFound');
+  });
+});
+
+describe('key pairs', () => {
+  it('creates RSA keys whose fingerprint is the SHA-1 of the PKCS#8 private key', async () => {
+    const { createHash, createPrivateKey } = await import('node:crypto');
+    const k = call('CreateKeyPair', { KeyName: 'rsa-one' });
+    assert.match(k.KeyMaterial, /^-----BEGIN RSA PRIVATE KEY-----/);
+    const der = createPrivateKey(k.KeyMaterial).export({ type: 'pkcs8', format: 'der' });
+    assert.equal(k.KeyFingerprint, createHash('sha1').update(der).digest('hex').match(/../g)!.join(':'));
+    assert.match(k.KeyPairId, /^key-[0-9a-f]{17}$/);
+    assert.equal(code(() => call('CreateKeyPair', { KeyName: 'rsa-one' })), 'InvalidKeyPair.Duplicate');
+    const d = call('DescribeKeyPairs', { KeyNames: ['rsa-one'], IncludePublicKey: true }).KeyPairs[0];
+    assert.equal(d.KeyType, 'rsa');
+    assert.match(d.PublicKey, /^ssh-rsa AAAA/);
+    assert.equal(d.CreateTime, new Date(app.env.clock.now()).toISOString());
+    assert.equal(call('DescribeKeyPairs', { KeyNames: ['rsa-one'] }).KeyPairs[0].PublicKey, undefined);
+  });
+
+  it('imports OpenSSH keys, fingerprints RSA with MD5 of the public DER, and deletes idempotently', async () => {
+    const { createHash, generateKeyPairSync } = await import('node:crypto');
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = publicKey.export({ format: 'jwk' });
+    const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, 0]).fill(0).map((_, i) => (b.length >>> (8 * (3 - i))) & 255), b]);
+    const mp = (b: Buffer) => str(b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+    const blob = Buffer.concat([str(Buffer.from('ssh-rsa')), mp(Buffer.from(jwk.e!, 'base64url')), mp(Buffer.from(jwk.n!, 'base64url'))]);
+    const line = `ssh-rsa ${blob.toString('base64')} me@host\n`;
+    const k = call('ImportKeyPair', { KeyName: 'imported', PublicKeyMaterial: Buffer.from(line) });
+    const md5 = createHash('md5').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').match(/../g)!.join(':');
+    assert.equal(k.KeyFingerprint, md5);
+    // The same key base64-encoded once more, as some callers send it.
+    const again = call('ImportKeyPair', { KeyName: 'imported-b64', PublicKeyMaterial: Buffer.from(Buffer.from(line).toString('base64')) });
+    assert.equal(again.KeyFingerprint, md5);
+    assert.equal(code(() => call('ImportKeyPair', { KeyName: 'bad', PublicKeyMaterial: Buffer.from('ssh-rsa notakey') })), 'InvalidKey.Format');
+    const found = call('DescribeKeyPairs', { Filters: [{ Name: 'fingerprint', Values: [md5] }] }).KeyPairs;
+    assert.deepEqual(found.map((x: { KeyName: string }) => x.KeyName).sort(), ['imported', 'imported-b64']);
+    assert.equal(call('DeleteKeyPair', { KeyName: 'imported' }).Return, true);
+    assert.equal(call('DeleteKeyPair', { KeyName: 'imported' }).Return, true);
+    assert.equal(code(() => call('DescribeKeyPairs', { KeyNames: ['imported'] })), 'InvalidKeyPair.NotFound');
+  });
+
+  it('creates ED25519 keys with a base64 SHA-256 fingerprint', () => {
+    const k = call('CreateKeyPair', { KeyName: 'ed', KeyType: 'ed25519' });
+    assert.match(k.KeyMaterial, /^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+    assert.match(k.KeyFingerprint, /^[A-Za-z0-9+/]{43}=$/);
+    const ppk = call('CreateKeyPair', { KeyName: 'ed-ppk', KeyType: 'ed25519', KeyFormat: 'ppk' });
+    assert.match(ppk.KeyMaterial, /^PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: ed-ppk\n/);
+  });
+});
