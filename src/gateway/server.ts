@@ -96,7 +96,10 @@ async function serve(env: Env, gateway: Gateway, req: IncomingMessage, res: Serv
 export function toWire(req: IncomingMessage, url: URL, body: Buffer): WireRequest {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
-  let rawPath = url.pathname;
+  // The path as sent: URL parsing would resolve `.`/`..` segments and backslashes, which are
+  // ordinary characters in S3 keys.
+  const target = req.url ?? '/';
+  let rawPath = target.startsWith('/') ? target.split('?')[0] : url.pathname;
   const bucket = virtualHostBucket(headers['host'] ?? '');
   if (bucket) rawPath = `/${bucket}${rawPath === '/' ? '' : rawPath}`;
   let path: string;
@@ -140,6 +143,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function send(res: ServerResponse, r: WireResponse): void {
-  res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });
+  // A HEAD answer has no body but gives the length of the one a GET would return (S3 HeadObject).
+  const declared = res.req?.method === 'HEAD' ? r.headers['content-length'] : undefined;
+  res.writeHead(r.status, { ...r.headers, 'content-length': declared ?? Buffer.byteLength(r.body) });
   res.end(r.body);
 }

@@ -2,6 +2,7 @@
 import type { Service } from './service.ts';
 import { ec2 } from './ec2/index.ts';
 import { iam } from './iam/index.ts';
+import { s3 } from './s3/index.ts';
 import { sts } from './sts/index.ts';
 
-export const services: readonly Service[] = [ec2, iam, sts];
+export const services: readonly Service[] = [ec2, iam, sts, s3];

@@ -1,0 +1,60 @@
+/**
+ * Reading an object named by URL, for callers inside faultline (CloudFormation's TemplateURL,
+ * for one). Takes S3's URL forms: https://s3.amazonaws.com/BUCKET/KEY,
+ * https://s3.REGION.amazonaws.com/BUCKET/KEY, https://BUCKET.s3.amazonaws.com/KEY,
+ * https://BUCKET.s3.REGION.amazonaws.com/KEY (and s3-REGION), and path-style URLs of this
+ * faultline's own endpoint (http://127.0.0.1:PORT/BUCKET/KEY, or BUCKET.localhost).
+ */
+import { AwsError } from '../../core/errors.ts';
+import type { Env } from '../service.ts';
+import { readBlob } from './blobs.ts';
+import { s3Errors } from './errors.ts';
+import { BUCKETS, BUCKET_SCOPE, OBJECTS, objectScope, type BucketRecord, type ObjectRecord } from './state.ts';
+
+export interface ObjectLocation {
+  bucket: string;
+  key: string;
+}
+
+const VIRTUAL_HOST = /^(.+?)\.(?:s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?|localhost)$/;
+const PATH_HOST = /^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/;
+
+/** The bucket and key a URL names, or undefined when it names no object. */
+export function parseObjectUrl(url: string): ObjectLocation | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
+  const host = u.hostname.toLowerCase();
+  const path = u.pathname.replace(/^\//, '');
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const vhost = PATH_HOST.test(host) ? null : VIRTUAL_HOST.exec(host);
+  if (vhost) return path ? { bucket: vhost[1], key: decode(path) } : undefined;
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) return undefined;
+  return { bucket: decode(path.slice(0, slash)), key: decode(path.slice(slash + 1)) };
+}
+
+/**
+ * The bytes of the object a URL names. With `account`, the bucket must belong to it, as a
+ * signed request from that account would need.
+ */
+export function readObjectByUrl(env: Env, url: string, account?: string): Buffer {
+  const loc = parseObjectUrl(url);
+  if (!loc) throw new AwsError('ValidationError', `${url} is not an S3 object URL.`, 400);
+  const bucket = env.store.get<BucketRecord>(BUCKETS, BUCKET_SCOPE, loc.bucket);
+  if (!bucket) throw s3Errors.noSuchBucket(loc.bucket);
+  if (account !== undefined && bucket.owner !== account) throw s3Errors.accessDenied();
+  const rec = env.store.get<ObjectRecord>(OBJECTS, objectScope(loc.bucket), loc.key);
+  if (!rec) throw s3Errors.noSuchKey(loc.key);
+  return readBlob(env, rec.file, 0, rec.Size);
+}
