@@ -10,6 +10,8 @@ export interface Config {
   stopSeconds: number;
   /** Cloud minutes a terminated instance stays visible. */
   terminatedVisibleMinutes: number;
+  /** Cloud seconds after reaching `running` that status checks report `initializing`. */
+  statusCheckInitSeconds: number;
   /** Cloud seconds an image or snapshot stays `pending`. */
   imageSeconds: number;
   snapshotSeconds: number;
@@ -21,6 +23,8 @@ export interface Config {
   /** Largest request body accepted, except S3 object uploads. */
   maxRequestBytes: number;
   maxObjectBytes: number;
+  /** Extra periods CloudWatch reads beyond EvaluationPeriods when it evaluates an alarm (not published; AWS's example uses 2). */
+  alarmEvaluationExtraPeriods: number;
 }
 
 export const defaultConfig = (): Config => ({
@@ -34,6 +38,7 @@ export const defaultConfig = (): Config => ({
   bootSeconds: 30,
   stopSeconds: 20,
   terminatedVisibleMinutes: 60,
+  statusCheckInitSeconds: 120,
   imageSeconds: 60,
   snapshotSeconds: 30,
   hostsPerZone: 8,
@@ -41,6 +46,7 @@ export const defaultConfig = (): Config => ({
   publicIpPool: '127.100.0.0/16',
   maxRequestBytes: 10 * 1024 * 1024,
   maxObjectBytes: 256 * 1024 * 1024,
+  alarmEvaluationExtraPeriods: 2,
 });
 
 /** Parses `us-east-1=a,b,c;eu-west-1=a,b` into a region map. */

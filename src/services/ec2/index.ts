@@ -11,6 +11,14 @@ import { networkAclHandlers } from './network-acls.provider.ts';
 import { securityGroupHandlers } from './security-groups.provider.ts';
 import { keyPairHandlers } from './key-pairs.provider.ts';
 import { tagHandlers } from './tags.ts';
+import { instanceHandlers } from './instances.provider.ts';
+import { instanceLoops } from './instance.loop.ts';
+import { instanceTypeHandlers } from './instance-types.ts';
+import { interfaceHandlers } from './network-interfaces.ts';
+import { volumeHandlers, volumeLoops } from './volumes.provider.ts';
+import { snapshotHandlers, snapshotLoops } from './snapshots.provider.ts';
+import { imageHandlers, imageLoops } from './images.provider.ts';
+import { addressHandlers } from './addresses.provider.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
@@ -26,5 +34,18 @@ export const ec2: Service = {
     ...networkAclHandlers,
     ...securityGroupHandlers,
     ...keyPairHandlers,
+    ...instanceHandlers,
+    ...instanceTypeHandlers,
+    ...interfaceHandlers,
+    ...volumeHandlers,
+    ...snapshotHandlers,
+    ...imageHandlers,
+    ...addressHandlers,
   },
+  loops: (env) => ({
+    ...instanceLoops(env),
+    ...volumeLoops(env),
+    ...snapshotLoops(env),
+    ...imageLoops(env),
+  }),
 };

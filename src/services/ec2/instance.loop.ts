@@ -1,0 +1,189 @@
+/**
+ * The instance lifecycle and status-check loops.
+ *
+ * `ec2.instance` moves an instance on from the state its last API call left it in:
+ * pending → running after `bootSeconds`, stopping → stopped after `stopSeconds`, shutting-down →
+ * terminated after `stopSeconds`, and a terminated instance disappears after
+ * `terminatedVisibleMinutes`. It is level-triggered: it reads the state and the time of the last
+ * change, acts if that time is up, and otherwise asks to run again when it will be.
+ *
+ * `ec2.status-check` runs once a minute for each running instance, as EC2's checks do: the system
+ * check fails when the host (or its zone) has lost power or network, the instance check fails
+ * with it or when the instance itself has been failed, and the attached-EBS check fails when the
+ * zone is down. Results are kept on the instance with the time they started failing.
+ */
+import type { Scope } from '../../core/store.ts';
+import { instanceFaulted } from '../../world/faults.ts';
+import { hostUsable, zoneHealthy } from '../../world/state.ts';
+import type { Env } from '../service.ts';
+import { getInterface, putInterface, reconcileAutoPublicIp, syncInstanceNetwork } from './network-interfaces.ts';
+import { loopContext, loopKey, parseLoopKey } from './scoped.ts';
+import { COLL, type AddressRecord, type InstanceRecord, type InstanceStateRecord, type StatusCheckResult } from './state.ts';
+import { releasePrivateIp } from './subnet-addresses.ts';
+import { releaseInstanceVolumes } from './volumes.provider.ts';
+
+export const INSTANCE_LOOP = 'ec2.instance';
+export const STATUS_LOOP = 'ec2.status-check';
+export const STATUS_INTERVAL_MS = 60_000;
+
+export const STATE_CODES: Record<InstanceStateRecord['Name'], number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
+
+export const stateOf = (name: InstanceStateRecord['Name']): InstanceStateRecord => ({ Code: STATE_CODES[name], Name: name });
+
+/** Moves an instance to a new state, stamps the time and writes the event log. The caller puts the record. */
+export function setState(env: Env, scope: Scope, inst: InstanceRecord, name: InstanceStateRecord['Name']): void {
+  const previous = inst.State.Name;
+  inst.State = stateOf(name);
+  inst.stateSince = env.clock.now();
+  if (previous !== name) {
+    env.events.emit('ec2.instance-state-change', { account: scope.account, region: scope.region, instanceId: inst.InstanceId, previousState: previous, state: name });
+  }
+}
+
+/** Whether the instance should hold an automatic public IP in its state. */
+export const wantsPublicIp = (state: InstanceStateRecord['Name']) => state === 'pending' || state === 'running' || state === 'stopping';
+
+/** Gives or takes the automatic public IP of each interface to match the instance's state. */
+export function reconcilePublicIps(env: Env, scope: Scope, inst: InstanceRecord): void {
+  for (const id of inst.networkInterfaceIds) {
+    const eni = getInterface(env, scope, id);
+    if (!eni) continue;
+    reconcileAutoPublicIp(env, scope, eni, wantsPublicIp(inst.State.Name));
+    putInterface(env, scope, eni);
+  }
+  syncInstanceNetwork(env, scope, inst);
+}
+
+/** Takes Elastic IPs off an instance that is terminating; the addresses stay allocated. */
+export function disassociateElasticIps(env: Env, scope: Scope, inst: InstanceRecord): void {
+  for (const a of env.store.list<AddressRecord>(COLL.addresses, scope)) {
+    if (a.InstanceId !== inst.InstanceId && !inst.networkInterfaceIds.includes(a.NetworkInterfaceId ?? '')) continue;
+    const addr = env.store.mutable<AddressRecord>(COLL.addresses, scope, a.AllocationId)!;
+    const eni = addr.NetworkInterfaceId ? getInterface(env, scope, addr.NetworkInterfaceId) : undefined;
+    if (eni?.Association?.AllocationId === addr.AllocationId) {
+      eni.Association = undefined;
+      eni.PrivateIpAddresses = eni.PrivateIpAddresses.map((p) => ({ ...p, Association: undefined }));
+      putInterface(env, scope, eni);
+    }
+    delete addr.AssociationId;
+    delete addr.InstanceId;
+    delete addr.NetworkInterfaceId;
+    delete addr.NetworkInterfaceOwnerId;
+    delete addr.PrivateIpAddress;
+    delete addr.SubnetId;
+    env.store.put(COLL.addresses, scope, addr.AllocationId, addr);
+  }
+}
+
+/** What terminated means for the rest of the instance: interfaces, private IPs and volumes go. */
+function finishTermination(env: Env, scope: Scope, inst: InstanceRecord): void {
+  const ctx = loopContext(env, scope);
+  disassociateElasticIps(env, scope, inst);
+  for (const id of inst.networkInterfaceIds) {
+    const eni = getInterface(env, scope, id);
+    if (!eni) continue;
+    reconcileAutoPublicIp(env, scope, eni, false);
+    releasePrivateIp(ctx, eni.SubnetId, eni.PrivateIpAddress);
+    env.store.delete('ec2.networkInterfaces', scope, id);
+  }
+  inst.networkInterfaceIds = [];
+  syncInstanceNetwork(env, scope, inst);
+  releaseInstanceVolumes(env, scope, inst);
+  inst.hostId = undefined;
+  inst.SubnetId = undefined;
+  inst.VpcId = undefined;
+  inst.SecurityGroups = [];
+  inst.statusChecks = undefined;
+}
+
+export function instanceLoops(env: Env) {
+  const secs = (n: number) => n * 1000;
+  return {
+    [INSTANCE_LOOP]: (key: string): number | void => {
+      const { scope, id } = parseLoopKey(key);
+      const inst = env.store.mutable<InstanceRecord>(COLL.instances, scope, id);
+      if (!inst) return;
+      const now = env.clock.now();
+      const elapsed = now - inst.stateSince;
+      switch (inst.State.Name) {
+        case 'pending': {
+          const wait = secs(env.config.bootSeconds) - elapsed;
+          if (wait > 0) return wait;
+          setState(env, scope, inst, 'running');
+          inst.runningSince = now;
+          inst.StateReason = undefined;
+          inst.StateTransitionReason = '';
+          inst.statusChecks = undefined;
+          env.store.put(COLL.instances, scope, id, inst);
+          env.scheduler.enqueue(STATUS_LOOP, key, now);
+          return;
+        }
+        case 'stopping': {
+          const wait = secs(env.config.stopSeconds) - elapsed;
+          if (wait > 0) return wait;
+          setState(env, scope, inst, 'stopped');
+          inst.hostId = undefined;
+          inst.statusChecks = undefined;
+          reconcilePublicIps(env, scope, inst);
+          env.store.put(COLL.instances, scope, id, inst);
+          return;
+        }
+        case 'shutting-down': {
+          const wait = secs(env.config.stopSeconds) - elapsed;
+          if (wait > 0) return wait;
+          setState(env, scope, inst, 'terminated');
+          finishTermination(env, scope, inst);
+          env.store.put(COLL.instances, scope, id, inst);
+          return secs(env.config.terminatedVisibleMinutes * 60);
+        }
+        case 'terminated': {
+          const wait = secs(env.config.terminatedVisibleMinutes * 60) - elapsed;
+          if (wait > 0) return wait;
+          env.store.delete(COLL.instances, scope, id);
+          return;
+        }
+        default:
+          return;
+      }
+    },
+
+    [STATUS_LOOP]: (key: string): number | void => {
+      const { scope, id } = parseLoopKey(key);
+      const inst = env.store.mutable<InstanceRecord>(COLL.instances, scope, id);
+      if (!inst) return;
+      if (inst.State.Name !== 'running') {
+        if (inst.statusChecks) {
+          inst.statusChecks = undefined;
+          env.store.put(COLL.instances, scope, id, inst);
+        }
+        return;
+      }
+      const now = env.clock.now();
+      const zone = inst.Placement.AvailabilityZone;
+      const systemOk = !!inst.hostId && hostUsable(env, scope.region, inst.hostId);
+      const instanceOk = systemOk && !instanceFaulted(env, id);
+      const ebsOk = zoneHealthy(env, scope.region, zone);
+      const prev = inst.statusChecks;
+      const result = (ok: boolean, before?: StatusCheckResult): StatusCheckResult =>
+        ok ? { status: 'ok' } : { status: 'impaired', impairedSince: before?.status === 'impaired' ? before.impairedSince : now };
+      inst.statusChecks = {
+        system: result(systemOk, prev?.system),
+        instance: result(instanceOk, prev?.instance),
+        ebs: result(ebsOk, prev?.ebs),
+        checkedAt: now,
+      };
+      env.store.put(COLL.instances, scope, id, inst);
+      return STATUS_INTERVAL_MS;
+    },
+  };
+}
+
+/** Queues the lifecycle loop for an instance at `at`. */
+export const queueInstance = (env: Env, scope: Scope, id: string, at: number) => env.scheduler.enqueue(INSTANCE_LOOP, loopKey(scope, id), at);
