@@ -245,13 +245,16 @@ function groupOf(ctx: RequestContext, input: { GroupId?: string; GroupName?: str
   throw ec2Errors.invalidParameterValue(`More than one VPC has a security group named '${input.GroupName}': name the group by GroupId`);
 }
 
-/** Groups that another group's rules, or a live instance, depend on. */
+/** Whether another group's rules, a live instance or a network interface depend on the group. */
 function dependents(ctx: RequestContext, g: DeepReadonly<SecurityGroupRecord>): boolean {
   const referenced = ctx.env.store
     .list<SecurityGroupRecord>(COLL.securityGroups, ctx)
     .some((o) => o.GroupId !== g.GroupId && (o.rules ?? []).some((r) => r.ReferencedGroupInfo?.GroupId === g.GroupId));
   if (referenced) return true;
-  return liveInstances(ctx).some((i) => (i.SecurityGroups ?? []).some((s) => s.GroupId === g.GroupId));
+  if (liveInstances(ctx).some((i) => (i.SecurityGroups ?? []).some((s) => s.GroupId === g.GroupId))) return true;
+  // A network interface that outlives its instance still holds its groups.
+  const enis = ctx.env.store.list<{ Groups?: { GroupId?: string }[] }>('ec2.networkInterfaces', ctx);
+  return enis.some((n) => (n.Groups ?? []).some((s) => s.GroupId === g.GroupId));
 }
 
 /** Deletes a group without the user-facing checks; DeleteVpc uses it for the default group. */
