@@ -5,6 +5,7 @@
 import type { WireResponse } from '../protocols/protocol.ts';
 import type { Env } from '../services/service.ts';
 import { seedWorld } from '../world/state.ts';
+import { listDeliveries } from '../services/sns/deliveries.ts';
 import { AwsError } from '../core/errors.ts';
 import { activeFaults, healFault, injectFault, type FaultSpec } from '../world/faults.ts';
 import { locateInstance } from '../world/placement.ts';
@@ -68,6 +69,10 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
     case 'GET /_faultline/events': {
       const after = Number(url.searchParams.get('after') ?? 0);
       return json(200, { events: env.events.list(Number.isFinite(after) ? after : 0) });
+    }
+    case 'GET /_faultline/sns/deliveries': {
+      const after = Number(url.searchParams.get('after') ?? 0);
+      return json(200, { deliveries: listDeliveries(env, { topicArn: url.searchParams.get('topicArn') ?? undefined, after: Number.isFinite(after) ? after : 0 }) });
     }
     case 'POST /_faultline/reset':
       env.store.reset();

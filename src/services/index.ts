@@ -1,8 +1,10 @@
 /** Every service faultline serves, listed explicitly. */
 import type { Service } from './service.ts';
+import { cloudwatch } from './cloudwatch/index.ts';
 import { ec2 } from './ec2/index.ts';
 import { iam } from './iam/index.ts';
 import { s3 } from './s3/index.ts';
+import { sns } from './sns/index.ts';
 import { sts } from './sts/index.ts';
 
-export const services: readonly Service[] = [ec2, iam, sts, s3];
+export const services: readonly Service[] = [ec2, iam, sts, s3, cloudwatch, sns];
