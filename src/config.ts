@@ -1,0 +1,63 @@
+/** faultline's settings, with the embedded defaults a bare `faultline up` uses. */
+export interface Config {
+  /** Region name to its AZ letters. */
+  regions: Record<string, string[]>;
+  defaultRegion: string;
+  defaultAccount: string;
+  /** Cloud seconds from RunInstances to `running`. */
+  bootSeconds: number;
+  /** Cloud seconds that stopping and shutting down take. */
+  stopSeconds: number;
+  /** Cloud minutes a terminated instance stays visible. */
+  terminatedVisibleMinutes: number;
+  /** Cloud seconds after reaching `running` that status checks report `initializing`. */
+  statusCheckInitSeconds: number;
+  /** Cloud seconds an image or snapshot stays `pending`. */
+  imageSeconds: number;
+  snapshotSeconds: number;
+  /** Physical hosts in each AZ, and how many instances each holds. */
+  hostsPerZone: number;
+  hostCapacity: number;
+  /** First address of the pool that public and Elastic IPs come from. */
+  publicIpPool: string;
+  /** Largest request body accepted, except S3 object uploads. */
+  maxRequestBytes: number;
+  maxObjectBytes: number;
+  /** Extra periods CloudWatch reads beyond EvaluationPeriods when it evaluates an alarm (not published; AWS's example uses 2). */
+  alarmEvaluationExtraPeriods: number;
+}
+
+export const defaultConfig = (): Config => ({
+  regions: {
+    'us-east-1': ['a', 'b', 'c', 'd', 'e', 'f'],
+    'us-west-2': ['a', 'b', 'c', 'd'],
+    'eu-west-1': ['a', 'b', 'c'],
+  },
+  defaultRegion: 'us-east-1',
+  defaultAccount: '000000000000',
+  bootSeconds: 30,
+  stopSeconds: 20,
+  terminatedVisibleMinutes: 60,
+  statusCheckInitSeconds: 120,
+  imageSeconds: 60,
+  snapshotSeconds: 30,
+  hostsPerZone: 8,
+  hostCapacity: 128,
+  publicIpPool: '127.100.0.0/16',
+  maxRequestBytes: 10 * 1024 * 1024,
+  maxObjectBytes: 256 * 1024 * 1024,
+  alarmEvaluationExtraPeriods: 2,
+});
+
+/** Parses `us-east-1=a,b,c;eu-west-1=a,b` into a region map. */
+export function parseRegions(spec: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const part of spec.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const [region, azs] = part.split('=');
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region) || !azs) throw new Error(`bad region spec "${part}": expected e.g. us-east-1=a,b,c`);
+    const letters = azs.split(',').map((s) => s.trim());
+    if (letters.some((l) => !/^[a-z]$/.test(l))) throw new Error(`bad AZ letters in "${part}"`);
+    out[region] = letters;
+  }
+  return out;
+}
