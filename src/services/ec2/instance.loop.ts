@@ -14,6 +14,7 @@
  */
 import type { Scope } from '../../core/store.ts';
 import { instanceFaulted } from '../../world/faults.ts';
+import { placeInstance } from '../../world/placement.ts';
 import { hostUsable, zoneHealthy } from '../../world/state.ts';
 import type { Env } from '../service.ts';
 import { getInterface, putInterface, reconcileAutoPublicIp, syncInstanceNetwork } from './network-interfaces.ts';
@@ -187,3 +188,28 @@ export function instanceLoops(env: Env) {
 
 /** Queues the lifecycle loop for an instance at `at`. */
 export const queueInstance = (env: Env, scope: Scope, id: string, at: number) => env.scheduler.enqueue(INSTANCE_LOOP, loopKey(scope, id), at);
+
+/**
+ * Recovers a running instance onto another usable host in the same zone, as EC2's recover action
+ * does: the instance keeps its id, private and public addresses, Elastic IP and EBS volumes, and
+ * boots again there (memory is lost; status checks initialise anew). Returns the new host, or
+ * undefined when the instance cannot be recovered (not running, or no capacity in the zone).
+ * Whoever triggers recovery (an alarm action, simplified automatic recovery) decides when and how
+ * often; this only moves the instance.
+ */
+export function recoverInstance(env: Env, scope: Scope, instanceId: string): string | undefined {
+  const inst = env.store.mutable<InstanceRecord>(COLL.instances, scope, instanceId);
+  if (!inst || inst.State.Name !== 'running') return undefined;
+  const host = placeInstance(env, scope.region, inst.Placement.AvailabilityZone, inst.hostId);
+  if (!host) return undefined;
+  const now = env.clock.now();
+  const from = inst.hostId;
+  inst.hostId = host;
+  inst.runningSince = now;
+  inst.lastRebootAt = now;
+  inst.statusChecks = undefined;
+  env.store.put(COLL.instances, scope, instanceId, inst);
+  env.scheduler.enqueue(STATUS_LOOP, loopKey(scope, instanceId), now);
+  env.events.emit('ec2.instance-recovered', { account: scope.account, region: scope.region, instanceId, fromHost: from, toHost: host });
+  return host;
+}

@@ -3,7 +3,6 @@
  * id and parameter first, then writes the desired state and queues the lifecycle loop
  * (instance.loop.ts), which moves the instance on in cloud time.
  */
-import { createHash } from 'node:crypto';
 import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import { hostLoad, placeInstance } from '../../world/placement.ts';
@@ -61,8 +60,6 @@ function insufficientCapacity(ctx: RequestContext, type: string, zone: string) {
   );
 }
 
-/** A stable IAM-style id for an instance profile that IAM does not (yet) know. */
-const profileId = (arn: string) => 'AIPA' + createHash('sha256').update(arn).digest('hex').slice(0, 17).toUpperCase();
 
 interface RunInput {
   ImageId?: string;
@@ -121,18 +118,19 @@ function launchGroups(ctx: RequestContext, vpc: VpcRecord, subnet: SubnetRecord,
   return [...new Map(out.map((g) => [g.GroupId, g])).values()];
 }
 
-/** Finds the instance profile in IAM's records when IAM keeps them; otherwise records what was given. */
+/** IAM's instance profiles (services/iam/state.ts INSTANCE_PROFILES), kept per account under region `global`. */
+const IAM_INSTANCE_PROFILES = 'iam.instanceProfiles';
+
+/** The instance profile, by ARN or name, from IAM's records: an unknown one fails as on AWS. */
 function resolveProfile(ctx: RequestContext, spec: { Arn?: string; Name?: string }): { Arn: string; Id: string } {
   if (!spec.Arn && !spec.Name) throw new AwsError('InvalidParameterValue', 'Value () for parameter iamInstanceProfile is invalid. Specify an Arn or a Name.');
-  const name = spec.Name ?? spec.Arn!.slice(spec.Arn!.lastIndexOf('/') + 1);
-  const arn = spec.Arn ?? `arn:aws:iam::${ctx.account}:instance-profile/${name}`;
-  const iam = [...ctx.env.store.scan<{ InstanceProfileName?: string; Arn?: string; InstanceProfileId?: string }>('iam.instanceProfiles')];
-  if (iam.length || ctx.env.store.count('iam.roles', { account: ctx.account, region: 'global' }) > 0) {
-    const found = iam.find(([scope, p]) => (scope.account === ctx.account || scope.account === '*') && (spec.Arn ? p.Arn === spec.Arn : p.InstanceProfileName === name));
-    if (!found) throw new AwsError('InvalidParameterValue', `Value (${spec.Arn ?? name}) for parameter iamInstanceProfile.${spec.Arn ? 'arn' : 'name'} is invalid. Invalid IAM Instance Profile ${spec.Arn ? 'ARN' : 'name'}`);
-    return { Arn: found[1].Arn ?? arn, Id: found[1].InstanceProfileId ?? profileId(arn) };
+  const profiles = ctx.env.store.list<{ InstanceProfileName: string; Arn: string; InstanceProfileId: string }>(IAM_INSTANCE_PROFILES, { account: ctx.account, region: 'global' });
+  const found = spec.Arn ? profiles.find((p) => p.Arn === spec.Arn) : profiles.find((p) => p.InstanceProfileName.toLowerCase() === spec.Name!.toLowerCase());
+  if (!found) {
+    const [field, kind, value] = spec.Arn ? ['arn', 'ARN', spec.Arn] : ['name', 'name', spec.Name!];
+    throw new AwsError('InvalidParameterValue', `Value (${value}) for parameter iamInstanceProfile.${field} is invalid. Invalid IAM Instance Profile ${kind}`);
   }
-  return { Arn: arn, Id: profileId(arn) };
+  return { Arn: found.Arn, Id: found.InstanceProfileId };
 }
 
 function metadataOptions(o: RunInput['MetadataOptions']): InstanceRecord['MetadataOptions'] {

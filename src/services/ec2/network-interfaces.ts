@@ -187,6 +187,6 @@ export const interfaceHandlers = {
       'requester-managed': (e) => e.RequesterManaged,
     });
     const { page, NextToken } = paginate(filtered, input.MaxResults, input.NextToken, 5, 1000);
-    return { NetworkInterfaces: page, NextToken };
+    return { NetworkInterfaces: page.map((e) => ({ ...e, TagSet: e.Tags })), NextToken };
   },
 };
