@@ -406,3 +406,17 @@ describe('key pairs', () => {
     assert.match(ppk.KeyMaterial, /^PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: ed-ppk\n/);
   });
 });
+
+describe('paging', () => {
+  it('pages DescribeVpcs with MaxResults and NextToken, and refuses a token it did not issue', () => {
+    const all = call('DescribeVpcs').Vpcs.map((v: { VpcId: string }) => v.VpcId);
+    assert.ok(all.length > 5);
+    const first = call('DescribeVpcs', { MaxResults: 5 });
+    assert.equal(first.Vpcs.length, 5);
+    const rest = call('DescribeVpcs', { MaxResults: 1000, NextToken: first.NextToken });
+    assert.equal(rest.NextToken, undefined);
+    assert.deepEqual([...first.Vpcs, ...rest.Vpcs].map((v: { VpcId: string }) => v.VpcId), all);
+    assert.equal(code(() => call('DescribeVpcs', { MaxResults: 5, NextToken: '!!' })), 'InvalidNextToken');
+    assert.equal(code(() => call('DescribeVpcs', { MaxResults: 4 })), 'InvalidParameterValue');
+  });
+});

@@ -67,8 +67,10 @@ export function selectIds<T>(items: readonly T[], ids: string[] | undefined, idO
 export function paginate<T>(items: T[], maxResults: number | undefined, nextToken: string | undefined, min = 5, max = 1000): { page: T[]; NextToken?: string } {
   let start = 0;
   if (nextToken) {
-    const n = Number(Buffer.from(nextToken, 'base64url').toString());
-    if (!Number.isInteger(n) || n < 0) throw errors.invalidParameterValue(`Invalid value '${nextToken}' for nextToken`, 'InvalidNextToken');
+    // Only a token this function issued: base64url of a decimal offset, nothing else ("!!" decodes to "" and so to 0).
+    const text = Buffer.from(nextToken, 'base64url').toString();
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || Buffer.from(text).toString('base64url') !== nextToken) throw errors.invalidParameterValue(`Invalid value '${nextToken}' for nextToken`, 'InvalidNextToken');
     start = n;
   }
   if (maxResults === undefined) return { page: items.slice(start) };
