@@ -476,7 +476,7 @@ export const instanceHandlers = {
           inst.StateTransitionReason = `User initiated (${gmt(now)})`;
           inst.StateReason = { Code: 'Client.UserInitiatedShutdown', Message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
           put(ctx, inst);
-          queueInstance(ctx.env, ctx, inst.InstanceId, now + (input.Force ? 0 : ctx.env.config.stopSeconds * 1000));
+          queueInstance(ctx.env, ctx, inst.InstanceId, now + ctx.env.config.stopSeconds * 1000);
         }
         return change(inst, previous);
       }),
