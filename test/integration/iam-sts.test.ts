@@ -1,9 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IAMClient, CreateRoleCommand, GetRoleCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import {
+  IAMClient,
+  CreateRoleCommand,
+  GetRoleCommand,
+  ListRolesCommand,
+  CreateInstanceProfileCommand,
+  AddRoleToInstanceProfileCommand,
+} from '@aws-sdk/client-iam';
 import { STSClient, AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { issueRoleSession } from '../../src/services/sts/sessions.ts';
+import { roleOfInstanceProfile } from '../../src/services/iam/lookup.ts';
 
 const ACCOUNT = '000000000000';
 const trust = (principal: object) =>
@@ -245,7 +253,15 @@ print(json.dumps(result))
     const theirs = await other.send(new ListRolesCommand({}));
     assert.deepEqual(theirs.Roles, []);
 
-    const session = issueRoleSession(fl.app.env, ACCOUNT, 'other', 'i-0123456789abcdef0', 900);
+    const iam = new IAMClient(fl.sdk);
+    const profile = await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'app-profile' }));
+    assert.equal(roleOfInstanceProfile(fl.app.env, ACCOUNT, 'app-profile'), undefined);
+    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'app-profile', RoleName: 'other' }));
+    const role = roleOfInstanceProfile(fl.app.env, ACCOUNT, profile.InstanceProfile!.Arn!);
+    assert.equal(role?.RoleName, 'other');
+    assert.equal(roleOfInstanceProfile(fl.app.env, '111111111111', 'app-profile'), undefined);
+
+    const session = issueRoleSession(fl.app.env, ACCOUNT, role.RoleName, 'i-0123456789abcdef0', 900);
     assert.equal(session.AssumedRoleUser.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/other/i-0123456789abcdef0`);
     const asInstance = new STSClient({ ...fl.sdk, credentials: { accessKeyId: session.Credentials.AccessKeyId, secretAccessKey: session.Credentials.SecretAccessKey } });
     assert.equal((await asInstance.send(new GetCallerIdentityCommand({}))).Arn, session.AssumedRoleUser.Arn);

@@ -1,6 +1,6 @@
 /** Finding IAM records by name or ARN in the caller's account, failing as IAM fails. */
 import type { DeepReadonly } from '../../core/store.ts';
-import type { RequestContext } from '../service.ts';
+import type { Env, RequestContext } from '../service.ts';
 import { awsManagedPolicy, type AwsManagedPolicy } from './aws-managed.ts';
 import { iamErrors } from './errors.ts';
 import {
@@ -8,6 +8,7 @@ import {
   POLICIES,
   ROLES,
   USERS,
+  iamScope,
   nameKey,
   type InstanceProfileRecord,
   type PolicyRecord,
@@ -54,4 +55,16 @@ export function getPolicy(ctx: RequestContext, arn: string): ManagedPolicy {
   const p = findPolicy(ctx, arn);
   if (!p) throw iamErrors.noSuchPolicy(arn);
   return p;
+}
+
+/**
+ * The role an instance profile hands out, for code outside IAM requests (the EC2 instance
+ * metadata service): by the profile's ARN or name, in `account`. Undefined when the profile
+ * does not exist or holds no role.
+ */
+export function roleOfInstanceProfile(env: Env, account: string, profile: string): DeepReadonly<RoleRecord> | undefined {
+  const profiles = env.store.list<InstanceProfileRecord>(INSTANCE_PROFILES, iamScope(account));
+  const ip = profile.startsWith('arn:') ? profiles.find((p) => p.Arn === profile) : profiles.find((p) => nameKey(p.InstanceProfileName) === nameKey(profile));
+  const roleName = ip?.roles[0];
+  return roleName === undefined ? undefined : env.store.get<RoleRecord>(ROLES, iamScope(account), nameKey(roleName));
 }
