@@ -7,7 +7,7 @@ import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import type { Scope } from '../../core/store.ts';
 import type { Env, RequestContext } from '../service.ts';
-import { builtinImages, builtinSnapshot, builtinSnapshots } from './builtin-images.ts';
+import { builtinSnapshot, builtinSnapshots } from './builtin-images.ts';
 import { applyFilters, paginate, type Filter, type Tag } from './filters.ts';
 import { checkId, checkTagTypes, dryRun, iso, loopKey, parseLoopKey } from './scoped.ts';
 import { COLL, type ImageRecord, type SnapshotRecord, type VolumeRecord } from './state.ts';
@@ -150,7 +150,3 @@ export const snapshotHandlers = {
     return { Snapshots: page, NextToken };
   },
 };
-
-/** Snapshots behind built-in images count as in use by them. */
-export const builtinImageOf = (region: string, snapshotId: string) =>
-  builtinImages(region).find((i) => i.BlockDeviceMappings.some((b) => b.Ebs?.SnapshotId === snapshotId))?.ImageId;
