@@ -68,6 +68,25 @@ OPERATIONS = {
         Subscribe Unsubscribe ListSubscriptions ListSubscriptionsByTopic Publish
         TagResource ListTagsForResource
     ''',
+    # Auto Scaling speaks awsQuery and signs as `autoscaling`.
+    'autoscaling': '''
+        CreateLaunchConfiguration DeleteLaunchConfiguration DescribeLaunchConfigurations
+        CreateAutoScalingGroup UpdateAutoScalingGroup DeleteAutoScalingGroup DescribeAutoScalingGroups
+        DescribeAutoScalingInstances SetDesiredCapacity SetInstanceHealth SetInstanceProtection
+        TerminateInstanceInAutoScalingGroup AttachInstances DetachInstances
+        SuspendProcesses ResumeProcesses DescribeScalingActivities
+        CreateOrUpdateTags DeleteTags DescribeTags
+        PutScalingPolicy DeletePolicy DescribePolicies ExecutePolicy
+        PutScheduledUpdateGroupAction BatchPutScheduledUpdateGroupAction DeleteScheduledAction
+        BatchDeleteScheduledAction DescribeScheduledActions
+        PutLifecycleHook DeleteLifecycleHook DescribeLifecycleHooks DescribeLifecycleHookTypes
+        CompleteLifecycleAction RecordLifecycleActionHeartbeat
+        DescribeAdjustmentTypes DescribeScalingProcessTypes DescribeTerminationPolicyTypes DescribeAccountLimits
+        DescribeMetricCollectionTypes EnableMetricsCollection DisableMetricsCollection
+        DescribeAutoScalingNotificationTypes DescribeNotificationConfigurations
+        DescribeLoadBalancers DescribeLoadBalancerTargetGroups DescribeTrafficSources
+        DescribeWarmPool DescribeInstanceRefreshes
+    ''',
 }
 
 

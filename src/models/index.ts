@@ -12,4 +12,5 @@ export const models = {
   s3: load('s3'),
   cloudwatch: load('cloudwatch'),
   sns: load('sns'),
+  autoscaling: load('autoscaling'),
 };
