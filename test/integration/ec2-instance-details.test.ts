@@ -21,7 +21,7 @@ import {
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { startFaultline, type Faultline } from '../harness.ts';
-import { recoverInstance } from '../../src/services/ec2/instance.loop.ts';
+import { instanceInitiatedShutdown, recoverInstance } from '../../src/services/ec2/instance.loop.ts';
 import { injectFault } from '../../src/world/faults.ts';
 
 async function failure(p: Promise<unknown>): Promise<string> {
@@ -148,5 +148,22 @@ describe('ec2 instance details through the SDK v3', () => {
     s = (await ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id] }))).InstanceStatuses![0];
     assert.equal(s.SystemStatus!.Status, 'ok');
     assert.equal(fl.app.env.events.list().filter((e) => e.type === 'ec2.instance-recovered').length, 1);
+  });
+
+  it('follows InstanceInitiatedShutdownBehavior when the instance shuts itself down', async () => {
+    const run = await ec2.send(
+      new RunInstancesCommand({ ImageId: 'ami-1ecae776', InstanceType: 't2.micro', MinCount: 2, MaxCount: 2, SubnetId: subnet }),
+    );
+    const [stopper, quitter] = run.Instances!.map((i) => i.InstanceId!);
+    fl.advance(30);
+    await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: quitter, InstanceInitiatedShutdownBehavior: { Value: 'terminate' } }));
+    const states = fl.app.env.store.transaction(() => [stopper, quitter].map((id) => instanceInitiatedShutdown(fl.app.env, scope, id)));
+    assert.deepEqual(states, ['stopping', 'shutting-down']);
+    fl.advance(20);
+    const d = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [stopper, quitter] }));
+    const byId = new Map(d.Reservations!.flatMap((r) => r.Instances!).map((i) => [i.InstanceId, i]));
+    assert.equal(byId.get(stopper)!.State!.Name, 'stopped');
+    assert.equal(byId.get(quitter)!.State!.Name, 'terminated');
+    assert.equal(byId.get(stopper)!.StateReason!.Code, 'Client.InstanceInitiatedShutdown');
   });
 });

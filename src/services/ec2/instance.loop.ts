@@ -18,7 +18,7 @@ import { placeInstance } from '../../world/placement.ts';
 import { hostUsable, zoneHealthy } from '../../world/state.ts';
 import type { Env } from '../service.ts';
 import { getInterface, putInterface, reconcileAutoPublicIp, syncInstanceNetwork } from './network-interfaces.ts';
-import { loopContext, loopKey, parseLoopKey } from './scoped.ts';
+import { gmt, loopContext, loopKey, parseLoopKey } from './scoped.ts';
 import { COLL, type AddressRecord, type InstanceRecord, type InstanceStateRecord, type StatusCheckResult } from './state.ts';
 import { releasePrivateIp } from './subnet-addresses.ts';
 import { releaseInstanceVolumes } from './volumes.provider.ts';
@@ -212,4 +212,26 @@ export function recoverInstance(env: Env, scope: Scope, instanceId: string): str
   env.scheduler.enqueue(STATUS_LOOP, loopKey(scope, instanceId), now);
   env.events.emit('ec2.instance-recovered', { account: scope.account, region: scope.region, instanceId, fromHost: from, toHost: host });
   return host;
+}
+
+/**
+ * The instance shut itself down (its OS halted, or its process exited under the sandbox driver):
+ * EC2 follows InstanceInitiatedShutdownBehavior, stopping it (the default for EBS-backed
+ * instances) or terminating it. Returns the new state, or undefined if it was not running.
+ */
+export function instanceInitiatedShutdown(env: Env, scope: Scope, instanceId: string): 'stopping' | 'shutting-down' | undefined {
+  const inst = env.store.mutable<InstanceRecord>(COLL.instances, scope, instanceId);
+  if (!inst || inst.State.Name !== 'running') return undefined;
+  const now = env.clock.now();
+  const next = inst.shutdownBehavior === 'terminate' ? 'shutting-down' : 'stopping';
+  setState(env, scope, inst, next);
+  inst.StateTransitionReason = `User initiated (${gmt(now)})`;
+  inst.StateReason = { Code: 'Client.InstanceInitiatedShutdown', Message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown' };
+  if (next === 'shutting-down') {
+    disassociateElasticIps(env, scope, inst);
+    reconcilePublicIps(env, scope, inst);
+  }
+  env.store.put(COLL.instances, scope, instanceId, inst);
+  queueInstance(env, scope, instanceId, now + env.config.stopSeconds * 1000);
+  return next;
 }
