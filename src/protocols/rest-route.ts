@@ -83,17 +83,23 @@ export function matchRoute(model: ServiceModel, method: string, rawPath: string,
   let best: { t: Template; m: RegExpExecArray } | undefined;
   let pathFits = false;
   let methodFits = false;
+  const namedHere = new Set<string>();
   for (const t of templates(model)) {
     const m = t.path.exec(path);
     if (!m) continue;
     pathFits = true;
+    for (const k of t.named) namedHere.add(k);
     if (t.method !== method) continue;
     methodFits = true;
     if (!t.literals.every((l) => query.has(l.key) && (l.value === undefined || query.get(l.key) === l.value))) continue;
     if ([...query.keys()].some((k) => subresources.has(k) && !t.named.has(k))) continue;
     if (!best || t.literals.length > best.t.literals.length) best = { t, m };
   }
-  if (!best) return { kind: pathFits && !methodFits ? 'method' : 'unsupported' };
+  if (!best) {
+    // A sub-resource nothing here serves (S3's ?uploads, ?acl) is unsupported whatever the method.
+    const unserved = [...query.keys()].some((k) => subresources.has(k) && !namedHere.has(k));
+    return { kind: pathFits && !methodFits && !unserved ? 'method' : 'unsupported' };
+  }
   const labels: Record<string, string> = {};
   best.t.labels.forEach((l, i) => (labels[l.name] = decode(best.m[i + 1])));
   return { operation: best.t.operation, labels };

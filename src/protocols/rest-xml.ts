@@ -71,6 +71,9 @@ export class RestXmlProtocol implements Protocol {
     if (isAwsChunked(headers)) {
       const un = decodeAwsChunked(body);
       body = un.body;
+      const declared = headers['x-amz-decoded-content-length'];
+      if (declared !== undefined && Number(declared) !== body.length)
+        throw new AwsError('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.', 400);
       const encoding = (headers['content-encoding'] ?? '').split(',').map((e) => e.trim()).filter((e) => e && e !== 'aws-chunked').join(',');
       headers = { ...headers, ...un.trailers, 'content-encoding': encoding || undefined };
     }

@@ -14,6 +14,9 @@ import {
   DeleteObjectCommand,
   DeleteBucketCommand,
   HeadObjectCommand,
+  HeadBucketCommand,
+  GetBucketLocationCommand,
+  ListBucketsCommand,
 } from '@aws-sdk/client-s3';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { readObjectByUrl, parseObjectUrl } from '../../src/services/s3/urls.ts';
@@ -122,6 +125,10 @@ describe('S3', () => {
     assert.equal(post.status, 405);
     assert.match(post.body, /<Code>MethodNotAllowed<\/Code>.*<Method>POST<\/Method><ResourceType>OBJECT<\/ResourceType>/);
 
+    const multipart = await http(fl, 'POST', '/web-bucket/big.bin?uploads');
+    assert.equal(multipart.status, 501);
+    assert.match(multipart.body, /<Code>NotImplemented<\/Code>/);
+
     const acl = await http(fl, 'GET', '/web-bucket?acl');
     assert.equal(acl.status, 501);
     assert.match(acl.body, /<Code>NotImplemented<\/Code>/);
@@ -223,6 +230,14 @@ print(json.dumps({
     for (const k of ['k1', 'k2', 'k4', 'k5']) await s3.send(new DeleteObjectCommand({ Bucket: 'sdk-bucket', Key: k }));
     await s3.send(new DeleteBucketCommand({ Bucket: 'sdk-bucket' }));
     await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: 'sdk-bucket' })), (e: Error) => e.name === 'NoSuchBucket');
+
+    const west = new S3Client({ ...fl.sdk, region: 'eu-west-1', forcePathStyle: true });
+    await west.send(new CreateBucketCommand({ Bucket: 'sdk-eu-bucket', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    assert.equal((await west.send(new GetBucketLocationCommand({ Bucket: 'sdk-eu-bucket' }))).LocationConstraint, 'eu-west-1');
+    assert.equal((await west.send(new HeadBucketCommand({ Bucket: 'sdk-eu-bucket' }))).BucketRegion, 'eu-west-1');
+    const mine = await s3.send(new ListBucketsCommand({}));
+    assert.equal(mine.Buckets?.find((b) => b.Name === 'sdk-eu-bucket')?.BucketRegion, 'eu-west-1');
+    assert.equal((await other.send(new ListBucketsCommand({}))).Buckets?.length ?? 0, 0);
   });
 
   it('rejects a corrupt upload without keeping a record or a file, and deletes replaced files on the clock', async () => {

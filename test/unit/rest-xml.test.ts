@@ -6,7 +6,7 @@ import { decodeAwsChunked } from '../../src/protocols/aws-chunked.ts';
 import { RestXmlProtocol } from '../../src/protocols/rest-xml.ts';
 import type { WireRequest } from '../../src/protocols/protocol.ts';
 
-const none = new Set<string>(['acl', 'delete', 'location', 'list-type', 'versionId']);
+const none = new Set<string>(['acl', 'delete', 'location', 'list-type', 'versionId', 'uploads']);
 const route = (method: string, target: string) => {
   const [path, query = ''] = target.split('?');
   return matchRoute(models.s3, method, path, new URLSearchParams(query), none);
@@ -35,6 +35,7 @@ describe('REST-XML routing', () => {
   it('tells an unserved sub-resource from a method the resource does not allow', () => {
     assert.deepEqual(route('GET', '/b?acl'), { kind: 'unsupported' });
     assert.deepEqual(route('POST', '/b/k'), { kind: 'method' });
+    assert.deepEqual(route('POST', '/b/k?uploads'), { kind: 'unsupported' });
   });
 });
 
@@ -47,6 +48,14 @@ describe('REST-XML parsing and writing', () => {
     assert.equal(p.input.ContentType, 'text/plain');
     assert.deepEqual(p.input.Metadata, { color: 'red' });
     assert.equal((p.input.Body as Buffer).toString(), 'hi');
+  });
+
+  it('unwraps aws-chunked bodies and checks their decoded length', () => {
+    const chunked = { 'content-encoding': 'aws-chunked,gzip', 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'x-amz-decoded-content-length': '5' };
+    const p = proto.parse(wire('PUT', '/b/k', chunked, '5\r\nhello\r\n0\r\n\r\n'), models.s3);
+    assert.equal((p.input.Body as Buffer).toString(), 'hello');
+    assert.equal(p.input.ContentEncoding, 'gzip');
+    assert.throws(() => proto.parse(wire('PUT', '/b/k', { ...chunked, 'x-amz-decoded-content-length': '6' }, '5\r\nhello\r\n0\r\n\r\n'), models.s3), { code: 'IncompleteBody' });
   });
 
   it('reads an XML payload with a flattened list', () => {
