@@ -98,9 +98,7 @@ export class RestXmlProtocol implements Protocol {
         case 'headers':
           v = prefixedHeaders(headers, wire.toLowerCase());
           break;
-        case 'statusCode':
-          continue;
-        default:
+        default: // the body, bound below; statusCode is output only
           continue;
       }
       if (v !== undefined) input[m] = v;
