@@ -167,10 +167,11 @@ export class Store {
     if (!this.touched) throw new Error('store writes must run inside a transaction');
   }
 
-  /** Forgets everything: every record, timer and event. */
+  /** Forgets everything: every record, timer and event, and the rows of tables services created (metrics, history). */
   reset(): void {
     this.transaction(() => {
-      this.db.exec('DELETE FROM docs; DELETE FROM timers; DELETE FROM events; DELETE FROM meta;');
+      const tables = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+      for (const { name } of tables) this.db.exec(`DELETE FROM "${name.replace(/"/g, '""')}"`);
     });
     this.mirror.clear();
   }

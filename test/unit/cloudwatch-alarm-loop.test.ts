@@ -106,4 +106,11 @@ describe('the alarm loop and the action registry', () => {
     assert.equal(rows.length, 1);
     assert.deepEqual({ res: rows[0].res, ts: rows[0].ts, n: rows[0].n, sum: rows[0].sum, vals: rows[0].vals }, { res: 60, ts: base, n: 3, sum: 6, vals: [[1, 1], [2, 1], [3, 1]] });
   });
+
+  it('forgets metrics and alarm history on a store reset', () => {
+    assert.ok(metricId(app.env, scope, 'Hi', 'Lat', [{ Name: 'Fn', Value: 'x' }]) !== undefined);
+    app.env.store.reset();
+    assert.equal(metricId(app.env, scope, 'Hi', 'Lat', [{ Name: 'Fn', Value: 'x' }]), undefined);
+    assert.deepEqual(listHistory(app.env, scope, { descending: true }), []);
+  });
 });
