@@ -12,6 +12,8 @@ export interface Config {
   terminatedVisibleMinutes: number;
   /** Cloud seconds after reaching `running` that status checks report `initializing`. */
   statusCheckInitSeconds: number;
+  /** Cloud seconds of continuous system impairment before simplified automatic recovery acts. */
+  autoRecoverySeconds: number;
   /** Cloud seconds an image or snapshot stays `pending`. */
   imageSeconds: number;
   snapshotSeconds: number;
@@ -39,6 +41,7 @@ export const defaultConfig = (): Config => ({
   stopSeconds: 20,
   terminatedVisibleMinutes: 60,
   statusCheckInitSeconds: 120,
+  autoRecoverySeconds: 300,
   imageSeconds: 60,
   snapshotSeconds: 30,
   hostsPerZone: 8,

@@ -10,6 +10,7 @@ import { AwsError } from '../core/errors.ts';
 import { activeFaults, healFault, injectFault, type FaultSpec } from '../world/faults.ts';
 import { locateInstance } from '../world/placement.ts';
 import { worldView } from '../world/view.ts';
+import { setCpuLoad } from '../world/load.ts';
 
 const json = (status: number, body: unknown): WireResponse => ({
   status,
@@ -53,6 +54,12 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
       return json(200, { faults: activeFaults(env) });
     case 'POST /_faultline/faults':
       return json(201, injectFault(env, faultSpec(env, input)));
+    case 'POST /_faultline/load': {
+      const cpu = Number(input.cpuPercent);
+      if (typeof input.instance !== 'string' || !(cpu >= 0 && cpu <= 100)) return json(400, { error: 'give instance (an id) and cpuPercent (0-100)' });
+      setCpuLoad(env, input.instance, cpu);
+      return json(200, { instance: input.instance, cpuPercent: cpu });
+    }
     case 'POST /_faultline/faults/heal-all':
       return json(200, { healed: activeFaults(env).map((f) => healFault(env, f.faultId).faultId) });
     case 'GET /_faultline/health':

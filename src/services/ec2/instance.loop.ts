@@ -22,6 +22,9 @@ import { gmt, loopContext, loopKey, parseLoopKey } from './scoped.ts';
 import { COLL, type AddressRecord, type InstanceRecord, type InstanceStateRecord, type StatusCheckResult } from './state.ts';
 import { releasePrivateIp } from './subnet-addresses.ts';
 import { releaseInstanceVolumes } from './volumes.provider.ts';
+import { publishInstanceMetrics } from './metrics.ts';
+import { automaticRecoveryDue } from './auto-recovery.ts';
+import { tryRecover } from './alarm-actions.ts';
 
 export const INSTANCE_LOOP = 'ec2.instance';
 export const STATUS_LOOP = 'ec2.status-check';
@@ -180,7 +183,13 @@ export function instanceLoops(env: Env) {
         ebs: result(ebsOk, prev?.ebs),
         checkedAt: now,
       };
+      if ((prev?.system.status ?? 'ok') !== inst.statusChecks.system.status || (prev?.instance.status ?? 'ok') !== inst.statusChecks.instance.status) {
+        env.events.emit('ec2.status-check', { account: scope.account, region: scope.region, instanceId: id, system: inst.statusChecks.system.status, instance: inst.statusChecks.instance.status });
+      }
+      const initialised = inst.runningSince !== undefined && now - inst.runningSince >= env.config.statusCheckInitSeconds * 1000;
+      publishInstanceMetrics(env, scope, inst, now, initialised);
       env.store.put(COLL.instances, scope, id, inst);
+      if (automaticRecoveryDue(env, scope, inst, now)) tryRecover(env, scope, id);
       return STATUS_INTERVAL_MS;
     },
   };

@@ -331,6 +331,10 @@ export interface InstanceRecord {
   runningSince?: number;
   /** Clock ms of the last reboot (RebootInstances or CreateImage without NoReboot). */
   lastRebootAt?: number;
+  /** Clock ms of each recovery, for the daily limit. */
+  recoveries?: number[];
+  /** Start of the last 5-minute period basic monitoring published CPUUtilization for. */
+  cpuPublishedFor?: number;
   /** The instance profile as given (IAM may resolve it to a role). */
   iamInstanceProfile?: { Arn?: string; Name?: string };
   /** T-family CPU credits: standard or unlimited. */
