@@ -43,9 +43,10 @@ async function waitReady(url: string, proc: ChildProcess): Promise<void> {
   }
 }
 
-async function start(name: string, cmd: string, args: string[], url: string): Promise<Running> {
+async function start(name: string, cmd: string, args: string[], url: string, quiet = false): Promise<Running> {
   const t0 = performance.now();
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  // moto logs every request on stderr; that is noise here, not a result.
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', quiet ? 'ignore' : 'inherit'] });
   await waitReady(url, proc);
   const coldStartMs = performance.now() - t0;
   return {
@@ -70,5 +71,5 @@ export async function startFaultline(extra: string[] = []): Promise<Running> {
 
 export async function startMoto(): Promise<Running> {
   const port = await freePort();
-  return start('moto', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], `http://127.0.0.1:${port}`);
+  return start('moto', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], `http://127.0.0.1:${port}`, true);
 }
