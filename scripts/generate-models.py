@@ -68,6 +68,13 @@ OPERATIONS = {
         Subscribe Unsubscribe ListSubscriptions ListSubscriptionsByTopic Publish
         TagResource ListTagsForResource
     ''',
+    'cloudformation': '''
+        CreateStack UpdateStack DeleteStack DescribeStacks DescribeStackEvents DescribeStackResource
+        DescribeStackResources ListStacks ListStackResources GetTemplate GetTemplateSummary ValidateTemplate
+        CreateChangeSet DescribeChangeSet ExecuteChangeSet DeleteChangeSet ListChangeSets
+        CancelUpdateStack ContinueUpdateRollback SignalResource SetStackPolicy GetStackPolicy
+        UpdateTerminationProtection ListExports ListImports
+    ''',
     # Auto Scaling speaks awsQuery and signs as `autoscaling`.
     'autoscaling': '''
         CreateLaunchConfiguration DeleteLaunchConfiguration DescribeLaunchConfigurations

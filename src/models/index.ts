@@ -12,5 +12,6 @@ export const models = {
   s3: load('s3'),
   cloudwatch: load('cloudwatch'),
   sns: load('sns'),
+  cloudformation: load('cloudformation'),
   autoscaling: load('autoscaling'),
 };
