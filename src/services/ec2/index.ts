@@ -19,6 +19,7 @@ import { volumeHandlers, volumeLoops } from './volumes.provider.ts';
 import { snapshotHandlers, snapshotLoops } from './snapshots.provider.ts';
 import { imageHandlers, imageLoops } from './images.provider.ts';
 import { addressHandlers } from './addresses.provider.ts';
+import { launchTemplateHandlers } from './launch-templates.provider.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
@@ -41,6 +42,7 @@ export const ec2: Service = {
     ...snapshotHandlers,
     ...imageHandlers,
     ...addressHandlers,
+    ...launchTemplateHandlers,
   },
   loops: (env) => ({
     ...instanceLoops(env),

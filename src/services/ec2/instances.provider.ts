@@ -10,6 +10,7 @@ import type { RequestContext } from '../service.ts';
 import { bootLog } from './console-output.ts';
 import { applyFilters, paginate, type Filter, type Tag } from './filters.ts';
 import { findImage } from './images.provider.ts';
+import { applyLaunchTemplate } from './launch-templates.provider.ts';
 import { disassociateElasticIps, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
 import { autoRecoverySupported, instanceType } from './instance-types.ts';
 import { createInstanceInterface, getInterface, putInterface, syncInstanceNetwork } from './network-interfaces.ts';
@@ -147,13 +148,14 @@ function metadataOptions(o: RunInput['MetadataOptions']): InstanceRecord['Metada
 }
 
 export const instanceHandlers = {
-  RunInstances(input: RunInput, ctx: RequestContext) {
+  RunInstances(request: RunInput, ctx: RequestContext) {
     const { env } = ctx;
-    if (input.ClientToken) {
-      const same = env.store.list<InstanceRecord>(COLL.instances, ctx).filter((i) => i.ClientToken === input.ClientToken) as InstanceRecord[];
+    if (request.ClientToken) {
+      const same = env.store.list<InstanceRecord>(COLL.instances, ctx).filter((i) => i.ClientToken === request.ClientToken) as InstanceRecord[];
       if (same.length) return reservationOf(ctx, same);
     }
-    if (input.LaunchTemplate) throw new AwsError('UnsupportedOperation', 'faultline does not launch from launch templates through RunInstances yet; give the parameters directly.');
+    // A launch template fills in what the request leaves out (launch-templates.provider.ts).
+    const { input, tags: templateTags } = request.LaunchTemplate ? applyLaunchTemplate(ctx, request) : { input: request, tags: [] };
     if (input.MinCount < 1) throw new AwsError('InvalidParameterValue', `Value (${input.MinCount}) for parameter minCount is invalid. Expected a positive integer.`);
     if (input.MaxCount < input.MinCount) throw new AwsError('InvalidParameterValue', `Value (${input.MaxCount}) for parameter maxCount is invalid. Expected a value greater than or equal to minCount (${input.MinCount}).`);
     if (!input.ImageId) throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId');
@@ -332,7 +334,7 @@ export const instanceHandlers = {
         BlockDeviceMappings: mappings,
         VirtualizationType: image.VirtualizationType,
         ClientToken: input.ClientToken ?? '',
-        Tags: instanceTags,
+        Tags: [...instanceTags, ...templateTags],
         SecurityGroups: groups,
         SourceDestCheck: true,
         Hypervisor: 'xen',
