@@ -48,11 +48,14 @@ export class Clock {
     return Math.max(0, (at - this.now()) / this.scale);
   }
 
-  /** Moves a manual clock forward to `at`. Time never goes backwards. */
-  set(at: number): void {
+  /**
+   * Moves a manual clock forward to `at`. Time never goes backwards. The scheduler steps through
+   * intermediate due times quietly and notifies listeners (which persist the clock) once at the end.
+   */
+  set(at: number, notify = true): void {
     if (this.mode !== 'manual') throw new Error('only a manual clock can be set');
     if (at > this.base) this.base = at;
-    for (const l of this.listeners) l();
+    if (notify) for (const l of this.listeners) l();
   }
 
   onChange(listener: () => void): () => void {

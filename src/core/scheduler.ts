@@ -15,6 +15,8 @@ export type Reconciler = (key: string) => number | void;
 
 const RETRY_MS = 10_000;
 const MAX_REAL_WAIT_MS = 1_000;
+/** Loop steps per transaction. */
+const BATCH = 2_000;
 
 export class Scheduler {
   private loops = new Map<string, Reconciler>();
@@ -80,15 +82,27 @@ export class Scheduler {
     this.clock.set(target);
   }
 
+  /**
+   * Runs due timers in order. Many steps share one transaction (one commit per batch, which is
+   * what makes thousands of loops per simulated minute affordable); each step runs in its own
+   * savepoint, so a failing step is undone alone and retried later.
+   */
   private drain(until: number, stepClock: boolean): void {
     if (this.draining) return;
     this.draining = true;
     try {
-      for (;;) {
-        const next = this.stmts.next.get() as { key: string; due: number } | undefined;
-        if (!next || next.due > until) break;
-        if (stepClock) this.clock.set(next.due);
-        this.runOne(next.key);
+      let more = true;
+      while (more) {
+        more = false;
+        this.store.transaction(() => {
+          for (let i = 0; i < BATCH; i++) {
+            const next = this.stmts.next.get() as { key: string; due: number } | undefined;
+            if (!next || next.due > until) return;
+            if (stepClock) this.clock.set(next.due, false);
+            this.runOne(next.key);
+            more = true;
+          }
+        });
       }
     } finally {
       this.draining = false;
@@ -101,16 +115,14 @@ export class Scheduler {
     const key = timerKey.slice(tab + 1);
     const fn = this.loops.get(loop);
     const now = this.clock.now();
+    this.stmts.del.run(timerKey);
+    if (!fn) return this.log(`faultline: no loop ${loop}; dropping timer for ${key}`);
     try {
-      this.store.transaction(() => {
-        this.stmts.del.run(timerKey);
-        const after = fn ? fn(key) : undefined;
-        if (!fn) this.log(`faultline: no loop ${loop}; dropping timer for ${key}`);
-        if (typeof after === 'number') this.stmts.upsert.run(timerKey, now + Math.max(1, Math.ceil(after)));
-      });
+      const after = this.store.savepoint(() => fn(key));
+      if (typeof after === 'number') this.stmts.upsert.run(timerKey, now + Math.max(1, Math.ceil(after)));
     } catch (e) {
       this.log(`faultline: loop ${loop} failed for ${key}: ${(e as Error).stack ?? e}`);
-      this.store.transaction(() => this.stmts.retry.run(timerKey, now + RETRY_MS));
+      this.stmts.retry.run(timerKey, now + RETRY_MS);
     }
   }
 

@@ -37,7 +37,7 @@ export class Store {
     this.db = new DatabaseSync(path);
     this.db.exec(`
       PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = FULL;
+      PRAGMA synchronous = NORMAL;
       CREATE TABLE IF NOT EXISTS docs (coll TEXT NOT NULL, scope TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (coll, scope, id));
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -151,6 +151,32 @@ export class Store {
       throw e;
     } finally {
       this.touched = null;
+    }
+  }
+
+  /**
+   * Runs `fn` inside the open transaction so that, if it throws, only its own writes are undone
+   * (SQLite savepoint) and the rest of the transaction stands. The scheduler runs many loop
+   * steps in one transaction this way: one commit for a batch, one failure for one step.
+   */
+  savepoint<T>(fn: () => T): T {
+    if (!this.touched) return this.transaction(() => this.savepoint(fn));
+    const outer = this.touched;
+    this.touched = new Set();
+    this.db.exec('SAVEPOINT step');
+    try {
+      const out = fn();
+      this.db.exec('RELEASE step');
+      for (const k of this.touched) outer.add(k);
+      return out;
+    } catch (e) {
+      this.db.exec('ROLLBACK TO step');
+      this.db.exec('RELEASE step');
+      this.reload(this.touched);
+      for (const k of this.touched) outer.add(k);
+      throw e;
+    } finally {
+      this.touched = outer;
     }
   }
 
