@@ -75,9 +75,9 @@ async function up(argv: string[]) {
 
 Point your tools at it:
   export AWS_ENDPOINT_URL=${url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${app.env.config.defaultRegion}
-  aws ec2 describe-availability-zones             # AWS CLI v2, boto3 and SDK v3 read AWS_ENDPOINT_URL
-  aws --endpoint-url ${url} ec2 describe-regions  # AWS CLI v1 needs the flag
-  Terraform: provider "aws" { endpoints { ec2 = "${url}" ... } skip_credentials_validation = true }
+  aws ec2 describe-availability-zones      # the AWS CLI, boto3 and the SDK v3 read AWS_ENDPOINT_URL
+  aws --endpoint-url ${url} ec2 describe-regions
+  Terraform: provider "aws" { endpoints { ec2 = "${url}" ... } }, see the README
 `);
   let stopping = false;
   const stop = async (signal: string) => {
