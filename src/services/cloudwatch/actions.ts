@@ -13,6 +13,7 @@ import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
 import { publishToTopic } from '../sns/topics.provider.ts';
 import { ec2AlarmAction } from '../ec2/alarm-actions.ts';
+import { scalingPolicyAlarmAction } from '../autoscaling/policy-action.ts';
 import { parseTopicArn } from '../sns/state.ts';
 import type { AlarmConfig, AlarmRecord } from './alarms.state.ts';
 import type { AlarmState } from './evaluate.ts';
@@ -123,7 +124,7 @@ export const snsAlarmAction: AlarmActionExecutor = {
 /**
  * Every executor faultline has, in the order they are tried. Add yours here, explicitly.
  */
-export const alarmActionExecutors: AlarmActionExecutor[] = [snsAlarmAction, ec2AlarmAction];
+export const alarmActionExecutors: AlarmActionExecutor[] = [snsAlarmAction, ec2AlarmAction, scalingPolicyAlarmAction];
 
 export const executorFor = (arn: string): AlarmActionExecutor | undefined => alarmActionExecutors.find((e) => e.matches(arn));
 

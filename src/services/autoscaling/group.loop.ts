@@ -1,0 +1,428 @@
+/**
+ * The group loop: one reconcile per group, level-triggered and idempotent, requeued every health
+ * check interval (and sooner when a lifecycle timeout, a launch backoff or a cooldown ends).
+ * Each pass reads the group and its instances and closes the gap:
+ *
+ * 1. moves each instance along its lifecycle (Pending → [Pending:Wait →] InService;
+ *    Terminating → [Terminating:Wait →] Terminating:Proceed → Terminated), reading EC2's state;
+ * 2. a group being deleted terminates what is left, then disappears with its policies, hooks and
+ *    scheduled actions;
+ * 3. health checks mark instances Unhealthy (health.ts); unhealthy ones are terminated, which
+ *    leaves the group short, so step 4 launches their replacements: terminate, then launch;
+ * 4. fewer instances than desired: launch into the zone with the fewest, skipping zones whose
+ *    launches fail (a failed activity, and a backoff before that zone is tried again);
+ *    more than desired: terminate by the termination policies, sparing protected instances;
+ *    as many as desired but zones unbalanced: launch one in the emptiest zone, and once it is in
+ *    service the group is over capacity and terminates one in the fullest: launch first, then
+ *    terminate;
+ * 5. a simple scaling cooldown starts once the group has settled.
+ *
+ * Suspended processes switch the matching steps off. Everything that changes an instance or an
+ * activity also goes to the event log.
+ */
+import { AwsError } from '../../core/errors.ts';
+import type { DeepReadonly, Scope } from '../../core/store.ts';
+import type { Env } from '../service.ts';
+import { putMetric } from '../cloudwatch/metrics.provider.ts';
+import { loopContext } from '../ec2/scoped.ts';
+import { causes, joinCause, retireActivities, startActivity, subnetDetails, updateActivity } from './activities.ts';
+import { HEALTH_CHECK_INTERVAL_MS, healthProblem, nextHealthEvent } from './health.ts';
+import { ec2Instance, launchInstance, terminateInstance, untagInstance } from './launch.ts';
+import { beginLifecycleActions, LAUNCHING, nextLifecycleTimeout, settleLifecycleActions, TERMINATING } from './lifecycle.ts';
+import { clearLaunchFailure, groupZones, nextRetry, pickLaunchZone, pickSubnet, rebalanceTarget, recordLaunchFailure, zoneCounts } from './placement.ts';
+import { childKey, COLL, isSuspended, parseScopedKey, type GroupRecord, type LaunchConfigurationRecord, type MemberRecord, type PolicyRecord } from './state.ts';
+import { deleteOwnedAlarms } from './target-tracking.ts';
+import { chooseForScaleIn } from './termination-policy.ts';
+
+/** States that count toward the group's capacity. */
+const COUNTED = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService']);
+export const counts = (m: DeepReadonly<MemberRecord>): boolean => COUNTED.has(m.LifecycleState);
+
+/** What one pass works on. Members are private copies, written back at the end. */
+interface Pass {
+  env: Env;
+  scope: Scope;
+  group: GroupRecord;
+  now: number;
+  members: MemberRecord[];
+  removed: Set<string>;
+  wake: number[];
+}
+
+const emit = (p: Pass, type: string, detail: Record<string, unknown>) =>
+  p.env.events.emit(type, { account: p.scope.account, region: p.scope.region, group: p.group.AutoScalingGroupName, ...detail });
+
+export const membersOf = (env: Env, scope: Scope, group: string): DeepReadonly<MemberRecord>[] =>
+  env.store.list<MemberRecord>(COLL.instances, scope).filter((m) => m.AutoScalingGroupName === group);
+
+// ---- 1. lifecycle ----
+
+function enterService(p: Pass, m: MemberRecord): void {
+  m.LifecycleState = 'InService';
+  m.inServiceAt = p.now;
+  m.actions = undefined;
+  updateActivity(p.env, p.scope, m.launchActivityId, 'Successful', 100);
+  emit(p, 'autoscaling.instance.in-service', { instanceId: m.InstanceId, zone: m.AvailabilityZone });
+}
+
+function proceedTermination(p: Pass, m: MemberRecord): void {
+  m.LifecycleState = 'Terminating:Proceed';
+  m.actions = undefined;
+  updateActivity(p.env, p.scope, m.exitActivityId, 'InProgress', 50);
+  terminateInstance(p.env, p.scope, m.InstanceId);
+}
+
+function abandonLaunch(p: Pass, m: MemberRecord): void {
+  const token = m.actions?.find((a) => a.result === 'ABANDON')?.token ?? '';
+  updateActivity(
+    p.env,
+    p.scope,
+    m.launchActivityId,
+    'Cancelled',
+    100,
+    `Instance failed to complete user's Lifecycle Action: Lifecycle Action with token ${token} was abandoned: Lifecycle Action Completed with ABANDON Result`,
+  );
+  m.skipHooks = true;
+  m.LifecycleState = 'Terminating:Proceed';
+  m.actions = undefined;
+  terminateInstance(p.env, p.scope, m.InstanceId);
+  emit(p, 'autoscaling.launch-abandoned', { instanceId: m.InstanceId });
+}
+
+function advance(p: Pass, m: MemberRecord): void {
+  const { env, scope, now } = p;
+  switch (m.LifecycleState) {
+    case 'Pending': {
+      if (ec2Instance(env, scope, m.InstanceId)?.State.Name !== 'running') return;
+      if (beginLifecycleActions(env, scope, m, LAUNCHING)) {
+        m.LifecycleState = 'Pending:Wait';
+        updateActivity(env, scope, m.launchActivityId, 'MidLifecycleAction', 40);
+        emit(p, 'autoscaling.instance.lifecycle', { instanceId: m.InstanceId, state: m.LifecycleState });
+      } else enterService(p, m);
+      return;
+    }
+    case 'Pending:Wait': {
+      const result = settleLifecycleActions(env, scope, m, now);
+      if (result === 'CONTINUE') {
+        m.LifecycleState = 'Pending:Proceed';
+        enterService(p, m);
+      } else if (result === 'ABANDON') abandonLaunch(p, m);
+      return;
+    }
+    case 'Terminating': {
+      const state = ec2Instance(env, scope, m.InstanceId)?.State.Name;
+      const alive = state !== undefined && state !== 'terminated' && state !== 'shutting-down';
+      if (alive && !m.skipHooks && beginLifecycleActions(env, scope, m, TERMINATING)) {
+        m.LifecycleState = 'Terminating:Wait';
+        updateActivity(env, scope, m.exitActivityId, 'MidLifecycleAction', 50);
+        emit(p, 'autoscaling.instance.lifecycle', { instanceId: m.InstanceId, state: m.LifecycleState });
+      } else proceedTermination(p, m);
+      return advance(p, m);
+    }
+    case 'Terminating:Wait':
+      if (m.skipHooks || settleLifecycleActions(env, scope, m, now)) {
+        proceedTermination(p, m);
+        advance(p, m);
+      }
+      return;
+    case 'Terminating:Proceed': {
+      const inst = ec2Instance(env, scope, m.InstanceId);
+      if (inst && inst.State.Name !== 'terminated') return;
+      m.LifecycleState = 'Terminated';
+      updateActivity(env, scope, m.exitActivityId, 'Successful', 100);
+      emit(p, 'autoscaling.instance.terminated', { instanceId: m.InstanceId, zone: m.AvailabilityZone });
+      p.removed.add(m.InstanceId);
+      return;
+    }
+    case 'Detaching':
+      m.LifecycleState = 'Detached';
+      untagInstance(env, scope, m.InstanceId);
+      updateActivity(env, scope, m.exitActivityId, 'Successful', 100);
+      emit(p, 'autoscaling.instance.detached', { instanceId: m.InstanceId });
+      p.removed.add(m.InstanceId);
+      return;
+    default:
+      return;
+  }
+}
+
+/** Takes an instance out of service: a Terminating activity now, EC2's termination after any hooks. */
+export function startTermination(p: Pass, m: MemberRecord, cause: string): void {
+  if (m.LifecycleState.startsWith('Pending')) updateActivity(p.env, p.scope, m.launchActivityId, 'Cancelled', 100, 'The instance was terminated before it entered service.');
+  m.LifecycleState = 'Terminating';
+  m.actions = undefined;
+  const a = startActivity(p.env, p.scope, p.group, {
+    description: `Terminating EC2 instance: ${m.InstanceId}`,
+    cause,
+    statusCode: 'InProgress',
+    progress: 0,
+    details: subnetDetails(m.subnetId, m.AvailabilityZone),
+    instanceId: m.InstanceId,
+  });
+  m.exitActivityId = a.ActivityId;
+  advance(p, m);
+}
+
+// ---- 2. deletion ----
+
+function finishDeletion(p: Pass): void {
+  const { env, scope, group } = p;
+  const name = group.AutoScalingGroupName;
+  const ctx = loopContext(env, scope);
+  for (const pol of env.store.list<PolicyRecord>(COLL.policies, scope).filter((x) => x.AutoScalingGroupName === name)) {
+    deleteOwnedAlarms(ctx, pol);
+    env.store.delete(COLL.policies, scope, childKey(name, pol.PolicyName));
+  }
+  for (const coll of [COLL.scheduledActions, COLL.lifecycleHooks]) {
+    for (const rec of env.store.list<{ AutoScalingGroupName: string; ScheduledActionName?: string; LifecycleHookName?: string }>(coll, scope)) {
+      if (rec.AutoScalingGroupName === name) env.store.delete(coll, scope, childKey(name, (rec.ScheduledActionName ?? rec.LifecycleHookName)!));
+    }
+  }
+  retireActivities(env, scope, name);
+  env.store.delete(COLL.groups, scope, name);
+  emit(p, 'autoscaling.group.deleted', {});
+}
+
+// ---- 3. health ----
+
+function checkHealth(p: Pass): void {
+  const { env, scope, group, now } = p;
+  if (isSuspended(group, 'HealthCheck')) return;
+  for (const m of p.members) {
+    if (!counts(m) || m.HealthStatus === 'Unhealthy') continue;
+    const inst = ec2Instance(env, scope, m.InstanceId);
+    const problem = healthProblem(group, m, inst, now);
+    if (problem) {
+      m.HealthStatus = 'Unhealthy';
+      m.unhealthyCause = problem;
+      emit(p, 'autoscaling.instance.health', { instanceId: m.InstanceId, health: 'Unhealthy', zone: m.AvailabilityZone, reason: problem });
+    } else {
+      const t = nextHealthEvent(group, m, inst, now);
+      if (t) p.wake.push(t);
+    }
+  }
+}
+
+function replaceUnhealthy(p: Pass): void {
+  const { env, scope, group, now } = p;
+  if (isSuspended(group, 'ReplaceUnhealthy') || isSuspended(group, 'Terminate')) return;
+  // Dead instances go at once; running but unhealthy ones in batches of at most 10 % of desired.
+  const batch = Math.max(1, Math.floor(group.DesiredCapacity / 10));
+  let replacing = p.members.filter((m) => m.LifecycleState.startsWith('Terminating') && m.HealthStatus === 'Unhealthy' && ec2Instance(env, scope, m.InstanceId)?.State.Name === 'running').length;
+  for (const m of p.members) {
+    if (!counts(m) || m.HealthStatus !== 'Unhealthy') continue;
+    const running = ec2Instance(env, scope, m.InstanceId)?.State.Name === 'running';
+    if (running && replacing >= batch) continue;
+    if (running) replacing++;
+    startTermination(p, m, m.unhealthyCause ?? causes.userHealthCheck(now));
+  }
+}
+
+// ---- 4. capacity ----
+
+function launch(p: Pass, wanted: number, cause: (from: number, to: number) => string, rebalanceZone?: string): number {
+  const { env, scope, group, now } = p;
+  const zones = groupZones(env, scope, group);
+  const counted = p.members.filter(counts);
+  const tally = zoneCounts(zones, counted);
+  const failed = new Set<string>();
+  const from = counted.length;
+  let launched = 0;
+  while (launched < wanted) {
+    const zone = rebalanceZone && launched === 0 && !failed.has(rebalanceZone) ? rebalanceZone : pickLaunchZone(group, tally, now, failed);
+    if (!zone || failed.has(zone)) break;
+    const subnet = pickSubnet(zones, zone);
+    const text = cause(from, from + wanted);
+    try {
+      const l = launchInstance(env, scope, group, subnet, zone);
+      const a = startActivity(env, scope, group, {
+        description: `Launching a new EC2 instance: ${l.instanceId}`,
+        cause: text,
+        statusCode: 'PreInService',
+        progress: 30,
+        details: subnetDetails(subnet, zone),
+        instanceId: l.instanceId,
+      });
+      const m: MemberRecord = {
+        InstanceId: l.instanceId,
+        AutoScalingGroupName: group.AutoScalingGroupName,
+        AvailabilityZone: zone,
+        ...(l.zoneId ? { AvailabilityZoneId: l.zoneId } : {}),
+        LifecycleState: 'Pending',
+        HealthStatus: 'Healthy',
+        ProtectedFromScaleIn: group.NewInstancesProtectedFromScaleIn,
+        InstanceType: l.instanceType,
+        ImageId: l.imageId,
+        ...(l.launchConfigurationName ? { LaunchConfigurationName: l.launchConfigurationName } : {}),
+        ...(l.launchTemplate ? { LaunchTemplate: l.launchTemplate } : {}),
+        subnetId: subnet,
+        launchedAt: now,
+        launchActivityId: a.ActivityId,
+        ...(rebalanceZone ? { rebalance: true } : {}),
+      };
+      p.members.push(m);
+      clearLaunchFailure(group, zone);
+      tally.set(zone, (tally.get(zone) ?? 0) + 1);
+      launched++;
+    } catch (e) {
+      if (!(e instanceof AwsError)) throw e;
+      const reason = /[.!?]$/.test(e.message) ? e.message : `${e.message}.`;
+      startActivity(env, scope, group, {
+        description: `Launching a new EC2 instance.  Status Reason: ${reason} Launching EC2 instance failed.`,
+        cause: text,
+        statusCode: 'Failed',
+        statusMessage: `${reason} Launching EC2 instance failed.`,
+        progress: 100,
+        details: subnetDetails(subnet, zone),
+        done: true,
+      });
+      emit(p, 'autoscaling.launch-failed', { zone, subnetId: subnet ?? null, code: e.code, message: e.message });
+      recordLaunchFailure(group, zone, now);
+      failed.add(zone);
+      // Only a zone's capacity is worth trying elsewhere (any other refusal would repeat in every
+      // zone), and a rebalancing launch is for its zone only.
+      if (e.code !== 'InsufficientInstanceCapacity' || rebalanceZone) break;
+    }
+  }
+  return launched;
+}
+
+function scaleIn(p: Pass, excess: number, cause: string): void {
+  const { env, scope, group, now } = p;
+  const zones = groupZones(env, scope, group);
+  for (let i = 0; i < excess; i++) {
+    const counted = p.members.filter(counts);
+    // Instances in zones the group no longer uses go first.
+    const strays = counted.filter((m) => !zones.has(m.AvailabilityZone) && !m.ProtectedFromScaleIn);
+    const victim = chooseForScaleIn(strays.length ? strays : counted, {
+      group,
+      now,
+      launchConfigurationCreated: (name) => env.store.get<LaunchConfigurationRecord>(COLL.launchConfigurations, scope, name)?.createdAt,
+    });
+    if (!victim) return;
+    startTermination(p, victim as MemberRecord, cause);
+  }
+}
+
+function reconcileCapacity(p: Pass): void {
+  const { env, scope, group, now } = p;
+  const counted = p.members.filter(counts);
+  const desired = group.DesiredCapacity;
+  if (counted.length < desired) {
+    if (isSuspended(group, 'Launch')) return;
+    launch(p, desired - counted.length, (from, to) => joinCause(group.capacityCause, causes.launchForCapacity(now, from, to)));
+  } else if (counted.length > desired) {
+    if (isSuspended(group, 'Terminate')) return;
+    // Rebalancing launches first: terminate only once the new instance is in service.
+    if (counted.some((m) => m.rebalance && m.LifecycleState.startsWith('Pending'))) return;
+    const rebalancing = counted.some((m) => m.rebalance);
+    for (const m of counted) delete m.rebalance;
+    scaleIn(p, counted.length - desired, joinCause(rebalancing ? undefined : group.capacityCause, causes.terminateForCapacity(now, counted.length, desired)));
+  } else {
+    if (['AZRebalance', 'Launch', 'Terminate'].some((x) => isSuspended(group, x as 'Launch'))) return;
+    if (p.members.some((m) => !(m.LifecycleState === 'InService'))) return;
+    if (counted.length + 1 > group.MaxSize + Math.max(1, Math.floor(group.MaxSize / 10))) return;
+    const zones = groupZones(env, scope, group);
+    const target = rebalanceTarget(group, zones, counted, now);
+    if (!target) return;
+    const others = [...zones.keys()].filter((z) => z !== target).sort();
+    launch(p, 1, () => causes.rebalanceLaunch(now, target, others), target);
+  }
+}
+
+// ---- 5. cooldown, metrics ----
+
+function settle(p: Pass): void {
+  const { group, now } = p;
+  const counted = p.members.filter(counts);
+  const busy = p.members.some((m) => m.LifecycleState !== 'InService');
+  if (counted.length === group.DesiredCapacity) delete group.capacityCause;
+  if (group.cooldownPending && !busy && counted.length === group.DesiredCapacity) {
+    group.cooldownUntil = now + group.cooldownPending.seconds * 1000;
+    delete group.cooldownPending;
+  }
+  if (group.cooldownUntil && group.cooldownUntil > now) p.wake.push(group.cooldownUntil);
+}
+
+const GROUP_METRICS: Record<string, (g: DeepReadonly<GroupRecord>, m: readonly DeepReadonly<MemberRecord>[]) => number> = {
+  GroupMinSize: (g) => g.MinSize,
+  GroupMaxSize: (g) => g.MaxSize,
+  GroupDesiredCapacity: (g) => g.DesiredCapacity,
+  GroupInServiceInstances: (_, m) => m.filter((x) => x.LifecycleState === 'InService').length,
+  GroupPendingInstances: (_, m) => m.filter((x) => x.LifecycleState.startsWith('Pending')).length,
+  GroupStandbyInstances: () => 0,
+  GroupTerminatingInstances: (_, m) => m.filter((x) => x.LifecycleState.startsWith('Terminating')).length,
+  GroupTotalInstances: (_, m) => m.length,
+  GroupInServiceCapacity: (_, m) => m.filter((x) => x.LifecycleState === 'InService').length,
+  GroupPendingCapacity: (_, m) => m.filter((x) => x.LifecycleState.startsWith('Pending')).length,
+  GroupStandbyCapacity: () => 0,
+  GroupTerminatingCapacity: (_, m) => m.filter((x) => x.LifecycleState.startsWith('Terminating')).length,
+  GroupTotalCapacity: (_, m) => m.length,
+};
+export const GROUP_METRIC_NAMES = Object.keys(GROUP_METRICS);
+
+/** With metrics collection enabled, the group's AWS/AutoScaling metrics, once a minute. */
+function publishMetrics(p: Pass): void {
+  const { env, scope, group, now } = p;
+  if (!group.EnabledMetrics.length) return;
+  const minute = Math.floor(now / 60_000) * 60_000;
+  if (group.metricsPublishedFor === minute) return;
+  group.metricsPublishedFor = minute;
+  const live = p.members.filter((m) => !p.removed.has(m.InstanceId));
+  for (const { Metric } of group.EnabledMetrics) {
+    const f = GROUP_METRICS[Metric];
+    if (!f) continue;
+    putMetric(env, scope, { Namespace: 'AWS/AutoScaling', MetricName: Metric, Dimensions: [{ Name: 'AutoScalingGroupName', Value: group.AutoScalingGroupName }], Value: f(group, live), Unit: 'None', Timestamp: minute });
+  }
+}
+
+// ---- the loop ----
+
+function save(p: Pass): void {
+  const { env, scope } = p;
+  for (const m of p.members) {
+    if (p.removed.has(m.InstanceId)) env.store.delete(COLL.instances, scope, m.InstanceId);
+    else if (JSON.stringify(m) !== JSON.stringify(env.store.get(COLL.instances, scope, m.InstanceId))) env.store.put(COLL.instances, scope, m.InstanceId, m);
+  }
+  env.store.put(COLL.groups, scope, p.group.AutoScalingGroupName, p.group);
+}
+
+export function groupLoop(env: Env) {
+  return (key: string): number | void => {
+    const { scope, name } = parseScopedKey(key);
+    const group = env.store.mutable<GroupRecord>(COLL.groups, scope, name);
+    if (!group) return;
+    const now = env.clock.now();
+    const p: Pass = { env, scope, group, now, members: membersOf(env, scope, name).map((m) => structuredClone(m) as MemberRecord), removed: new Set(), wake: [] };
+    for (const m of p.members) advance(p, m);
+
+    if (group.deleting) {
+      const cause = joinCause(group.capacityCause, causes.terminateForCapacity(now, p.members.filter(counts).length, 0));
+      for (const m of p.members) {
+        if (!counts(m)) continue;
+        m.skipHooks = group.deleting.force;
+        startTermination(p, m, cause);
+      }
+      if (p.members.every((m) => p.removed.has(m.InstanceId))) {
+        for (const id of p.removed) env.store.delete(COLL.instances, scope, id);
+        finishDeletion(p);
+        return;
+      }
+    } else {
+      checkHealth(p);
+      replaceUnhealthy(p);
+      reconcileCapacity(p);
+      settle(p);
+      publishMetrics(p);
+    }
+    save(p);
+    for (const m of p.members) {
+      const t = nextLifecycleTimeout(m);
+      if (t) p.wake.push(t);
+    }
+    const retry = nextRetry(group, now);
+    if (retry) p.wake.push(retry);
+    const soonest = Math.min(now + HEALTH_CHECK_INTERVAL_MS, ...p.wake.filter((t) => t > now));
+    return soonest - now;
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * How a group starts and stops instances: through EC2's own RunInstances and TerminateInstances
+ * handlers, so that an instance a group launches is exactly what the API would launch, and a zone
+ * without a usable host answers InsufficientInstanceCapacity as it would to a user.
+ *
+ * The request comes from the launch configuration (image, type, key, groups, user data, block
+ * devices, monitoring, profile, public IP) or from the launch template version (RunInstances
+ * applies it), with the group's subnet and its tags that propagate at launch. EC2 then shows the
+ * `aws:autoscaling:groupName` tag on the instance, which EC2's metrics use for the group's
+ * aggregate and which users filter on.
+ */
+import { AwsError } from '../../core/errors.ts';
+import type { DeepReadonly, Scope } from '../../core/store.ts';
+import type { Env } from '../service.ts';
+import { instanceHandlers } from '../ec2/instances.provider.ts';
+import { resolveLaunchTemplate } from '../ec2/launch-templates.provider.ts';
+import { loopContext } from '../ec2/scoped.ts';
+import { COLL as EC2, type InstanceRecord } from '../ec2/state.ts';
+import { COLL, type GroupRecord, type LaunchConfigurationRecord, type MemberRecord } from './state.ts';
+
+export const GROUP_TAG = 'aws:autoscaling:groupName';
+
+/** botocore and the CLI base64-encode launch configuration user data; a plain string from elsewhere is encoded here. */
+function base64UserData(s: string): string {
+  const looksEncoded = s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && Buffer.from(s, 'base64').toString('base64') === s;
+  return looksEncoded ? s : Buffer.from(s).toString('base64');
+}
+
+export interface Launched {
+  instanceId: string;
+  imageId: string;
+  instanceType: string;
+  zoneId?: string;
+  launchConfigurationName?: string;
+  launchTemplate?: MemberRecord['LaunchTemplate'];
+}
+
+function propagatedTags(group: DeepReadonly<GroupRecord>) {
+  const tags = group.Tags.filter((t) => t.PropagateAtLaunch).map((t) => ({ Key: t.Key, Value: t.Value }));
+  return tags.length ? [{ ResourceType: 'instance', Tags: tags }] : undefined;
+}
+
+function fromLaunchConfiguration(lc: DeepReadonly<LaunchConfigurationRecord>, subnetId: string | undefined, zone: string) {
+  const ids = lc.SecurityGroups.filter((g) => g.startsWith('sg-'));
+  const names = lc.SecurityGroups.filter((g) => !g.startsWith('sg-'));
+  const network =
+    lc.AssociatePublicIpAddress !== undefined && subnetId
+      ? { NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetId, Groups: ids, AssociatePublicIpAddress: lc.AssociatePublicIpAddress, DeleteOnTermination: true }] }
+      : { SubnetId: subnetId, SecurityGroupIds: ids.length ? ids : undefined, SecurityGroups: names.length ? names : undefined };
+  return {
+    ImageId: lc.ImageId,
+    InstanceType: lc.InstanceType,
+    KeyName: lc.KeyName,
+    UserData: lc.UserData !== undefined ? base64UserData(lc.UserData) : undefined,
+    Monitoring: { Enabled: lc.InstanceMonitoring.Enabled },
+    EbsOptimized: lc.EbsOptimized,
+    IamInstanceProfile: lc.IamInstanceProfile ? (lc.IamInstanceProfile.startsWith('arn:') ? { Arn: lc.IamInstanceProfile } : { Name: lc.IamInstanceProfile }) : undefined,
+    BlockDeviceMappings: lc.BlockDeviceMappings.length
+      ? lc.BlockDeviceMappings.map((b) => ({
+          DeviceName: b.DeviceName,
+          ...(b.VirtualName ? { VirtualName: b.VirtualName } : {}),
+          ...(b.NoDevice ? { NoDevice: '' } : {}),
+          // Auto Scaling's mappings delete their volumes with the instance unless told otherwise.
+          ...(b.Ebs ? { Ebs: { ...b.Ebs, DeleteOnTermination: b.Ebs.DeleteOnTermination ?? true } } : {}),
+        }))
+      : undefined,
+    MetadataOptions: lc.MetadataOptions as never,
+    Placement: { ...(subnetId ? {} : { AvailabilityZone: zone }), ...(lc.PlacementTenancy ? { Tenancy: lc.PlacementTenancy } : {}) },
+    ...network,
+  };
+}
+
+/**
+ * Launches one instance for the group into `subnetId` (in `zone`), as the group's launch
+ * configuration or template says. Throws EC2's AwsError when EC2 refuses (no capacity, a bad
+ * image, a deleted template...), having written nothing.
+ */
+export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, subnetId: string | undefined, zone: string): Launched {
+  const ctx = loopContext(env, scope);
+  const tags = propagatedTags(group);
+  let request: Record<string, unknown>;
+  let launchConfigurationName: string | undefined;
+  let launchTemplate: Launched['launchTemplate'];
+  if (group.LaunchConfigurationName) {
+    const lc = env.store.get<LaunchConfigurationRecord>(COLL.launchConfigurations, scope, group.LaunchConfigurationName);
+    if (!lc) throw new AwsError('ValidationError', `Launch configuration ${group.LaunchConfigurationName} not found.`);
+    launchConfigurationName = lc.LaunchConfigurationName;
+    request = { ...fromLaunchConfiguration(lc as DeepReadonly<LaunchConfigurationRecord>, subnetId, zone), TagSpecifications: tags };
+  } else {
+    const { template, version } = resolveLaunchTemplate(ctx, group.LaunchTemplate ?? {});
+    launchTemplate = { LaunchTemplateId: template.LaunchTemplateId, LaunchTemplateName: template.LaunchTemplateName, Version: String(version.VersionNumber) };
+    const nics = version.LaunchTemplateData.NetworkInterfaces;
+    // The group's subnet goes where the template puts the network: into its primary interface if it has one.
+    const network = nics?.length
+      ? { NetworkInterfaces: nics.map((n, i) => (i === 0 ? { ...n, SubnetId: subnetId } : n)) }
+      : subnetId
+        ? { SubnetId: subnetId }
+        : { Placement: { AvailabilityZone: zone } };
+    request = { LaunchTemplate: { LaunchTemplateId: template.LaunchTemplateId, Version: String(version.VersionNumber) }, ...network, TagSpecifications: tags };
+  }
+  const reservation = instanceHandlers.RunInstances({ ...request, MinCount: 1, MaxCount: 1 } as Parameters<typeof instanceHandlers.RunInstances>[0], ctx);
+  const inst = reservation.Instances[0];
+  // EC2 refuses `aws:` tags from users; the group's tag is EC2's own, so it is written directly.
+  const rec = env.store.mutable<InstanceRecord>(EC2.instances, scope, inst.InstanceId)!;
+  rec.Tags = [...rec.Tags.filter((t) => t.Key !== GROUP_TAG), { Key: GROUP_TAG, Value: group.AutoScalingGroupName }];
+  env.store.put(EC2.instances, scope, rec.InstanceId, rec);
+  return {
+    instanceId: inst.InstanceId,
+    imageId: inst.ImageId,
+    instanceType: inst.InstanceType,
+    zoneId: inst.Placement.AvailabilityZoneId,
+    launchConfigurationName,
+    launchTemplate,
+  };
+}
+
+/**
+ * Terminates an instance through EC2. A group terminates regardless of the instance's
+ * termination protection (AWS documents that protection does not stop Auto Scaling).
+ * Returns false when the instance is already gone.
+ */
+export function terminateInstance(env: Env, scope: Scope, instanceId: string): boolean {
+  const rec = env.store.mutable<InstanceRecord>(EC2.instances, scope, instanceId);
+  if (!rec) return false;
+  if (rec.State.Name === 'terminated' || rec.State.Name === 'shutting-down') return true;
+  if (rec.disableApiTermination) {
+    rec.disableApiTermination = false;
+    env.store.put(EC2.instances, scope, instanceId, rec);
+  }
+  instanceHandlers.TerminateInstances({ InstanceIds: [instanceId] }, loopContext(env, scope));
+  return true;
+}
+
+/** EC2's record of an instance, if it still exists. */
+export const ec2Instance = (env: Env, scope: Scope, id: string) => env.store.get<InstanceRecord>(EC2.instances, scope, id);
+
+/** Takes the group's tag off an instance that leaves the group (detach). */
+export function untagInstance(env: Env, scope: Scope, instanceId: string): void {
+  const rec = env.store.mutable<InstanceRecord>(EC2.instances, scope, instanceId);
+  if (!rec || !rec.Tags.some((t) => t.Key === GROUP_TAG)) return;
+  rec.Tags = rec.Tags.filter((t) => t.Key !== GROUP_TAG);
+  env.store.put(EC2.instances, scope, instanceId, rec);
+}
+
+/** Puts the group's tag on an instance that joins the group (attach). */
+export function tagInstance(env: Env, scope: Scope, instanceId: string, group: string): void {
+  const rec = env.store.mutable<InstanceRecord>(EC2.instances, scope, instanceId);
+  if (!rec) return;
+  rec.Tags = [...rec.Tags.filter((t) => t.Key !== GROUP_TAG), { Key: GROUP_TAG, Value: group }];
+  env.store.put(EC2.instances, scope, instanceId, rec);
+}
