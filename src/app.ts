@@ -14,6 +14,9 @@ import type { Env } from './services/service.ts';
 import { defaultConfig, type Config } from './config.ts';
 import { seedWorld } from './world/state.ts';
 import { FAULT_EXPIRY_LOOP, faultExpiryLoop } from './world/faults.ts';
+import type { ComputeDriver, DriverName } from './runtime/driver.ts';
+import { SimulatedDriver } from './runtime/simulated.driver.ts';
+import { SandboxDriver } from './runtime/sandbox.driver.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -21,11 +24,14 @@ export interface AppOptions {
   timeScale?: number;
   config?: Partial<Config>;
   log?: (msg: string) => void;
+  /** The compute driver: `simulated` (the default) or `sandbox` (real processes; Linux, root). */
+  driver?: DriverName;
 }
 
 export interface App {
   env: Env;
   gateway: Gateway;
+  driver: ComputeDriver;
   listen(port: number, host: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -50,6 +56,12 @@ export function createApp(opts: AppOptions): App {
   scheduler.register(FAULT_EXPIRY_LOOP, faultExpiryLoop(env));
   seedWorld(env);
   const gateway = createGateway(env, services, log);
+  // Instances' own API calls arrive through their VPC's agent, as connections to serve here.
+  const driver: ComputeDriver =
+    opts.driver === 'sandbox'
+      ? new SandboxDriver(env, { dataDir: opts.dataDir, log, onApiConnection: (socket) => gateway.server.emit('connection', socket) })
+      : new SimulatedDriver();
+  env.runtime = driver;
   const saveClock = () => store.setMeta(CLOCK_KEY, String(clock.now()));
   const unwatch = clock.onChange(saveClock);
   const clockSaver = setInterval(saveClock, 1000);
@@ -58,17 +70,22 @@ export function createApp(opts: AppOptions): App {
   return {
     env,
     gateway,
+    driver,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         gateway.server.once('error', reject);
+        const started = driver.start();
         gateway.server.listen(port, host, () => {
+          const addr = gateway.server.address() as AddressInfo;
+          env.endpoint = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${addr.port}`;
           scheduler.start();
-          resolve(gateway.server.address() as AddressInfo);
+          started.then(() => resolve(addr), reject);
         });
       });
     },
     async close() {
       scheduler.stop();
+      await driver.close();
       clearInterval(clockSaver);
       unwatch();
       saveClock();

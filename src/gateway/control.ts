@@ -10,6 +10,7 @@ import { AwsError } from '../core/errors.ts';
 import { activeFaults, healFault, injectFault, type FaultSpec } from '../world/faults.ts';
 import { locateInstance } from '../world/placement.ts';
 import { worldView } from '../world/view.ts';
+import { handleWaitConditionSignal, SIGNAL_PATH } from '../services/cloudformation/signals.ts';
 import { setCpuLoad } from '../world/load.ts';
 
 const json = (status: number, body: unknown): WireResponse => ({
@@ -25,6 +26,8 @@ const clockView = (env: Env) => ({
 });
 
 export function handleControl(env: Env, method: string, url: URL, body: Buffer): WireResponse {
+  // CloudFormation wait condition handles are presigned URLs here; they take a raw PUT, not the control API's JSON.
+  if (url.pathname.startsWith(SIGNAL_PATH)) return handleWaitConditionSignal(env, method, url, body);
   const path = url.pathname.replace(/\/+$/, '');
   let input: Record<string, unknown> = {};
   if (body.length) {

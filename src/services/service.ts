@@ -17,6 +17,10 @@ export interface Env {
   scheduler: Scheduler;
   events: EventLog;
   config: Config;
+  /** The URL this faultline answers on once it listens, for URLs it hands out (CloudFormation's wait condition handles). */
+  endpoint?: string;
+  /** The compute driver's view of real instances (src/runtime/); absent or empty under the simulated driver. */
+  runtime?: { consoleOutput(scope: Scope, instanceId: string): string | undefined };
 }
 
 export interface Principal {

@@ -1,0 +1,61 @@
+/**
+ * The resource handlers the engine knows, listed explicitly (DESIGN.md principle 7), each from
+ * its service's *.cfn.ts; and the lookups for parameters of AWS-specific types.
+ */
+import type { EngineDeps } from '../../cloudformation/evaluation.ts';
+import { zonesOfRegion } from '../../cloudformation/evaluation.ts';
+import type { ResourceHandler } from '../../cloudformation/resource-handler.ts';
+import type { RequestContext } from '../service.ts';
+import { COLL } from '../ec2/state.ts';
+import { findImage } from '../ec2/images.provider.ts';
+import { ec2NetworkResources } from '../ec2/network.cfn.ts';
+import { ec2ComputeResources } from '../ec2/compute.cfn.ts';
+import { iamResources } from '../iam/iam.cfn.ts';
+import { cloudwatchResources } from '../cloudwatch/alarms.cfn.ts';
+import { s3Resources } from '../s3/buckets.cfn.ts';
+import { snsResources } from '../sns/topics.cfn.ts';
+import { waitConditionResources } from './wait-conditions.cfn.ts';
+
+const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...snsResources, ...waitConditionResources];
+
+function parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean {
+  const { store } = ctx.env;
+  const has = (coll: string, pred: (r: Record<string, unknown>) => boolean) => store.list<Record<string, unknown>>(coll, ctx).some((r) => pred(r as Record<string, unknown>));
+  switch (awsType) {
+    case 'AWS::EC2::KeyPair::KeyName':
+      return has(COLL.keyPairs, (k) => k.KeyName === value);
+    case 'AWS::EC2::AvailabilityZone::Name':
+      return zonesOfRegion(ctx.env, ctx.region).includes(value);
+    case 'AWS::EC2::Image::Id':
+      return builtinImageExists(ctx, value);
+    case 'AWS::EC2::Instance::Id':
+      return has(COLL.instances, (i) => i.InstanceId === value);
+    case 'AWS::EC2::SecurityGroup::GroupName':
+      return has(COLL.securityGroups, (g) => g.GroupName === value);
+    case 'AWS::EC2::SecurityGroup::Id':
+      return has(COLL.securityGroups, (g) => g.GroupId === value);
+    case 'AWS::EC2::Subnet::Id':
+      return has(COLL.subnets, (s) => s.SubnetId === value);
+    case 'AWS::EC2::Volume::Id':
+      return has(COLL.volumes, (v) => v.VolumeId === value);
+    case 'AWS::EC2::VPC::Id':
+      return has(COLL.vpcs, (v) => v.VpcId === value);
+    default:
+      // Route 53 is not served: its hosted zones cannot be checked.
+      return false;
+  }
+}
+
+function builtinImageExists(ctx: RequestContext, id: string): boolean {
+  try {
+    findImage(ctx, id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const engineDeps: EngineDeps = {
+  handlers: new Map(handlers.map((h) => [h.type, h])),
+  parameterResourceExists,
+};

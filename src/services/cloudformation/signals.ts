@@ -1,0 +1,80 @@
+/**
+ * Signals: SignalResource (what cfn-signal calls) for resources with a CreationPolicy, and the
+ * presigned URL of a WaitConditionHandle, which takes an HTTP PUT of
+ * {"Status","Reason","UniqueId","Data"} of at most 4,096 bytes. Both record the signal on the
+ * resource and wake the stack loop.
+ */
+import { errors } from '../../core/errors.ts';
+import { queueStack } from '../../cloudformation/engine.ts';
+import type { Signal } from '../../cloudformation/resource-handler.ts';
+import { STACKS, type StackRecord } from '../../cloudformation/state.ts';
+import type { WireResponse } from '../../protocols/protocol.ts';
+import type { Env, RequestContext } from '../service.ts';
+import { putStack, requireStack } from './lookup.ts';
+
+/** The path prefix of wait condition handle URLs, served by the gateway's control routes. */
+export const SIGNAL_PATH = '/_faultline/cloudformation/waitcondition/';
+export const MAX_SIGNAL_BYTES = 4096;
+
+const STATUSES = ['SUCCESS', 'FAILURE', 'WARNING'];
+
+function record(res: { signals?: Signal[] }, s: Signal): void {
+  res.signals ??= [];
+  // A repeated UniqueId replaces the earlier signal, as CloudFormation counts each id once.
+  res.signals = res.signals.filter((x) => x.UniqueId !== s.UniqueId);
+  res.signals.push(s);
+}
+
+export const signalHandlers = {
+  SignalResource(input: { StackName: string; LogicalResourceId: string; UniqueId: string; Status: string }, ctx: RequestContext) {
+    const s = requireStack(ctx, input.StackName);
+    const res = s.resources[input.LogicalResourceId];
+    if (!res) throw errors.validation(`Resource ${input.LogicalResourceId} does not exist for stack ${s.StackName}`);
+    if (!STATUSES.includes(input.Status)) throw errors.validation(`Status ${input.Status} is not one of ${STATUSES.join(', ')}`);
+    if (!['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS'].includes(res.ResourceStatus) || !res.work) {
+      throw errors.validation(`Resource ${input.LogicalResourceId} is in ${res.ResourceStatus} state and can not be signaled`);
+    }
+    record(res, { UniqueId: input.UniqueId, Status: input.Status as Signal['Status'] });
+    putStack(ctx, s);
+    queueStack(ctx.env, s.StackId);
+    return {};
+  },
+};
+
+/** The URL of a wait condition handle: the stack, the handle and a secret that makes it presigned. */
+export const handleUrl = (endpoint: string, stackId: string, logicalId: string, secret: string) =>
+  `${endpoint}${SIGNAL_PATH}${encodeURIComponent(stackId)}/${logicalId}?Signature=${secret}`;
+
+const json = (status: number, body: unknown): WireResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** Answers a PUT to a wait condition handle's URL. */
+export function handleWaitConditionSignal(env: Env, method: string, url: URL, body: Buffer): WireResponse {
+  if (method !== 'PUT') return json(405, { error: 'wait condition handles take PUT' });
+  if (body.length > MAX_SIGNAL_BYTES) return json(400, { error: `the signal must be at most ${MAX_SIGNAL_BYTES} bytes` });
+  const rest = url.pathname.slice(SIGNAL_PATH.length).split('/');
+  const stackId = decodeURIComponent(rest[0] ?? '');
+  const logicalId = rest[1] ?? '';
+  const m = /^arn:aws[a-z-]*:cloudformation:([a-z0-9-]+):(\d{12}):stack\//.exec(stackId);
+  if (!m) return json(404, { error: 'no such wait condition handle' });
+  const scope = { account: m[2], region: m[1] };
+  let signal: Signal;
+  try {
+    const v = JSON.parse(body.toString('utf8'));
+    if (!v || typeof v !== 'object' || !STATUSES.includes(v.Status) || typeof v.UniqueId !== 'string') throw new Error();
+    signal = { Status: v.Status, UniqueId: v.UniqueId, Reason: v.Reason === undefined ? undefined : String(v.Reason), Data: v.Data === undefined ? undefined : String(v.Data) };
+  } catch {
+    return json(400, { error: 'the signal must be JSON: {"Status": "SUCCESS"|"FAILURE", "Reason", "UniqueId", "Data"}' });
+  }
+  return env.store.transaction(() => {
+    const s = env.store.mutable<StackRecord>(STACKS, scope, stackId);
+    const res = s?.resources[logicalId];
+    if (!s || !res || res.ResourceType !== 'AWS::CloudFormation::WaitConditionHandle' || res.data?.secret !== url.searchParams.get('Signature')) {
+      return json(403, { error: 'the URL is not a valid wait condition handle' });
+    }
+    record(res, signal);
+    env.store.put(STACKS, scope, stackId, s);
+    // Every wait condition of the stack may be waiting on this handle.
+    queueStack(env, stackId);
+    return json(200, {});
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * CloudFormation's AWS::CloudWatch::Alarm, through PutMetricAlarm: the template's properties are
+ * the API's, so an update puts the whole alarm again (keeping its state), and only a new
+ * AlarmName replaces it.
+ */
+import { AwsError } from '../../core/errors.ts';
+import { callService } from '../../cloudformation/call-service.ts';
+import { attribute, deleteWithRetry, tagsOf } from '../../cloudformation/handler-kit.ts';
+import type { Props, ResourceContext, ResourceHandler } from '../../cloudformation/resource-handler.ts';
+import { cloudwatch } from './index.ts';
+import { ALARMS } from './alarms.state.ts';
+
+const call = (rc: ResourceContext, op: string, input: Record<string, unknown>) => callService(cloudwatch, op, input, rc.request);
+
+const FIELDS = [
+  'ActionsEnabled', 'AlarmActions', 'AlarmDescription', 'ComparisonOperator', 'DatapointsToAlarm', 'Dimensions',
+  'EvaluateLowSampleCountPercentile', 'EvaluationPeriods', 'ExtendedStatistic', 'InsufficientDataActions', 'MetricName',
+  'Metrics', 'Namespace', 'OKActions', 'Period', 'Statistic', 'Threshold', 'ThresholdMetricId', 'TreatMissingData', 'Unit',
+];
+
+function put(rc: ResourceContext, name: string, props: Props): void {
+  const input: Record<string, unknown> = { AlarmName: name };
+  for (const f of FIELDS) if (props[f] !== undefined) input[f] = props[f];
+  if (tagsOf(props.Tags).length) input.Tags = tagsOf(props.Tags);
+  call(rc, 'PutMetricAlarm', input);
+}
+
+const alarm: ResourceHandler = {
+  type: 'AWS::CloudWatch::Alarm',
+  create(props, rc) {
+    const name = String(props.AlarmName ?? rc.physicalName({ maxLength: 255 }));
+    if (rc.env.store.get(ALARMS, rc.request, name)) throw new AwsError('AlreadyExists', `Alarm ${name} already exists`);
+    put(rc, name, props);
+    return { physicalId: name };
+  },
+  update(props, old, _changed, rc) {
+    put(rc, old.physicalId, props);
+  },
+  delete: (s, rc) => deleteWithRetry(s, rc.env.clock.now(), () => call(rc, 'DeleteAlarms', { AlarmNames: [s.physicalId] })),
+  getAtt(s, name, rc) {
+    const a = rc.env.store.get<{ AlarmArn: string }>(ALARMS, rc.request, s.physicalId);
+    return attribute({ Arn: () => a?.AlarmArn ?? `arn:aws:cloudwatch:${rc.request.region}:${rc.request.account}:alarm:${s.physicalId}` }, name, s);
+  },
+};
+
+export const cloudwatchResources: ResourceHandler[] = [alarm];
