@@ -87,7 +87,9 @@ export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<Group
     launchConfigurationName = lc.LaunchConfigurationName;
     request = { ...fromLaunchConfiguration(lc as DeepReadonly<LaunchConfigurationRecord>, subnetId, zone), TagSpecifications: tags };
   } else {
-    const { template, version } = resolveLaunchTemplate(ctx, group.LaunchTemplate ?? {});
+    // The group keeps both the id and the name for DescribeAutoScalingGroups; the id is what identifies it.
+    const spec = group.LaunchTemplate ?? {};
+    const { template, version } = resolveLaunchTemplate(ctx, spec.LaunchTemplateId ? { LaunchTemplateId: spec.LaunchTemplateId, Version: spec.Version } : spec);
     launchTemplate = { LaunchTemplateId: template.LaunchTemplateId, LaunchTemplateName: template.LaunchTemplateName, Version: String(version.VersionNumber) };
     const nics = version.LaunchTemplateData.NetworkInterfaces;
     // The group's subnet goes where the template puts the network: into its primary interface if it has one.
