@@ -32,13 +32,16 @@ export interface Faultline {
   close(): Promise<void>;
 }
 
-export async function startFaultline(opts: { clock?: 'manual' | 'scaled'; timeScale?: number; config?: Partial<Config>; dataDir?: string } = {}): Promise<Faultline> {
+export async function startFaultline(
+  opts: { clock?: 'manual' | 'scaled'; timeScale?: number; config?: Partial<Config>; dataDir?: string; driver?: 'simulated' | 'sandbox' } = {},
+): Promise<Faultline> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'faultline-test-'));
   const app = createApp({
     dataDir,
     clock: opts.clock ?? 'manual',
     timeScale: opts.timeScale,
     config: opts.config,
+    driver: opts.driver,
     log: (m) => {
       if (process.env.FAULTLINE_TEST_LOG) process.stderr.write(m + '\n');
     },

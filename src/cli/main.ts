@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { createApp } from '../app.ts';
 import { parseRegions, type Config } from '../config.ts';
+import { sandboxUnsupported, type DriverName } from '../runtime/driver.ts';
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -24,6 +25,8 @@ commands:
               --clock manual    only POST /_faultline/clock/advance moves time
               --regions SPEC    e.g. "us-east-1=a,b,c;eu-west-1=a,b"
               --hosts-per-zone N, --host-capacity N   size of the simulated world (8 x 128)
+              --driver NAME     sandbox (instances run as real processes; Linux, root)
+                                or simulated (records only); default: sandbox where possible
   status    show the clock, the zones and hosts, what runs where, and the active faults
   advance   advance a manual clock: faultline advance SECONDS
   fail      inject a fault (each takes --duration SECONDS to heal by itself):
@@ -49,6 +52,7 @@ async function up(argv: string[]) {
       regions: { type: 'string' },
       'hosts-per-zone': { type: 'string' },
       'host-capacity': { type: 'string' },
+      driver: { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -64,13 +68,21 @@ async function up(argv: string[]) {
   if (values['hosts-per-zone']) config.hostsPerZone = positiveInt('--hosts-per-zone', values['hosts-per-zone']);
   if (values['host-capacity']) config.hostCapacity = positiveInt('--host-capacity', values['host-capacity']);
   const dataDir = resolve(values['data-dir']!);
-  const app = createApp({ dataDir, clock: values.clock === 'manual' ? 'manual' : undefined, timeScale, config });
+  if (values.driver && values.driver !== 'sandbox' && values.driver !== 'simulated') throw new Error('--driver takes sandbox or simulated');
+  let driver = values.driver as DriverName | undefined;
+  if (!driver) {
+    const why = await sandboxUnsupported();
+    driver = why ? 'simulated' : 'sandbox';
+    if (why) process.stdout.write(`driver: simulated, because ${why}\n`);
+  }
+  const app = createApp({ dataDir, clock: values.clock === 'manual' ? 'manual' : undefined, timeScale, config, driver });
   const addr = await app.listen(port, values.host!);
   const url = `http://${addr.address}:${addr.port}`;
   const clock = app.env.clock.mode === 'manual' ? 'manual (POST /_faultline/clock/advance)' : `${app.env.clock.mode} x${app.env.clock.scale}`;
   process.stdout.write(`faultline is up on ${url}
   state:  ${dataDir}
   clock:  ${clock}
+  driver: ${app.driver.name}
   regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
 
 Point your tools at it:

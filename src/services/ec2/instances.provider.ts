@@ -540,7 +540,9 @@ export const instanceHandlers = {
     dryRun(input);
     const bootedAt = inst.lastRebootAt && inst.runningSince && inst.lastRebootAt > inst.runningSince ? inst.lastRebootAt : inst.runningSince;
     if (bootedAt === undefined) return { InstanceId: inst.InstanceId, Timestamp: iso(ctx.env.clock.now()) };
-    return { InstanceId: inst.InstanceId, Timestamp: iso(bootedAt), Output: Buffer.from(bootLog(inst, bootedAt)).toString('base64') };
+    // A sandboxed instance's real output (its init and user data); the synthetic boot log otherwise.
+    const real = ctx.env.runtime?.consoleOutput(ctx, inst.InstanceId);
+    return { InstanceId: inst.InstanceId, Timestamp: iso(bootedAt), Output: Buffer.from(real ?? bootLog(inst, bootedAt)).toString('base64') };
   },
 
   DescribeInstanceAttribute(input: { InstanceId: string; Attribute: string; DryRun?: boolean }, ctx: RequestContext) {

@@ -1,0 +1,119 @@
+/**
+ * CPU and memory limits for an instance's processes, the freezer that stops them in place (a
+ * failed instance or host), and the CPU counter that CPUUtilization comes from. cgroup v2 is used
+ * where the host delegates it, else the v1 controllers; where neither is writable the limits are
+ * skipped with a logged reason and freezing falls back to SIGSTOP on the namespace's processes.
+ */
+import { access, mkdir, readFile, rmdir, writeFile, constants } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const ROOT = '/sys/fs/cgroup';
+const V1 = ['cpu', 'cpuacct', 'memory', 'freezer', 'pids'];
+
+export type CgroupMode = { kind: 'v1' | 'v2' } | { kind: 'none'; reason: string };
+
+export async function detectCgroups(): Promise<CgroupMode> {
+  const writable = (p: string) => access(p, constants.W_OK).then(() => true, () => false);
+  if (await writable(join(ROOT, 'cgroup.subtree_control'))) {
+    const controllers = await readFile(join(ROOT, 'cgroup.controllers'), 'utf8').catch(() => '');
+    if (controllers.includes('cpu') && controllers.includes('memory')) return { kind: 'v2' };
+    return { kind: 'none', reason: 'cgroup v2 without the cpu and memory controllers delegated' };
+  }
+  if ((await writable(join(ROOT, 'freezer'))) && (await writable(join(ROOT, 'cpu'))) && (await writable(join(ROOT, 'memory')))) return { kind: 'v1' };
+  return { kind: 'none', reason: 'no writable cgroup hierarchy (neither v2 delegation nor v1 cpu/memory/freezer)' };
+}
+
+export class Cgroup {
+  constructor(
+    private mode: CgroupMode,
+    private group: string,
+    readonly name: string,
+  ) {}
+
+  private dirs(): string[] {
+    if (this.mode.kind === 'v2') return [join(ROOT, this.group, this.name)];
+    if (this.mode.kind === 'v1') return V1.map((c) => join(ROOT, c, this.group, this.name));
+    return [];
+  }
+
+  /** The files a process writes its pid into to join (before it execs the sandbox). */
+  procsFiles(): string[] {
+    return this.dirs().map((d) => join(d, 'cgroup.procs'));
+  }
+
+  async create(vcpus: number, memoryMiB: number): Promise<void> {
+    if (this.mode.kind === 'v2') {
+      const parent = join(ROOT, this.group);
+      await mkdir(parent, { recursive: true });
+      await writeFile(join(ROOT, 'cgroup.subtree_control'), '+cpu +memory').catch(() => {});
+      await writeFile(join(parent, 'cgroup.subtree_control'), '+cpu +memory').catch(() => {});
+      const d = this.dirs()[0];
+      await mkdir(d, { recursive: true });
+      await writeFile(join(d, 'cpu.max'), `${vcpus * 100000} 100000`).catch(() => {});
+      await writeFile(join(d, 'memory.max'), String(memoryMiB * 1024 * 1024)).catch(() => {});
+    } else if (this.mode.kind === 'v1') {
+      for (const d of this.dirs()) await mkdir(d, { recursive: true });
+      const [cpu, , memory] = this.dirs();
+      await writeFile(join(cpu, 'cpu.cfs_period_us'), '100000').catch(() => {});
+      await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(vcpus * 100000)).catch(() => {});
+      await writeFile(join(memory, 'memory.limit_in_bytes'), String(memoryMiB * 1024 * 1024)).catch(() => {});
+    }
+  }
+
+  /** Freezes or thaws every process; false when there is no freezer (the caller falls back). */
+  async freeze(frozen: boolean): Promise<boolean> {
+    if (this.mode.kind === 'v2') return writeFile(join(this.dirs()[0], 'cgroup.freeze'), frozen ? '1' : '0').then(() => true, () => false);
+    if (this.mode.kind === 'v1') return writeFile(join(this.dirs()[3], 'freezer.state'), frozen ? 'FROZEN' : 'THAWED').then(() => true, () => false);
+    return false;
+  }
+
+  /** CPU time used, in nanoseconds. */
+  async cpuNanos(): Promise<number | undefined> {
+    if (this.mode.kind === 'v2') {
+      const s = await readFile(join(this.dirs()[0], 'cpu.stat'), 'utf8').catch(() => '');
+      const m = /usage_usec (\d+)/.exec(s);
+      return m ? Number(m[1]) * 1000 : undefined;
+    }
+    if (this.mode.kind === 'v1') {
+      const s = await readFile(join(this.dirs()[1], 'cpuacct.usage'), 'utf8').catch(() => '');
+      return s ? Number(s.trim()) : undefined;
+    }
+    return undefined;
+  }
+
+  async pids(): Promise<number[]> {
+    const d = this.mode.kind === 'v2' ? this.dirs()[0] : this.mode.kind === 'v1' ? this.dirs()[3] : undefined;
+    if (!d) return [];
+    const s = await readFile(join(d, 'cgroup.procs'), 'utf8').catch(() => '');
+    return s.split('\n').filter(Boolean).map(Number);
+  }
+
+  async remove(): Promise<void> {
+    if (this.mode.kind === 'v1') for (const d of this.dirs()) await writeFile(join(d, 'freezer.state'), 'THAWED').catch(() => {});
+    for (const d of this.dirs()) await rmdir(d).catch(() => {});
+  }
+}
+
+/** Removes what a previous run left of `group` (after a crash): thaws, kills and deletes. */
+export async function cleanGroup(mode: CgroupMode, group: string): Promise<void> {
+  const { readdir } = await import('node:fs/promises');
+  const parents = mode.kind === 'v2' ? [join(ROOT, group)] : mode.kind === 'v1' ? V1.map((c) => join(ROOT, c, group)) : [];
+  for (const parent of parents) {
+    for (const name of await readdir(parent).catch(() => [] as string[])) {
+      const d = join(parent, name);
+      if (!(await access(join(d, 'cgroup.procs')).then(() => true, () => false))) continue;
+      await writeFile(join(d, 'freezer.state'), 'THAWED').catch(() => {});
+      await writeFile(join(d, 'cgroup.freeze'), '0').catch(() => {});
+      const procs = await readFile(join(d, 'cgroup.procs'), 'utf8').catch(() => '');
+      for (const p of procs.split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(p), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      for (let i = 0; i < 20 && (await rmdir(d).then(() => false, () => true)); i++) await new Promise((r) => setTimeout(r, 50));
+    }
+    await rmdir(parent).catch(() => {});
+  }
+}

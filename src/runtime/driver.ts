@@ -1,0 +1,41 @@
+/**
+ * The compute-driver interface (DESIGN principle 6) and the choice between drivers.
+ *
+ * A driver makes the world's machines real. It sits outside the store's transactions: the API
+ * handlers and clock loops only write records, and the driver, a level-triggered reconciler,
+ * reads them and makes processes, namespaces, volumes and endpoints match.
+ *  - `simulated`: nothing is real; instances are records (scale, fast deterministic tests).
+ *  - `sandbox`: on Linux as root, each running instance is a bubblewrap sandbox in its VPC's
+ *    network namespaces, with its volumes as real storage (sandbox.driver.ts).
+ */
+import type { Scope } from '../core/store.ts';
+import { run } from './exec.ts';
+
+export type DriverName = 'simulated' | 'sandbox';
+
+export interface ComputeDriver {
+  readonly name: DriverName;
+  start(): Promise<void>;
+  /** Stops every sandbox and leaves nothing behind (namespaces, cgroups, listeners). */
+  close(): Promise<void>;
+  /** The real console output of an instance, if it has run under this driver. */
+  consoleOutput(scope: Scope, instanceId: string): string | undefined;
+  /** Resolves once the world matches the records as of now (tests and benchmarks). */
+  settle(): Promise<void>;
+}
+
+/** Why this host cannot run the sandbox driver, or undefined when it can. */
+export async function sandboxUnsupported(): Promise<string | undefined> {
+  if (process.platform !== 'linux') return `the sandbox driver needs Linux (this is ${process.platform})`;
+  if (process.getuid?.() !== 0) return 'the sandbox driver needs root (network namespaces and bubblewrap with namespaces)';
+  const has = async (cmd: string, args: string[]) => (await run(cmd, args, { allowFail: true }).catch(() => ({ code: 127 }))).code === 0;
+  if (!(await has('bwrap', ['--version']))) return 'bubblewrap is not installed (apt-get install -y bubblewrap)';
+  if (!(await has('nft', ['--version']))) return 'nftables is not installed (apt-get install -y nftables)';
+  if (!(await has('nsenter', ['--version'])) || !(await has('unshare', ['--version']))) return 'util-linux nsenter/unshare are missing';
+  if (!(await has('python3', ['--version']))) return 'python3 is missing (snapshots read overlay attributes with it)';
+  const probe = `fl-probe-${process.pid}`;
+  const ok = await has('ip', ['netns', 'add', probe]);
+  await run('ip', ['netns', 'del', probe], { allowFail: true }).catch(() => {});
+  if (!ok) return '`ip netns add` does not work here (iproute2 missing or no CAP_SYS_ADMIN)';
+  return undefined;
+}

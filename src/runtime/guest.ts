@@ -1,0 +1,128 @@
+/**
+ * What faultline puts inside every sandbox: its stand-in for cloud-init (the init script), the
+ * commands that let an instance power itself off, and the AWS CLI; plus the base image, the
+ * root volume that Amazon's built-in AMIs start from.
+ *
+ * The base image takes /usr from the host, read-only, and gives the instance a small /etc of its
+ * own (users, name service, TLS roots, alternatives): a whitelist, so that no host secret (shadow
+ * files, SSH keys) ever lands in an image.
+ */
+import { chmod, cp, mkdir, readFile, rm, symlink, writeFile, lstat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { run } from './exec.ts';
+import { captureTree } from './volumes.store.ts';
+import type { SnapshotStore } from './snapshots.store.ts';
+
+/** The snapshot id of the base image's root volume (behind every built-in AMI). */
+export const BASE_SNAPSHOT = 'base-v1';
+
+/** Directories of the root volume, each mounted at the same path in the instance. */
+export const PERSISTENT_DIRS = ['var', 'etc', 'home', 'root', 'opt', 'srv', 'usr/local'];
+
+const ETC_WHITELIST = [
+  'passwd', 'group', 'nsswitch.conf', 'host.conf', 'gai.conf', 'protocols', 'services', 'networks', 'mime.types', 'ethertypes',
+  'ld.so.conf', 'ld.so.conf.d', 'ld.so.cache', 'alternatives', 'ssl/certs', 'ca-certificates', 'ca-certificates.conf',
+  'profile', 'bash.bashrc', 'inputrc', 'shells', 'login.defs', 'localtime', 'timezone', 'debian_version', 'os-release',
+  'python3', 'python3.11', 'skel', 'magic', 'magic.mime', 'terminfo', 'environment',
+];
+
+/** cloud-init, reduced to what the chapter needs: user data once per instance, per-boot scripts every boot. */
+const INIT = `#!/bin/sh
+# faultline's cloud-init stand-in. Runs as the instance's init; its output is the console output.
+echo $$ > /run/faultline-init.pid
+IID=$(cat /run/faultline-instance/instance-id)
+log() { echo "cloud-init[faultline]: $*"; }
+log "boot of $IID ($(hostname)) at $(cat /run/faultline-instance/boot-time)"
+mkdir -p /var/lib/cloud/instances/$IID/sem /var/lib/cloud/scripts/per-boot /var/lib/cloud/scripts/per-instance /var/lib/cloud/scripts/per-once
+ln -sfn /var/lib/cloud/instances/$IID /var/lib/cloud/instance
+UD=/run/faultline-instance/user-data
+# cloud-init's order: per-boot scripts, then (first boot of this instance only) the user data.
+for s in /var/lib/cloud/scripts/per-boot/*; do
+  [ -f "$s" ] && [ -x "$s" ] && { log "running per-boot $s"; (cd / && "$s"); }
+done
+if [ ! -e /var/lib/cloud/instances/$IID/sem/config_scripts_user ]; then
+  if [ -s $UD ]; then
+    cp $UD /var/lib/cloud/instance/user-data.txt
+    if [ "$(head -c 2 $UD)" = "#!" ]; then
+      mkdir -p /var/lib/cloud/instance/scripts
+      cp $UD /var/lib/cloud/instance/scripts/part-001
+      chmod 700 /var/lib/cloud/instance/scripts/part-001
+      log "running user data"
+      (cd / && /var/lib/cloud/instance/scripts/part-001)
+      log "user data exited with $?"
+    else
+      log "user data is not a #! script; faultline runs scripts only"
+    fi
+  fi
+  touch /var/lib/cloud/instances/$IID/sem/config_scripts_user
+fi
+log "finished"
+trap 'log "power off"; exit 0' TERM
+while :; do sleep 3600 & wait $!; done
+`;
+
+const POWEROFF = `#!/bin/sh
+# The instance shuts itself down: faultline's init exits, and EC2 follows InstanceInitiatedShutdownBehavior.
+kill -TERM "$(cat /run/faultline-init.pid)"
+`;
+
+export interface GuestFiles {
+  dir: string;
+  /** Host directories to bind read-only at the same path (the AWS CLI's Python prefix). */
+  binds: string[];
+  awsCli?: string;
+}
+
+/** Finds the AWS CLI: the host's /usr/bin/aws, or the real script behind a pyenv shim. */
+async function findAwsCli(): Promise<{ path: string; prefix?: string } | undefined> {
+  if (await lstat('/usr/bin/aws').catch(() => undefined)) return { path: '/usr/bin/aws' };
+  const which = await run('sh', ['-c', 'command -v aws'], { allowFail: true });
+  let path = which.stdout.trim();
+  if (!path) return undefined;
+  const text = await readFile(path, 'utf8').catch(() => '');
+  if (text.includes('pyenv')) {
+    const real = await run('sh', ['-c', `PYENV_VERSION=$(pyenv version-name 2>/dev/null) pyenv which aws`], { allowFail: true });
+    path = real.stdout.trim();
+    if (!path) return undefined;
+  }
+  // A script under <prefix>/bin whose interpreter lives in the same prefix: bind the prefix.
+  const prefix = dirname(dirname(path));
+  return prefix.startsWith('/usr') ? { path } : { path, prefix };
+}
+
+export async function writeGuestFiles(dir: string): Promise<GuestFiles> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(join(dir, 'bin'), { recursive: true });
+  await writeFile(join(dir, 'init'), INIT, { mode: 0o755 });
+  for (const cmd of ['poweroff', 'shutdown', 'halt']) await writeFile(join(dir, 'bin', cmd), POWEROFF, { mode: 0o755 });
+  const aws = await findAwsCli();
+  const binds: string[] = [];
+  if (aws) {
+    if (aws.prefix) binds.push(aws.prefix);
+    if (aws.path !== '/usr/bin/aws') await symlink(aws.path, join(dir, 'bin', 'aws'));
+  }
+  await chmod(dir, 0o755);
+  return { dir, binds, awsCli: aws?.path };
+}
+
+/** Builds the base image's root volume snapshot once (kept in the snapshot store). */
+export async function ensureBaseImage(snapshots: SnapshotStore, staging: string): Promise<void> {
+  if (await snapshots.has(BASE_SNAPSHOT)) return;
+  await rm(staging, { recursive: true, force: true });
+  for (const d of PERSISTENT_DIRS) await mkdir(join(staging, d), { recursive: true });
+  for (const d of ['var/lib/cloud', 'var/log', 'var/tmp', 'root', 'etc/profile.d']) await mkdir(join(staging, d), { recursive: true });
+  await chmod(join(staging, 'root'), 0o700);
+  await chmod(join(staging, 'var/tmp'), 0o1777);
+  for (const name of ETC_WHITELIST) {
+    const src = join('/etc', name);
+    if (!(await lstat(src).catch(() => undefined))) continue;
+    await mkdir(dirname(join(staging, 'etc', name)), { recursive: true });
+    await cp(src, join(staging, 'etc', name), { recursive: true, verbatimSymlinks: true, errorOnExist: false, force: true });
+  }
+  await writeFile(join(staging, 'etc/hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
+  await writeFile(join(staging, 'etc/resolv.conf'), '# faultline: instances have no DNS server\n');
+  await writeFile(join(staging, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
+  const entries = await captureTree(snapshots, staging, [], {}, false);
+  await snapshots.writeManifest({ id: BASE_SNAPSHOT, entries });
+  await rm(staging, { recursive: true, force: true });
+}

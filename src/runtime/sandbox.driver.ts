@@ -1,0 +1,539 @@
+/**
+ * The sandbox driver: a level-triggered reconciler that makes real what the records say.
+ *
+ * Every tick it reads the instance, volume and snapshot records and the world (hosts' and zones'
+ * power and network, instance faults), compares them with what it has made, and starts async
+ * work for each difference, at most one task per object at a time:
+ *  - an instance that is `running` on a powered host gets a sandbox (sandbox.process.ts) in its
+ *    VPC's network (vpc-network.ts); a new host, a reboot or a new start (a different boot key)
+ *    means a new boot; a power loss (host or AZ) kills it; a network loss cuts its link; an
+ *    instance fault freezes it; stop and terminate tear it down;
+ *  - security groups become nftables rules, public and Elastic IPs become endpoints;
+ *  - volume records become directories, snapshot records become manifests, deleted ones go.
+ *
+ * Why a short real-time poll rather than a hook on commits: the records are the truth and may
+ * change through any path (API, clock loops, control API, a restart), and a poll of an in-memory
+ * mirror costs microseconds per instance. Nothing can be missed, a crash loses nothing, and the
+ * event loop is never held: every command is an async child process.
+ */
+import { readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import type { Scope } from '../core/store.ts';
+import type { Env } from '../services/service.ts';
+import { activeFaults } from '../world/faults.ts';
+import { setCpuLoad } from '../world/load.ts';
+import { HOSTS, ZONES, worldScope, type HostRecord, type ZoneRecord } from '../world/state.ts';
+import { builtinSnapshot } from '../services/ec2/builtin-images.ts';
+import { parseCidr4, formatIp4 } from '../services/ec2/cidr.ts';
+import { instanceInitiatedShutdown } from '../services/ec2/instance.loop.ts';
+import { instanceType } from '../services/ec2/instance-types.ts';
+import { COLL, COMPUTE_COLL, type InstanceRecord, type NetworkInterfaceRecord, type SnapshotRecord, type SubnetRecord, type VolumeRecord } from '../services/ec2/state.ts';
+import type { ComputeDriver } from './driver.ts';
+import { KeyedQueue } from './exec.ts';
+import { Cgroup, cleanGroup, detectCgroups, type CgroupMode } from './cgroups.ts';
+import { publicPortAllowed, rulesetFor } from './firewall.ts';
+import { BASE_SNAPSHOT, ensureBaseImage, writeGuestFiles, type GuestFiles } from './guest.ts';
+import { MetadataServer } from './metadata.server.ts';
+import { deleteNamespace, listNamespaces, nsPrefix, nsTag } from './netns.ts';
+import { PublicEndpoints, listeningPorts, type EndpointTarget } from './public-endpoints.ts';
+import { SandboxProcess } from './sandbox.process.ts';
+import { SnapshotStore } from './snapshots.store.ts';
+import { VolumeStore } from './volumes.store.ts';
+import { API_IP, API_PORT, VpcNetwork, type AgentConnection } from './vpc-network.ts';
+
+export interface SandboxDriverOptions {
+  dataDir: string;
+  log: (m: string) => void;
+  /** Serves a connection that an instance opened to the faultline API address. */
+  onApiConnection: (socket: Socket) => void;
+  /** Real milliseconds between reconcile passes. */
+  pollMs?: number;
+}
+
+interface Want {
+  scope: Scope;
+  inst: InstanceRecord;
+  eni: NetworkInterfaceRecord;
+  bootKey: string;
+  power: boolean;
+  net: boolean;
+  frozen: boolean;
+  ruleset: string;
+}
+
+interface Box {
+  id: string;
+  scope: Scope;
+  vpcId: string;
+  eniId: string;
+  ns: string;
+  dev: string;
+  bootKey: string;
+  proc: SandboxProcess;
+  cgroup: Cgroup;
+  netUp: boolean;
+  frozen: boolean;
+  ruleset: string;
+  vcpus: number;
+  ports: Set<number>;
+  cpu?: { nanos: number; at: number };
+}
+
+const CONSOLE_LIMIT = 64 * 1024;
+
+export class SandboxDriver implements ComputeDriver {
+  readonly name = 'sandbox' as const;
+  private runtime: string;
+  private prefix: string;
+  private cgroupName: string;
+  private snapshots: SnapshotStore;
+  private volumes: VolumeStore;
+  private guest!: GuestFiles;
+  private cgMode: CgroupMode = { kind: 'none', reason: 'not probed' };
+  private boxes = new Map<string, Box>();
+  private vpcs = new Map<string, VpcNetwork>();
+  private queue = new KeyedQueue();
+  private endpoints: PublicEndpoints;
+  private metadata: MetadataServer;
+  private targets = new Map<string, EndpointTarget>();
+  private failed = new Map<string, { bootKey: string; at: number }>();
+  private knownVolumes = new Set<string>();
+  private knownSnapshots = new Set<string>();
+  private captures = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<number> | undefined;
+  private closed = false;
+  private lastCpu = 0;
+  private lastGc = 0;
+
+  constructor(
+    private env: Env,
+    private opts: SandboxDriverOptions,
+  ) {
+    this.runtime = join(opts.dataDir, 'runtime');
+    const tag = nsTag(opts.dataDir);
+    this.prefix = nsPrefix(tag);
+    this.cgroupName = `faultline-${tag}`;
+    this.snapshots = new SnapshotStore(join(this.runtime, 'snapshots'));
+    this.volumes = new VolumeStore(join(this.runtime, 'volumes'), this.snapshots);
+    this.metadata = new MetadataServer(env);
+    this.endpoints = new PublicEndpoints((ip) => this.targets.get(ip), (vpc, s, host, port) => this.vpcs.get(vpc)?.forward(s, host, port) ?? false, opts.log);
+  }
+
+  async start(): Promise<void> {
+    // Whatever a previous run left (a crash, a kill -9): its namespaces, cgroups and mount points.
+    for (const ns of await listNamespaces(this.prefix)) await deleteNamespace(ns);
+    this.cgMode = await detectCgroups();
+    await cleanGroup(this.cgMode, this.cgroupName);
+    if (this.cgMode.kind === 'none') this.opts.log(`faultline: sandbox: no CPU or memory limits for instances: ${this.cgMode.reason}`);
+    await rm(join(this.runtime, 'instances'), { recursive: true, force: true });
+    await this.snapshots.init();
+    await this.volumes.init();
+    await ensureBaseImage(this.snapshots, join(this.runtime, 'base-staging'));
+    this.guest = await writeGuestFiles(join(this.runtime, 'guest'));
+    if (!this.guest.awsCli) this.opts.log('faultline: sandbox: no AWS CLI on this host; instances will have none');
+    for (const id of await this.volumes.ids()) if (await this.volumes.exists(id)) this.knownVolumes.add(id);
+    for (const id of await this.snapshots.ids()) this.knownSnapshots.add(id);
+    const loop = () => {
+      if (this.closed) return;
+      void this.tick().finally(() => {
+        if (!this.closed) this.timer = setTimeout(loop, this.opts.pollMs ?? 100);
+      });
+    };
+    loop();
+  }
+
+  /** One reconcile pass; returns how many tasks it started. Passes never overlap. */
+  private tick(): Promise<number> {
+    if (this.pass) return this.pass;
+    const pass = this.reconcile().catch((e) => {
+      this.opts.log(`faultline: sandbox reconcile failed: ${(e as Error).stack ?? e}`);
+      return 0;
+    });
+    this.pass = pass;
+    void pass.then(() => {
+      if (this.pass === pass) this.pass = undefined;
+    });
+    return pass;
+  }
+
+  async settle(): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      await this.queue.idle();
+      if ((await this.tick()) === 0 && !this.queue.busy('*')) {
+        await this.queue.idle();
+        if ((await this.tick()) === 0) return;
+      }
+    }
+  }
+
+  private async reconcile(): Promise<number> {
+    let started = 0;
+    const task = (key: string, fn: () => Promise<void>) => {
+      if (this.queue.busy(key)) return;
+      started++;
+      void this.queue.run(key, fn).catch((e) => this.opts.log(`faultline: sandbox ${key}: ${(e as Error).message}`));
+    };
+    started += this.reconcileStorage(task);
+    const wants = this.wants();
+    for (const w of wants.values()) {
+      const id = w.inst.InstanceId;
+      if (this.queue.busy(id)) continue;
+      const box = this.boxes.get(id);
+      if (!w.power) {
+        if (box) task(id, () => this.teardown(box));
+        continue;
+      }
+      if (!box) {
+        const f = this.failed.get(id);
+        if (f && f.bootKey === w.bootKey && Date.now() - f.at < 10_000) continue;
+        task(id, () => this.boot(w));
+      } else if (box.bootKey !== w.bootKey) {
+        task(id, async () => {
+          await this.teardown(box);
+          await this.boot(w);
+        });
+      } else if (box.netUp !== w.net || box.frozen !== w.frozen || box.ruleset !== w.ruleset) {
+        task(id, () => this.adjust(box, w));
+      }
+    }
+    for (const box of this.boxes.values()) if (!wants.has(box.id)) task(box.id, () => this.teardown(box));
+    const neededVpcs = new Set([...wants.values()].filter((w) => w.power).map((w) => w.eni.VpcId));
+    for (const b of this.boxes.values()) neededVpcs.add(b.vpcId);
+    for (const [vpcId, net] of this.vpcs) {
+      if (neededVpcs.has(vpcId)) continue;
+      task(`vpc:${vpcId}`, async () => {
+        if ([...this.boxes.values()].some((b) => b.vpcId === vpcId)) return;
+        this.vpcs.delete(vpcId);
+        await net.destroy();
+      });
+    }
+    await this.reconcileEndpoints();
+    if (Date.now() - this.lastCpu > 5_000) {
+      this.lastCpu = Date.now();
+      await this.sampleCpu();
+    }
+    return started;
+  }
+
+  /** What should run, from the records and the world. */
+  private wants(): Map<string, Want> {
+    const out = new Map<string, Want>();
+    const faults = activeFaults(this.env);
+    for (const [scope, inst] of this.env.store.scan<InstanceRecord>(COLL.instances)) {
+      if (inst.State.Name !== 'running' || !inst.hostId || !inst.networkInterfaceIds[0]) continue;
+      const eni = this.env.store.get<NetworkInterfaceRecord>(COMPUTE_COLL.networkInterfaces, scope, inst.networkInterfaceIds[0]) as NetworkInterfaceRecord | undefined;
+      if (!eni) continue;
+      const host = this.env.store.get<HostRecord>(HOSTS, worldScope(scope.region), inst.hostId);
+      const zone = this.env.store.get<ZoneRecord>(ZONES, worldScope(scope.region), inst.Placement.AvailabilityZone);
+      out.set(inst.InstanceId, {
+        scope,
+        inst: inst as InstanceRecord,
+        eni,
+        bootKey: `${inst.hostId}|${inst.runningSince ?? ''}|${inst.lastRebootAt ?? ''}`,
+        power: host?.power !== 'off' && zone?.power !== 'off',
+        net: host?.network !== 'down' && zone?.network !== 'down',
+        frozen: faults.some((f) => f.kind === 'instance' && f.target === inst.InstanceId),
+        ruleset: rulesetFor(this.env, scope, eni),
+      });
+    }
+    return out;
+  }
+
+  private vpc(vpcId: string): VpcNetwork {
+    let net = this.vpcs.get(vpcId);
+    if (!net) {
+      net = new VpcNetwork(`${this.prefix}${vpcId}`, vpcId, (c) => this.onAgentConnection(vpcId, c), this.opts.log);
+      this.vpcs.set(vpcId, net);
+    }
+    return net;
+  }
+
+  private onAgentConnection(vpcId: string, c: AgentConnection): void {
+    if (c.kind === 'imds') this.metadata.accept(c.socket, vpcId, c.remoteAddress);
+    else {
+      this.opts.onApiConnection(c.socket);
+      c.socket.resume();
+    }
+  }
+
+  private async boot(w: Want): Promise<void> {
+    const { inst, eni, scope } = w;
+    const id = inst.InstanceId;
+    const ns = `${this.prefix}${id}`;
+    const dev = `v${id.slice(-14)}`;
+    const dir = join(this.runtime, 'instances', id);
+    try {
+      const net = this.vpc(eni.VpcId);
+      await this.queue.run(`vpc:${eni.VpcId}`, () => net.ensure());
+      const subnets = this.env.store.list<SubnetRecord>(COLL.subnets, scope).filter((s) => s.VpcId === eni.VpcId);
+      await net.syncSubnets(subnets.map((s) => s.CidrBlock));
+      const subnet = subnets.find((s) => s.SubnetId === eni.SubnetId);
+      const cidr = parseCidr4(subnet?.CidrBlock, false);
+      if (!cidr) throw new Error(`subnet ${eni.SubnetId} not found`);
+      const volumes: { device: string; lower: string; upper: string; work: string; root: boolean }[] = [];
+      for (const b of inst.BlockDeviceMappings) {
+        if (b.Ebs.Status !== 'attached' && b.Ebs.Status !== 'attaching') continue;
+        await this.ensureVolume(scope, b.Ebs.VolumeId);
+        volumes.push({ device: b.DeviceName, lower: await this.volumes.lower(b.Ebs.VolumeId), upper: this.volumes.upper(b.Ebs.VolumeId), work: this.volumes.work(b.Ebs.VolumeId), root: b.DeviceName === inst.RootDeviceName });
+      }
+      await net.attach(ns, dev, { ip: eni.PrivateIpAddress, prefix: cidr.prefix, gateway: formatIp4(cidr.base + 1), mac: eni.MacAddress });
+      await VpcNetwork.applyFirewall(ns, w.ruleset);
+      const type = instanceType(inst.InstanceType);
+      const cgroup = new Cgroup(this.cgMode, this.cgroupName, id);
+      await cgroup.create(type?.vcpus ?? 1, type?.memoryMiB ?? 1024);
+      await mkdir(join(dir, 'instance'), { recursive: true });
+      await writeFile(join(dir, 'instance', 'instance-id'), id);
+      await writeFile(join(dir, 'instance', 'boot-time'), new Date(this.env.clock.now()).toISOString());
+      await writeFile(join(dir, 'instance', 'user-data'), inst.userData ? Buffer.from(inst.userData, 'base64') : '');
+      const proc = new SandboxProcess({
+        instanceId: id,
+        hostname: `ip-${eni.PrivateIpAddress.replace(/\./g, '-')}`,
+        netns: ns,
+        dir,
+        guestDir: this.guest.dir,
+        guestBinds: this.guest.binds,
+        volumes,
+        cgroupProcs: cgroup.procsFiles(),
+        env: {
+          PATH: '/run/faultline/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+          HOME: '/root',
+          USER: 'root',
+          LANG: 'C.UTF-8',
+          // The AWS CLI and SDKs inside reach faultline with no flags; credentials come from IMDS.
+          AWS_ENDPOINT_URL: `http://${API_IP}${API_PORT === 80 ? '' : `:${API_PORT}`}`,
+          AWS_DEFAULT_REGION: scope.region,
+          AWS_REGION: scope.region,
+        },
+      });
+      await proc.start();
+      const box: Box = { id, scope, vpcId: eni.VpcId, eniId: eni.NetworkInterfaceId, ns, dev, bootKey: w.bootKey, proc, cgroup, netUp: true, frozen: false, ruleset: w.ruleset, vcpus: type?.vcpus ?? 1, ports: new Set() };
+      this.boxes.set(id, box);
+      void proc.exited.then((code) => this.onExit(box, code));
+      this.failed.delete(id);
+      if (!w.net || w.frozen) await this.adjust(box, w);
+    } catch (e) {
+      this.failed.set(id, { bootKey: w.bootKey, at: Date.now() });
+      await deleteNamespace(ns);
+      throw new Error(`could not boot ${id}: ${(e as Error).message}`);
+    }
+  }
+
+  private async adjust(box: Box, w: Want): Promise<void> {
+    if (box.ruleset !== w.ruleset) {
+      await VpcNetwork.applyFirewall(box.ns, w.ruleset);
+      box.ruleset = w.ruleset;
+    }
+    if (box.netUp !== w.net) {
+      await this.vpcs.get(box.vpcId)?.setLink(box.dev, w.net);
+      box.netUp = w.net;
+    }
+    if (box.frozen !== w.frozen) {
+      if (!(await box.cgroup.freeze(w.frozen))) {
+        const { run } = await import('./exec.ts');
+        const pids = await run('ip', ['netns', 'pids', box.ns], { allowFail: true });
+        for (const p of pids.stdout.split('\n').filter(Boolean)) {
+          try {
+            process.kill(Number(p), w.frozen ? 'SIGSTOP' : 'SIGCONT');
+          } catch {
+            /* gone */
+          }
+        }
+      }
+      box.frozen = w.frozen;
+    }
+  }
+
+  private async teardown(box: Box): Promise<void> {
+    box.proc.expectedExit = true;
+    await box.cgroup.freeze(false);
+    await box.proc.kill();
+    await deleteNamespace(box.ns);
+    await box.cgroup.remove();
+    if (this.boxes.get(box.id) === box) this.boxes.delete(box.id);
+  }
+
+  /** The sandbox ended by itself: a power-off from inside (exit 0) is an instance-initiated shutdown. */
+  private onExit(box: Box, code: number | null): void {
+    if (box.proc.expectedExit || this.closed) return;
+    void this.queue.run(box.id, async () => {
+      await this.teardown(box);
+      if (code === 0) {
+        instanceInitiatedShutdown(this.env, box.scope, box.id);
+      } else {
+        this.opts.log(`faultline: sandbox of ${box.id} exited with ${code}; see its console output`);
+        this.failed.set(box.id, { bootKey: box.bootKey, at: Date.now() });
+      }
+    });
+  }
+
+  // ---- storage ----
+
+  private reconcileStorage(task: (key: string, fn: () => Promise<void>) => void): number {
+    let n = 0;
+    const volumeIds = new Set<string>();
+    for (const [scope, v] of this.env.store.scan<VolumeRecord>(COLL.volumes)) {
+      volumeIds.add(v.VolumeId);
+      if (!this.knownVolumes.has(v.VolumeId) && !this.queue.busy(v.VolumeId)) {
+        n++;
+        task(v.VolumeId, () => this.createVolume(scope, v as VolumeRecord));
+      }
+    }
+    const snapIds = new Set<string>([BASE_SNAPSHOT]);
+    for (const [scope, s] of this.env.store.scan<SnapshotRecord>(COLL.snapshots)) {
+      snapIds.add(s.SnapshotId);
+      if (!this.knownSnapshots.has(s.SnapshotId) && !this.captures.has(s.SnapshotId)) {
+        n++;
+        void this.ensureSnapshot(scope, s.SnapshotId).catch((e) => this.opts.log(`faultline: snapshot ${s.SnapshotId}: ${(e as Error).message}`));
+      }
+    }
+    for (const id of this.knownVolumes) {
+      if (volumeIds.has(id) || this.queue.busy(id)) continue;
+      n++;
+      task(id, async () => {
+        this.knownVolumes.delete(id);
+        await this.volumes.delete(id);
+      });
+    }
+    let deleted = false;
+    for (const id of this.knownSnapshots) {
+      if (snapIds.has(id) || this.captures.has(id)) continue;
+      this.knownSnapshots.delete(id);
+      deleted = true;
+      n++;
+      task(`snap:${id}`, () => this.snapshots.delete(id));
+    }
+    if (deleted || Date.now() - this.lastGc > 60_000) {
+      this.lastGc = Date.now();
+      if (deleted) task('snapshot-gc', async () => void (await this.snapshots.gc()));
+    }
+    return n;
+  }
+
+  /** The snapshot whose tree a volume starts from: Amazon's built-in snapshots are the base image. */
+  private baseFor(scope: Scope, snapshotId: string | undefined): string | undefined {
+    if (!snapshotId) return undefined;
+    if (builtinSnapshot(scope.region, snapshotId)) return BASE_SNAPSHOT;
+    return snapshotId;
+  }
+
+  private async createVolume(scope: Scope, v: VolumeRecord): Promise<void> {
+    const base = this.baseFor(scope, v.SnapshotId);
+    if (base && base !== BASE_SNAPSHOT) await this.ensureSnapshot(scope, base);
+    if (base && !(await this.snapshots.has(base))) throw new Error(`snapshot ${base} has no data`);
+    await this.volumes.create(v.VolumeId, base);
+    this.knownVolumes.add(v.VolumeId);
+  }
+
+  private ensureVolume(scope: Scope, volumeId: string): Promise<void> {
+    if (this.knownVolumes.has(volumeId)) return Promise.resolve();
+    const v = this.env.store.get<VolumeRecord>(COLL.volumes, scope, volumeId);
+    if (!v) return Promise.reject(new Error(`volume ${volumeId} not found`));
+    return this.queue.run(volumeId, async () => {
+      if (!this.knownVolumes.has(volumeId)) await this.createVolume(scope, v as VolumeRecord);
+    });
+  }
+
+  /** Captures a snapshot's data from its volume, once (shared by everyone who waits for it). */
+  private ensureSnapshot(scope: Scope, snapId: string): Promise<void> {
+    if (this.knownSnapshots.has(snapId)) return Promise.resolve();
+    let p = this.captures.get(snapId);
+    if (p) return p;
+    p = (async () => {
+      const rec = this.env.store.get<SnapshotRecord>(COLL.snapshots, scope, snapId);
+      if (!rec) throw new Error(`no snapshot record ${snapId}`);
+      const vol = this.env.store.get<VolumeRecord>(COLL.volumes, scope, rec.VolumeId);
+      if (vol) await this.ensureVolume(scope, rec.VolumeId);
+      await this.queue.run(rec.VolumeId, async () => {
+        if (this.knownVolumes.has(rec.VolumeId)) await this.volumes.snapshot(rec.VolumeId, snapId);
+        else await this.snapshots.writeManifest({ id: snapId, entries: [] });
+      });
+      this.knownSnapshots.add(snapId);
+    })().finally(() => this.captures.delete(snapId));
+    this.captures.set(snapId, p);
+    return p;
+  }
+
+  // ---- endpoints and metrics ----
+
+  private async reconcileEndpoints(): Promise<void> {
+    const targets = new Map<string, EndpointTarget>();
+    const wanted = new Set<string>();
+    for (const box of this.boxes.values()) {
+      if (!box.netUp || !box.proc.pid) continue;
+      const eni = this.env.store.get<NetworkInterfaceRecord>(COMPUTE_COLL.networkInterfaces, box.scope, box.eniId);
+      const ip = eni?.Association?.PublicIp;
+      if (!eni || !ip) continue;
+      const groups = eni.Groups.map((g) => g.GroupId);
+      const scope = box.scope;
+      targets.set(ip, { vpcId: box.vpcId, privateIp: eni.PrivateIpAddress, allows: (port) => publicPortAllowed(this.env, scope, groups, port) });
+      const pid = box.proc.pid;
+      const [tcp, tcp6] = await Promise.all([readFile(`/proc/${pid}/net/tcp`, 'utf8').catch(() => ''), readFile(`/proc/${pid}/net/tcp6`, 'utf8').catch(() => '')]);
+      box.ports = listeningPorts(tcp, tcp6);
+      for (const port of box.ports) if (publicPortAllowed(this.env, scope, groups, port)) wanted.add(`${ip}:${port}`);
+    }
+    this.targets = targets;
+    this.endpoints.sync(wanted);
+  }
+
+  private async sampleCpu(): Promise<void> {
+    for (const box of this.boxes.values()) {
+      const nanos = await box.cgroup.cpuNanos();
+      if (nanos === undefined) continue;
+      const at = process.hrtime.bigint();
+      const now = Number(at);
+      if (box.cpu) {
+        const pct = Math.min(100, Math.max(0, ((nanos - box.cpu.nanos) / ((now - box.cpu.at) * box.vcpus)) * 100));
+        setCpuLoad(this.env, box.id, Math.round(pct * 10) / 10);
+      }
+      box.cpu = { nanos, at: now };
+    }
+  }
+
+  consoleOutput(_scope: Scope, instanceId: string): string | undefined {
+    const file = join(this.runtime, 'instances', instanceId, 'console.log');
+    try {
+      const size = statSync(file).size;
+      const len = Math.min(size, CONSOLE_LIMIT);
+      const buf = Buffer.alloc(len);
+      const fd = openSync(file, 'r');
+      try {
+        readSync(fd, buf, 0, len, size - len);
+      } finally {
+        closeSync(fd);
+      }
+      return buf.toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** For tests and benchmarks: bytes held by snapshot blobs. */
+  snapshotBytes(): Promise<number> {
+    return this.snapshots.bytesStored();
+  }
+
+  /** For tests: the network namespace names this driver owns. */
+  namespacePrefix(): string {
+    return this.prefix;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.pass;
+    await this.queue.idle();
+    this.endpoints.closeAll();
+    await Promise.all([...this.boxes.values()].map((b) => this.teardown(b).catch(() => {})));
+    await Promise.all([...this.vpcs.values()].map((v) => v.destroy().catch(() => {})));
+    this.vpcs.clear();
+    this.metadata.close();
+    for (const ns of await listNamespaces(this.prefix)) await deleteNamespace(ns);
+    await cleanGroup(this.cgMode, this.cgroupName);
+    await rm(join(this.runtime, 'instances'), { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+export { readFileSync };

@@ -1,0 +1,165 @@
+/**
+ * EBS volumes as real storage under the data directory.
+ *
+ * A volume is an overlay: a read-only lower layer (the materialised tree of the snapshot it was
+ * created from, shared by every volume made from that snapshot) and its own upper layer, where
+ * every write lands. So a volume from a snapshot is ready at once, whatever its size, and a
+ * snapshot of a volume only has to look at what the upper layer holds, which keeps snapshots
+ * incremental. The overlay is mounted only inside an instance's private mount namespace, so a
+ * crash of faultline leaves no mount behind on the host.
+ *
+ * Layout: volumes/<vol-id>/{upper,work,meta.json}.
+ */
+import { lstat, mkdir, readFile, readlink, rm, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './exec.ts';
+import { type ManifestEntry, type SnapshotStore, walk } from './snapshots.store.ts';
+
+interface VolumeMeta {
+  /** The snapshot the volume was created from; its tree is the lower layer. */
+  base?: string;
+  /** File hashes by path, reused while inode, size and times are unchanged. */
+  cache: Record<string, { ino: number; size: number; mtimeMs: number; ctimeMs: number; hash: string }>;
+}
+
+const exists = async (p: string) => !!(await lstat(p).catch(() => undefined));
+
+// overlayfs marks a directory that replaced a lower one with this xattr; Node has no xattr API, so
+// the host's python3 lists them in one pass.
+const OPAQUE_SCRIPT = `
+import os, sys, json
+out = []
+for d, dirs, files in os.walk(sys.argv[1]):
+    for n in dirs:
+        p = os.path.join(d, n)
+        try:
+            if os.getxattr(p, 'trusted.overlay.opaque', follow_symlinks=False) == b'y': out.append(os.path.relpath(p, sys.argv[1]))
+        except OSError: pass
+print(json.dumps(out))
+`;
+
+export class VolumeStore {
+  readonly empty: string;
+
+  constructor(
+    readonly root: string,
+    private snapshots: SnapshotStore,
+  ) {
+    this.empty = join(root, '.empty');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.empty, { recursive: true });
+  }
+
+  dir = (id: string) => join(this.root, id);
+  upper = (id: string) => join(this.root, id, 'upper');
+  work = (id: string) => join(this.root, id, 'work');
+
+  async exists(id: string): Promise<boolean> {
+    return exists(join(this.dir(id), 'meta.json'));
+  }
+
+  async ids(): Promise<string[]> {
+    return (await readdir(this.root).catch(() => [] as string[])).filter((n) => n.startsWith('vol-'));
+  }
+
+  private async meta(id: string): Promise<VolumeMeta> {
+    return JSON.parse(await readFile(join(this.dir(id), 'meta.json'), 'utf8')) as VolumeMeta;
+  }
+
+  private async saveMeta(id: string, m: VolumeMeta): Promise<void> {
+    await writeFile(join(this.dir(id), 'meta.json.tmp'), JSON.stringify(m));
+    await run('mv', [join(this.dir(id), 'meta.json.tmp'), join(this.dir(id), 'meta.json')]);
+  }
+
+  /** Creates the volume, empty or from a snapshot (whose tree is built now if it is not yet). */
+  async create(id: string, base: string | undefined): Promise<void> {
+    if (await this.exists(id)) return;
+    if (base) await this.snapshots.tree(base);
+    await mkdir(this.upper(id), { recursive: true });
+    await mkdir(this.work(id), { recursive: true });
+    await writeFile(join(this.dir(id), 'meta.json'), JSON.stringify({ base, cache: {} } satisfies VolumeMeta));
+  }
+
+  /** The lower layer of the volume's overlay. */
+  async lower(id: string): Promise<string> {
+    const m = await this.meta(id);
+    return m.base ? this.snapshots.tree(m.base) : this.empty;
+  }
+
+  async delete(id: string): Promise<void> {
+    await rm(this.dir(id), { recursive: true, force: true });
+  }
+
+  /**
+   * Snapshots the volume into `snapId`: the base snapshot's entries, with the upper layer's
+   * changes applied (new and changed files, whiteouts for deletions, opaque directories).
+   * Only files whose inode, size or times changed since the last snapshot are read again.
+   */
+  async snapshot(id: string, snapId: string): Promise<void> {
+    const m = await this.meta(id);
+    const base = m.base ? await this.snapshots.manifest(m.base) : undefined;
+    const entries = await captureTree(this.snapshots, this.upper(id), base?.entries ?? [], m.cache, true);
+    await this.snapshots.writeManifest({ id: snapId, entries });
+    await this.saveMeta(id, m);
+  }
+
+  /** Bytes the volume itself holds (its upper layer), for disk metrics and benchmarks. */
+  async bytesUsed(id: string): Promise<number> {
+    const out = await run('du', ['-sb', this.upper(id)], { allowFail: true });
+    return Number(out.stdout.split(/\s/)[0]) || 0;
+  }
+}
+
+/**
+ * Turns a directory (an overlay upper layer, or a plain tree when `overlay` is false) laid over
+ * `lowerEntries` into a snapshot's entries, storing new file contents as blobs.
+ */
+export async function captureTree(
+  snapshots: SnapshotStore,
+  dir: string,
+  lowerEntries: readonly ManifestEntry[],
+  cache: VolumeMeta['cache'],
+  overlay: boolean,
+): Promise<ManifestEntry[]> {
+  const map = new Map<string, ManifestEntry>(lowerEntries.map((e) => [e.p, e]));
+  const dropChildren = (p: string) => {
+    const prefix = p + '/';
+    for (const k of map.keys()) if (k.startsWith(prefix)) map.delete(k);
+  };
+  const opaque = new Set<string>();
+  if (overlay && lowerEntries.length) {
+    const out = await run('python3', ['-c', OPAQUE_SCRIPT, dir], { allowFail: true });
+    if (out.code === 0) for (const p of JSON.parse(out.stdout) as string[]) opaque.add(p);
+  }
+  const seen = new Set<string>();
+  await walk(dir, async (rel, abs, st) => {
+    const own = { m: Number(st.mode) & 0o7777, u: Number(st.uid), g: Number(st.gid) };
+    if (overlay && st.isCharacterDevice() && Number(st.rdev) === 0) {
+      map.delete(rel);
+      dropChildren(rel);
+      return;
+    }
+    if (st.isDirectory()) {
+      if (opaque.has(rel) || map.get(rel)?.t !== 'd') dropChildren(rel);
+      map.set(rel, { p: rel, t: 'd', ...own });
+    } else if (st.isSymbolicLink()) {
+      dropChildren(rel);
+      map.set(rel, { p: rel, t: 'l', ...own, l: await readlink(abs) });
+    } else if (st.isFile()) {
+      dropChildren(rel);
+      seen.add(rel);
+      const c = cache[rel];
+      const fresh = c && c.ino === Number(st.ino) && c.size === Number(st.size) && c.mtimeMs === Number(st.mtimeMs) && c.ctimeMs === Number(st.ctimeMs);
+      const { key, hash } = await snapshots.putFile(abs, { mode: Number(st.mode), uid: Number(st.uid), gid: Number(st.gid) }, fresh ? c.hash : undefined);
+      cache[rel] = { ino: Number(st.ino), size: Number(st.size), mtimeMs: Number(st.mtimeMs), ctimeMs: Number(st.ctimeMs), hash };
+      map.set(rel, { p: rel, t: 'f', ...own, k: key, s: Number(st.size) });
+    }
+    // Sockets, fifos and devices are not carried by snapshots.
+  });
+  for (const k of Object.keys(cache)) if (!seen.has(k)) delete cache[k];
+  return [...map.values()].sort((a, b) => (a.p < b.p ? -1 : a.p > b.p ? 1 : 0));
+}
+
+export { exists as pathExists };

@@ -1,0 +1,156 @@
+/**
+ * One VPC as a real, isolated network: a namespace of its own acting as the VPC's router, with a
+ * bridge that every instance's veth joins, and the first address of each subnet (AWS's router
+ * address, x.x.x.1) on the bridge. Two VPCs with the same CIDR are two namespaces that never
+ * meet. The router namespace also holds the metadata address (169.254.169.254), the faultline
+ * API address and the "internet" source address, served by the VPC's agent (netns-agent.ts).
+ *
+ * An instance gets its own namespace with eth0 (its ENI's MAC and private address, a default
+ * route via its subnet's router) and its security groups as nftables rules.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Socket } from 'node:net';
+import { parseCidr4, formatIp4 } from '../services/ec2/cidr.ts';
+import { run, sh, q } from './exec.ts';
+import { deleteNamespace, inNamespace, nsPath, setLink } from './netns.ts';
+import { INTERNET_SOURCE } from './firewall.ts';
+
+export const METADATA_IP = '169.254.169.254';
+/** Where the faultline API answers inside every VPC; instances get AWS_ENDPOINT_URL pointing here. */
+export const API_IP = '169.254.169.250';
+export const API_PORT = 80;
+
+const AGENT = fileURLToPath(new URL('./netns-agent.ts', import.meta.url));
+
+export type AgentConnection = { kind: 'imds' | 'api'; remoteAddress: string; socket: Socket };
+
+/** AWS's router address of a subnet, with the prefix: 10.0.1.0/24 → 10.0.1.1/24. */
+export function gatewayOf(cidr: string): string | undefined {
+  const c = parseCidr4(cidr, false);
+  return c ? `${formatIp4(c.base + 1)}/${c.prefix}` : undefined;
+}
+
+export class VpcNetwork {
+  private agent: ChildProcess | undefined;
+  private gateways = new Set<string>();
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    readonly ns: string,
+    readonly vpcId: string,
+    private onConnection: (c: AgentConnection) => void,
+    private log: (m: string) => void,
+  ) {}
+
+  /** Creates the router namespace and starts its agent (once). */
+  ensure(): Promise<void> {
+    this.ready ??= this.create().catch((e) => {
+      this.ready = undefined;
+      throw e;
+    });
+    return this.ready;
+  }
+
+  private async create(): Promise<void> {
+    await deleteNamespace(this.ns);
+    const n = q(this.ns);
+    await sh(
+      [
+        `ip netns add ${n}`,
+        `ip -n ${n} link set lo up`,
+        `ip -n ${n} link add br0 type bridge`,
+        `ip -n ${n} link set br0 up`,
+        `ip -n ${n} addr add ${METADATA_IP}/32 dev lo`,
+        `ip -n ${n} addr add ${API_IP}/32 dev lo`,
+        `ip -n ${n} addr add ${INTERNET_SOURCE}/32 dev lo`,
+        `nsenter --net=${q(nsPath(this.ns))} sysctl -qw net.ipv4.ip_forward=1`,
+      ].join('\n'),
+    );
+    this.gateways.clear();
+    await this.startAgent();
+  }
+
+  private startAgent(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // nsenter execs node in the router namespace; the IPC channel's fd crosses the exec.
+      const child = fork(AGENT, [METADATA_IP, API_IP, String(API_PORT), INTERNET_SOURCE], {
+        execPath: 'nsenter',
+        execArgv: [`--net=${nsPath(this.ns)}`, '--', process.execPath, '--no-warnings'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        serialization: 'json',
+      });
+      this.agent = child;
+      let listening = 0;
+      child.on('message', (msg: { type: string; kind?: 'imds' | 'api'; remoteAddress?: string; message?: string }, handle: unknown) => {
+        if (msg.type === 'listening' && ++listening === 2) resolve();
+        else if (msg.type === 'error') {
+          this.log(`faultline: VPC ${this.vpcId} agent: ${msg.message}`);
+          reject(new Error(msg.message));
+        } else if (msg.type === 'conn' && handle) this.onConnection({ kind: msg.kind!, remoteAddress: msg.remoteAddress ?? '', socket: handle as Socket });
+      });
+      child.once('exit', (code) => {
+        if (this.agent === child) this.agent = undefined;
+        if (listening < 2) reject(new Error(`VPC ${this.vpcId} agent exited (${code}) before listening`));
+      });
+    });
+  }
+
+  /** Puts each subnet's router address on the bridge; level-triggered (adds the missing ones). */
+  async syncSubnets(cidrs: string[]): Promise<void> {
+    for (const cidr of cidrs) {
+      const gw = gatewayOf(cidr);
+      if (!gw || this.gateways.has(gw)) continue;
+      await sh(`ip -n ${q(this.ns)} addr replace ${gw} dev br0`);
+      this.gateways.add(gw);
+    }
+  }
+
+  /** Hands a connection accepted on a public IP to the agent, which connects it to the instance. */
+  forward(socket: Socket, host: string, port: number): boolean {
+    if (!this.agent?.connected) return false;
+    this.agent.send({ type: 'forward', host, port }, socket, { keepOpen: false });
+    return true;
+  }
+
+  /** Creates an instance's namespace, wired to the bridge with its ENI's MAC and address. */
+  async attach(instNs: string, dev: string, opts: { ip: string; prefix: number; gateway: string; mac: string }): Promise<void> {
+    await deleteNamespace(instNs);
+    const r = q(this.ns);
+    const i = q(instNs);
+    await sh(
+      [
+        `ip netns add ${i}`,
+        `ip -n ${i} link set lo up`,
+        `ip -n ${r} link add ${q(dev)} type veth peer name eth0 netns ${i}`,
+        `ip -n ${r} link set ${q(dev)} master br0 up`,
+        `ip -n ${i} link set eth0 address ${q(opts.mac)}`,
+        `ip -n ${i} addr add ${opts.ip}/${opts.prefix} dev eth0`,
+        `ip -n ${i} link set eth0 up`,
+        `ip -n ${i} route add default via ${opts.gateway}`,
+      ].join('\n'),
+    );
+  }
+
+  setLink(dev: string, up: boolean) {
+    return setLink(this.ns, dev, up);
+  }
+
+  static async applyFirewall(instNs: string, ruleset: string): Promise<void> {
+    await inNamespace(instNs, ['nft', '-f', '-'], ruleset);
+  }
+
+  async destroy(): Promise<void> {
+    const a = this.agent;
+    this.agent = undefined;
+    if (a && a.exitCode === null) {
+      const gone = new Promise((r) => a.once('exit', r));
+      a.kill('SIGKILL');
+      await gone;
+    }
+    await deleteNamespace(this.ns);
+    this.ready = undefined;
+  }
+}
+
+export { run };
