@@ -15,8 +15,10 @@ import { cloudwatchResources } from '../cloudwatch/alarms.cfn.ts';
 import { s3Resources } from '../s3/buckets.cfn.ts';
 import { snsResources } from '../sns/topics.cfn.ts';
 import { waitConditionResources } from './wait-conditions.cfn.ts';
+import { autoscalingResources } from '../autoscaling/autoscaling.cfn.ts';
+import { launchTemplateResources } from '../ec2/launch-templates.cfn.ts';
 
-const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...snsResources, ...waitConditionResources];
+const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...snsResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources];
 
 function parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean {
   const { store } = ctx.env;

@@ -1,0 +1,234 @@
+/**
+ * CloudFormation resource handlers for Auto Scaling: launch configurations, groups (complete once
+ * their desired capacity is in service, deleted by a forced delete that waits for the instances
+ * to go), scaling policies, scheduled actions and lifecycle hooks. Each acts through Auto
+ * Scaling's own operation handlers; the group loop does the launching.
+ */
+import { AwsError } from '../../core/errors.ts';
+import { callService } from '../../cloudformation/call-service.ts';
+import { attribute, bool, deleteWithRetry, isGone } from '../../cloudformation/handler-kit.ts';
+import { DONE, wait, type Props, type ResourceContext, type ResourceHandler } from '../../cloudformation/resource-handler.ts';
+import { membersOf } from './group.loop.ts';
+import { autoscaling } from './index.ts';
+import { COLL, type GroupRecord } from './state.ts';
+
+const call = (rc: ResourceContext, op: string, input: Record<string, unknown>) => callService(autoscaling, op, input, rc.request);
+const POLL_MS = 5_000;
+
+type Obj = Record<string, unknown>;
+
+const launchConfiguration: ResourceHandler = {
+  type: 'AWS::AutoScaling::LaunchConfiguration',
+  create(props, rc) {
+    const name = String(props.LaunchConfigurationName ?? rc.physicalName({ maxLength: 255 }));
+    const monitoring = bool(props.InstanceMonitoring);
+    call(rc, 'CreateLaunchConfiguration', {
+      LaunchConfigurationName: name,
+      ImageId: props.ImageId,
+      InstanceId: props.InstanceId,
+      InstanceType: props.InstanceType,
+      KeyName: props.KeyName,
+      SecurityGroups: props.SecurityGroups,
+      UserData: props.UserData,
+      IamInstanceProfile: props.IamInstanceProfile,
+      AssociatePublicIpAddress: props.AssociatePublicIpAddress,
+      EbsOptimized: props.EbsOptimized,
+      PlacementTenancy: props.PlacementTenancy,
+      SpotPrice: props.SpotPrice,
+      KernelId: props.KernelId,
+      RamdiskId: props.RamDiskId,
+      MetadataOptions: props.MetadataOptions,
+      InstanceMonitoring: monitoring === undefined ? undefined : { Enabled: monitoring },
+      BlockDeviceMappings: Array.isArray(props.BlockDeviceMappings)
+        ? (props.BlockDeviceMappings as Obj[]).map((b) => ({ DeviceName: b.DeviceName, VirtualName: b.VirtualName, Ebs: b.Ebs, NoDevice: bool(b.NoDevice) }))
+        : undefined,
+    });
+    return { physicalId: name };
+  },
+  // Every property of a launch configuration replaces it (the resource specification says so).
+  delete: (s, rc) => deleteWithRetry(s, rc.env.clock.now(), () => call(rc, 'DeleteLaunchConfiguration', { LaunchConfigurationName: s.physicalId })),
+};
+
+const groupOf = (rc: ResourceContext, name: string) => rc.env.store.get<GroupRecord>(COLL.groups, rc.request, name) as GroupRecord | undefined;
+
+type TagProp = { Key: string; Value: string; PropagateAtLaunch?: unknown };
+const groupTags = (v: unknown, name?: string) =>
+  (Array.isArray(v) ? (v as TagProp[]) : []).map((t) => ({
+    Key: t.Key,
+    Value: t.Value,
+    PropagateAtLaunch: bool(t.PropagateAtLaunch) ?? false,
+    ...(name ? { ResourceId: name, ResourceType: 'auto-scaling-group' } : {}),
+  }));
+
+/** The group settings a template gives, as CreateAutoScalingGroup and UpdateAutoScalingGroup take them. */
+function groupSettings(props: Props): Record<string, unknown> {
+  for (const p of ['LoadBalancerNames', 'TargetGroupARNs', 'NotificationConfigurations', 'MixedInstancesPolicy', 'TrafficSources']) {
+    const v = props[p];
+    if (v !== undefined && (!Array.isArray(v) || v.length)) throw new AwsError('ValidationError', `faultline does not support ${p} on Auto Scaling groups yet.`);
+  }
+  const lt = props.LaunchTemplate as Obj | undefined;
+  const subnets = props.VPCZoneIdentifier;
+  return {
+    LaunchConfigurationName: props.LaunchConfigurationName,
+    LaunchTemplate: lt ? { LaunchTemplateId: lt.LaunchTemplateId, LaunchTemplateName: lt.LaunchTemplateName, Version: lt.Version } : undefined,
+    MinSize: props.MinSize,
+    MaxSize: props.MaxSize,
+    DesiredCapacity: props.DesiredCapacity,
+    DefaultCooldown: props.Cooldown,
+    AvailabilityZones: props.AvailabilityZones,
+    VPCZoneIdentifier: Array.isArray(subnets) ? subnets.join(',') : subnets,
+    HealthCheckType: props.HealthCheckType,
+    HealthCheckGracePeriod: props.HealthCheckGracePeriod,
+    TerminationPolicies: props.TerminationPolicies,
+    NewInstancesProtectedFromScaleIn: props.NewInstancesProtectedFromScaleIn,
+    CapacityRebalance: props.CapacityRebalance,
+    MaxInstanceLifetime: props.MaxInstanceLifetime,
+    DefaultInstanceWarmup: props.DefaultInstanceWarmup,
+    PlacementGroup: props.PlacementGroup,
+    ServiceLinkedRoleARN: props.ServiceLinkedRoleARN,
+    DesiredCapacityType: props.DesiredCapacityType,
+    Context: props.Context,
+  };
+}
+
+const group: ResourceHandler = {
+  type: 'AWS::AutoScaling::AutoScalingGroup',
+  create(props, rc) {
+    const name = String(props.AutoScalingGroupName ?? rc.physicalName({ maxLength: 255 }));
+    const hooks = props.LifecycleHookSpecificationList as Obj[] | undefined;
+    call(rc, 'CreateAutoScalingGroup', {
+      AutoScalingGroupName: name,
+      ...groupSettings(props),
+      Tags: groupTags(props.Tags).length ? groupTags(props.Tags) : undefined,
+      LifecycleHookSpecificationList: hooks,
+    });
+    const metrics = props.MetricsCollection as { Granularity: string; Metrics?: string[] }[] | undefined;
+    for (const m of metrics ?? []) call(rc, 'EnableMetricsCollection', { AutoScalingGroupName: name, Granularity: m.Granularity, Metrics: m.Metrics });
+    return { physicalId: name };
+  },
+  stabilize(s, rc) {
+    // CloudFormation calls a group created once its desired capacity is in service.
+    const g = groupOf(rc, s.physicalId);
+    if (!g) throw new AwsError('NotStabilized', `Auto Scaling group ${s.physicalId} no longer exists`);
+    const ready = membersOf(rc.env, rc.request, s.physicalId).filter((m) => m.LifecycleState === 'InService' && m.HealthStatus === 'Healthy').length;
+    return ready >= g.DesiredCapacity ? DONE : wait(POLL_MS);
+  },
+  update(props, old, changed, rc) {
+    const name = old.physicalId;
+    const settings = groupSettings(props);
+    // A template that stops giving DesiredCapacity leaves the group's current capacity alone, as CloudFormation does.
+    if (props.DesiredCapacity === undefined) delete settings.DesiredCapacity;
+    if (settings.LaunchTemplate !== undefined) delete settings.LaunchConfigurationName;
+    const fields = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    call(rc, 'UpdateAutoScalingGroup', { AutoScalingGroupName: name, ...fields });
+    if (changed.includes('Tags')) {
+      const before = groupTags(old.props.Tags, name);
+      const after = groupTags(props.Tags, name);
+      const removed = before.filter((t) => !after.some((a) => a.Key === t.Key));
+      if (removed.length) call(rc, 'DeleteTags', { Tags: removed });
+      if (after.length) call(rc, 'CreateOrUpdateTags', { Tags: after });
+    }
+  },
+  delete(s, rc) {
+    const g = groupOf(rc, s.physicalId);
+    if (!g) return DONE;
+    if (!g.deleting?.force) {
+      try {
+        call(rc, 'DeleteAutoScalingGroup', { AutoScalingGroupName: s.physicalId, ForceDelete: true });
+      } catch (e) {
+        if (isGone(e)) return DONE;
+        throw e;
+      }
+    }
+    // The group loop terminates the instances and then removes the group.
+    return wait(POLL_MS);
+  },
+  getAtt: (s, name) => attribute({ AutoScalingGroupName: () => s.physicalId }, name, s),
+};
+
+const scalingPolicy: ResourceHandler = {
+  type: 'AWS::AutoScaling::ScalingPolicy',
+  create(props, rc) {
+    const name = rc.physicalName({ maxLength: 255 });
+    const arn = put(rc, name, props);
+    return { physicalId: arn, data: { name } };
+  },
+  update(props, old, changed, rc) {
+    if (changed.includes('AutoScalingGroupName')) throw new AwsError('NotUpdatable', 'A scaling policy cannot move to another group.');
+    put(rc, String(old.data.name), props);
+  },
+  delete: (s, rc) => deleteWithRetry(s, rc.env.clock.now(), () => call(rc, 'DeletePolicy', { AutoScalingGroupName: s.props.AutoScalingGroupName, PolicyName: s.data.name })),
+  getAtt: (s, name) => attribute({ Arn: () => s.physicalId, PolicyName: () => s.data.name }, name, s),
+};
+
+function put(rc: ResourceContext, name: string, props: Props): string {
+  const out = call(rc, 'PutScalingPolicy', {
+    AutoScalingGroupName: props.AutoScalingGroupName,
+    PolicyName: name,
+    PolicyType: props.PolicyType,
+    AdjustmentType: props.AdjustmentType,
+    ScalingAdjustment: props.ScalingAdjustment,
+    Cooldown: props.Cooldown,
+    MinAdjustmentMagnitude: props.MinAdjustmentMagnitude,
+    StepAdjustments: props.StepAdjustments,
+    MetricAggregationType: props.MetricAggregationType,
+    EstimatedInstanceWarmup: props.EstimatedInstanceWarmup,
+    TargetTrackingConfiguration: props.TargetTrackingConfiguration,
+  });
+  return out.PolicyARN;
+}
+
+const scheduledAction: ResourceHandler = {
+  type: 'AWS::AutoScaling::ScheduledAction',
+  create(props, rc) {
+    const name = rc.physicalName({ maxLength: 255 });
+    putSchedule(rc, name, props);
+    return { physicalId: name };
+  },
+  update(props, old, _changed, rc) {
+    putSchedule(rc, old.physicalId, props);
+  },
+  delete: (s, rc) => deleteWithRetry(s, rc.env.clock.now(), () => call(rc, 'DeleteScheduledAction', { AutoScalingGroupName: s.props.AutoScalingGroupName, ScheduledActionName: s.physicalId })),
+};
+
+function putSchedule(rc: ResourceContext, name: string, props: Props): void {
+  call(rc, 'PutScheduledUpdateGroupAction', {
+    AutoScalingGroupName: props.AutoScalingGroupName,
+    ScheduledActionName: name,
+    StartTime: props.StartTime,
+    EndTime: props.EndTime,
+    Recurrence: props.Recurrence,
+    MinSize: props.MinSize,
+    MaxSize: props.MaxSize,
+    DesiredCapacity: props.DesiredCapacity,
+    TimeZone: props.TimeZone,
+  });
+}
+
+const lifecycleHook: ResourceHandler = {
+  type: 'AWS::AutoScaling::LifecycleHook',
+  create(props, rc) {
+    const name = String(props.LifecycleHookName ?? rc.physicalName({ maxLength: 255 }));
+    putHook(rc, name, props);
+    return { physicalId: name };
+  },
+  update(props, old, _changed, rc) {
+    putHook(rc, old.physicalId, props);
+  },
+  delete: (s, rc) => deleteWithRetry(s, rc.env.clock.now(), () => call(rc, 'DeleteLifecycleHook', { AutoScalingGroupName: s.props.AutoScalingGroupName, LifecycleHookName: s.physicalId })),
+};
+
+function putHook(rc: ResourceContext, name: string, props: Props): void {
+  call(rc, 'PutLifecycleHook', {
+    AutoScalingGroupName: props.AutoScalingGroupName,
+    LifecycleHookName: name,
+    LifecycleTransition: props.LifecycleTransition,
+    HeartbeatTimeout: props.HeartbeatTimeout,
+    DefaultResult: props.DefaultResult,
+    NotificationMetadata: props.NotificationMetadata,
+    NotificationTargetARN: props.NotificationTargetARN,
+    RoleARN: props.RoleARN,
+  });
+}
+
+export const autoscalingResources: ResourceHandler[] = [launchConfiguration, group, scalingPolicy, scheduledAction, lifecycleHook];
