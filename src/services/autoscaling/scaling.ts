@@ -118,14 +118,12 @@ function decide(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, policy
     const step = matchStep(policy.StepAdjustments, trigger.metric, trigger.threshold);
     if (!step) return `no step adjustment holds the metric value ${trigger.metric}`;
     const warmupMs = (policy.EstimatedInstanceWarmup ?? group.DefaultInstanceWarmup ?? group.DefaultCooldown) * 1000;
-    const warming = members(env, scope, group.AutoScalingGroupName).filter(
-      (m) => (m.LifecycleState.startsWith('Pending') || m.LifecycleState === 'InService') && now < (m.inServiceAt ?? m.launchedAt) + warmupMs,
-    ).length;
     const target = adjustedCapacity(desired, policy.AdjustmentType!, step.ScalingAdjustment, policy.MinAdjustmentMagnitude);
     if (step.ScalingAdjustment > 0 && policy.AdjustmentType !== 'ExactCapacity') {
-      // Instances still warming up already answer this alarm: count them rather than add them again.
-      const fromSettled = adjustedCapacity(desired - warming, policy.AdjustmentType!, step.ScalingAdjustment, policy.MinAdjustmentMagnitude);
-      return Math.max(desired, fromSettled);
+      // Capacity still on its way (not launched yet, pending, or in service but warming up)
+      // already answers this alarm: scale from the settled instances, never below desired.
+      const settled = members(env, scope, group.AutoScalingGroupName).filter((m) => m.LifecycleState === 'InService' && now >= (m.inServiceAt ?? m.launchedAt) + warmupMs).length;
+      return Math.max(desired, adjustedCapacity(settled, policy.AdjustmentType!, step.ScalingAdjustment, policy.MinAdjustmentMagnitude));
     }
     return target;
   }
