@@ -2,9 +2,10 @@
  * The control loops at scale on the simulated driver: N instances, each with a recovery alarm on
  * StatusCheckFailed_System, and every loop running (lifecycle, status checks and metrics every
  * minute, alarm evaluation every minute). Measures how many simulated hours pass per real
- * second when the manual clock is stepped through a simulated day.
+ * second when the manual clock is stepped hour by hour. In the third hour one AZ fails, so a
+ * sixth of the alarms fire and their recoveries fail, and it heals in the fourth.
  *
- *   npx tsx bench/world.bench.ts [instances=10000] [hours=2]
+ *   npx tsx bench/world.bench.ts [instances=10000] [hours=6]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +15,10 @@ import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwa
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { createApp } from '../src/app.ts';
+import { healFault, injectFault } from '../src/world/faults.ts';
 
 const instances = Number(process.argv[2] ?? 10_000);
-const hours = Number(process.argv[3] ?? 2);
+const hours = Number(process.argv[3] ?? 6);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'faultline-world-bench-'));
 const app = createApp({ dataDir, clock: 'manual', config: { hostsPerZone: 32, hostCapacity: 128 }, log: () => {} });
@@ -67,14 +69,26 @@ const setupMs = performance.now() - t0;
 console.log(`setup: ${instances} instances and ${instances} alarms in ${(setupMs / 1000).toFixed(1)} s`);
 
 const rows: string[] = [];
+let faultId = '';
 for (let h = 1; h <= hours; h++) {
   const s = performance.now();
+  let note = h === 1 ? 'instances boot; alarms leave INSUFFICIENT_DATA' : 'steady';
+  if (h === 3) {
+    faultId = injectFault(app.env, { kind: 'az', target: 'us-east-1a' }).faultId;
+    note = 'us-east-1a fails: its alarms fire, recoveries fail';
+  }
+  if (h === 4) {
+    healFault(app.env, faultId);
+    note = 'us-east-1a heals: checks and alarms recover';
+  }
   app.env.scheduler.advanceTo(app.env.clock.now() + 3_600_000);
   const sec = (performance.now() - s) / 1000;
-  rows.push(`| ${h} | ${sec.toFixed(1)} | ${(1 / sec).toFixed(3)} | ${((60 / sec)).toFixed(2)} |`);
+  rows.push(`| ${h} | ${note} | ${sec.toFixed(1)} | ${(60 / sec).toFixed(1)} |`);
   console.log(rows.at(-1));
 }
-console.log('| simulated hour | real seconds | simulated hours per real second | simulated hours per real minute |');
+const alarms = [...app.env.store.scan<{ StateValue: string }>('cloudwatch.alarms')].reduce<Record<string, number>>((n, [, a]) => ({ ...n, [a.StateValue]: (n[a.StateValue] ?? 0) + 1 }), {});
+console.log(`alarm states at the end: ${JSON.stringify(alarms)}`);
+console.log('| simulated hour | what happens | real seconds | simulated hours per real minute |');
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(r);
 ec2.destroy();

@@ -33,7 +33,7 @@ describe('the alarm loop and the action registry', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'faultline-cw-'));
     app = createApp({ dataDir: dir, clock: 'manual', log: () => {} });
-    alarmActionExecutors.push(fake);
+    alarmActionExecutors.unshift(fake); // ahead of the real Auto Scaling executor
     const now = app.env.clock.now();
     app.env.scheduler.advanceTo(now - (now % 60_000) + 60_000 + 5_000);
   });
@@ -64,14 +64,17 @@ describe('the alarm loop and the action registry', () => {
     const key = alarmKey(scope, 'cpu-high');
     assert.deepEqual(app.env.scheduler.pending(ALARM_LOOP).map((p) => p.key), [key]);
     advance(0);
-    assert.equal(app.env.scheduler.pending(ALARM_LOOP)[0].due % 60_000, 0);
+    // With no data at all the alarm's result cannot change: it sleeps until its metric is written.
+    assert.deepEqual(app.env.scheduler.pending(ALARM_LOOP), []);
     for (let i = 0; i < 3; i++) {
       app.env.store.transaction(() => putMetric(app.env, scope, { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'InstanceId', Value: 'i-00000000000000001' }], Value: 90, Unit: 'Percent' }));
+      // The write wakes it at the next minute boundary.
+      assert.equal(app.env.scheduler.pending(ALARM_LOOP)[0].due % 60_000, 0);
       advance(60);
     }
     assert.deepEqual(calls.map((c) => [c.state, c.repeat]), [['ALARM', false], ['ALARM', true], ['ALARM', true]]);
     const actions = listHistory(app.env, scope, { alarmName: 'cpu-high', type: 'Action', descending: false });
-    // The reboot action has no executor here: it is recorded as failed, once, on the change.
+    // The instance does not exist, so the reboot action is recorded as failed, once, on the change.
     assert.equal(actions.filter((a) => a.HistorySummary.startsWith('Failed to execute action arn:aws:automate:us-east-1:ec2:reboot.')).length, 1);
     assert.equal(actions.filter((a) => a.HistorySummary === `Successfully executed action ${POLICY}`).length, 3);
     app.env.store.transaction(() => alarmHandlers.DeleteAlarms({ AlarmNames: ['cpu-high'] }, ctx()));

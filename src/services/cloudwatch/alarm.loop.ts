@@ -6,19 +6,19 @@
  * a StateUpdate history item and an event, and runs the new state's actions once. Auto Scaling
  * policy actions run again at each evaluation while the alarm stays in ALARM.
  */
-import type { Scope } from '../../core/store.ts';
+import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
 import { actionsFor, ALARMS, type AlarmRecord } from './alarms.state.ts';
 import { isScalingPolicyArn, runAlarmActions } from './actions.ts';
 import { evaluate, type AlarmState, type Slot } from './evaluate.ts';
 import { addHistory } from './history.ts';
-import { aggregate } from './metrics.query.ts';
+import { aggregate, metricIdsFor } from './metrics.query.ts';
+import { steadySince } from './metrics.store.ts';
+import { ALARM_LOOP, alarmKey, evaluationStep } from './alarm-index.ts';
 import { stateReason, stateReasonData } from './reason.ts';
 import { isPercentile, percentileSignificant, statistic } from './statistics.ts';
 
-export const ALARM_LOOP = 'cloudwatch.alarms';
-
-export const alarmKey = (scope: Scope, name: string): string => `${scope.account}/${scope.region}/${name}`;
+export { ALARM_LOOP, alarmKey, evaluationStep } from './alarm-index.ts';
 
 export function parseAlarmKey(key: string): { scope: Scope; name: string } {
   const a = key.indexOf('/');
@@ -26,8 +26,6 @@ export function parseAlarmKey(key: string): { scope: Scope; name: string } {
   return { scope: { account: key.slice(0, a), region: key.slice(a + 1, b) }, name: key.slice(b + 1) };
 }
 
-/** How often an alarm is evaluated: every minute, or every period for high-resolution alarms. */
-export const evaluationStep = (period: number): number => (period >= 60 ? 60_000 : period * 1000);
 
 /** Queues an alarm for evaluation now (new or updated alarms). */
 export function queueAlarm(env: Env, scope: Scope, name: string): void {
@@ -144,14 +142,26 @@ export function evaluateAlarm(env: Env, scope: Scope, name: string, log?: (m: st
   return result.state;
 }
 
+/**
+ * Whether evaluating the alarm again would give the same result until its metric gets new data:
+ * its whole evaluation range is steady (no datapoints, any steady series covering it), and it is
+ * not an ALARM that re-invokes scaling policies every minute.
+ */
+function quiet(env: Env, scope: Scope, alarm: DeepReadonly<AlarmRecord>, state: AlarmState | undefined, now: number, step: number): boolean {
+  if (state === 'ALARM' && alarm.ActionsEnabled && alarm.AlarmActions.some(isScalingPolicyArn)) return false;
+  const rangeStart = Math.floor(now / step) * step - (alarm.EvaluationPeriods + env.config.alarmEvaluationExtraPeriods) * alarm.Period * 1000;
+  return steadySince(env, metricIdsFor(env, scope, { namespace: alarm.Namespace, name: alarm.MetricName, dims: alarm.Dimensions }), rangeStart);
+}
+
 export function alarmLoop(env: Env, log?: (m: string) => void) {
   return (key: string): number | void => {
     const { scope, name } = parseAlarmKey(key);
     const alarm = env.store.get<AlarmRecord>(ALARMS, scope, name);
     if (!alarm) return; // deleted: the timer ends with it
-    evaluateAlarm(env, scope, name, log);
+    const state = evaluateAlarm(env, scope, name, log);
     const step = evaluationStep(alarm.Period);
     const now = env.clock.now();
+    if (quiet(env, scope, alarm, state, now, step)) return; // a write to its metric wakes it
     return step - (now % step);
   };
 }

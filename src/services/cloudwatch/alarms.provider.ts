@@ -12,6 +12,7 @@ import type { Scope } from '../../core/store.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { executorFor } from './actions.ts';
 import { changeAlarmState, queueAlarm } from './alarm.loop.ts';
+import { ALARM_LOOP, alarmKey, evaluationStep, indexAlarm } from './alarm-index.ts';
 import { ALARMS, alarmArn, alarmView, type AlarmConfig, type AlarmRecord, type Tag } from './alarms.state.ts';
 import { COMPARISON_OPERATORS, TREAT_MISSING, type AlarmState, type ComparisonOperator, type TreatMissingData } from './evaluate.ts';
 import { addHistory, listHistory, type HistoryItemType } from './history.ts';
@@ -255,6 +256,7 @@ export const alarmHandlers = {
     }
     env.store.put(ALARMS, ctx, cfg.AlarmName, rec);
     env.events.emit('cloudwatch.alarm.config', { account: ctx.account, region: ctx.region, alarmName: cfg.AlarmName, type: existing ? 'Update' : 'Create' });
+    indexAlarm(env, ctx, cfg);
     queueAlarm(env, ctx, cfg.AlarmName);
     return {};
   },
@@ -331,7 +333,7 @@ export const alarmHandlers = {
   },
 
   SetAlarmState(input: { AlarmName: string; StateValue: AlarmState; StateReason: string; StateReasonData?: string }, ctx: RequestContext) {
-    findAlarm(ctx.env, ctx, input.AlarmName);
+    const alarm = findAlarm(ctx.env, ctx, input.AlarmName);
     if (input.StateReasonData !== undefined) {
       try {
         JSON.parse(input.StateReasonData);
@@ -341,6 +343,9 @@ export const alarmHandlers = {
     }
     // The actions run if the state changes; the next evaluation sets the state the data says.
     changeAlarmState(ctx.env, ctx, input.AlarmName, input.StateValue, input.StateReason, input.StateReasonData);
+    // A quiet alarm sleeps until its data changes; the revert must not wait for that.
+    const step = evaluationStep(alarm.Period);
+    ctx.env.scheduler.enqueue(ALARM_LOOP, alarmKey(ctx, input.AlarmName), Math.floor(ctx.env.clock.now() / step) * step + step);
     return {};
   },
 

@@ -8,6 +8,7 @@
  */
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import { ALARMS, type AlarmRecord } from '../cloudwatch/alarms.state.ts';
+import { alarmsWatching } from '../cloudwatch/alarm-index.ts';
 import type { Env } from '../service.ts';
 import { ec2ActionOf } from './alarm-actions.ts';
 import type { InstanceRecord } from './state.ts';
@@ -21,12 +22,9 @@ export function automaticRecoveryDue(env: Env, scope: Scope, inst: DeepReadonly<
   return !watchedByRecoverAlarm(env, scope, inst.InstanceId);
 }
 
+/** A recover action is valid only on StatusCheckFailed_System of the instance, so those alarms are the ones to look at. */
 function watchedByRecoverAlarm(env: Env, scope: Scope, instanceId: string): boolean {
-  return env.store
-    .list<AlarmRecord>(ALARMS, scope)
-    .some(
-      (a) =>
-        a.Dimensions.some((d) => d.Name === 'InstanceId' && d.Value === instanceId) &&
-        [...a.AlarmActions, ...a.OKActions, ...a.InsufficientDataActions].some((arn) => ec2ActionOf(arn)?.action === 'recover'),
-    );
+  return alarmsWatching(env, scope, 'AWS/EC2', 'StatusCheckFailed_System', [{ Name: 'InstanceId', Value: instanceId }])
+    .map((name) => env.store.get<AlarmRecord>(ALARMS, scope, name))
+    .some((a) => a && [...a.AlarmActions, ...a.OKActions, ...a.InsufficientDataActions].some((arn) => ec2ActionOf(arn)?.action === 'recover'));
 }

@@ -12,7 +12,7 @@
  * with it or when the instance itself has been failed, and the attached-EBS check fails when the
  * zone is down. Results are kept on the instance with the time they started failing.
  */
-import type { Scope } from '../../core/store.ts';
+import type { DeepReadonly, Scope } from '../../core/store.ts';
 import { instanceFaulted } from '../../world/faults.ts';
 import { placeInstance } from '../../world/placement.ts';
 import { hostUsable, zoneHealthy } from '../../world/state.ts';
@@ -22,7 +22,7 @@ import { gmt, loopContext, loopKey, parseLoopKey } from './scoped.ts';
 import { COLL, type AddressRecord, type InstanceRecord, type InstanceStateRecord, type StatusCheckResult } from './state.ts';
 import { releasePrivateIp } from './subnet-addresses.ts';
 import { releaseInstanceVolumes } from './volumes.provider.ts';
-import { publishInstanceMetrics } from './metrics.ts';
+import { forgetPublished, publishInstanceMetrics } from './metrics.ts';
 import { automaticRecoveryDue } from './auto-recovery.ts';
 import { tryRecover } from './alarm-actions.ts';
 
@@ -126,7 +126,7 @@ export function instanceLoops(env: Env) {
           inst.StateTransitionReason = '';
           inst.statusChecks = undefined;
           env.store.put(COLL.instances, scope, id, inst);
-          env.scheduler.enqueue(STATUS_LOOP, key, now);
+          queueStatusChecks(env, scope.region);
           return;
         }
         case 'stopping': {
@@ -158,41 +158,61 @@ export function instanceLoops(env: Env) {
       }
     },
 
-    [STATUS_LOOP]: (key: string): number | void => {
-      const { scope, id } = parseLoopKey(key);
-      const inst = env.store.mutable<InstanceRecord>(COLL.instances, scope, id);
-      if (!inst) return;
-      if (inst.State.Name !== 'running') {
-        if (inst.statusChecks) {
-          inst.statusChecks = undefined;
-          env.store.put(COLL.instances, scope, id, inst);
-        }
-        return;
-      }
+    [STATUS_LOOP]: (region: string): number | void => {
       const now = env.clock.now();
-      const zone = inst.Placement.AvailabilityZone;
-      const systemOk = !!inst.hostId && hostUsable(env, scope.region, inst.hostId);
-      const instanceOk = systemOk && !instanceFaulted(env, id);
-      const ebsOk = zoneHealthy(env, scope.region, zone);
-      const prev = inst.statusChecks;
-      const result = (ok: boolean, before?: StatusCheckResult): StatusCheckResult =>
-        ok ? { status: 'ok' } : { status: 'impaired', impairedSince: before?.status === 'impaired' ? before.impairedSince : now };
-      inst.statusChecks = {
-        system: result(systemOk, prev?.system),
-        instance: result(instanceOk, prev?.instance),
-        ebs: result(ebsOk, prev?.ebs),
-        checkedAt: now,
-      };
-      if ((prev?.system.status ?? 'ok') !== inst.statusChecks.system.status || (prev?.instance.status ?? 'ok') !== inst.statusChecks.instance.status) {
-        env.events.emit('ec2.status-check', { account: scope.account, region: scope.region, instanceId: id, system: inst.statusChecks.system.status, instance: inst.statusChecks.instance.status });
+      let running = 0;
+      try {
+        for (const [scope, inst] of env.store.scan<InstanceRecord>(COLL.instances)) {
+          if (scope.region !== region) continue;
+          if (checkInstance(env, scope, inst, now)) running++;
+        }
+      } catch (e) {
+        forgetPublished(env);
+        throw e;
       }
-      const initialised = inst.runningSince !== undefined && now - inst.runningSince >= env.config.statusCheckInitSeconds * 1000;
-      publishInstanceMetrics(env, scope, inst, now, initialised);
-      env.store.put(COLL.instances, scope, id, inst);
-      if (automaticRecoveryDue(env, scope, inst, now)) tryRecover(env, scope, id);
-      return STATUS_INTERVAL_MS;
+      if (running) return STATUS_INTERVAL_MS - (now % STATUS_INTERVAL_MS);
     },
   };
+}
+
+/** Arms a region's status checks, at the next minute; a region with no running instance has none. */
+export const queueStatusChecks = (env: Env, region: string) =>
+  env.scheduler.enqueue(STATUS_LOOP, region, Math.ceil(env.clock.now() / STATUS_INTERVAL_MS) * STATUS_INTERVAL_MS);
+
+/**
+ * One instance's checks at `now`: judged from the world, written only when a result changes, and
+ * published as metrics. Returns whether the instance is running.
+ */
+function checkInstance(env: Env, scope: Scope, inst: DeepReadonly<InstanceRecord>, now: number): boolean {
+  const id = inst.InstanceId;
+  if (inst.State.Name !== 'running') {
+    if (inst.statusChecks) {
+      const rec = env.store.mutable<InstanceRecord>(COLL.instances, scope, id)!;
+      rec.statusChecks = undefined;
+      env.store.put(COLL.instances, scope, id, rec);
+      publishInstanceMetrics(env, scope, rec, now, false, false);
+    }
+    return false;
+  }
+  const systemOk = !!inst.hostId && hostUsable(env, scope.region, inst.hostId);
+  const instanceOk = systemOk && !instanceFaulted(env, id);
+  const ebsOk = zoneHealthy(env, scope.region, inst.Placement.AvailabilityZone);
+  const prev = inst.statusChecks;
+  const status = (ok: boolean) => (ok ? 'ok' : 'impaired');
+  let current = inst;
+  if (!prev || prev.system.status !== status(systemOk) || prev.instance.status !== status(instanceOk) || prev.ebs.status !== status(ebsOk)) {
+    const result = (ok: boolean, before?: DeepReadonly<StatusCheckResult>): StatusCheckResult =>
+      ok ? { status: 'ok' } : { status: 'impaired', impairedSince: before?.status === 'impaired' ? before.impairedSince : now };
+    const rec = env.store.mutable<InstanceRecord>(COLL.instances, scope, id)!;
+    rec.statusChecks = { system: result(systemOk, prev?.system), instance: result(instanceOk, prev?.instance), ebs: result(ebsOk, prev?.ebs), checkedAt: now };
+    env.store.put(COLL.instances, scope, id, rec);
+    env.events.emit('ec2.status-check', { account: scope.account, region: scope.region, instanceId: id, system: status(systemOk), instance: status(instanceOk) });
+    current = rec;
+  }
+  const initialised = inst.runningSince !== undefined && now - inst.runningSince >= env.config.statusCheckInitSeconds * 1000;
+  publishInstanceMetrics(env, scope, current, now, true, initialised);
+  if (automaticRecoveryDue(env, scope, current, now)) tryRecover(env, scope, id);
+  return true;
 }
 
 /** Queues the lifecycle loop for an instance at `at`. */
@@ -218,7 +238,6 @@ export function recoverInstance(env: Env, scope: Scope, instanceId: string): str
   inst.lastRebootAt = now;
   inst.statusChecks = undefined;
   env.store.put(COLL.instances, scope, instanceId, inst);
-  env.scheduler.enqueue(STATUS_LOOP, loopKey(scope, instanceId), now);
   env.events.emit('ec2.instance-recovered', { account: scope.account, region: scope.region, instanceId, fromHost: from, toHost: host });
   return host;
 }
