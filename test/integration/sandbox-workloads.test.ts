@@ -8,7 +8,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
+import { readFileSync } from 'node:fs';
 import { httpGet, sandboxSkip, waitFor, waitGone } from '../sandbox-support.ts';
+
+/** The example's offline Jenkins stand-in: jobs under /var/lib/jenkins, on port 8080. */
+const CI_STANDIN = readFileSync(new URL('../../examples/aws-in-action-ch11/ci-standin.sh', import.meta.url), 'utf8');
 
 const SERVERS = `cat > /var/lib/cloud/scripts/per-boot/app.sh <<'EOS'
 #!/bin/sh
@@ -122,6 +126,30 @@ ${SERVERS}`;
     const addr = (await fl.aws('ec2', 'describe-addresses', '--allocation-ids', eip.AllocationId)).Addresses[0];
     assert.equal(addr.InstanceId, id);
     await fl.aws('ec2', 'terminate-instances', '--instance-ids', id);
+  });
+
+  it('loses the data in an Auto Scaling replacement, which starts from the image', async () => {
+    await fl.aws('autoscaling', 'create-launch-configuration', '--launch-configuration-name', 'ci-lc', '--image-id', 'ami-1ecae776', '--instance-type', 't2.micro', '--security-groups', sg, '--user-data', CI_STANDIN, '--associate-public-ip-address');
+    await fl.aws(
+      'autoscaling', 'create-auto-scaling-group', '--auto-scaling-group-name', 'ci', '--launch-configuration-name', 'ci-lc', '--min-size', '1', '--max-size', '1',
+      '--desired-capacity', '1', '--vpc-zone-identifier', subnetId, '--health-check-type', 'EC2', '--health-check-grace-period', '600', '--tags', 'Key=Name,Value=ci,PropagateAtLaunch=true',
+    );
+    fl.advance(1);
+    fl.advance(60);
+    const running = async () => (await fl.aws('ec2', 'describe-instances', '--filters', 'Name=tag:Name,Values=ci', 'Name=instance-state-code,Values=16')).Reservations.flatMap((r: { Instances: unknown[] }) => r.Instances);
+    const [first] = await running();
+    await waitFor(`http://${first.PublicIpAddress}:8080/api/json`, undefined, 60_000);
+    const { request } = await import('node:http');
+    await new Promise<void>((resolve, reject) => request(`http://${first.PublicIpAddress}:8080/createItem?name=job1`, { method: 'POST' }, (res) => res.resume().on('end', resolve)).on('error', reject).end('<project/>'));
+    assert.deepEqual(JSON.parse((await waitFor(`http://${first.PublicIpAddress}:8080/api/json`)).body).jobs, [{ name: 'job1' }]);
+    await fl.aws('ec2', 'terminate-instances', '--instance-ids', first.InstanceId);
+    fl.advance(10);
+    fl.advance(60);
+    const [second] = await running();
+    assert.notEqual(second.InstanceId, first.InstanceId);
+    const jobs = JSON.parse((await waitFor(`http://${second.PublicIpAddress}:8080/api/json`, undefined, 60_000)).body).jobs;
+    assert.deepEqual(jobs, [], 'the replacement starts from the original image: the job is gone');
+    await fl.aws('autoscaling', 'delete-auto-scaling-group', '--auto-scaling-group-name', 'ci', '--force-delete');
   });
 
   it('runs two VPCs with the same CIDR side by side, each instance on the same private address', async () => {
