@@ -81,6 +81,7 @@ export class VpcNetwork {
         serialization: 'json',
       });
       this.agent = child;
+      child.setMaxListeners(0); // one pending listener per socket in flight to the agent
       let listening = 0;
       child.on('message', (msg: { type: string; kind?: 'imds' | 'api'; remoteAddress?: string; message?: string }, handle: unknown) => {
         if (msg.type === 'listening' && ++listening === 2) resolve();
