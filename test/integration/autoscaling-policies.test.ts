@@ -193,7 +193,7 @@ describe('auto scaling policies through the SDK v3', () => {
     await setCpu('tt', 10);
     fl.advance(10 * 60);
     assert.equal(await desired('tt'), 4, 'the low alarm needs 15 points');
-    fl.advance(8 * 60);
+    fl.advance(9 * 60);
     assert.equal(await desired('tt'), 1, 'ceil(4 × 6 / 50) = 1, the minimum');
     fl.advance(60);
     assert.equal((await instances('tt')).filter((i) => i.LifecycleState === 'InService').length, 1);
@@ -205,11 +205,12 @@ describe('auto scaling policies through the SDK v3', () => {
   it('runs a scheduled action at its time', async () => {
     const at = new Date(fl.app.env.clock.now() + 120_000);
     await asg.send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'tt', ScheduledActionName: 'morning', StartTime: at, MinSize: 2, DesiredCapacity: 3 }));
-    await asg.send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'tt', ScheduledActionName: 'hourly', Recurrence: '0 * * * *', DesiredCapacity: 2 }));
+    await asg.send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'tt', ScheduledActionName: 'yearly', Recurrence: '30 4 1 JAN *', DesiredCapacity: 2 }));
     const listed = (await asg.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: 'tt' }))).ScheduledUpdateGroupActions!;
-    assert.deepEqual(listed.map((a) => a.ScheduledActionName).sort(), ['hourly', 'morning']);
-    const hourly = listed.find((a) => a.ScheduledActionName === 'hourly')!;
-    assert.equal(hourly.StartTime!.getUTCMinutes(), 0, 'the next run is on the hour');
+    assert.deepEqual(listed.map((a) => a.ScheduledActionName), ['morning', 'yearly'], 'next run first');
+    const yearly = listed.find((a) => a.ScheduledActionName === 'yearly')!;
+    assert.deepEqual([yearly.StartTime!.getUTCMonth(), yearly.StartTime!.getUTCDate(), yearly.StartTime!.getUTCHours(), yearly.StartTime!.getUTCMinutes()], [0, 1, 4, 30]);
+    assert.equal(yearly.Recurrence, '30 4 1 JAN *');
     assert.match(
       await failure(asg.send(new PutScheduledUpdateGroupActionCommand({ AutoScalingGroupName: 'tt', ScheduledActionName: 'past', StartTime: new Date(fl.app.env.clock.now() - 60_000), DesiredCapacity: 1 }))),
       /ValidationError: Given start time is in the past/,
@@ -218,7 +219,7 @@ describe('auto scaling policies through the SDK v3', () => {
     const g = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['tt'] }))).AutoScalingGroups![0];
     assert.deepEqual([g.MinSize, g.DesiredCapacity], [2, 3]);
     const left = (await asg.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: 'tt' }))).ScheduledUpdateGroupActions!;
-    assert.deepEqual(left.map((a) => a.ScheduledActionName), ['hourly'], 'a one-time action is gone once it ran');
+    assert.deepEqual(left.map((a) => a.ScheduledActionName), ['yearly'], 'a one-time action is gone once it ran');
     fl.advance(10);
     const acts = (await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'tt', MaxRecords: 1 }))).Activities!;
     assert.match(acts[0].Cause!, /a scheduled action update of AutoScalingGroup constraints to min: 2, max: 4, desired: 3 changing the desired capacity from 1 to 3\./);

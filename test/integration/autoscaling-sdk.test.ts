@@ -1,11 +1,13 @@
 /**
  * Auto Scaling through the SDK v3, on the manual clock: spreading over two AZs, scale-in by the
  * Default termination policy with instance protection, suspended Launch, lifecycle hooks, launch
- * template versions, ForceDelete with hooks, and Auto Scaling's errors.
+ * template versions, ForceDelete with hooks, attach, detach and terminate on request, group metrics, and
+ * Auto Scaling's errors.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  AttachInstancesCommand,
   AutoScalingClient,
   CompleteLifecycleActionCommand,
   CreateAutoScalingGroupCommand,
@@ -20,6 +22,8 @@ import {
   DescribeScalingProcessTypesCommand,
   DescribeTagsCommand,
   DescribeTerminationPolicyTypesCommand,
+  DetachInstancesCommand,
+  EnableMetricsCollectionCommand,
   PutLifecycleHookCommand,
   RecordLifecycleActionHeartbeatCommand,
   ResumeProcessesCommand,
@@ -32,7 +36,8 @@ import {
   type AutoScalingGroup,
   type Instance,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { startFaultline, type Faultline } from '../harness.ts';
 
 async function failure(p: Promise<unknown>): Promise<string> {
@@ -49,6 +54,7 @@ describe('auto scaling through the SDK v3', () => {
   let fl: Faultline;
   let asg: AutoScalingClient;
   let ec2: EC2Client;
+  let cw: CloudWatchClient;
   let subnets: string;
 
   const group = async (name: string): Promise<AutoScalingGroup> => (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
@@ -59,6 +65,7 @@ describe('auto scaling through the SDK v3', () => {
     fl = await startFaultline();
     asg = new AutoScalingClient(fl.sdk);
     ec2 = new EC2Client(fl.sdk);
+    cw = new CloudWatchClient(fl.sdk);
     const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.4.0.0/16' }))).Vpc!.VpcId!;
     const a = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.4.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
     const b = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.4.2.0/24', AvailabilityZone: 'us-east-1b' }))).Subnet!.SubnetId!;
@@ -220,6 +227,59 @@ describe('auto scaling through the SDK v3', () => {
     const kept = await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'tpl', IncludeDeletedGroups: true }));
     assert.ok(kept.Activities!.length >= 4, 'activities of a deleted group stay visible with IncludeDeletedGroups');
     assert.equal((await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'tpl' }))).Activities!.length, 0);
+  });
+
+  it('attaches, detaches and terminates instances on request, and publishes group metrics', async () => {
+    await asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'ops', LaunchConfigurationName: 'lc-1', MinSize: 1, MaxSize: 4, VPCZoneIdentifier: subnets }));
+    await asg.send(new EnableMetricsCollectionCommand({ AutoScalingGroupName: 'ops', Granularity: '1Minute', Metrics: ['GroupDesiredCapacity', 'GroupInServiceInstances'] }));
+    const standalone = (await ec2.send(new RunInstancesCommand({ ImageId: 'ami-1ecae776', InstanceType: 't2.micro', MinCount: 1, MaxCount: 1, SubnetId: subnets.split(',')[1] }))).Instances![0].InstanceId!;
+    fl.advance(40);
+    const [original] = await inService('ops');
+    // The group's instance is in us-east-1a and the one attached in us-east-1b: the zones stay balanced.
+    assert.equal(original.AvailabilityZone, 'us-east-1a');
+
+    await asg.send(new AttachInstancesCommand({ AutoScalingGroupName: 'ops', InstanceIds: [standalone] }));
+    let g = await group('ops');
+    assert.equal(g.DesiredCapacity, 2);
+    assert.ok(g.Instances!.some((i) => i.InstanceId === standalone && i.LifecycleState === 'InService'));
+    const tag = async (id: string) => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0];
+    assert.ok((await tag(standalone)).Tags!.some((t) => t.Key === 'aws:autoscaling:groupName' && t.Value === 'ops'));
+    fl.advance(60);
+
+    // Detached without decrementing: it keeps running outside the group, and the group replaces it.
+    const detached = await asg.send(new DetachInstancesCommand({ AutoScalingGroupName: 'ops', InstanceIds: [original.InstanceId!], ShouldDecrementDesiredCapacity: false }));
+    assert.equal(detached.Activities![0].Description, `Detaching EC2 instance: ${original.InstanceId}`);
+    fl.advance(40);
+    g = await group('ops');
+    assert.ok(!g.Instances!.some((i) => i.InstanceId === original.InstanceId));
+    assert.equal(g.Instances!.filter((i) => i.LifecycleState === 'InService').length, 2);
+    const outside = await tag(original.InstanceId!);
+    assert.equal(outside.State!.Name, 'running');
+    assert.ok(!outside.Tags?.some((t) => t.Key === 'aws:autoscaling:groupName'));
+
+    const t = await asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: standalone, ShouldDecrementDesiredCapacity: true }));
+    assert.equal(t.Activity!.Description, `Terminating EC2 instance: ${standalone}`);
+    assert.match(t.Activity!.Cause!, new RegExp(`instance ${standalone} was taken out of service in response to a user request, shrinking the capacity from 2 to 1\\.$`));
+    assert.equal((await group('ops')).DesiredCapacity, 1);
+    fl.advance(30);
+    assert.equal((await tag(standalone)).State!.Name, 'terminated');
+    assert.equal((await group('ops')).Instances!.length, 1);
+
+    const end = new Date(fl.app.env.clock.now());
+    const stats = await cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: 'AWS/AutoScaling',
+        MetricName: 'GroupDesiredCapacity',
+        Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'ops' }],
+        StartTime: new Date(end.getTime() - 600_000),
+        EndTime: end,
+        Period: 60,
+        Statistics: ['Maximum'],
+      }),
+    );
+    assert.ok(stats.Datapoints!.some((d) => d.Maximum === 2), JSON.stringify(stats.Datapoints));
+    await asg.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'ops', ForceDelete: true }));
+    fl.advance(60);
   });
 
   it('answers with Auto Scaling errors', async () => {
