@@ -10,7 +10,7 @@
  * closest to the next billing hour.
  */
 import type { DeepReadonly } from '../../core/store.ts';
-import type { GroupRecord, LaunchConfigurationRecord, MemberRecord } from './state.ts';
+import type { GroupRecord, MemberRecord } from './state.ts';
 
 export const TERMINATION_POLICIES = [
   'Default',
