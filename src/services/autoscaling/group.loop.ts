@@ -378,13 +378,15 @@ function publishMetrics(p: Pass): void {
 
 // ---- the loop ----
 
+/** Writes back what the pass changed; a pass that changed nothing writes nothing. */
 function save(p: Pass): void {
   const { env, scope } = p;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   for (const m of p.members) {
     if (p.removed.has(m.InstanceId)) env.store.delete(COLL.instances, scope, m.InstanceId);
-    else if (JSON.stringify(m) !== JSON.stringify(env.store.get(COLL.instances, scope, m.InstanceId))) env.store.put(COLL.instances, scope, m.InstanceId, m);
+    else if (!same(m, env.store.get(COLL.instances, scope, m.InstanceId))) env.store.put(COLL.instances, scope, m.InstanceId, m);
   }
-  env.store.put(COLL.groups, scope, p.group.AutoScalingGroupName, p.group);
+  if (!same(p.group, env.store.get(COLL.groups, scope, p.group.AutoScalingGroupName))) env.store.put(COLL.groups, scope, p.group.AutoScalingGroupName, p.group);
 }
 
 export function groupLoop(env: Env) {
