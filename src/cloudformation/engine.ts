@@ -278,7 +278,8 @@ class StackRun {
     });
     setResourceStatus(this.env, this.scope, this.stack, res, ACTION_STATUS[action].progress, 'Resource creation Initiated');
     res.work = { action, next: this.now };
-    return true;
+    // Most resources are ready at once: see now, rather than on a later pass.
+    return this.poll(op, res);
   }
 
   private updateInPlace(op: Operation, res: StackResource, props: Props, changed: string[], handler: ResourceHandler, deps: string[]): boolean {
@@ -294,7 +295,7 @@ class StackRun {
     res.props = props;
     res.deps = deps;
     res.work = { action: 'update', next: this.now };
-    return true;
+    return this.poll(op, res);
   }
 
   /** Polls work under way on a resource; false when it failed the operation. */

@@ -35,11 +35,17 @@ export const signalHandlers = {
       throw errors.validation(`Resource ${input.LogicalResourceId} is in ${res.ResourceStatus} state and can not be signaled`);
     }
     record(res, { UniqueId: input.UniqueId, Status: input.Status as Signal['Status'] });
+    wakeWaiting(s, ctx.env.clock.now());
     putStack(ctx, s);
     queueStack(ctx.env, s.StackId);
     return {};
   },
 };
+
+/** Makes the stack loop look at its waiting resources on its next run, rather than at their deadlines. */
+function wakeWaiting(s: StackRecord, now: number): void {
+  for (const r of Object.values(s.resources)) if (r.work && r.work.next > now) r.work.next = now;
+}
 
 /** The URL of a wait condition handle: the stack, the handle and a secret that makes it presigned. */
 export const handleUrl = (endpoint: string, stackId: string, logicalId: string, secret: string) =>
@@ -72,6 +78,7 @@ export function handleWaitConditionSignal(env: Env, method: string, url: URL, bo
       return json(403, { error: 'the URL is not a valid wait condition handle' });
     }
     record(res, signal);
+    wakeWaiting(s, env.clock.now());
     env.store.put(STACKS, scope, stackId, s);
     // Every wait condition of the stack may be waiting on this handle.
     queueStack(env, stackId);
