@@ -111,7 +111,8 @@ class StackRun {
     if (op.deadline !== undefined && this.now >= op.deadline && (op.phase === 'check' || op.phase === 'apply') && op.kind !== 'UPDATE_ROLLBACK') {
       op.deadline = undefined;
       this.cancelInProgress(op);
-      this.failOperation(op, op.kind === 'CREATE' ? 'Stack creation time exceeded the specified timeout.' : 'Stack update time exceeded the specified timeout.');
+      const reason = op.cancelled ? 'User Initiated' : op.kind === 'CREATE' ? 'Stack creation time exceeded the specified timeout.' : 'Stack update time exceeded the specified timeout.';
+      this.failOperation(op, reason);
       return 'progress';
     }
     switch (op.phase) {

@@ -1,0 +1,60 @@
+/**
+ * The stack loop's state is durable: a faultline stopped mid-create resumes the stack after a
+ * restart from the same data directory. And CancelUpdateStack rolls a replacement back to the
+ * resource the stack had.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFaultline, type Faultline } from '../harness.ts';
+
+const TEMPLATE = `file://${fileURLToPath(new URL('../fixtures/cloudformation/server.yaml', import.meta.url))}`;
+
+describe('CloudFormation: durable stack operations', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'faultline-cfn-'));
+  let fl: Faultline;
+  after(async () => {
+    await fl?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const stack = async () => (await fl.aws('cloudformation', 'describe-stacks', '--stack-name', 'server')).Stacks[0];
+  const server = async () => (await fl.aws('cloudformation', 'describe-stack-resource', '--stack-name', 'server', '--logical-resource-id', 'Server')).StackResourceDetail;
+
+  it('resumes a stack after a restart in the middle of its creation', async () => {
+    fl = await startFaultline({ dataDir });
+    await fl.aws('ec2', 'create-key-pair', '--key-name', 'one');
+    await fl.aws('ec2', 'create-key-pair', '--key-name', 'two');
+    await fl.aws('cloudformation', 'create-stack', '--stack-name', 'server', '--template-body', TEMPLATE, '--parameters', 'ParameterKey=KeyName,ParameterValue=one');
+    fl.advance(5);
+    assert.equal((await server()).ResourceStatus, 'CREATE_IN_PROGRESS', 'the instance is still pending');
+    await fl.close();
+
+    fl = await startFaultline({ dataDir });
+    assert.equal((await stack()).StackStatus, 'CREATE_IN_PROGRESS');
+    fl.advance(60);
+    const s = await stack();
+    assert.equal(s.StackStatus, 'CREATE_COMPLETE');
+    assert.match(s.Outputs[0].OutputValue, /^10\.3\.1\.\d+$/);
+  });
+
+  it('rolls a cancelled update back to the original server', async () => {
+    const original = (await server()).PhysicalResourceId;
+    await fl.aws('cloudformation', 'update-stack', '--stack-name', 'server', '--use-previous-template', '--parameters', 'ParameterKey=KeyName,ParameterValue=two');
+    fl.advance(1);
+    const replacement = (await server()).PhysicalResourceId;
+    assert.notEqual(replacement, original, 'a new key pair replaces the server; the new one is booting');
+    assert.equal((await server()).ResourceStatus, 'UPDATE_IN_PROGRESS');
+    await fl.aws('cloudformation', 'cancel-update-stack', '--stack-name', 'server');
+    fl.advance(60);
+    const s = await stack();
+    assert.equal(s.StackStatus, 'UPDATE_ROLLBACK_COMPLETE');
+    assert.equal((await server()).PhysicalResourceId, original);
+    const states = (await fl.aws('ec2', 'describe-instances', '--instance-ids', original, replacement)).Reservations.flatMap((r: { Instances: { InstanceId: string; State: { Name: string } }[] }) => r.Instances);
+    assert.deepEqual(Object.fromEntries(states.map((i: { InstanceId: string; State: { Name: string } }) => [i.InstanceId, i.State.Name])), { [original]: 'running', [replacement]: 'terminated' });
+    const again = await fl.awsRaw('cloudformation', 'cancel-update-stack', '--stack-name', 'server');
+    assert.match(again.stderr, /CancelUpdateStack cannot be called from current stack status/);
+  });
+});
