@@ -68,13 +68,14 @@ describe('auto scaling through the AWS CLI: the multi-AZ exercise', () => {
 
   it('replaces an instance terminated through EC2 with a new one: new id, new addresses', async () => {
     await fl.aws('ec2', 'terminate-instances', '--instance-ids', first.id);
-    // The group's next health check sees it shutting down: terminate, then launch.
-    fl.advance(10);
+    // The group's next health check (within 30 s for a settled group) sees it shutting down:
+    // terminate, then launch.
+    fl.advance(30);
     const g = (await fl.aws('autoscaling', 'describe-auto-scaling-groups', '--auto-scaling-group-names', 'jenkins')).AutoScalingGroups[0];
     const fresh = g.Instances.find((i: { InstanceId: string }) => i.InstanceId !== first.id);
     assert.ok(fresh, 'a replacement is launching');
     assert.equal(fresh.LifecycleState, 'Pending');
-    fl.advance(60);
+    fl.advance(40);
     const now = await running();
     assert.equal(now.length, 1);
     assert.notEqual(now[0].id, first.id);

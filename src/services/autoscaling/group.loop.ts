@@ -1,6 +1,7 @@
 /**
  * The group loop: one reconcile per group, level-triggered and idempotent, requeued every health
- * check interval (and sooner when a lifecycle timeout, a launch backoff or a cooldown ends).
+ * check interval (10 s while busy, 30 s when settled; sooner when a lifecycle timeout, a launch
+ * backoff, a grace period or a cooldown ends).
  * Each pass reads the group and its instances and closes the gap:
  *
  * 1. moves each instance along its lifecycle (Pending → [Pending:Wait →] InService;
@@ -26,7 +27,7 @@ import type { Env } from '../service.ts';
 import { putMetric } from '../cloudwatch/metrics.provider.ts';
 import { loopContext } from '../ec2/scoped.ts';
 import { causes, joinCause, retireActivities, startActivity, subnetDetails, updateActivity } from './activities.ts';
-import { HEALTH_CHECK_INTERVAL_MS, healthProblem, nextHealthEvent } from './health.ts';
+import { HEALTH_CHECK_INTERVAL_MS, healthProblem, nextHealthEvent, SETTLED_CHECK_INTERVAL_MS } from './health.ts';
 import { ec2Instance, launchInstance, terminateInstance, untagInstance } from './launch.ts';
 import { beginLifecycleActions, LAUNCHING, nextLifecycleTimeout, settleLifecycleActions, TERMINATING } from './lifecycle.ts';
 import { clearLaunchFailure, groupZones, nextRetry, pickLaunchZone, pickSubnet, rebalanceTarget, recordLaunchFailure, zoneCounts } from './placement.ts';
@@ -52,8 +53,12 @@ interface Pass {
 const emit = (p: Pass, type: string, detail: Record<string, unknown>) =>
   p.env.events.emit(type, { account: p.scope.account, region: p.scope.region, group: p.group.AutoScalingGroupName, ...detail });
 
-export const membersOf = (env: Env, scope: Scope, group: string): DeepReadonly<MemberRecord>[] =>
-  env.store.list<MemberRecord>(COLL.instances, scope).filter((m) => m.AutoScalingGroupName === group);
+/** A group's instances, through the ids the group keeps (groups stored before those ids existed are scanned for). */
+export function membersOf(env: Env, scope: Scope, group: string): DeepReadonly<MemberRecord>[] {
+  const ids = env.store.get<GroupRecord>(COLL.groups, scope, group)?.memberIds;
+  if (!ids) return env.store.list<MemberRecord>(COLL.instances, scope).filter((m) => m.AutoScalingGroupName === group);
+  return ids.map((id) => env.store.get<MemberRecord>(COLL.instances, scope, id)).filter((m): m is DeepReadonly<MemberRecord> => m?.AutoScalingGroupName === group);
+}
 
 // ---- 1. lifecycle ----
 
@@ -319,15 +324,23 @@ function reconcileCapacity(p: Pass): void {
     for (const m of counted) delete m.rebalance;
     scaleIn(p, counted.length - desired, joinCause(rebalancing ? undefined : group.capacityCause, causes.terminateForCapacity(now, counted.length, desired)));
   } else {
-    if (['AZRebalance', 'Launch', 'Terminate'].some((x) => isSuspended(group, x as 'Launch'))) return;
-    if (p.members.some((m) => !(m.LifecycleState === 'InService'))) return;
-    if (counted.length + 1 > group.MaxSize + Math.max(1, Math.floor(group.MaxSize / 10))) return;
-    const zones = groupZones(env, scope, group);
-    const target = rebalanceTarget(group, zones, counted, now);
+    const target = rebalanceZone(env, scope, group, p.members, now);
     if (!target) return;
-    const others = [...zones.keys()].filter((z) => z !== target).sort();
+    const others = [...groupZones(env, scope, group).keys()].filter((z) => z !== target).sort();
     launch(p, 1, () => causes.rebalanceLaunch(now, target, others), target);
   }
+}
+
+/**
+ * The zone a group at its desired capacity should launch into to even out its zones, if any:
+ * only when every instance is in service, rebalancing is not suspended, and the extra instance
+ * stays within MaxSize plus 10 % (at least 1).
+ */
+function rebalanceZone(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, members: readonly DeepReadonly<MemberRecord>[], now: number): string | undefined {
+  if ((['AZRebalance', 'Launch', 'Terminate'] as const).some((x) => isSuspended(group, x))) return undefined;
+  if (members.some((m) => m.LifecycleState !== 'InService')) return undefined;
+  if (members.length + 1 > group.MaxSize + Math.max(1, Math.floor(group.MaxSize / 10))) return undefined;
+  return rebalanceTarget(group, groupZones(env, scope, group), members, now);
 }
 
 // ---- 5. cooldown, metrics ----
@@ -378,10 +391,38 @@ function publishMetrics(p: Pass): void {
 
 // ---- the loop ----
 
+/**
+ * Most passes find a settled group: every instance in service and healthy, as many as desired,
+ * zones balanced, nothing pending. That is checked on the stored records without copying them,
+ * and such a pass ends there, asking to run again at the next health check (or sooner, when a
+ * grace period or a tolerated impairment ends). Returns that time, or undefined when the pass
+ * has work to do.
+ */
+function settled(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, members: readonly DeepReadonly<MemberRecord>[], now: number): number | undefined {
+  if (group.deleting || group.capacityCause || group.cooldownPending || members.length !== group.DesiredCapacity) return undefined;
+  if (group.EnabledMetrics.length && group.metricsPublishedFor !== Math.floor(now / 60_000) * 60_000) return undefined;
+  const checking = !isSuspended(group, 'HealthCheck');
+  const wake = [now + SETTLED_CHECK_INTERVAL_MS];
+  for (const m of members) {
+    if (m.LifecycleState !== 'InService' || m.HealthStatus !== 'Healthy' || m.rebalance) return undefined;
+    if (!checking) continue;
+    const inst = ec2Instance(env, scope, m.InstanceId);
+    if (healthProblem(group, m, inst, now)) return undefined;
+    const t = nextHealthEvent(group, m, inst, now);
+    if (t) wake.push(t);
+  }
+  if (rebalanceZone(env, scope, group, members, now)) return undefined;
+  if (group.cooldownUntil && group.cooldownUntil > now) wake.push(group.cooldownUntil);
+  const retry = nextRetry(group, now);
+  if (retry) wake.push(retry);
+  return Math.min(...wake);
+}
+
 /** Writes back what the pass changed; a pass that changed nothing writes nothing. */
 function save(p: Pass): void {
   const { env, scope } = p;
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  p.group.memberIds = p.members.filter((m) => !p.removed.has(m.InstanceId)).map((m) => m.InstanceId);
   for (const m of p.members) {
     if (p.removed.has(m.InstanceId)) env.store.delete(COLL.instances, scope, m.InstanceId);
     else if (!same(m, env.store.get(COLL.instances, scope, m.InstanceId))) env.store.put(COLL.instances, scope, m.InstanceId, m);
@@ -392,10 +433,14 @@ function save(p: Pass): void {
 export function groupLoop(env: Env) {
   return (key: string): number | void => {
     const { scope, name } = parseScopedKey(key);
-    const group = env.store.mutable<GroupRecord>(COLL.groups, scope, name);
-    if (!group) return;
+    const stored = env.store.get<GroupRecord>(COLL.groups, scope, name);
+    if (!stored) return;
     const now = env.clock.now();
-    const p: Pass = { env, scope, group, now, members: membersOf(env, scope, name).map((m) => structuredClone(m) as MemberRecord), removed: new Set(), wake: [] };
+    const current = membersOf(env, scope, name);
+    const quiet = settled(env, scope, stored, current, now);
+    if (quiet) return quiet - now;
+    const group = structuredClone(stored) as GroupRecord;
+    const p: Pass = { env, scope, group, now, members: current.map((m) => structuredClone(m) as MemberRecord), removed: new Set(), wake: [] };
     for (const m of p.members) advance(p, m);
 
     if (group.deleting) {

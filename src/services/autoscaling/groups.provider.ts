@@ -189,6 +189,7 @@ export const groupHandlers = {
       ...(input.DefaultInstanceWarmup !== undefined ? { DefaultInstanceWarmup: input.DefaultInstanceWarmup } : {}),
       ...(input.Context !== undefined ? { Context: input.Context } : {}),
       subnets: net.subnets,
+      memberIds: [],
       capacityCause: causes.desiredChange(now, 'a user request created an AutoScalingGroup', 0, desired),
       launchFailures: {},
       activitySeq: 0,

@@ -13,8 +13,13 @@ import type { InstanceRecord } from '../ec2/state.ts';
 import { causes } from './activities.ts';
 import type { GroupRecord, MemberRecord } from './state.ts';
 
-/** How often the group loop looks at its instances (AWS does not publish its interval). */
+/**
+ * How often the group loop looks at its instances: every 10 s while something is under way
+ * (launches, terminations, hooks, backoffs), every 30 s when the group is settled. AWS does not
+ * publish its interval; replacements after a termination start within about half a minute.
+ */
 export const HEALTH_CHECK_INTERVAL_MS = 10_000;
+export const SETTLED_CHECK_INTERVAL_MS = 30_000;
 /** How long an impaired status check is tolerated before the instance is unhealthy. */
 export const IMPAIRED_TOLERANCE_MS = 180_000;
 

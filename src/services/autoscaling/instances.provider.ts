@@ -9,7 +9,7 @@ import type { RequestContext } from '../service.ts';
 import { COLL as EC2, type InstanceRecord } from '../ec2/state.ts';
 import { activityView, causes, joinCause, sentence, startActivity, subnetDetails, updateActivity } from './activities.ts';
 import { asErrors, pageOf } from './errors.ts';
-import { counts } from './group.loop.ts';
+import { counts, membersOf } from './group.loop.ts';
 import { liveGroup } from './groups.provider.ts';
 import { GROUP_TAG, tagInstance } from './launch.ts';
 import { groupZones } from './placement.ts';
@@ -127,6 +127,7 @@ export const instanceHandlers = {
     const to = g.DesiredCapacity + insts.length;
     if (to > g.MaxSize) throw asErrors.validation(`New SetDesiredCapacity value ${to} is above max value ${g.MaxSize} for the AutoScalingGroup.`);
     const now = ctx.env.clock.now();
+    g.memberIds ??= membersOf(ctx.env, ctx, g.AutoScalingGroupName).map((m) => m.InstanceId);
     for (const [i, inst] of insts.entries()) {
       const from = g.DesiredCapacity;
       g.DesiredCapacity += 1;
@@ -159,6 +160,7 @@ export const instanceHandlers = {
         inServiceAt: now,
         launchActivityId: a.ActivityId,
       });
+      g.memberIds.push(inst.InstanceId);
     }
     ctx.env.store.put(COLL.groups, ctx, g.AutoScalingGroupName, g);
     queueGroup(ctx.env, ctx, g.AutoScalingGroupName);

@@ -135,6 +135,8 @@ export interface GroupRecord {
   // Internal.
   /** The subnets of VPCZoneIdentifier, in order. */
   subnets: string[];
+  /** Ids of the group's instances (records in COLL.instances), so a pass reads only its own. */
+  memberIds?: string[];
   /** A deletion was asked for; ForceDelete terminates the instances first. */
   deleting?: { force: boolean; at: number };
   /**
@@ -323,4 +325,4 @@ export const arnId = (arn: string): string => arn.split(':')[6] ?? '';
 /** "2026-01-02T03:04:05Z": times in causes and suspension reasons have no milliseconds. */
 export const causeTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export const isSuspended = (g: Readonly<Pick<GroupRecord, 'SuspendedProcesses'>>, p: ProcessName): boolean => g.SuspendedProcesses.some((s) => s.ProcessName === p);
+export const isSuspended = (g: { readonly SuspendedProcesses: readonly { readonly ProcessName: string }[] }, p: ProcessName): boolean => g.SuspendedProcesses.some((s) => s.ProcessName === p);
