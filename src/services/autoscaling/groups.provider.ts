@@ -18,7 +18,7 @@ import { hookRecord, MAX_HOOKS_PER_GROUP, type HookInput } from './lifecycle-hoo
 import { findLaunchConfiguration, MAX_LAUNCH_CONFIGURATIONS } from './launch-configurations.provider.ts';
 import { queueGroup } from './queue.ts';
 import { inCooldown } from './scaling.ts';
-import { childKey, COLL, groupArn, type GroupRecord, type LaunchTemplateSpec, type MemberRecord } from './state.ts';
+import { childKey, COLL, groupArn, type GroupRecord, type LaunchTemplateSpec } from './state.ts';
 import { checkTags } from './tags.provider.ts';
 import { TERMINATION_POLICIES } from './termination-policy.ts';
 import { groupView } from './views.ts';
@@ -295,10 +295,9 @@ export const groupHandlers = {
       else throw asErrors.validation(`The filter '${name}' is not valid. Valid filters are tag-key, tag-value and tag:<key>.`);
     }
     const { items, NextToken } = pageOf(groups.sort(byName), input.NextToken, input.MaxRecords, 50, 100);
-    const members = ctx.env.store.list<MemberRecord>(COLL.instances, ctx);
     return {
       AutoScalingGroups: items.map((g) => {
-        const view = groupView(g, members.filter((m) => m.AutoScalingGroupName === g.AutoScalingGroupName));
+        const view = groupView(g, membersOf(ctx.env, ctx, g.AutoScalingGroupName));
         return input.IncludeInstances === false ? { ...view, Instances: undefined } : view;
       }),
       NextToken,
