@@ -227,7 +227,9 @@ class StackRun {
       op.done.push(id);
       return true;
     }
-    const { kind, changed } = updateKind(decl.Type, live.props ?? {}, props, handler.replacesOnConditional?.bind(handler));
+    const update = updateKind(decl.Type, live.props ?? {}, props, handler.replacesOnConditional?.bind(handler));
+    const { changed } = update;
+    const kind = update.kind !== 'None' && update.kind !== 'Replacement' && handler.replacesUnderPolicy?.(changed, resolve(decl.UpdatePolicy, ctx) as Record<string, unknown> | undefined) ? 'Replacement' : update.kind;
     live.deletionPolicy = decl.DeletionPolicy;
     live.updateReplacePolicy = decl.UpdateReplacePolicy;
     live.Metadata = metadata;

@@ -11,7 +11,7 @@ import { conditionEvaluator, type EvalContext, templateError } from './intrinsic
 import { parameterValues, type StackParameter } from './parameters.ts';
 import { AttributeError, type ResourceContext, type ResourceHandler, type ResourceState, type Signal } from './resource-handler.ts';
 import { STACKS, type StackRecord } from './state.ts';
-import type { Template } from './template.ts';
+import { cachedTemplate, type Template } from './template.ts';
 
 /** Everything the engine needs from the services: handlers by type, and lookups for AWS-typed parameters. */
 export interface EngineDeps {
@@ -82,6 +82,7 @@ export function resourceContext(env: Env, scope: Scope, stack: StackRecord, logi
     physicalName: (opts) => physicalName(stack.StackName, logicalId, opts),
     handleSignals: (url: string): Signal[] => Object.values(stack.resources).find((r) => r.ResourceType === 'AWS::CloudFormation::WaitConditionHandle' && r.PhysicalResourceId === url)?.signals ?? [],
     endpoint: env.endpoint ?? 'http://127.0.0.1',
+    updatePolicy: cachedTemplate(stack.templateBody).Resources[logicalId]?.UpdatePolicy,
   };
 }
 

@@ -43,6 +43,8 @@ export interface ResourceContext {
   handleSignals(url: string): Signal[];
   /** The URL faultline answers on, for URLs handed out to instances and users. */
   endpoint: string;
+  /** The resource's UpdatePolicy in the template the stack is converging to (Auto Scaling groups read it). */
+  updatePolicy?: Record<string, unknown>;
 }
 
 export interface ResourceHandler {
@@ -66,6 +68,8 @@ export interface ResourceHandler {
    * Without it, a conditional change is applied in place (with some interruption).
    */
   replacesOnConditional?(prop: string, oldValue: unknown, newValue: unknown): boolean;
+  /** Whether an in-place change replaces after all, given the resource's UpdatePolicy (AutoScalingReplacingUpdate). */
+  replacesUnderPolicy?(changed: string[], updatePolicy: Record<string, unknown> | undefined): boolean;
 }
 
 /** The error a handler throws for an attribute it does not know, in CloudFormation's words. */

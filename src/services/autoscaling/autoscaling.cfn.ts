@@ -107,11 +107,17 @@ const group: ResourceHandler = {
     return { physicalId: name };
   },
   stabilize(s, rc) {
-    // CloudFormation calls a group created once its desired capacity is in service.
+    // CloudFormation calls a group created (or updated) once its desired capacity is in service.
     const g = groupOf(rc, s.physicalId);
     if (!g) throw new AwsError('NotStabilized', `Auto Scaling group ${s.physicalId} no longer exists`);
+    const rolling = rc.updatePolicy?.AutoScalingRollingUpdate as Obj | undefined;
+    if (s.data.rolling && rolling) return rollingStep(rc, g, rolling, s.data);
     const ready = membersOf(rc.env, rc.request, s.physicalId).filter((m) => m.LifecycleState === 'InService' && m.HealthStatus === 'Healthy').length;
     return ready >= g.DesiredCapacity ? DONE : wait(POLL_MS);
+  },
+  replacesUnderPolicy(changed, policy) {
+    const replacing = (policy?.AutoScalingReplacingUpdate as Obj | undefined)?.WillReplace;
+    return bool(replacing) === true && changed.some((c) => LAUNCH_PROPS.includes(c));
   },
   update(props, old, changed, rc) {
     const name = old.physicalId;
@@ -121,6 +127,8 @@ const group: ResourceHandler = {
     if (settings.LaunchTemplate !== undefined) delete settings.LaunchConfigurationName;
     const fields = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     call(rc, 'UpdateAutoScalingGroup', { AutoScalingGroupName: name, ...fields });
+    // With AutoScalingRollingUpdate, a new launch configuration, template or subnets replace the instances in batches.
+    const rolling = rc.updatePolicy?.AutoScalingRollingUpdate !== undefined && changed.some((c) => LAUNCH_PROPS.includes(c));
     if (changed.includes('Tags')) {
       const before = groupTags(old.props.Tags, name);
       const after = groupTags(props.Tags, name);
@@ -128,6 +136,7 @@ const group: ResourceHandler = {
       if (removed.length) call(rc, 'DeleteTags', { Tags: removed });
       if (after.length) call(rc, 'CreateOrUpdateTags', { Tags: after });
     }
+    return { data: { rolling, pauseUntil: 0, pauseMs: 0 } };
   },
   delete(s, rc) {
     const g = groupOf(rc, s.physicalId);
@@ -145,6 +154,46 @@ const group: ResourceHandler = {
   },
   getAtt: (s, name) => attribute({ AutoScalingGroupName: () => s.physicalId }, name, s),
 };
+
+/** Changes that make an UpdatePolicy apply: what the group launches, and where. */
+const LAUNCH_PROPS = ['LaunchConfigurationName', 'LaunchTemplate', 'VPCZoneIdentifier'];
+
+/** Whether a member was launched from something other than the group's current configuration or subnets. */
+function outdated(g: GroupRecord, m: { LaunchConfigurationName?: string; LaunchTemplate?: { LaunchTemplateId: string; Version: string }; subnetId?: string }): boolean {
+  if (g.LaunchConfigurationName !== undefined && m.LaunchConfigurationName !== g.LaunchConfigurationName) return true;
+  if (g.LaunchTemplate && (m.LaunchTemplate?.LaunchTemplateId !== g.LaunchTemplate.LaunchTemplateId)) return true;
+  return g.subnets.length > 0 && m.subnetId !== undefined && !g.subnets.includes(m.subnetId);
+}
+
+/**
+ * One step of AutoScalingRollingUpdate: wait for the batch under way (terminated instances
+ * replaced and in service, then PauseTime), then terminate the next batch of outdated instances,
+ * at most MaxBatchSize and keeping MinInstancesInService in service. Done when none is outdated.
+ */
+function rollingStep(rc: ResourceContext, g: GroupRecord, policy: Obj, data: Record<string, unknown>) {
+  const now = rc.env.clock.now();
+  const members = membersOf(rc.env, rc.request, g.AutoScalingGroupName);
+  const inService = members.filter((m) => m.LifecycleState === 'InService' && m.HealthStatus === 'Healthy');
+  if (members.some((m) => m.LifecycleState !== 'InService') || inService.length < g.DesiredCapacity) return wait(POLL_MS);
+  // The batch is replaced: PauseTime runs from now.
+  const pauseMs = Number(data.pauseMs ?? 0);
+  if (pauseMs > 0) return wait(pauseMs, { pauseMs: 0, pauseUntil: now + pauseMs });
+  const pauseUntil = Number(data.pauseUntil ?? 0);
+  if (now < pauseUntil) return wait(pauseUntil - now);
+  const old = inService.filter((m) => outdated(g, m as never));
+  if (!old.length) return { done: true as const, data: { rolling: false, pauseUntil: 0, pauseMs: 0 } };
+  const maxBatch = Math.max(1, Number(policy.MaxBatchSize ?? 1));
+  const minInService = Number(policy.MinInstancesInService ?? 0);
+  const batch = Math.max(1, Math.min(maxBatch, old.length, inService.length - minInService));
+  for (const m of old.slice(0, batch)) call(rc, 'TerminateInstanceInAutoScalingGroup', { InstanceId: m.InstanceId, ShouldDecrementDesiredCapacity: false });
+  return wait(POLL_MS, { pauseMs: parsePause(policy.PauseTime), pauseUntil: 0 });
+}
+
+/** PauseTime as ISO 8601 (PT5M); AWS's default is none unless WaitOnResourceSignals. */
+function parsePause(v: unknown): number {
+  const m = typeof v === 'string' ? /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(v) : null;
+  return m ? ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000 : 0;
+}
 
 const scalingPolicy: ResourceHandler = {
   type: 'AWS::AutoScaling::ScalingPolicy',
