@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultline, type Faultline } from '../harness.ts';
@@ -214,7 +214,7 @@ describe('CloudFormation API through the AWS CLI', () => {
         return { code: err.code, out: err.stdout };
       }
     };
-    const fixtures = ['signals.yaml', 'importer.yaml', 'failing.yaml', 'deploy.yaml'].map((f) => FIXTURES + f);
+    const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).map((f) => FIXTURES + f);
     const seeds = ['recovery.json', 'multiaz.json', 'multiaz-elasticip.json'].map((f) => SEED + f);
     const r = await lint(...fixtures, ...seeds);
     assert.equal(r.code & 2, 0, r.out);

@@ -57,4 +57,18 @@ describe('CloudFormation: durable stack operations', () => {
     const again = await fl.awsRaw('cloudformation', 'cancel-update-stack', '--stack-name', 'server');
     assert.match(again.stderr, /CancelUpdateStack cannot be called from current stack status/);
   });
+
+  it('stops, modifies and starts the server for a new instance type, keeping its id', async () => {
+    const id = (await server()).PhysicalResourceId;
+    await fl.aws('cloudformation', 'update-stack', '--stack-name', 'server', '--use-previous-template', '--parameters', 'ParameterKey=KeyName,UsePreviousValue=true', 'ParameterKey=InstanceType,ParameterValue=t2.small');
+    fl.advance(10);
+    const during = (await fl.aws('ec2', 'describe-instances', '--instance-ids', id)).Reservations[0].Instances[0];
+    assert.equal(during.State.Name, 'stopping');
+    fl.advance(120);
+    assert.equal((await stack()).StackStatus, 'UPDATE_COMPLETE');
+    assert.equal((await server()).PhysicalResourceId, id);
+    const inst = (await fl.aws('ec2', 'describe-instances', '--instance-ids', id)).Reservations[0].Instances[0];
+    assert.equal(inst.InstanceType, 't2.small');
+    assert.equal(inst.State.Name, 'running');
+  });
 });

@@ -51,6 +51,34 @@ function networkInterfaces(v: unknown) {
 
 /** Properties an instance can take in place: what ModifyInstanceAttribute and tags can change. */
 const INSTANCE_IN_PLACE = ['Tags', 'SecurityGroupIds', 'DisableApiTermination', 'InstanceInitiatedShutdownBehavior', 'SourceDestCheck'];
+/** Properties that need the instance stopped (the documentation's "some interruptions"): stop, modify, start. */
+const INSTANCE_STOPPED = ['InstanceType', 'UserData', 'EbsOptimized'];
+
+/**
+ * The stop, modify, start sequence of an interrupting update, one step per poll: ask to stop,
+ * wait for `stopped`, modify and start, then wait for `running` (the instance's stabilize).
+ */
+function interruptStep(rc: ResourceContext, s: ResourceState): ReturnType<NonNullable<ResourceHandler['stabilize']>> | undefined {
+  const pending = s.data.pendingModify as Record<string, unknown> | undefined;
+  if (!pending) return undefined;
+  const inst = instanceOf(rc, s.physicalId);
+  const state = inst?.State.Name;
+  if (state === 'running' || state === 'pending') {
+    if (state === 'running' && !s.data.stopRequested) {
+      call(rc, 'StopInstances', { InstanceIds: [s.physicalId] });
+      return wait(POLL_MS, { stopRequested: true });
+    }
+    return wait(POLL_MS);
+  }
+  if (state === 'stopping') return wait(POLL_MS);
+  if (state !== 'stopped') throw new AwsError('NotStabilized', `Instance ${s.physicalId} is ${state ?? 'gone'} and cannot be updated`);
+  const id = s.physicalId;
+  if (pending.InstanceType !== undefined) call(rc, 'ModifyInstanceAttribute', { InstanceId: id, InstanceType: { Value: pending.InstanceType } });
+  if (pending.UserData !== undefined) call(rc, 'ModifyInstanceAttribute', { InstanceId: id, UserData: { Value: Buffer.from(String(pending.UserData), 'base64') } });
+  if (pending.EbsOptimized !== undefined) call(rc, 'ModifyInstanceAttribute', { InstanceId: id, EbsOptimized: { Value: bool(pending.EbsOptimized) ?? false } });
+  call(rc, 'StartInstances', { InstanceIds: [id] });
+  return wait(POLL_MS, { pendingModify: undefined, stopRequested: undefined });
+}
 
 const instance: ResourceHandler = {
   type: 'AWS::EC2::Instance',
@@ -85,6 +113,8 @@ const instance: ResourceHandler = {
     return { physicalId: out.Instances[0].InstanceId };
   },
   stabilize(s, rc) {
+    const step = interruptStep(rc, s);
+    if (step) return step;
     const inst = instanceOf(rc, s.physicalId);
     const state = inst?.State.Name ?? 'terminated';
     if (state === 'pending') return wait(POLL_MS);
@@ -100,14 +130,19 @@ const instance: ResourceHandler = {
     return DONE;
   },
   update(props, old, changed, rc) {
-    const other = changed.filter((c) => !INSTANCE_IN_PLACE.includes(c));
-    if (other.length) throw new AwsError('NotUpdatable', `faultline cannot update ${other.join(', ')} of an EC2 instance in place yet (it would stop and start the instance).`);
+    const other = changed.filter((c) => !INSTANCE_IN_PLACE.includes(c) && !INSTANCE_STOPPED.includes(c));
+    if (other.length) throw new AwsError('NotUpdatable', `faultline cannot update ${other.join(', ')} of an EC2 instance in place yet.`);
     const id = old.physicalId;
+    const stopped = changed.filter((c) => INSTANCE_STOPPED.includes(c));
     if (changed.includes('SecurityGroupIds')) call(rc, 'ModifyInstanceAttribute', { InstanceId: id, Groups: props.SecurityGroupIds });
     if (changed.includes('DisableApiTermination')) call(rc, 'ModifyInstanceAttribute', { InstanceId: id, DisableApiTermination: { Value: bool(props.DisableApiTermination) ?? false } });
     if (changed.includes('InstanceInitiatedShutdownBehavior')) call(rc, 'ModifyInstanceAttribute', { InstanceId: id, InstanceInitiatedShutdownBehavior: { Value: props.InstanceInitiatedShutdownBehavior ?? 'stop' } });
     if (changed.includes('SourceDestCheck')) call(rc, 'ModifyInstanceAttribute', { InstanceId: id, SourceDestCheck: { Value: bool(props.SourceDestCheck) ?? true } });
     if (changed.includes('Tags')) syncTags(rc, id, old.props.Tags, props.Tags);
+    if (stopped.length) {
+      const pendingModify = Object.fromEntries(stopped.map((c) => [c, props[c] ?? (c === 'UserData' ? '' : undefined)]));
+      return { data: { pendingModify, stopRequested: false } };
+    }
   },
   delete(s, rc) {
     const inst = instanceOf(rc, s.physicalId);
