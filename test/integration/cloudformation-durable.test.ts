@@ -71,4 +71,17 @@ describe('CloudFormation: durable stack operations', () => {
     assert.equal(inst.InstanceType, 't2.small');
     assert.equal(inst.State.Name, 'running');
   });
+
+  it('snapshots a volume whose DeletionPolicy is Snapshot when its stack is deleted', async () => {
+    const volumeTemplate = TEMPLATE.replace('server.yaml', 'volume.yaml');
+    await fl.aws('cloudformation', 'create-stack', '--stack-name', 'disk', '--template-body', volumeTemplate);
+    fl.advance(30);
+    const volume = (await fl.aws('cloudformation', 'describe-stacks', '--stack-name', 'disk')).Stacks[0].Outputs[0].OutputValue;
+    await fl.aws('cloudformation', 'delete-stack', '--stack-name', 'disk');
+    fl.advance(30);
+    assert.deepEqual((await fl.aws('ec2', 'describe-volumes', '--filters', `Name=volume-id,Values=${volume}`)).Volumes, []);
+    const snaps = (await fl.aws('ec2', 'describe-snapshots', '--owner-ids', 'self', '--filters', `Name=volume-id,Values=${volume}`)).Snapshots;
+    assert.equal(snaps.length, 1);
+    assert.equal(snaps[0].VolumeSize, 2);
+  });
 });
