@@ -239,7 +239,8 @@ class StackRun {
       op.done.push(id);
       return true;
     }
-    const denied = this.policyDenies(id, decl.Type, kind === 'Replacement' ? 'Update:Replace' : 'Update:Modify');
+    // A stack policy guards updates; a rollback restores what the policy already allowed.
+    const denied = op.kind === 'UPDATE' ? this.policyDenies(id, decl.Type, kind === 'Replacement' ? 'Update:Replace' : 'Update:Modify') : undefined;
     if (denied) return this.failBeforeStart(op, id, decl, 'update', `Action denied by stack policy: ${denied}`);
     if (kind === 'Replacement') {
       setResourceStatus(this.env, this.scope, this.stack, live, 'UPDATE_IN_PROGRESS', 'Requested update requires the creation of a new physical resource; hence creating one.', props);

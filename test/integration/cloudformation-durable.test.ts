@@ -84,4 +84,31 @@ describe('CloudFormation: durable stack operations', () => {
     assert.equal(snaps.length, 1);
     assert.equal(snaps[0].VolumeSize, 2);
   });
+
+  it('refuses an update that the stack policy denies, and rolls it back', async () => {
+    const policy = JSON.stringify({
+      Statement: [
+        { Effect: 'Allow', Action: 'Update:*', Principal: '*', Resource: '*' },
+        { Effect: 'Deny', Action: 'Update:*', Principal: '*', Resource: 'LogicalResourceId/Server' },
+      ],
+    });
+    await fl.aws('cloudformation', 'set-stack-policy', '--stack-name', 'server', '--stack-policy-body', policy);
+    assert.equal((await fl.aws('cloudformation', 'get-stack-policy', '--stack-name', 'server')).StackPolicyBody, policy);
+    await fl.aws('cloudformation', 'update-stack', '--stack-name', 'server', '--use-previous-template', '--parameters', 'ParameterKey=KeyName,UsePreviousValue=true', 'ParameterKey=InstanceType,ParameterValue=t2.micro');
+    fl.advance(5);
+    assert.equal((await stack()).StackStatus, 'UPDATE_ROLLBACK_COMPLETE');
+    const failed = (await fl.aws('cloudformation', 'describe-stack-events', '--stack-name', 'server')).StackEvents.find((e: { ResourceStatus: string }) => e.ResourceStatus === 'UPDATE_FAILED');
+    assert.match(failed.ResourceStatusReason, /^Action denied by stack policy: Statement \[#2\]/);
+  });
+
+  it('deletes a stack while it is still being created', async () => {
+    await fl.aws('cloudformation', 'create-stack', '--stack-name', 'hasty', '--template-body', TEMPLATE, '--parameters', 'ParameterKey=KeyName,ParameterValue=one');
+    fl.advance(1);
+    const instance = (await fl.aws('cloudformation', 'describe-stack-resource', '--stack-name', 'hasty', '--logical-resource-id', 'Server')).StackResourceDetail.PhysicalResourceId;
+    await fl.aws('cloudformation', 'delete-stack', '--stack-name', 'hasty');
+    fl.advance(60);
+    assert.match((await fl.awsRaw('cloudformation', 'describe-stacks', '--stack-name', 'hasty')).stderr, /Stack with id hasty does not exist/);
+    const inst = (await fl.aws('ec2', 'describe-instances', '--instance-ids', instance)).Reservations[0].Instances[0];
+    assert.equal(inst.State.Name, 'terminated');
+  });
 });

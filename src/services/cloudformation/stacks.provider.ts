@@ -6,7 +6,7 @@
 import { AwsError, errors } from '../../core/errors.ts';
 import { uuid } from '../../core/ids.ts';
 import { queueStack } from '../../cloudformation/engine.ts';
-import { setStackStatus, stackEvents } from '../../cloudformation/events.ts';
+import { setResourceStatus, setStackStatus, stackEvents } from '../../cloudformation/events.ts';
 import { importersOf, listExports } from '../../cloudformation/evaluation.ts';
 import type { GivenParameter } from '../../cloudformation/parameters.ts';
 import { STACKS, type StackRecord, type StackStatus } from '../../cloudformation/state.ts';
@@ -183,7 +183,14 @@ export const stackHandlers = {
     if (input.RetainResources?.length && s.StackStatus !== 'DELETE_FAILED') {
       throw errors.validation(`Invalid operation on stack [${s.StackId}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state`);
     }
-    if (s.op) throw errors.validation(`Stack [${s.StackName}] cannot be deleted while in status ${s.StackStatus}`);
+    if (s.op?.kind === 'CREATE') {
+      // Deleting a stack that is still being created cancels what is under way, then deletes what exists.
+      for (const r of Object.values(s.resources)) {
+        if (!r.work) continue;
+        r.work = undefined;
+        setResourceStatus(ctx.env, ctx, s, r, 'CREATE_FAILED', 'Resource creation cancelled');
+      }
+    } else if (s.op) throw errors.validation(`Stack [${s.StackName}] cannot be deleted while in status ${s.StackStatus}`);
     if (s.StackStatus === 'REVIEW_IN_PROGRESS') {
       // Only change sets: nothing was created.
       setStackStatus(ctx.env, ctx, s, 'DELETE_COMPLETE');
