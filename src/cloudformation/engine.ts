@@ -11,7 +11,7 @@
 import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
 import { AwsError } from '../core/errors.ts';
-import { setResourceStatus, setStackStatus } from './events.ts';
+import { deleteEvents, setResourceStatus, setStackStatus } from './events.ts';
 import { activeResources, evalContext, importersOf, listExports, resourceContext, stateOf, type EngineDeps } from './evaluation.ts';
 import { buildGraph, type Graph } from './graph.ts';
 import { asString, resolve, type EvalContext } from './intrinsics.ts';
@@ -74,9 +74,7 @@ export function stackLoops(env: Env, deps: EngineDeps, log: (m: string) => void 
       const stack = env.store.get<StackRecord>(STACKS, scope, key);
       if (stack?.StackStatus !== 'DELETE_COMPLETE') return;
       env.store.delete(STACKS, scope, key);
-      for (const e of env.store.list<{ StackId: string; seq: number }>('cloudformation.events', scope)) {
-        if (e.StackId === key) env.store.delete('cloudformation.events', scope, `${key}#${String(e.seq).padStart(9, '0')}`);
-      }
+      deleteEvents(env, scope, key);
     },
   };
 }
