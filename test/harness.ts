@@ -97,3 +97,14 @@ export async function startFaultline(
     },
   };
 }
+
+/** `Name: message` of the error a call fails with; throws if it succeeds. */
+export async function failure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { name: string; message: string };
+    return `${err.name}: ${err.message}`;
+  }
+  throw new Error('expected the call to fail');
+}

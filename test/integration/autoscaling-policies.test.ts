@@ -27,17 +27,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { startFaultline, type Faultline } from '../harness.ts';
-
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string };
-    return `${err.name}: ${err.message}`;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failure, startFaultline, type Faultline } from '../harness.ts';
 
 const POLICY_ARN = /^arn:aws:autoscaling:us-east-1:\d{12}:scalingPolicy:[0-9a-f-]{36}:autoScalingGroupName\/web:policyName\/out$/;
 

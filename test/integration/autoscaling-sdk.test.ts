@@ -38,17 +38,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { startFaultline, type Faultline } from '../harness.ts';
-
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string };
-    return `${err.name}: ${err.message}`;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failure, startFaultline, type Faultline } from '../harness.ts';
 
 describe('auto scaling through the SDK v3', () => {
   let fl: Faultline;

@@ -22,17 +22,7 @@ import {
   TerminateInstancesCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { startFaultline, type Faultline } from '../harness.ts';
-
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string };
-    return `${err.name}: ${err.message}`;
-  }
-  throw new Error('expected the call to fail');
-}
+import { failure, startFaultline, type Faultline } from '../harness.ts';
 
 describe('elastic IPs through the SDK v3', () => {
   let fl: Faultline;

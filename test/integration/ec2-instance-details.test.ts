@@ -20,19 +20,9 @@ import {
   RunInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { startFaultline, type Faultline } from '../harness.ts';
+import { failure, startFaultline, type Faultline } from '../harness.ts';
 import { instanceInitiatedShutdown, recoverInstance } from '../../src/services/ec2/instance.loop.ts';
 import { injectFault } from '../../src/world/faults.ts';
-
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string };
-    return `${err.name}: ${err.message}`;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('ec2 instance details through the SDK v3', () => {
   let fl: Faultline;

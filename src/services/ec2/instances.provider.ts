@@ -147,6 +147,12 @@ function metadataOptions(o: RunInput['MetadataOptions']): InstanceRecord['Metada
   };
 }
 
+/** The reasons EC2 gives for a stop or terminate that the user asked for. */
+function userInitiatedShutdown(inst: InstanceRecord, now: number): void {
+  inst.StateTransitionReason = `User initiated (${gmt(now)})`;
+  inst.StateReason = { Code: 'Client.UserInitiatedShutdown', Message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+}
+
 export const instanceHandlers = {
   RunInstances(request: RunInput, ctx: RequestContext) {
     const { env } = ctx;
@@ -475,8 +481,7 @@ export const instanceHandlers = {
         const previous = inst.State;
         if (inst.State.Name === 'running') {
           setState(ctx.env, ctx, inst, 'stopping');
-          inst.StateTransitionReason = `User initiated (${gmt(now)})`;
-          inst.StateReason = { Code: 'Client.UserInitiatedShutdown', Message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+          userInitiatedShutdown(inst, now);
           put(ctx, inst);
           queueInstance(ctx.env, ctx, inst.InstanceId, now + ctx.env.config.stopSeconds * 1000);
         }
@@ -520,8 +525,7 @@ export const instanceHandlers = {
         if (inst.State.Name !== 'terminated' && inst.State.Name !== 'shutting-down') {
           const wasStopped = inst.State.Name === 'stopped';
           setState(ctx.env, ctx, inst, 'shutting-down');
-          inst.StateTransitionReason = `User initiated (${gmt(now)})`;
-          inst.StateReason = { Code: 'Client.UserInitiatedShutdown', Message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+          userInitiatedShutdown(inst, now);
           // A stopped instance has nothing to shut down: the loop finishes it at once.
           if (wasStopped) inst.stateSince = now - ctx.env.config.stopSeconds * 1000;
           // The Elastic IP comes off at once (it stays allocated), and with it any public address.
