@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { startFaultline, type Faultline } from '../harness.ts';
 
-const SEED = new URL('../../../shared/seed-templates/aws-in-action-ch11/', import.meta.url);
+const SEED = new URL('../fixtures/aws-in-action-ch11/', import.meta.url);
 const path = (name: string) => fileURLToPath(new URL(name, SEED));
 const PASSWORD = 'ParameterKey=JenkinsAdminPassword,ParameterValue=secret123';
 

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 
-const SEED = new URL('../../../shared/seed-templates/aws-in-action-ch11/', import.meta.url);
+const SEED = new URL('../fixtures/aws-in-action-ch11/', import.meta.url);
 const template = (name: string) => `file://${new URL(name, SEED).pathname}`;
 
 describe('CloudFormation: recovery.json through the AWS CLI', () => {

@@ -12,7 +12,7 @@ import { updateKind, propertyChanges, checkProperties, isKnownType } from '../..
 import { buildGraph } from '../../src/cloudformation/graph.ts';
 import { checkTemplate, requireCapabilities } from '../../src/cloudformation/validate.ts';
 
-const seed = (name: string) => readFileSync(new URL(`../../../shared/seed-templates/aws-in-action-ch11/${name}`, import.meta.url), 'utf8');
+const seed = (name: string) => readFileSync(new URL(`../fixtures/aws-in-action-ch11/${name}`, import.meta.url), 'utf8');
 
 describe('parameters', () => {
   const t = parseTemplate(

@@ -224,12 +224,11 @@ export const changeSetHandlers = {
       refuseUpdate(stack);
       startUpdate(ctx, stack, cs.templateBody, cs.parameters);
     }
-    // Executing one change set makes the stack's other change sets obsolete; CloudFormation removes them.
+    // "After you execute a change set, CloudFormation removes all change sets that are associated
+    // with the stack": they no longer apply to it. That includes the one executed.
     for (const other of ctx.env.store.list<ChangeSetRecord>(CHANGE_SETS, ctx)) {
-      if (other.StackId === cs.StackId && other.ChangeSetId !== cs.ChangeSetId) ctx.env.store.delete(CHANGE_SETS, ctx, other.ChangeSetId);
+      if (other.StackId === cs.StackId) ctx.env.store.delete(CHANGE_SETS, ctx, other.ChangeSetId);
     }
-    cs.ExecutionStatus = 'EXECUTE_COMPLETE';
-    ctx.env.store.put(CHANGE_SETS, ctx, cs.ChangeSetId, cs);
     return {};
   },
 
