@@ -6,6 +6,7 @@ import { AwsError } from '../../core/errors.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { ec2Errors } from './errors.ts';
+import { idsNotFound } from './scoped.ts';
 import {
   COLL,
   type InternetGatewayRecord,
@@ -17,10 +18,7 @@ import {
 } from './state.ts';
 
 /** `The vpc ID 'vpc-1' does not exist`, or for several, `The vpc IDs 'vpc-1, vpc-2' do not exist`. */
-export const idNotFound = (code: string, what: string) => (ids: string) =>
-  ids.includes(', ')
-    ? new AwsError(`Invalid${code}.NotFound`, `The ${what} IDs '${ids}' do not exist`)
-    : new AwsError(`Invalid${code}.NotFound`, `The ${what} ID '${ids}' does not exist`);
+export const idNotFound = (code: string, what: string) => idsNotFound(`Invalid${code}`, what);
 
 export const notFound = {
   vpc: idNotFound('VpcID', 'vpc'),
