@@ -7,14 +7,9 @@
  *
  *   npx tsx bench/autoscaling.bench.ts [groups=100] [size=6] [hours=4]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent } from 'node:http';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AutoScalingClient, CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { createApp } from '../src/app.ts';
+import { inProcess } from './in-process.ts';
 import type { LoggedEvent } from '../src/core/events.ts';
 import { healFault, injectFault } from '../src/world/faults.ts';
 
@@ -22,18 +17,9 @@ const groups = Number(process.argv[2] ?? 100);
 const size = Number(process.argv[3] ?? 6);
 const hours = Number(process.argv[4] ?? 4);
 
-const dataDir = mkdtempSync(join(tmpdir(), 'faultline-asg-bench-'));
-const app = createApp({ dataDir, clock: 'manual', config: { hostsPerZone: 16, hostCapacity: 128 }, log: () => {} });
-const { port } = await app.listen(0, '127.0.0.1');
-const sdk = {
-  endpoint: `http://127.0.0.1:${port}`,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 8 }) }),
-};
+const { app, sdk, step, close } = await inProcess({ hostsPerZone: 16, hostCapacity: 128 });
 const ec2 = new EC2Client(sdk);
 const asg = new AutoScalingClient(sdk);
-const step = (seconds: number) => app.env.scheduler.advanceTo(app.env.clock.now() + seconds * 1000);
 
 const t0 = performance.now();
 const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
@@ -90,5 +76,4 @@ console.log(JSON.stringify({
   launchesFailed: count('autoscaling.launch-failed'),
   activities: count('autoscaling.activity.start'),
 }, null, 1));
-await app.close();
-rmSync(dataDir, { recursive: true, force: true });
+await close();

@@ -7,28 +7,15 @@
  *
  *   npx tsx bench/world.bench.ts [instances=10000] [hours=6]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EC2Client, CreateVpcCommand, CreateSubnetCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { Agent } from 'node:http';
-import { createApp } from '../src/app.ts';
+import { inProcess } from './in-process.ts';
 import { healFault, injectFault } from '../src/world/faults.ts';
 
 const instances = Number(process.argv[2] ?? 10_000);
 const hours = Number(process.argv[3] ?? 6);
 
-const dataDir = mkdtempSync(join(tmpdir(), 'faultline-world-bench-'));
-const app = createApp({ dataDir, clock: 'manual', config: { hostsPerZone: 32, hostCapacity: 128 }, log: () => {} });
-const { port } = await app.listen(0, '127.0.0.1');
-const sdk = {
-  endpoint: `http://127.0.0.1:${port}`,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 8 }) }),
-};
+const { app, sdk, close } = await inProcess({ hostsPerZone: 32, hostCapacity: 128 });
 const ec2 = new EC2Client(sdk);
 const cw = new CloudWatchClient(sdk);
 
@@ -93,5 +80,4 @@ console.log('|---|---|---|---|');
 for (const r of rows) console.log(r);
 ec2.destroy();
 cw.destroy();
-await app.close();
-rmSync(dataDir, { recursive: true, force: true });
+await close();
