@@ -16,6 +16,8 @@
  * mirror costs microseconds per instance. Nothing can be missed, a crash loses nothing, and the
  * event loop is never held: every command is an async child process.
  */
+// Real processes are paced in real time (retries, CPU sampling, clean-up), read through the clock module.
+import { Clock } from '../core/clock.ts';
 import { readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -188,7 +190,7 @@ export class SandboxDriver implements ComputeDriver {
       }
       if (!box) {
         const f = this.failed.get(id);
-        if (f && f.bootKey === w.bootKey && Date.now() - f.at < 10_000) continue;
+        if (f && f.bootKey === w.bootKey && Clock.wallNow() - f.at < 10_000) continue;
         task(id, () => this.boot(w));
       } else if (box.bootKey !== w.bootKey) {
         task(id, async () => {
@@ -211,8 +213,8 @@ export class SandboxDriver implements ComputeDriver {
       });
     }
     await this.reconcileEndpoints();
-    if (Date.now() - this.lastCpu > 5_000) {
-      this.lastCpu = Date.now();
+    if (Clock.wallNow() - this.lastCpu > 5_000) {
+      this.lastCpu = Clock.wallNow();
       await this.sampleCpu();
     }
     return started;
@@ -315,7 +317,7 @@ export class SandboxDriver implements ComputeDriver {
       this.failed.delete(id);
       if (!w.net || w.frozen) await this.adjust(box, w);
     } catch (e) {
-      this.failed.set(id, { bootKey: w.bootKey, at: Date.now() });
+      this.failed.set(id, { bootKey: w.bootKey, at: Clock.wallNow() });
       await deleteNamespace(ns);
       throw new Error(`could not boot ${id}: ${(e as Error).message}`);
     }
@@ -364,7 +366,7 @@ export class SandboxDriver implements ComputeDriver {
         instanceInitiatedShutdown(this.env, box.scope, box.id);
       } else {
         this.opts.log(`faultline: sandbox of ${box.id} exited with ${code}; see its console output`);
-        this.failed.set(box.id, { bootKey: box.bootKey, at: Date.now() });
+        this.failed.set(box.id, { bootKey: box.bootKey, at: Clock.wallNow() });
       }
     });
   }
@@ -405,8 +407,8 @@ export class SandboxDriver implements ComputeDriver {
       n++;
       task(`snap:${id}`, () => this.snapshots.delete(id));
     }
-    if (deleted || Date.now() - this.lastGc > 60_000) {
-      this.lastGc = Date.now();
+    if (deleted || Clock.wallNow() - this.lastGc > 60_000) {
+      this.lastGc = Clock.wallNow();
       if (deleted) task('snapshot-gc', async () => void (await this.snapshots.gc()));
     }
     return n;
