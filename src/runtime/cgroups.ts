@@ -23,6 +23,24 @@ export async function detectCgroups(): Promise<CgroupMode> {
   return { kind: 'none', reason: 'no writable cgroup hierarchy (neither v2 delegation nor v1 cpu/memory/freezer)' };
 }
 
+/**
+ * The most processes and threads an instance may have: one per 2 MiB of its memory, from 256 (a
+ * t2.nano) up to 4,096 (8 GiB and more). Real processes need far more than 2 MiB each, so a
+ * workload meets its memory limit first; a fork bomb meets this one, and eight of the largest
+ * instances together stay within the kernel's default pid_max (32,768).
+ */
+export const pidsMax = (memoryMiB: number) => Math.min(4096, Math.max(256, Math.floor(memoryMiB / 2)));
+
+/** Why instances get no process limit here, or undefined when the pids controller is usable. */
+export async function pidsLimitMissing(mode: CgroupMode): Promise<string | undefined> {
+  if (mode.kind === 'none') return mode.reason;
+  if (mode.kind === 'v2') {
+    const controllers = await readFile(join(ROOT, 'cgroup.controllers'), 'utf8').catch(() => '');
+    return /\bpids\b/.test(controllers) ? undefined : 'cgroup v2 without the pids controller';
+  }
+  return (await access(join(ROOT, 'pids'), constants.W_OK).then(() => true, () => false)) ? undefined : 'no writable cgroup v1 pids controller';
+}
+
 export class Cgroup {
   constructor(
     private mode: CgroupMode,
@@ -41,22 +59,29 @@ export class Cgroup {
     return this.dirs().map((d) => join(d, 'cgroup.procs'));
   }
 
+  /** Limits the group to the instance type's CPUs, memory and process count (pidsMax). */
   async create(vcpus: number, memoryMiB: number): Promise<void> {
+    const pids = String(pidsMax(memoryMiB));
     if (this.mode.kind === 'v2') {
       const parent = join(ROOT, this.group);
       await mkdir(parent, { recursive: true });
-      await writeFile(join(ROOT, 'cgroup.subtree_control'), '+cpu +memory').catch(() => {});
-      await writeFile(join(parent, 'cgroup.subtree_control'), '+cpu +memory').catch(() => {});
+      // One controller per write: a host that lacks one (pids) still gets the others.
+      for (const c of ['+cpu', '+memory', '+pids']) {
+        await writeFile(join(ROOT, 'cgroup.subtree_control'), c).catch(() => {});
+        await writeFile(join(parent, 'cgroup.subtree_control'), c).catch(() => {});
+      }
       const d = this.dirs()[0];
       await mkdir(d, { recursive: true });
       await writeFile(join(d, 'cpu.max'), `${vcpus * 100000} 100000`).catch(() => {});
       await writeFile(join(d, 'memory.max'), String(memoryMiB * 1024 * 1024)).catch(() => {});
+      await writeFile(join(d, 'pids.max'), pids).catch(() => {});
     } else if (this.mode.kind === 'v1') {
       for (const d of this.dirs()) await mkdir(d, { recursive: true });
-      const [cpu, , memory] = this.dirs();
+      const [cpu, , memory, , pidsDir] = this.dirs();
       await writeFile(join(cpu, 'cpu.cfs_period_us'), '100000').catch(() => {});
       await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(vcpus * 100000)).catch(() => {});
       await writeFile(join(memory, 'memory.limit_in_bytes'), String(memoryMiB * 1024 * 1024)).catch(() => {});
+      await writeFile(join(pidsDir, 'pids.max'), pids).catch(() => {});
     }
   }
 

@@ -11,6 +11,7 @@ import { chmod, cp, mkdir, readFile, rm, symlink, writeFile, lstat } from 'node:
 import { dirname, join } from 'node:path';
 import { run } from './exec.ts';
 import { captureTree } from './volumes.store.ts';
+import { seccompFilter } from './seccomp.ts';
 import type { SnapshotStore } from './snapshots.store.ts';
 
 /** The snapshot id of the base image's root volume (behind every built-in AMI). */
@@ -71,6 +72,8 @@ export interface GuestFiles {
   /** Host directories to bind read-only at the same path (the AWS CLI's Python prefix). */
   binds: string[];
   awsCli?: string;
+  /** The seccomp filter's BPF program (seccomp.ts); undefined on an architecture it has no table for. */
+  seccomp?: string;
 }
 
 /** Finds the AWS CLI: the host's /usr/bin/aws, or the real script behind a pyenv shim. */
@@ -101,8 +104,10 @@ export async function writeGuestFiles(dir: string): Promise<GuestFiles> {
     if (aws.prefix) binds.push(aws.prefix);
     if (aws.path !== '/usr/bin/aws') await symlink(aws.path, join(dir, 'bin', 'aws'));
   }
+  const filter = seccompFilter();
+  if (filter) await writeFile(join(dir, 'seccomp.bpf'), filter, { mode: 0o644 });
   await chmod(dir, 0o755);
-  return { dir, binds, awsCli: aws?.path };
+  return { dir, binds, awsCli: aws?.path, seccomp: filter ? join(dir, 'seccomp.bpf') : undefined };
 }
 
 /** Builds the base image's root volume snapshot once (kept in the snapshot store). */

@@ -34,7 +34,7 @@ import { instanceType } from '../services/ec2/instance-types.ts';
 import { COLL, COMPUTE_COLL, type InstanceRecord, type NetworkInterfaceRecord, type SnapshotRecord, type SubnetRecord, type VolumeRecord } from '../services/ec2/state.ts';
 import type { ComputeDriver } from './driver.ts';
 import { KeyedQueue } from './exec.ts';
-import { Cgroup, cleanGroup, detectCgroups, type CgroupMode } from './cgroups.ts';
+import { Cgroup, cleanGroup, detectCgroups, pidsLimitMissing, type CgroupMode } from './cgroups.ts';
 import { publicPortAllowed, rulesetFor } from './firewall.ts';
 import { BASE_SNAPSHOT, ensureBaseImage, writeGuestFiles, type GuestFiles } from './guest.ts';
 import { MetadataServer } from './metadata.server.ts';
@@ -130,11 +130,15 @@ export class SandboxDriver implements ComputeDriver {
     this.cgMode = await detectCgroups();
     await cleanGroup(this.cgMode, this.cgroupName);
     if (this.cgMode.kind === 'none') this.opts.log(`faultline: sandbox: no CPU or memory limits for instances: ${this.cgMode.reason}`);
+    const noPids = await pidsLimitMissing(this.cgMode);
+    if (noPids) this.opts.log(`faultline: sandbox: no process limit for instances: ${noPids}`);
     await rm(join(this.runtime, 'instances'), { recursive: true, force: true });
     await this.snapshots.init();
     await this.volumes.init();
     await ensureBaseImage(this.snapshots, join(this.runtime, 'base-staging'));
+    if (this.volumes.sizeLimitMissing) this.opts.log(`faultline: sandbox: volumes are not limited to their size: ${this.volumes.sizeLimitMissing}`);
     this.guest = await writeGuestFiles(join(this.runtime, 'guest'));
+    if (!this.guest.seccomp) this.opts.log(`faultline: sandbox: no seccomp filter for ${process.arch}: instances can reach the kernel keyrings and make user namespaces`);
     if (!this.guest.awsCli) this.opts.log('faultline: sandbox: no AWS CLI on this host; instances will have none');
     for (const id of await this.volumes.ids()) if (await this.volumes.exists(id)) this.knownVolumes.add(id);
     for (const id of await this.snapshots.ids()) this.knownSnapshots.add(id);
@@ -297,6 +301,7 @@ export class SandboxDriver implements ComputeDriver {
         dir,
         guestDir: this.guest.dir,
         guestBinds: this.guest.binds,
+        seccomp: this.guest.seccomp,
         volumes,
         cgroupProcs: cgroup.procsFiles(),
         env: {
@@ -425,7 +430,7 @@ export class SandboxDriver implements ComputeDriver {
     const base = this.baseFor(scope, v.SnapshotId);
     if (base && base !== BASE_SNAPSHOT) await this.ensureSnapshot(scope, base);
     if (base && !(await this.snapshots.has(base))) throw new Error(`snapshot ${base} has no data`);
-    await this.volumes.create(v.VolumeId, base);
+    await this.volumes.create(v.VolumeId, base, v.Size);
     this.knownVolumes.add(v.VolumeId);
   }
 
@@ -534,6 +539,7 @@ export class SandboxDriver implements ComputeDriver {
     this.metadata.close();
     for (const ns of await listNamespaces(this.prefix)) await deleteNamespace(ns);
     await cleanGroup(this.cgMode, this.cgroupName);
+    await this.volumes.close();
     await rm(join(this.runtime, 'instances'), { recursive: true, force: true }).catch(() => {});
   }
 }

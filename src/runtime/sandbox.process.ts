@@ -6,9 +6,20 @@
  * Inside: the host's /usr read-only, the root volume at /var /etc /home /root /opt /srv
  * /usr/local, other EBS volumes at /mnt/<device> (e.g. /mnt/sdf), and tmpfs at /tmp, /run and
  * /media/ephemeral0 (instance store), so those are gone after any stop, recovery or replacement.
- * The process keeps only a few capabilities (no CAP_SYS_ADMIN, NET_ADMIN, MKNOD or PTRACE), so it
- * can neither remount what is read-only nor reach the host's devices. Its output is appended to
- * the console log, which GetConsoleOutput returns.
+ * Its output is appended to the console log, which GetConsoleOutput returns.
+ *
+ * What keeps an instance, which runs as root, off host-wide state:
+ *  - /proc/sys is read-only: kernel.*, vm.*, fs.* are the host's. Only /proc/sys/net is writable,
+ *    and it shows the instance's own network namespace: the kernel hides the host-wide net
+ *    settings from any namespace but the host's, or shows them read-only (nf_conntrack_max).
+ *    bwrap itself covers /proc/sysrq-trigger, /proc/irq and /proc/bus read-only; /sys is absent;
+ *    /dev holds only null, zero, full, random, urandom, tty and a private devpts.
+ *  - Capabilities: only what a root user needs to manage its own files and services (CAPS).
+ *    Nothing to mount, administer the network, load modules, trace, make devices or change
+ *    kernel settings. setpriv also trims the bounding set to CAPS, and no_new_privs (set by
+ *    bwrap) keeps any exec (setuid or file capabilities) from gaining more.
+ *  - A seccomp filter (seccomp.ts) refuses what is left reachable without a capability: the
+ *    kernel keyrings (root's user keyring is shared with the host's root) and new user namespaces.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -26,13 +37,23 @@ export interface SandboxSpec {
   dir: string;
   guestDir: string;
   guestBinds: string[];
+  /** The seccomp filter's BPF program, given to bwrap on an open file descriptor. */
+  seccomp?: string;
   /** Overlay layers per volume; the root volume has device '' (mounted at the persistent dirs). */
   volumes: { device: string; lower: string; upper: string; work: string; root: boolean }[];
   cgroupProcs: string[];
   env: Record<string, string>;
 }
 
-const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_SETUID', 'CAP_SETGID', 'CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_SETPCAP'];
+/**
+ * The capabilities an instance's root keeps: own files whatever their owner and mode (chown,
+ * dac_override, fowner, fsetid: package installs, useradd), run services as other users (setuid,
+ * setgid), signal its own processes (kill: the PID namespace holds only them) and bind ports
+ * below 1024.
+ */
+const CAPS = ['chown', 'dac_override', 'fowner', 'fsetid', 'setuid', 'setgid', 'kill', 'net_bind_service'];
+/** setpriv's list form: every capability dropped, then CAPS added back. */
+const CAP_LIST = ['-all', ...CAPS.map((c) => `+${c}`)].join(',');
 
 export class SandboxProcess {
   private child: ChildProcess | undefined;
@@ -70,7 +91,10 @@ export class SandboxProcess {
       '--hostname', s.hostname,
       '--ro-bind', '/usr', '/usr',
       '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/sbin', '/sbin',
-      '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/run', '--tmpfs', '/media/ephemeral0',
+      '--dev', '/dev', '--proc', '/proc',
+      // Host-wide kernel settings read-only, the instance's own network namespace's settings writable.
+      '--ro-bind', '/proc/sys', '/proc/sys', '--bind', '/proc/sys/net', '/proc/sys/net',
+      '--tmpfs', '/tmp', '--tmpfs', '/run', '--tmpfs', '/media/ephemeral0',
       ...binds,
       '--ro-bind', s.guestDir, '/run/faultline',
       '--ro-bind', join(s.dir, 'instance'), '/run/faultline-instance',
@@ -78,7 +102,11 @@ export class SandboxProcess {
       '--clearenv',
       ...Object.entries(s.env).flatMap(([k, v]) => ['--setenv', k, v]),
       '--chdir', '/',
-      '--cap-drop', 'ALL', ...CAPS.flatMap((c) => ['--cap-add', c]),
+      ...(s.seccomp ? ['--seccomp', '3'] : []),
+      // bwrap keeps the full bounding set when run by root: setpriv (which needs setpcap for
+      // that) trims it to CAPS, and drops setpcap itself, before the instance's init starts.
+      '--cap-drop', 'ALL', ...[...CAPS, 'setpcap'].flatMap((c) => ['--cap-add', `CAP_${c.toUpperCase()}`]),
+      '/usr/bin/setpriv', '--bounding-set', CAP_LIST, '--inh-caps', CAP_LIST, '--ambient-caps', CAP_LIST, '--',
       '/bin/sh', '/run/faultline/init',
     ];
     const script = [
@@ -86,7 +114,7 @@ export class SandboxProcess {
       // Join the instance's cgroups first, so that everything it starts is limited and frozen with it.
       ...s.cgroupProcs.map((f) => `echo $$ > ${q(f)}`),
       ...mounts,
-      `exec nsenter --net=${q(nsPath(s.netns))} -- bwrap ${args.map(q).join(' ')}`,
+      `exec nsenter --net=${q(nsPath(s.netns))} -- bwrap ${args.map(q).join(' ')}${s.seccomp ? ` 3< ${q(s.seccomp)}` : ''}`,
     ].join('\n');
     await mkdir(s.dir, { recursive: true });
     this.console = createWriteStream(join(s.dir, 'console.log'), { flags: 'a' });

@@ -6,13 +6,20 @@
  * every write lands. So a volume from a snapshot is ready at once, whatever its size, and a
  * snapshot of a volume only has to look at what the upper layer holds, which keeps snapshots
  * incremental. The overlay is mounted only inside an instance's private mount namespace, so a
- * crash of faultline leaves no mount behind on the host.
+ * crash of faultline leaves no overlay behind on the host.
  *
- * Layout: volumes/<vol-id>/{upper,work,meta.json}.
+ * The upper and work directories live on the volume's own disk (loop-volume.ts), of the volume's
+ * size, so that the volume holds no more than that: past it, writes fail with ENOSPC. The lower
+ * layer does not count against it (a volume from a snapshot holds its size on top of the
+ * snapshot's data). Where the host has no loop devices, `disk` is a plain directory and the size
+ * is not enforced (`sizeLimitMissing` says why).
+ *
+ * Layout: volumes/<vol-id>/{disk.img,disk/{upper,work},meta.json}.
  */
-import { lstat, mkdir, readFile, readlink, rm, writeFile, readdir } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, rename, rm, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './exec.ts';
+import { createDisk, diskLimitMissing, mountDisk, mountsUnder, unmountDisk } from './loop-volume.ts';
 import { type ManifestEntry, type SnapshotStore, walk } from './snapshots.store.ts';
 
 interface VolumeMeta {
@@ -40,6 +47,8 @@ print(json.dumps(out))
 
 export class VolumeStore {
   readonly empty: string;
+  /** Why volumes are not limited to their size on this host (known after init), or undefined. */
+  sizeLimitMissing: string | undefined;
 
   constructor(
     readonly root: string,
@@ -48,13 +57,31 @@ export class VolumeStore {
     this.empty = join(root, '.empty');
   }
 
+  /** Mounts every volume's disk; first unmounts what a previous run (a crash) left mounted. */
   async init(): Promise<void> {
     await mkdir(this.empty, { recursive: true });
+    this.sizeLimitMissing = await diskLimitMissing();
+    await this.close();
+    for (const id of await this.ids()) {
+      if (await exists(this.image(id))) await mountDisk(this.image(id), this.disk(id));
+      else if (await exists(join(this.dir(id), 'upper'))) {
+        // A volume made before volumes had disks keeps its layers, without a size limit.
+        await mkdir(this.disk(id), { recursive: true });
+        for (const d of ['upper', 'work']) await rename(join(this.dir(id), d), join(this.disk(id), d)).catch(() => {});
+      }
+    }
+  }
+
+  /** Unmounts every volume's disk (the sandboxes that used them are gone). */
+  async close(): Promise<void> {
+    for (const m of await mountsUnder(this.root)) await unmountDisk(m);
   }
 
   dir = (id: string) => join(this.root, id);
-  upper = (id: string) => join(this.root, id, 'upper');
-  work = (id: string) => join(this.root, id, 'work');
+  private image = (id: string) => join(this.root, id, 'disk.img');
+  private disk = (id: string) => join(this.root, id, 'disk');
+  upper = (id: string) => join(this.disk(id), 'upper');
+  work = (id: string) => join(this.disk(id), 'work');
 
   async exists(id: string): Promise<boolean> {
     return exists(join(this.dir(id), 'meta.json'));
@@ -73,10 +100,16 @@ export class VolumeStore {
     await run('mv', [join(this.dir(id), 'meta.json.tmp'), join(this.dir(id), 'meta.json')]);
   }
 
-  /** Creates the volume, empty or from a snapshot (whose tree is built now if it is not yet). */
-  async create(id: string, base: string | undefined): Promise<void> {
+  /** Creates the volume of `sizeGiB`, empty or from a snapshot (whose tree is built now if it is not yet). */
+  async create(id: string, base: string | undefined, sizeGiB: number): Promise<void> {
     if (await this.exists(id)) return;
     if (base) await this.snapshots.tree(base);
+    await this.delete(id); // what an interrupted create left
+    await mkdir(this.dir(id), { recursive: true });
+    if (!this.sizeLimitMissing) {
+      await createDisk(this.image(id), sizeGiB);
+      await mountDisk(this.image(id), this.disk(id));
+    }
     await mkdir(this.upper(id), { recursive: true });
     await mkdir(this.work(id), { recursive: true });
     await writeFile(join(this.dir(id), 'meta.json'), JSON.stringify({ base, cache: {} } satisfies VolumeMeta));
@@ -89,6 +122,7 @@ export class VolumeStore {
   }
 
   async delete(id: string): Promise<void> {
+    for (const m of await mountsUnder(this.dir(id))) await unmountDisk(m);
     await rm(this.dir(id), { recursive: true, force: true });
   }
 
