@@ -62,19 +62,21 @@ export class VolumeStore {
     await mkdir(this.empty, { recursive: true });
     this.sizeLimitMissing = await diskLimitMissing();
     await this.close();
-    for (const id of await this.ids()) {
-      if (await exists(this.image(id))) await mountDisk(this.image(id), this.disk(id));
-      else if (await exists(join(this.dir(id), 'upper'))) {
-        // A volume made before volumes had disks keeps its layers, without a size limit.
-        await mkdir(this.disk(id), { recursive: true });
-        for (const d of ['upper', 'work']) await rename(join(this.dir(id), d), join(this.disk(id), d)).catch(() => {});
-      }
-    }
+    await Promise.all(
+      (await this.ids()).map(async (id) => {
+        if (await exists(this.image(id))) await mountDisk(this.image(id), this.disk(id));
+        else if (await exists(join(this.dir(id), 'upper'))) {
+          // A volume made before volumes had disks keeps its layers, without a size limit.
+          await mkdir(this.disk(id), { recursive: true });
+          for (const d of ['upper', 'work']) await rename(join(this.dir(id), d), join(this.disk(id), d)).catch(() => {});
+        }
+      }),
+    );
   }
 
-  /** Unmounts every volume's disk (the sandboxes that used them are gone). */
+  /** Unmounts every volume's disk (the sandboxes that used them are gone); disks are never nested. */
   async close(): Promise<void> {
-    for (const m of await mountsUnder(this.root)) await unmountDisk(m);
+    await Promise.all((await mountsUnder(this.root)).map(unmountDisk));
   }
 
   dir = (id: string) => join(this.root, id);
