@@ -123,6 +123,11 @@ export class VolumeStore {
     return m.base ? this.snapshots.tree(m.base) : this.empty;
   }
 
+  /**
+   * Every sandbox's private mount namespace holds a copy of each disk mounted when it started;
+   * removing the mount point detaches those copies too (the kernel does that for a deleted mount
+   * point), so the loop device and its space are freed now, not when those sandboxes stop.
+   */
   async delete(id: string): Promise<void> {
     for (const m of await mountsUnder(this.dir(id))) await unmountDisk(m);
     await rm(this.dir(id), { recursive: true, force: true });

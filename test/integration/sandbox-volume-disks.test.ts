@@ -69,7 +69,7 @@ describe('volume disks', { skip: sandboxSkip }, () => {
     assert.equal((await mountsUnder(join(root, 'volumes'))).length, 2);
     await volumes.close();
     assert.deepEqual(await mountsUnder(join(root, 'volumes')), []);
-    const loops = (await run('losetup', ['-a'])).stdout;
+    const loops = (await run('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE'])).stdout;
     assert.ok(!loops.includes(root), `loop devices still attached:\n${loops}`);
   });
 });
