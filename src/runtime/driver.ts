@@ -31,7 +31,7 @@ export async function sandboxUnsupported(): Promise<string | undefined> {
   const has = async (cmd: string, args: string[]) => (await run(cmd, args, { allowFail: true }).catch(() => ({ code: 127 }))).code === 0;
   if (!(await has('bwrap', ['--version']))) return 'bubblewrap is not installed (apt-get install -y bubblewrap)';
   if (!(await has('nft', ['--version']))) return 'nftables is not installed (apt-get install -y nftables)';
-  if (!(await has('nsenter', ['--version'])) || !(await has('unshare', ['--version']))) return 'util-linux nsenter/unshare are missing';
+  if (!(await has('nsenter', ['--version'])) || !(await has('unshare', ['--version'])) || !(await has('setpriv', ['--version']))) return 'util-linux nsenter/unshare/setpriv are missing';
   if (!(await has('python3', ['--version']))) return 'python3 is missing (snapshots read overlay attributes with it)';
   const probe = `fl-probe-${process.pid}`;
   const ok = await has('ip', ['netns', 'add', probe]);

@@ -12,8 +12,9 @@
  *  - /proc/sys is read-only: kernel.*, vm.*, fs.* are the host's. Only /proc/sys/net is writable,
  *    and it shows the instance's own network namespace: the kernel hides the host-wide net
  *    settings from any namespace but the host's, or shows them read-only (nf_conntrack_max).
- *    bwrap itself covers /proc/sysrq-trigger, /proc/irq and /proc/bus read-only; /sys is absent;
- *    /dev holds only null, zero, full, random, urandom, tty and a private devpts.
+ *    /proc/sysrq-trigger is read-only too where the kernel has it (bwrap covers /proc/irq and
+ *    /proc/bus). /sys is absent; /dev holds only null, zero, full, random, urandom, tty and a
+ *    private devpts.
  *  - Capabilities: only what a root user needs to manage its own files and services (CAPS).
  *    Nothing to mount, administer the network, load modules, trace, make devices or change
  *    kernel settings. setpriv also trims the bounding set to CAPS, and no_new_privs (set by
@@ -93,7 +94,7 @@ export class SandboxProcess {
       '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/sbin', '/sbin',
       '--dev', '/dev', '--proc', '/proc',
       // Host-wide kernel settings read-only, the instance's own network namespace's settings writable.
-      '--ro-bind', '/proc/sys', '/proc/sys', '--bind', '/proc/sys/net', '/proc/sys/net',
+      '--ro-bind', '/proc/sys', '/proc/sys', '--bind', '/proc/sys/net', '/proc/sys/net', '--ro-bind-try', '/proc/sysrq-trigger', '/proc/sysrq-trigger',
       '--tmpfs', '/tmp', '--tmpfs', '/run', '--tmpfs', '/media/ephemeral0',
       ...binds,
       '--ro-bind', s.guestDir, '/run/faultline',
