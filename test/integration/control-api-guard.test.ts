@@ -51,6 +51,8 @@ describe('control API guard against browsers', () => {
     const world = await raw('GET', '/_faultline/world', { host: own(), origin: 'http://evil.example' });
     assert.equal(world.status, 403);
     assert.doesNotMatch(world.body, /us-east-1a/);
+    // A sandboxed frame or a file:// page sends Origin: null.
+    assert.equal((await raw('GET', '/_faultline/world', { host: own(), origin: 'null' })).status, 403);
     // A form on another site posting an AWS action: refused before it runs.
     const form = await raw('POST', '/', { host: own(), origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, 'Action=DeleteVpc&Version=2016-11-15&VpcId=' + vpcId);
     assert.equal(form.status, 403);
