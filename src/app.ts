@@ -17,6 +17,7 @@ import { FAULT_EXPIRY_LOOP, faultExpiryLoop } from './world/faults.ts';
 import type { ComputeDriver, DriverName } from './runtime/driver.ts';
 import { SimulatedDriver } from './runtime/simulated.driver.ts';
 import { SandboxDriver } from './runtime/sandbox.driver.ts';
+import { API_URL } from './runtime/vpc-network.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -56,11 +57,13 @@ export function createApp(opts: AppOptions): App {
   scheduler.register(FAULT_EXPIRY_LOOP, faultExpiryLoop(env));
   seedWorld(env);
   const gateway = createGateway(env, services, log);
-  // Instances' own API calls arrive through their VPC's agent, as connections to serve here.
+  // Instances' own API calls arrive through their VPC's agent, as connections that the gateway
+  // marks as theirs: they reach the AWS API, never the control API.
   const driver: ComputeDriver =
     opts.driver === 'sandbox'
-      ? new SandboxDriver(env, { dataDir: opts.dataDir, log, onApiConnection: (socket) => gateway.server.emit('connection', socket) })
+      ? new SandboxDriver(env, { dataDir: opts.dataDir, log, onApiConnection: (socket) => gateway.acceptFromInstance(socket) })
       : new SimulatedDriver();
+  if (driver.name === 'sandbox') env.instanceEndpoint = API_URL;
   env.runtime = driver;
   const saveClock = () => store.setMeta(CLOCK_KEY, String(clock.now()));
   const unwatch = clock.onChange(saveClock);

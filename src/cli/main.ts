@@ -105,7 +105,8 @@ Point your tools at it:
 
 async function control(method: string, path: string, body?: unknown) {
   const endpoint = process.env.FAULTLINE_URL ?? process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
-  const res = await fetch(endpoint + path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  // Control requests that change the world must be JSON (faultline refuses others, as a web page would send them).
+  const res = await fetch(endpoint + path, method === 'GET' ? {} : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return JSON.parse(text);

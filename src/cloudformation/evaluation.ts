@@ -81,7 +81,7 @@ export function resourceContext(env: Env, scope: Scope, stack: StackRecord, logi
     logicalId,
     physicalName: (opts) => physicalName(stack.StackName, logicalId, opts),
     handleSignals: (url: string): Signal[] => Object.values(stack.resources).find((r) => r.ResourceType === 'AWS::CloudFormation::WaitConditionHandle' && r.PhysicalResourceId === url)?.signals ?? [],
-    endpoint: env.endpoint ?? 'http://127.0.0.1',
+    endpoint: env.instanceEndpoint ?? env.endpoint ?? 'http://127.0.0.1',
     updatePolicy: cachedTemplate(stack.templateBody).Resources[logicalId]?.UpdatePolicy,
   };
 }

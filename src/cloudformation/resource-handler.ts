@@ -41,7 +41,7 @@ export interface ResourceContext {
   physicalName(opts?: { maxLength?: number; lowercase?: boolean; separator?: string }): string;
   /** Signals sent to a wait condition handle of this stack, by the handle's URL. */
   handleSignals(url: string): Signal[];
-  /** The URL faultline answers on, for URLs handed out to instances and users. */
+  /** The URL at which instances reach faultline, for URLs handed out to them (wait condition handles). */
   endpoint: string;
   /** The resource's UpdatePolicy in the template the stack is converging to (Auto Scaling groups read it). */
   updatePolicy?: Record<string, unknown>;

@@ -1,6 +1,8 @@
 /**
  * The control API under /_faultline/: what AWS has no API for. Kept small: health, the clock,
- * the event log and a reset. JSON in, JSON out.
+ * the event log and a reset. JSON in, JSON out. A request that changes the world is a POST with
+ * a JSON content type, which a web page elsewhere cannot send without asking first (a CORS
+ * preflight, which faultline never grants); a page's HTML form cannot send it at all.
  */
 import type { WireResponse } from '../protocols/protocol.ts';
 import type { Env } from '../services/service.ts';
@@ -10,8 +12,9 @@ import { AwsError } from '../core/errors.ts';
 import { activeFaults, healFault, injectFault, type FaultSpec } from '../world/faults.ts';
 import { locateInstance } from '../world/placement.ts';
 import { worldView } from '../world/view.ts';
-import { handleWaitConditionSignal, SIGNAL_PATH } from '../services/cloudformation/signals.ts';
 import { setCpuLoad } from '../world/load.ts';
+
+export const CONTROL_PREFIX = '/_faultline/';
 
 const json = (status: number, body: unknown): WireResponse => ({
   status,
@@ -19,15 +22,18 @@ const json = (status: number, body: unknown): WireResponse => ({
   body: JSON.stringify(body),
 });
 
+export const controlError = (status: number, message: string): WireResponse => json(status, { error: message });
+
+const isJson = (contentType: string | undefined) => contentType?.split(';')[0].trim().toLowerCase() === 'application/json';
+
 const clockView = (env: Env) => ({
   mode: env.clock.mode,
   scale: env.clock.scale,
   now: new Date(env.clock.now()).toISOString(),
 });
 
-export function handleControl(env: Env, method: string, url: URL, body: Buffer): WireResponse {
-  // CloudFormation wait condition handles are presigned URLs here; they take a raw PUT, not the control API's JSON.
-  if (url.pathname.startsWith(SIGNAL_PATH)) return handleWaitConditionSignal(env, method, url, body);
+export function handleControl(env: Env, method: string, url: URL, contentType: string | undefined, body: Buffer): WireResponse {
+  if (method === 'POST' && !isJson(contentType)) return controlError(415, 'control requests that change the world are POSTs with Content-Type: application/json');
   const path = url.pathname.replace(/\/+$/, '');
   let input: Record<string, unknown> = {};
   if (body.length) {

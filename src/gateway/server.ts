@@ -5,13 +5,16 @@
  * an unexpected one becomes InternalFailure and leaves the state as it was.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { AwsError, errors } from '../core/errors.ts';
 import { requestId as newRequestId } from '../core/ids.ts';
 import type { Protocol, WireRequest, WireResponse } from '../protocols/protocol.ts';
 import type { Env, Service } from '../services/service.ts';
 import { principalFor } from '../services/iam/identity.ts';
 import { route } from './route.ts';
-import { handleControl } from './control.ts';
+import { CONTROL_PREFIX, controlError, handleControl } from './control.ts';
+import { hostName, refusal } from './guard.ts';
+import { handleWaitConditionSignal, isSignalPath } from '../services/cloudformation/signals.ts';
 import { apiFault } from '../world/faults.ts';
 
 export interface Gateway {
@@ -19,6 +22,8 @@ export interface Gateway {
   handle(req: WireRequest): WireResponse;
   /** Answers a request that was refused before it could be parsed, in its service's format. */
   refuse(req: WireRequest, error: AwsError): WireResponse;
+  /** Serves a connection from a sandboxed instance: the AWS API and wait condition handles, never the control API. */
+  acceptFromInstance(socket: Socket): void;
 }
 
 export function createGateway(env: Env, services: readonly Service[], log: (m: string) => void): Gateway {
@@ -52,7 +57,18 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
     return r.protocol.serializeError(r.service.model, error, newRequestId(), wire);
   };
 
-  const gateway: Gateway = { server: createServer((req, res) => void serve(env, gateway, req, res, log)), handle, refuse };
+  // Connections from instances, told apart by the socket itself: nothing an instance sends can forge it.
+  const fromInstances = new WeakSet<Socket>();
+  const acceptFromInstance = (socket: Socket) => {
+    fromInstances.add(socket);
+    gateway.server.emit('connection', socket);
+  };
+  const gateway: Gateway = {
+    server: createServer((req, res) => void serve(env, gateway, fromInstances.has(req.socket), req, res, log)),
+    handle,
+    refuse,
+    acceptFromInstance,
+  };
   gateway.server.keepAliveTimeout = 60_000;
   return gateway;
 }
@@ -67,13 +83,22 @@ function renderError(service: Service, protocol: Protocol, e: unknown, requestId
   return protocol.serializeError(service.model, err, requestId, wire);
 }
 
-async function serve(env: Env, gateway: Gateway, req: IncomingMessage, res: ServerResponse, log: (m: string) => void) {
+async function serve(env: Env, gateway: Gateway, fromInstance: boolean, req: IncomingMessage, res: ServerResponse, log: (m: string) => void) {
   try {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/_faultline/')) {
-      const body = await readBody(req, env.config.maxRequestBytes);
-      return send(res, handleControl(env, req.method ?? 'GET', url, body));
+    const control = url.pathname.startsWith(CONTROL_PREFIX);
+    const refused = refusal(req.headers, { control, listenName: env.endpoint && hostName(env.endpoint.replace(/^\w+:\/\//, '')) });
+    if (refused) {
+      if (control) return send(res, controlError(refused.status, refused.message));
+      return send(res, gateway.refuse(toWire(req, url, Buffer.alloc(0)), new AwsError('AccessDenied', refused.message, refused.status)));
     }
+    if (control) {
+      // Instances reach the AWS API and their wait condition handles here, never the control API.
+      if (fromInstance) return send(res, controlError(403, 'the control API does not answer sandboxed instances'));
+      const body = await readBody(req, env.config.maxRequestBytes);
+      return send(res, handleControl(env, req.method ?? 'GET', url, req.headers['content-type'], body));
+    }
+    if (isSignalPath(url.pathname)) return send(res, handleWaitConditionSignal(env, req.method ?? 'GET', url, await readBody(req, env.config.maxRequestBytes)));
     const isUpload = req.method === 'PUT';
     const limit = isUpload ? env.config.maxObjectBytes : env.config.maxRequestBytes;
     let body: Buffer;

@@ -43,7 +43,7 @@ import { PublicEndpoints, listeningPorts, type EndpointTarget } from './public-e
 import { SandboxProcess } from './sandbox.process.ts';
 import { SnapshotStore } from './snapshots.store.ts';
 import { VolumeStore } from './volumes.store.ts';
-import { API_IP, API_PORT, VpcNetwork, type AgentConnection } from './vpc-network.ts';
+import { API_URL, VpcNetwork, type AgentConnection } from './vpc-network.ts';
 
 export interface SandboxDriverOptions {
   dataDir: string;
@@ -310,7 +310,7 @@ export class SandboxDriver implements ComputeDriver {
           USER: 'root',
           LANG: 'C.UTF-8',
           // The AWS CLI and SDKs inside reach faultline with no flags; credentials come from IMDS.
-          AWS_ENDPOINT_URL: `http://${API_IP}${API_PORT === 80 ? '' : `:${API_PORT}`}`,
+          AWS_ENDPOINT_URL: API_URL,
           AWS_DEFAULT_REGION: scope.region,
           AWS_REGION: scope.region,
         },

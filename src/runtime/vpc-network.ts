@@ -20,6 +20,7 @@ export const METADATA_IP = '169.254.169.254';
 /** Where the faultline API answers inside every VPC; instances get AWS_ENDPOINT_URL pointing here. */
 export const API_IP = '169.254.169.250';
 export const API_PORT = 80;
+export const API_URL = `http://${API_IP}${API_PORT === 80 ? '' : `:${API_PORT}`}`;
 
 const AGENT = fileURLToPath(new URL('./netns-agent.ts', import.meta.url));
 

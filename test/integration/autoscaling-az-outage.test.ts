@@ -23,7 +23,7 @@ describe('auto scaling through boto3: an AZ outage', () => {
   let fl: Faultline;
   const py = (code: string) => fl.python(PRELUDE + code);
   const control = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(fl.url + path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(fl.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: r.status, body: await r.json() };
   };
   let faultId: string;

@@ -43,7 +43,7 @@ describe('auto scaling policies through the SDK v3', () => {
     cw.send(new PutMetricDataCommand({ Namespace: 'App', MetricData: [{ MetricName: 'QueueDepth', Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'web' }], Value: value }] }));
   const setCpu = async (name: string, cpuPercent: number) => {
     for (const i of await instances(name)) {
-      const r = await fetch(`${fl.url}/_faultline/load`, { method: 'POST', body: JSON.stringify({ instance: i.InstanceId, cpuPercent }) });
+      const r = await fetch(`${fl.url}/_faultline/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instance: i.InstanceId, cpuPercent }) });
       assert.equal(r.status, 200);
     }
   };

@@ -97,9 +97,9 @@ describe('bad input', () => {
   }
 
   it('the control API refuses a negative clock step and a body that is not JSON', async () => {
-    const neg = await fetch(fl.url + '/_faultline/clock/advance', { method: 'POST', body: '{"seconds": -5}' });
+    const neg = await fetch(fl.url + '/_faultline/clock/advance', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"seconds": -5}' });
     assert.equal(neg.status, 400);
-    const junk = await fetch(fl.url + '/_faultline/clock/advance', { method: 'POST', body: 'seconds=5' });
+    const junk = await fetch(fl.url + '/_faultline/clock/advance', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'seconds=5' });
     assert.equal(junk.status, 400);
     const unknown = await fetch(fl.url + '/_faultline/nothing');
     assert.equal(unknown.status, 404);

@@ -38,7 +38,8 @@ describe('CloudFormation API through the AWS CLI', () => {
     fl.advance(1);
     assert.equal((await stack('signals')).StackStatus, 'CREATE_IN_PROGRESS');
     const url = (await resource('signals', 'Handle')).PhysicalResourceId as string;
-    assert.ok(url.startsWith(`${fl.url}/_faultline/cloudformation/waitcondition/`), url);
+    // A presigned S3 URL in CloudFormation's bucket, as in AWS; outside the control API, so instances can reach it.
+    assert.ok(url.startsWith(`${fl.url}/cloudformation-waitcondition-us-east-1/arn%3Aaws%3Acloudformation%3Aus-east-1%3A000000000000%3Astack%2Fsignals%2F`), url);
     const tooBig = await fetch(url, { method: 'PUT', body: JSON.stringify({ Status: 'SUCCESS', UniqueId: 'x', Data: 'x'.repeat(5000), Reason: '' }) });
     assert.equal(tooBig.status, 400);
     const forged = await fetch(url.replace(/Signature=\w+/, 'Signature=0'), { method: 'PUT', body: JSON.stringify({ Status: 'SUCCESS', UniqueId: 'x', Data: '', Reason: '' }) });

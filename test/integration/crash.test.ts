@@ -57,7 +57,7 @@ describe('crash safety', () => {
         assert.equal(inst.State?.Name, 'pending');
         assert.equal(inst.SubnetId, subnet.SubnetId);
         // The boot that was in flight resumes on the restored clock.
-        const adv = await fetch(second.url + '/_faultline/clock/advance', { method: 'POST', body: JSON.stringify({ seconds: 120 }) });
+        const adv = await fetch(second.url + '/_faultline/clock/advance', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 120 }) });
         assert.equal(adv.status, 200);
         const later = await again.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
         assert.equal(later.Reservations![0].Instances![0].State?.Name, 'running');

@@ -12,7 +12,7 @@ describe('fault injection', () => {
   let fl: Faultline;
   const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: fl.clientEnv });
   const control = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(fl.url + path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(fl.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: r.status, body: await r.json() };
   };
   before(async () => (fl = await startFaultline()));

@@ -14,7 +14,7 @@ describe('EC2 recovery through a CloudWatch alarm', () => {
   let fl: Faultline;
   let subnetId: string;
   const faultline = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: fl.clientEnv });
-  const control = async (path: string, body: unknown) => (await fetch(fl.url + path, { method: 'POST', body: JSON.stringify(body) })).json();
+  const control = async (path: string, body: unknown) => (await fetch(fl.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
 
   before(async () => {
     fl = await startFaultline();

@@ -54,7 +54,7 @@ describe('sandbox crash safety', { skip: sandboxSkip }, () => {
     const url = `http://127.0.0.1:${port}`;
     const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: url, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_MAX_ATTEMPTS: '1' };
     const aws = async (...args: string[]) => JSON.parse((await run('aws', ['--endpoint-url', url, '--output', 'json', ...args], { env })).stdout || '{}');
-    const advance = (seconds: number) => fetch(`${url}/_faultline/clock/advance`, { method: 'POST', body: JSON.stringify({ seconds }) });
+    const advance = (seconds: number) => fetch(`${url}/_faultline/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds }) });
     proc = await up(port);
     const vpc = (await aws('ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16')).Vpc.VpcId;
     const subnet = (await aws('ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.0.1.0/24', '--availability-zone', 'us-east-1a')).Subnet.SubnetId;

@@ -36,7 +36,7 @@ describe('sandboxed workloads', { skip: sandboxSkip }, () => {
   let subnetId: string;
   let sg: string;
 
-  const control = async (path: string, body: unknown) => (await fetch(fl.url + path, { method: 'POST', body: JSON.stringify(body) })).json();
+  const control = async (path: string, body: unknown) => (await fetch(fl.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
 
   async function network(cidr = '10.0.0.0/16') {
     const vpc = (await fl.aws('ec2', 'create-vpc', '--cidr-block', cidr)).Vpc.VpcId;

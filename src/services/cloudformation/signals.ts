@@ -3,6 +3,11 @@
  * presigned URL of a WaitConditionHandle, which takes an HTTP PUT of
  * {"Status","Reason","UniqueId","Data"} of at most 4,096 bytes. Both record the signal on the
  * resource and wake the stack loop.
+ *
+ * In AWS a handle's URL is a presigned S3 URL, in the bucket cloudformation-waitcondition-REGION,
+ * which an instance's user data curls. Here it is that bucket and key, path-style, outside the
+ * control API (which instances cannot reach), at the address where instances reach faultline:
+ * its own endpoint, or under the sandbox driver the API address inside every VPC.
  */
 import { errors } from '../../core/errors.ts';
 import { queueStack } from '../../cloudformation/engine.ts';
@@ -12,9 +17,13 @@ import type { WireResponse } from '../../protocols/protocol.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { putStack, requireStack } from './lookup.ts';
 
-/** The path prefix of wait condition handle URLs, served by the gateway's control routes. */
-export const SIGNAL_PATH = '/_faultline/cloudformation/waitcondition/';
 export const MAX_SIGNAL_BYTES = 4096;
+
+/** `/cloudformation-waitcondition-REGION/STACK_ARN/LOGICAL_ID`, the stack ARN URL-encoded. */
+const SIGNAL_PATH = /^\/cloudformation-waitcondition-([a-z0-9-]+)\/(arn%3Aaws[^/]*)\/([^/]+)$/i;
+
+/** Whether a request is for a wait condition handle (served by the gateway, before any service). */
+export const isSignalPath = (pathname: string) => SIGNAL_PATH.test(pathname);
 
 const STATUSES = ['SUCCESS', 'FAILURE', 'WARNING'];
 
@@ -47,9 +56,13 @@ function wakeWaiting(s: StackRecord, now: number): void {
   for (const r of Object.values(s.resources)) if (r.work && r.work.next > now) r.work.next = now;
 }
 
-/** The URL of a wait condition handle: the stack, the handle and a secret that makes it presigned. */
+/**
+ * The URL of a wait condition handle: the stack, the handle and a secret that makes it presigned.
+ * `endpoint` is where instances reach faultline (the resource context's); the same path and
+ * query work on every address faultline answers on.
+ */
 export const handleUrl = (endpoint: string, stackId: string, logicalId: string, secret: string) =>
-  `${endpoint}${SIGNAL_PATH}${encodeURIComponent(stackId)}/${logicalId}?Signature=${secret}`;
+  `${endpoint}/cloudformation-waitcondition-${stackId.split(':')[3]}/${encodeURIComponent(stackId)}/${logicalId}?Signature=${secret}`;
 
 const json = (status: number, body: unknown): WireResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -57,11 +70,15 @@ const json = (status: number, body: unknown): WireResponse => ({ status, headers
 export function handleWaitConditionSignal(env: Env, method: string, url: URL, body: Buffer): WireResponse {
   if (method !== 'PUT') return json(405, { error: 'wait condition handles take PUT' });
   if (body.length > MAX_SIGNAL_BYTES) return json(400, { error: `the signal must be at most ${MAX_SIGNAL_BYTES} bytes` });
-  const rest = url.pathname.slice(SIGNAL_PATH.length).split('/');
-  const stackId = decodeURIComponent(rest[0] ?? '');
-  const logicalId = rest[1] ?? '';
+  const [, bucketRegion = '', key = '', logicalId = ''] = SIGNAL_PATH.exec(url.pathname) ?? [];
+  let stackId = '';
+  try {
+    stackId = decodeURIComponent(key);
+  } catch {
+    // not a stack ARN: answered below
+  }
   const m = /^arn:aws[a-z-]*:cloudformation:([a-z0-9-]+):(\d{12}):stack\//.exec(stackId);
-  if (!m) return json(404, { error: 'no such wait condition handle' });
+  if (!m || m[1] !== bucketRegion) return json(404, { error: 'no such wait condition handle' });
   const scope = { account: m[2], region: m[1] };
   let signal: Signal;
   try {
