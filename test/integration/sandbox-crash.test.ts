@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { nsPrefix, nsTag } from '../../src/runtime/netns.ts';
+import { nsPrefix } from '../../src/runtime/netns.ts';
+import { readOwners } from '../../src/runtime/owners.ts';
 import { sandboxSkip, waitFor, waitGone } from '../sandbox-support.ts';
 
 const run = promisify(execFile);
@@ -47,7 +48,12 @@ describe('sandbox crash safety', { skip: sandboxSkip }, () => {
     return child;
   }
 
-  const namespaces = async () => (await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(nsPrefix(nsTag(dataDir))));
+  // Every run registers under a new tag: the namespaces of this data directory are those of every tag it has had.
+  const tags = new Set<string>();
+  const namespaces = async () => {
+    for (const o of readOwners()) if (o.dataDir === dataDir) tags.add(o.tag);
+    return (await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => [...tags].some((t) => n.startsWith(nsPrefix(t))));
+  };
 
   it('comes back after kill -9 with the instance running again and no stale namespace', async () => {
     const port = await freePort();
