@@ -63,12 +63,12 @@ async function removeOwned(owner: OwnerRecord, namespaces: string[], groups: str
   // A faultline that now serves the same data directory owns what is mounted there.
   if (dataDirFree) {
     for (const at of await mountsUnder(owner.dataDir)) {
-      if ((await run('umount', [at], { allowFail: true })).code !== 0) await run('umount', ['-l', at], { allowFail: true });
-      report.removed.push(`mount ${at} ${of}`);
+      // A busy mount is detached now and goes when its last user does.
+      const ok = (await run('umount', [at], { allowFail: true })).code === 0 || (await run('umount', ['-l', at], { allowFail: true })).code === 0;
+      if (ok) report.removed.push(`mount ${at} ${of}`);
     }
     for (const loop of await loopsBackedUnder(owner.dataDir)) {
-      await run('losetup', ['-d', loop.device], { allowFail: true });
-      report.removed.push(`loop device ${loop.device} (${loop.file}) ${of}`);
+      if ((await run('losetup', ['-d', loop.device], { allowFail: true })).code === 0) report.removed.push(`loop device ${loop.device} (${loop.file}) ${of}`);
     }
   }
   if (!complete) return void report.left.push(`objects ${of}: some could not be removed; the next clean-up tries again`);

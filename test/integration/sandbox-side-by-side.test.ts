@@ -1,17 +1,21 @@
 /**
  * Two sandbox faultlines on one machine, as CI runners run jobs in parallel: each takes a public
  * IP pool that no other running faultline holds, so both instances answer on their public IPs; a
- * restart from the same data directory keeps its pool (its instances kept their addresses); and
- * a pool that overlaps a running faultline's is refused at start.
+ * restart from the same data directory keeps its pool (its instances kept their addresses); a
+ * pool that overlaps a running faultline's, and a data directory that one serves, are refused.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.ts';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { launchWebServer, sandboxSkip, waitFor } from '../sandbox-support.ts';
+
+const run = promisify(execFile);
 
 describe('two sandbox faultlines side by side', { skip: sandboxSkip }, () => {
   const dataDirA = mkdtempSync(join(tmpdir(), 'faultline-side-a-'));
@@ -57,6 +61,15 @@ describe('two sandbox faultlines side by side', { skip: sandboxSkip }, () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses to serve a data directory that a running faultline serves', async () => {
+    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--port', '0', '--data-dir', dataDirA, '--driver', 'sandbox'], { timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `faultline: data directory ${dataDirA} is in use by the faultline running as pid ${process.pid}\n`);
   });
 
   it('keeps its pool after a restart from the same data directory, so its instance answers at the same address', async () => {
