@@ -5,17 +5,18 @@
  * devices, and its row in the owner registry (owners.ts). `faultline up` runs this before it
  * creates anything, and `faultline cleanup` on demand.
  *
- * An object is removed only when its owner is on record and no longer runs. Objects of faultlines
- * from before the registry carry no owner (`fl-<hash>-…`); those are removed only when nothing
- * runs in any object of that tag and none is new (a running faultline always has its VPC agent in
- * a namespace; a boot in progress has just made its namespace), and otherwise reported and left.
+ * An object is removed only when its owner is on record and no longer runs (for the probe
+ * namespace `fl-probe-<pid>`, when that pid no longer runs). Objects of faultlines from before the
+ * registry carry no owner (`fl-<hash>-…`); those are removed only when nothing runs in any object
+ * of that tag and none is new (a running faultline always has its VPC agent in a namespace; a
+ * boot in progress has just made its namespace), and otherwise reported and left.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { Clock } from '../core/clock.ts';
 import { cleanGroup, listGroups } from './cgroups.ts';
 import { run } from './exec.ts';
 import { deleteNamespace, listNamespaces, namespaceCreatedAt, namespacePids, nsTagOf } from './netns.ts';
-import { forgetOwner, isRunning, readOwners, stillRegistered, type OwnerRecord } from './owners.ts';
+import { forgetOwner, isRunning, processStart, readOwners, stillRegistered, type OwnerRecord } from './owners.ts';
 
 export interface CleanupReport {
   removed: string[];
@@ -35,7 +36,15 @@ export async function removeStale(selfTag?: string): Promise<CleanupReport> {
   const report: CleanupReport = { removed: [], left: [] };
   const owners = readOwners();
   const running = owners.filter(isRunning);
-  const namespaces = (await listNamespaces('fl-')).filter((n) => nsTagOf(n));
+  const all = await listNamespaces('fl-');
+  // The probe for namespace support (driver.ts) is `fl-probe-<pid>`, deleted by that process at once.
+  for (const name of all.filter((n) => /^fl-probe-\d+$/.test(n))) {
+    const pid = Number(name.slice('fl-probe-'.length));
+    if (processStart(pid) !== undefined) continue;
+    await deleteNamespace(name, false);
+    report.removed.push(`namespace ${name}, a probe of pid ${pid}, which no longer runs`);
+  }
+  const namespaces = all.filter((n) => nsTagOf(n));
   const groups = await listGroups();
   const tags = new Set([...owners.map((o) => o.tag), ...namespaces.map((n) => nsTagOf(n)!), ...groups.map((g) => g.group.slice('faultline-'.length))]);
   for (const tag of tags) {

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -74,18 +74,25 @@ describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip 
     assert.equal((await waitFor(`http://${liveIp}:8080/index.html`)).body, 'alive\n');
   }
 
-  it('faultline cleanup removes what a killed faultline left, after its data directory was thrown away, and prints it', async () => {
+  it('faultline cleanup removes what a killed faultline left after its data directory was thrown away, and reports what it leaves', async () => {
     const dead = await crashedFaultline();
     rmSync(dead.dataDir, { recursive: true, force: true });
     // A namespace with no owner on record, as a faultline before this version names them: it may be in use.
     const unlabelled = `fl-${randomBytes(3).toString('hex')}-test`;
     await run('ip', ['netns', 'add', unlabelled]);
+    // The namespace-support probe of a process that died before it could delete it.
+    const done = spawn('true');
+    const deadPid = done.pid!;
+    await new Promise((r) => done.once('exit', r));
+    const probe = `fl-probe-${deadPid}`;
+    await run('ip', ['netns', 'add', probe]);
     try {
       const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'cleanup']);
       const lines = stdout.trim().split('\n');
       assert.ok(lines.includes(`left namespace ${unlabelled}: made by a faultline with no owner on record (an older version), and in use or less than a minute old`), stdout);
       assert.ok(!stdout.includes(liveTag), stdout);
-      for (const line of lines.filter((l) => l.includes(dead.owner.tag))) assert.match(line, /^removed /);
+      for (const line of lines.filter((l) => l.includes(dead.owner.tag) || l.includes(probe))) assert.match(line, /^removed /);
+      assert.deepEqual(await listNamespaces(probe), []);
       assert.deepEqual(await listNamespaces(nsPrefix(dead.owner.tag)), []);
       assert.deepEqual(await groupsOf(dead.owner.tag), []);
       assert.ok(!readOwners().some((o) => o.tag === dead.owner.tag));
@@ -93,6 +100,7 @@ describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip 
       await liveIntact();
     } finally {
       await run('ip', ['netns', 'del', unlabelled]);
+      await run('ip', ['netns', 'del', probe]).catch(() => {});
     }
   });
 
