@@ -2,6 +2,7 @@
  * Wires one faultline: the store and clock under a data directory, the scheduler with every
  * service's loops, and the gateway. The CLI and the tests both start faultline through here.
  */
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Clock, type ClockMode } from './core/clock.ts';
@@ -11,13 +12,14 @@ import { Store } from './core/store.ts';
 import { createGateway, type Gateway } from './gateway/server.ts';
 import { services } from './services/index.ts';
 import type { Env } from './services/service.ts';
-import { defaultConfig, type Config } from './config.ts';
+import { defaultConfig, parsePublicIpPool, type Config } from './config.ts';
 import { seedWorld } from './world/state.ts';
 import { FAULT_EXPIRY_LOOP, faultExpiryLoop } from './world/faults.ts';
 import type { ComputeDriver, DriverName } from './runtime/driver.ts';
 import { SimulatedDriver } from './runtime/simulated.driver.ts';
 import { SandboxDriver } from './runtime/sandbox.driver.ts';
 import { API_URL } from './runtime/vpc-network.ts';
+import { claimOwner, type Owner } from './runtime/owners.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -38,11 +40,27 @@ export interface App {
 }
 
 const CLOCK_KEY = 'clock.now';
+const POOL_KEY = 'publicIpPool';
 
 export function createApp(opts: AppOptions): App {
   const log = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const config = { ...defaultConfig(), ...opts.config };
+  config.publicIpPool = parsePublicIpPool(config.publicIpPool);
   const store = new Store(join(opts.dataDir, 'faultline.db'));
+  // A sandbox faultline's public IPs are real local addresses: it registers as an owner on this
+  // machine, with a pool that no other running faultline holds, preferring the one it used before.
+  let owner: Owner | undefined;
+  try {
+    if (opts.driver === 'sandbox') owner = claimOwner({ dataDir: realpathSync(opts.dataDir), pool: opts.config?.publicIpPool, previousPool: store.getMeta(POOL_KEY) });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  if (owner) {
+    config.publicIpPool = owner.pool;
+    store.setMeta(POOL_KEY, owner.pool);
+    for (const note of owner.notes) log(`faultline: ${note}`);
+  }
   const saved = Number(store.getMeta(CLOCK_KEY));
   const mode = opts.clock ?? (opts.timeScale && opts.timeScale !== 1 ? 'scaled' : 'real');
   // Cloud time never runs backwards across restarts of a scaled or manual clock.
@@ -61,7 +79,7 @@ export function createApp(opts: AppOptions): App {
   // marks as theirs: they reach the AWS API, never the control API.
   const driver: ComputeDriver =
     opts.driver === 'sandbox'
-      ? new SandboxDriver(env, { dataDir: opts.dataDir, log, onApiConnection: (socket) => gateway.acceptFromInstance(socket) })
+      ? new SandboxDriver(env, { dataDir: opts.dataDir, owner: owner!, log, onApiConnection: (socket) => gateway.acceptFromInstance(socket) })
       : new SimulatedDriver();
   if (driver.name === 'sandbox') env.instanceEndpoint = API_URL;
   env.runtime = driver;

@@ -1,3 +1,7 @@
+import { cidr4Contains, formatCidr4, parseCidr4, parseIp4 } from './services/ec2/cidr.ts';
+
+const LOOPBACK = parseCidr4('127.0.0.0/8')!;
+
 /** faultline's settings, with the embedded defaults a bare `faultline up` uses. */
 export interface Config {
   /** Region name to its AZ letters. */
@@ -20,7 +24,10 @@ export interface Config {
   /** Physical hosts in each AZ, and how many instances each holds. */
   hostsPerZone: number;
   hostCapacity: number;
-  /** First address of the pool that public and Elastic IPs come from. */
+  /**
+   * The loopback block that public and Elastic IPs come from. With the sandbox driver, unless it
+   * is set, each faultline claims a /24 of it that no other running faultline holds (runtime/owners.ts).
+   */
   publicIpPool: string;
   /** Largest request body accepted, except S3 object uploads. */
   maxRequestBytes: number;
@@ -51,6 +58,23 @@ export const defaultConfig = (): Config => ({
   maxObjectBytes: 256 * 1024 * 1024,
   alarmEvaluationExtraPeriods: 2,
 });
+
+/**
+ * Checks a public IP pool (`127.101.5.0/24`) and returns it: a network address with a /8 to /30
+ * prefix inside 127.0.0.0/8, whose addresses the machine answers on with no set-up, so that every
+ * public IP can be a real local endpoint.
+ */
+export function parsePublicIpPool(spec: string): string {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(spec.trim());
+  const ip = m ? parseIp4(m[1]) : undefined;
+  if (!m || ip === undefined) throw new Error(`public IP pool must be a CIDR block such as 127.101.0.0/24, not "${spec}"`);
+  const prefix = Number(m[2]);
+  if (prefix < 8 || prefix > 30) throw new Error(`public IP pool ${spec}: the prefix must be /8 to /30`);
+  const cidr = parseCidr4(spec.trim(), false)!;
+  if (!cidr4Contains(LOOPBACK, cidr)) throw new Error(`public IP pool ${spec} must lie inside 127.0.0.0/8 (loopback addresses, which this machine answers on with no set-up)`);
+  if (cidr.base !== ip) throw new Error(`public IP pool ${spec} is not a network address; did you mean ${formatCidr4(cidr)}?`);
+  return formatCidr4(cidr);
+}
 
 /** Parses `us-east-1=a,b,c;eu-west-1=a,b` into a region map. */
 export function parseRegions(spec: string): Record<string, string[]> {

@@ -40,9 +40,8 @@ export async function startFaultline(
     dataDir,
     clock: opts.clock ?? 'manual',
     timeScale: opts.timeScale,
-    // Sandboxed instances really listen on their public IPs, so faultlines of tests that run side
-    // by side each draw from their own /24 of the loopback pool.
-    config: opts.driver === 'sandbox' ? { publicIpPool: `127.100.${1 + Math.floor(Math.random() * 254)}.0/24`, ...opts.config } : opts.config,
+    // A sandbox faultline claims a public IP pool that no other running one holds (runtime/owners.ts).
+    config: opts.config,
     driver: opts.driver,
     log: (m) => {
       if (process.env.FAULTLINE_TEST_LOG) process.stderr.write(m + '\n');

@@ -1,9 +1,15 @@
 /**
  * For tests of the sandbox driver: whether this host can run it (root, bubblewrap, netns), the
- * reason printed when it cannot, and polling a real endpoint until it answers.
+ * reason printed when it cannot, polling a real endpoint until it answers, and `faultline up` as
+ * a child process with an instance that serves a page.
  */
 import { sandboxUnsupported } from '../src/runtime/driver.ts';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const runFile = promisify(execFile);
 
 export const sandboxSkip: string | false = await (async () => {
   const why = await sandboxUnsupported();
@@ -47,4 +53,56 @@ export async function waitGone(url: string, timeoutMs = 15_000) {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} still answers after ${timeoutMs} ms`);
+}
+
+/** A loopback port that nothing listens on right now. */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+/** Starts `faultline up ARGS` as a child process and resolves once it serves, with its banner. */
+export async function startCli(args: string[]): Promise<{ child: ChildProcess; banner: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const banner = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('Point your tools at it')) resolve(out);
+    });
+    child.once('exit', (code) => reject(new Error(`faultline up exited ${code}: ${out}`)));
+  });
+  child.stdout!.resume();
+  return { child, banner };
+}
+
+/**
+ * Launches, through `aws` (any AWS CLI runner), an instance in a new VPC that serves `text` at
+ * :8080/ from a per-boot script (so it serves again after a reboot), with a public IP; returns
+ * its id. The caller moves the clock on so that it boots.
+ */
+export async function launchWebServer(aws: (...args: string[]) => Promise<any>, text: string): Promise<string> {
+  const vpc = (await aws('ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16')).Vpc.VpcId;
+  const subnet = (await aws('ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.0.1.0/24', '--availability-zone', 'us-east-1a')).Subnet.SubnetId;
+  const sg = (await aws('ec2', 'create-security-group', '--group-name', 'web', '--description', 'web', '--vpc-id', vpc)).GroupId;
+  await aws('ec2', 'authorize-security-group-ingress', '--group-id', sg, '--protocol', 'tcp', '--port', '8080', '--cidr', '0.0.0.0/0');
+  const userData = `#!/bin/sh
+mkdir -p /var/lib/app && echo '${text}' > /var/lib/app/index.html
+printf '#!/bin/sh\\ncd /var/lib/app && nohup python3 -m http.server 8080 >/dev/null 2>&1 &\\n' > /var/lib/cloud/scripts/per-boot/app.sh
+chmod +x /var/lib/cloud/scripts/per-boot/app.sh && /var/lib/cloud/scripts/per-boot/app.sh
+`;
+  const r = await aws('ec2', 'run-instances', '--image-id', 'ami-1ecae776', '--instance-type', 't2.micro', '--subnet-id', subnet, '--security-group-ids', sg, '--associate-public-ip-address', '--user-data', userData);
+  return r.Instances[0].InstanceId;
+}
+
+/** The AWS CLI (parsed JSON output) and the manual clock of a faultline at `url`, e.g. one started by `startCli`. */
+export function clientsAt(url: string) {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: url, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_MAX_ATTEMPTS: '1' };
+  return {
+    aws: async (...args: string[]) => JSON.parse((await runFile('aws', ['--endpoint-url', url, '--output', 'json', ...args], { env })).stdout || '{}'),
+    advance: (seconds: number) => fetch(`${url}/_faultline/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds }) }),
+  };
 }

@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { createApp } from '../app.ts';
-import { parseRegions, type Config } from '../config.ts';
+import { parsePublicIpPool, parseRegions, type Config } from '../config.ts';
+import { removeStale } from '../runtime/cleanup.ts';
 import { sandboxUnsupported, type DriverName } from '../runtime/driver.ts';
 
 function positiveInt(flag: string, v: string): number {
@@ -27,6 +28,11 @@ commands:
               --hosts-per-zone N, --host-capacity N   size of the simulated world (8 x 128)
               --driver NAME     sandbox (instances run as real processes; Linux, root)
                                 or simulated (records only); default: sandbox where possible
+              --public-ip-pool CIDR   where public and Elastic IPs come from, inside 127.0.0.0/8
+                                (default: the sandbox takes a /24 of 127.100.0.0/16 that no other
+                                running faultline holds, the one it had before when it is free)
+  cleanup   remove what faultlines that no longer run left on this machine (network namespaces,
+            cgroups, mounts under their data directories, owner records) and print it
   status    show the clock, the zones and hosts, what runs where, and the active faults
   advance   advance a manual clock: faultline advance SECONDS
   fail      inject a fault (each takes --duration SECONDS to heal by itself):
@@ -53,6 +59,7 @@ async function up(argv: string[]) {
       'hosts-per-zone': { type: 'string' },
       'host-capacity': { type: 'string' },
       driver: { type: 'string' },
+      'public-ip-pool': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -67,6 +74,7 @@ async function up(argv: string[]) {
   }
   if (values['hosts-per-zone']) config.hostsPerZone = positiveInt('--hosts-per-zone', values['hosts-per-zone']);
   if (values['host-capacity']) config.hostCapacity = positiveInt('--host-capacity', values['host-capacity']);
+  if (values['public-ip-pool']) config.publicIpPool = parsePublicIpPool(values['public-ip-pool']);
   const dataDir = resolve(values['data-dir']!);
   if (values.driver && values.driver !== 'sandbox' && values.driver !== 'simulated') throw new Error('--driver takes sandbox or simulated');
   let driver = values.driver as DriverName | undefined;
@@ -83,6 +91,7 @@ async function up(argv: string[]) {
   state:  ${dataDir}
   clock:  ${clock}
   driver: ${app.driver.name}
+  public IPs: ${app.env.config.publicIpPool}
   regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
 
 Point your tools at it:
@@ -101,6 +110,15 @@ Point your tools at it:
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function cleanup() {
+  if (process.platform !== 'linux') return void process.stdout.write('nothing to clean up: faultline makes host objects only on Linux\n');
+  if (process.getuid?.() !== 0) throw new Error('cleanup needs root: it removes network namespaces, cgroups and mounts');
+  const { removed, left } = await removeStale();
+  for (const line of removed) process.stdout.write(`removed ${line}\n`);
+  for (const line of left) process.stdout.write(`left ${line}\n`);
+  if (!removed.length && !left.length) process.stdout.write('nothing to clean up\n');
 }
 
 async function control(method: string, path: string, body?: unknown) {
@@ -161,6 +179,8 @@ async function main() {
   switch (cmd) {
     case 'up':
       return up(rest);
+    case 'cleanup':
+      return cleanup();
     case 'status':
       return void process.stdout.write(JSON.stringify(await control('GET', '/_faultline/world'), null, 2) + '\n');
     case 'fail':

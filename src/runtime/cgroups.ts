@@ -4,7 +4,7 @@
  * where the host delegates it, else the v1 controllers; where neither is writable the limits are
  * skipped with a logged reason and freezing falls back to SIGSTOP on the namespace's processes.
  */
-import { access, mkdir, readFile, rmdir, writeFile, constants } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rmdir, stat, writeFile, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const ROOT = '/sys/fs/cgroup';
@@ -119,26 +119,64 @@ export class Cgroup {
   }
 }
 
-/** Removes what a previous run left of `group` (after a crash): thaws, kills and deletes. */
-export async function cleanGroup(mode: CgroupMode, group: string): Promise<void> {
-  const { readdir } = await import('node:fs/promises');
-  const parents = mode.kind === 'v2' ? [join(ROOT, group)] : mode.kind === 'v1' ? V1.map((c) => join(ROOT, c, group)) : [];
-  for (const parent of parents) {
-    for (const name of await readdir(parent).catch(() => [] as string[])) {
-      const d = join(parent, name);
-      if (!(await access(join(d, 'cgroup.procs')).then(() => true, () => false))) continue;
-      await writeFile(join(d, 'freezer.state'), 'THAWED').catch(() => {});
-      await writeFile(join(d, 'cgroup.freeze'), '0').catch(() => {});
-      const procs = await readFile(join(d, 'cgroup.procs'), 'utf8').catch(() => '');
-      for (const p of procs.split('\n').filter(Boolean)) {
-        try {
-          process.kill(Number(p), 'SIGKILL');
-        } catch {
-          /* gone */
+/** Where a group can be: under the v2 root, or under each v1 controller. */
+const parentsOf = (group: string) => [join(ROOT, group), ...V1.map((c) => join(ROOT, c, group))];
+
+/** faultline's groups on this host (`faultline-<tag>`, v1 or v2), with their processes and age. */
+export async function listGroups(): Promise<{ group: string; procs: number; createdAt: number }[]> {
+  const found = new Map<string, { procs: number; createdAt: number }>();
+  for (const root of [ROOT, ...V1.map((c) => join(ROOT, c))]) {
+    for (const group of (await readdir(root).catch(() => [] as string[])).filter((n) => n.startsWith('faultline-'))) {
+      const g = found.get(group) ?? { procs: 0, createdAt: 0 };
+      for (const d of [join(root, group), ...(await subgroups(join(root, group)))]) {
+        g.procs += (await readFile(join(d, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+        g.createdAt = Math.max(g.createdAt, (await stat(d).catch(() => undefined))?.ctimeMs ?? 0);
+      }
+      found.set(group, g);
+    }
+  }
+  return [...found].map(([group, g]) => ({ group, ...g }));
+}
+
+async function subgroups(parent: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const d = join(parent, name);
+    if (await access(join(d, 'cgroup.procs')).then(() => true, () => false)) out.push(d);
+  }
+  return out;
+}
+
+/**
+ * Removes `group` wherever it is (v1 or v2): thaws and kills what runs in it, then deletes it.
+ * With `kill` false, only the groups that nothing runs in go. True when something was removed.
+ */
+export async function cleanGroup(group: string, kill = true): Promise<boolean> {
+  let removed = false;
+  for (const parent of parentsOf(group)) {
+    for (const d of await subgroups(parent)) {
+      if (kill) {
+        await writeFile(join(d, 'freezer.state'), 'THAWED').catch(() => {});
+        await writeFile(join(d, 'cgroup.freeze'), '0').catch(() => {});
+        const procs = await readFile(join(d, 'cgroup.procs'), 'utf8').catch(() => '');
+        for (const p of procs.split('\n').filter(Boolean)) {
+          try {
+            process.kill(Number(p), 'SIGKILL');
+          } catch {
+            /* gone */
+          }
         }
       }
-      for (let i = 0; i < 20 && (await rmdir(d).then(() => false, () => true)); i++) await new Promise((r) => setTimeout(r, 50));
+      // A killed process leaves its group a moment later.
+      for (let i = 0; i < (kill ? 20 : 1); i++) {
+        if (await rmdir(d).then(() => true, () => false)) {
+          removed = true;
+          break;
+        }
+        if (kill) await new Promise((r) => setTimeout(r, 50));
+      }
     }
-    await rmdir(parent).catch(() => {});
+    if (await rmdir(parent).then(() => true, () => false)) removed = true;
   }
+  return removed;
 }

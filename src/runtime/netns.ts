@@ -1,16 +1,18 @@
 /**
- * Network namespaces that faultline makes, and only those. Every name starts with
- * `fl-<tag>-`, where the tag comes from the data directory, so that two faultlines on one
- * machine (two test files in parallel) never touch each other's namespaces, and a restart after
- * a crash finds and removes exactly the ones its previous run left.
+ * Network namespaces that faultline makes, and only those. Every name starts with `fl-<tag>-`,
+ * where the tag names the faultline that owns it (owners.ts), so that two faultlines on one
+ * machine never touch each other's namespaces, and any faultline can find those whose owner no
+ * longer runs (cleanup.ts). Faultlines before the registry used a hash of the data directory as
+ * the tag; such names have no owner on record.
  */
-import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { run, sh, q } from './exec.ts';
-
-export const nsTag = (dataDir: string) => createHash('sha256').update(dataDir).digest('hex').slice(0, 6);
 
 export const nsPrefix = (tag: string) => `fl-${tag}-`;
 export const nsPath = (name: string) => `/var/run/netns/${name}`;
+
+/** The owner's tag in a namespace name that faultline made, or undefined for any other name. */
+export const nsTagOf = (name: string) => /^fl-([0-9a-f]{6,8})-/.exec(name)?.[1];
 
 export async function listNamespaces(prefix: string): Promise<string[]> {
   const out = await run('ip', ['netns', 'list'], { allowFail: true });
@@ -20,12 +22,22 @@ export async function listNamespaces(prefix: string): Promise<string[]> {
     .filter((n) => n.startsWith(prefix));
 }
 
-/** Kills whatever still runs in the namespace, then deletes it (its veths go with it). */
-export async function deleteNamespace(name: string): Promise<void> {
-  const pids = await run('ip', ['netns', 'pids', name], { allowFail: true });
-  for (const pid of pids.stdout.split('\n').filter(Boolean)) {
+/** The pids of the processes that run in a namespace. */
+export async function namespacePids(name: string): Promise<number[]> {
+  const out = await run('ip', ['netns', 'pids', name], { allowFail: true });
+  return out.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+/** When a namespace was made (its nsfs inode's change time), or undefined when it is gone. */
+export async function namespaceCreatedAt(name: string): Promise<number | undefined> {
+  return (await stat(nsPath(name)).catch(() => undefined))?.ctimeMs;
+}
+
+/** Kills whatever still runs in the namespace (unless `kill` is false), then deletes it (its veths go with it). */
+export async function deleteNamespace(name: string, kill = true): Promise<void> {
+  for (const pid of kill ? await namespacePids(name) : []) {
     try {
-      process.kill(Number(pid), 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       /* already gone */
     }

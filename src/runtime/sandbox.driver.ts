@@ -35,10 +35,12 @@ import { COLL, COMPUTE_COLL, type InstanceRecord, type NetworkInterfaceRecord, t
 import type { ComputeDriver } from './driver.ts';
 import { KeyedQueue } from './exec.ts';
 import { Cgroup, cleanGroup, detectCgroups, pidsLimitMissing, type CgroupMode } from './cgroups.ts';
+import { removeStale } from './cleanup.ts';
 import { publicPortAllowed, rulesetFor } from './firewall.ts';
 import { BASE_SNAPSHOT, ensureBaseImage, writeGuestFiles, type GuestFiles } from './guest.ts';
 import { MetadataServer } from './metadata.server.ts';
-import { deleteNamespace, listNamespaces, nsPrefix, nsTag } from './netns.ts';
+import { deleteNamespace, listNamespaces, nsPrefix } from './netns.ts';
+import type { Owner } from './owners.ts';
 import { PublicEndpoints, listeningPorts, type EndpointTarget } from './public-endpoints.ts';
 import { SandboxProcess } from './sandbox.process.ts';
 import { SnapshotStore } from './snapshots.store.ts';
@@ -47,6 +49,8 @@ import { API_URL, VpcNetwork, type AgentConnection } from './vpc-network.ts';
 
 export interface SandboxDriverOptions {
   dataDir: string;
+  /** This faultline's registration on the machine: its tag names every object the driver makes. */
+  owner: Owner;
   log: (m: string) => void;
   /** Serves a connection that an instance opened to the faultline API address. */
   onApiConnection: (socket: Socket) => void;
@@ -115,9 +119,8 @@ export class SandboxDriver implements ComputeDriver {
     private opts: SandboxDriverOptions,
   ) {
     this.runtime = join(opts.dataDir, 'runtime');
-    const tag = nsTag(opts.dataDir);
-    this.prefix = nsPrefix(tag);
-    this.cgroupName = `faultline-${tag}`;
+    this.prefix = nsPrefix(opts.owner.tag);
+    this.cgroupName = `faultline-${opts.owner.tag}`;
     this.snapshots = new SnapshotStore(join(this.runtime, 'snapshots'));
     this.volumes = new VolumeStore(join(this.runtime, 'volumes'), this.snapshots);
     this.metadata = new MetadataServer(env);
@@ -125,10 +128,10 @@ export class SandboxDriver implements ComputeDriver {
   }
 
   async start(): Promise<void> {
-    // Whatever a previous run left (a crash, a kill -9): its namespaces, cgroups and mount points.
-    for (const ns of await listNamespaces(this.prefix)) await deleteNamespace(ns);
+    // Whatever faultlines that no longer run left (a crash, a kill -9), whatever their data dir.
+    const stale = await removeStale(this.opts.owner.tag);
+    for (const line of [...stale.removed.map((l) => `removed ${l}`), ...stale.left.map((l) => `left ${l}`)]) this.opts.log(`faultline: cleanup: ${line}`);
     this.cgMode = await detectCgroups();
-    await cleanGroup(this.cgMode, this.cgroupName);
     if (this.cgMode.kind === 'none') this.opts.log(`faultline: sandbox: no CPU or memory limits for instances: ${this.cgMode.reason}`);
     const noPids = await pidsLimitMissing(this.cgMode);
     if (noPids) this.opts.log(`faultline: sandbox: no process limit for instances: ${noPids}`);
@@ -538,9 +541,10 @@ export class SandboxDriver implements ComputeDriver {
     this.vpcs.clear();
     this.metadata.close();
     for (const ns of await listNamespaces(this.prefix)) await deleteNamespace(ns);
-    await cleanGroup(this.cgMode, this.cgroupName);
+    await cleanGroup(this.cgroupName);
     await this.volumes.close();
     await rm(join(this.runtime, 'instances'), { recursive: true, force: true }).catch(() => {});
+    this.opts.owner.release();
   }
 }
 

@@ -9,6 +9,8 @@
 import { AwsError } from '../../core/errors.ts';
 import type { Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
+import { parsePublicIpPool } from '../../config.ts';
+import { formatIp4, parseCidr4 } from './cidr.ts';
 import { COMPUTE_COLL } from './state.ts';
 
 const POOL_SCOPE: Scope = { account: '*', region: '*' };
@@ -23,16 +25,9 @@ export interface PublicIpRecord {
   owner: string;
 }
 
-const ipToNum = (ip: string) => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
-const numToIp = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-
 /** The pool as [first, last] usable addresses: the network and broadcast addresses are skipped. */
 export function poolRange(spec: string): { first: number; last: number } {
-  const [addr, bits] = spec.split('/');
-  const prefix = bits === undefined ? 16 : Number(bits);
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(addr) || !(prefix >= 8 && prefix <= 30)) throw new Error(`bad publicIpPool ${spec}`);
-  const size = 2 ** (32 - prefix);
-  const base = ipToNum(addr) - (ipToNum(addr) % size);
+  const { base, size } = parseCidr4(parsePublicIpPool(spec))!;
   return { first: base + 1, last: base + size - 2 };
 }
 
@@ -45,7 +40,7 @@ export function allocatePublicIp(env: Env, holder: Omit<PublicIpRecord, 'ip'>): 
     const n = first + ((cursor - first + i) % span + span) % span;
     // Addresses ending in .0 or .255 look like network or broadcast addresses to people; skip them.
     if ((n & 255) === 0 || (n & 255) === 255) continue;
-    const ip = numToIp(n);
+    const ip = formatIp4(n);
     if (env.store.get(COMPUTE_COLL.publicIps, POOL_SCOPE, ip)) continue;
     env.store.put<PublicIpRecord>(COMPUTE_COLL.publicIps, POOL_SCOPE, ip, { ip, ...holder });
     env.store.put(COMPUTE_COLL.publicIps, POOL_SCOPE, CURSOR_ID, { next: n + 1 > last ? first : n + 1 });
