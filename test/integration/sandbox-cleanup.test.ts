@@ -24,7 +24,7 @@ import { clientsAt, freePort, launchWebServer, sandboxSkip, startCli, waitFor } 
 const run = promisify(execFile);
 
 /** A sandbox `faultline up` with a running instance, killed with SIGKILL; `beforeKill` adds state under its data directory. */
-async function crashedFaultline(beforeKill?: (dataDir: string) => Promise<void>): Promise<{ dataDir: string; owner: OwnerRecord; namespaces: string[]; groups: string[] }> {
+async function crashedFaultline(beforeKill?: (dataDir: string) => Promise<void>): Promise<{ dataDir: string; owner: OwnerRecord; namespaces: string[]; groups: string[]; disks: string[] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'faultline-dead-'));
   const port = await freePort();
   const { child } = await startCli(['--port', String(port), '--data-dir', dataDir, '--clock', 'manual', '--driver', 'sandbox']);
@@ -43,11 +43,16 @@ async function crashedFaultline(beforeKill?: (dataDir: string) => Promise<void>)
   const owner = readOwners().find((o) => o.dataDir === dataDir)!;
   const namespaces = await listNamespaces(nsPrefix(owner.tag));
   assert.equal(namespaces.length, 2, 'the VPC and the instance namespaces are left behind');
-  return { dataDir, owner, namespaces, groups: (await groupsOf(owner.tag)) };
+  // Each EBS volume is a loop-mounted disk under the data directory (the instance's root volume).
+  const disks = mountsUnder(join(dataDir, 'runtime', 'volumes'));
+  assert.equal(disks.length, 1, 'the root volume disk is left mounted');
+  return { dataDir, owner, namespaces, groups: await groupsOf(owner.tag), disks };
 }
 
 const groupsOf = async (tag: string) => (await listGroups()).map((g) => g.group).filter((g) => g === `faultline-${tag}`);
-const mounted = (at: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === at);
+const mountPoints = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter(Boolean);
+const mounted = (at: string) => mountPoints().includes(at);
+const mountsUnder = (dir: string) => mountPoints().filter((m) => m.startsWith(dir + '/'));
 
 describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip }, () => {
   let live: Faultline;
@@ -76,7 +81,9 @@ describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip 
 
   it('faultline cleanup removes what a killed faultline left after its data directory was thrown away, and reports what it leaves', async () => {
     const dead = await crashedFaultline();
-    rmSync(dead.dataDir, { recursive: true, force: true });
+    // As a CI runner throws its data directory away: rm deletes what it can and stops at the
+    // mount points of the volume disks.
+    assert.throws(() => rmSync(dead.dataDir, { recursive: true, force: true }), /EBUSY|busy/);
     // A namespace with no owner on record, as a faultline before this version names them: it may be in use.
     const unlabelled = `fl-${randomBytes(3).toString('hex')}-test`;
     await run('ip', ['netns', 'add', unlabelled]);
@@ -97,6 +104,8 @@ describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip 
       assert.deepEqual(await groupsOf(dead.owner.tag), []);
       assert.ok(!readOwners().some((o) => o.tag === dead.owner.tag));
       assert.deepEqual(await listNamespaces(unlabelled), [unlabelled]);
+      assert.deepEqual(mountsUnder(dead.dataDir), []);
+      rmSync(dead.dataDir, { recursive: true, force: true });
       await liveIntact();
     } finally {
       await run('ip', ['netns', 'del', unlabelled]);
@@ -130,16 +139,28 @@ describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip 
       if (existsSync(`/sys/block/${loop.slice(5)}/loop/backing_file`)) await run('losetup', ['-d', loop]);
     }
     const of = `of faultline pid ${dead.owner.pid} (data directory ${dead.dataDir}), which no longer runs`;
-    assert.deepEqual(
-      log.filter((l) => l.includes(dead.dataDir)).sort(),
-      [
-        ...dead.namespaces.map((n) => `faultline: cleanup: removed namespace ${n} ${of}`),
-        ...dead.groups.map((g) => `faultline: cleanup: removed cgroup ${g} ${of}`),
-        `faultline: cleanup: removed mount ${mountPoint} ${of}`,
-        `faultline: cleanup: removed loop device ${loop} (${join(dead.dataDir, 'runtime', 'vol-test.img')}) ${of}`,
-        `faultline: cleanup: removed owner record ${dead.owner.tag} ${of}`,
-      ].sort(),
-    );
+    const expected = [
+      ...dead.namespaces.map((n) => `faultline: cleanup: removed namespace ${n} ${of}`),
+      ...dead.groups.map((g) => `faultline: cleanup: removed cgroup ${g} ${of}`),
+      `faultline: cleanup: removed mount ${mountPoint} ${of}`,
+      ...dead.disks.map((d) => `faultline: cleanup: removed mount ${d} ${of}`),
+      `faultline: cleanup: removed loop device ${loop} (${join(dead.dataDir, 'runtime', 'vol-test.img')}) ${of}`,
+      `faultline: cleanup: removed owner record ${dead.owner.tag} ${of}`,
+    ];
+    const reported = log.filter((l) => l.includes(dead.dataDir));
+    for (const line of expected) assert.ok(reported.includes(line), `${line}\nnot in:\n${reported.join('\n')}`);
+    // A volume disk's loop device goes with its last mount, unless a sandbox's mount namespace
+    // still held it at that moment: then clean-up detaches it, and says so.
+    const diskLoop = new RegExp(`^faultline: cleanup: removed loop device /dev/loop\\d+ \\(${dead.dataDir}/runtime/volumes/vol-[0-9a-f]+/disk\\.img\\) ${of.replace(/[()]/g, '\\$&')}$`);
+    for (const line of reported.filter((l) => !expected.includes(l))) assert.match(line, diskLoop);
+    // The kernel releases an auto-clearing loop device asynchronously once its last mount is gone.
+    let loops = '';
+    for (let i = 0; i < 50; i++) {
+      loops = (await run('losetup', ['-l', '-n', '-O', 'BACK-FILE'])).stdout;
+      if (!loops.includes(dead.dataDir)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(!loops.includes(dead.dataDir), loops);
     assert.ok(!log.some((l) => l.includes(liveTag)), log.join('\n'));
     assert.deepEqual(await listNamespaces(nsPrefix(dead.owner.tag)), []);
     assert.ok(!readOwners().some((o) => o.tag === dead.owner.tag));
