@@ -60,7 +60,7 @@ export function templateBody(ctx: RequestContext, input: { TemplateBody?: string
   if (!parseObjectUrl(url)) throw errors.validation('TemplateURL must be a supported URL.');
   let bytes: Buffer;
   try {
-    bytes = readObjectByUrl(ctx.env, url, ctx.account);
+    bytes = readObjectByUrl(ctx.env, url, ctx.principal);
   } catch (e) {
     if (e instanceof AwsError && e.code !== 'ValidationError') throw errors.validation(`S3 error: ${e.message}`);
     throw e;
