@@ -281,6 +281,7 @@ print(json.dumps({
   it('reads objects by their S3 URLs for other services', async () => {
     await fl.aws('s3api', 'put-object', '--bucket', 'web-bucket', '--key', 'templates/stack.json', '--body', join(fl.dataDir, 'index.html'));
     const env = fl.app.env;
+    const owner = { account: '000000000000', arn: 'arn:aws:iam::000000000000:root', userId: '000000000000', accessKeyId: 'test' };
     for (const url of [
       'https://s3.amazonaws.com/web-bucket/templates/stack.json',
       'https://web-bucket.s3.amazonaws.com/templates/stack.json',
@@ -288,10 +289,10 @@ print(json.dumps({
       'https://web-bucket.s3.us-west-2.amazonaws.com/templates/stack.json',
       `${fl.url}/web-bucket/templates/stack.json`,
     ]) {
-      assert.equal(readObjectByUrl(env, url).toString(), '<h1>hi</h1>', url);
+      assert.equal(readObjectByUrl(env, url, owner).toString(), '<h1>hi</h1>', url);
     }
     assert.deepEqual(parseObjectUrl('https://b.s3-eu-west-1.amazonaws.com/a/b%20c'), { bucket: 'b', key: 'a/b c' });
-    assert.throws(() => readObjectByUrl(env, 'https://web-bucket.s3.amazonaws.com/missing'), { code: 'NoSuchKey' });
+    assert.throws(() => readObjectByUrl(env, 'https://web-bucket.s3.amazonaws.com/missing', owner), { code: 'NoSuchKey' });
     const other = { account: '111111111111', arn: 'arn:aws:iam::111111111111:root', userId: '111111111111', accessKeyId: '111111111111' };
     assert.throws(() => readObjectByUrl(env, 'https://s3.amazonaws.com/web-bucket/templates/stack.json', other), { code: 'AccessDenied' });
   });
