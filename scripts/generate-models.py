@@ -55,6 +55,8 @@ OPERATIONS = {
     's3': '''
         ListBuckets CreateBucket DeleteBucket HeadBucket GetBucketLocation
         PutObject GetObject HeadObject DeleteObject DeleteObjects ListObjects ListObjectsV2
+        PutBucketPolicy GetBucketPolicy DeleteBucketPolicy
+        PutBucketAcl PutObjectAcl
     ''',
     # CloudWatch signs as `monitoring`; botocore keeps its definition under data/cloudwatch.
     'cloudwatch': '''

@@ -30,6 +30,8 @@ export interface Principal {
   arn: string;
   userId: string;
   accessKeyId: string;
+  /** Set for a request that carries no credentials at all; S3 serves it only what is public. */
+  anonymous?: boolean;
 }
 
 export interface RequestContext extends Scope {

@@ -40,6 +40,9 @@ function http(fl: Faultline, method: string, path: string, headers: Record<strin
   });
 }
 
+/** An Authorization header naming the default account's key, as the CLI's signed requests do (faultline reads the key, not the signature). */
+const SIGNED = { authorization: 'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0' };
+
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 /** Blob files under the data directory's s3/ folder. */
@@ -80,11 +83,11 @@ describe('S3', () => {
     assert.equal(loc.LocationConstraint, null);
   });
 
-  it('serves an object put with the CLI to a plain HTTP GET, path style and virtual-host style', async () => {
+  it('serves a public-read object put with the CLI to a plain HTTP GET, path style and virtual-host style', async () => {
     await fl.aws('s3api', 'create-bucket', '--bucket', 'web-bucket');
     const file = join(fl.dataDir, 'index.html');
     writeFileSync(file, '<h1>hi</h1>');
-    await fl.aws('s3api', 'put-object', '--bucket', 'web-bucket', '--key', 'site/index.html', '--body', file, '--content-type', 'text/html', '--metadata', 'color=blue');
+    await fl.aws('s3api', 'put-object', '--bucket', 'web-bucket', '--key', 'site/index.html', '--body', file, '--content-type', 'text/html', '--metadata', 'color=blue', '--acl', 'public-read');
 
     const path = await http(fl, 'GET', '/web-bucket/site/index.html');
     assert.equal(path.status, 200);
@@ -109,7 +112,7 @@ describe('S3', () => {
   });
 
   it('answers unknown routes and missing things with S3 error documents', async () => {
-    const missingKey = await http(fl, 'GET', '/web-bucket/nope.txt');
+    const missingKey = await http(fl, 'GET', '/web-bucket/nope.txt', SIGNED);
     assert.equal(missingKey.status, 404);
     assert.match(missingKey.body, /<Error><Code>NoSuchKey<\/Code>.*<Key>nope.txt<\/Key>.*<RequestId>/);
 
@@ -117,7 +120,7 @@ describe('S3', () => {
     assert.equal(missingBucket.status, 404);
     assert.match(missingBucket.body, /<Code>NoSuchBucket<\/Code>.*<BucketName>no-such-bucket-here<\/BucketName>/);
 
-    const headMissing = await http(fl, 'HEAD', '/web-bucket/nope.txt');
+    const headMissing = await http(fl, 'HEAD', '/web-bucket/nope.txt', SIGNED);
     assert.equal(headMissing.status, 404);
     assert.equal(headMissing.body, '');
 
@@ -244,31 +247,32 @@ print(json.dumps({
     await fl.aws('s3api', 'create-bucket', '--bucket', 'blob-bucket');
     fl.advance(1); // lets earlier tests' released files go first
     const before = blobFiles(fl).length;
-    const bad = await http(fl, 'PUT', '/blob-bucket/k', { 'content-md5': createHash('md5').update('other').digest('base64') }, 'payload');
+    const bad = await http(fl, 'PUT', '/blob-bucket/k', { ...SIGNED, 'content-md5': createHash('md5').update('other').digest('base64') }, 'payload');
     assert.equal(bad.status, 400);
     assert.match(bad.body, /<Code>BadDigest<\/Code>/);
     assert.equal(blobFiles(fl).length, before);
-    assert.equal((await http(fl, 'GET', '/blob-bucket/k')).status, 404);
+    assert.equal((await http(fl, 'GET', '/blob-bucket/k', SIGNED)).status, 404);
 
-    assert.equal((await http(fl, 'PUT', '/blob-bucket/k', {}, 'first')).status, 200);
-    assert.equal((await http(fl, 'PUT', '/blob-bucket/k', {}, 'second')).status, 200);
+    assert.equal((await http(fl, 'PUT', '/blob-bucket/k', SIGNED, 'first')).status, 200);
+    assert.equal((await http(fl, 'PUT', '/blob-bucket/k', SIGNED, 'second')).status, 200);
     assert.equal(blobFiles(fl).length, before + 2);
     fl.advance(1);
     assert.equal(blobFiles(fl).length, before + 1);
-    assert.equal((await http(fl, 'GET', '/blob-bucket/k')).body, 'second');
+    assert.equal((await http(fl, 'GET', '/blob-bucket/k', SIGNED)).body, 'second');
   });
 
   it('accepts aws-chunked uploads with a trailing checksum', async () => {
     const data = 'chunked payload';
     const body = `a;chunk-signature=x\r\n${data.slice(0, 10)}\r\n5\r\n${data.slice(10)}\r\n0\r\nx-amz-checksum-sha256:${createHash('sha256').update(data).digest('base64')}\r\n\r\n`;
     const put = await http(fl, 'PUT', '/blob-bucket/chunked', {
+      ...SIGNED,
       'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
       'content-encoding': 'aws-chunked',
       'x-amz-decoded-content-length': String(data.length),
       'x-amz-trailer': 'x-amz-checksum-sha256',
     }, body);
     assert.equal(put.status, 200, put.body);
-    const got = await http(fl, 'GET', '/blob-bucket/chunked', { 'x-amz-checksum-mode': 'ENABLED' });
+    const got = await http(fl, 'GET', '/blob-bucket/chunked', { ...SIGNED, 'x-amz-checksum-mode': 'ENABLED' });
     assert.equal(got.body, data);
     assert.equal(got.headers['x-amz-checksum-sha256'], createHash('sha256').update(data).digest('base64'));
     assert.equal(got.headers['content-encoding'], undefined);
@@ -277,6 +281,7 @@ print(json.dumps({
   it('reads objects by their S3 URLs for other services', async () => {
     await fl.aws('s3api', 'put-object', '--bucket', 'web-bucket', '--key', 'templates/stack.json', '--body', join(fl.dataDir, 'index.html'));
     const env = fl.app.env;
+    const owner = { account: '000000000000', arn: 'arn:aws:iam::000000000000:root', userId: '000000000000', accessKeyId: 'test' };
     for (const url of [
       'https://s3.amazonaws.com/web-bucket/templates/stack.json',
       'https://web-bucket.s3.amazonaws.com/templates/stack.json',
@@ -284,10 +289,11 @@ print(json.dumps({
       'https://web-bucket.s3.us-west-2.amazonaws.com/templates/stack.json',
       `${fl.url}/web-bucket/templates/stack.json`,
     ]) {
-      assert.equal(readObjectByUrl(env, url).toString(), '<h1>hi</h1>', url);
+      assert.equal(readObjectByUrl(env, url, owner).toString(), '<h1>hi</h1>', url);
     }
     assert.deepEqual(parseObjectUrl('https://b.s3-eu-west-1.amazonaws.com/a/b%20c'), { bucket: 'b', key: 'a/b c' });
-    assert.throws(() => readObjectByUrl(env, 'https://web-bucket.s3.amazonaws.com/missing'), { code: 'NoSuchKey' });
-    assert.throws(() => readObjectByUrl(env, 'https://s3.amazonaws.com/web-bucket/templates/stack.json', '111111111111'), { code: 'AccessDenied' });
+    assert.throws(() => readObjectByUrl(env, 'https://web-bucket.s3.amazonaws.com/missing', owner), { code: 'NoSuchKey' });
+    const other = { account: '111111111111', arn: 'arn:aws:iam::111111111111:root', userId: '111111111111', accessKeyId: '111111111111' };
+    assert.throws(() => readObjectByUrl(env, 'https://s3.amazonaws.com/web-bucket/templates/stack.json', other), { code: 'AccessDenied' });
   });
 });

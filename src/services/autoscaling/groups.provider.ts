@@ -14,7 +14,7 @@ import { COLL as EC2, type SubnetRecord } from '../ec2/state.ts';
 import { activeActivities, causes } from './activities.ts';
 import { asErrors, pageOf } from './errors.ts';
 import { membersOf } from './group.loop.ts';
-import { hookRecord, MAX_HOOKS_PER_GROUP, type HookInput } from './lifecycle-hooks.provider.ts';
+import { checkNotificationTarget, hookRecord, MAX_HOOKS_PER_GROUP, type HookInput } from './lifecycle-hooks.provider.ts';
 import { findLaunchConfiguration, MAX_LAUNCH_CONFIGURATIONS } from './launch-configurations.provider.ts';
 import { queueGroup } from './queue.ts';
 import { inCooldown } from './scaling.ts';
@@ -159,6 +159,7 @@ export const groupHandlers = {
       [],
     );
     const hooks = (input.LifecycleHookSpecificationList ?? []).map((h) => hookRecord(name, h));
+    for (const h of hooks) checkNotificationTarget(ctx, h);
     if (hooks.length > MAX_HOOKS_PER_GROUP) throw asErrors.limitExceeded(`Max number of lifecycle hooks per group is ${MAX_HOOKS_PER_GROUP}.`);
     const now = env.clock.now();
     const group: GroupRecord = {

@@ -6,9 +6,10 @@
  */
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
+import { topicAccepts } from '../sns/access.ts';
 import { asErrors } from './errors.ts';
 import { findGroup } from './groups.provider.ts';
-import { LAUNCHING, TERMINATING } from './lifecycle.ts';
+import { hookPublisher, LAUNCHING, TERMINATING } from './lifecycle.ts';
 import { queueGroup } from './queue.ts';
 import { childKey, COLL, type LifecycleHookRecord, type MemberRecord } from './state.ts';
 
@@ -52,6 +53,21 @@ export function hookRecord(group: string, input: HookInput, existing?: DeepReado
   };
 }
 
+/**
+ * Refuses a hook whose SNS target its role could not publish to, as AWS does when the test
+ * notification it sends on PutLifecycleHook fails: a role of another account (it cannot be
+ * passed), a topic that does not exist, or one whose policy refuses the role.
+ */
+export function checkNotificationTarget(ctx: RequestContext, hook: LifecycleHookRecord): void {
+  const target = hook.NotificationTargetARN;
+  if (!target?.startsWith('arn:aws:sns:')) return;
+  const roleAccount = /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(hook.RoleARN ?? '')?.[1];
+  if (roleAccount === ctx.account && topicAccepts(ctx.env, target, hookPublisher(ctx, hook.RoleARN))) return;
+  throw asErrors.validation(
+    `Unable to publish test message to notification target ${target} using IAM role ${hook.RoleARN}. Please check your target and role configuration and try to put lifecycle hook again.`,
+  );
+}
+
 const hooksOfGroup = (ctx: RequestContext, group: string) => ctx.env.store.list<LifecycleHookRecord>(COLL.lifecycleHooks, ctx).filter((h) => h.AutoScalingGroupName === group);
 
 function findHook(ctx: RequestContext, group: string, name: string): DeepReadonly<LifecycleHookRecord> {
@@ -78,7 +94,9 @@ export const lifecycleHookHandlers = {
     if (!existing && hooksOfGroup(ctx, input.AutoScalingGroupName).length >= MAX_HOOKS_PER_GROUP) {
       throw asErrors.limitExceeded(`Max number of lifecycle hooks reached for group ${input.AutoScalingGroupName} (${MAX_HOOKS_PER_GROUP}).`);
     }
-    ctx.env.store.put(COLL.lifecycleHooks, ctx, key, hookRecord(input.AutoScalingGroupName, input, existing));
+    const rec = hookRecord(input.AutoScalingGroupName, input, existing);
+    checkNotificationTarget(ctx, rec);
+    ctx.env.store.put(COLL.lifecycleHooks, ctx, key, rec);
     return {};
   },
 

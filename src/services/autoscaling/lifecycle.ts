@@ -12,6 +12,7 @@
 import { uuid } from '../../core/ids.ts';
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
+import type { TopicCaller } from '../sns/access.ts';
 import { publishToTopic } from '../sns/topics.provider.ts';
 import { childKey, COLL, type LifecycleHookRecord, type MemberRecord, type PendingAction } from './state.ts';
 
@@ -20,6 +21,15 @@ export const TERMINATING = 'autoscaling:EC2_INSTANCE_TERMINATING';
 
 export const hooksOf = (env: Env, scope: Scope, group: string, transition: string): DeepReadonly<LifecycleHookRecord>[] =>
   env.store.list<LifecycleHookRecord>(COLL.lifecycleHooks, scope).filter((h) => h.AutoScalingGroupName === group && h.LifecycleTransition === transition);
+
+/**
+ * Who publishes a hook's notifications: a session of the hook's role, which Auto Scaling assumes
+ * in the group's account (a role can be passed only within its own account).
+ */
+export function hookPublisher(scope: Scope, roleArn: string | undefined): TopicCaller {
+  const role = /:role\/(?:.*\/)?([^/]+)$/.exec(roleArn ?? '')?.[1] ?? 'AutoScaling';
+  return { principal: { account: scope.account, arn: `arn:aws:sts::${scope.account}:assumed-role/${role}/AutoScaling`, userId: scope.account, accessKeyId: '' } };
+}
 
 /** Starts one lifecycle action per hook; returns false when the transition has no hooks. */
 export function beginLifecycleActions(env: Env, scope: Scope, member: MemberRecord, transition: string): boolean {
@@ -55,7 +65,7 @@ function notify(env: Env, scope: Scope, hook: DeepReadonly<LifecycleHookRecord>,
   env.events.emit('autoscaling.lifecycle-action', { account: scope.account, region: scope.region, ...message, timeoutAt: new Date(action.timeoutAt).toISOString() });
   if (hook.NotificationTargetARN?.startsWith('arn:aws:sns:')) {
     try {
-      publishToTopic(env, hook.NotificationTargetARN, { Message: JSON.stringify(message), Subject: `Auto Scaling: Lifecycle action '${hook.LifecycleTransition.split('_').pop()}' for instance ${member.InstanceId} in progress.` }, 'autoscaling');
+      publishToTopic(env, hook.NotificationTargetARN, { Message: JSON.stringify(message), Subject: `Auto Scaling: Lifecycle action '${hook.LifecycleTransition.split('_').pop()}' for instance ${member.InstanceId} in progress.` }, 'autoscaling', hookPublisher(scope, hook.RoleARN));
     } catch {
       // A topic that is gone loses the notification, as on AWS; the action still times out.
     }

@@ -17,7 +17,7 @@ import { changedProperties, propertyChanges } from '../../cloudformation/update-
 import { requireCapabilities } from '../../cloudformation/validate.ts';
 import { setStackStatus } from '../../cloudformation/events.ts';
 import type { RequestContext } from '../service.ts';
-import { checkedParameters, checkedTemplate, findStack, MASK, page, putStack, requireStack, STACK_NAME, templateBody } from './lookup.ts';
+import { checkedParameters, checkedTemplate, checkRoleArn, findStack, MASK, page, putStack, requireStack, STACK_NAME, templateBody } from './lookup.ts';
 import { engineDeps } from './registry.ts';
 import { newStack, refuseTypeChanges, refuseUpdate, startCreate, startUpdate } from './stacks.provider.ts';
 
@@ -129,6 +129,7 @@ export const changeSetHandlers = {
     if (!/^[a-zA-Z][-a-zA-Z0-9]*$/.test(input.ChangeSetName)) {
       throw errors.validation(`1 validation error detected: Value '${input.ChangeSetName}' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`);
     }
+    checkRoleArn(ctx, input.RoleARN);
     const type = input.ChangeSetType ?? 'UPDATE';
     if (type === 'IMPORT' || input.ResourcesToImport) throw errors.validation('faultline does not import existing resources into stacks.');
     let stack = findStack(ctx, input.StackName);

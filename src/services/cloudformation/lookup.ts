@@ -11,6 +11,7 @@ import { MAX_BODY_BYTES, MAX_URL_TEMPLATE_BYTES, parseTemplate, type Template } 
 import { checkTemplate, type TemplateFacts } from '../../cloudformation/validate.ts';
 import type { RequestContext } from '../service.ts';
 import { parseObjectUrl, readObjectByUrl } from '../s3/urls.ts';
+import { ROLES, iamScope, nameKey, type RoleRecord } from '../iam/state.ts';
 
 export const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
 
@@ -41,6 +42,19 @@ export function requireStack(ctx: RequestContext, nameOrId: string): StackRecord
 
 export const putStack = (ctx: RequestContext, s: StackRecord) => ctx.env.store.put(STACKS, ctx as Scope, s.StackId, s);
 
+/**
+ * Refuses a service role (RoleARN) CloudFormation could not assume: one of another account (a
+ * role can be passed only within its own account) or one that does not exist. Its trust policy
+ * and permissions are not checked.
+ */
+export function checkRoleArn(ctx: RequestContext, arn: string | undefined): void {
+  if (arn === undefined) return;
+  const m = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (!m) throw errors.validation(`${arn} is not a valid RoleARN`);
+  const role = m[1] === ctx.account ? ctx.env.store.get<RoleRecord>(ROLES, iamScope(m[1]), nameKey(m[2])) : undefined;
+  if (!role || role.Arn !== arn) throw errors.validation(`Role ${arn} is invalid or cannot be assumed`);
+}
+
 /** The template body a call names: a body, an S3 URL on this faultline, or the stack's current one. */
 export function templateBody(ctx: RequestContext, input: { TemplateBody?: string; TemplateURL?: string; UsePreviousTemplate?: boolean }, current?: StackRecord): string {
   const given = [input.TemplateBody !== undefined, input.TemplateURL !== undefined, !!input.UsePreviousTemplate].filter(Boolean).length;
@@ -60,7 +74,7 @@ export function templateBody(ctx: RequestContext, input: { TemplateBody?: string
   if (!parseObjectUrl(url)) throw errors.validation('TemplateURL must be a supported URL.');
   let bytes: Buffer;
   try {
-    bytes = readObjectByUrl(ctx.env, url, ctx.account);
+    bytes = readObjectByUrl(ctx.env, url, ctx.principal);
   } catch (e) {
     if (e instanceof AwsError && e.code !== 'ValidationError') throw errors.validation(`S3 error: ${e.message}`);
     throw e;

@@ -14,7 +14,7 @@ import { cachedTemplate } from '../../cloudformation/template.ts';
 import { requireCapabilities } from '../../cloudformation/validate.ts';
 import { sameValue } from '../../cloudformation/update-behaviour.ts';
 import type { RequestContext } from '../service.ts';
-import { checkedParameters, checkedTemplate, checkStackName, findStack, notFound, page, putStack, requireStack, stackView, templateBody } from './lookup.ts';
+import { checkedParameters, checkedTemplate, checkRoleArn, checkStackName, findStack, notFound, page, putStack, requireStack, stackView, templateBody } from './lookup.ts';
 import { engineDeps } from './registry.ts';
 
 type Tag = { Key: string; Value: string };
@@ -128,6 +128,7 @@ export const stackHandlers = {
     if (input.TimeoutInMinutes !== undefined && input.TimeoutInMinutes < 1) throw errors.validation('TimeoutInMinutes must be greater than 0');
     if (input.StackPolicyURL) throw errors.validation('faultline takes stack policies as StackPolicyBody; StackPolicyURL is not supported.');
     checkPolicy(input.StackPolicyBody);
+    checkRoleArn(ctx, input.RoleARN);
     const existing = findStack(ctx, input.StackName);
     if (existing) throw new AwsError('AlreadyExistsException', `Stack [${input.StackName}] already exists`, 400);
     const checked = checkedTemplate(templateBody(ctx, input));
@@ -154,6 +155,7 @@ export const stackHandlers = {
     const s = requireStack(ctx, input.StackName);
     refuseUpdate(s);
     checkPolicy(input.StackPolicyBody);
+    checkRoleArn(ctx, input.RoleARN);
     const checked = checkedTemplate(templateBody(ctx, input, s));
     requireCapabilities(checked.facts, input.Capabilities);
     const parameters = checkedParameters(ctx, engineDeps, checked.template, input.Parameters, s);
@@ -176,6 +178,7 @@ export const stackHandlers = {
   },
 
   DeleteStack(input: { StackName: string; RetainResources?: string[]; RoleARN?: string }, ctx: RequestContext) {
+    checkRoleArn(ctx, input.RoleARN);
     const s = findStack(ctx, input.StackName);
     // Deleting a stack that does not exist (or is gone) succeeds, as on AWS.
     if (!s || s.StackStatus === 'DELETE_COMPLETE' || s.StackStatus === 'DELETE_IN_PROGRESS') return {};

@@ -112,7 +112,9 @@ export const snsAlarmAction: AlarmActionExecutor = {
     const message = alarmNotification(scope, alarm, t);
     const subject = `${t.newState}: "${alarm.AlarmName}" in ${regionName(scope.region)}`.slice(0, 100);
     try {
-      const { MessageId } = publishToTopic(env, arn, { Message: JSON.stringify(message), Subject: subject }, 'cloudwatch');
+      // CloudWatch publishes as itself for the alarm: another account's topic takes it only if its policy allows.
+      const caller = { service: 'cloudwatch.amazonaws.com', account: scope.account, sourceArn: alarm.AlarmArn };
+      const { MessageId } = publishToTopic(env, arn, { Message: JSON.stringify(message), Subject: subject }, 'cloudwatch', caller);
       return { ok: true, message: `Successfully executed action ${arn}`, data: { notificationResource: arn, publishedMessage: { id: MessageId, message } } };
     } catch (e) {
       if (e instanceof AwsError) return { ok: false, message: e.code === 'NotFound' ? `Resource: ${arn} does not exist` : e.message };

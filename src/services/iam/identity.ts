@@ -2,8 +2,9 @@
  * Who is calling: the access key in the request's signature, mapped to an account and a
  * principal. faultline does not verify signatures. A key that IAM or STS issued names its user
  * or role session; a 12-digit key names that account's root; any other key is the default
- * account's root. A deleted key stays known, so that it is refused rather than taken for root,
- * and a role session's key is refused once it expires.
+ * account's root. A request with no key is anonymous (it acts in the default account, for the
+ * services that do not tell anonymous callers apart). A deleted key stays known, so that it is
+ * refused rather than taken for root, and a role session's key is refused once it expires.
  */
 import { AwsError } from '../../core/errors.ts';
 import type { Env, Principal } from '../service.ts';
@@ -22,8 +23,11 @@ export interface IssuedKey {
 
 export const ISSUED_KEYS = 'iam.issuedKeys';
 
-export function principalFor(env: Env, accessKeyId: string | undefined): Principal {
-  const key = accessKeyId ?? '';
+export function principalFor(env: Env, key: string | undefined): Principal {
+  if (!key) {
+    const account = env.config.defaultAccount;
+    return { account, arn: `arn:aws:iam::${account}:root`, userId: account, accessKeyId: '', anonymous: true };
+  }
   const issued = env.store.get<IssuedKey>(ISSUED_KEYS, GLOBAL, key);
   if (issued?.revoked) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
   if (issued?.expires && Date.parse(issued.expires) <= env.clock.now()) throw new AwsError('ExpiredToken', 'The security token included in the request is expired', 400);

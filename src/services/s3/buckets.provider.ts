@@ -1,9 +1,10 @@
-/** Buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket and GetBucketLocation. */
+/** Buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket and GetBucketLocation. Anonymous callers own no buckets. */
 import { models } from '../../models/index.ts';
 import type { RequestContext } from '../service.ts';
 import { bucketFor } from './access.ts';
 import { s3Errors } from './errors.ts';
 import { checkBucketName } from './names.ts';
+import { cannedAcl, type AclInput } from './permissions.provider.ts';
 import { BUCKETS, BUCKET_SCOPE, OBJECTS, canonicalId, objectScope, type BucketRecord } from './state.ts';
 
 const token = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
@@ -21,6 +22,7 @@ interface BucketInput {
 
 export const bucketHandlers = {
   ListBuckets(input: { MaxBuckets?: number; ContinuationToken?: string; Prefix?: string; BucketRegion?: string }, ctx: RequestContext) {
+    if (ctx.principal.anonymous) throw s3Errors.accessDenied();
     const max = input.MaxBuckets ?? 10000;
     if (max < 1 || max > 10000) throw s3Errors.invalidArgument('Argument max-buckets must be an integer between 1 and 10000.', 'max-buckets', String(max));
     const after = input.ContinuationToken ? untoken(input.ContinuationToken) : '';
@@ -38,9 +40,11 @@ export const bucketHandlers = {
     };
   },
 
-  CreateBucket(input: BucketInput & { CreateBucketConfiguration?: { LocationConstraint?: string } }, ctx: RequestContext) {
+  CreateBucket(input: BucketInput & AclInput & { CreateBucketConfiguration?: { LocationConstraint?: string } }, ctx: RequestContext) {
+    if (ctx.principal.anonymous) throw s3Errors.accessDenied();
     const name = input.Bucket;
     checkBucketName(name);
+    const acl = cannedAcl(input, 'BucketCannedACL');
     const constraint = input.CreateBucketConfiguration?.LocationConstraint || undefined;
     // us-east-1 is the one region a bucket is created in without a constraint, and it must not name itself.
     if (constraint === 'us-east-1') throw s3Errors.invalidLocationConstraint(constraint);
@@ -60,23 +64,24 @@ export const bucketHandlers = {
       region: ctx.region,
       LocationConstraint: constraint,
       CreationDate: ctx.env.clock.date().toISOString(),
+      ...(acl ? { acl } : {}),
     });
     return { Location: ctx.region === 'us-east-1' ? `/${name}` : `http://${name}.s3.amazonaws.com/` };
   },
 
   DeleteBucket(input: BucketInput, ctx: RequestContext) {
-    bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner);
+    bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner, 's3:DeleteBucket');
     if (ctx.env.store.count(OBJECTS, objectScope(input.Bucket)) > 0) throw s3Errors.bucketNotEmpty(input.Bucket);
     ctx.env.store.delete(BUCKETS, BUCKET_SCOPE, input.Bucket);
     return {};
   },
 
   HeadBucket(input: BucketInput, ctx: RequestContext) {
-    const bucket = bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner);
+    const bucket = bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner, 's3:ListBucket');
     return { BucketRegion: bucket.region, AccessPointAlias: false };
   },
 
   GetBucketLocation(input: BucketInput, ctx: RequestContext) {
-    return { LocationConstraint: bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner).LocationConstraint };
+    return { LocationConstraint: bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner, 's3:GetBucketLocation').LocationConstraint };
   },
 };

@@ -43,5 +43,10 @@ export const s3Errors = {
   preconditionFailed: (condition: string) =>
     new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: condition }),
   notModified: () => new S3Error('NotModified', 'Not Modified', 304),
+  noSuchBucketPolicy: (bucket: string) => new S3Error('NoSuchBucketPolicy', 'The bucket policy does not exist', 404, { BucketName: bucket }),
+  malformedPolicy: (message: string) => new S3Error('MalformedPolicy', message, 400),
+  missingSecurityHeader: (header: string) => new S3Error('MissingSecurityHeader', 'Your request was missing a required header', 400, { MissingHeaderName: header }),
+  policyTooLarge: () => new S3Error('PolicyTooLarge', 'Policy exceeds the maximum allowed document size.', 400),
+  notImplemented: (message: string) => new S3Error('NotImplemented', message, 501),
   malformedXml: () => new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400),
 };

@@ -1,4 +1,4 @@
-/** S3: buckets and objects, over REST-XML. */
+/** S3: buckets, objects, bucket policies and canned ACLs, over REST-XML. */
 import { models } from '../../models/index.ts';
 import { RestXmlProtocol } from '../../protocols/rest-xml.ts';
 import type { Service } from '../service.ts';
@@ -6,6 +6,7 @@ import { blobLoops } from './blobs.ts';
 import { bucketHandlers } from './buckets.provider.ts';
 import { listingHandlers } from './listing.provider.ts';
 import { objectHandlers } from './objects.provider.ts';
+import { permissionHandlers } from './permissions.provider.ts';
 
 /** Query keys that name a sub-resource of a bucket or object; a request naming one we do not serve is refused. */
 const SUBRESOURCES = [
@@ -37,6 +38,7 @@ export const s3: Service = {
     ...bucketHandlers,
     ...objectHandlers,
     ...listingHandlers,
+    ...permissionHandlers,
   },
   loops: blobLoops,
 };

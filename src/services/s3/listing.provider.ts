@@ -92,7 +92,7 @@ function untoken(t: string): string {
 
 export const listingHandlers = {
   ListObjectsV2(input: ListInput & { ContinuationToken?: string; StartAfter?: string; FetchOwner?: boolean }, ctx: RequestContext) {
-    const bucket = bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner);
+    const bucket = bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner, 's3:ListBucket');
     const enc = encoder(input.EncodingType);
     const after = input.ContinuationToken !== undefined ? untoken(input.ContinuationToken) : input.StartAfter || undefined;
     const page = listPage(ctx, input, after);
@@ -112,7 +112,7 @@ export const listingHandlers = {
   },
 
   ListObjects(input: ListInput & { Marker?: string }, ctx: RequestContext) {
-    const bucket = bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner);
+    const bucket = bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner, 's3:ListBucket');
     const enc = encoder(input.EncodingType);
     const page = listPage(ctx, input, input.Marker || undefined);
     return {

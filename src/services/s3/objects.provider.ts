@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import type { DeepReadonly } from '../../core/store.ts';
 import { HTTP_STATUS } from '../../protocols/rest-xml.ts';
 import type { RequestContext } from '../service.ts';
-import { bucketFor } from './access.ts';
+import { checkObjectAccess, findBucket, mayAccess, readableObject } from './access.ts';
 import { abandonBlob, readBlob, releaseBlob, writeBlob } from './blobs.ts';
 import { checksumOutput, verifyUpload, type ChecksumInput } from './checksums.ts';
 import { s3Errors } from './errors.ts';
+import { cannedAcl, type AclInput } from './permissions.provider.ts';
 import { OBJECTS, objectScope, type ObjectRecord } from './state.ts';
 
 const MAX_KEY_BYTES = 1024;
@@ -20,7 +21,7 @@ interface ObjectInput {
   ExpectedBucketOwner?: string;
 }
 
-interface PutInput extends ObjectInput, ChecksumInput {
+interface PutInput extends ObjectInput, ChecksumInput, AclInput {
   Body?: Buffer;
   ContentType?: string;
   Metadata?: Record<string, string>;
@@ -55,10 +56,7 @@ const etagMatches = (list: string, etag: string) => list.split(',').some((t) => 
 const seconds = (d: Date | string) => Math.floor(new Date(d).getTime() / 1000);
 
 function objectFor(ctx: RequestContext, input: ObjectInput): DeepReadonly<ObjectRecord> {
-  bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner);
-  const rec = ctx.env.store.get<ObjectRecord>(OBJECTS, objectScope(input.Bucket), input.Key);
-  if (!rec) throw s3Errors.noSuchKey(input.Key);
-  return rec;
+  return readableObject(ctx.env, ctx.principal, findBucket(ctx, input.Bucket, input.ExpectedBucketOwner), input.Key);
 }
 
 /** RFC 7232's order: If-Match, else If-Unmodified-Since; then If-None-Match, else If-Modified-Since. */
@@ -123,7 +121,11 @@ function remove(ctx: RequestContext, bucket: string, key: string): void {
 
 export const objectHandlers = {
   PutObject(input: PutInput, ctx: RequestContext) {
-    bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner);
+    const bucket = findBucket(ctx, input.Bucket, input.ExpectedBucketOwner);
+    checkObjectAccess(ctx, bucket, 's3:PutObject', input.Key);
+    const acl = cannedAcl(input, 'ObjectCannedACL');
+    // Setting an ACL with the upload needs the right to set it, as PutObjectAcl does.
+    if (acl !== undefined) checkObjectAccess(ctx, bucket, 's3:PutObjectAcl', input.Key);
     if (Buffer.byteLength(input.Key) > MAX_KEY_BYTES) throw s3Errors.keyTooLong();
     const body = input.Body ?? Buffer.alloc(0);
     const metadata = input.Metadata ?? {};
@@ -150,6 +152,7 @@ export const objectHandlers = {
       ContentLanguage: input.ContentLanguage,
       Expires: input.Expires instanceof Date ? input.Expires.toUTCString() : input.Expires,
       checksum,
+      ...(acl ? { acl } : {}),
     };
     if (old) releaseBlob(ctx.env, old.file);
     const file = writeBlob(ctx.env, body);
@@ -171,16 +174,28 @@ export const objectHandlers = {
   },
 
   DeleteObject(input: ObjectInput, ctx: RequestContext) {
-    bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner);
+    checkObjectAccess(ctx, findBucket(ctx, input.Bucket, input.ExpectedBucketOwner), 's3:DeleteObject', input.Key);
     remove(ctx, input.Bucket, input.Key);
     return {};
   },
 
   DeleteObjects(input: { Bucket: string; ExpectedBucketOwner?: string; Delete: { Objects?: { Key: string }[]; Quiet?: boolean } }, ctx: RequestContext) {
-    bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner);
+    const bucket = findBucket(ctx, input.Bucket, input.ExpectedBucketOwner);
     const objects = input.Delete.Objects ?? [];
     if (objects.length === 0 || objects.length > MAX_DELETE_KEYS || objects.some((o) => o.Key === undefined)) throw s3Errors.malformedXml();
-    for (const o of objects) remove(ctx, input.Bucket, o.Key);
-    return { Deleted: input.Delete.Quiet ? undefined : objects.map((o) => ({ Key: o.Key })) };
+    // Each key is allowed or refused on its own; refusals are reported per key, even when quiet.
+    const deleted: { Key: string }[] = [];
+    const refused: { Key: string }[] = [];
+    for (const o of objects) {
+      if (!mayAccess(bucket, ctx.principal, 's3:DeleteObject', o.Key)) refused.push(o);
+      else {
+        remove(ctx, input.Bucket, o.Key);
+        deleted.push(o);
+      }
+    }
+    return {
+      Deleted: input.Delete.Quiet || !deleted.length ? undefined : deleted.map((o) => ({ Key: o.Key })),
+      Errors: refused.length ? refused.map((o) => ({ Key: o.Key, Code: 'AccessDenied', Message: 'Access Denied' })) : undefined,
+    };
   },
 };

@@ -22,7 +22,14 @@ export interface BucketRecord {
   /** As given at creation; absent for us-east-1, as S3 reports it. */
   LocationConstraint?: string;
   CreationDate: string;
+  /** The bucket policy, as the owner put it (PutBucketPolicy). */
+  policy?: string;
+  /** The bucket's canned ACL; absent is `private`. */
+  acl?: CannedAcl;
 }
+
+/** The canned ACLs S3 takes in `x-amz-acl`. */
+export type CannedAcl = 'private' | 'public-read' | 'public-read-write' | 'authenticated-read' | 'aws-exec-read' | 'bucket-owner-read' | 'bucket-owner-full-control';
 
 /** A checksum the uploader sent, kept to hand back on reads that ask for it. */
 export interface StoredChecksum {
@@ -46,6 +53,8 @@ export interface ObjectRecord {
   ContentLanguage?: string;
   Expires?: string;
   checksum?: StoredChecksum;
+  /** The object's canned ACL; absent is `private`. */
+  acl?: CannedAcl;
 }
 
 /** The canonical user id S3 shows as an owner: 64 hex digits, fixed per account. */

@@ -6,10 +6,11 @@
  * faultline's own endpoint (http://127.0.0.1:PORT/BUCKET/KEY, or BUCKET.localhost).
  */
 import { AwsError } from '../../core/errors.ts';
-import type { Env } from '../service.ts';
+import type { Env, Principal } from '../service.ts';
+import { readableObject } from './access.ts';
 import { readBlob } from './blobs.ts';
 import { s3Errors } from './errors.ts';
-import { BUCKETS, BUCKET_SCOPE, OBJECTS, objectScope, type BucketRecord, type ObjectRecord } from './state.ts';
+import { BUCKETS, BUCKET_SCOPE, type BucketRecord } from './state.ts';
 
 export interface ObjectLocation {
   bucket: string;
@@ -45,16 +46,14 @@ export function parseObjectUrl(url: string): ObjectLocation | undefined {
 }
 
 /**
- * The bytes of the object a URL names. With `account`, the bucket must belong to it, as a
- * signed request from that account would need.
+ * The bytes of the object a URL names, if `caller` may read it (its own bucket, a bucket policy
+ * or an ACL), as a GetObject of theirs would need.
  */
-export function readObjectByUrl(env: Env, url: string, account?: string): Buffer {
+export function readObjectByUrl(env: Env, url: string, caller: Principal): Buffer {
   const loc = parseObjectUrl(url);
   if (!loc) throw new AwsError('ValidationError', `${url} is not an S3 object URL.`, 400);
   const bucket = env.store.get<BucketRecord>(BUCKETS, BUCKET_SCOPE, loc.bucket);
   if (!bucket) throw s3Errors.noSuchBucket(loc.bucket);
-  if (account !== undefined && bucket.owner !== account) throw s3Errors.accessDenied();
-  const rec = env.store.get<ObjectRecord>(OBJECTS, objectScope(loc.bucket), loc.key);
-  if (!rec) throw s3Errors.noSuchKey(loc.key);
+  const rec = readableObject(env, caller, bucket, loc.key);
   return readBlob(env, rec.file, 0, rec.Size);
 }

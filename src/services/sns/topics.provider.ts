@@ -10,6 +10,7 @@ import { AwsError } from '../../core/errors.ts';
 import { uuid } from '../../core/ids.ts';
 import type { Scope } from '../../core/store.ts';
 import type { Env, RequestContext } from '../service.ts';
+import { authorizeTopic, defaultPolicy, type TopicCaller } from './access.ts';
 import { recordDelivery } from './deliveries.ts';
 import { SUBSCRIPTIONS, TOPICS, parseTopicArn, topicArn, type SubscriptionRecord, type Tag, type TopicRecord } from './state.ts';
 
@@ -34,23 +35,6 @@ const MAX_TAGS = 50;
 const MAX_MESSAGE = 256 * 1024;
 const PAGE = 100;
 
-function defaultPolicy(arn: string, account: string): string {
-  return JSON.stringify({
-    Version: '2008-10-17',
-    Id: '__default_policy_ID',
-    Statement: [
-      {
-        Sid: '__default_statement_ID',
-        Effect: 'Allow',
-        Principal: { AWS: '*' },
-        Action: ['SNS:GetTopicAttributes', 'SNS:SetTopicAttributes', 'SNS:AddPermission', 'SNS:RemovePermission', 'SNS:DeleteTopic', 'SNS:Subscribe', 'SNS:ListSubscriptionsByTopic', 'SNS:Publish'],
-        Resource: arn,
-        Condition: { StringEquals: { 'AWS:SourceOwner': account } },
-      },
-    ],
-  });
-}
-
 const DEFAULT_DELIVERY_POLICY = JSON.stringify({
   http: {
     defaultHealthyRetryPolicy: { minDelayTarget: 20, maxDelayTarget: 20, numRetries: 3, numMaxDelayRetries: 0, numNoDelayRetries: 0, numMinDelayRetries: 0, backoffFunction: 'linear' },
@@ -59,9 +43,11 @@ const DEFAULT_DELIVERY_POLICY = JSON.stringify({
   },
 });
 
-function topicFromArn(env: Env, arn: string): { scope: Scope; topic: Readonly<TopicRecord> } {
+/** The topic an ARN names, if `caller` may perform `action` on it. */
+function topicFromArn(env: Env, arn: string, caller: TopicCaller, action: string): { scope: Scope; topic: Readonly<TopicRecord> } {
   const parsed = parseTopicArn(arn);
   if (!parsed) throw invalid('TopicArn');
+  authorizeTopic(env, parsed.scope, parsed.name, arn, caller, action);
   const topic = env.store.get<TopicRecord>(TOPICS, parsed.scope, parsed.name) as Readonly<TopicRecord> | undefined;
   if (!topic) throw topicNotFound();
   return { scope: parsed.scope, topic };
@@ -87,11 +73,12 @@ export interface PublishInput {
 }
 
 /**
- * Publishes to a topic: checks the message as Publish does, records its delivery to every
- * subscription, and returns the MessageId. Alarm actions call this too, with `source` cloudwatch.
+ * Publishes to a topic: checks the caller and the message as Publish does, records its delivery
+ * to every subscription, and returns the MessageId. Alarm actions call this too, with `source`
+ * cloudwatch and the alarm as the caller.
  */
-export function publishToTopic(env: Env, arn: string, input: PublishInput, source: string): { MessageId: string } {
-  const { scope, topic } = topicFromArn(env, arn);
+export function publishToTopic(env: Env, arn: string, input: PublishInput, source: string, caller: TopicCaller): { MessageId: string } {
+  const { scope, topic } = topicFromArn(env, arn, caller, 'SNS:Publish');
   if (input.Message === '') throw invalid('Empty message');
   if (Buffer.byteLength(input.Message) > MAX_MESSAGE) throw invalid('Message too long');
   if (input.Subject !== undefined && (input.Subject.length === 0 || input.Subject.length > 100 || /[\r\n]/.test(input.Subject))) throw invalid('Subject');
@@ -150,6 +137,7 @@ export const snsHandlers = {
   DeleteTopic(input: { TopicArn: string }, ctx: RequestContext) {
     const parsed = parseTopicArn(input.TopicArn);
     if (!parsed) throw invalid('TopicArn');
+    authorizeTopic(ctx.env, parsed.scope, parsed.name, input.TopicArn, ctx, 'SNS:DeleteTopic');
     // Deleting a topic that does not exist succeeds, as in AWS.
     if (!ctx.env.store.get(TOPICS, parsed.scope, parsed.name)) return {};
     for (const s of subscriptionsOf(ctx.env, parsed.scope, input.TopicArn)) ctx.env.store.delete(SUBSCRIPTIONS, parsed.scope, s.SubscriptionArn);
@@ -164,7 +152,7 @@ export const snsHandlers = {
   },
 
   GetTopicAttributes(input: { TopicArn: string }, ctx: RequestContext) {
-    const { scope, topic } = topicFromArn(ctx.env, input.TopicArn);
+    const { scope, topic } = topicFromArn(ctx.env, input.TopicArn, ctx, 'SNS:GetTopicAttributes');
     const subs = subscriptionsOf(ctx.env, scope, topic.TopicArn);
     const attrs: Record<string, string> = {
       TopicArn: topic.TopicArn,
@@ -182,7 +170,7 @@ export const snsHandlers = {
   },
 
   SetTopicAttributes(input: { TopicArn: string; AttributeName: string; AttributeValue?: string }, ctx: RequestContext) {
-    const { scope, topic } = topicFromArn(ctx.env, input.TopicArn);
+    const { scope, topic } = topicFromArn(ctx.env, input.TopicArn, ctx, 'SNS:SetTopicAttributes');
     if (!SETTABLE.has(input.AttributeName) && !FEEDBACK.test(input.AttributeName)) throw invalid('AttributeName');
     if (input.AttributeName === 'Policy' || input.AttributeName === 'DeliveryPolicy') {
       try {
@@ -198,7 +186,7 @@ export const snsHandlers = {
   },
 
   Subscribe(input: { TopicArn: string; Protocol: string; Endpoint?: string; Attributes?: Record<string, string>; ReturnSubscriptionArn?: boolean }, ctx: RequestContext) {
-    const { scope, topic } = topicFromArn(ctx.env, input.TopicArn);
+    const { scope, topic } = topicFromArn(ctx.env, input.TopicArn, ctx, 'SNS:Subscribe');
     const protocol = input.Protocol.toLowerCase();
     if (!PROTOCOLS.includes(protocol)) throw invalid(`Amazon SNS does not support this protocol string: ${input.Protocol}`);
     const endpoint = input.Endpoint ?? '';
@@ -232,7 +220,12 @@ export const snsHandlers = {
     const topicPart = input.SubscriptionArn.slice(0, input.SubscriptionArn.lastIndexOf(':'));
     const parsed = parseTopicArn(topicPart);
     if (!parsed) throw invalid('SubscriptionArn');
-    if (!ctx.env.store.get(SUBSCRIPTIONS, parsed.scope, input.SubscriptionArn)) throw new AwsError('NotFound', 'Subscription does not exist', 404);
+    const sub = ctx.env.store.get<SubscriptionRecord>(SUBSCRIPTIONS, parsed.scope, input.SubscriptionArn);
+    if (!sub) throw new AwsError('NotFound', 'Subscription does not exist', 404);
+    // A subscription confirmed with authentication is removed by its owner or the topic's only.
+    if (ctx.account !== sub.Owner && ctx.account !== parsed.scope.account) {
+      throw new AwsError('AuthorizationError', `User: ${ctx.principal.arn} is not authorized to perform: SNS:Unsubscribe on resource: ${input.SubscriptionArn}`, 403);
+    }
     ctx.env.store.delete(SUBSCRIPTIONS, parsed.scope, input.SubscriptionArn);
     return {};
   },
@@ -246,7 +239,7 @@ export const snsHandlers = {
   },
 
   ListSubscriptionsByTopic(input: { TopicArn: string; NextToken?: string }, ctx: RequestContext) {
-    const { scope, topic } = topicFromArn(ctx.env, input.TopicArn);
+    const { scope, topic } = topicFromArn(ctx.env, input.TopicArn, ctx, 'SNS:ListSubscriptionsByTopic');
     const subs = subscriptionsOf(ctx.env, scope, topic.TopicArn)
       .slice()
       .sort((a, b) => (a.SubscriptionArn < b.SubscriptionArn ? -1 : 1));
@@ -261,11 +254,11 @@ export const snsHandlers = {
     const targets = [input.TopicArn, input.TargetArn, input.PhoneNumber].filter((t) => t !== undefined);
     if (targets.length !== 1) throw invalid('TopicArn or TargetArn Reason: exactly one of TopicArn, TargetArn and PhoneNumber must be given');
     if (input.PhoneNumber !== undefined) throw invalid('PhoneNumber Reason: faultline records topic deliveries only; publish to a topic');
-    return publishToTopic(ctx.env, (input.TopicArn ?? input.TargetArn)!, input, 'api');
+    return publishToTopic(ctx.env, (input.TopicArn ?? input.TargetArn)!, input, 'api', ctx);
   },
 
   TagResource(input: { ResourceArn: string; Tags: Tag[] }, ctx: RequestContext) {
-    const { scope, name, rec } = taggable(ctx.env, input.ResourceArn);
+    const { scope, name, rec } = taggable(ctx, input.ResourceArn, 'SNS:TagResource');
     checkTags(input.Tags);
     const tags = new Map(rec.Tags.map((t) => [t.Key, t.Value]));
     for (const t of input.Tags) tags.set(t.Key, t.Value);
@@ -276,13 +269,14 @@ export const snsHandlers = {
   },
 
   ListTagsForResource(input: { ResourceArn: string }, ctx: RequestContext) {
-    return { Tags: taggable(ctx.env, input.ResourceArn).rec.Tags };
+    return { Tags: taggable(ctx, input.ResourceArn, 'SNS:ListTagsForResource').rec.Tags };
   },
 };
 
-function taggable(env: Env, arn: string) {
+function taggable(ctx: RequestContext, arn: string, action: string) {
   const parsed = parseTopicArn(arn);
-  const rec = parsed ? env.store.mutable<TopicRecord>(TOPICS, parsed.scope, parsed.name) : undefined;
+  if (parsed) authorizeTopic(ctx.env, parsed.scope, parsed.name, arn, ctx, action);
+  const rec = parsed ? ctx.env.store.mutable<TopicRecord>(TOPICS, parsed.scope, parsed.name) : undefined;
   if (!parsed || !rec) throw new AwsError('ResourceNotFound', 'Resource does not exist', 404);
   return { scope: parsed.scope, name: parsed.name, rec };
 }
