@@ -10,11 +10,9 @@
  * can neither remount what is read-only nor reach the host's devices. Its output is appended to
  * the console log, which GetConsoleOutput returns.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { q } from './exec.ts';
+import { q, start, type Started } from './exec.ts';
 import { nsPath } from './netns.ts';
 import { PERSISTENT_DIRS } from './guest.ts';
 
@@ -35,8 +33,7 @@ export interface SandboxSpec {
 const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_SETUID', 'CAP_SETGID', 'CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_SETPCAP'];
 
 export class SandboxProcess {
-  private child: ChildProcess | undefined;
-  private console: WriteStream | undefined;
+  private child: Started | undefined;
   readonly exited: Promise<number | null>;
   private resolveExit!: (code: number | null) => void;
   expectedExit = false;
@@ -89,22 +86,15 @@ export class SandboxProcess {
       `exec nsenter --net=${q(nsPath(s.netns))} -- bwrap ${args.map(q).join(' ')}`,
     ].join('\n');
     await mkdir(s.dir, { recursive: true });
-    this.console = createWriteStream(join(s.dir, 'console.log'), { flags: 'a' });
-    const child = spawn('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = await start('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', script], join(s.dir, 'console.log'));
     this.child = child;
-    child.stdout!.pipe(this.console, { end: false });
-    child.stderr!.pipe(this.console, { end: false });
-    child.on('exit', (code) => {
-      this.console?.end();
-      this.resolveExit(code);
-    });
-    child.on('error', () => this.resolveExit(null));
+    void child.exited.then((code) => this.resolveExit(code));
   }
 
   /** Kills every process of the sandbox (all of them live in its network namespace and its PID namespace). */
   async kill(): Promise<void> {
     this.expectedExit = true;
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (!this.child) return;
     this.child.kill('SIGKILL');
     await this.exited;
   }
