@@ -20,6 +20,11 @@ export interface Config {
   /** Physical hosts in each AZ, and how many instances each holds. */
   hostsPerZone: number;
   hostCapacity: number;
+  /**
+   * How many instances the sandbox driver runs at once on this machine (`--max-instances`);
+   * unset, the driver works it out from the machine's CPUs and memory (sandbox.driver.ts).
+   */
+  maxInstances?: number;
   /** First address of the pool that public and Elastic IPs come from. */
   publicIpPool: string;
   /** Largest request body accepted, except S3 object uploads. */

@@ -27,6 +27,8 @@ commands:
               --hosts-per-zone N, --host-capacity N   size of the simulated world (8 x 128)
               --driver NAME     sandbox (instances run as real processes; Linux, root)
                                 or simulated (records only); default: sandbox where possible
+              --max-instances N how many instances the sandbox driver runs at once
+                                (default: from this machine's CPUs and memory)
   status    show the clock, the zones and hosts, what runs where, and the active faults
   advance   advance a manual clock: faultline advance SECONDS
   fail      inject a fault (each takes --duration SECONDS to heal by itself):
@@ -53,6 +55,7 @@ async function up(argv: string[]) {
       'hosts-per-zone': { type: 'string' },
       'host-capacity': { type: 'string' },
       driver: { type: 'string' },
+      'max-instances': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -67,6 +70,7 @@ async function up(argv: string[]) {
   }
   if (values['hosts-per-zone']) config.hostsPerZone = positiveInt('--hosts-per-zone', values['hosts-per-zone']);
   if (values['host-capacity']) config.hostCapacity = positiveInt('--host-capacity', values['host-capacity']);
+  if (values['max-instances']) config.maxInstances = positiveInt('--max-instances', values['max-instances']);
   const dataDir = resolve(values['data-dir']!);
   if (values.driver && values.driver !== 'sandbox' && values.driver !== 'simulated') throw new Error('--driver takes sandbox or simulated');
   let driver = values.driver as DriverName | undefined;
@@ -82,7 +86,7 @@ async function up(argv: string[]) {
   process.stdout.write(`faultline is up on ${url}
   state:  ${dataDir}
   clock:  ${clock}
-  driver: ${app.driver.name}
+  driver: ${app.driver.name}${app.driver.capacity() ? `, room for ${app.driver.capacity()!.summary}` : ''}
   regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
 
 Point your tools at it:

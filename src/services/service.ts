@@ -9,6 +9,7 @@ import type { Scope, Store } from '../core/store.ts';
 import type { ServiceModel } from '../protocols/model.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import type { Config } from '../config.ts';
+import type { MachineCapacity } from '../runtime/driver.ts';
 
 /** What every handler and loop can reach. */
 export interface Env {
@@ -20,7 +21,7 @@ export interface Env {
   /** The URL this faultline answers on once it listens, for URLs it hands out (CloudFormation's wait condition handles). */
   endpoint?: string;
   /** The compute driver's view of real instances (src/runtime/); absent or empty under the simulated driver. */
-  runtime?: { consoleOutput(scope: Scope, instanceId: string): string | undefined };
+  runtime?: { consoleOutput(scope: Scope, instanceId: string): string | undefined; capacity(): MachineCapacity | undefined };
 }
 
 export interface Principal {
