@@ -33,7 +33,7 @@ export interface Faultline {
 }
 
 export async function startFaultline(
-  opts: { clock?: 'manual' | 'scaled'; timeScale?: number; config?: Partial<Config>; dataDir?: string; driver?: 'simulated' | 'sandbox' } = {},
+  opts: { clock?: 'manual' | 'scaled'; timeScale?: number; config?: Partial<Config>; dataDir?: string; driver?: 'simulated' | 'sandbox'; log?: (m: string) => void } = {},
 ): Promise<Faultline> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'faultline-test-'));
   const app = createApp({
@@ -45,6 +45,7 @@ export async function startFaultline(
     config: opts.driver === 'sandbox' ? { publicIpPool: `127.100.${1 + Math.floor(Math.random() * 254)}.0/24`, ...opts.config } : opts.config,
     driver: opts.driver,
     log: (m) => {
+      opts.log?.(m);
       if (process.env.FAULTLINE_TEST_LOG) process.stderr.write(m + '\n');
     },
   });
