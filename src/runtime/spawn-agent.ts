@@ -15,10 +15,18 @@
  * It exits when faultline goes away (the channel closes); sandboxes die with it (bwrap's
  * --die-with-parent), so a crash of faultline leaves nothing running.
  *
+ * It runs, and so does everything it starts (sandboxes included), at a lower CPU priority than
+ * faultline: faultline is the cloud's control plane, and its API answers in time even while a
+ * launch storm's boots take every core.
+ *
  * Run by Node directly (type stripping): keep this file free of TypeScript-only runtime syntax.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { setPriority } from 'node:os';
+
+/** The agent's niceness, inherited by every command and sandbox (0 is faultline's, 19 the lowest). */
+const NICENESS = 10;
 
 interface Msg {
   t: 'run' | 'start' | 'kill';
@@ -32,6 +40,11 @@ interface Msg {
 }
 
 if (!process.send) process.exit(2);
+try {
+  setPriority(NICENESS);
+} catch {
+  /* not allowed here: same priority as faultline */
+}
 const send = process.send.bind(process);
 const started = new Map<number, ChildProcess>();
 
