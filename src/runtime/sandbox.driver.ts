@@ -138,8 +138,8 @@ export class SandboxDriver implements ComputeDriver {
   private knownVolumes = new Set<string>();
   private knownSnapshots = new Set<string>();
   private captures = new Map<string, Promise<void>>();
-  /** Sandboxes being built at once: a few per CPU, however many instances a storm launches. */
-  private boots = new Limiter(Math.min(8, Math.max(2, availableParallelism())));
+  /** Sandboxes being built at once (a boot mostly waits on its commands): two per CPU, 4 to 16, however many a storm launches. */
+  private boots = new Limiter(Math.max(4, Math.min(16, 2 * availableParallelism())));
   private cap: MachineCapacity;
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<number> | undefined;
@@ -345,6 +345,10 @@ export class SandboxDriver implements ComputeDriver {
     const dev = `v${id.slice(-14)}`;
     const dir = join(this.runtime, 'instances', id);
     let cgroup: Cgroup | undefined;
+    // A boot that waited for its slot may no longer be wanted: the instance was stopped,
+    // terminated or rebooted meanwhile (the next pass sees what it wants now).
+    const current = this.env.store.get<InstanceRecord>(COLL.instances, scope, id);
+    if (current?.State.Name !== 'running' || bootKeyOf(current) !== w.bootKey) return;
     try {
       this.live();
       const net = this.vpc(eni.VpcId);
