@@ -25,6 +25,11 @@ export interface Config {
   hostsPerZone: number;
   hostCapacity: number;
   /**
+   * How many instances the sandbox driver runs at once on this machine (`--max-instances`);
+   * unset, the driver works it out from the machine's CPUs and memory (sandbox.driver.ts).
+   */
+  maxInstances?: number;
+  /**
    * The loopback block that public and Elastic IPs come from. With the sandbox driver, unless it
    * is set, each faultline claims a /24 of it that no other running faultline holds (runtime/owners.ts).
    */

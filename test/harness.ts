@@ -33,7 +33,7 @@ export interface Faultline {
 }
 
 export async function startFaultline(
-  opts: { clock?: 'manual' | 'scaled'; timeScale?: number; config?: Partial<Config>; dataDir?: string; driver?: 'simulated' | 'sandbox' } = {},
+  opts: { clock?: 'manual' | 'scaled'; timeScale?: number; config?: Partial<Config>; dataDir?: string; driver?: 'simulated' | 'sandbox'; log?: (m: string) => void } = {},
 ): Promise<Faultline> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'faultline-test-'));
   const app = createApp({
@@ -44,6 +44,7 @@ export async function startFaultline(
     config: opts.config,
     driver: opts.driver,
     log: (m) => {
+      opts.log?.(m);
       if (process.env.FAULTLINE_TEST_LOG) process.stderr.write(m + '\n');
     },
   });

@@ -31,6 +31,8 @@ commands:
               --public-ip-pool CIDR   where public and Elastic IPs come from, inside 127.0.0.0/8
                                 (default: the sandbox takes a /24 of 127.100.0.0/16 that no other
                                 running faultline holds, the one it had before when it is free)
+              --max-instances N how many instances the sandbox driver runs at once
+                                (default: from this machine's CPUs and memory)
   cleanup   remove what faultlines that no longer run left on this machine (network namespaces,
             cgroups, mounts under their data directories, owner records) and print it
   status    show the clock, the zones and hosts, what runs where, and the active faults
@@ -60,6 +62,7 @@ async function up(argv: string[]) {
       'host-capacity': { type: 'string' },
       driver: { type: 'string' },
       'public-ip-pool': { type: 'string' },
+      'max-instances': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -75,6 +78,7 @@ async function up(argv: string[]) {
   if (values['hosts-per-zone']) config.hostsPerZone = positiveInt('--hosts-per-zone', values['hosts-per-zone']);
   if (values['host-capacity']) config.hostCapacity = positiveInt('--host-capacity', values['host-capacity']);
   if (values['public-ip-pool']) config.publicIpPool = parsePublicIpPool(values['public-ip-pool']);
+  if (values['max-instances']) config.maxInstances = positiveInt('--max-instances', values['max-instances']);
   const dataDir = resolve(values['data-dir']!);
   if (values.driver && values.driver !== 'sandbox' && values.driver !== 'simulated') throw new Error('--driver takes sandbox or simulated');
   let driver = values.driver as DriverName | undefined;
@@ -90,7 +94,7 @@ async function up(argv: string[]) {
   process.stdout.write(`faultline is up on ${url}
   state:  ${dataDir}
   clock:  ${clock}
-  driver: ${app.driver.name}
+  driver: ${app.driver.name}${app.driver.capacity() ? `, room for ${app.driver.capacity()!.summary}` : ''}
   public IPs: ${app.env.config.publicIpPool}
   regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
 

@@ -13,6 +13,20 @@ import { run } from './exec.ts';
 
 export type DriverName = 'simulated' | 'sandbox';
 
+/**
+ * How many instances this machine holds under a driver that runs them for real. Instances that
+ * are pending, running, stopping or shutting down count (they hold, or are about to hold, a
+ * sandbox); EC2 refuses a launch beyond either limit with InsufficientInstanceCapacity.
+ */
+export interface MachineCapacity {
+  /** At most this many instances at once. */
+  instances: number;
+  /** The instances' memory (each its type's) adds up to at most this; unset with --max-instances. */
+  memoryMiB?: number;
+  /** One line for `faultline up`: the limit and where it comes from. */
+  summary: string;
+}
+
 export interface ComputeDriver {
   readonly name: DriverName;
   start(): Promise<void>;
@@ -22,6 +36,8 @@ export interface ComputeDriver {
   consoleOutput(scope: Scope, instanceId: string): string | undefined;
   /** Resolves once the world matches the records as of now (tests and benchmarks). */
   settle(): Promise<void>;
+  /** The machine's limit, or undefined when nothing runs for real (no limit). */
+  capacity(): MachineCapacity | undefined;
 }
 
 /** Why this host cannot run the sandbox driver, or undefined when it can. */

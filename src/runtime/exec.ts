@@ -1,13 +1,16 @@
 /**
- * Running host commands for the runtime, always asynchronously: the reconciler must never block
- * the event loop that also serves the API. A failed command becomes a typed RuntimeError that
- * names the command and carries its stderr, so the driver can log why a sandbox did not start.
+ * Running host commands for the runtime, always asynchronously and never forking faultline
+ * itself: every command and sandbox is started by the spawn agent (spawn-agent.ts), a small
+ * process whose forks cost little and never hold the event loop that also serves the API.
+ * A failed command becomes a typed RuntimeError that names the command and carries its stderr,
+ * so the driver can log why a sandbox did not start.
  */
-import { spawn } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export class RuntimeError extends Error {
   constructor(
-    readonly code: 'CommandFailed' | 'Unsupported' | 'NotFound' | 'Busy',
+    readonly code: 'CommandFailed' | 'Unsupported' | 'NotFound' | 'Busy' | 'Cancelled',
     message: string,
     readonly stderr = '',
   ) {
@@ -21,29 +24,99 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `cmd args`, feeding `input` on stdin. Rejects with RuntimeError on a non-zero exit unless `allowFail`. */
-export function run(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new RuntimeError('CommandFailed', `${cmd}: ${e.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const r = { code: code ?? (signal ? 128 : 1), stdout, stderr };
-      if (r.code !== 0 && !opts.allowFail) reject(new RuntimeError('CommandFailed', `${cmd} ${args.join(' ')} exited ${r.code}: ${stderr.trim()}`, stderr));
-      else resolve(r);
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
-  });
+/** A long-running child (a sandbox) started by the agent. */
+export interface Started {
+  readonly pid: number;
+  /** Its exit code; null when it was killed by a signal or could not be waited for. */
+  readonly exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): void;
 }
+
+type Reply = { t: 'done' | 'started' | 'exit'; id: number; code?: number | null; stdout?: string; stderr?: string; pid?: number; error?: string };
+
+const AGENT = fileURLToPath(new URL('./spawn-agent.ts', import.meta.url));
+
+/** The client side of the spawn agent: started on first use, again if it ever dies. */
+class SpawnAgent {
+  private child: ChildProcess | undefined;
+  private next = 1;
+  private waiting = new Map<number, (r: Reply) => void>();
+  private live = new Map<number, (code: number | null) => void>();
+
+  private agent(): ChildProcess {
+    if (this.child?.connected) return this.child;
+    const child = fork(AGENT, [], { execArgv: ['--no-warnings'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    child.on('message', (r: Reply) => {
+      if (r.t === 'exit') {
+        this.live.get(r.id)?.(r.code ?? null);
+        this.live.delete(r.id);
+      }
+      const w = this.waiting.get(r.id);
+      this.waiting.delete(r.id);
+      w?.(r);
+      this.refresh();
+    });
+    child.on('exit', () => {
+      if (this.child === child) this.child = undefined;
+      for (const [id, w] of this.waiting) w({ t: 'done', id, error: 'the spawn agent exited' });
+      for (const done of this.live.values()) done(null);
+      this.waiting.clear();
+      this.live.clear();
+    });
+    child.unref();
+    this.child = child;
+    return child;
+  }
+
+  /** The agent keeps faultline alive only while it owes an answer. */
+  private refresh(): void {
+    const channel = this.child?.channel;
+    if (this.waiting.size) channel?.ref();
+    else channel?.unref();
+  }
+
+  private ask(id: number, msg: Record<string, unknown>): Promise<Reply> {
+    const child = this.agent();
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.refresh();
+      child.send({ ...msg, id });
+    });
+  }
+
+  run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number }): Promise<Reply> {
+    return this.ask(this.next++, { t: 'run', cmd, args, input: opts.input, timeoutMs: opts.timeoutMs });
+  }
+
+  async start(cmd: string, args: string[], log: string): Promise<Started> {
+    const id = this.next++;
+    let ended = false;
+    const exited = new Promise<number | null>((resolve) =>
+      this.live.set(id, (code) => {
+        ended = true;
+        resolve(code);
+      }),
+    );
+    const r = await this.ask(id, { t: 'start', cmd, args, log });
+    if (r.t !== 'started') throw new RuntimeError('CommandFailed', `${cmd}: ${r.error ?? 'could not start'}`);
+    const child = this.child;
+    return { pid: r.pid!, exited, kill: (signal = 'SIGKILL') => void (!ended && child?.connected && child.send({ t: 'kill', id, signal })) };
+  }
+}
+
+const agent = new SpawnAgent();
+
+/** Runs `cmd args`, feeding `input` on stdin. Rejects with RuntimeError on a non-zero exit unless `allowFail`. */
+export async function run(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+  const reply = await agent.run(cmd, args, opts);
+  if (reply.error !== undefined) throw new RuntimeError('CommandFailed', `${cmd}: ${reply.error}`);
+  const r = { code: reply.code ?? 1, stdout: reply.stdout ?? '', stderr: reply.stderr ?? '' };
+  if (r.code !== 0 && !opts.allowFail) throw new RuntimeError('CommandFailed', `${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`, r.stderr);
+  return r;
+}
+
+/** Starts a long-running `cmd args` whose output is appended to `logFile` (a sandbox and its console). */
+export const start = (cmd: string, args: string[], logFile: string): Promise<Started> => agent.start(cmd, args, logFile);
 
 /** Runs a POSIX shell script (set -e), for short sequences of `ip` commands that belong together. */
 export const sh = (script: string, opts: { allowFail?: boolean } = {}) => run('/bin/sh', ['-e', '-c', script], opts);
@@ -75,5 +148,42 @@ export class KeyedQueue {
 
   async idle(): Promise<void> {
     while (this.tails.size) await Promise.all([...this.tails.values()]);
+  }
+}
+
+/**
+ * Runs at most `size` tasks at once, the others waiting their turn in order: a launch storm boots
+ * a few sandboxes at a time instead of starting hundreds of commands at once. `cancel` drops the
+ * tasks still waiting (they reject with a Cancelled RuntimeError); `idle` waits for those running.
+ */
+export class Limiter {
+  private active = 0;
+  private waiting: { go: () => void; stop: (e: Error) => void }[] = [];
+  private running = new Set<Promise<unknown>>();
+
+  constructor(private size: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active < this.size) this.active++;
+    else await new Promise<void>((go, stop) => this.waiting.push({ go, stop }));
+    // A finishing task hands its slot to the next in line, so no newcomer can jump the queue.
+    const p = Promise.resolve().then(fn);
+    this.running.add(p);
+    try {
+      return await p;
+    } finally {
+      this.running.delete(p);
+      const next = this.waiting.shift();
+      if (next) next.go();
+      else this.active--;
+    }
+  }
+
+  cancel(why: string): void {
+    for (const w of this.waiting.splice(0)) w.stop(new RuntimeError('Cancelled', why));
+  }
+
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running]);
   }
 }

@@ -5,10 +5,10 @@
  * reaches nothing outside itself anyway.
  *
  * Group references (a rule naming another group) become the private addresses of the interfaces
- * that hold that group in the same VPC, recomputed on every reconcile so that launches follow.
+ * that hold that group in the same VPC, recomputed on every reconcile pass so that launches follow.
  */
 import type { Env } from '../services/service.ts';
-import type { Scope } from '../core/store.ts';
+import type { DeepReadonly, Scope } from '../core/store.ts';
 import { parseCidr4, ip4InCidr, parseIp4 } from '../services/ec2/cidr.ts';
 import { COLL, COMPUTE_COLL, type NetworkInterfaceRecord, type SecurityGroupRecord, type SecurityGroupRuleRecord } from '../services/ec2/state.ts';
 
@@ -24,20 +24,45 @@ function ingressRules(env: Env, scope: Scope, groupIds: readonly string[]): Secu
   return out;
 }
 
-function membersOf(env: Env, scope: Scope, vpcId: string, groupId: string): string[] {
-  return env.store
-    .list<NetworkInterfaceRecord>(COMPUTE_COLL.networkInterfaces, scope)
-    .filter((e) => e.VpcId === vpcId && e.Groups.some((g) => g.GroupId === groupId))
-    .map((e) => e.PrivateIpAddress);
-}
-
 const protoOf = (p: string) => (p === '6' ? 'tcp' : p === '17' ? 'udp' : p === '1' ? 'icmp' : p);
 
-/** The nftables ruleset for an interface, as one atomic `nft -f` input. */
-export function rulesetFor(env: Env, scope: Scope, eni: { VpcId: string; Groups: readonly { GroupId: string }[] }): string {
+type Interface = { VpcId: string; Groups: readonly { GroupId: string }[] };
+
+/**
+ * Makes the nftables rulesets (each one atomic `nft -f` input) of one reconcile pass. Interfaces
+ * with the same groups in the same VPC share a ruleset, and a referenced group's members are
+ * listed once per pass: a pass over a thousand instances of one group builds one ruleset, rather
+ * than listing every interface for every instance.
+ */
+export function rulesetMaker(env: Env): (scope: Scope, eni: Interface) => string {
+  const interfaces = new Map<string, DeepReadonly<NetworkInterfaceRecord>[]>();
+  const members = new Map<string, string[]>();
+  const made = new Map<string, string>();
+  const membersOf = (scope: Scope, vpcId: string, groupId: string): string[] => {
+    const where = `${scope.account}/${scope.region}`;
+    const key = `${where}/${vpcId}/${groupId}`;
+    let out = members.get(key);
+    if (!out) {
+      let all = interfaces.get(where);
+      if (!all) interfaces.set(where, (all = env.store.list<NetworkInterfaceRecord>(COMPUTE_COLL.networkInterfaces, scope)));
+      out = all.filter((e) => e.VpcId === vpcId && e.Groups.some((g) => g.GroupId === groupId)).map((e) => e.PrivateIpAddress);
+      members.set(key, out);
+    }
+    return out;
+  };
+  return (scope, eni) => {
+    const groupIds = eni.Groups.map((g) => g.GroupId);
+    const key = `${scope.account}/${scope.region}/${eni.VpcId}/${groupIds.join(',')}`;
+    let ruleset = made.get(key);
+    if (ruleset === undefined) made.set(key, (ruleset = renderRuleset(ingressRules(env, scope, groupIds), (g) => membersOf(scope, eni.VpcId, g))));
+    return ruleset;
+  };
+}
+
+function renderRuleset(rules: SecurityGroupRuleRecord[], membersOf: (groupId: string) => string[]): string {
   const lines: string[] = [];
-  for (const r of ingressRules(env, scope, eni.Groups.map((g) => g.GroupId))) {
-    const sources = r.ReferencedGroupInfo ? membersOf(env, scope, eni.VpcId, r.ReferencedGroupInfo.GroupId) : r.CidrIpv4 ? [r.CidrIpv4] : [];
+  for (const r of rules) {
+    const sources = r.ReferencedGroupInfo ? membersOf(r.ReferencedGroupInfo.GroupId) : r.CidrIpv4 ? [r.CidrIpv4] : [];
     if (!sources.length) continue;
     const src = `ip saddr { ${sources.join(', ')} }`;
     const proto = protoOf(r.IpProtocol);

@@ -7,7 +7,7 @@
  * own (users, name service, TLS roots, alternatives): a whitelist, so that no host secret (shadow
  * files, SSH keys) ever lands in an image.
  */
-import { chmod, cp, mkdir, readFile, rm, symlink, writeFile, lstat } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile, lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { run } from './exec.ts';
 import { captureTree } from './volumes.store.ts';
@@ -93,41 +93,58 @@ async function findAwsCli(): Promise<{ path: string; prefix?: string } | undefin
   return prefix.startsWith('/usr') ? { path } : { path, prefix };
 }
 
+/**
+ * Writes the guest files to `dir`, built aside and renamed into place, so that no sandbox ever
+ * binds a directory half written or being deleted.
+ */
 export async function writeGuestFiles(dir: string): Promise<GuestFiles> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(join(dir, 'bin'), { recursive: true });
-  await writeFile(join(dir, 'init'), INIT, { mode: 0o755 });
-  for (const cmd of ['poweroff', 'shutdown', 'halt']) await writeFile(join(dir, 'bin', cmd), POWEROFF, { mode: 0o755 });
-  const aws = await findAwsCli();
-  const binds: string[] = [];
-  if (aws) {
-    if (aws.prefix) binds.push(aws.prefix);
-    if (aws.path !== '/usr/bin/aws') await symlink(aws.path, join(dir, 'bin', 'aws'));
+  const aside = await mkdtemp(`${dir}.tmp-`);
+  try {
+    await mkdir(join(aside, 'bin'));
+    await writeFile(join(aside, 'init'), INIT, { mode: 0o755 });
+    for (const cmd of ['poweroff', 'shutdown', 'halt']) await writeFile(join(aside, 'bin', cmd), POWEROFF, { mode: 0o755 });
+    const aws = await findAwsCli();
+    const binds: string[] = [];
+    if (aws) {
+      if (aws.prefix) binds.push(aws.prefix);
+      if (aws.path !== '/usr/bin/aws') await symlink(aws.path, join(aside, 'bin', 'aws'));
+    }
+    const filter = seccompFilter();
+    if (filter) await writeFile(join(aside, 'seccomp.bpf'), filter, { mode: 0o644 });
+    await chmod(aside, 0o755);
+    await rm(dir, { recursive: true, force: true });
+    await rename(aside, dir);
+    return { dir, binds, awsCli: aws?.path, seccomp: filter ? join(dir, 'seccomp.bpf') : undefined };
+  } finally {
+    await rm(aside, { recursive: true, force: true });
   }
-  const filter = seccompFilter();
-  if (filter) await writeFile(join(dir, 'seccomp.bpf'), filter, { mode: 0o644 });
-  await chmod(dir, 0o755);
-  return { dir, binds, awsCli: aws?.path, seccomp: filter ? join(dir, 'seccomp.bpf') : undefined };
 }
 
-/** Builds the base image's root volume snapshot once (kept in the snapshot store). */
+/**
+ * Builds the base image's root volume snapshot once (kept in the snapshot store). The tree is
+ * staged in a directory of its own next to `staging`, and the snapshot exists only once its
+ * manifest is written (atomically), so two builds never meet and a crash leaves no half image.
+ */
 export async function ensureBaseImage(snapshots: SnapshotStore, staging: string): Promise<void> {
   if (await snapshots.has(BASE_SNAPSHOT)) return;
-  await rm(staging, { recursive: true, force: true });
-  for (const d of PERSISTENT_DIRS) await mkdir(join(staging, d), { recursive: true });
-  for (const d of ['var/lib/cloud', 'var/log', 'var/tmp', 'root', 'etc/profile.d']) await mkdir(join(staging, d), { recursive: true });
-  await chmod(join(staging, 'root'), 0o700);
-  await chmod(join(staging, 'var/tmp'), 0o1777);
-  for (const name of ETC_WHITELIST) {
-    const src = join('/etc', name);
-    if (!(await lstat(src).catch(() => undefined))) continue;
-    await mkdir(dirname(join(staging, 'etc', name)), { recursive: true });
-    await cp(src, join(staging, 'etc', name), { recursive: true, verbatimSymlinks: true, errorOnExist: false, force: true });
+  const dir = await mkdtemp(`${staging}-`);
+  try {
+    for (const d of PERSISTENT_DIRS) await mkdir(join(dir, d), { recursive: true });
+    for (const d of ['var/lib/cloud', 'var/log', 'var/tmp', 'root', 'etc/profile.d']) await mkdir(join(dir, d), { recursive: true });
+    await chmod(join(dir, 'root'), 0o700);
+    await chmod(join(dir, 'var/tmp'), 0o1777);
+    for (const name of ETC_WHITELIST) {
+      const src = join('/etc', name);
+      if (!(await lstat(src).catch(() => undefined))) continue;
+      await mkdir(dirname(join(dir, 'etc', name)), { recursive: true });
+      await cp(src, join(dir, 'etc', name), { recursive: true, verbatimSymlinks: true, errorOnExist: false, force: true });
+    }
+    await writeFile(join(dir, 'etc/hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
+    await writeFile(join(dir, 'etc/resolv.conf'), '# faultline: instances have no DNS server\n');
+    await writeFile(join(dir, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
+    const entries = await captureTree(snapshots, dir, [], {}, false);
+    await snapshots.writeManifest({ id: BASE_SNAPSHOT, entries });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  await writeFile(join(staging, 'etc/hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
-  await writeFile(join(staging, 'etc/resolv.conf'), '# faultline: instances have no DNS server\n');
-  await writeFile(join(staging, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
-  const entries = await captureTree(snapshots, staging, [], {}, false);
-  await snapshots.writeManifest({ id: BASE_SNAPSHOT, entries });
-  await rm(staging, { recursive: true, force: true });
 }

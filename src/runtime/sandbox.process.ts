@@ -22,11 +22,9 @@
  *  - A seccomp filter (seccomp.ts) refuses what is left reachable without a capability: the
  *    kernel keyrings (root's user keyring is shared with the host's root) and new user namespaces.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { q } from './exec.ts';
+import { q, start, type Started } from './exec.ts';
 import { nsPath } from './netns.ts';
 import { PERSISTENT_DIRS } from './guest.ts';
 
@@ -57,8 +55,7 @@ const CAPS = ['chown', 'dac_override', 'fowner', 'fsetid', 'setuid', 'setgid', '
 const CAP_LIST = ['-all', ...CAPS.map((c) => `+${c}`)].join(',');
 
 export class SandboxProcess {
-  private child: ChildProcess | undefined;
-  private console: WriteStream | undefined;
+  private child: Started | undefined;
   readonly exited: Promise<number | null>;
   private resolveExit!: (code: number | null) => void;
   expectedExit = false;
@@ -118,22 +115,15 @@ export class SandboxProcess {
       `exec nsenter --net=${q(nsPath(s.netns))} -- bwrap ${args.map(q).join(' ')}${s.seccomp ? ` 3< ${q(s.seccomp)}` : ''}`,
     ].join('\n');
     await mkdir(s.dir, { recursive: true });
-    this.console = createWriteStream(join(s.dir, 'console.log'), { flags: 'a' });
-    const child = spawn('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = await start('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', script], join(s.dir, 'console.log'));
     this.child = child;
-    child.stdout!.pipe(this.console, { end: false });
-    child.stderr!.pipe(this.console, { end: false });
-    child.on('exit', (code) => {
-      this.console?.end();
-      this.resolveExit(code);
-    });
-    child.on('error', () => this.resolveExit(null));
+    void child.exited.then((code) => this.resolveExit(code));
   }
 
   /** Kills every process of the sandbox (all of them live in its network namespace and its PID namespace). */
   async kill(): Promise<void> {
     this.expectedExit = true;
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (!this.child) return;
     this.child.kill('SIGKILL');
     await this.exited;
   }

@@ -9,4 +9,7 @@ export class SimulatedDriver implements ComputeDriver {
     return undefined;
   }
   async settle(): Promise<void> {}
+  capacity(): undefined {
+    return undefined;
+  }
 }

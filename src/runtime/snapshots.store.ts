@@ -41,6 +41,7 @@ export class SnapshotStore {
   readonly blobs: string;
   private manifests: string;
   private trees: string;
+  private building = new Map<string, Promise<string>>();
 
   constructor(readonly root: string) {
     this.blobs = join(root, 'blobs');
@@ -50,6 +51,8 @@ export class SnapshotStore {
 
   async init(): Promise<void> {
     await Promise.all([mkdir(this.blobs, { recursive: true }), mkdir(this.manifests, { recursive: true }), mkdir(this.trees, { recursive: true })]);
+    // Trees that a crash left half built, aside.
+    for (const name of await readdir(this.trees)) if (name.startsWith('.')) await rm(join(this.trees, name), { recursive: true, force: true });
   }
 
   private manifestPath = (id: string) => join(this.manifests, `${id}.json`);
@@ -86,40 +89,65 @@ export class SnapshotStore {
 
   /** Writes a manifest atomically: a snapshot either exists whole or not at all. */
   async writeManifest(m: Manifest): Promise<void> {
-    const tmp = `${this.manifestPath(m.id)}.tmp`;
+    const tmp = `${this.manifestPath(m.id)}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, JSON.stringify(m));
     await rename(tmp, this.manifestPath(m.id));
   }
 
-  /** A read-only tree of the snapshot, hard-linked to its blobs; built once and kept. */
-  async tree(id: string): Promise<string> {
+  /**
+   * A read-only tree of the snapshot, hard-linked to its blobs; built once and kept. Many boots
+   * want the same tree at once (every root volume of a launch comes from the base image): they
+   * share one build, which happens aside in a directory of its own and is renamed into place
+   * whole, so no one ever sees, or deletes, a tree half built.
+   */
+  tree(id: string): Promise<string> {
+    let p = this.building.get(id);
+    if (!p) {
+      p = this.buildTree(id).finally(() => this.building.delete(id));
+      this.building.set(id, p);
+    }
+    return p;
+  }
+
+  private async buildTree(id: string): Promise<string> {
     const dir = join(this.trees, id);
-    if (await exists(join(dir, '.complete'))) return join(dir, 'root');
+    const root = join(dir, 'root');
+    if (await exists(join(dir, '.complete'))) return root;
     const m = await this.manifest(id);
     if (!m) throw new Error(`no snapshot data for ${id}`);
-    await rm(dir, { recursive: true, force: true });
-    const root = join(dir, 'root');
-    await mkdir(root, { recursive: true });
-    const dirs: ManifestEntry[] = [];
-    for (const e of m.entries) {
-      const p = join(root, e.p);
-      if (e.t === 'd') {
-        await mkdir(p, { recursive: true });
-        dirs.push(e);
-      } else {
-        await mkdir(dirname(p), { recursive: true });
-        if (e.t === 'f') await link(this.blobPath(e.k!), p);
-        else await symlink(e.l!, p);
+    const aside = join(this.trees, `.${id}.${randomBytes(6).toString('hex')}`);
+    try {
+      const into = join(aside, 'root');
+      await mkdir(into, { recursive: true });
+      const dirs: ManifestEntry[] = [];
+      for (const e of m.entries) {
+        const p = join(into, e.p);
+        if (e.t === 'd') {
+          await mkdir(p, { recursive: true });
+          dirs.push(e);
+        } else {
+          await mkdir(dirname(p), { recursive: true });
+          if (e.t === 'f') await link(this.blobPath(e.k!), p);
+          else await symlink(e.l!, p);
+        }
       }
+      // Directory modes last, so that a read-only directory does not stop its own filling.
+      for (const e of dirs) {
+        const p = join(into, e.p);
+        await chown(p, e.u, e.g);
+        await chmod(p, e.m & 0o7777);
+      }
+      await writeFile(join(aside, '.complete'), '');
+      // A tree without its mark is what an older faultline left when it crashed mid-build.
+      if (!(await exists(join(dir, '.complete')))) await rm(dir, { recursive: true, force: true });
+      await rename(aside, dir).catch(async (e: NodeJS.ErrnoException) => {
+        // Another faultline sharing this data dir got there first with the same tree.
+        if ((e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') || !(await exists(join(dir, '.complete')))) throw e;
+      });
+      return root;
+    } finally {
+      await rm(aside, { recursive: true, force: true });
     }
-    // Directory modes last, so that a read-only directory does not stop its own filling.
-    for (const e of dirs) {
-      const p = join(root, e.p);
-      await chown(p, e.u, e.g);
-      await chmod(p, e.m & 0o7777);
-    }
-    await writeFile(join(dir, '.complete'), '');
-    return root;
   }
 
   async delete(id: string): Promise<void> {

@@ -9,6 +9,7 @@ import type { Scope, Store } from '../core/store.ts';
 import type { ServiceModel } from '../protocols/model.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import type { Config } from '../config.ts';
+import type { MachineCapacity } from '../runtime/driver.ts';
 
 /** What every handler and loop can reach. */
 export interface Env {
@@ -22,7 +23,7 @@ export interface Env {
   /** Where instances reach faultline's API when they are real processes (the sandbox driver's address inside every VPC). */
   instanceEndpoint?: string;
   /** The compute driver's view of real instances (src/runtime/); absent or empty under the simulated driver. */
-  runtime?: { consoleOutput(scope: Scope, instanceId: string): string | undefined };
+  runtime?: { consoleOutput(scope: Scope, instanceId: string): string | undefined; capacity(): MachineCapacity | undefined };
 }
 
 export interface Principal {

@@ -9,8 +9,9 @@
  *
  * `ec2.status-check` runs once a minute for each running instance, as EC2's checks do: the system
  * check fails when the host (or its zone) has lost power or network, the instance check fails
- * with it or when the instance itself has been failed, and the attached-EBS check fails when the
- * zone is down. Results are kept on the instance with the time they started failing.
+ * with it, when the instance itself has been failed, or when its boot failed for real (under the
+ * sandbox driver, boot-failures.ts), and the attached-EBS check fails when the zone is down.
+ * Results are kept on the instance with the time they started failing.
  */
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import { instanceFaulted } from '../../world/faults.ts';
@@ -25,6 +26,7 @@ import { releaseInstanceVolumes } from './volumes.provider.ts';
 import { forgetPublished, publishInstanceMetrics } from './metrics.ts';
 import { automaticRecoveryDue } from './auto-recovery.ts';
 import { tryRecover } from './alarm-actions.ts';
+import { bootFailed } from './boot-failures.ts';
 
 export const INSTANCE_LOOP = 'ec2.instance';
 export const STATUS_LOOP = 'ec2.status-check';
@@ -195,7 +197,7 @@ function checkInstance(env: Env, scope: Scope, inst: DeepReadonly<InstanceRecord
     return false;
   }
   const systemOk = !!inst.hostId && hostUsable(env, scope.region, inst.hostId);
-  const instanceOk = systemOk && !instanceFaulted(env, id);
+  const instanceOk = systemOk && !instanceFaulted(env, id) && !bootFailed(inst);
   const ebsOk = zoneHealthy(env, scope.region, inst.Placement.AvailabilityZone);
   const prev = inst.statusChecks;
   const status = (ok: boolean) => (ok ? 'ok' : 'impaired');

@@ -6,6 +6,7 @@
 import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import { hostLoad, placeInstance } from '../../world/placement.ts';
+import { machineRoom } from './machine-capacity.ts';
 import type { RequestContext } from '../service.ts';
 import { bootLog } from './console-output.ts';
 import { applyFilters, paginate, type Filter, type Tag } from './filters.ts';
@@ -261,10 +262,12 @@ export const instanceHandlers = {
     const rootDisk = disks.get(image.RootDeviceName);
     if (!rootDisk) throw new AwsError('InvalidBlockDeviceMapping', `The image ${image.ImageId} has no block device for its root device ${image.RootDeviceName}.`);
 
-    // Capacity: hosts in the subnet's zone, and addresses in the subnet.
+    // Capacity: the machine's (sandbox driver), hosts in the subnet's zone, and addresses in the subnet.
     const load = hostLoad(env, ctx.region);
+    const room = machineRoom(env);
     const hosts: string[] = [];
     for (let i = 0; i < input.MaxCount; i++) {
+      if (!room.take(typeName)) break;
       const h = placeInstance(env, ctx.region, zone, undefined, load);
       if (!h) break;
       hosts.push(h);
@@ -432,13 +435,14 @@ export const instanceHandlers = {
     const insts = requireInstances(ctx, input.InstanceIds);
     const { env } = ctx;
     const load = hostLoad(env, ctx.region);
+    const room = machineRoom(env);
     const hosts = new Map<string, string>();
     for (const inst of insts) {
       const s = inst.State.Name;
       if (s === 'pending' || s === 'running') continue;
       if (s !== 'stopped') throw new AwsError('IncorrectInstanceState', `The instance '${inst.InstanceId}' is not in a state from which it can be started.`);
       // A start may land on another host: placement picks again.
-      const h = placeInstance(env, ctx.region, inst.Placement.AvailabilityZone, undefined, load);
+      const h = room.take(inst.InstanceType) ? placeInstance(env, ctx.region, inst.Placement.AvailabilityZone, undefined, load) : undefined;
       if (!h) throw insufficientCapacity(ctx, inst.InstanceType, inst.Placement.AvailabilityZone);
       load.set(h, (load.get(h) ?? 0) + 1);
       hosts.set(inst.InstanceId, h);
