@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { errors } from '../core/errors.ts';
 import type { Scope } from '../core/store.ts';
+import { regionZones } from '../config.ts';
 import type { Env, RequestContext } from '../services/service.ts';
 import { conditionEvaluator, type EvalContext, templateError } from './intrinsics.ts';
 import { parameterValues, type StackParameter } from './parameters.ts';
@@ -20,7 +21,7 @@ export interface EngineDeps {
   parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean;
 }
 
-export const zonesOfRegion = (env: Env, region: string): string[] => (env.config.regions[region] ?? []).map((l) => region + l).sort();
+export const zonesOfRegion = (env: Env, region: string): string[] => (regionZones(env.config, region) ?? []).map((l) => region + l).sort();
 
 /** Stacks whose exports count: created, and not deleted. */
 const exporting = (s: { StackStatus: string }) => !['DELETE_COMPLETE', 'REVIEW_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'ROLLBACK_COMPLETE', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED'].includes(s.StackStatus);
@@ -140,7 +141,7 @@ export function evalContext(
       }
     },
     azs: (region) => {
-      if (region !== scope.region && !env.config.regions[region]) throw templateError(`Fn::GetAZs: unknown region ${region}`);
+      if (region !== scope.region && !regionZones(env.config, region)) throw templateError(`Fn::GetAZs: unknown region ${region}`);
       return zonesOfRegion(env, region);
     },
     importValue(name) {

@@ -52,7 +52,7 @@ function byAction(req: WireRequest, services: readonly Service[]): Service | und
   const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
   const action = req.query.get('Action') ?? (form ? new URLSearchParams(req.body.toString('utf8')).get('Action') : null);
   if (!action) return undefined;
-  return services.find((s) => s.model.operations[action] && s.protocols.some((p) => p.name === 'query' || p.name === 'ec2'));
+  return services.find((s) => Object.hasOwn(s.model.operations, action) && s.protocols.some((p) => p.name === 'query' || p.name === 'ec2'));
 }
 
 /** A service that speaks several protocols (CloudWatch) is told apart by its headers. */

@@ -13,6 +13,8 @@ import { principalFor } from '../services/iam/identity.ts';
 import { route } from './route.ts';
 import { handleControl } from './control.ts';
 import { apiFault } from '../world/faults.ts';
+import { regionZones } from '../config.ts';
+import { own } from '../core/own.ts';
 
 export interface Gateway {
   server: Server;
@@ -29,13 +31,13 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
     const { service, protocol } = r;
     try {
       const parsed = protocol.parse(wire, service.model);
-      const handler = service.handlers[parsed.operation];
+      const handler = own(service.handlers, parsed.operation);
       if (!handler) throw errors.invalidAction(parsed.operation);
       const injected = apiFault(env, service.signingName, parsed.operation);
       if (injected) throw new AwsError(injected.code, injected.message, injected.status, false);
       const principal = principalFor(env, r.accessKeyId);
       const region = service.global ? 'global' : (r.region ?? env.config.defaultRegion);
-      if (!service.global && !env.config.regions[region]) {
+      if (!service.global && !regionZones(env.config, region)) {
         throw new AwsError('AuthFailure', `The region ${region} is not offered by this faultline; it offers ${Object.keys(env.config.regions).join(', ')}.`, 401);
       }
       const ctx = { account: principal.account, region, requestId, principal, env };
@@ -69,7 +71,7 @@ function renderError(service: Service, protocol: Protocol, e: unknown, requestId
 
 async function serve(env: Env, gateway: Gateway, req: IncomingMessage, res: ServerResponse, log: (m: string) => void) {
   try {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     if (url.pathname.startsWith('/_faultline/')) {
       const body = await readBody(req, env.config.maxRequestBytes);
       return send(res, handleControl(env, req.method ?? 'GET', url, body));
@@ -90,6 +92,20 @@ async function serve(env: Env, gateway: Gateway, req: IncomingMessage, res: Serv
   } catch (e) {
     log(`faultline: request failed: ${(e as Error)?.stack ?? e}`);
     if (!res.headersSent) send(res, { status: 500, headers: {}, body: '' });
+  }
+}
+
+/**
+ * The request's URL. A target in origin form is a path even when it starts with `//`, which URL
+ * parsing against a base would read as a host name (and `//` alone as an invalid URL). A target
+ * that does not parse at all becomes a path of its own text, for the service to refuse.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  try {
+    return new URL(target.startsWith('/') ? `http://localhost${target}` : target, 'http://localhost');
+  } catch {
+    return new URL(`http://localhost/${encodeURIComponent(target)}`);
   }
 }
 
