@@ -11,6 +11,7 @@ import type { Protocol, WireRequest, WireResponse } from '../protocols/protocol.
 import type { Env, Service } from '../services/service.ts';
 import { principalFor } from '../services/iam/identity.ts';
 import { route } from './route.ts';
+import { refuseUnserved } from './unserved.ts';
 import { handleControl } from './control.ts';
 import { apiFault } from '../world/faults.ts';
 import { regionZones } from '../config.ts';
@@ -28,6 +29,7 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
     const requestId = newRequestId();
     const r = route(wire, services);
     if (!r) return { status: 404, headers: {}, body: 'no service' };
+    if ('unserved' in r) return refuseUnserved(r.unserved, wire, r.hints, services, requestId);
     const { service, protocol } = r;
     try {
       const parsed = protocol.parse(wire, service.model);
@@ -51,6 +53,7 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
   const refuse = (wire: WireRequest, error: AwsError): WireResponse => {
     const r = route(wire, services);
     if (!r) return { status: error.status, headers: {}, body: error.message };
+    if ('unserved' in r) return refuseUnserved(r.unserved, wire, r.hints, services, newRequestId());
     return r.protocol.serializeError(r.service.model, error, newRequestId(), wire);
   };
 
