@@ -99,6 +99,8 @@ export function matchRoute(model: ServiceModel, method: string, rawPath: string,
   }
   if (!best) {
     if (!pathFits) return { kind: 'uri' };
+    // A method no operation uses at all (PATCH) is not allowed, whatever the query names.
+    if (!templates(model).some((t) => t.method === method)) return { kind: 'method' };
     // A sub-resource nothing here serves (S3's ?uploads, ?acl) is unsupported whatever the method.
     const unserved = [...query.keys()].some((k) => subresources.has(k) && !namedHere.has(k));
     return { kind: !methodFits && !unserved ? 'method' : 'unsupported' };
