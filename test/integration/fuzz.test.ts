@@ -134,9 +134,12 @@ function mutatePairs(rng: Rng, pairs: Pairs, actions: readonly string[]): void {
     case 0:
       pairs.splice(i, 1);
       break;
-    case 1:
-      pairs.push([pairs[i][0], rng.chance(0.5) ? pairs[i][1] : oddValue(rng)]);
+    case 1: {
+      // The same parameter again, or the same value as the next list item (`X.1` → `X.2`).
+      const next = pairs[i][0].replace(/\.(\d+)$/, (_m, n: string) => `.${Number(n) + 1}`);
+      pairs.push([rng.chance(0.5) ? next : pairs[i][0], rng.chance(0.7) ? pairs[i][1] : oddValue(rng)]);
       break;
+    }
     case 2:
       pairs[i][1] = oddValue(rng);
       break;
