@@ -13,6 +13,7 @@ import { parameterValues, type StackParameter } from './parameters.ts';
 import { AttributeError, type ResourceContext, type ResourceHandler, type ResourceState, type Signal } from './resource-handler.ts';
 import { STACKS, type StackRecord } from './state.ts';
 import { cachedTemplate, type Template } from './template.ts';
+import { own } from '../core/own.ts';
 
 /** Everything the engine needs from the services: handlers by type, and lookups for AWS-typed parameters. */
 export interface EngineDeps {
@@ -120,13 +121,13 @@ export function evalContext(
     condition,
     resourceNames: new Set(Object.keys(t.Resources)),
     ref(id) {
-      const r = current().resources[id];
+      const r = own(current().resources, id);
       if (!r?.PhysicalResourceId) throw templateError(`resource ${id} has not been created`);
       const h = deps.handlers.get(r.ResourceType);
       return h?.ref ? h.ref(stateOf(r), resourceContext(env, scope, stack, id)) : r.PhysicalResourceId;
     },
     getAtt(id, attr) {
-      const r = current().resources[id];
+      const r = own(current().resources, id);
       if (!r?.PhysicalResourceId) throw templateError(`resource ${id} has not been created`);
       const h = deps.handlers.get(r.ResourceType);
       const bad = () => templateError(`resource ${id} does not support attribute type ${attr} in Fn::GetAtt`);

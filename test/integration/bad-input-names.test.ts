@@ -26,6 +26,8 @@ describe('prototype names in requests', () => {
     vpcId = (await fl.aws('ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16')).Vpc.VpcId;
     await fl.aws('iam', 'create-role', '--role-name', 'names', '--assume-role-policy-document', TRUST);
     await fl.aws('s3api', 'create-bucket', '--bucket', 'names');
+    await fl.aws('cloudformation', 'create-stack', '--stack-name', 'names', '--template-body', JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } }));
+    fl.advance(60);
     fingerprint = () => JSON.stringify(fl.app.env.store.sql.prepare('SELECT coll, scope, id, doc FROM docs ORDER BY coll, scope, id').all());
   });
   after(() => fl.close());
@@ -102,7 +104,9 @@ describe('prototype names in requests', () => {
         `Action=ValidateTemplate&TemplateBody=${template({ Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { Ref: name } } } } })}`,
         `Action=ValidateTemplate&TemplateBody=${template({ Resources: resources, Outputs: { Out: { Value: { 'Fn::GetAtt': [name, 'TopicName'] } } } })}`,
         `Action=ValidateTemplate&TemplateBody=${template({ Resources: { Topic: { Type: 'AWS::SNS::Topic', Condition: name } } })}`,
-        `Action=CreateStack&StackName=names&TemplateBody=${template({ Resources: resources })}&Parameters.member.1.ParameterKey=${name}&Parameters.member.1.ParameterValue=x`,
+        `Action=CreateStack&StackName=names-2&TemplateBody=${template({ Resources: resources })}&Parameters.member.1.ParameterKey=${name}&Parameters.member.1.ParameterValue=x`,
+        `Action=DescribeStackResource&StackName=names&LogicalResourceId=${name}`,
+        `Action=SignalResource&StackName=names&LogicalResourceId=${name}&UniqueId=u&Status=SUCCESS`,
       ];
       for (const body of cfnCases) {
         const r = await query('cloudformation', '2010-05-15', body);
