@@ -54,6 +54,12 @@ const names = (api: UnservedService, hints: ApiHints): boolean =>
     ? hints.target.startsWith(api.targetPrefix + '.')
     : hints.version !== undefined && api.protocols.includes('query') && hints.version === api.apiVersion;
 
+/** Whether the request names an API version or target prefix that is not the served model's. */
+const namesOtherThan = (model: ServiceModel, hints: ApiHints): boolean =>
+  hints.target && model.metadata.targetPrefix
+    ? !hints.target.startsWith(model.metadata.targetPrefix + '.')
+    : hints.action && hints.version !== undefined && hints.version !== model.metadata.apiVersion;
+
 const sameApi = (api: UnservedService, model: ServiceModel): boolean =>
   api.apiVersion === model.metadata.apiVersion && (api.targetPrefix ?? '') === (model.metadata.targetPrefix ?? '');
 
@@ -63,6 +69,8 @@ const sameApi = (api: UnservedService, model: ServiceModel): boolean =>
  * the name with it (classic ELB beside ELBv2) counts as meant only when the request names it.
  */
 export function unservedApi(signingName: string, served: ServiceModel | undefined, hints: ApiHints): UnservedService | undefined {
+  // The usual case, a request in the served API's own terms, needs no table.
+  if (served && !namesOtherThan(served, hints)) return undefined;
   const apis = apisSignedAs(signingName);
   const named = apis.find((a) => names(a, hints));
   if (served) return named && !sameApi(named, served) ? named : undefined;
