@@ -81,6 +81,13 @@ export function parsePublicIpPool(spec: string): string {
   return formatCidr4(cidr);
 }
 
+/**
+ * The AZ letters of `region` if this faultline offers it, else undefined. Region names come from
+ * requests and templates, so only the map's own keys count (`toString` is no region).
+ */
+export const regionZones = (config: Config, region: string): string[] | undefined =>
+  Object.hasOwn(config.regions, region) ? config.regions[region] : undefined;
+
 /** Parses `us-east-1=a,b,c;eu-west-1=a,b` into a region map. */
 export function parseRegions(spec: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};

@@ -20,6 +20,7 @@ import type { Progress, Props, ResourceHandler } from './resource-handler.ts';
 import { parseStackId, STACKS, type Operation, type RetiredResource, type StackOutput, type StackRecord, type StackResource } from './state.ts';
 import { cachedTemplate, type ResourceDecl, type Template } from './template.ts';
 import { checkProperties, sameValue, updateKind } from './update-behaviour.ts';
+import { own } from '../core/own.ts';
 
 export const STACK_LOOP = 'cloudformation.stack';
 export const PURGE_LOOP = 'cloudformation.purge';
@@ -173,7 +174,7 @@ class StackRun {
     let waitUntil = Infinity;
     for (const id of active) {
       if (op.done.includes(id)) continue;
-      const res = this.stack.resources[id];
+      const res = own(this.stack.resources, id);
       if (res?.work) {
         if (res.work.next <= this.now) {
           if (!this.poll(op, res)) return 'progress';
@@ -197,7 +198,7 @@ class StackRun {
   /** Starts creating, updating or replacing a resource; false when that failed the operation. */
   private start(op: Operation, id: string, decl: ResourceDecl, ctx: EvalContext, deps: string[]): boolean {
     const handler = this.deps.handlers.get(decl.Type);
-    const existing = this.stack.resources[id];
+    const existing = own(this.stack.resources, id);
     const live = existing?.PhysicalResourceId && existing.ResourceStatus !== 'DELETE_COMPLETE' ? existing : undefined;
     let props: Props;
     let metadata: unknown;
@@ -353,7 +354,7 @@ class StackRun {
   }
 
   private failBeforeStart(op: Operation, id: string, decl: ResourceDecl, action: 'create' | 'update', reason: string): boolean {
-    const res: StackResource = this.stack.resources[id] ?? { LogicalResourceId: id, ResourceType: decl.Type, ResourceStatus: 'CREATE_IN_PROGRESS', Timestamp: this.now, deps: [] };
+    const res: StackResource = own(this.stack.resources, id) ?? { LogicalResourceId: id, ResourceType: decl.Type, ResourceStatus: 'CREATE_IN_PROGRESS', Timestamp: this.now, deps: [] };
     this.stack.resources[id] = res;
     if (action === 'create') setResourceStatus(this.env, this.scope, this.stack, res, 'CREATE_IN_PROGRESS');
     else setResourceStatus(this.env, this.scope, this.stack, res, 'UPDATE_IN_PROGRESS');
@@ -366,7 +367,7 @@ class StackRun {
     setResourceStatus(this.env, this.scope, this.stack, res, ACTION_STATUS[action].failed, reason);
     op.failed.push(res.LogicalResourceId);
     this.cancelInProgress(op);
-    const verb = op.failed.every((id) => this.stack.resources[id]?.ResourceStatus === 'CREATE_FAILED') ? 'create' : 'update';
+    const verb = op.failed.every((id) => own(this.stack.resources, id)?.ResourceStatus === 'CREATE_FAILED') ? 'create' : 'update';
     this.failOperation(op, `The following resource(s) failed to ${verb}: [${op.failed.join(', ')}]. `);
     return false;
   }

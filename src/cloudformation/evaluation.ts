@@ -6,12 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { errors } from '../core/errors.ts';
 import type { Scope } from '../core/store.ts';
+import { regionZones } from '../config.ts';
 import type { Env, RequestContext } from '../services/service.ts';
 import { conditionEvaluator, type EvalContext, templateError } from './intrinsics.ts';
 import { parameterValues, type StackParameter } from './parameters.ts';
 import { AttributeError, type ResourceContext, type ResourceHandler, type ResourceState, type Signal } from './resource-handler.ts';
 import { STACKS, type StackRecord } from './state.ts';
 import { cachedTemplate, type Template } from './template.ts';
+import { own } from '../core/own.ts';
 
 /** Everything the engine needs from the services: handlers by type, and lookups for AWS-typed parameters. */
 export interface EngineDeps {
@@ -20,7 +22,7 @@ export interface EngineDeps {
   parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean;
 }
 
-export const zonesOfRegion = (env: Env, region: string): string[] => (env.config.regions[region] ?? []).map((l) => region + l).sort();
+export const zonesOfRegion = (env: Env, region: string): string[] => (regionZones(env.config, region) ?? []).map((l) => region + l).sort();
 
 /** Stacks whose exports count: created, and not deleted. */
 const exporting = (s: { StackStatus: string }) => !['DELETE_COMPLETE', 'REVIEW_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'ROLLBACK_COMPLETE', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED'].includes(s.StackStatus);
@@ -119,13 +121,13 @@ export function evalContext(
     condition,
     resourceNames: new Set(Object.keys(t.Resources)),
     ref(id) {
-      const r = current().resources[id];
+      const r = own(current().resources, id);
       if (!r?.PhysicalResourceId) throw templateError(`resource ${id} has not been created`);
       const h = deps.handlers.get(r.ResourceType);
       return h?.ref ? h.ref(stateOf(r), resourceContext(env, scope, stack, id)) : r.PhysicalResourceId;
     },
     getAtt(id, attr) {
-      const r = current().resources[id];
+      const r = own(current().resources, id);
       if (!r?.PhysicalResourceId) throw templateError(`resource ${id} has not been created`);
       const h = deps.handlers.get(r.ResourceType);
       const bad = () => templateError(`resource ${id} does not support attribute type ${attr} in Fn::GetAtt`);
@@ -140,7 +142,7 @@ export function evalContext(
       }
     },
     azs: (region) => {
-      if (region !== scope.region && !env.config.regions[region]) throw templateError(`Fn::GetAZs: unknown region ${region}`);
+      if (region !== scope.region && !regionZones(env.config, region)) throw templateError(`Fn::GetAZs: unknown region ${region}`);
       return zonesOfRegion(env, region);
     },
     importValue(name) {

@@ -4,6 +4,7 @@
  */
 import { AwsError } from '../core/errors.ts';
 import { AttributeError, DONE, wait, type Progress, type ResourceState } from './resource-handler.ts';
+import { own } from '../core/own.ts';
 
 export type Tag = { Key: string; Value: string };
 
@@ -53,7 +54,7 @@ export function deleteWithRetry(state: ResourceState, now: number, fn: () => voi
 
 /** GetAtt from a table of attribute readers; unknown attributes fail as CloudFormation's do. */
 export function attribute<T>(table: Record<string, (v: T) => unknown>, name: string, value: T): unknown {
-  const f = table[name];
+  const f = own(table, name);
   if (!f) throw new AttributeError(name);
   return f(value);
 }

@@ -139,7 +139,8 @@ export function resolveParameters(t: Template, given: GivenParameter[] | undefin
 
 /** Parameter values as Ref sees them: strings, and arrays for list types. */
 export function parameterValues(t: Template, params: readonly StackParameter[]): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  // No prototype: Ref looks names up here, and `toString` must not be found.
+  const out: Record<string, string | string[]> = Object.create(null);
   for (const p of params) {
     const decl = t.Parameters[p.ParameterKey];
     if (!decl) continue;

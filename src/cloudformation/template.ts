@@ -119,6 +119,14 @@ function parseYaml(body: string): unknown {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * A template section as a dictionary without a prototype: every lookup by a name the template
+ * uses (Ref, GetAtt, Condition, FindInMap) finds only what the template declares, so a name
+ * like `toString` or `constructor` is as unknown as any other undeclared name.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const dictionary = <T = any>(section: unknown): Record<string, T> => Object.assign(Object.create(null), section ?? {});
+
 /** Parses a body and checks its structure; the result always has every section, possibly empty. */
 export function parseTemplate(body: string): Template {
   const trimmed = body.trimStart();
@@ -134,18 +142,18 @@ export function parseTemplate(body: string): Template {
   for (const s of ['Parameters', 'Mappings', 'Conditions', 'Resources', 'Outputs']) {
     if (raw[s] !== undefined && raw[s] !== null && !isObject(raw[s])) throw formatError(`${s} must be an object.`);
   }
-  const resources = (raw.Resources ?? {}) as Record<string, unknown>;
+  const resources = dictionary<unknown>(raw.Resources);
   if (!Object.keys(resources).length) throw formatError('At least one Resources member must be defined.');
   const t: Template = {
     AWSTemplateFormatVersion: raw.AWSTemplateFormatVersion as string | undefined,
     Description: raw.Description as string | undefined,
     Metadata: raw.Metadata,
     Transform: raw.Transform,
-    Parameters: (raw.Parameters ?? {}) as Template['Parameters'],
-    Mappings: (raw.Mappings ?? {}) as Template['Mappings'],
-    Conditions: (raw.Conditions ?? {}) as Template['Conditions'],
+    Parameters: dictionary(raw.Parameters),
+    Mappings: dictionary(raw.Mappings),
+    Conditions: dictionary(raw.Conditions),
     Resources: resources as Template['Resources'],
-    Outputs: (raw.Outputs ?? {}) as Template['Outputs'],
+    Outputs: dictionary(raw.Outputs),
     Rules: raw.Rules,
   };
   checkStructure(t);
@@ -171,6 +179,7 @@ function checkStructure(t: Template): void {
   for (const [name, m] of Object.entries(t.Mappings)) {
     if (!isObject(m)) throw formatError(`Mappings attribute ${name} must be an object.`);
     for (const [k, v] of Object.entries(m)) if (!isObject(v)) throw formatError(`Mappings attribute ${name}.${k} must be an object.`);
+    t.Mappings[name] = dictionary(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, dictionary(v)])));
   }
   const resources = Object.entries(t.Resources);
   if (resources.length > MAX_RESOURCES) throw formatError(`Number of resources, ${resources.length}, is greater than maximum allowed, ${MAX_RESOURCES}`);

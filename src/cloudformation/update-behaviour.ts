@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Props } from './resource-handler.ts';
+import { own } from '../core/own.ts';
 
 interface TypeSpec {
   /** Property name to r (replacement), c (conditional) or m (mutable). */
@@ -22,7 +23,7 @@ interface SpecFile {
 const spec = JSON.parse(readFileSync(new URL('./spec/resource-spec.json', import.meta.url), 'utf8')) as SpecFile;
 const knownTypes = new Set(spec.known);
 
-export const typeSpec = (type: string): TypeSpec | undefined => spec.types[type];
+export const typeSpec = (type: string): TypeSpec | undefined => own(spec.types, type);
 
 /** Whether AWS has the resource type at all (supported or not by faultline). */
 export const isKnownType = (type: string): boolean => knownTypes.has(type) || type.startsWith('Custom::');
@@ -55,7 +56,7 @@ export function changedProperties(oldProps: Props, newProps: Props): string[] {
 export function propertyChanges(type: string, changed: string[]): PropertyChange[] {
   const t = typeSpec(type);
   return changed.map((name) => {
-    const k = t?.p[name] ?? 'm';
+    const k = own(t?.p, name) ?? 'm';
     return { name, requiresRecreation: k === 'r' ? 'Always' : k === 'c' ? 'Conditionally' : 'Never' };
   });
 }
@@ -87,7 +88,7 @@ export function updateKind(
 export function checkProperties(type: string, props: Props): string | undefined {
   const t = typeSpec(type);
   if (!t) return undefined;
-  const unknown = Object.keys(props).filter((p) => !(p in t.p));
+  const unknown = Object.keys(props).filter((p) => !Object.hasOwn(t.p, p));
   if (unknown.length) return `Encountered unsupported property ${unknown[0]}`;
   const missing = t.req.filter((r) => props[r] === undefined);
   if (missing.length) return `Property validation failure: [The property {/${missing[0]}} is required]`;

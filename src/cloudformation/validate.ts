@@ -36,7 +36,7 @@ export function checkTemplate(t: Template): TemplateFacts {
   if (unknown.length) throw errors.validation(`Template format error: Unrecognized resource types: [${unknown.join(', ')}]`);
   buildGraph(t);
   checkGetAtts(t);
-  const iam = Object.entries(t.Resources).filter(([, r]) => r.Type in IAM_TYPES);
+  const iam = Object.entries(t.Resources).filter(([, r]) => Object.hasOwn(IAM_TYPES, r.Type));
   const named = iam.filter(([, r]) => {
     const prop = IAM_TYPES[r.Type];
     return prop !== undefined && r.Properties?.[prop] !== undefined;

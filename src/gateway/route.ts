@@ -1,16 +1,24 @@
 /**
  * Picks the service and protocol for a request, and the account and region it acts in, in the
  * order AWS's own front ends can: the SigV4 credential scope, then X-Amz-Target, then the Query
- * Action, then S3's path or host.
+ * Action, then S3's path or host. A request signed for a service faultline does not serve, or
+ * naming one by its X-Amz-Target, is routed to none: it is answered as unserved.
  */
 import type { Protocol, WireRequest } from '../protocols/protocol.ts';
 import type { Service } from '../services/service.ts';
+import { unservedApi, unservedByTarget, type ApiHints, type UnservedService } from './unserved.ts';
 
 export interface Route {
   service: Service;
   protocol: Protocol;
   accessKeyId?: string;
   region?: string;
+}
+
+/** A request for an API faultline does not serve, and what it said about the API. */
+export interface Unserved {
+  unserved: UnservedService;
+  hints: ApiHints;
 }
 
 export interface Credential {
@@ -35,24 +43,39 @@ export function credentialOf(req: WireRequest): Credential | undefined {
   return key ? { accessKeyId: key, region: '', service: '' } : undefined;
 }
 
-export function route(req: WireRequest, services: readonly Service[]): Route | undefined {
+export function route(req: WireRequest, services: readonly Service[]): Route | Unserved | undefined {
   const cred = credentialOf(req);
-  const bySigning = cred?.service ? services.find((s) => s.signingName === cred.service) : undefined;
+  const params = queryParams(req);
   const target = req.headers['x-amz-target'];
-  const service =
-    bySigning ??
-    (target ? services.find((s) => s.model.metadata.targetPrefix && target.startsWith(s.model.metadata.targetPrefix + '.')) : undefined) ??
-    byAction(req, services) ??
-    services.find((s) => s.signingName === 's3');
-  if (!service) return undefined;
-  return { service, protocol: protocolFor(service, req), accessKeyId: cred?.accessKeyId, region: cred?.region || undefined };
+  const hints: ApiHints = { target, version: params.get('Version') ?? undefined, action: params.has('Action') };
+  const found = (service: Service): Route => ({ service, protocol: protocolFor(service, req), accessKeyId: cred?.accessKeyId, region: cred?.region || undefined });
+  if (cred?.service) {
+    const signedFor = services.find((s) => s.signingName === cred.service);
+    const unserved = unservedApi(cred.service, signedFor?.model, hints);
+    if (unserved) return { unserved, hints };
+    return found(signedFor!);
+  }
+  const byTarget = target ? services.find((s) => s.model.metadata.targetPrefix && target.startsWith(s.model.metadata.targetPrefix + '.')) : undefined;
+  const service = byTarget ?? byAction(params.get('Action'), services);
+  if (service) return found(service);
+  const unserved = target ? unservedByTarget(target, services) : undefined;
+  if (unserved) return { unserved, hints };
+  const s3 = services.find((s) => s.signingName === 's3');
+  return s3 && found(s3);
 }
 
-function byAction(req: WireRequest, services: readonly Service[]): Service | undefined {
+/** The Query protocol's parameters: the query string, and a form-encoded body. */
+function queryParams(req: WireRequest): URLSearchParams {
   const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-  const action = req.query.get('Action') ?? (form ? new URLSearchParams(req.body.toString('utf8')).get('Action') : null);
+  if (!form || !req.body.length) return req.query;
+  const params = new URLSearchParams(req.query);
+  for (const [k, v] of new URLSearchParams(req.body.toString('utf8'))) params.append(k, v);
+  return params;
+}
+
+function byAction(action: string | null, services: readonly Service[]): Service | undefined {
   if (!action) return undefined;
-  return services.find((s) => s.model.operations[action] && s.protocols.some((p) => p.name === 'query' || p.name === 'ec2'));
+  return services.find((s) => Object.hasOwn(s.model.operations, action) && s.protocols.some((p) => p.name === 'query' || p.name === 'ec2'));
 }
 
 /** A service that speaks several protocols (CloudWatch) is told apart by its headers. */

@@ -15,7 +15,10 @@ import { route } from './route.ts';
 import { CONTROL_PREFIX, controlError, handleControl } from './control.ts';
 import { hostName, refusal } from './guard.ts';
 import { handleWaitConditionSignal, isSignalPath } from '../services/cloudformation/signals.ts';
+import { refuseUnserved } from './unserved.ts';
 import { apiFault } from '../world/faults.ts';
+import { regionZones } from '../config.ts';
+import { own } from '../core/own.ts';
 
 export interface Gateway {
   server: Server;
@@ -31,16 +34,17 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
     const requestId = newRequestId();
     const r = route(wire, services);
     if (!r) return { status: 404, headers: {}, body: 'no service' };
+    if ('unserved' in r) return refuseUnserved(r.unserved, wire, r.hints, services, requestId);
     const { service, protocol } = r;
     try {
       const parsed = protocol.parse(wire, service.model);
-      const handler = service.handlers[parsed.operation];
+      const handler = own(service.handlers, parsed.operation);
       if (!handler) throw errors.invalidAction(parsed.operation);
       const injected = apiFault(env, service.signingName, parsed.operation);
       if (injected) throw new AwsError(injected.code, injected.message, injected.status, false);
       const principal = principalFor(env, r.accessKeyId);
       const region = service.global ? 'global' : (r.region ?? env.config.defaultRegion);
-      if (!service.global && !env.config.regions[region]) {
+      if (!service.global && !regionZones(env.config, region)) {
         throw new AwsError('AuthFailure', `The region ${region} is not offered by this faultline; it offers ${Object.keys(env.config.regions).join(', ')}.`, 401);
       }
       const ctx = { account: principal.account, region, requestId, principal, env };
@@ -54,6 +58,7 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
   const refuse = (wire: WireRequest, error: AwsError): WireResponse => {
     const r = route(wire, services);
     if (!r) return { status: error.status, headers: {}, body: error.message };
+    if ('unserved' in r) return refuseUnserved(r.unserved, wire, r.hints, services, newRequestId());
     return r.protocol.serializeError(r.service.model, error, newRequestId(), wire);
   };
 
@@ -85,7 +90,7 @@ function renderError(service: Service, protocol: Protocol, e: unknown, requestId
 
 async function serve(env: Env, gateway: Gateway, fromInstance: boolean, req: IncomingMessage, res: ServerResponse, log: (m: string) => void) {
   try {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     const control = url.pathname.startsWith(CONTROL_PREFIX);
     const refused = refusal(req.headers, { control, listenName: env.endpoint && hostName(env.endpoint.replace(/^\w+:\/\//, '')) });
     if (refused) {
@@ -115,6 +120,20 @@ async function serve(env: Env, gateway: Gateway, fromInstance: boolean, req: Inc
   } catch (e) {
     log(`faultline: request failed: ${(e as Error)?.stack ?? e}`);
     if (!res.headersSent) send(res, { status: 500, headers: {}, body: '' });
+  }
+}
+
+/**
+ * The request's URL. A target in origin form is a path even when it starts with `//`, which URL
+ * parsing against a base would read as a host name (and `//` alone as an invalid URL). A target
+ * that does not parse at all becomes a path of its own text, for the service to refuse.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  try {
+    return new URL(target.startsWith('/') ? `http://localhost${target}` : target, 'http://localhost');
+  } catch {
+    return new URL(`http://localhost/${encodeURIComponent(target)}`);
   }
 }
 

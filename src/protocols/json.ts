@@ -14,8 +14,15 @@ import { AwsError, errors } from '../core/errors.ts';
 import type { Shape, ShapeRef, ServiceModel } from './model.ts';
 import type { Protocol, WireRequest, WireResponse, ParsedRequest } from './protocol.ts';
 import { checkConstraints, parseTimestamp } from './values.ts';
+import { own, setOwn } from '../core/own.ts';
 
 const serialization = (message: string) => new AwsError('SerializationException', message, 400);
+
+/** The models' lists and maps are not sparse: a null inside one cannot be read into the shape, as AWS's JSON front ends say. */
+const notNull = (v: unknown, path: string): unknown => {
+  if (v === null) throw serialization(`Null value in a list or map is not allowed (at ${path})`);
+  return v;
+};
 
 /** Java-style type names, as AWS's JSON front ends name them in their messages. */
 const JSON_KIND = (v: unknown): string =>
@@ -57,7 +64,7 @@ export class JsonProtocol implements Protocol {
     const prefix = model.metadata.targetPrefix ?? '';
     const dot = target.lastIndexOf('.');
     const operation = dot >= 0 && target.slice(0, dot) === prefix ? target.slice(dot + 1) : '';
-    const op = operation ? model.operations[operation] : undefined;
+    const op = operation ? own(model.operations, operation) : undefined;
     if (!op) throw new AwsError('UnknownOperationException', `The operation ${target || '(none)'} is not known to this service.`, 400);
     if (req.method !== 'POST') throw serialization(`awsJson requests must be POST, not ${req.method}.`);
     const text = req.body.toString('utf8');
@@ -102,12 +109,12 @@ export class JsonProtocol implements Protocol {
       }
       case 'list': {
         if (!Array.isArray(value)) return wrong();
-        return value.map((v, i) => this.decode(model, shape.member!, v, `${path}[${i}]`));
+        return value.map((v, i) => this.decode(model, shape.member!, notNull(v, `${path}[${i}]`), `${path}[${i}]`));
       }
       case 'map': {
         if (typeof value !== 'object' || Array.isArray(value)) return wrong();
         const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = this.decode(model, shape.value!, v, `${path}.${k}`);
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) setOwn(out, k, this.decode(model, shape.value!, notNull(v, `${path}.${k}`), `${path}.${k}`));
         return out;
       }
       case 'string':

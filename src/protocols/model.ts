@@ -48,6 +48,8 @@ export interface ServiceModel {
     jsonVersion?: string;
     signingName?: string;
     endpointPrefix: string;
+    /** The short name SDKs give the service (`EC2`, `Auto Scaling`). */
+    serviceId?: string;
     awsQueryCompatible?: Record<string, never>;
   };
   operations: Record<string, Operation>;

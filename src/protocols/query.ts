@@ -9,6 +9,7 @@ import type { Shape, ShapeRef, ServiceModel } from './model.ts';
 import type { Protocol, WireRequest, WireResponse, ParsedRequest } from './protocol.ts';
 import { checkConstraints, isoTime, parseScalar, type Invalid } from './values.ts';
 import { element, escapeXml, XML_DECL } from './xml.ts';
+import { own, setOwn } from '../core/own.ts';
 
 interface Node {
   value?: string;
@@ -66,7 +67,7 @@ export class QueryProtocol implements Protocol {
     }
     const action = params.get('Action');
     if (!action) throw errors.missingParameter('Action', this.ec2 ? 'MissingAction' : 'MissingAction');
-    const op = model.operations[action];
+    const op = own(model.operations, action);
     if (!op) throw errors.invalidAction(action);
     const version = params.get('Version');
     if (version && version !== model.metadata.apiVersion && !this.ec2)
@@ -129,7 +130,7 @@ export class QueryProtocol implements Protocol {
         for (const entry of indexed(container)) {
           const k = entry.children.get(shape.key!.locationName ?? 'key')?.value;
           if (k === undefined) throw this.invalid(`Map ${name} has an entry without a key.`);
-          out[k] = this.decode(model, shape.value!, entry.children.get(shape.value!.locationName ?? 'value'), `${name}.${k}`);
+          setOwn(out, k, this.decode(model, shape.value!, entry.children.get(shape.value!.locationName ?? 'value'), `${name}.${k}`));
         }
         return out;
       }

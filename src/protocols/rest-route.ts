@@ -26,7 +26,9 @@ export type RouteMiss =
   /** A template fits the path and method, but the query names something none of them serve. */
   | { kind: 'unsupported' }
   /** Templates fit the path, but not with this method. */
-  | { kind: 'method' };
+  | { kind: 'method' }
+  /** No template fits the path at all (an empty segment where a label must be: `//key`). */
+  | { kind: 'uri' };
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -96,9 +98,12 @@ export function matchRoute(model: ServiceModel, method: string, rawPath: string,
     if (!best || t.literals.length > best.t.literals.length) best = { t, m };
   }
   if (!best) {
+    if (!pathFits) return { kind: 'uri' };
+    // A method no operation uses at all (PATCH) is not allowed, whatever the query names.
+    if (!templates(model).some((t) => t.method === method)) return { kind: 'method' };
     // A sub-resource nothing here serves (S3's ?uploads, ?acl) is unsupported whatever the method.
     const unserved = [...query.keys()].some((k) => subresources.has(k) && !namedHere.has(k));
-    return { kind: pathFits && !methodFits && !unserved ? 'method' : 'unsupported' };
+    return { kind: !methodFits && !unserved ? 'method' : 'unsupported' };
   }
   const labels: Record<string, string> = {};
   best.t.labels.forEach((l, i) => (labels[l.name] = decode(best.m[i + 1])));

@@ -13,6 +13,7 @@ import { decodeAwsChunked, isAwsChunked } from './aws-chunked.ts';
 import { matchRoute } from './rest-route.ts';
 import { isoTime, parseScalar, parseTimestamp, type Invalid } from './values.ts';
 import { element, escapeXml, XML_DECL } from './xml.ts';
+import { setOwn } from '../core/own.ts';
 import { decodeXml, memberElementName, parseXml } from './xml-read.ts';
 
 /** A handler sets this on its output for a status the model cannot say (206 for a byte range). */
@@ -106,7 +107,7 @@ export class RestXmlProtocol implements Protocol {
     for (const [m, mref] of Object.entries(shape.members ?? {})) {
       if (mref.location !== 'querystring' || model.shapes[mref.shape].type !== 'map') continue;
       const rest: Record<string, string> = {};
-      for (const [k, val] of req.query) if (!bound.has(k)) rest[k] = val;
+      for (const [k, val] of req.query) if (!bound.has(k)) setOwn(rest, k, val);
       if (Object.keys(rest).length) input[m] = rest;
     }
     this.bindBody(model, op.input, body, headers, input);
@@ -267,7 +268,8 @@ export class RestXmlProtocol implements Protocol {
   }
 }
 
-function routeError(kind: 'method' | 'unsupported', req: WireRequest): AwsError {
+function routeError(kind: 'method' | 'unsupported' | 'uri', req: WireRequest): AwsError {
+  if (kind === 'uri') return new AwsError('InvalidURI', "Couldn't parse the specified URI.", 400);
   const segments = req.rawPath.split('/').filter(Boolean).length;
   const resourceType = segments === 0 ? 'SERVICE' : segments === 1 ? 'BUCKET' : 'OBJECT';
   const err =
@@ -311,7 +313,7 @@ function queryValue(model: ServiceModel, shape: Shape, query: URLSearchParams, w
 function prefixedHeaders(headers: Headers, prefix: string): Record<string, string> | undefined {
   let out: Record<string, string> | undefined;
   for (const [k, v] of Object.entries(headers)) {
-    if (v !== undefined && k.startsWith(prefix)) (out ??= {})[k.slice(prefix.length)] = v;
+    if (v !== undefined && k.startsWith(prefix)) setOwn((out ??= {}), k.slice(prefix.length), v);
   }
   return out;
 }

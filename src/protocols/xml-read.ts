@@ -6,6 +6,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { ShapeRef, ServiceModel } from './model.ts';
 import { parseScalar, type Invalid } from './values.ts';
+import { setOwn } from '../core/own.ts';
 
 type XmlNode = string | { [k: string]: XmlNode | XmlNode[] };
 
@@ -20,10 +21,20 @@ const parser = new XMLParser({
   ignorePiTags: true,
 });
 
-/** Parses a document; the root element's name and content, or undefined when it is not well formed. */
+/**
+ * Parses a document; the root element's name and content, or undefined when it is not well formed
+ * or not one AWS accepts: no request document has a DTD, so any DOCTYPE (and with it every
+ * entity declaration, internal or external) is refused, as are documents the parser will not
+ * read (nesting beyond its depth limit, element names such as `__proto__`).
+ */
 export function parseXml(text: string): { root: string; node: XmlNode } | undefined {
-  if (XMLValidator.validate(text) !== true) return undefined;
-  const doc = parser.parse(text) as Record<string, XmlNode>;
+  if (/<!DOCTYPE/i.test(text) || XMLValidator.validate(text) !== true) return undefined;
+  let doc: Record<string, XmlNode>;
+  try {
+    doc = parser.parse(text) as Record<string, XmlNode>;
+  } catch {
+    return undefined;
+  }
   const root = Object.keys(doc).find((k) => !k.startsWith('?') && k !== '#text');
   return root === undefined ? undefined : { root, node: doc[root] as XmlNode };
 }
@@ -72,7 +83,7 @@ export function decodeXml(model: ServiceModel, ref: ShapeRef, node: XmlNode | Xm
         if (typeof e !== 'object') continue;
         const k = e[shape.key!.locationName ?? 'key'];
         if (k === undefined) throw invalid(`Map ${name} has an entry without a key.`);
-        out[textOf(k as XmlNode)] = decodeXml(model, shape.value!, e[shape.value!.locationName ?? 'value'], `${name}.${textOf(k as XmlNode)}`, invalid);
+        setOwn(out, textOf(k as XmlNode), decodeXml(model, shape.value!, e[shape.value!.locationName ?? 'value'], `${name}.${textOf(k as XmlNode)}`, invalid));
       }
       return out;
     }

@@ -82,6 +82,15 @@ describe('bad input', () => {
     { name: 'S3 object in a bucket that does not exist', run: () => s3('GET', '/no-such-bucket-here/key'), status: 404, code: 'NoSuchBucket' },
     { name: 'S3 method it does not serve', run: () => s3('PATCH', '/some-bucket'), status: 405, code: 'MethodNotAllowed' },
     { name: 'S3 malformed XML create configuration', run: () => s3('PUT', '/good-bucket-name', '<CreateBucketConfiguration><LocationConstraint>'), status: 400, code: 'MalformedXML' },
+    { name: 'CloudWatch null in a list of metrics', run: () => cw('PutMetricData', '{"Namespace":"App","MetricData":[null]}'), status: 400, code: 'SerializationException' },
+    { name: 'CloudWatch null in a list of dimensions', run: () => cw('PutMetricData', '{"Namespace":"App","MetricData":[{"MetricName":"m","Value":1,"Dimensions":[null]}]}'), status: 400, code: 'SerializationException' },
+    { name: 'CloudWatch null in a list of alarm names', run: () => cw('DeleteAlarms', '{"AlarmNames":[null]}'), status: 400, code: 'SerializationException' },
+    { name: 'S3 XML nested more than 100 levels', run: () => s3('PUT', '/deep-bucket', `<CreateBucketConfiguration>${'<a>'.repeat(150)}${'</a>'.repeat(150)}</CreateBucketConfiguration>`), status: 400, code: 'MalformedXML' },
+    { name: 'S3 XML with an external entity', run: () => s3('PUT', '/xxe-bucket', '<?xml version="1.0"?><!DOCTYPE c [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><CreateBucketConfiguration><LocationConstraint>&xxe;</LocationConstraint></CreateBucketConfiguration>'), status: 400, code: 'MalformedXML' },
+    { name: 'S3 XML with an internal entity', run: () => s3('PUT', '/dtd-bucket', '<!DOCTYPE c [<!ENTITY r "us-west-2">]><CreateBucketConfiguration><LocationConstraint>&r;</LocationConstraint></CreateBucketConfiguration>'), status: 400, code: 'MalformedXML' },
+    { name: 'S3 XML element named __proto__', run: () => s3('POST', '/some-bucket?delete', '<Delete><__proto__><Key>k</Key></__proto__></Delete>'), status: 400, code: 'MalformedXML' },
+    { name: 'S3 path that starts with //', run: () => s3('GET', '//some-bucket/key'), status: 400, code: 'InvalidURI' },
+    { name: 'S3 path that is //', run: () => s3('GET', '//'), status: 400, code: 'InvalidURI' },
     { name: 'EC2 broken percent-encoding', run: () => ec2('Action=DescribeVpcs&Filter.1.Name=%ZZ&Filter.1.Value.1=%'), status: 400, code: 'InvalidParameterValue' },
   ];
 

@@ -29,7 +29,8 @@ const changeSetNotFound = (name: string) => new AwsError('ChangeSetNotFound', `C
 export function computeChanges(ctx: RequestContext, stack: StackRecord, t: Template, params: StackParameter[]): ChangeRecord[] {
   const ec = evalContext(ctx.env, ctx, engineDeps, stack, t, params);
   const active = activeResources(t, ec);
-  const old = stack.resources;
+  // Resource ids come from the template: only the stack's own entries count (`toString` is none).
+  const old: typeof stack.resources = Object.assign(Object.create(null), stack.resources);
   const oldTemplate = stack.StackStatus === 'REVIEW_IN_PROGRESS' ? undefined : cachedTemplate(stack.templateBody);
   const changes = new Map<string, ChangeRecord>();
   const live = (id: string) => old[id]?.PhysicalResourceId && old[id].ResourceStatus !== 'DELETE_COMPLETE';

@@ -16,6 +16,7 @@ import { STACKS, type StackRecord } from '../../cloudformation/state.ts';
 import type { WireResponse } from '../../protocols/protocol.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { putStack, requireStack } from './lookup.ts';
+import { own } from '../../core/own.ts';
 
 export const MAX_SIGNAL_BYTES = 4096;
 
@@ -37,7 +38,7 @@ function record(res: { signals?: Signal[] }, s: Signal): void {
 export const signalHandlers = {
   SignalResource(input: { StackName: string; LogicalResourceId: string; UniqueId: string; Status: string }, ctx: RequestContext) {
     const s = requireStack(ctx, input.StackName);
-    const res = s.resources[input.LogicalResourceId];
+    const res = own(s.resources, input.LogicalResourceId);
     if (!res) throw errors.validation(`Resource ${input.LogicalResourceId} does not exist for stack ${s.StackName}`);
     if (!STATUSES.includes(input.Status)) throw errors.validation(`Status ${input.Status} is not one of ${STATUSES.join(', ')}`);
     if (!['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS'].includes(res.ResourceStatus) || !res.work) {
@@ -90,7 +91,7 @@ export function handleWaitConditionSignal(env: Env, method: string, url: URL, bo
   }
   return env.store.transaction(() => {
     const s = env.store.mutable<StackRecord>(STACKS, scope, stackId);
-    const res = s?.resources[logicalId];
+    const res = own(s?.resources, logicalId);
     if (!s || !res || res.ResourceType !== 'AWS::CloudFormation::WaitConditionHandle' || res.data?.secret !== url.searchParams.get('Signature')) {
       return json(403, { error: 'the URL is not a valid wait condition handle' });
     }

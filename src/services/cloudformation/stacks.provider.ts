@@ -16,6 +16,7 @@ import { sameValue } from '../../cloudformation/update-behaviour.ts';
 import type { RequestContext } from '../service.ts';
 import { checkedParameters, checkedTemplate, checkRoleArn, checkStackName, findStack, notFound, page, putStack, requireStack, stackView, templateBody } from './lookup.ts';
 import { engineDeps } from './registry.ts';
+import { own } from '../../core/own.ts';
 
 type Tag = { Key: string; Value: string };
 
@@ -270,7 +271,7 @@ export const stackHandlers = {
 
   DescribeStackResource(input: { StackName: string; LogicalResourceId: string }, ctx: RequestContext) {
     const s = requireStack(ctx, input.StackName);
-    const r = s.resources[input.LogicalResourceId];
+    const r = own(s.resources, input.LogicalResourceId);
     if (!r) throw errors.validation(`Resource ${input.LogicalResourceId} does not exist for stack ${input.StackName}`);
     return {
       StackResourceDetail: {
@@ -321,7 +322,7 @@ export const stackHandlers = {
   ContinueUpdateRollback(input: { StackName: string; ResourcesToSkip?: string[] }, ctx: RequestContext) {
     const s = requireStack(ctx, input.StackName);
     if (s.StackStatus !== 'UPDATE_ROLLBACK_FAILED') throw errors.validation(`Stack ${s.StackId} is in ${s.StackStatus} state and can not continue update rollback.`);
-    for (const id of input.ResourcesToSkip ?? []) if (!s.resources[id]) throw errors.validation(`Resource ${id} does not exist for stack ${s.StackName}`);
+    for (const id of input.ResourcesToSkip ?? []) if (!own(s.resources, id)) throw errors.validation(`Resource ${id} does not exist for stack ${s.StackName}`);
     setStackStatus(ctx.env, ctx, s, 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated');
     // Skipped resources count as rolled back as they are.
     s.op = { kind: 'UPDATE_ROLLBACK', phase: 'apply', done: [...(input.ResourcesToSkip ?? [])], failed: [] };

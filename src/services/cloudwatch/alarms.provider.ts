@@ -318,7 +318,8 @@ export const alarmHandlers = {
     // If any name is wrong, nothing is deleted (API_DeleteAlarms.html).
     const missing = input.AlarmNames.filter((n) => !ctx.env.store.get(ALARMS, ctx, n));
     if (missing.length) throw new AwsError('ResourceNotFound', `The following alarms were not found: [${missing.join(', ')}]`, 404);
-    for (const name of input.AlarmNames) {
+    // A name given twice is deleted once.
+    for (const name of new Set(input.AlarmNames)) {
       const rec = ctx.env.store.get<AlarmRecord>(ALARMS, ctx, name) as Readonly<AlarmRecord>;
       addHistory(ctx.env, ctx, {
         AlarmName: name,

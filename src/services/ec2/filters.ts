@@ -43,7 +43,7 @@ export function applyFilters<T extends object>(items: readonly T[], filters: Fil
       get = (item) => tagsOf(item)?.find((t) => t.Key === key)?.Value;
     } else if (name === 'tag-key') get = (item) => tagsOf(item)?.map((t) => t.Key) ?? [];
     else if (name === 'tag-value') get = (item) => tagsOf(item)?.map((t) => t.Value) ?? [];
-    else if (fields[name]) get = fields[name];
+    else if (Object.hasOwn(fields, name)) get = fields[name];
     else throw errors.invalidParameterValue(`The filter '${name}' is invalid`);
     return (item: T) => {
       const v = get(item);

@@ -13,6 +13,7 @@ import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filt
 import { dryRun, notFound, requireNetworkAcl, requireVpc } from './network.ts';
 import { COLL, type NetworkAclEntryRecord, type NetworkAclRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
+import { own } from '../../core/own.ts';
 
 type TagSpecs = { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[];
 
@@ -89,7 +90,7 @@ function entryOf(input: EntryInput): NetworkAclEntryRecord {
     throw ec2Errors.invalidParameterValue(`Value (${input.RuleNumber}) for parameter ruleNumber is invalid. Rule numbers must be between 1 and 32766.`);
   }
   const p = input.Protocol.trim().toLowerCase();
-  const Protocol = PROTOCOL_NUMBERS[p] ?? (/^-?\d+$/.test(p) && Number(p) >= -1 && Number(p) <= 255 ? String(Number(p)) : undefined);
+  const Protocol = own(PROTOCOL_NUMBERS, p) ?? (/^-?\d+$/.test(p) && Number(p) >= -1 && Number(p) <= 255 ? String(Number(p)) : undefined);
   if (Protocol === undefined) throw ec2Errors.invalidParameterValue(`Invalid value '${input.Protocol}' for protocol. Unknown protocol.`);
   if ((input.CidrBlock === undefined) === (input.Ipv6CidrBlock === undefined)) {
     throw input.CidrBlock === undefined ? errors.missingParameter('cidrBlock or ipv6CidrBlock') : ec2Errors.invalidParameterCombination('Only one of cidrBlock and ipv6CidrBlock may be given.');

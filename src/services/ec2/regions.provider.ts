@@ -1,5 +1,5 @@
 /** Regions, availability zones and account attributes, from faultline's configuration. */
-import type { Config } from '../../config.ts';
+import { regionZones, type Config } from '../../config.ts';
 import { AwsError } from '../../core/errors.ts';
 import type { RequestContext } from '../service.ts';
 import { applyFilters, type Filter } from './filters.ts';
@@ -11,7 +11,7 @@ export function zoneId(region: string, letter: string): string {
 }
 
 export function zonesOf(config: Config, region: string): string[] {
-  return (config.regions[region] ?? []).map((l) => region + l);
+  return (regionZones(config, region) ?? []).map((l) => region + l);
 }
 
 export const regionHandlers = {

@@ -14,6 +14,7 @@ import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filt
 import { arn, dryRun, liveInstances, notFound, requireSecurityGroup, requireVpc } from './network.ts';
 import { COLL, type IpPermission, type SecurityGroupRecord, type SecurityGroupRuleRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
+import { own } from '../../core/own.ts';
 
 type TagSpecs = { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[];
 
@@ -51,7 +52,8 @@ const PROTOCOL_NAMES: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': '
 function normalizeProtocol(p: string | undefined): string {
   const s = (p ?? '').trim().toLowerCase();
   if (['tcp', 'udp', 'icmp', 'icmpv6', '-1'].includes(s)) return s;
-  if (PROTOCOL_NAMES[s]) return PROTOCOL_NAMES[s];
+  const named = own(PROTOCOL_NAMES, s);
+  if (named) return named;
   if (/^\d+$/.test(s) && Number(s) <= 255) return String(Number(s));
   throw ec2Errors.invalidParameterValue(`Invalid value '${p ?? ''}' for IP protocol. Unknown protocol.`);
 }

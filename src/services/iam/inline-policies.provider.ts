@@ -8,6 +8,7 @@ import { iamErrors } from './errors.ts';
 import { getRole, getUser } from './lookup.ts';
 import { page, type PageInput } from './paging.ts';
 import { ROLES, USERS, nameKey, type PolicyHolder } from './state.ts';
+import { own } from '../../core/own.ts';
 
 interface HolderKind {
   kind: 'role' | 'user';
@@ -33,14 +34,14 @@ function put(k: HolderKind, ctx: RequestContext, name: string, policyName: strin
 
 function get(k: HolderKind, ctx: RequestContext, name: string, policyName: string) {
   const holder = k.get(ctx, name);
-  const doc = holder.inlinePolicies[policyName];
+  const doc = own(holder.inlinePolicies, policyName);
   if (doc === undefined) throw iamErrors.noSuchEntity(`The ${k.kind} policy with name ${policyName} cannot be found.`);
   return { PolicyName: policyName, PolicyDocument: encodeDocument(doc) };
 }
 
 function remove(k: HolderKind, ctx: RequestContext, name: string, policyName: string) {
   const holder = k.get(ctx, name);
-  if (holder.inlinePolicies[policyName] === undefined) throw iamErrors.noSuchEntity(`The ${k.kind} policy with name ${policyName} cannot be found.`);
+  if (own(holder.inlinePolicies, policyName) === undefined) throw iamErrors.noSuchEntity(`The ${k.kind} policy with name ${policyName} cannot be found.`);
   delete holder.inlinePolicies[policyName];
   ctx.env.store.put(k.coll, ctx, nameKey(name), holder);
   return {};
