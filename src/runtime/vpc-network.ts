@@ -21,7 +21,8 @@ export const METADATA_IP = '169.254.169.254';
 export const API_IP = '169.254.169.250';
 export const API_PORT = 80;
 
-const AGENT = fileURLToPath(new URL('./netns-agent.ts', import.meta.url));
+// Beside this module: netns-agent.ts in src/, netns-agent.cjs beside the bundle in dist/ (scripts/build.mjs).
+const AGENT = fileURLToPath(new URL(import.meta.url.endsWith('.cjs') ? './netns-agent.cjs' : './netns-agent.ts', import.meta.url));
 
 export type AgentConnection = { kind: 'imds' | 'api'; remoteAddress: string; socket: Socket };
 
