@@ -59,6 +59,10 @@ export async function build() {
     define: { 'import.meta.url': '__bundle_url' },
     banner: { js: "const __bundle_url = require('node:url').pathToFileURL(__filename).href;" },
     write: false,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Stack traces name functions as in src/; NODE_OPTIONS=--enable-source-maps maps lines too.
+    sourcemap: 'linked',
     logLevel: 'warning',
   });
   for (const [from, to] of dataFiles()) writeAtomically(join(distDir, to), (tmp) => copyFileSync(from, tmp));
