@@ -9,6 +9,8 @@
  *    network namespaces, with its volumes as real storage (sandbox.driver.ts).
  */
 import type { Scope } from '../core/store.ts';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 import { run } from './exec.ts';
 
 export type DriverName = 'simulated' | 'sandbox';
@@ -28,17 +30,21 @@ export interface ComputeDriver {
 export async function sandboxUnsupported(): Promise<string | undefined> {
   if (process.platform !== 'linux') return `the sandbox driver needs Linux (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return 'the sandbox driver needs root (network namespaces and bubblewrap with namespaces)';
-  const has = async (cmd: string, args: string[]) => (await run(cmd, args, { allowFail: true }).catch(() => ({ code: 127 }))).code === 0;
-  // The probes run at once: one after the other they were most of `faultline up`'s start-up.
+  // Whether a command is installed is a look along the PATH; spawning each with --version was
+  // most of `faultline up`'s start-up. Only namespaces need a real try.
+  const installed = (cmd: string) =>
+    (process.env.PATH ?? '').split(':').some((dir) => {
+      try {
+        accessSync(join(dir || '.', cmd), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  const [bwrap, nft, nsenter, unshare, python3] = ['bwrap', 'nft', 'nsenter', 'unshare', 'python3'].map(installed);
   const probe = `fl-probe-${process.pid}`;
-  const [bwrap, nft, nsenter, unshare, python3, netns] = await Promise.all([
-    has('bwrap', ['--version']),
-    has('nft', ['--version']),
-    has('nsenter', ['--version']),
-    has('unshare', ['--version']),
-    has('python3', ['--version']),
-    has('ip', ['netns', 'add', probe]).finally(() => run('ip', ['netns', 'del', probe], { allowFail: true }).catch(() => {})),
-  ]);
+  const netns = (await run('ip', ['netns', 'add', probe], { allowFail: true }).catch(() => ({ code: 127 }))).code === 0;
+  await run('ip', ['netns', 'del', probe], { allowFail: true }).catch(() => {});
   if (!bwrap) return 'bubblewrap is not installed (apt-get install -y bubblewrap)';
   if (!nft) return 'nftables is not installed (apt-get install -y nftables)';
   if (!nsenter || !unshare) return 'util-linux nsenter/unshare are missing';
