@@ -9,9 +9,10 @@
  * Each row is started as a user starts it; the processes counted are the spawned one and its
  * descendants (for `npx faultline up`: npm, its sh and faultline).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { faultlineUp, freePort, start, type Running } from './servers.ts';
+import { procStat, processTree } from '../test/user-shell.ts';
 
 interface Sample {
   coldStartMs: number;
@@ -21,40 +22,16 @@ interface Sample {
 
 const clockTicks = 100; // USER_HZ on Linux
 
-/** The pids of a process and all its descendants, from /proc. */
-function tree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const ppid = Number(stat(Number(name))[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (pid: number) => {
-    out.push(pid);
-    for (const c of children.get(pid) ?? []) walk(c);
-  };
-  walk(root);
-  return out;
-}
-
-/** /proc/PID/stat fields after the command name: [state, ppid, ...]. */
-const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-
 /** utime, stime, and the same of children already waited for (a probe that ran and exited). */
-const cpuMs = (pids: number[]) => pids.reduce((ms, pid) => ms + (stat(pid).slice(11, 15).reduce((t, v) => t + Number(v), 0) * 1000) / clockTicks, 0);
+const cpuMs = (pids: number[]) => pids.reduce((ms, pid) => ms + (procStat(pid).slice(11, 15).reduce((t, v) => t + Number(v), 0) * 1000) / clockTicks, 0);
 const rssMb = (pids: number[]) => pids.reduce((mb, pid) => mb + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024, 0);
 
 async function sample(run: () => Promise<Running>): Promise<Sample> {
   const server = await run();
   try {
-    const cpu = cpuMs(tree(server.proc.pid!));
+    const cpu = cpuMs(processTree(server.proc.pid!));
     await new Promise((r) => setTimeout(r, 3000));
-    return { coldStartMs: server.coldStartMs, cpuMs: cpu, idleRssMb: rssMb(tree(server.proc.pid!)) };
+    return { coldStartMs: server.coldStartMs, cpuMs: cpu, idleRssMb: rssMb(processTree(server.proc.pid!)) };
   } finally {
     await server.stop();
   }

@@ -44,14 +44,15 @@ export function npxFaultlineUp(args: string[], opts: { env?: NodeJS.ProcessEnv; 
   });
 }
 
-const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+/** The fields of /proc/PID/stat after the command's name: [state, ppid, ...] (Linux). */
+export const procStat = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
 
 /** A process and its descendants, from /proc (Linux). */
 export function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
-      const ppid = Number(stat(Number(name))[1]);
+      const ppid = Number(procStat(Number(name))[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
     } catch {
       // exited meanwhile
@@ -69,7 +70,7 @@ export function processTree(root: number): number[] {
 /** Whether a process still runs (a zombie waiting for its parent to reap it does not). */
 export function running(pid: number): boolean {
   try {
-    return stat(pid)[0] !== 'Z';
+    return procStat(pid)[0] !== 'Z';
   } catch {
     return false;
   }
