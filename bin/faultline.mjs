@@ -46,13 +46,13 @@ function watchLaunchers(stop) {
 }
 
 if (Number(process.versions.node.split('.')[0]) >= 24) {
-  const { build, bundle, sourcesMtime } = await import('../scripts/build.mjs');
+  const { build, bundle, compileCache, sourcesMtime } = await import('../scripts/build.mjs');
   if (!existsSync(bundle) || statSync(bundle).mtimeMs < sourcesMtime()) {
     process.stderr.write('faultline: building dist/ from src/\n');
     await build();
   }
   // V8's compiled code is kept across runs (in dist/, keyed by the bundle's contents).
-  module.enableCompileCache?.(join(root, 'dist', '.compile-cache'));
+  module.enableCompileCache?.(compileCache);
   // The CLI handles SIGINT and SIGTERM; SIGHUP (a closed terminal) stops it the same way.
   process.once('SIGHUP', () => process.kill(process.pid, 'SIGTERM'));
   watchLaunchers(() => process.kill(process.pid, 'SIGTERM'));
@@ -60,6 +60,10 @@ if (Number(process.versions.node.split('.')[0]) >= 24) {
 } else {
   const node = join(root, 'node_modules', 'node', 'bin', 'node');
   const child = spawn(node, [self, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+  child.on('error', (e) => {
+    process.stderr.write(`faultline: cannot start Node 24 (${e.message}); run npm ci in ${root}\n`);
+    process.exit(1);
+  });
   const stop = () => child.kill('SIGTERM');
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   watchLaunchers(stop);

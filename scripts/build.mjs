@@ -6,13 +6,14 @@
 // is most of the start-up saving, and `require` of node:* builtins skips the ESM facades (that of
 // node:http alone loads the whole fetch implementation). The code's `import.meta.url` becomes the
 // bundle's own URL, so files it finds relative to itself are looked for in dist/.
-import { copyFileSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const distDir = join(root, 'dist');
 export const bundle = join(distDir, 'faultline.cjs');
+export const compileCache = join(distDir, '.compile-cache');
 
 /** Files read through `new URL(..., import.meta.url)`: from src/ to where the bundle looks for them. */
 function dataFiles() {
@@ -69,6 +70,8 @@ export async function build() {
   // The bundle last: bin/faultline.mjs takes its time as the time of the whole build.
   const outputs = [...result.outputFiles.filter((f) => f.path !== bundle), ...result.outputFiles.filter((f) => f.path === bundle)];
   for (const f of outputs) writeAtomically(f.path, (tmp) => writeFileSync(tmp, f.contents));
+  // V8's code cache of the previous bundle (bin/faultline.mjs) would only pile up.
+  rmSync(compileCache, { recursive: true, force: true });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
