@@ -10,7 +10,8 @@
  *  - first line `npx faultline up ...`: the test starts that faultline itself, through npx as the
  *    user does, with the line's options plus a free port and a temporary data dir (the user runs
  *    it in a terminal of its own, where it blocks); the block's other lines run;
- *  - anything else runs. `faultline up` anywhere else fails the test: it would block.
+ *  - anything else runs. `faultline up` anywhere else fails the test (it would block), and so
+ *    does a second `npx faultline up` block in one document.
  * The user's faultline listens on 127.0.0.1:4566; the test's is on a free port, so that address is
  * replaced in the commands, and FAULTLINE_URL (what `npx faultline` reads) names it. Nothing else
  * of the user's shell is set: the documents export their AWS variables themselves.
@@ -86,7 +87,7 @@ describe('the command blocks of the README and the examples', () => {
           }
           let lines = b.lines;
           if (UP.test(first)) {
-            assert.equal(server, undefined, `${b.at}: a second faultline up in one document`);
+            assert.equal(server, undefined, `${b.at}: a second npx faultline up block; a document is one session on one faultline, so show other options inline or in a table`);
             server = await npxFaultlineUp([...upOptions(first), '--data-dir', join(dir, 'data')]);
             t.diagnostic(`started for ${b.at}: ${first.replace(/#.*/, '').trim()} (on ${server.url})`);
             lines = lines.slice(1);
