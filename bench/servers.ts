@@ -43,7 +43,7 @@ async function waitReady(url: string, proc: ChildProcess): Promise<void> {
   }
 }
 
-async function start(name: string, cmd: string, args: string[], url: string, quiet = false): Promise<Running> {
+export async function start(name: string, cmd: string, args: string[], url: string, quiet = false): Promise<Running> {
   const t0 = performance.now();
   // moto logs every request on stderr; that is noise here, not a result.
   const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', quiet ? 'ignore' : 'inherit'] });
@@ -63,10 +63,17 @@ async function start(name: string, cmd: string, args: string[], url: string, qui
   };
 }
 
-export async function startFaultline(extra: string[] = []): Promise<Running> {
+/** The `up` arguments of a faultline for benchmarks: a free port, a fresh data dir, the manual clock. */
+export async function faultlineUp(extra: string[] = []): Promise<{ url: string; args: string[] }> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'faultline-bench-'));
-  return start('faultline', process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--port', String(port), '--data-dir', dataDir, '--clock', 'manual', ...extra], `http://127.0.0.1:${port}`);
+  return { url: `http://127.0.0.1:${port}`, args: ['up', '--port', String(port), '--data-dir', dataDir, '--clock', 'manual', ...extra] };
+}
+
+/** faultline as users run it: bin/faultline.mjs, which runs the built code (dist/). */
+export async function startFaultline(extra: string[] = []): Promise<Running> {
+  const { url, args } = await faultlineUp(extra);
+  return start('faultline', process.execPath, ['bin/faultline.mjs', ...args], url);
 }
 
 export async function startMoto(): Promise<Running> {

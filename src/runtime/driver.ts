@@ -9,6 +9,8 @@
  *    network namespaces, with its volumes as real storage (sandbox.driver.ts).
  */
 import type { Scope } from '../core/store.ts';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 import { run } from './exec.ts';
 
 export type DriverName = 'simulated' | 'sandbox';
@@ -44,14 +46,25 @@ export interface ComputeDriver {
 export async function sandboxUnsupported(): Promise<string | undefined> {
   if (process.platform !== 'linux') return `the sandbox driver needs Linux (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return 'the sandbox driver needs root (network namespaces and bubblewrap with namespaces)';
-  const has = async (cmd: string, args: string[]) => (await run(cmd, args, { allowFail: true }).catch(() => ({ code: 127 }))).code === 0;
-  if (!(await has('bwrap', ['--version']))) return 'bubblewrap is not installed (apt-get install -y bubblewrap)';
-  if (!(await has('nft', ['--version']))) return 'nftables is not installed (apt-get install -y nftables)';
-  if (!(await has('nsenter', ['--version'])) || !(await has('unshare', ['--version'])) || !(await has('setpriv', ['--version']))) return 'util-linux nsenter/unshare/setpriv are missing';
-  if (!(await has('python3', ['--version']))) return 'python3 is missing (snapshots read overlay attributes with it)';
+  // Whether a command is installed is a look along the PATH; spawning each with --version was
+  // most of `faultline up`'s start-up. Only namespaces need a real try.
+  const installed = (cmd: string) =>
+    (process.env.PATH ?? '').split(':').some((dir) => {
+      try {
+        accessSync(join(dir || '.', cmd), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  const [bwrap, nft, nsenter, unshare, setpriv, python3] = ['bwrap', 'nft', 'nsenter', 'unshare', 'setpriv', 'python3'].map(installed);
   const probe = `fl-probe-${process.pid}`;
-  const ok = await has('ip', ['netns', 'add', probe]);
+  const netns = (await run('ip', ['netns', 'add', probe], { allowFail: true }).catch(() => ({ code: 127 }))).code === 0;
   await run('ip', ['netns', 'del', probe], { allowFail: true }).catch(() => {});
-  if (!ok) return '`ip netns add` does not work here (iproute2 missing or no CAP_SYS_ADMIN)';
+  if (!bwrap) return 'bubblewrap is not installed (apt-get install -y bubblewrap)';
+  if (!nft) return 'nftables is not installed (apt-get install -y nftables)';
+  if (!nsenter || !unshare || !setpriv) return 'util-linux nsenter/unshare/setpriv are missing';
+  if (!python3) return 'python3 is missing (snapshots read overlay attributes with it)';
+  if (!netns) return '`ip netns add` does not work here (iproute2 missing or no CAP_SYS_ADMIN)';
   return undefined;
 }

@@ -6,7 +6,7 @@
  * so the driver can log why a sandbox did not start.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { agentPath } from './agent-path.ts';
 
 export class RuntimeError extends Error {
   constructor(
@@ -34,7 +34,7 @@ export interface Started {
 
 type Reply = { t: 'done' | 'started' | 'exit'; id: number; code?: number | null; stdout?: string; stderr?: string; pid?: number; error?: string };
 
-const AGENT = fileURLToPath(new URL('./spawn-agent.ts', import.meta.url));
+const AGENT = agentPath('spawn-agent');
 
 /** The client side of the spawn agent: started on first use, again if it ever dies. */
 class SpawnAgent {

@@ -9,7 +9,7 @@
  * route via its subnet's router) and its security groups as nftables rules.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { agentPath } from './agent-path.ts';
 import type { Socket } from 'node:net';
 import { parseCidr4, formatIp4 } from '../services/ec2/cidr.ts';
 import { run, sh, q } from './exec.ts';
@@ -22,7 +22,7 @@ export const API_IP = '169.254.169.250';
 export const API_PORT = 80;
 export const API_URL = `http://${API_IP}${API_PORT === 80 ? '' : `:${API_PORT}`}`;
 
-const AGENT = fileURLToPath(new URL('./netns-agent.ts', import.meta.url));
+const AGENT = agentPath('netns-agent');
 
 export type AgentConnection = { kind: 'imds' | 'api'; remoteAddress: string; socket: Socket };
 
