@@ -275,7 +275,7 @@ function routeError(kind: 'method' | 'unsupported' | 'uri', req: WireRequest): A
   const err =
     kind === 'method'
       ? new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405)
-      : new AwsError('NotImplemented', 'A header you provided implies functionality that is not implemented', 501, false);
+      : new AwsError('NotImplemented', 'A header or sub-resource you provided implies functionality that faultline does not implement in S3', 501, false);
   (err as AwsError & ErrorDetails).details = kind === 'method' ? { Method: req.method.toUpperCase(), ResourceType: resourceType } : {};
   return err;
 }
