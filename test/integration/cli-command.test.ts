@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +27,26 @@ describe('the faultline command', () => {
       }
     } finally {
       rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the JavaScript built at npm ci, not TypeScript compiled at every start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'faultline-cli-'));
+    const fl = await npxFaultlineUp(['--data-dir', dataDir, '--driver', 'simulated']);
+    const tree = processTree(fl.proc.pid!);
+    try {
+      assert.ok(await answers(fl.url));
+      // The server is the command itself (npx runs it through a link), loading the bundle.
+      const server = readFileSync(`/proc/${tree.at(-1)}/cmdline`, 'utf8').split('\0');
+      assert.equal(realpathSync(server[1]), join(checkout, 'bin', 'faultline.mjs'));
+      assert.deepEqual(server.slice(2, 3), ['up']);
+      assert.doesNotMatch(server.join(' '), /tsx|src\/cli\/main\.ts/);
+      const built = statSync(join(checkout, 'dist', 'faultline.cjs')).mtimeMs;
+      assert.ok(built >= statSync(join(checkout, 'src', 'cli', 'main.ts')).mtimeMs, 'the bundle is newer than the sources');
+    } finally {
+      process.kill(tree.at(-1)!, 'SIGTERM');
+      assert.ok(await eventually(() => tree.every((pid) => !running(pid)), 15_000));
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
