@@ -11,7 +11,7 @@
  * The status is 400: the request is the caller's to change (point it at AWS), nothing is
  * wrong on the server, and SDKs retry 5xx answers (501 too), which would only repeat it.
  */
-import { readFileSync } from 'node:fs';
+import { readGenerated } from '../models/index.ts';
 import type { ServiceModel } from '../protocols/model.ts';
 import type { WireRequest, WireResponse } from '../protocols/protocol.ts';
 import { element, escapeXml, XML_DECL } from '../protocols/xml.ts';
@@ -42,8 +42,7 @@ let table: Map<string, UnservedService[]> | undefined;
 
 /** The table by signing name, read on first use: most faultlines never need it. */
 function bySigningName(): Map<string, UnservedService[]> {
-  const file = new URL('../models/service-protocols.json', import.meta.url);
-  return (table ??= new Map(Object.entries((JSON.parse(readFileSync(file, 'utf8')) as { services: Record<string, UnservedService[]> }).services)));
+  return (table ??= new Map(Object.entries((readGenerated('service-protocols') as { services: Record<string, UnservedService[]> }).services)));
 }
 
 const apisSignedAs = (signingName: string): UnservedService[] => bySigningName().get(signingName) ?? [];

@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import type { ServiceModel } from '../protocols/model.ts';
 
-const load = (name: string): ServiceModel =>
-  JSON.parse(readFileSync(new URL(`./${name}.json`, import.meta.url), 'utf8')) as ServiceModel;
+/** A generated file beside this module (in dist/, beside the bundle: scripts/build.mjs copies them). */
+export const readGenerated = (name: string): unknown => JSON.parse(readFileSync(new URL(`./${name}.json`, import.meta.url), 'utf8'));
+
+const load = (name: string): ServiceModel => readGenerated(name) as ServiceModel;
 
 export const models = {
   ec2: load('ec2'),

@@ -41,6 +41,12 @@ describe('the faultline command', () => {
       assert.equal(realpathSync(server[1]), join(checkout, 'bin', 'faultline.mjs'));
       assert.deepEqual(server.slice(2, 3), ['up']);
       assert.doesNotMatch(server.join(' '), /tsx|src\/cli\/main\.ts/);
+      // Files the bundle reads beside itself are found: the table of services it does not serve.
+      const lambda = await run('aws', ['--endpoint-url', fl.url, 'lambda', 'list-functions'], { env: userEnv({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1' }) }).then(
+        () => '',
+        (e: { stderr: string }) => e.stderr,
+      );
+      assert.match(lambda, /UnknownOperationException.*faultline does not offer AWS Lambda/);
       const built = statSync(join(checkout, 'dist', 'faultline.cjs')).mtimeMs;
       assert.ok(built >= statSync(join(checkout, 'src', 'cli', 'main.ts')).mtimeMs, 'the bundle is newer than the sources');
     } finally {
