@@ -64,10 +64,10 @@ export function route(req: WireRequest, services: readonly Service[]): Route | U
   return s3 && found(s3);
 }
 
-/** The Query protocol's parameters: the query string, and a form-encoded body. */
+/** The Query protocol's parameters: the query string, and a form-encoded POST body (never an S3 upload's). */
 function queryParams(req: WireRequest): URLSearchParams {
   const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-  if (!form || !req.body.length) return req.query;
+  if (!form || req.method !== 'POST' || !req.body.length) return req.query;
   const params = new URLSearchParams(req.query);
   for (const [k, v] of new URLSearchParams(req.body.toString('utf8'))) params.append(k, v);
   return params;
