@@ -15,6 +15,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { Clock } from '../core/clock.ts';
 import { cleanGroup, listGroups } from './cgroups.ts';
 import { run } from './exec.ts';
+import { mountsUnder, unmountDisk } from './loop-volume.ts';
 import { deleteNamespace, listNamespaces, namespaceCreatedAt, namespacePids, nsTagOf } from './netns.ts';
 import { forgetOwner, isRunning, processStart, readOwners, stillRegistered, type OwnerRecord } from './owners.ts';
 
@@ -52,13 +53,16 @@ export async function removeStale(selfTag?: string): Promise<CleanupReport> {
     if (owner && running.includes(owner)) continue;
     const ns = namespaces.filter((n) => nsTagOf(n) === tag);
     const cg = groups.filter((g) => g.group === `faultline-${tag}`);
-    if (owner) await removeOwned(owner, ns, cg.map((g) => g.group), !running.some((r) => r.dataDir === owner.dataDir && r.tag !== selfTag), report);
+    // What lies under the data directory of a faultline that runs now is its own (the same
+    // directory served again, or one nested in the dead one's); the caller's own start excepted.
+    const live = running.filter((r) => r.tag !== selfTag).map((r) => r.dataDir);
+    if (owner) await removeOwned(owner, ns, cg.map((g) => g.group), live, report);
     else await removeUnlabelled(tag, ns, cg, report);
   }
   return report;
 }
 
-async function removeOwned(owner: OwnerRecord, namespaces: string[], groups: string[], dataDirFree: boolean, report: CleanupReport): Promise<void> {
+async function removeOwned(owner: OwnerRecord, namespaces: string[], groups: string[], liveDataDirs: string[], report: CleanupReport): Promise<void> {
   const of = `of faultline pid ${owner.pid} (data directory ${owner.dataDir}), which no longer runs`;
   let complete = true;
   for (const name of namespaces) {
@@ -69,16 +73,14 @@ async function removeOwned(owner: OwnerRecord, namespaces: string[], groups: str
     else complete = false;
   }
   for (const group of groups) if (await cleanGroup(group)) report.removed.push(`cgroup ${group} ${of}`);
-  // A faultline that now serves the same data directory owns what is mounted there.
-  if (dataDirFree) {
-    for (const at of await mountsUnder(owner.dataDir)) {
-      // A busy mount is detached now and goes when its last user does.
-      const ok = (await run('umount', [at], { allowFail: true })).code === 0 || (await run('umount', ['-l', at], { allowFail: true })).code === 0;
-      if (ok) report.removed.push(`mount ${at} ${of}`);
-    }
-    for (const loop of await loopsBackedUnder(owner.dataDir)) {
-      if ((await run('losetup', ['-d', loop.device], { allowFail: true })).code === 0) report.removed.push(`loop device ${loop.device} (${loop.file}) ${of}`);
-    }
+  const live = (path: string) => liveDataDirs.some((d) => path === d || path.startsWith(`${d}/`));
+  for (const at of (await mountsUnder(owner.dataDir)).filter((m) => !live(m))) {
+    if (await unmountDisk(at)) report.removed.push(`mount ${at} ${of}`);
+    else complete = false;
+  }
+  for (const loop of (await loopsBackedUnder(owner.dataDir)).filter((l) => !live(l.file))) {
+    if ((await run('losetup', ['-d', loop.device], { allowFail: true })).code === 0) report.removed.push(`loop device ${loop.device} (${loop.file}) ${of}`);
+    else complete = false;
   }
   if (!complete) return void report.left.push(`objects ${of}: some could not be removed; the next clean-up tries again`);
   forgetOwner(owner);
@@ -102,19 +104,6 @@ async function removeUnlabelled(tag: string, namespaces: string[], groups: { gro
     report.removed.push(`namespace ${name}, made by a faultline with no owner on record, unused`);
   }
   for (const g of groups) if (await cleanGroup(g.group, false)) report.removed.push(`cgroup ${g.group}, made by a faultline with no owner on record, unused`);
-}
-
-/** Mount points under `dir`, deepest first (from this mount namespace's mountinfo). */
-async function mountsUnder(dir: string): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return text
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((p): p is string => !!p)
-    .map(unescape)
-    .filter((p) => p.startsWith(dir + '/'))
-    .sort((a, b) => b.length - a.length);
 }
 
 /** Loop devices whose backing file is under `dir` (the file may have been deleted with its directory). */

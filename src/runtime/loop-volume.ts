@@ -11,7 +11,8 @@
  * the instance's root should get the whole size, as on an EBS volume.
  *
  * The mounts live in the host's mount namespace, so a crash leaves them behind: `mountsUnder`
- * finds them, and the volume store unmounts them when faultline starts again. `mount -o loop`
+ * finds them. The next faultline on the same data directory unmounts and mounts them again
+ * (volumes.store.ts); any other faultline removes them once their owner is dead (cleanup.ts). `mount -o loop`
  * sets the loop device to free itself when the last mount of it goes.
  */
 import { access, mkdir, readFile } from 'node:fs/promises';
@@ -37,9 +38,13 @@ export async function mountDisk(image: string, at: string): Promise<void> {
   await run('mount', ['-t', 'ext4', '-o', 'loop,discard,noinit_itable,nosuid,nodev', image, at]);
 }
 
-/** Unmounts a disk; lazily if something on the host still holds it open, so that it goes when that does. */
-export async function unmountDisk(at: string): Promise<void> {
-  if ((await run('umount', [at], { allowFail: true })).code !== 0) await run('umount', ['-l', at], { allowFail: true });
+/**
+ * Unmounts a disk (or any mount); lazily if something on the host still holds it open, so that it
+ * goes when that does. False when neither worked.
+ */
+export async function unmountDisk(at: string): Promise<boolean> {
+  if ((await run('umount', [at], { allowFail: true })).code === 0) return true;
+  return (await run('umount', ['-l', at], { allowFail: true })).code === 0;
 }
 
 /** Mount points at or under `root` in the host's mount table, deepest first. */
