@@ -106,13 +106,6 @@ export class Cgroup {
     return undefined;
   }
 
-  async pids(): Promise<number[]> {
-    const d = this.mode.kind === 'v2' ? this.dirs()[0] : this.mode.kind === 'v1' ? this.dirs()[3] : undefined;
-    if (!d) return [];
-    const s = await readFile(join(d, 'cgroup.procs'), 'utf8').catch(() => '');
-    return s.split('\n').filter(Boolean).map(Number);
-  }
-
   async remove(): Promise<void> {
     if (this.mode.kind === 'v1') for (const d of this.dirs()) await writeFile(join(d, 'freezer.state'), 'THAWED').catch(() => {});
     for (const d of this.dirs()) await rmdir(d).catch(() => {});

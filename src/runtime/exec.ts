@@ -1,6 +1,7 @@
 /**
  * Running host commands for the runtime, always asynchronously and never forking faultline
- * itself: every command and sandbox is started by the spawn agent (spawn-agent.ts), a small
+ * itself (but for each VPC's agent, vpc-network.ts): every command and sandbox is started by the
+ * spawn agent (spawn-agent.ts), a small
  * process whose forks cost little and never hold the event loop that also serves the API.
  * A failed command becomes a typed RuntimeError that names the command and carries its stderr,
  * so the driver can log why a sandbox did not start.
@@ -42,6 +43,8 @@ class SpawnAgent {
   private next = 1;
   private waiting = new Map<number, (r: Reply) => void>();
   private live = new Map<number, (code: number | null) => void>();
+  /** The agent each request went to: a dead agent fails only its own, not its successor's. */
+  private agentOf = new Map<number, ChildProcess>();
 
   private agent(): ChildProcess {
     if (this.child?.connected) return this.child;
@@ -50,18 +53,24 @@ class SpawnAgent {
       if (r.t === 'exit') {
         this.live.get(r.id)?.(r.code ?? null);
         this.live.delete(r.id);
+        this.agentOf.delete(r.id);
       }
       const w = this.waiting.get(r.id);
       this.waiting.delete(r.id);
+      if (!this.live.has(r.id)) this.agentOf.delete(r.id);
       w?.(r);
       this.refresh();
     });
     child.on('exit', () => {
       if (this.child === child) this.child = undefined;
-      for (const [id, w] of this.waiting) w({ t: 'done', id, error: 'the spawn agent exited' });
-      for (const done of this.live.values()) done(null);
-      this.waiting.clear();
-      this.live.clear();
+      for (const [id, of] of this.agentOf) {
+        if (of !== child) continue;
+        this.waiting.get(id)?.({ t: 'done', id, error: 'the spawn agent exited' });
+        this.live.get(id)?.(null);
+        this.waiting.delete(id);
+        this.live.delete(id);
+        this.agentOf.delete(id);
+      }
     });
     child.unref();
     this.child = child;
@@ -79,6 +88,7 @@ class SpawnAgent {
     const child = this.agent();
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
+      this.agentOf.set(id, child);
       this.refresh();
       child.send({ ...msg, id });
     });

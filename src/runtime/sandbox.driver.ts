@@ -9,19 +9,21 @@
  *    means a new boot; a power loss (host or AZ) kills it; a network loss cuts its link; an
  *    instance fault freezes it; stop and terminate tear it down;
  *  - security groups become nftables rules, public and Elastic IPs become endpoints;
- *  - volume records become directories, snapshot records become manifests, deleted ones go.
+ *  - volume records become disks of their size (volumes.store.ts), snapshot records become
+ *    manifests, deleted ones go.
  *
  * Why a short real-time poll rather than a hook on commits: the records are the truth and may
  * change through any path (API, clock loops, control API, a restart), and a poll of an in-memory
  * mirror costs microseconds per instance. Nothing can be missed and a crash loses nothing.
  *
  * The event loop, which also serves the API, is never held: every command and sandbox is started
- * by the spawn agent (exec.ts), never forked from faultline; a few sandboxes boot at a time
+ * by the spawn agent (exec.ts), not forked from faultline (only each VPC's agent is, once per
+ * VPC: it must inherit the IPC channel that carries sockets); a few sandboxes boot at a time
  * (a launch storm queues); a pass builds each distinct security-group ruleset once and reads
  * listening ports once a second. The machine's capacity (machineCapacity) bounds how many
  * instances EC2 lets run at all.
  */
-// Real processes are paced in real time (retries, CPU sampling, clean-up), read through the clock module.
+// Real processes are paced in real time (boot retries, CPU sampling, port reads), read through the clock module.
 import { Clock } from '../core/clock.ts';
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -46,7 +48,7 @@ import { removeStale } from './cleanup.ts';
 import { publicPortAllowed, rulesetMaker } from './firewall.ts';
 import { BASE_SNAPSHOT, ensureBaseImage, writeGuestFiles, type GuestFiles } from './guest.ts';
 import { MetadataServer } from './metadata.server.ts';
-import { deleteNamespace, listNamespaces, nsPrefix } from './netns.ts';
+import { deleteNamespace, listNamespaces, namespacePids, nsPrefix } from './netns.ts';
 import type { Owner } from './owners.ts';
 import { PublicEndpoints, listeningPorts, type EndpointTarget } from './public-endpoints.ts';
 import { SandboxProcess } from './sandbox.process.ts';
@@ -55,8 +57,10 @@ import { VolumeStore } from './volumes.store.ts';
 import { API_URL, VpcNetwork, type AgentConnection } from './vpc-network.ts';
 
 export interface SandboxDriverOptions {
-  dataDir: string;
-  /** This faultline's registration on the machine: its tag names every object the driver makes. */
+  /**
+   * This faultline's registration on the machine: its tag names every object the driver makes,
+   * and its data directory (resolved, as the mount table shows paths) holds them.
+   */
   owner: Owner;
   log: (m: string) => void;
   /** Serves a connection that an instance opened to the faultline API address. */
@@ -155,7 +159,7 @@ export class SandboxDriver implements ComputeDriver {
     private env: Env,
     private opts: SandboxDriverOptions,
   ) {
-    this.runtime = join(opts.dataDir, 'runtime');
+    this.runtime = join(opts.owner.dataDir, 'runtime');
     this.prefix = nsPrefix(opts.owner.tag);
     this.cgroupName = `faultline-${opts.owner.tag}`;
     this.snapshots = new SnapshotStore(join(this.runtime, 'snapshots'));
@@ -179,7 +183,7 @@ export class SandboxDriver implements ComputeDriver {
     if (noPids) this.opts.log(`faultline: sandbox: no process limit for instances: ${noPids}`);
     await rm(join(this.runtime, 'instances'), { recursive: true, force: true });
     await this.snapshots.init();
-    await this.volumes.init();
+    await this.volumes.init(this.opts.log);
     await ensureBaseImage(this.snapshots, join(this.runtime, 'base-staging'));
     if (this.volumes.sizeLimitMissing) this.opts.log(`faultline: sandbox: volumes are not limited to their size: ${this.volumes.sizeLimitMissing}`);
     this.guest = await writeGuestFiles(join(this.runtime, 'guest'));
@@ -322,7 +326,7 @@ export class SandboxDriver implements ComputeDriver {
     try {
       await this.boots.run(() => this.build(w));
       this.failed.delete(id);
-      clearBootFailure(this.env, scope, id);
+      clearBootFailure(this.env, scope, id, w.bootKey);
     } catch (e) {
       if (this.closed) return;
       const reason = (e as Error).message;
@@ -405,6 +409,12 @@ export class SandboxDriver implements ComputeDriver {
         },
       });
       await proc.start();
+      if (this.closed) {
+        // close() has already swept the sandboxes; this one started after it.
+        proc.expectedExit = true;
+        await proc.kill();
+        throw new Error('faultline is stopping');
+      }
       // Registered at once, so that close() kills it even if faultline is stopping now.
       const box: Box = { id, scope, vpcId: eni.VpcId, eniId: eni.NetworkInterfaceId, ns, dev, bootKey: w.bootKey, proc, cgroup, netUp: true, frozen: false, ruleset: w.ruleset, vcpus: type?.vcpus ?? 1, ports: new Set(), portsAt: 0 };
       this.boxes.set(id, box);
@@ -431,10 +441,9 @@ export class SandboxDriver implements ComputeDriver {
     }
     if (box.frozen !== w.frozen) {
       if (!(await box.cgroup.freeze(w.frozen))) {
-        const pids = await run('ip', ['netns', 'pids', box.ns], { allowFail: true });
-        for (const p of pids.stdout.split('\n').filter(Boolean)) {
+        for (const p of await namespacePids(box.ns)) {
           try {
-            process.kill(Number(p), w.frozen ? 'SIGSTOP' : 'SIGCONT');
+            process.kill(p, w.frozen ? 'SIGSTOP' : 'SIGCONT');
           } catch {
             /* gone */
           }
@@ -595,7 +604,7 @@ export class SandboxDriver implements ComputeDriver {
   private async sampleCpu(): Promise<void> {
     const boxes = [...this.boxes.values()];
     const samples = await Promise.all(boxes.map((b) => b.cgroup.cpuNanos()));
-    const at = Number(process.hrtime.bigint());
+    const at = Clock.wallNow() * 1e6; // nanoseconds, as the cgroup counts
     const loads: [string, number][] = [];
     boxes.forEach((box, i) => {
       const nanos = samples[i];

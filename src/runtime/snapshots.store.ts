@@ -140,10 +140,8 @@ export class SnapshotStore {
       await writeFile(join(aside, '.complete'), '');
       // A tree without its mark is what an older faultline left when it crashed mid-build.
       if (!(await exists(join(dir, '.complete')))) await rm(dir, { recursive: true, force: true });
-      await rename(aside, dir).catch(async (e: NodeJS.ErrnoException) => {
-        // Another faultline sharing this data dir got there first with the same tree.
-        if ((e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') || !(await exists(join(dir, '.complete')))) throw e;
-      });
+      // Builds of one tree never overlap (`building`), and one faultline serves a data dir (owners.ts).
+      await rename(aside, dir);
       return root;
     } finally {
       await rm(aside, { recursive: true, force: true });

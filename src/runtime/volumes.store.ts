@@ -57,15 +57,20 @@ export class VolumeStore {
     this.empty = join(root, '.empty');
   }
 
-  /** Mounts every volume's disk; first unmounts what a previous run (a crash) left mounted. */
-  async init(): Promise<void> {
+  /**
+   * Mounts every volume's disk; first unmounts what a previous run (a crash) left mounted. A
+   * volume whose disk does not mount (a crash while it was being made) is left unmounted, to be
+   * made again when it is used, rather than keeping faultline from starting.
+   */
+  async init(log: (m: string) => void = () => {}): Promise<void> {
     await mkdir(this.empty, { recursive: true });
     this.sizeLimitMissing = await diskLimitMissing();
     await this.close();
     await Promise.all(
       (await this.ids()).map(async (id) => {
-        if (await exists(this.image(id))) await mountDisk(this.image(id), this.disk(id));
-        else if (await exists(join(this.dir(id), 'upper'))) {
+        if (await exists(this.image(id))) {
+          if (!this.sizeLimitMissing && (await this.exists(id))) await mountDisk(this.image(id), this.disk(id)).catch((e) => log(`faultline: volume ${id}: its disk does not mount: ${(e as Error).message}`));
+        } else if (await exists(join(this.dir(id), 'upper'))) {
           // A volume made before volumes had disks keeps its layers, without a size limit.
           await mkdir(this.disk(id), { recursive: true });
           for (const d of ['upper', 'work']) await rename(join(this.dir(id), d), join(this.disk(id), d)).catch(() => {});

@@ -24,17 +24,18 @@ export function recordBootFailure(env: Env, scope: Scope, instanceId: string, bo
     const cur = env.store.get<InstanceRecord>(COLL.instances, scope, instanceId);
     if (!cur || bootKeyOf(cur) !== bootKey || (cur.bootFailure?.bootKey === bootKey && cur.bootFailure.reason === reason)) return;
     const inst = env.store.mutable<InstanceRecord>(COLL.instances, scope, instanceId)!;
-    inst.bootFailure = { bootKey, reason, at: env.clock.now() };
+    inst.bootFailure = { bootKey, reason };
     env.store.put(COLL.instances, scope, instanceId, inst);
   });
 }
 
-/** Forgets a failure once a boot of the instance has come up. */
-export function clearBootFailure(env: Env, scope: Scope, instanceId: string): void {
-  if (!env.store.get<InstanceRecord>(COLL.instances, scope, instanceId)?.bootFailure) return;
+/** Forgets a failure once boot `bootKey`, the instance's current one, has come up. */
+export function clearBootFailure(env: Env, scope: Scope, instanceId: string, bootKey: string): void {
+  const cur = env.store.get<InstanceRecord>(COLL.instances, scope, instanceId);
+  if (!cur?.bootFailure || bootKeyOf(cur) !== bootKey) return;
   env.store.transaction(() => {
     const inst = env.store.mutable<InstanceRecord>(COLL.instances, scope, instanceId);
-    if (!inst?.bootFailure) return;
+    if (!inst?.bootFailure || bootKeyOf(inst) !== bootKey) return;
     delete inst.bootFailure;
     env.store.put(COLL.instances, scope, instanceId, inst);
   });

@@ -342,7 +342,7 @@ export interface InstanceRecord {
   /** ids of the network interfaces, device index order. */
   networkInterfaceIds: string[];
   /** The compute driver could not boot this boot of the instance (boot-failures.ts). */
-  bootFailure?: { bootKey: string; reason: string; at: number };
+  bootFailure?: { bootKey: string; reason: string };
   /** Results of the last status checks, refreshed every minute while running. */
   statusChecks?: { system: StatusCheckResult; instance: StatusCheckResult; ebs: StatusCheckResult; checkedAt: number };
 }
