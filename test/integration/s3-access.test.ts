@@ -186,6 +186,9 @@ print(json.dumps({'anon': code(lambda: read(anon, 'site-a', 'index.html')), 'pol
       Statement: [
         { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: ['s3:GetObject', 's3:PutObject'], Resource: 'arn:aws:s3:::shared-a/*' },
         { Effect: 'Deny', Principal: '*', Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::shared-a/report.csv' },
+        // Allowed to the other account, but the policy is the owner account's alone.
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: ['s3:GetBucketPolicy', 's3:DeleteBucketPolicy'], Resource: 'arn:aws:s3:::shared-a' },
+        { Effect: 'Allow', Principal: '*', Action: 's3:GetBucketObjectLockConfiguration', Resource: 'arn:aws:s3:::shared-a' },
       ],
     });
     const out = await py(`
@@ -199,6 +202,7 @@ print(json.dumps({
   'anonReads': code(lambda: read(anon, 'shared-a', 'report.csv')),
   'ownerDeletes': code(lambda: owner.delete_object(Bucket='shared-a', Key='report.csv')),
   'otherDropsPolicy': code(lambda: other.delete_bucket_policy(Bucket='shared-a')),
+  'anonReadsPolicy': code(lambda: anon.get_bucket_policy(Bucket='shared-a')),
   # The owner can always take back a policy that locks it out.
   'ownerDropsPolicy': code(lambda: owner.delete_bucket_policy(Bucket='shared-a')),
   'ownerDeletesAfter': code(lambda: owner.delete_object(Bucket='shared-a', Key='report.csv')),
@@ -210,7 +214,8 @@ print(json.dumps({
       otherLists: 'AccessDenied',
       anonReads: 'AccessDenied',
       ownerDeletes: 'AccessDenied',
-      otherDropsPolicy: 'AccessDenied',
+      otherDropsPolicy: 'MethodNotAllowed',
+      anonReadsPolicy: 'AccessDenied',
       ownerDropsPolicy: null,
       ownerDeletesAfter: null,
       keys: ['from-other.csv'],

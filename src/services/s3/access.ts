@@ -2,9 +2,11 @@
  * Who may do what to a bucket and its objects. A bucket belongs to one account, whose signed
  * requests may do anything to it. Anyone else (another account's signed request, or an
  * anonymous one, without credentials) needs a grant: a bucket policy statement that allows the
- * action, or a canned ACL on the bucket or the object. An explicit Deny in the bucket policy
- * refuses everyone, the owner included, except the owner managing the policy itself (AWS's
- * root-user exception, so that a bad policy can be undone).
+ * action, or a canned ACL on the bucket or the object. The bucket policy itself is the owner
+ * account's alone: another account that a policy allows to manage it gets MethodNotAllowed, as
+ * in S3. An explicit Deny in the bucket policy refuses everyone, the owner included, except the
+ * owner account's root managing the policy (AWS's root-user exception, so that a bad policy can
+ * be undone).
  *
  * Refusals are S3's AccessDenied; a bucket that does not exist is NoSuchBucket for everyone, as
  * in S3, where bucket names are global.
@@ -52,7 +54,8 @@ export function mayAccess(
   const owner = !principal.anonymous && principal.account === bucket.owner;
   const resource = key === undefined ? `arn:aws:s3:::${bucket.Name}` : `arn:aws:s3:::${bucket.Name}/${key}`;
   const decision = evaluatePolicy(bucket.policy, { caller: callerOf(principal), action, resource });
-  if (decision === 'deny') return owner && POLICY_ACTIONS.has(action);
+  if (POLICY_ACTIONS.has(action)) return owner && (decision !== 'deny' || principal.arn.endsWith(':root'));
+  if (decision === 'deny') return false;
   if (owner || decision === 'allow') return true;
   return aclGrants(bucket.acl, principal, BUCKET_ACL[action]) || (!!object && aclGrants(object.acl, principal, OBJECT_ACL[action]));
 }
@@ -68,8 +71,10 @@ export function findBucket(ctx: RequestContext, name: string, expectedOwner: str
 /** The bucket a request names, if the caller may perform `action` on the bucket itself. */
 export function bucketFor(ctx: RequestContext, name: string, expectedOwner: string | undefined, action: string): DeepReadonly<BucketRecord> {
   const bucket = findBucket(ctx, name, expectedOwner);
-  if (!mayAccess(bucket, ctx.principal, action)) throw s3Errors.accessDenied();
-  return bucket;
+  if (mayAccess(bucket, ctx.principal, action)) return bucket;
+  const policyAllows = evaluatePolicy(bucket.policy, { caller: callerOf(ctx.principal), action, resource: `arn:aws:s3:::${bucket.Name}` }) === 'allow';
+  if (POLICY_ACTIONS.has(action) && policyAllows) throw s3Errors.methodNotAllowed();
+  throw s3Errors.accessDenied();
 }
 
 /**

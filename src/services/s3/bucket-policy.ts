@@ -32,7 +32,9 @@ function checkPrincipal(principal: unknown): void {
 /** Whether an action works on objects (`s3:GetObject`) rather than on the bucket (`s3:ListBucket`); wildcards may do both. */
 function actionKinds(action: string): { bucket: boolean; object: boolean } {
   if (action.includes('*') || action.includes('?')) return { bucket: true, object: true };
-  const object = /object|multipartuploadpart|abortmultipartupload/i.test(action.slice(3));
+  const name = action.slice(3);
+  // s3:GetBucketObjectLockConfiguration is a bucket action, for all its "Object".
+  const object = !/bucket/i.test(name) && /object|multipartuploadpart|abortmultipartupload/i.test(name);
   return { bucket: !object, object };
 }
 

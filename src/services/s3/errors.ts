@@ -44,6 +44,7 @@ export const s3Errors = {
     new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: condition }),
   notModified: () => new S3Error('NotModified', 'Not Modified', 304),
   noSuchBucketPolicy: (bucket: string) => new S3Error('NoSuchBucketPolicy', 'The bucket policy does not exist', 404, { BucketName: bucket }),
+  methodNotAllowed: () => new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405),
   malformedPolicy: (message: string) => new S3Error('MalformedPolicy', message, 400),
   missingSecurityHeader: (header: string) => new S3Error('MissingSecurityHeader', 'Your request was missing a required header', 400, { MissingHeaderName: header }),
   policyTooLarge: () => new S3Error('PolicyTooLarge', 'Policy exceeds the maximum allowed document size.', 400),
