@@ -12,10 +12,11 @@
  *   BENCH_NODE_ARGS=--cpu-prof npx tsx bench/launch-storm.bench.ts   # profile faultline
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mountsUnder } from '../src/runtime/loop-volume.ts';
+import { readOwners } from '../src/runtime/owners.ts';
 import { sandboxSkip } from '../test/sandbox-support.ts';
 import { freePort } from './servers.ts';
 
@@ -40,7 +41,6 @@ async function up() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'faultline-storm-'));
-  const tag = createHash('sha256').update(dataDir).digest('hex').slice(0, 6);
   const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', 'up', '--port', String(port), '--data-dir', dataDir, '--clock', 'manual', '--driver', 'sandbox'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -51,6 +51,8 @@ async function up() {
     if (proc.exitCode !== null) throw new Error(`faultline exited: ${out}`);
     await sleep(50);
   }
+  // The tag that names this faultline's namespaces and cgroup, from its registration.
+  const tag = readOwners().find((o) => o.dataDir === realpathSync(dataDir))!.tag;
 
   async function call(action: string, params: Record<string, string> = {}): Promise<{ status: number; text: string }> {
     const r = await fetch(url + '/', {
@@ -79,7 +81,7 @@ async function up() {
       }
     }).length;
   /** What this faultline has on the host: namespaces, cgroups, processes (in its cgroups or naming its data dir). */
-  function leftovers() {
+  async function leftovers() {
     const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
       .split('\n')
       .filter((l) => l.startsWith(`fl-${tag}-`)).length;
@@ -92,15 +94,15 @@ async function up() {
         /* gone */
       }
     }
-    return { namespaces, cgroups, processes };
+    return { namespaces, cgroups, processes, mounts: (await mountsUnder(realpathSync(dataDir))).length };
   }
   async function sigterm() {
-    const before = leftovers();
+    const before = await leftovers();
     const t0 = performance.now();
     proc.kill('SIGTERM');
     await exited;
     const ms = Math.round(performance.now() - t0);
-    const left = leftovers();
+    const left = await leftovers();
     rmSync(dataDir, { recursive: true, force: true });
     return { exitAfterMs: ms, exitCode: proc.exitCode, before, leftAfter: left };
   }
