@@ -9,12 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.ts';
 import { listGroups } from '../../src/runtime/cgroups.ts';
+import { mountsUnder } from '../../src/runtime/loop-volume.ts';
 import { listNamespaces, nsPrefix } from '../../src/runtime/netns.ts';
 import { readOwners, type OwnerRecord } from '../../src/runtime/owners.ts';
 import type { SandboxDriver } from '../../src/runtime/sandbox.driver.ts';
@@ -28,6 +29,9 @@ async function crashedFaultline(beforeKill?: (dataDir: string) => Promise<void>)
   const dataDir = mkdtempSync(join(tmpdir(), 'faultline-dead-'));
   const port = await freePort();
   const { child } = await startCli(['--port', String(port), '--data-dir', dataDir, '--clock', 'manual', '--driver', 'sandbox']);
+  // What it has is read while it still runs: once it is dead, any faultline that starts (another
+  // test file's) may remove it at once.
+  let left: { owner: OwnerRecord; namespaces: string[]; groups: string[]; disks: string[] };
   try {
     const { aws, advance } = clientsAt(`http://127.0.0.1:${port}`);
     const id = await launchWebServer(aws, 'doomed');
@@ -35,24 +39,26 @@ async function crashedFaultline(beforeKill?: (dataDir: string) => Promise<void>)
     const ip = (await aws('ec2', 'describe-instances', '--instance-ids', id)).Reservations[0].Instances[0].PublicIpAddress;
     await waitFor(`http://${ip}:8080/index.html`);
     await beforeKill?.(dataDir);
+    const owner = readOwners().find((o) => o.dataDir === dataDir)!;
+    left = {
+      owner,
+      namespaces: await listNamespaces(nsPrefix(owner.tag)),
+      groups: await groupsOf(owner.tag),
+      // Each EBS volume is a loop-mounted disk under the data directory (the instance's root volume).
+      disks: await mountsUnder(join(dataDir, 'runtime', 'volumes')),
+    };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
   }
-  const owner = readOwners().find((o) => o.dataDir === dataDir)!;
-  const namespaces = await listNamespaces(nsPrefix(owner.tag));
-  assert.equal(namespaces.length, 2, 'the VPC and the instance namespaces are left behind');
-  // Each EBS volume is a loop-mounted disk under the data directory (the instance's root volume).
-  const disks = mountsUnder(join(dataDir, 'runtime', 'volumes'));
-  assert.equal(disks.length, 1, 'the root volume disk is left mounted');
-  return { dataDir, owner, namespaces, groups: await groupsOf(owner.tag), disks };
+  assert.equal(left.namespaces.length, 2, 'the VPC and the instance namespaces are left behind');
+  assert.equal(left.disks.length, 1, 'the root volume disk is left mounted');
+  return { dataDir, ...left };
 }
 
 const groupsOf = async (tag: string) => (await listGroups()).map((g) => g.group).filter((g) => g === `faultline-${tag}`);
-const mountPoints = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter(Boolean);
-const mounted = (at: string) => mountPoints().includes(at);
-const mountsUnder = (dir: string) => mountPoints().filter((m) => m.startsWith(dir + '/'));
+const mounted = async (at: string) => (await mountsUnder(at)).includes(at);
 
 describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip }, () => {
   let live: Faultline;
@@ -104,7 +110,7 @@ describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip 
       assert.deepEqual(await groupsOf(dead.owner.tag), []);
       assert.ok(!readOwners().some((o) => o.tag === dead.owner.tag));
       assert.deepEqual(await listNamespaces(unlabelled), [unlabelled]);
-      assert.deepEqual(mountsUnder(dead.dataDir), []);
+      assert.deepEqual(await mountsUnder(dead.dataDir), []);
       rmSync(dead.dataDir, { recursive: true, force: true });
       await liveIntact();
     } finally {
@@ -126,7 +132,7 @@ describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip 
     });
     leftovers.push(dead.dataDir);
     const mountPoint = join(dead.dataDir, 'runtime', 'mnt-test');
-    assert.ok(mounted(mountPoint));
+    assert.ok(await mounted(mountPoint));
     const dataDir = mkdtempSync(join(tmpdir(), 'faultline-next-'));
     leftovers.push(dataDir);
     const log: string[] = [];
@@ -135,7 +141,7 @@ describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip 
       await next.listen(0, '127.0.0.1');
     } finally {
       await next.close();
-      if (mounted(mountPoint)) await run('umount', [mountPoint]);
+      if (await mounted(mountPoint)) await run('umount', [mountPoint]);
       if (existsSync(`/sys/block/${loop.slice(5)}/loop/backing_file`)) await run('losetup', ['-d', loop]);
     }
     const of = `of faultline pid ${dead.owner.pid} (data directory ${dead.dataDir}), which no longer runs`;

@@ -38,10 +38,18 @@ describe('sandbox confinement', { skip: sandboxSkip }, () => {
     const corePattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
     const hostAddresses = ['127.0.0.1', ...Object.values(networkInterfaces()).flatMap((l) => (l ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address))];
     const port = (host.address() as { port: number }).port;
-    const suite = SUITE.replace(/^FORK_BOUND = .*$/m, `FORK_BOUND = ${pidsMax(T2_MICRO_MIB) + 50}`)
-      .replace(/^HOST_ADDRESSES = .*$/m, `HOST_ADDRESSES = ${JSON.stringify(hostAddresses)}`)
-      .replace(/^HOST_PORT = .*$/m, `HOST_PORT = ${port}`)
-      .replace(/^HOST_PATHS = .*$/m, `HOST_PATHS = ${JSON.stringify([fl.dataDir, process.cwd()])}`);
+    const values: [string, string][] = [
+      ['FORK_BOUND', String(pidsMax(T2_MICRO_MIB) + 50)],
+      ['HOST_ADDRESSES', JSON.stringify(hostAddresses)],
+      ['HOST_PORT', String(port)],
+      ['HOST_PATHS', JSON.stringify([fl.dataDir, process.cwd()])],
+    ];
+    let suite = SUITE;
+    for (const [name, value] of values) {
+      const line = new RegExp(`^${name} = .*$`, 'm');
+      assert.match(suite, line, `the suite sets ${name}`);
+      suite = suite.replace(line, `${name} = ${value}`);
+    }
 
     const vpc = (await fl.aws('ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16')).Vpc.VpcId;
     const subnet = (await fl.aws('ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.0.1.0/24', '--availability-zone', 'us-east-1a')).Subnet.SubnetId;
