@@ -118,6 +118,11 @@ async function serve(env: Env, gateway: Gateway, fromInstance: boolean, req: Inc
     }
     send(res, gateway.handle(toWire(req, url, body)));
   } catch (e) {
+    // A control request or wait condition signal over the size limit (the AWS API's is answered above).
+    if (e instanceof TooLarge) {
+      res.setHeader('connection', 'close');
+      return send(res, controlError(413, `the body must be at most ${env.config.maxRequestBytes} bytes`));
+    }
     log(`faultline: request failed: ${(e as Error)?.stack ?? e}`);
     if (!res.headersSent) send(res, { status: 500, headers: {}, body: '' });
   }

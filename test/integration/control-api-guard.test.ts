@@ -101,6 +101,9 @@ describe('control API guard against browsers', () => {
       assert.match(JSON.parse(r.body).error, /application\/json/);
     }
     assert.equal((await raw('POST', '/_faultline/reset', { host: own() })).status, 415, 'no content type');
+    const huge = await raw('POST', '/_faultline/faults', { host: own(), 'content-type': 'application/json' }, JSON.stringify({ pad: 'x'.repeat(fl.app.env.config.maxRequestBytes) }));
+    assert.equal(huge.status, 413, 'a body over the size limit');
+    assert.match(JSON.parse(huge.body).error, /at most \d+ bytes/);
     assert.equal(await vpcs(), 1, 'the world was not reset');
     const { stdout } = await cli('fail', 'az', 'us-east-1b');
     const faultId = /^(fault-[0-9a-f]+): az us-east-1b failed/.exec(stdout)?.[1];
