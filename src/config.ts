@@ -1,4 +1,5 @@
 import { cidr4Contains, formatCidr4, parseCidr4, parseIp4 } from './services/ec2/cidr.ts';
+import { own } from './core/own.ts';
 
 const LOOPBACK = parseCidr4('127.0.0.0/8')!;
 
@@ -85,8 +86,7 @@ export function parsePublicIpPool(spec: string): string {
  * The AZ letters of `region` if this faultline offers it, else undefined. Region names come from
  * requests and templates, so only the map's own keys count (`toString` is no region).
  */
-export const regionZones = (config: Config, region: string): string[] | undefined =>
-  Object.hasOwn(config.regions, region) ? config.regions[region] : undefined;
+export const regionZones = (config: Config, region: string): string[] | undefined => own(config.regions, region);
 
 /** Parses `us-east-1=a,b,c;eu-west-1=a,b` into a region map. */
 export function parseRegions(spec: string): Record<string, string[]> {

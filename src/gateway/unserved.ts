@@ -59,9 +59,6 @@ const namesOtherThan = (model: ServiceModel, hints: ApiHints): boolean =>
     ? !hints.target.startsWith(model.metadata.targetPrefix + '.')
     : hints.action && hints.version !== undefined && hints.version !== model.metadata.apiVersion;
 
-const sameApi = (api: UnservedService, model: ServiceModel): boolean =>
-  api.apiVersion === model.metadata.apiVersion && (api.targetPrefix ?? '') === (model.metadata.targetPrefix ?? '');
-
 /**
  * The unserved API a request signed for `signingName` is meant for, or undefined when faultline
  * serves it. `served` is the model faultline serves under that name, if any: an API that shares
@@ -72,14 +69,17 @@ export function unservedApi(signingName: string, served: ServiceModel | undefine
   if (served && !namesOtherThan(served, hints)) return undefined;
   const apis = apisSignedAs(signingName);
   const named = apis.find((a) => names(a, hints));
-  if (served) return named && !sameApi(named, served) ? named : undefined;
+  // Past the check above, what the request names is not the served API.
+  if (served) return named;
   return named ?? apis[0] ?? { id: signingName, name: signingName, protocols: [] };
 }
 
 /** The unserved API an unsigned request names by its X-Amz-Target, if any. */
 export function unservedByTarget(target: string, services: readonly Service[]): UnservedService | undefined {
-  const prefix = target.slice(0, target.lastIndexOf('.'));
-  if (!prefix || services.some((s) => s.model.metadata.targetPrefix === prefix)) return undefined;
+  const dot = target.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const prefix = target.slice(0, dot);
+  if ( services.some((s) => s.model.metadata.targetPrefix === prefix)) return undefined;
   for (const apis of bySigningName().values()) {
     const api = apis.find((a) => a.targetPrefix === prefix);
     if (api) return api;

@@ -168,7 +168,7 @@ export class JsonProtocol implements Protocol {
         return (value as unknown[]).map((v) => this.encode(model, shape.member!, v) ?? null);
       case 'map': {
         const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = this.encode(model, shape.value!, v) ?? null;
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) setOwn(out, k, this.encode(model, shape.value!, v) ?? null);
         return out;
       }
       case 'timestamp':
