@@ -106,3 +106,18 @@ export function clientsAt(url: string) {
     advance: (seconds: number) => fetch(`${url}/_faultline/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds }) }),
   };
 }
+
+/**
+ * The loop devices still backed by files under `dir`, once the kernel has had up to 5 s to let
+ * them go: it releases an auto-clearing loop device asynchronously after its last unmount.
+ */
+export async function loopsLeftUnder(dir: string): Promise<string[]> {
+  let left: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    const { stdout } = await runFile('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE']);
+    left = stdout.split('\n').map((l) => l.trim()).filter((f) => f.startsWith(`${dir}/`));
+    if (!left.length) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return left;
+}

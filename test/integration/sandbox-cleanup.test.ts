@@ -20,7 +20,7 @@ import { listNamespaces, nsPrefix } from '../../src/runtime/netns.ts';
 import { readOwners, type OwnerRecord } from '../../src/runtime/owners.ts';
 import type { SandboxDriver } from '../../src/runtime/sandbox.driver.ts';
 import { startFaultline, type Faultline } from '../harness.ts';
-import { clientsAt, freePort, launchWebServer, sandboxSkip, startCli, waitFor } from '../sandbox-support.ts';
+import { clientsAt, freePort, launchWebServer, loopsLeftUnder, sandboxSkip, startCli, waitFor } from '../sandbox-support.ts';
 
 const run = promisify(execFile);
 
@@ -159,14 +159,7 @@ describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip 
     // still held it at that moment: then clean-up detaches it, and says so.
     const diskLoop = new RegExp(`^faultline: cleanup: removed loop device /dev/loop\\d+ \\(${dead.dataDir}/runtime/volumes/vol-[0-9a-f]+/disk\\.img\\) ${of.replace(/[()]/g, '\\$&')}$`);
     for (const line of reported.filter((l) => !expected.includes(l))) assert.match(line, diskLoop);
-    // The kernel releases an auto-clearing loop device asynchronously once its last mount is gone.
-    let loops = '';
-    for (let i = 0; i < 50; i++) {
-      loops = (await run('losetup', ['-l', '-n', '-O', 'BACK-FILE'])).stdout;
-      if (!loops.includes(dead.dataDir)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(!loops.includes(dead.dataDir), loops);
+    assert.deepEqual(await loopsLeftUnder(dead.dataDir), []);
     assert.ok(!log.some((l) => l.includes(liveTag)), log.join('\n'));
     assert.deepEqual(await listNamespaces(nsPrefix(dead.owner.tag)), []);
     assert.ok(!readOwners().some((o) => o.tag === dead.owner.tag));

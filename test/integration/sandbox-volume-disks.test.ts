@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sandboxSkip } from '../sandbox-support.ts';
+import { loopsLeftUnder, sandboxSkip } from '../sandbox-support.ts';
 import { run } from '../../src/runtime/exec.ts';
 import { mountsUnder } from '../../src/runtime/loop-volume.ts';
 import { SnapshotStore } from '../../src/runtime/snapshots.store.ts';
@@ -69,7 +69,6 @@ describe('volume disks', { skip: sandboxSkip }, () => {
     assert.equal((await mountsUnder(join(root, 'volumes'))).length, 2);
     await volumes.close();
     assert.deepEqual(await mountsUnder(join(root, 'volumes')), []);
-    const loops = (await run('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE'])).stdout;
-    assert.ok(!loops.includes(root), `loop devices still attached:\n${loops}`);
+    assert.deepEqual(await loopsLeftUnder(root), [], 'no loop device left attached');
   });
 });
