@@ -33,7 +33,7 @@ OPERATIONS = {
         TerminateInstances GetConsoleOutput DescribeInstanceAttribute ModifyInstanceAttribute
         DescribeInstanceTypes DescribeInstanceCreditSpecifications ModifyInstanceMaintenanceOptions
         DescribeNetworkInterfaces
-        CreateVolume DeleteVolume DescribeVolumes AttachVolume DetachVolume
+        CreateVolume DeleteVolume DescribeVolumes DescribeVolumeStatus AttachVolume DetachVolume
         CreateSnapshot DeleteSnapshot DescribeSnapshots
         CreateImage RegisterImage DeregisterImage DescribeImages
         AllocateAddress AssociateAddress DisassociateAddress ReleaseAddress DescribeAddresses

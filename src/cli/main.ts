@@ -42,6 +42,8 @@ commands:
               fail az ZONE [--network]
               fail instance i-...
               fail api --service ec2 [--operation RunInstances] [--rate 0.5] [--error Throttling]
+              fail subnet subnet-... [--scope all] [--account ID]   (cuts traffic in and out of it)
+              fail volume vol-... [--account ID]   (pauses its I/O)
   heal      heal a fault: faultline heal FAULT_ID | --all
   events    print the event log: faults and every reaction to them
 
@@ -148,12 +150,16 @@ async function fail(argv: string[]) {
       operation: { type: 'string' },
       rate: { type: 'string' },
       error: { type: 'string' },
+      scope: { type: 'string' },
+      account: { type: 'string' },
     },
   });
   const [kind, target] = positionals;
   const spec: Record<string, unknown> = { kind, region: values.region };
   if (values.duration) spec.durationSeconds = Number(values.duration);
   if (values.network) spec.effect = 'network';
+  if (values.account) spec.account = values.account;
+  if (values.scope) spec.scope = values.scope;
   switch (kind) {
     case 'host':
       if (values.host) spec.target = values.host;
@@ -162,6 +168,8 @@ async function fail(argv: string[]) {
       break;
     case 'az':
     case 'instance':
+    case 'subnet':
+    case 'volume':
       if (!target) throw new Error(`fail ${kind} needs a target`);
       spec.target = target;
       break;
@@ -172,7 +180,7 @@ async function fail(argv: string[]) {
       if (values.rate) spec.rate = Number(values.rate);
       break;
     default:
-      throw new Error('fail what? host, az, instance or api');
+      throw new Error('fail what? host, az, instance, api, subnet or volume');
   }
   const fault = await control('POST', '/_faultline/faults', spec);
   process.stdout.write(`${fault.faultId}: ${fault.kind} ${fault.target} failed at ${new Date(fault.startedAt).toISOString()}${fault.endsAt ? `, heals at ${new Date(fault.endsAt).toISOString()}` : ''}\n`);

@@ -1,25 +1,33 @@
 /**
  * Fault injection. A fault changes the world (a host's or a zone's power and network, an
- * instance's own health, or the API's behaviour) and never edits API records: status checks,
- * alarms, recovery and Auto Scaling notice through their own loops, as they would on AWS.
+ * instance's own health, a volume's I/O, or the API's behaviour) and never edits API records:
+ * status checks, alarms, recovery and Auto Scaling notice through their own loops, as they would
+ * on AWS. The one exception does what AWS FIS does: a subnet's disruption swaps in a network ACL
+ * that denies everything (services/ec2/subnet-disruption.ts).
  * A fault may heal by itself after a duration, on the clock.
  */
 import { AwsError } from '../core/errors.ts';
 import { uuid } from '../core/ids.ts';
 import type { Env } from '../services/service.ts';
+import { disruptSubnet, restoreSubnet } from '../services/ec2/subnet-disruption.ts';
+import { checkPausable, publishPause } from '../services/ec2/volume-pause.ts';
 import { HOSTS, ZONES, worldScope, type HostRecord, type ZoneRecord } from './state.ts';
 
 export const FAULTS = 'world.faults';
 export const FAULT_EXPIRY_LOOP = 'world.fault-expiry';
 const SCOPE = worldScope('global');
 
-export type FaultKind = 'host' | 'az' | 'instance' | 'api';
+export type FaultKind = 'host' | 'az' | 'instance' | 'api' | 'subnet' | 'volume';
 
 export interface FaultSpec {
   kind: FaultKind;
-  /** host: a host id; az: a zone name; instance: an instance id; api: a service signing name or '*'. */
+  /** host: a host id; az: a zone name; instance: an instance id; api: a service signing name or '*'; subnet, volume: their id. */
   target: string;
   region?: string;
+  /** subnet and volume: the account that owns them (the default account when absent). */
+  account?: string;
+  /** subnet: what is cut, as FIS's `scope` parameter; only `all` (every packet in or out of the subnet). */
+  scope?: string;
   /** host and az: what fails. */
   effect?: 'power' | 'network';
   /** api: which operation ('*' for all), the error code, and the share of calls that fail. */
@@ -35,6 +43,9 @@ export interface FaultRecord extends FaultSpec {
   startedAt: number;
   endsAt?: number;
   healedAt?: number;
+  /** subnet: the FIS-managed clone of the subnet's network ACL, and the ACL it replaced. */
+  networkAclId?: string;
+  originalNetworkAclId?: string;
 }
 
 const API_ERRORS: Record<string, { status: number; message: string }> = {
@@ -77,9 +88,12 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
     if (!env.config.regions[region] && spec.kind !== 'api') throw new AwsError('NotFound', `no region ${region}`, 404);
     const now = env.clock.now();
     const fault: FaultRecord = { ...spec, faultId: `fault-${uuid().slice(0, 8)}`, region, startedAt: now };
+    const owned = { account: spec.account ?? env.config.defaultAccount, region };
+    let wake = fault.endsAt;
     if (spec.durationSeconds !== undefined) {
       if (!(spec.durationSeconds > 0)) throw new AwsError('InvalidParameter', 'durationSeconds must be positive', 400);
       fault.endsAt = now + spec.durationSeconds * 1000;
+      wake = fault.endsAt;
     }
     switch (spec.kind) {
       case 'host':
@@ -100,12 +114,22 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
         fault.operation = spec.operation ?? '*';
         break;
       }
+      case 'subnet':
+        Object.assign(fault, { account: owned.account, scope: spec.scope ?? 'all' }, disruptSubnet(env, owned, spec.target, spec.scope ?? 'all'));
+        break;
+      case 'volume': {
+        checkPausable(env, owned, spec.target);
+        fault.account = owned.account;
+        const stallAt = publishPause(env, fault, now, true);
+        if (stallAt !== undefined) wake = Math.min(stallAt, wake ?? stallAt);
+        break;
+      }
       default:
-        throw new AwsError('InvalidParameter', `unknown fault kind ${(spec as FaultSpec).kind}: use host, az, instance or api`, 400);
+        throw new AwsError('InvalidParameter', `unknown fault kind ${(spec as FaultSpec).kind}: use host, az, instance, api, subnet or volume`, 400);
     }
     env.store.put(FAULTS, SCOPE, fault.faultId, fault);
     env.events.emit('fault.injected', { ...fault });
-    if (fault.endsAt) env.scheduler.enqueue(FAULT_EXPIRY_LOOP, fault.faultId, fault.endsAt);
+    if (wake !== undefined) env.scheduler.enqueue(FAULT_EXPIRY_LOOP, fault.faultId, wake);
     return fault;
   });
 }
@@ -123,17 +147,23 @@ export function healFault(env: Env, faultId: string): FaultRecord {
       if (f.kind === 'host') setHost(env, f.region, f.target, f.effect ?? 'power', true);
       if (f.kind === 'az') setZone(env, f.region, f.target, f.effect ?? 'power', true);
     }
+    const owned = { account: f.account ?? env.config.defaultAccount, region: f.region };
+    if (f.kind === 'subnet') restoreSubnet(env, owned, f.target, { networkAclId: f.networkAclId!, originalNetworkAclId: f.originalNetworkAclId! });
+    if (f.kind === 'volume') publishPause(env, f, f.healedAt, false);
     env.events.emit('fault.healed', { faultId, kind: f.kind, target: f.target, region: f.region });
     return f;
   });
 }
 
-/** Heals a fault whose duration has run out. */
+/** Heals a fault whose duration has run out; a paused volume's metrics also turn stalled on time. */
 export const faultExpiryLoop = (env: Env) => (faultId: string) => {
   const f = env.store.get<FaultRecord>(FAULTS, SCOPE, faultId);
   if (!f || f.healedAt !== undefined) return;
-  if (f.endsAt !== undefined && env.clock.now() < f.endsAt) return f.endsAt - env.clock.now();
-  healFault(env, faultId);
+  const now = env.clock.now();
+  if (f.endsAt !== undefined && now >= f.endsAt) return void healFault(env, faultId);
+  const stallAt = f.kind === 'volume' ? publishPause(env, f as FaultRecord, now, true) : undefined;
+  const next = Math.min(stallAt ?? Infinity, f.endsAt ?? Infinity);
+  if (next !== Infinity) return next - now;
 };
 
 /** The error an API fault makes this request fail with, if any. */

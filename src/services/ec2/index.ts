@@ -16,6 +16,7 @@ import { instanceLoops } from './instance.loop.ts';
 import { instanceTypeHandlers } from './instance-types.ts';
 import { interfaceHandlers } from './network-interfaces.ts';
 import { volumeHandlers, volumeLoops } from './volumes.provider.ts';
+import { volumeStatusHandlers } from './volume-pause.ts';
 import { snapshotHandlers, snapshotLoops } from './snapshots.provider.ts';
 import { imageHandlers, imageLoops } from './images.provider.ts';
 import { addressHandlers } from './addresses.provider.ts';
@@ -39,6 +40,7 @@ export const ec2: Service = {
     ...instanceTypeHandlers,
     ...interfaceHandlers,
     ...volumeHandlers,
+    ...volumeStatusHandlers,
     ...snapshotHandlers,
     ...imageHandlers,
     ...addressHandlers,

@@ -27,6 +27,7 @@ import { forgetPublished, publishInstanceMetrics } from './metrics.ts';
 import { automaticRecoveryDue } from './auto-recovery.ts';
 import { tryRecover } from './alarm-actions.ts';
 import { bootFailed } from './boot-failures.ts';
+import { attachedVolumeStalled } from './volume-pause.ts';
 
 export const INSTANCE_LOOP = 'ec2.instance';
 export const STATUS_LOOP = 'ec2.status-check';
@@ -198,7 +199,7 @@ function checkInstance(env: Env, scope: Scope, inst: DeepReadonly<InstanceRecord
   }
   const systemOk = !!inst.hostId && hostUsable(env, scope.region, inst.hostId);
   const instanceOk = systemOk && !instanceFaulted(env, id) && !bootFailed(inst);
-  const ebsOk = zoneHealthy(env, scope.region, inst.Placement.AvailabilityZone);
+  const ebsOk = zoneHealthy(env, scope.region, inst.Placement.AvailabilityZone) && !attachedVolumeStalled(env, scope, inst, now);
   const prev = inst.statusChecks;
   const status = (ok: boolean) => (ok ? 'ok' : 'impaired');
   let current = inst;
