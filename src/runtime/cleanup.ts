@@ -15,7 +15,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { Clock } from '../core/clock.ts';
 import { cleanGroup, listGroups } from './cgroups.ts';
 import { run } from './exec.ts';
-import { mountsUnder, unmountDisk } from './loop-volume.ts';
+import { mountsUnder, thawDisk, unmountDisk } from './loop-volume.ts';
 import { deleteNamespace, listNamespaces, namespaceCreatedAt, namespacePids, nsTagOf } from './netns.ts';
 import { forgetOwner, isRunning, processStart, readOwners, stillRegistered, type OwnerRecord } from './owners.ts';
 
@@ -65,6 +65,9 @@ export async function removeStale(selfTag?: string): Promise<CleanupReport> {
 async function removeOwned(owner: OwnerRecord, namespaces: string[], groups: string[], liveDataDirs: string[], report: CleanupReport): Promise<void> {
   const of = `of faultline pid ${owner.pid} (data directory ${owner.dataDir}), which no longer runs`;
   let complete = true;
+  const live = (path: string) => liveDataDirs.some((d) => path === d || path.startsWith(`${d}/`));
+  // Disks frozen by a paused volume first: what blocks on them cannot die, so neither could its cgroup go.
+  for (const at of (await mountsUnder(owner.dataDir)).filter((m) => !live(m))) await thawDisk(at);
   for (const name of namespaces) {
     // Another cleaner may have finished with this owner meanwhile.
     if (!stillRegistered(owner)) return;
@@ -73,7 +76,6 @@ async function removeOwned(owner: OwnerRecord, namespaces: string[], groups: str
     else complete = false;
   }
   for (const group of groups) if (await cleanGroup(group)) report.removed.push(`cgroup ${group} ${of}`);
-  const live = (path: string) => liveDataDirs.some((d) => path === d || path.startsWith(`${d}/`));
   for (const at of (await mountsUnder(owner.dataDir)).filter((m) => !live(m))) {
     if (await unmountDisk(at)) report.removed.push(`mount ${at} ${of}`);
     else complete = false;

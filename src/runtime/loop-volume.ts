@@ -39,10 +39,26 @@ export async function mountDisk(image: string, at: string): Promise<void> {
 }
 
 /**
- * Unmounts a disk (or any mount); lazily if something on the host still holds it open, so that it
- * goes when that does. False when neither worked.
+ * Freezes a disk's filesystem (fsfreeze): from then on every write to it, from the host or from
+ * inside an instance, blocks until the disk is thawed. This is how a volume's I/O is paused.
+ * False when it could not be frozen.
+ */
+export async function freezeDisk(at: string): Promise<boolean> {
+  return (await run('fsfreeze', ['-f', at], { allowFail: true })).code === 0;
+}
+
+/** Thaws a frozen disk: the writes that waited complete. A disk that is not frozen is left as it is. */
+export async function thawDisk(at: string): Promise<void> {
+  await run('fsfreeze', ['-u', at], { allowFail: true });
+}
+
+/**
+ * Unmounts a disk (or any mount), thawing it first (a frozen filesystem cannot be unmounted, and
+ * whatever waits on it could not end); lazily if something on the host still holds it open, so
+ * that it goes when that does. False when neither worked.
  */
 export async function unmountDisk(at: string): Promise<boolean> {
+  await thawDisk(at);
   if ((await run('umount', [at], { allowFail: true })).code === 0) return true;
   return (await run('umount', ['-l', at], { allowFail: true })).code === 0;
 }

@@ -9,8 +9,10 @@
  *    means a new boot; a power loss (host or AZ) kills it; a network loss cuts its link; an
  *    instance fault freezes it; stop and terminate tear it down;
  *  - security groups become nftables rules, public and Elastic IPs become endpoints;
+ *  - subnets' network ACLs become nftables rules in their VPC's router (network-acls.ts);
  *  - volume records become disks of their size (volumes.store.ts), snapshot records become
- *    manifests, deleted ones go.
+ *    manifests, deleted ones go; a volume whose I/O is paused (a volume fault) has its disk
+ *    frozen while an instance uses it.
  *
  * Why a short real-time poll rather than a hook on commits: the records are the truth and may
  * change through any path (API, clock loops, control API, a restart), and a poll of an in-memory
@@ -39,7 +41,7 @@ import { builtinSnapshot } from '../services/ec2/builtin-images.ts';
 import { parseCidr4, formatIp4 } from '../services/ec2/cidr.ts';
 import { instanceInitiatedShutdown } from '../services/ec2/instance.loop.ts';
 import { instanceType } from '../services/ec2/instance-types.ts';
-import { COLL, COMPUTE_COLL, type InstanceRecord, type NetworkInterfaceRecord, type SnapshotRecord, type SubnetRecord, type VolumeRecord } from '../services/ec2/state.ts';
+import { COLL, COMPUTE_COLL, type InstanceRecord, type NetworkAclRecord, type NetworkInterfaceRecord, type SnapshotRecord, type SubnetRecord, type VolumeRecord } from '../services/ec2/state.ts';
 import { bootKeyOf, clearBootFailure, recordBootFailure } from '../services/ec2/boot-failures.ts';
 import type { ComputeDriver, MachineCapacity } from './driver.ts';
 import { KeyedQueue, Limiter, RuntimeError, run } from './exec.ts';
@@ -48,13 +50,14 @@ import { removeStale } from './cleanup.ts';
 import { publicPortAllowed, rulesetMaker } from './firewall.ts';
 import { BASE_SNAPSHOT, ensureBaseImage, writeGuestFiles, type GuestFiles } from './guest.ts';
 import { MetadataServer } from './metadata.server.ts';
+import { aclRuleset } from './network-acls.ts';
 import { deleteNamespace, listNamespaces, namespacePids, nsPrefix } from './netns.ts';
 import type { Owner } from './owners.ts';
 import { PublicEndpoints, listeningPorts, type EndpointTarget } from './public-endpoints.ts';
 import { SandboxProcess } from './sandbox.process.ts';
 import { SnapshotStore } from './snapshots.store.ts';
 import { VolumeStore } from './volumes.store.ts';
-import { API_URL, VpcNetwork, type AgentConnection } from './vpc-network.ts';
+import { API_URL, METADATA_IP, VpcNetwork, gatewayOf, type AgentConnection } from './vpc-network.ts';
 
 export interface SandboxDriverOptions {
   /**
@@ -93,6 +96,8 @@ interface Box {
   netUp: boolean;
   frozen: boolean;
   ruleset: string;
+  /** The EBS volumes mounted in it. */
+  volumeIds: string[];
   vcpus: number;
   ports: Set<number>;
   /** Real ms when `ports` was last read. */
@@ -144,6 +149,8 @@ export class SandboxDriver implements ComputeDriver {
   private targets = new Map<string, EndpointTarget>();
   private failed = new Map<string, { bootKey: string; at: number }>();
   private knownVolumes = new Set<string>();
+  /** Volumes whose disks are frozen: their I/O is paused. */
+  private frozen = new Set<string>();
   private knownSnapshots = new Set<string>();
   private captures = new Map<string, Promise<void>>();
   /** Sandboxes being built at once (a boot mostly waits on its commands): two per CPU, 4 to 16, however many a storm launches. */
@@ -255,8 +262,8 @@ export class SandboxDriver implements ComputeDriver {
       }
     }
     for (const box of this.boxes.values()) if (!wants.has(box.id)) task(box.id, () => this.teardown(box));
-    const neededVpcs = new Set([...wants.values()].filter((w) => w.power).map((w) => w.eni.VpcId));
-    for (const b of this.boxes.values()) neededVpcs.add(b.vpcId);
+    const neededVpcs = new Map([...wants.values()].filter((w) => w.power).map((w) => [w.eni.VpcId, w.scope]));
+    for (const b of this.boxes.values()) neededVpcs.set(b.vpcId, b.scope);
     for (const [vpcId, net] of this.vpcs) {
       if (neededVpcs.has(vpcId)) continue;
       task(`vpc:${vpcId}`, async () => {
@@ -265,6 +272,12 @@ export class SandboxDriver implements ComputeDriver {
         await net.destroy();
       });
     }
+    for (const [vpcId, scope] of neededVpcs) {
+      const net = this.vpcs.get(vpcId);
+      const acls = net && this.aclRulesetOf(scope, vpcId);
+      if (net && acls !== net.acls) task(`vpc:${vpcId}`, () => net.applyAcls(acls!));
+    }
+    this.reconcilePausedVolumes(task);
     await this.reconcileEndpoints();
     if (Clock.wallNow() - this.lastCpu > 5_000) {
       this.lastCpu = Clock.wallNow();
@@ -296,6 +309,41 @@ export class SandboxDriver implements ComputeDriver {
       });
     }
     return out;
+  }
+
+  /** The router ruleset of a VPC's subnets' network ACLs (a subnet with none is not filtered). */
+  private aclRulesetOf(scope: Scope, vpcId: string): string {
+    const subnets = this.env.store.list<SubnetRecord>(COLL.subnets, scope).filter((s) => s.VpcId === vpcId);
+    const acls = this.env.store.list<NetworkAclRecord>(COLL.networkAcls, scope).filter((a) => a.VpcId === vpcId);
+    const filtered = subnets.flatMap((s) => {
+      const acl = acls.find((a) => a.Associations.some((x) => x.SubnetId === s.SubnetId));
+      return acl ? [{ cidr: s.CidrBlock, entries: acl.Entries }] : [];
+    });
+    return aclRuleset(filtered, [METADATA_IP, ...subnets.map((s) => gatewayOf(s.CidrBlock)!.split('/')[0])]);
+  }
+
+  /**
+   * Freezes the disks of the volumes whose I/O is paused while an instance uses them, and thaws
+   * them when the pause ends or the instance goes (a sandbox blocked on a frozen disk could not
+   * be killed; teardown thaws too).
+   */
+  private reconcilePausedVolumes(task: (key: string, fn: () => Promise<void>) => void): void {
+    const paused = new Set(activeFaults(this.env).filter((f) => f.kind === 'volume').map((f) => f.target));
+    const want = new Set<string>();
+    if (paused.size) for (const box of this.boxes.values()) if (!box.proc.expectedExit) for (const v of box.volumeIds) if (paused.has(v)) want.add(v);
+    for (const id of want) {
+      if (this.frozen.has(id)) continue;
+      task(`io:${id}`, async () => {
+        if (!(await this.volumes.setPaused(id, true))) this.opts.log(`faultline: volume ${id}: its I/O cannot be paused on this host (${this.volumes.sizeLimitMissing ?? 'fsfreeze failed'})`);
+        this.frozen.add(id);
+      });
+    }
+    for (const id of this.frozen) if (!want.has(id)) task(`io:${id}`, () => this.thaw(id));
+  }
+
+  private async thaw(volumeId: string): Promise<void> {
+    await this.volumes.setPaused(volumeId, false);
+    this.frozen.delete(volumeId);
   }
 
   private vpc(vpcId: string): VpcNetwork {
@@ -369,11 +417,11 @@ export class SandboxDriver implements ComputeDriver {
       const subnet = subnets.find((s) => s.SubnetId === eni.SubnetId);
       const cidr = parseCidr4(subnet?.CidrBlock, false);
       if (!cidr) throw new Error(`subnet ${eni.SubnetId} not found`);
-      const volumes: { device: string; lower: string; upper: string; work: string; root: boolean }[] = [];
+      const volumes: { id: string; device: string; lower: string; upper: string; work: string; root: boolean }[] = [];
       for (const b of inst.BlockDeviceMappings) {
         if (b.Ebs.Status !== 'attached' && b.Ebs.Status !== 'attaching') continue;
         await this.ensureVolume(scope, b.Ebs.VolumeId);
-        volumes.push({ device: b.DeviceName, lower: await this.volumes.lower(b.Ebs.VolumeId), upper: this.volumes.upper(b.Ebs.VolumeId), work: this.volumes.work(b.Ebs.VolumeId), root: b.DeviceName === inst.RootDeviceName });
+        volumes.push({ id: b.Ebs.VolumeId, device: b.DeviceName, lower: await this.volumes.lower(b.Ebs.VolumeId), upper: this.volumes.upper(b.Ebs.VolumeId), work: this.volumes.work(b.Ebs.VolumeId), root: b.DeviceName === inst.RootDeviceName });
       }
       this.live();
       await net.attach(ns, dev, { ip: eni.PrivateIpAddress, prefix: cidr.prefix, gateway: formatIp4(cidr.base + 1), mac: eni.MacAddress });
@@ -416,7 +464,7 @@ export class SandboxDriver implements ComputeDriver {
         throw new Error('faultline is stopping');
       }
       // Registered at once, so that close() kills it even if faultline is stopping now.
-      const box: Box = { id, scope, vpcId: eni.VpcId, eniId: eni.NetworkInterfaceId, ns, dev, bootKey: w.bootKey, proc, cgroup, netUp: true, frozen: false, ruleset: w.ruleset, vcpus: type?.vcpus ?? 1, ports: new Set(), portsAt: 0 };
+      const box: Box = { id, scope, vpcId: eni.VpcId, eniId: eni.NetworkInterfaceId, ns, dev, bootKey: w.bootKey, proc, cgroup, netUp: true, frozen: false, ruleset: w.ruleset, volumeIds: volumes.map((v) => v.id), vcpus: type?.vcpus ?? 1, ports: new Set(), portsAt: 0 };
       this.boxes.set(id, box);
       void proc.exited.then((code) => this.onExit(box, code));
       if (!w.net || w.frozen) await this.adjust(box, w);
@@ -455,6 +503,8 @@ export class SandboxDriver implements ComputeDriver {
 
   private async teardown(box: Box): Promise<void> {
     box.proc.expectedExit = true;
+    // After any freeze in flight: what blocks on a frozen disk cannot be killed.
+    await Promise.all(box.volumeIds.map((v) => this.queue.run(`io:${v}`, async () => void (this.frozen.has(v) && (await this.thaw(v))))));
     await box.cgroup.freeze(false);
     await box.proc.kill();
     await deleteNamespace(box.ns);
@@ -660,6 +710,7 @@ export class SandboxDriver implements ComputeDriver {
     await this.pass;
     await Promise.race([Promise.all([this.boots.idle(), this.queue.idle()]), delay(2_000)]);
     this.endpoints.closeAll();
+    await Promise.all([...this.frozen].map((id) => this.thaw(id)));
     await Promise.all(
       [...this.boxes.values()].map(async (b) => {
         b.proc.expectedExit = true;

@@ -19,7 +19,7 @@
 import { lstat, mkdir, readFile, readlink, rename, rm, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './exec.ts';
-import { createDisk, diskLimitMissing, mountDisk, mountsUnder, unmountDisk } from './loop-volume.ts';
+import { createDisk, diskLimitMissing, freezeDisk, mountDisk, mountsUnder, thawDisk, unmountDisk } from './loop-volume.ts';
 import { type ManifestEntry, type SnapshotStore, walk } from './snapshots.store.ts';
 
 interface VolumeMeta {
@@ -149,6 +149,16 @@ export class VolumeStore {
     const entries = await captureTree(this.snapshots, this.upper(id), base?.entries ?? [], m.cache, true);
     await this.snapshots.writeManifest({ id: snapId, entries });
     await this.saveMeta(id, m);
+  }
+
+  /**
+   * Pauses (freezes) or resumes (thaws) the I/O of the volume's disk: writes to it block while it
+   * is paused. False when the volume cannot be paused: it has no disk of its own on this host.
+   */
+  async setPaused(id: string, paused: boolean): Promise<boolean> {
+    if (this.sizeLimitMissing) return false;
+    if (!paused) return thawDisk(this.disk(id)).then(() => true);
+    return freezeDisk(this.disk(id));
   }
 
   /** Bytes the volume itself holds (its upper layer), for disk metrics and benchmarks. */

@@ -6,7 +6,8 @@
  * API address and the "internet" source address, served by the VPC's agent (netns-agent.ts).
  *
  * An instance gets its own namespace with eth0 (its ENI's MAC and private address, a default
- * route via its subnet's router) and its security groups as nftables rules.
+ * route via its subnet's router) and its security groups as nftables rules. The subnets' network
+ * ACLs are nftables rules in the router namespace (network-acls.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { agentPath } from './agent-path.ts';
@@ -36,6 +37,8 @@ export class VpcNetwork {
   private agent: ChildProcess | undefined;
   private gateways = new Set<string>();
   private ready: Promise<void> | undefined;
+  /** The network ACL ruleset in force in the router namespace, once one is. */
+  acls: string | undefined;
 
   constructor(
     readonly ns: string,
@@ -69,6 +72,7 @@ export class VpcNetwork {
       ].join('\n'),
     );
     this.gateways.clear();
+    this.acls = undefined;
     await this.startAgent();
   }
 
@@ -136,6 +140,13 @@ export class VpcNetwork {
 
   setLink(dev: string, up: boolean) {
     return setLink(this.ns, dev, up);
+  }
+
+  /** Puts the subnets' network ACLs in force (network-acls.ts), replacing the ruleset at once. */
+  async applyAcls(ruleset: string): Promise<void> {
+    await this.ensure();
+    await inNamespace(this.ns, ['nft', '-f', '-'], ruleset);
+    this.acls = ruleset;
   }
 
   static async applyFirewall(instNs: string, ruleset: string): Promise<void> {
