@@ -2,7 +2,8 @@
  * The subnet and volume faults under the sandbox driver, seen from real processes: a disrupted
  * subnet's instance is cut off from its public IP and from another subnet while a neighbour in
  * its own subnet still reaches it, and all comes back after the heal; a write to a paused volume
- * blocks inside the instance and completes once the volume resumes.
+ * blocks inside the instance and completes once the volume resumes, and a faultline stopped
+ * while a volume is paused ends cleanly, its disks gone.
  *
  * Probes inside instances report on their console (GetConsoleOutput), which needs no network.
  */
@@ -10,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EC2Client, GetConsoleOutputCommand } from '@aws-sdk/client-ec2';
 import { startFaultline, type Faultline } from '../harness.ts';
-import { sandboxSkip, waitFor, waitGone } from '../sandbox-support.ts';
+import { loopsLeftUnder, sandboxSkip, waitFor, waitGone } from '../sandbox-support.ts';
 
 const SERVE = `mkdir -p /var/lib/app && echo served > /var/lib/app/index.html
 cd /var/lib/app && nohup python3 -m http.server 8080 > /dev/null 2>&1 &
@@ -55,6 +56,7 @@ describe('sandboxed faults: a disrupted subnet, a paused volume', { skip: sandbo
   let ec2: EC2Client;
   let vpc: string;
   let group: string;
+  let closed = false;
 
   const control = async (method: string, path: string, body?: unknown) =>
     (await fetch(fl.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json();
@@ -74,6 +76,21 @@ describe('sandboxed faults: a disrupted subnet, a paused volume', { skip: sandbo
     lines.map((l) => /^probe (\d+) (reached|cut)$/.exec(l)).flatMap((m) => (m ? [{ n: Number(m[1]), r: m[2] }] : []));
   const lastProbe = (lines: string[]) => probes(lines).at(-1);
 
+  /** Waits until a write blocks: the console says `writing N` and nothing more for 2 s (real time); returns N. */
+  async function blockedWrite(id: string): Promise<number> {
+    const deadline = Date.now() + 30_000;
+    let held: { line: string; since: number } | undefined;
+    while (Date.now() < deadline) {
+      const last = (await consoleLines(id)).filter(Boolean).at(-1) ?? '';
+      const m = /^writing (\d+)$/.exec(last);
+      if (!m) held = undefined;
+      else if (held?.line !== last) held = { line: last, since: Date.now() };
+      else if (Date.now() - held.since >= 2_000) return Number(m[1]);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`${id}: no write blocked on the paused volume within 30 s`);
+  }
+
   async function launch(subnet: string, userData: string, publicIp = false) {
     const r = await fl.aws('ec2', 'run-instances', '--image-id', 'ami-1ecae776', '--instance-type', 't2.micro', '--subnet-id', subnet, '--security-group-ids', group, '--user-data', userData, ...(publicIp ? ['--associate-public-ip-address'] : []));
     return r.Instances[0] as { InstanceId: string; PrivateIpAddress: string };
@@ -88,7 +105,7 @@ describe('sandboxed faults: a disrupted subnet, a paused volume', { skip: sandbo
   });
   after(async () => {
     ec2?.destroy();
-    await fl?.close();
+    if (!closed) await fl?.close();
   });
 
   it('cuts a disrupted subnet off from its public IP and from other subnets, not within itself, until the heal', async () => {
@@ -130,23 +147,18 @@ describe('sandboxed faults: a disrupted subnet, a paused volume', { skip: sandbo
     await waitConsole(id, (l) => l.includes('wrote 3'), 'the first writes');
 
     const fault = await control('POST', '/_faultline/faults', { kind: 'volume', target: volumeId });
-    // Paused: a write starts and does not return (the console says `writing N` and nothing more for 2 s).
-    const deadline = Date.now() + 30_000;
-    let pending: number | undefined;
-    let held: { line: string; since: number } | undefined;
-    while (pending === undefined && Date.now() < deadline) {
-      const last = (await consoleLines(id)).filter(Boolean).at(-1) ?? '';
-      const m = /^writing (\d+)$/.exec(last);
-      if (!m) held = undefined;
-      else if (held?.line !== last) held = { line: last, since: Date.now() };
-      else if (Date.now() - held.since >= 2_000) pending = Number(m[1]);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    assert.ok(pending !== undefined, 'no write blocked on the paused volume');
+    const pending = await blockedWrite(id);
     assert.ok(!(await consoleLines(id)).includes(`wrote ${pending}`));
 
     await control('POST', `/_faultline/faults/${fault.faultId}/heal`);
     const lines = await waitConsole(id, (l) => l.includes(`wrote ${pending + 1}`), 'the writes completing after the resume');
     assert.ok(lines.includes(`wrote ${pending}`));
+
+    // Paused again, and faultline stops meanwhile: it thaws the disk, so everything ends and goes.
+    await control('POST', '/_faultline/faults', { kind: 'volume', target: volumeId });
+    await blockedWrite(id);
+    closed = true;
+    await fl.close();
+    assert.deepEqual(await loopsLeftUnder(fl.dataDir), []);
   });
 });
