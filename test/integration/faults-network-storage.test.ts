@@ -9,7 +9,16 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateVolumeCommand, DescribeInstanceStatusCommand, DescribeVolumeStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateSubnetCommand,
+  CreateVolumeCommand,
+  CreateVpcCommand,
+  DescribeInstanceStatusCommand,
+  DescribeNetworkAclsCommand,
+  DescribeVolumeStatusCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { startFaultline, type Faultline } from '../harness.ts';
 
 const run = promisify(execFile);
@@ -26,7 +35,8 @@ describe('subnet and volume faults', () => {
     const r = await fetch(fl.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: r.status, body: await r.json() };
   };
-  const aclsOf = async (subnet: string) => (await fl.aws('ec2', 'describe-network-acls', '--filters', `Name=association.subnet-id,Values=${subnet}`)).NetworkAcls;
+  const acls = async (input: { NetworkAclIds?: string[]; Filters?: { Name: string; Values: string[] }[] } = {}) => (await ec2.send(new DescribeNetworkAclsCommand(input))).NetworkAcls!;
+  const aclsOf = (subnet: string) => acls({ Filters: [{ Name: 'association.subnet-id', Values: [subnet] }] });
   const instanceStatus = async () => (await ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [instanceId] }))).InstanceStatuses![0];
   const volumeStatus = async (id: string) => (await ec2.send(new DescribeVolumeStatusCommand({ VolumeIds: [id] }))).VolumeStatuses![0].VolumeStatus!;
   /** The latest minute's Maximum of an AWS/EBS metric of the volume. */
@@ -40,12 +50,12 @@ describe('subnet and volume faults', () => {
     fl = await startFaultline();
     ec2 = new EC2Client({ ...fl.sdk, maxAttempts: 1 });
     cw = new CloudWatchClient({ ...fl.sdk, maxAttempts: 1 });
-    const vpc = (await fl.aws('ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16')).Vpc.VpcId;
-    subnetId = (await fl.aws('ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.0.1.0/24', '--availability-zone', 'us-east-1a')).Subnet.SubnetId;
-    const inst = (await fl.aws('ec2', 'run-instances', '--image-id', 'ami-1ecae776', '--instance-type', 't2.micro', '--subnet-id', subnetId)).Instances[0];
-    instanceId = inst.InstanceId;
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId;
+    subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.0.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const inst = (await ec2.send(new RunInstancesCommand({ ImageId: 'ami-1ecae776', InstanceType: 't2.micro', SubnetId: subnetId, MinCount: 1, MaxCount: 1 }))).Instances![0];
+    instanceId = inst.InstanceId!;
+    rootVolume = inst.BlockDeviceMappings![0].Ebs!.VolumeId!;
     fl.advance(300); // running, status checks initialised
-    rootVolume = (await fl.aws('ec2', 'describe-instances', '--instance-ids', instanceId)).Reservations[0].Instances[0].BlockDeviceMappings[0].Ebs.VolumeId;
   });
   after(async () => {
     ec2?.destroy();
@@ -59,7 +69,8 @@ describe('subnet and volume faults', () => {
     const { stdout } = await cli('fail', 'subnet', subnetId, '--scope', 'all', '--duration', '300');
     const faultId = /^(fault-[0-9a-f]+):/.exec(stdout)![1];
 
-    const [clone] = await aclsOf(subnetId);
+    // As the AWS CLI shows it.
+    const [clone] = (await fl.aws('ec2', 'describe-network-acls', '--filters', `Name=association.subnet-id,Values=${subnetId}`)).NetworkAcls;
     assert.notEqual(clone.NetworkAclId, original.NetworkAclId);
     assert.equal(clone.IsDefault, false);
     assert.deepEqual(clone.Tags, [{ Key: 'managedByFIS', Value: 'true' }]);
@@ -67,7 +78,7 @@ describe('subnet and volume faults', () => {
     assert.deepEqual(denies.map((e: { Egress: boolean; RuleAction: string; CidrBlock: string; Protocol: string }) => [e.Egress, e.RuleAction, e.CidrBlock, e.Protocol]), [[true, 'deny', '0.0.0.0/0', '-1'], [false, 'deny', '0.0.0.0/0', '-1']]);
     // The original's entries are copied below the denies.
     assert.ok(clone.Entries.some((e: { RuleNumber: number; RuleAction: string }) => e.RuleNumber === 100 && e.RuleAction === 'allow'));
-    const [stillOriginal] = (await fl.aws('ec2', 'describe-network-acls', '--network-acl-ids', original.NetworkAclId)).NetworkAcls;
+    const [stillOriginal] = await acls({ NetworkAclIds: [original.NetworkAclId!] });
     assert.deepEqual(stillOriginal.Associations, []);
 
     fl.advance(180);
@@ -77,15 +88,14 @@ describe('subnet and volume faults', () => {
     fl.advance(120); // the duration runs out
     const [back] = await aclsOf(subnetId);
     assert.equal(back.NetworkAclId, original.NetworkAclId);
-    const gone = await fl.awsRaw('ec2', 'describe-network-acls', '--network-acl-ids', clone.NetworkAclId);
-    assert.match(gone.stderr, /InvalidNetworkAclID\.NotFound/);
+    await assert.rejects(acls({ NetworkAclIds: [clone.NetworkAclId] }), (e: Error) => e.name === 'InvalidNetworkAclID.NotFound');
     const events = (await control('GET', '/_faultline/events')).body.events.filter((e: { detail: { faultId: string } }) => e.detail.faultId === faultId);
     assert.deepEqual(events.map((e: { type: string }) => e.type), ['fault.injected', 'fault.healed']);
     assert.equal(events[0].detail.networkAclId, clone.NetworkAclId);
   });
 
   it('refuses an unknown subnet, an unsupported scope and a second disruption, writing nothing', async () => {
-    const acls = (await fl.aws('ec2', 'describe-network-acls')).NetworkAcls.length;
+    const count = (await acls()).length;
     const unknown = await control('POST', '/_faultline/faults', { kind: 'subnet', target: 'subnet-0123456789abcdef0' });
     assert.equal(unknown.status, 400);
     assert.equal(unknown.body.code, 'InvalidSubnetID.NotFound');
@@ -97,9 +107,9 @@ describe('subnet and volume faults', () => {
     const again = await control('POST', '/_faultline/faults', { kind: 'subnet', target: subnetId });
     assert.equal(again.status, 409);
     assert.equal((await control('GET', '/_faultline/faults')).body.faults.length, 1);
-    assert.equal((await fl.aws('ec2', 'describe-network-acls')).NetworkAcls.length, acls + 1);
-    await cli('heal', first.body.faultId);
-    assert.equal((await fl.aws('ec2', 'describe-network-acls')).NetworkAcls.length, acls);
+    assert.equal((await acls()).length, count + 1);
+    await control('POST', `/_faultline/faults/${first.body.faultId}/heal`);
+    assert.equal((await acls()).length, count);
   });
 
   it('pauses a volume: impaired after 60 s with AWS/EBS metrics and the attached-EBS check failing, then back to ok', async () => {
@@ -125,7 +135,7 @@ describe('subnet and volume faults', () => {
     const ebsCheck = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/EC2', MetricName: 'StatusCheckFailed_AttachedEBS', Dimensions: [{ Name: 'InstanceId', Value: instanceId }], StartTime: new Date(fl.app.env.clock.now() - 60_000), EndTime: new Date(fl.app.env.clock.now() + 1), Period: 60, Statistics: ['Maximum'] }));
     assert.equal(ebsCheck.Datapoints!.at(-1)!.Maximum, 1);
 
-    await cli('heal', faultId);
+    await control('POST', `/_faultline/faults/${faultId}/heal`);
     assert.equal((await volumeStatus(rootVolume)).Status, 'ok');
     assert.equal(await ebsMetric('VolumeStalledIOCheck', rootVolume), 0);
     assert.equal(await ebsMetric('VolumeQueueLength', rootVolume), 0);
