@@ -88,12 +88,12 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
     if (!env.config.regions[region] && spec.kind !== 'api') throw new AwsError('NotFound', `no region ${region}`, 404);
     const now = env.clock.now();
     const fault: FaultRecord = { ...spec, faultId: `fault-${uuid().slice(0, 8)}`, region, startedAt: now };
+    if (spec.account !== undefined && !/^\d{12}$/.test(spec.account)) throw new AwsError('InvalidParameter', `account must be a 12-digit account id, not ${spec.account}`, 400);
     const owned = { account: spec.account ?? env.config.defaultAccount, region };
-    let wake = fault.endsAt;
+    let stallAt: number | undefined;
     if (spec.durationSeconds !== undefined) {
       if (!(spec.durationSeconds > 0)) throw new AwsError('InvalidParameter', 'durationSeconds must be positive', 400);
       fault.endsAt = now + spec.durationSeconds * 1000;
-      wake = fault.endsAt;
     }
     switch (spec.kind) {
       case 'host':
@@ -120,8 +120,7 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
       case 'volume': {
         checkPausable(env, owned, spec.target);
         fault.account = owned.account;
-        const stallAt = publishPause(env, fault, now, true);
-        if (stallAt !== undefined) wake = Math.min(stallAt, wake ?? stallAt);
+        stallAt = publishPause(env, fault, now, true);
         break;
       }
       default:
@@ -129,7 +128,8 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
     }
     env.store.put(FAULTS, SCOPE, fault.faultId, fault);
     env.events.emit('fault.injected', { ...fault });
-    if (wake !== undefined) env.scheduler.enqueue(FAULT_EXPIRY_LOOP, fault.faultId, wake);
+    const wake = Math.min(fault.endsAt ?? Infinity, stallAt ?? Infinity);
+    if (wake !== Infinity) env.scheduler.enqueue(FAULT_EXPIRY_LOOP, fault.faultId, wake);
     return fault;
   });
 }
