@@ -164,7 +164,7 @@ export const faultExpiryLoop = (env: Env) => (faultId: string) => {
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 function checkRate(rate: unknown): number {
-  const r = rate ?? 1;
+  const r = rate === undefined ? 1 : rate;
   if (typeof r !== 'number' || !(r > 0 && r <= 1)) throw new AwsError('InvalidParameter', 'rate must be in (0, 1] (a percentage of 1 to 100, divided by 100)', 400);
   return r;
 }

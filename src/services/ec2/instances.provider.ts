@@ -5,6 +5,7 @@
  */
 import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
+import { capacityRefused } from '../../world/faults.ts';
 import { hostLoad, placeInstance } from '../../world/placement.ts';
 import { machineRoom } from './machine-capacity.ts';
 import type { RequestContext } from '../service.ts';
@@ -52,7 +53,7 @@ function reservationOf(ctx: RequestContext, instances: readonly InstanceRecord[]
   return { ReservationId: first.reservationId, OwnerId: first.ownerId, RequesterId: first.requesterId, Groups: [], Instances: instances };
 }
 
-function insufficientCapacity(ctx: RequestContext, type: string, zone: string) {
+export function insufficientCapacity(ctx: RequestContext, type: string, zone: string) {
   const others = (ctx.env.config.regions[ctx.region] ?? []).map((l) => ctx.region + l).filter((z) => z !== zone);
   return new AwsError(
     'InsufficientInstanceCapacity',
@@ -262,7 +263,8 @@ export const instanceHandlers = {
     const rootDisk = disks.get(image.RootDeviceName);
     if (!rootDisk) throw new AwsError('InvalidBlockDeviceMapping', `The image ${image.ImageId} has no block device for its root device ${image.RootDeviceName}.`);
 
-    // Capacity: the machine's (sandbox driver), hosts in the subnet's zone, and addresses in the subnet.
+    // Capacity: a capacity fault, the machine's (sandbox driver), hosts in the subnet's zone, and addresses in the subnet.
+    if (capacityRefused(env, ctx.region, zone, { caller: ctx.principal })) throw insufficientCapacity(ctx, typeName, zone);
     const load = hostLoad(env, ctx.region);
     const room = machineRoom(env);
     const hosts: string[] = [];
@@ -442,7 +444,8 @@ export const instanceHandlers = {
       if (s === 'pending' || s === 'running') continue;
       if (s !== 'stopped') throw new AwsError('IncorrectInstanceState', `The instance '${inst.InstanceId}' is not in a state from which it can be started.`);
       // A start may land on another host: placement picks again.
-      const h = room.take(inst.InstanceType) ? placeInstance(env, ctx.region, inst.Placement.AvailabilityZone, undefined, load) : undefined;
+      const refused = capacityRefused(env, ctx.region, inst.Placement.AvailabilityZone, { caller: ctx.principal });
+      const h = !refused && room.take(inst.InstanceType) ? placeInstance(env, ctx.region, inst.Placement.AvailabilityZone, undefined, load) : undefined;
       if (!h) throw insufficientCapacity(ctx, inst.InstanceType, inst.Placement.AvailabilityZone);
       load.set(h, (load.get(h) ?? 0) + 1);
       hosts.set(inst.InstanceId, h);
