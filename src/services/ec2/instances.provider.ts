@@ -13,7 +13,7 @@ import { bootLog } from './console-output.ts';
 import { applyFilters, paginate, type Filter, type Tag } from './filters.ts';
 import { findImage } from './images.provider.ts';
 import { applyLaunchTemplate } from './launch-templates.provider.ts';
-import { disassociateElasticIps, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
+import { bootedAt, disassociateElasticIps, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
 import { autoRecoverySupported, instanceType } from './instance-types.ts';
 import { createInstanceInterface, getInterface, putInterface, syncInstanceNetwork } from './network-interfaces.ts';
 import { zoneId } from './regions.provider.ts';
@@ -829,12 +829,15 @@ function instanceStatus(ctx: RequestContext, inst: InstanceRecord, now: number) 
     return { Status: 'impaired', Details: [{ Name: 'reachability', Status: 'failed', ImpairedSince: r.impairedSince !== undefined ? iso(r.impairedSince) : undefined }] };
   };
   const checks = inst.statusChecks;
+  // The checks initialise after a launch, a start and a recovery; the instance check also while
+  // the OS boots again after a reboot (the hardware, which the system check covers, stays up).
   const initializing = inst.runningSince === undefined || now - inst.runningSince < initMs;
+  const booting = now < (bootedAt(ctx.env, inst) ?? Infinity);
   // A failure seen by the checks shows at once, even while the others are still initialising.
   return {
     ...base,
     SystemStatus: summary(checks?.system, initializing && checks?.system.status !== 'impaired'),
-    InstanceStatus: summary(checks?.instance, initializing && checks?.instance.status !== 'impaired'),
+    InstanceStatus: summary(checks?.instance, (initializing || booting) && checks?.instance.status !== 'impaired'),
     AttachedEbsStatus: summary(checks?.ebs, initializing && checks?.ebs.status !== 'impaired'),
   };
 }
