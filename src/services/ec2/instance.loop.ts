@@ -224,7 +224,7 @@ function checkInstance(env: Env, scope: Scope, inst: DeepReadonly<InstanceRecord
  * while it stays `running`, for the same `bootSeconds`. These are the moments the sandbox driver
  * boots the real workload again (a new boot key, boot-failures.ts).
  */
-export function bootedAt(env: Env, inst: DeepReadonly<Pick<InstanceRecord, 'runningSince' | 'lastRebootAt'>>): number | undefined {
+export function osUpAt(env: Env, inst: DeepReadonly<Pick<InstanceRecord, 'runningSince' | 'lastRebootAt'>>): number | undefined {
   if (inst.runningSince === undefined) return undefined;
   const rebooted = inst.lastRebootAt !== undefined && inst.lastRebootAt >= inst.runningSince;
   return rebooted ? inst.lastRebootAt! + env.config.bootSeconds * 1000 : inst.runningSince;

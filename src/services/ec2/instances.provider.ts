@@ -13,7 +13,7 @@ import { bootLog } from './console-output.ts';
 import { applyFilters, paginate, type Filter, type Tag } from './filters.ts';
 import { findImage } from './images.provider.ts';
 import { applyLaunchTemplate } from './launch-templates.provider.ts';
-import { bootedAt, disassociateElasticIps, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
+import { disassociateElasticIps, osUpAt, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
 import { autoRecoverySupported, instanceType } from './instance-types.ts';
 import { createInstanceInterface, getInterface, putInterface, syncInstanceNetwork } from './network-interfaces.ts';
 import { zoneId } from './regions.provider.ts';
@@ -832,7 +832,7 @@ function instanceStatus(ctx: RequestContext, inst: InstanceRecord, now: number) 
   // The checks initialise after a launch, a start and a recovery; the instance check also while
   // the OS boots again after a reboot (the hardware, which the system check covers, stays up).
   const initializing = inst.runningSince === undefined || now - inst.runningSince < initMs;
-  const booting = now < (bootedAt(ctx.env, inst) ?? Infinity);
+  const booting = now < (osUpAt(ctx.env, inst) ?? Infinity);
   // A failure seen by the checks shows at once, even while the others are still initialising.
   return {
     ...base,
