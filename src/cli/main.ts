@@ -41,7 +41,10 @@ commands:
               fail host --instance i-... | --host HOST_ID [--network]
               fail az ZONE [--network]
               fail instance i-...
-              fail api --service ec2 [--operation RunInstances] [--rate 0.5] [--error Throttling]
+              fail api --service ec2 [--operation RunInstances,...] [--rate 0.5 | --percentage 50]
+                       [--error Throttling|RequestLimitExceeded|InternalError|Unavailable|...] [--role ARN]...
+              fail capacity --az ZONE... [--group NAME... | --role ARN...] [--percentage N]
+                       launches in the zones fail with InsufficientInstanceCapacity
               fail subnet subnet-... [--scope all] [--account ID]   (cuts traffic in and out of it)
               fail volume vol-... [--account ID]   (pauses its I/O)
   heal      heal a fault: faultline heal FAULT_ID | --all
@@ -149,9 +152,13 @@ async function fail(argv: string[]) {
       service: { type: 'string' },
       operation: { type: 'string' },
       rate: { type: 'string' },
+      percentage: { type: 'string' },
       error: { type: 'string' },
       scope: { type: 'string' },
       account: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      az: { type: 'string', multiple: true },
+      group: { type: 'string', multiple: true },
     },
   });
   const [kind, target] = positionals;
@@ -160,6 +167,12 @@ async function fail(argv: string[]) {
   if (values.network) spec.effect = 'network';
   if (values.account) spec.account = values.account;
   if (values.scope) spec.scope = values.scope;
+  if (values.percentage !== undefined) {
+    const p = Number(values.percentage);
+    if (!(p >= 1 && p <= 100)) throw new Error(`--percentage must be from 1 to 100, not ${values.percentage}`);
+    spec.rate = p / 100;
+  }
+  spec.roles = values.role;
   switch (kind) {
     case 'host':
       if (values.host) spec.target = values.host;
@@ -179,8 +192,13 @@ async function fail(argv: string[]) {
       spec.errorCode = values.error;
       if (values.rate) spec.rate = Number(values.rate);
       break;
+    case 'capacity':
+      if (!values.az?.length) throw new Error('fail capacity needs --az ZONE (names or zone ids; repeat for more)');
+      spec.target = values.az.join(',');
+      spec.groups = values.group;
+      break;
     default:
-      throw new Error('fail what? host, az, instance, api, subnet or volume');
+      throw new Error('fail what? host, az, instance, api, capacity, subnet or volume');
   }
   const fault = await control('POST', '/_faultline/faults', spec);
   process.stdout.write(`${fault.faultId}: ${fault.kind} ${fault.target} failed at ${new Date(fault.startedAt).toISOString()}${fault.endsAt ? `, heals at ${new Date(fault.endsAt).toISOString()}` : ''}\n`);

@@ -8,7 +8,8 @@
  */
 import { AwsError } from '../core/errors.ts';
 import { uuid } from '../core/ids.ts';
-import type { Env } from '../services/service.ts';
+import type { Env, Principal } from '../services/service.ts';
+import { zoneId } from '../services/ec2/regions.provider.ts';
 import { disruptSubnet, restoreSubnet } from '../services/ec2/subnet-disruption.ts';
 import { checkPausable, publishPause } from '../services/ec2/volume-pause.ts';
 import { HOSTS, ZONES, worldScope, type HostRecord, type ZoneRecord } from './state.ts';
@@ -17,11 +18,15 @@ export const FAULTS = 'world.faults';
 export const FAULT_EXPIRY_LOOP = 'world.fault-expiry';
 const SCOPE = worldScope('global');
 
-export type FaultKind = 'host' | 'az' | 'instance' | 'api' | 'subnet' | 'volume';
+export type FaultKind = 'host' | 'az' | 'instance' | 'api' | 'capacity' | 'subnet' | 'volume';
 
 export interface FaultSpec {
   kind: FaultKind;
-  /** host: a host id; az: a zone name; instance: an instance id; api: a service signing name or '*'; subnet, volume: their id. */
+  /**
+   * host: a host id; az: a zone name; instance: an instance id; api: a service signing name or
+   * '*'; capacity: the zones whose launches fail, a comma list of names or zone ids (FIS's
+   * `availabilityZoneIdentifiers`), kept as names; subnet, volume: their id.
+   */
   target: string;
   region?: string;
   /** subnet and volume: the account that owns them (the default account when absent). */
@@ -30,10 +35,18 @@ export interface FaultSpec {
   scope?: string;
   /** host and az: what fails. */
   effect?: 'power' | 'network';
-  /** api: which operation ('*' for all), the error code, and the share of calls that fail. */
+  /** api: which operations ('*' for all, or a comma list as FIS's `operations`) and the error code. */
   operation?: string;
   errorCode?: string;
+  /** api and capacity: the share of matching calls that fail, in (0, 1] (FIS's `percentage` / 100). */
   rate?: number;
+  /**
+   * api and capacity: only calls made with credentials of these IAM roles (role ARNs; sessions
+   * from AssumeRole or an instance profile) are affected. capacity: only launches by these Auto
+   * Scaling groups. A capacity fault with neither refuses every launch in its zones.
+   */
+  roles?: string[];
+  groups?: string[];
   durationSeconds?: number;
 }
 
@@ -55,7 +68,10 @@ const API_ERRORS: Record<string, { status: number; message: string }> = {
   ServiceUnavailable: { status: 503, message: 'Service is unavailable. Please try again later.' },
   InternalError: { status: 500, message: 'An internal error has occurred' },
   InternalFailure: { status: 500, message: 'The request processing has failed because of an unknown error, exception or failure.' },
+  Unavailable: { status: 503, message: "The server is overloaded and can't handle the request." },
 };
+
+const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
 
 export function activeFaults(env: Env): FaultRecord[] {
   return env.store.list<FaultRecord>(FAULTS, SCOPE).filter((f) => f.healedAt === undefined) as FaultRecord[];
@@ -106,12 +122,21 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
         if (!/^i-[0-9a-f]+$/.test(spec.target)) throw new AwsError('InvalidParameter', `not an instance id: ${spec.target}`, 400);
         break;
       case 'api': {
-        const rate = spec.rate ?? 1;
-        if (!(rate > 0 && rate <= 1)) throw new AwsError('InvalidParameter', 'rate must be in (0, 1]', 400);
         if (!API_ERRORS[spec.errorCode ?? 'Throttling']) throw new AwsError('InvalidParameter', `errorCode must be one of ${Object.keys(API_ERRORS).join(', ')}`, 400);
-        fault.rate = rate;
+        if (spec.operation !== undefined && (typeof spec.operation !== 'string' || !list(spec.operation).length)) throw new AwsError('InvalidParameter', 'operation must name operations, or be *', 400);
+        fault.rate = checkRate(spec.rate);
         fault.errorCode = spec.errorCode ?? 'Throttling';
-        fault.operation = spec.operation ?? '*';
+        fault.operation = spec.operation === undefined ? '*' : list(spec.operation).join(',');
+        fault.roles = checkNames('roles', spec.roles, (r) => ROLE_ARN.test(r), 'an IAM role ARN (arn:aws:iam::123456789012:role/NAME)');
+        break;
+      }
+      case 'capacity': {
+        const where = resolveZones(env, spec.target, spec.region);
+        fault.region = where.region;
+        fault.target = where.zones.join(',');
+        fault.rate = checkRate(spec.rate);
+        fault.roles = checkNames('roles', spec.roles, (r) => ROLE_ARN.test(r), 'an IAM role ARN (arn:aws:iam::123456789012:role/NAME)');
+        fault.groups = checkNames('groups', spec.groups, (g) => g.length > 0 && g.length <= 255, 'an Auto Scaling group name');
         break;
       }
       case 'subnet':
@@ -124,7 +149,7 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
         break;
       }
       default:
-        throw new AwsError('InvalidParameter', `unknown fault kind ${(spec as FaultSpec).kind}: use host, az, instance, api, subnet or volume`, 400);
+        throw new AwsError('InvalidParameter', `unknown fault kind ${(spec as FaultSpec).kind}: use host, az, instance, api, capacity, subnet or volume`, 400);
     }
     env.store.put(FAULTS, SCOPE, fault.faultId, fault);
     env.events.emit('fault.injected', { ...fault });
@@ -166,13 +191,86 @@ export const faultExpiryLoop = (env: Env) => (faultId: string) => {
   if (next !== Infinity) return next - now;
 };
 
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+function checkRate(rate: unknown): number {
+  const r = rate === undefined ? 1 : rate;
+  if (typeof r !== 'number' || !(r > 0 && r <= 1)) throw new AwsError('InvalidParameter', 'rate must be in (0, 1] (a percentage of 1 to 100, divided by 100)', 400);
+  return r;
+}
+
+/** An optional list of names, each checked; undefined when absent or empty. */
+function checkNames(field: string, names: unknown, ok: (s: string) => boolean, what: string): string[] | undefined {
+  if (names === undefined) return undefined;
+  if (!Array.isArray(names)) throw new AwsError('InvalidParameter', `${field} must be a list`, 400);
+  const bad = names.find((n) => typeof n !== 'string' || !ok(n));
+  if (bad !== undefined) throw new AwsError('InvalidParameter', `${field}: ${JSON.stringify(bad)} is not ${what}`, 400);
+  return names.length ? [...new Set(names as string[])] : undefined;
+}
+
+/** Zone names or zone ids (`use1-az1`), all in one region, as zone names. */
+function resolveZones(env: Env, target: string, region?: string): { region: string; zones: string[] } {
+  const known = Object.entries(env.config.regions)
+    .filter(([r]) => !region || r === region)
+    .flatMap(([r, letters]) => letters.map((l) => ({ region: r, name: r + l, id: zoneId(r, l) })));
+  const found = list(target).map((z) => {
+    const k = known.find((x) => x.name === z || x.id === z);
+    if (!k) throw new AwsError('NotFound', `no availability zone ${z}${region ? ` in ${region}` : ''}`, 404);
+    return k;
+  });
+  if (!found.length) throw new AwsError('InvalidParameter', 'a capacity fault needs one or more availability zones', 400);
+  if (new Set(found.map((k) => k.region)).size > 1) throw new AwsError('InvalidParameter', 'the zones of a capacity fault must be in one region', 400);
+  return { region: found[0].region, zones: [...new Set(found.map((k) => k.name))] };
+}
+
+/** Whether the caller acts with credentials of one of these roles: a session of the role, in its account. */
+function sessionOfAny(principal: Principal, roles: readonly string[]): boolean {
+  const m = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(principal.arn);
+  return !!m && roles.some((r) => {
+    const role = ROLE_ARN.exec(r);
+    return role?.[1] === m[1] && role[2] === m[2];
+  });
+}
+
+/**
+ * Counted, not random: of a fault's matching calls, exactly `rate` of them fail, the first one
+ * included (at 50 %, the 1st, 3rd, 5th...), so a test or a drill sees the same failures every
+ * run. The counts live in memory rather than in the store because the calls they count are
+ * refused, and a refused call's writes are rolled back.
+ */
+const draws = new WeakMap<object, Map<string, number>>();
+function draw(env: Env, f: FaultRecord): boolean {
+  let counts = draws.get(env.store);
+  if (!counts) draws.set(env.store, (counts = new Map()));
+  const n = (counts.get(f.faultId) ?? 0) + 1;
+  counts.set(f.faultId, n);
+  const share = Math.round((f.rate ?? 1) * 1e6);
+  return Math.ceil((n * share) / 1e6) > Math.ceil(((n - 1) * share) / 1e6);
+}
+
 /** The error an API fault makes this request fail with, if any. */
-export function apiFault(env: Env, service: string, operation: string, random = Math.random): { code: string; status: number; message: string } | undefined {
+export function apiFault(env: Env, service: string, operation: string, caller: Principal): { code: string; status: number; message: string } | undefined {
   for (const f of activeFaults(env)) {
     if (f.kind !== 'api') continue;
     if (f.target !== '*' && f.target !== service) continue;
-    if (f.operation !== '*' && f.operation !== operation) continue;
-    if (random() < (f.rate ?? 1)) return { code: f.errorCode!, ...API_ERRORS[f.errorCode!] };
+    if (f.operation !== '*' && !list(f.operation ?? '*').includes(operation)) continue;
+    if (f.roles && !sessionOfAny(caller, f.roles)) continue;
+    if (draw(env, f)) return { code: f.errorCode!, ...API_ERRORS[f.errorCode!] };
   }
   return undefined;
+}
+
+/**
+ * Whether a capacity fault refuses a launch in `zone`, which the caller then answers with
+ * InsufficientInstanceCapacity: RunInstances or StartInstances by `caller` (faults for its role,
+ * or for everyone), or a launch by Auto Scaling `group` (faults for that group; the group's own
+ * RunInstances call then meets the faults for everyone, so none is counted twice).
+ */
+export function capacityRefused(env: Env, region: string, zone: string, by: { caller: Principal } | { group: string }): boolean {
+  for (const f of activeFaults(env)) {
+    if (f.kind !== 'capacity' || f.region !== region || !list(f.target).includes(zone)) continue;
+    const hit = 'group' in by ? !!f.groups?.includes(by.group) : f.roles ? sessionOfAny(by.caller, f.roles) : !f.groups;
+    if (hit && draw(env, f)) return true;
+  }
+  return false;
 }

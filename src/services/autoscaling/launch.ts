@@ -12,7 +12,8 @@
 import { AwsError } from '../../core/errors.ts';
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
-import { instanceHandlers } from '../ec2/instances.provider.ts';
+import { capacityRefused } from '../../world/faults.ts';
+import { instanceHandlers, insufficientCapacity } from '../ec2/instances.provider.ts';
 import { resolveLaunchTemplate } from '../ec2/launch-templates.provider.ts';
 import { loopContext } from '../ec2/scoped.ts';
 import { COLL as EC2, type InstanceRecord } from '../ec2/state.ts';
@@ -81,16 +82,19 @@ export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<Group
   let request: Record<string, unknown>;
   let launchConfigurationName: string | undefined;
   let launchTemplate: Launched['launchTemplate'];
+  let instanceType: string | undefined;
   if (group.LaunchConfigurationName) {
     const lc = env.store.get<LaunchConfigurationRecord>(COLL.launchConfigurations, scope, group.LaunchConfigurationName);
     if (!lc) throw new AwsError('ValidationError', `Launch configuration ${group.LaunchConfigurationName} not found.`);
     launchConfigurationName = lc.LaunchConfigurationName;
+    instanceType = lc.InstanceType;
     request = { ...fromLaunchConfiguration(lc as DeepReadonly<LaunchConfigurationRecord>, subnetId, zone), TagSpecifications: tags };
   } else {
     // The group keeps both the id and the name for DescribeAutoScalingGroups; the id is what identifies it.
     const spec = group.LaunchTemplate ?? {};
     const { template, version } = resolveLaunchTemplate(ctx, spec.LaunchTemplateId ? { LaunchTemplateId: spec.LaunchTemplateId, Version: spec.Version } : spec);
     launchTemplate = { LaunchTemplateId: template.LaunchTemplateId, LaunchTemplateName: template.LaunchTemplateName, Version: String(version.VersionNumber) };
+    instanceType = version.LaunchTemplateData.InstanceType;
     const nics = version.LaunchTemplateData.NetworkInterfaces;
     // The group's subnet goes where the template puts the network: into its primary interface if it has one.
     const network = nics?.length
@@ -100,6 +104,8 @@ export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<Group
         : { Placement: { AvailabilityZone: zone } };
     request = { LaunchTemplate: { LaunchTemplateId: template.LaunchTemplateId, Version: String(version.VersionNumber) }, ...network, TagSpecifications: tags };
   }
+  // A capacity fault on this group's launches in the zone (FIS's asg-insufficient-instance-capacity-error).
+  if (capacityRefused(env, scope.region, zone, { group: group.AutoScalingGroupName })) throw insufficientCapacity(ctx, instanceType ?? 'm1.small', zone);
   const reservation = instanceHandlers.RunInstances({ ...request, MinCount: 1, MaxCount: 1 } as Parameters<typeof instanceHandlers.RunInstances>[0], ctx);
   const inst = reservation.Instances[0];
   // EC2 refuses `aws:` tags from users; the group's tag is EC2's own, so it is written directly.

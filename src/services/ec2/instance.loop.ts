@@ -218,6 +218,19 @@ function checkInstance(env: Env, scope: Scope, inst: DeepReadonly<InstanceRecord
   return true;
 }
 
+/**
+ * When the instance's operating system is up after its current boot, or undefined if it has not
+ * started. A launch or a start boots while `pending` (`bootSeconds`), so the OS is up when the
+ * instance turns `running`; a reboot, or a recovery (a reboot on new hardware), boots it again
+ * while it stays `running`, for the same `bootSeconds`. These are the moments the sandbox driver
+ * boots the real workload again (a new boot key, boot-failures.ts).
+ */
+export function osUpAt(env: Env, inst: DeepReadonly<Pick<InstanceRecord, 'runningSince' | 'lastRebootAt'>>): number | undefined {
+  if (inst.runningSince === undefined) return undefined;
+  const rebooted = inst.lastRebootAt !== undefined && inst.lastRebootAt >= inst.runningSince;
+  return rebooted ? inst.lastRebootAt! + env.config.bootSeconds * 1000 : inst.runningSince;
+}
+
 /** Queues the lifecycle loop for an instance at `at`. */
 export const queueInstance = (env: Env, scope: Scope, id: string, at: number) => env.scheduler.enqueue(INSTANCE_LOOP, loopKey(scope, id), at);
 

@@ -5,6 +5,7 @@
  */
 import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
+import { capacityRefused } from '../../world/faults.ts';
 import { hostLoad, placeInstance } from '../../world/placement.ts';
 import { machineRoom } from './machine-capacity.ts';
 import type { RequestContext } from '../service.ts';
@@ -12,7 +13,7 @@ import { bootLog } from './console-output.ts';
 import { applyFilters, paginate, type Filter, type Tag } from './filters.ts';
 import { findImage } from './images.provider.ts';
 import { applyLaunchTemplate } from './launch-templates.provider.ts';
-import { disassociateElasticIps, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
+import { disassociateElasticIps, osUpAt, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
 import { autoRecoverySupported, instanceType } from './instance-types.ts';
 import { createInstanceInterface, getInterface, putInterface, syncInstanceNetwork } from './network-interfaces.ts';
 import { zoneId } from './regions.provider.ts';
@@ -52,7 +53,7 @@ function reservationOf(ctx: RequestContext, instances: readonly InstanceRecord[]
   return { ReservationId: first.reservationId, OwnerId: first.ownerId, RequesterId: first.requesterId, Groups: [], Instances: instances };
 }
 
-function insufficientCapacity(ctx: RequestContext, type: string, zone: string) {
+export function insufficientCapacity(ctx: RequestContext, type: string, zone: string) {
   const others = (ctx.env.config.regions[ctx.region] ?? []).map((l) => ctx.region + l).filter((z) => z !== zone);
   return new AwsError(
     'InsufficientInstanceCapacity',
@@ -262,7 +263,8 @@ export const instanceHandlers = {
     const rootDisk = disks.get(image.RootDeviceName);
     if (!rootDisk) throw new AwsError('InvalidBlockDeviceMapping', `The image ${image.ImageId} has no block device for its root device ${image.RootDeviceName}.`);
 
-    // Capacity: the machine's (sandbox driver), hosts in the subnet's zone, and addresses in the subnet.
+    // Capacity: a capacity fault, the machine's (sandbox driver), hosts in the subnet's zone, and addresses in the subnet.
+    if (capacityRefused(env, ctx.region, zone, { caller: ctx.principal })) throw insufficientCapacity(ctx, typeName, zone);
     const load = hostLoad(env, ctx.region);
     const room = machineRoom(env);
     const hosts: string[] = [];
@@ -442,7 +444,8 @@ export const instanceHandlers = {
       if (s === 'pending' || s === 'running') continue;
       if (s !== 'stopped') throw new AwsError('IncorrectInstanceState', `The instance '${inst.InstanceId}' is not in a state from which it can be started.`);
       // A start may land on another host: placement picks again.
-      const h = room.take(inst.InstanceType) ? placeInstance(env, ctx.region, inst.Placement.AvailabilityZone, undefined, load) : undefined;
+      const refused = capacityRefused(env, ctx.region, inst.Placement.AvailabilityZone, { caller: ctx.principal });
+      const h = !refused && room.take(inst.InstanceType) ? placeInstance(env, ctx.region, inst.Placement.AvailabilityZone, undefined, load) : undefined;
       if (!h) throw insufficientCapacity(ctx, inst.InstanceType, inst.Placement.AvailabilityZone);
       load.set(h, (load.get(h) ?? 0) + 1);
       hosts.set(inst.InstanceId, h);
@@ -826,12 +829,15 @@ function instanceStatus(ctx: RequestContext, inst: InstanceRecord, now: number) 
     return { Status: 'impaired', Details: [{ Name: 'reachability', Status: 'failed', ImpairedSince: r.impairedSince !== undefined ? iso(r.impairedSince) : undefined }] };
   };
   const checks = inst.statusChecks;
+  // The checks initialise after a launch, a start and a recovery; the instance check also while
+  // the OS boots again after a reboot (the hardware, which the system check covers, stays up).
   const initializing = inst.runningSince === undefined || now - inst.runningSince < initMs;
+  const booting = now < (osUpAt(ctx.env, inst) ?? Infinity);
   // A failure seen by the checks shows at once, even while the others are still initialising.
   return {
     ...base,
     SystemStatus: summary(checks?.system, initializing && checks?.system.status !== 'impaired'),
-    InstanceStatus: summary(checks?.instance, initializing && checks?.instance.status !== 'impaired'),
+    InstanceStatus: summary(checks?.instance, (initializing || booting) && checks?.instance.status !== 'impaired'),
     AttachedEbsStatus: summary(checks?.ebs, initializing && checks?.ebs.status !== 'impaired'),
   };
 }
