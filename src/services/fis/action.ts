@@ -10,8 +10,8 @@ import type { Env } from '../service.ts';
 export interface ParameterSpec {
   description: string;
   required: boolean;
-  /** Returns what is wrong with a value, if anything ("must be ..."). */
-  check?: (value: string) => string | undefined;
+  /** Returns what is wrong with a value, if anything ("must be ..."); `where` is the template's account and region. */
+  check?: (value: string, where: { env: Env; scope: Scope }) => string | undefined;
 }
 
 /** One run of an action in an experiment. */

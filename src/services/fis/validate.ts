@@ -20,7 +20,7 @@ export function validateTemplate(env: Env, scope: Scope, t: TemplateBody): void 
   checkStopConditions(env, scope, t);
   if (t.experimentOptions?.accountTargeting === 'multi-account') throw validation('Account targeting multi-account is not supported by faultline; use single-account.');
   for (const [name, target] of Object.entries(t.targets)) checkTarget(env, scope, name, target);
-  checkActions(t);
+  checkActions(env, scope, t);
 }
 
 function checkStopConditions(env: Env, scope: Scope, t: TemplateBody): void {
@@ -55,7 +55,7 @@ function checkTarget(env: Env, scope: Scope, name: string, target: TemplateBody[
   }
 }
 
-function checkActions(t: TemplateBody): void {
+function checkActions(env: Env, scope: Scope, t: TemplateBody): void {
   const names = Object.keys(t.actions);
   if (names.length === 0) throw validation('An experiment template needs at least one action.');
   if (names.length > MAX_ACTIONS) throw validation(`An experiment template can have at most ${MAX_ACTIONS} actions.`);
@@ -66,7 +66,7 @@ function checkActions(t: TemplateBody): void {
     for (const [p, v] of Object.entries(params)) {
       const ps = Object.hasOwn(spec.parameters, p) ? spec.parameters[p] : undefined;
       if (!ps) throw validation(`Action ${name}: ${action.actionId} has no parameter ${p}.`);
-      const problem = ps.check?.(v);
+      const problem = ps.check?.(v, { env, scope });
       if (problem) throw validation(`Action ${name}: parameter ${p} ${problem}.`);
     }
     for (const [p, ps] of Object.entries(spec.parameters)) {

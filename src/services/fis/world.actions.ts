@@ -50,7 +50,11 @@ function zoneFault(effect: 'power' | 'network', id: string, description: string)
     id,
     description,
     parameters: {
-      availabilityZoneIdentifier: { description: 'The Availability Zone, by name (us-east-1a) or AZ ID (use1-az1).', required: true },
+      availabilityZoneIdentifier: {
+        description: 'The Availability Zone, by name (us-east-1a) or AZ ID (use1-az1).',
+        required: true,
+        check: (v, { env, scope }) => (zoneNamed(env, scope.region, v) ? undefined : `names no Availability Zone of ${scope.region}: ${v}`),
+      },
       duration,
     },
     duration: durationOf,
