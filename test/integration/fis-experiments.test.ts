@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { fisWorld, ROLE_ARN, type FisWorld } from './fis-support.ts';
+import { getExperiment, startExperimentFromTemplate, stopExperimentById } from '../../src/services/fis/index.ts';
 
 const NO_STOP = [{ source: 'none' }];
 const byTag = (key: string, value: string, selectionMode = 'ALL') => ({ resourceType: 'aws:ec2:instance', resourceTags: { [key]: value }, selectionMode });
@@ -234,6 +235,29 @@ print(json.dumps({'state': x['state'], 'action': x['actions']['pause']['state'],
     assert.equal(x.state.error.location, 'check');
     assert.match(x.actions.check.state.reason, /Alarm guard is in state INSUFFICIENT_DATA, not ALARM/);
     assert.equal(x.actions.later.state.status, 'cancelled');
+  });
+
+  it('runs an inline template for a drill, through the functions the drill runner calls, and logs each change', async () => {
+    const scope = { account: '000000000000', region: 'us-east-1' };
+    const started = startExperimentFromTemplate(fl.app.env, scope, {
+      description: 'drill',
+      roleArn: ROLE_ARN,
+      stopConditions: [{ source: 'none' }],
+      targets: {},
+      actions: { pause: { actionId: 'aws:fis:wait', parameters: { duration: 'PT10M' } } },
+    });
+    fl.advance(60);
+    assert.equal(getExperiment(fl.app.env, scope, started.id).actions.pause.state.status, 'running');
+    assert.equal(stopExperimentById(fl.app.env, scope, started.id).state.status, 'stopping');
+    fl.advance(0);
+    assert.deepEqual(getExperiment(fl.app.env, scope, started.id).state, { status: 'stopped', reason: 'Experiment stopped by user.' });
+    const listed = (await fl.aws('fis', 'list-experiments', '--experiment-template-id', started.experimentTemplateId)).experiments;
+    assert.deepEqual(listed.map((x: { id: string }) => x.id), [started.id]);
+    const changes = fl.app.env.events
+      .list(0, 100_000)
+      .filter((e) => e.type === 'fis.experiment.state' && e.detail.experimentId === started.id)
+      .map((e) => e.detail.status);
+    assert.deepEqual(changes, ['pending', 'initiating', 'running', 'stopping', 'stopped']);
   });
 
   it('terminates instances, and carries an experiment across a restart of faultline', async () => {
