@@ -20,7 +20,7 @@ export function pluginMirror(): string {
   return found;
 }
 
-const SERVICES = ['ec2', 'iam', 'sts', 's3', 'cloudwatch', 'autoscaling', 'cloudformation', 'sns'];
+const SERVICES = ['ec2', 'iam', 'sts', 's3', 'cloudwatch', 'autoscaling', 'cloudformation', 'sns', 'fis'];
 
 export function providerBlock(url: string, region = 'us-east-1'): string {
   return `

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 
 const auth = (service: string) => `AWS4-HMAC-SHA256 Credential=test/20261130/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`;
-const OFFERED = 'it serves EC2, IAM, STS, S3, CloudWatch, SNS, Auto Scaling and CloudFormation';
+const OFFERED = 'it serves EC2, IAM, STS, S3, CloudWatch, SNS, Auto Scaling, CloudFormation and fis';
 
 describe('services faultline does not serve', () => {
   let fl: Faultline;
