@@ -2,7 +2,8 @@
  * A drill's setup, done as a user would do it with the AWS CLI: a key pair, a CloudFormation
  * stack created (or updated, when a later step names it again) and waited for, an image made
  * from a stack's running instance and waited for, or cloud time let pass. Each step's results
- * (outputs, physical ids, the image and its snapshot) are what later `${STEP....}` references read.
+ * (outputs, physical ids, the zone of the stack's instance, the image and its snapshot) are what
+ * later `${STEP....}` references read.
  */
 import { callAws, AwsCallError } from './aws-call.ts';
 import type { SetupStep } from './file.ts';
@@ -99,11 +100,17 @@ async function stack(step: Step<'stack'>, call: Call, ctx: SetupContext) {
   );
   const resources = (await call('cloudformation', 'DescribeStackResources', { StackName: name })).StackResources as { LogicalResourceId: string; PhysicalResourceId?: string; ResourceType: string }[];
   ctx.note(`stack ${name} ${described.StackStatus}`, name);
+  const types = Object.fromEntries(resources.map((r) => [r.LogicalResourceId, r.ResourceType]));
+  const physical = Object.fromEntries(resources.map((r) => [r.LogicalResourceId, r.PhysicalResourceId ?? '']));
+  // The zone the stack's (first) instance runs in, for a drill that fails that zone.
+  const [first] = await stackInstances({ resources: physical, resourceTypes: types }, call);
+  const zone = first ? (await call('ec2', 'DescribeInstances', { InstanceIds: [first] })).Reservations[0].Instances[0].Placement.AvailabilityZone : undefined;
   return {
     stackId: described.StackId,
+    ...(zone ? { zone } : {}),
     outputs: Object.fromEntries(((described.Outputs ?? []) as { OutputKey: string; OutputValue: string }[]).map((o) => [o.OutputKey, o.OutputValue])),
-    resources: Object.fromEntries(resources.map((r) => [r.LogicalResourceId, r.PhysicalResourceId ?? ''])),
-    resourceTypes: Object.fromEntries(resources.map((r) => [r.LogicalResourceId, r.ResourceType])),
+    resources: physical,
+    resourceTypes: types,
   };
 }
 
