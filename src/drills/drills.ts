@@ -62,6 +62,9 @@ export function acceptDrill(env: Env, source: string, file: string, baseDir: str
       if (!env.config.regions[spec.region]) fail(['region'], `this faultline offers ${Object.keys(env.config.regions).join(', ')}, not ${spec.region}`);
       const steps = new Set<string>();
       spec.setup.forEach((step, i) => {
+        for (const r of references(step, ['setup', i])) {
+          if (!steps.has(r.root)) fail(r.path, `\${${r.root}...} names no earlier setup step (${[...steps].join(', ') || 'none before this one'})`);
+        }
         if ('stack' in step) {
           steps.add(step.stack.name);
           const path = isAbsolute(step.stack.template) ? step.stack.template : baseDir ? resolve(baseDir, step.stack.template) : undefined;

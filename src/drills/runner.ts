@@ -156,8 +156,9 @@ export class DrillRunner {
       const before: ServingStorage = servingStorage(this.env, this.scope, serving);
       this.note('info', `steady state: ${steady.map((p) => p.name).join(', ')} pass`);
 
+      const starting = this.now();
       experiment = this.env.store.transaction(() => startDrillExperiment(this.env, this.scope, exp, spec.name));
-      this.note('experiment', `experiment ${experiment.id} started`, experiment.id);
+      this.notes.push({ at: starting, phase: 'experiment', source: 'drill', message: `experiment ${experiment.id} started`, resource: experiment.id });
       const startedAt = this.env.clock.now();
 
       // Probe until the service is back for good, the window ends, or the experiment ends without a fault.
@@ -172,7 +173,7 @@ export class DrillRunner {
           const first = experiment.actions.filter((a) => isDisruptive(a.actionId) && a.startTime !== undefined).sort((a, b) => a.startTime! - b.startTime!)[0];
           if (first) {
             faultAt = first.startTime!;
-            faultInstant = this.instantOfCloud(faultAt);
+            faultInstant = this.actionStarted(first.name, faultAt);
             this.notes.push({ at: faultInstant, phase: 'fault', source: 'drill', message: `first fault: action ${first.name} (${first.actionId})` });
           } else if (!ACTIVE_STATES.has(experiment.status)) {
             throw new Error(`experiment ${experiment.id} ended ${experiment.status} before any fault: ${experiment.reason ?? ''}`.trim());
@@ -187,16 +188,20 @@ export class DrillRunner {
           failedSince = true;
           passes = 0;
           firstPass = undefined;
-        } else {
+        } else if (failedSince) {
           if (!firstPass) firstPass = { at: this.now(), ms: this.env.clock.now() };
           if (++passes >= spec.recovery.checks) break;
         }
         if (this.env.clock.now() - faultAt >= spec.recovery.windowSeconds * 1000) break;
       }
-      // Back for good: RTO ends at the first check of the passing run (0 when the probes never failed).
+      // Back for good: RTO ends at the first check of the passing run. A fault's signal can lag (status
+      // checks run once a minute), so only probes that never failed in the whole window mean RTO 0.
       if (passes >= spec.recovery.checks && firstPass) {
-        recovered = failedSince ? firstPass.at : faultInstant!;
+        recovered = firstPass.at;
         this.notes.push({ at: recovered, phase: 'recovered', source: 'drill', message: `the service is back: ${steady.map((p) => p.name).join(', ')} passed ${spec.recovery.checks} checks in a row` });
+      } else if (!failedSince) {
+        recovered = faultInstant;
+        this.note('recovered', `the probes never failed in the ${spec.recovery.windowSeconds} s after the fault`);
       } else this.note('info', `the service did not come back within ${spec.recovery.windowSeconds} s of the fault`);
 
       if (recovered) rpo = data ? await this.dataRpo(data, written, faultAt) : this.lineage(before, serving, faultAt);
@@ -219,11 +224,10 @@ export class DrillRunner {
     return this.result;
   }
 
-  /** The real time of a past cloud instant, read from the event log's stamps around it. */
-  private instantOfCloud(cloudMs: number): Instant {
-    const iso = new Date(cloudMs).toISOString();
-    const e = this.env.events.list(this.startSeq, 100000).find((x) => x.time >= iso && x.real);
-    return { cloud: iso, real: e?.real ?? this.now().real };
+  /** When an action started, in cloud time and in the real time the event log stamped it with. */
+  private actionStarted(action: string, cloudMs: number): Instant {
+    const e = this.env.events.list(this.startSeq, 100000).find((x) => x.type === 'fis.action.state' && x.detail.action === action && x.detail.status === 'running');
+    return { cloud: new Date(cloudMs).toISOString(), real: e?.real ?? this.now().real };
   }
 
   private async dataRpo(data: DataSpec, written: Written[], faultAt: number): Promise<Measure> {

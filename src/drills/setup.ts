@@ -8,7 +8,7 @@
 import { callAws, AwsCallError } from './aws-call.ts';
 import type { SetupStep } from './file.ts';
 import type { Pace } from './pace.ts';
-import type { SetupValues } from './refs.ts';
+import { resolveRefs, type SetupValues } from './refs.ts';
 
 /** Cloud seconds a stack or an image may take before the drill gives up. */
 const SETUP_LIMIT_SECONDS = 3600;
@@ -29,7 +29,9 @@ type Step<K extends string> = Extract<SetupStep, Record<K, unknown>>;
 export async function runSetup(steps: readonly SetupStep[], ctx: SetupContext): Promise<SetupValues> {
   const values: SetupValues = {};
   const call = (service: string, operation: string, parameters: Record<string, unknown> = {}) => callAws(ctx.endpoint, ctx.region, { service, operation, parameters });
-  for (const step of steps) {
+  for (const written of steps) {
+    // A step reads what earlier steps made (the image id a stack update launches from).
+    const step = resolveRefs(written, values);
     if ('wait' in step) {
       ctx.note(`letting ${step.wait.seconds} s of cloud time pass`);
       let left = step.wait.seconds;
@@ -92,7 +94,7 @@ async function stack(step: Step<'stack'>, call: Call, ctx: SetupContext) {
     async () => {
       described = (await call('cloudformation', 'DescribeStacks', { StackName: name })).Stacks[0];
       const status = String(described.StackStatus);
-      if (/(ROLLBACK|FAILED)/.test(status)) throw new Error(`stack ${name} ended ${status}: ${described.StackStatusReason ?? 'see describe-stack-events'}`);
+      if (/(ROLLBACK|FAILED)/.test(status)) throw new Error(`stack ${name} ended ${status}: ${await firstFailure(call, name)}`);
       return /_COMPLETE$/.test(status);
     },
     SETUP_LIMIT_SECONDS,
@@ -112,6 +114,13 @@ async function stack(step: Step<'stack'>, call: Call, ctx: SetupContext) {
     resources: physical,
     resourceTypes: types,
   };
+}
+
+/** What made a stack fail, as describe-stack-events tells it (the oldest failure is the cause). */
+async function firstFailure(call: Call, stack: string): Promise<string> {
+  const events = (await call('cloudformation', 'DescribeStackEvents', { StackName: stack })).StackEvents as { LogicalResourceId: string; ResourceStatus: string; ResourceStatusReason?: string }[];
+  const failed = events.filter((e) => e.ResourceStatus.endsWith('_FAILED')).pop();
+  return failed ? `${failed.LogicalResourceId} ${failed.ResourceStatus}: ${failed.ResourceStatusReason ?? ''}` : 'see describe-stack-events';
 }
 
 /** The running instances a stack made: its instances, and the in-service members of its groups. */
