@@ -212,16 +212,27 @@ export class DrillRunner {
       this.result = this.finish({ disruption, experiment, faultInstant, recovered, rpo, error: stopped ? 'stopped by the user' : (e as Error).message });
       return this.result;
     } finally {
-      if (experiment) {
-        try {
-          experiment = stopDrillExperiment(this.env, this.scope, experiment.id);
-        } catch {
-          // The experiment is gone (a reset): nothing to stop.
-        }
-      }
+      if (experiment) experiment = await this.endExperiment(experiment, pace);
     }
     this.result = this.finish({ disruption, experiment, faultInstant, recovered, rpo });
     return this.result;
+  }
+
+  /**
+   * Stops the experiment if it still runs, and lets its rollback (the fault healed, instances
+   * restarted) take its step on the clock, so that the drill leaves the world as it found it.
+   */
+  private async endExperiment(x: ExperimentView, pace: Pace): Promise<ExperimentView> {
+    try {
+      x = stopDrillExperiment(this.env, this.scope, x.id);
+      for (let i = 0; i < 6 && ACTIVE_STATES.has(x.status); i++) {
+        await pace.step(i === 0 ? 0 : undefined);
+        x = readExperiment(this.env, this.scope, x.id);
+      }
+    } catch {
+      // The experiment is gone (the world was reset): nothing to stop.
+    }
+    return x;
   }
 
   /** When an action started, in cloud time and in the real time the event log stamped it with. */

@@ -51,7 +51,7 @@ export function eventEntry(e: LoggedEvent): TimelineEntry | undefined {
     case 'autoscaling.activity.start':
       return line('decide', `group ${str(d.group)}: ${str(d.description) || 'activity started'}`, d.group);
     case 'autoscaling.activity.end':
-      return line('repair', `group ${str(d.group)}: ${str(d.description) || 'activity'}: ${str(d.status)}`, d.group);
+      return line(d.status === 'Successful' ? 'repair' : 'info', `group ${str(d.group)}: ${str(d.description) || 'activity'}: ${str(d.status)}`, d.group);
     case 'cloudformation.stack-status':
       return line('setup', `stack ${str(d.stackName)} ${str(d.status)}`, d.stackName);
     default:
