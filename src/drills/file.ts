@@ -144,7 +144,7 @@ export function parseDrill(source: string, file = 'drill', more?: (spec: DrillSp
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new DrillFileError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? 1}: ${e.message.split('\n')[0]}`).join('\n'));
+    throw new DrillFileError(doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`).join('\n'));
   }
   const c = new Checker();
   const spec = check(c, doc.toJS({ maxAliasCount: 100 }));
