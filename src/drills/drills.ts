@@ -57,12 +57,12 @@ function references(value: unknown, path: Path, out: { path: Path; root: string 
 export function acceptDrill(env: Env, source: string, file: string, baseDir: string | undefined): { spec: DrillSpec; templates: Map<string, string> } {
   const templates = new Map<string, string>();
   try {
-    const spec = parseDrill(source, file, (spec, fail) => {
+    const spec = parseDrill(source, file, (spec, fail, raw) => {
       if (spec.clock.mode && spec.clock.mode !== env.clock.mode) fail(['clock', 'mode'], `this drill needs a ${spec.clock.mode} clock; this faultline runs a ${env.clock.mode} clock (faultline up --clock ${spec.clock.mode})`);
       if (!env.config.regions[spec.region]) fail(['region'], `this faultline offers ${Object.keys(env.config.regions).join(', ')}, not ${spec.region}`);
       const steps = new Set<string>();
       spec.setup.forEach((step, i) => {
-        for (const r of references(step, ['setup', i])) {
+        for (const r of references((raw.setup as unknown[])[i], ['setup', i])) {
           if (!steps.has(r.root)) fail(r.path, `\${${r.root}...} names no earlier setup step (${[...steps].join(', ') || 'none before this one'})`);
         }
         if ('stack' in step) {
@@ -77,7 +77,8 @@ export function acceptDrill(env: Env, source: string, file: string, baseDir: str
         } else if ('keyPair' in step) steps.add(step.keyPair.name);
         else if ('image' in step) steps.add(step.image.name);
       });
-      for (const r of [...references(spec.experiment, ['experiment']), ...references(spec.probes, ['probes'])]) {
+      // References are checked in the file as written, so that their lines are the file's.
+      for (const r of [...references(raw.experiment, ['experiment']), ...references(raw.probes, ['probes'])]) {
         if (!steps.has(r.root)) fail(r.path, `\${${r.root}...} names no setup step (${[...steps].join(', ') || 'the drill has no setup'})`);
       }
       const scope = { account: env.config.defaultAccount, region: spec.region };

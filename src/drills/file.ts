@@ -140,16 +140,17 @@ const PROBE_KINDS = ['http', 'tcp', 'aws', 'data'] as const;
  * Parses and checks a drill file. `file` names it in messages. Throws DrillFileError with every
  * problem found, each as `file:line: field: message`.
  */
-export function parseDrill(source: string, file = 'drill', more?: (spec: DrillSpec, fail: (path: Path, message: string) => void) => void): DrillSpec {
+export function parseDrill(source: string, file = 'drill', more?: (spec: DrillSpec, fail: (path: Path, message: string) => void, raw: Record<string, unknown>) => void): DrillSpec {
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     throw new DrillFileError(doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`).join('\n'));
   }
   const c = new Checker();
-  const spec = check(c, doc.toJS({ maxAliasCount: 100 }));
+  const raw = doc.toJS({ maxAliasCount: 100 });
+  const spec = check(c, raw);
   // Checks that need the world or the disk (template files, FIS's actions), with the same lines.
-  if (spec && more) more(spec, (path, message) => c.fail(path, message));
+  if (spec && more) more(spec, (path, message) => c.fail(path, message), raw);
   if (c.problems.length) {
     throw new DrillFileError(c.problems.map((p) => `${file}:${lineOf(doc, lines, p.path)}: ${pathText(p.path) || '(the file)'}: ${p.message}`).join('\n'));
   }

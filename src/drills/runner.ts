@@ -105,6 +105,7 @@ export class DrillRunner {
     let faultInstant: Instant | undefined;
     let recovered: Instant | undefined;
     let rpo: Measure = { method: 'not measured' };
+    let error: string | undefined;
     try {
       const endpoint = this.env.endpoint;
       if (!endpoint) throw new Error('faultline is not listening yet');
@@ -208,13 +209,11 @@ export class DrillRunner {
       else rpo = { method: 'not measured: the service never recovered' };
     } catch (e) {
       const stopped = e instanceof DrillStopped;
-      this.note('info', stopped ? 'drill stopped by the user' : `drill could not run: ${(e as Error).message}`);
-      this.result = this.finish({ disruption, experiment, faultInstant, recovered, rpo, error: stopped ? 'stopped by the user' : (e as Error).message });
-      return this.result;
-    } finally {
-      if (experiment) experiment = await this.endExperiment(experiment, pace);
+      error = stopped ? 'stopped by the user' : (e as Error).message;
+      this.note('info', stopped ? 'drill stopped by the user' : `drill could not run: ${error}`);
     }
-    this.result = this.finish({ disruption, experiment, faultInstant, recovered, rpo });
+    if (experiment) experiment = await this.endExperiment(experiment, pace);
+    this.result = this.finish({ disruption, experiment, faultInstant, recovered, rpo, error });
     return this.result;
   }
 
