@@ -243,7 +243,8 @@ export class DrillRunner {
   private async dataRpo(data: DataSpec, written: Written[], faultAt: number): Promise<Measure> {
     const read = await readRecords(data);
     if ('error' in read) return { method: `data probe: the records could not be read back from ${data.read}: ${read.error}` };
-    const acked = written.filter((w) => w.ok && w.at < faultAt);
+    // A record written at the fault's cloud instant was written before it: the experiment starts after the step's checks.
+    const acked = written.filter((w) => w.ok && w.at <= faultAt);
     if (!acked.length) return { method: 'data probe: no record was acknowledged before the fault' };
     const lost = acked.filter((w) => !read.numbers.has(w.n));
     this.note('info', `data probe: ${acked.length - lost.length} of ${acked.length} records written before the fault survived`);

@@ -51,8 +51,8 @@ describe('drills: the control API', () => {
     const r = await postDrill(fl, DRILLS + 'recovery-host-failure.yaml', source);
     assert.equal(r.status, 400);
     assert.deepEqual(r.body.error.split('\n'), [
-      'recovery-host-failure.yaml:52: probes[1].http.status: must be a number',
-      'recovery-host-failure.yaml:61: recovery.checks: must be a number',
+      'recovery-host-failure.yaml:55: probes[1].http.status: must be a number',
+      'recovery-host-failure.yaml:64: recovery.checks: must be a number',
     ]);
     await worldIsEmpty();
   });
@@ -66,7 +66,7 @@ describe('drills: the control API', () => {
     assert.equal(r.status, 400);
     const lines = r.body.error.split('\n');
     assert.match(lines[0], /^recovery-host-failure\.yaml:13: setup\[1\]\.stack\.template: cannot be read: ENOENT \(.*\/missing\.json\)$/);
-    assert.equal(lines[1], 'recovery-host-failure.yaml:44: probes[0].aws.parameters.InstanceIds[0]: ${jenkins...} names no setup step (mykey, jenkins-recovery)');
+    assert.equal(lines[1], 'recovery-host-failure.yaml:46: probes[0].aws.parameters.InstanceIds[0]: ${jenkins...} names no setup step (mykey, jenkins-recovery)');
     assert.equal(lines[2], "recovery-host-failure.yaml:31: experiment.template.actions.PowerOffHost.actionId: aws:ec2:melt-instances is not an action faultline's FIS runs (aws fis list-actions lists them)");
     await worldIsEmpty();
   });
