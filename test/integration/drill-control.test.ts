@@ -13,7 +13,7 @@ import { startFaultline, type Faultline } from '../harness.ts';
 import { control, DRILLS, finished, postDrill } from '../drill-support.ts';
 
 /** A drill with no setup: the API answering is its steady state; it powers off an empty zone. */
-const quick = (window: number) => `name: quick
+const quick = (window: number, port?: number) => `name: quick
 experiment:
   template:
     actions:
@@ -26,7 +26,7 @@ probes:
       service: sts
       operation: GetCallerIdentity
       condition: Account
-recovery: {checks: 1, window: ${window}}
+${port ? `  - name: port\n    tcp: {host: 127.0.0.1, port: ${port}}\n` : ''}recovery: {checks: 1, window: ${window}}
 targets:
   AZ: {rtoInSecs: 60, rpoInSecs: 0}
 `;
@@ -100,6 +100,9 @@ probes:`,
     assert.match(view.result!.error!, /^experiment EXP\w+ ended failed before any fault: .*Nothing/);
     assert.equal(view.result!.experiment!.status, 'failed');
     assert.deepEqual((await control(fl, 'GET', '/_faultline/faults')).body.faults, []);
+    // The event log the timeline comes from gives every event's real time beside its cloud time.
+    const events = (await control(fl, 'GET', '/_faultline/events')).body.events as { time: string; real: string }[];
+    assert.ok(events.length > 0 && events.every((e) => Date.parse(e.real) > 0 && Date.parse(e.time) > 0));
   });
 
   it('refuses a second drill while one runs (409), and stops the first', async () => {
@@ -138,9 +141,12 @@ describe('drills: results survive a restart', () => {
       let drillId: string;
       let result: unknown;
       try {
-        const r = await control(fl, 'POST', '/_faultline/drills', { source: quick(60), file: 'quick.yaml' });
+        const r = await control(fl, 'POST', '/_faultline/drills', { source: quick(60, Number(new URL(fl.url).port)), file: 'quick.yaml' });
         drillId = r.body.drillId;
         const view = await finished(fl, drillId);
+        const port = view.result!.probes.find((p) => p.kind === 'tcp')!;
+        assert.equal(port.target, `127.0.0.1:${new URL(fl.url).port}`);
+        assert.ok(port.samples.length > 1 && port.samples.every((s) => s.ok && s.detail === 'connected'));
         // The API never failed: RTO 0 after watching the whole window; no RPO without data or instances.
         assert.equal(view.result!.rto.seconds, 0);
         assert.equal(view.result!.rpo.seconds, undefined);
