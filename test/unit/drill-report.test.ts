@@ -98,7 +98,8 @@ describe('terminal report', () => {
 describe('JSON report', () => {
   const ajv = new Ajv({ allErrors: true, strict: true });
   const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../schemas/drill-report.schema.json', import.meta.url), 'utf8')));
-  const valid = (r: DrillResult) => {
+  // The document as parsed JSON (any): validate()'s type guard would otherwise narrow it to unknown.
+  const valid = (r: DrillResult): any => {
     const doc = JSON.parse(JSON.stringify(jsonReport(r)));
     assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
     return doc;
