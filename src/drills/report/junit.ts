@@ -56,9 +56,16 @@ function caseXml(c: Case): string {
   return `    <testcase classname="${xml(c.classname)}" name="${xml(c.name)}" time="${c.time}">${body}</testcase>\n`;
 }
 
+/** A drill file that gave no result at all (the runner refused it): an error of its own. */
+export interface Unrun {
+  file: string;
+  error: string;
+}
+
 /** One testsuite for the drills of one run (`drill run` gives one, `drill table` all of its). */
-export function junitReport(results: DrillResult[], suiteName = 'faultline drills'): string {
-  const all = results.flatMap(cases);
+export function junitReport(results: DrillResult[], suiteName = 'faultline drills', unrun: Unrun[] = []): string {
+  const refused = unrun.map((u): Case => ({ classname: `drills.${u.file}`, name: u.file, time: '0.000', error: { type: 'DrillError', message: u.error } }));
+  const all = [...results.flatMap(cases), ...refused];
   const failures = all.filter((c) => c.failure).length;
   const errors = all.filter((c) => c.error).length;
   const time = results.reduce((sum, r) => sum + Number(seconds(r)), 0).toFixed(3);
