@@ -40,6 +40,8 @@ interface DrillView {
   status: 'running' | 'met' | 'breached' | 'error' | 'stopped';
   timeline: DrillResult['timeline'];
   result?: DrillResult;
+  /** Why a drill ended with no result (it could not start its work). */
+  error?: string;
 }
 
 /** A control API answer that was not a success: its status and the error it gave. */
@@ -188,7 +190,7 @@ async function run(argv: string[]): Promise<number> {
     }
     const view = await follow(base, file, (id) => process.stdout.write(`drill ${id} started\n${timelineHeader({ color: color() })}\n`), (e, start) => process.stdout.write(timelineLine(e, start, { color: color() }) + '\n'));
     if (!view.result) {
-      process.stdout.write(`\ndrill ${view.name}: ${view.status}, with no result\n`);
+      process.stdout.write(`\ndrill ${view.name}: ${view.status}${view.error ? `: ${view.error}` : ', with no result'}\n`);
       return 2;
     }
     process.stdout.write('\n' + terminalSummary(view.result, { color: color() }));
@@ -240,7 +242,7 @@ async function table(argv: string[]): Promise<number> {
         results.push(view.result);
         const r = view.result;
         process.stdout.write(`${basename(file)}: ${r.status === 'error' ? `could not run: ${r.error}` : `${r.compliance}, RTO ${formatSeconds(r.rto.seconds)}, RPO ${formatSeconds(r.rpo.seconds)}`}\n`);
-      } else unrun.push({ file: basename(file), error: `ended ${view.status}, with no result` });
+      } else unrun.push({ file: basename(file), error: `ended ${view.status}${view.error ? `: ${view.error}` : ', with no result'}` });
     } catch (e) {
       unrun.push({ file: basename(file), error: (e as Error).message });
     } finally {
