@@ -96,6 +96,13 @@ OPERATIONS = {
         DescribeLoadBalancers DescribeLoadBalancerTargetGroups DescribeTrafficSources
         DescribeWarmPool DescribeInstanceRefreshes
     ''',
+    # AWS FIS speaks restJson1 and signs as `fis`.
+    'fis': '''
+        CreateExperimentTemplate GetExperimentTemplate ListExperimentTemplates UpdateExperimentTemplate
+        DeleteExperimentTemplate StartExperiment GetExperiment ListExperiments StopExperiment
+        ListExperimentResolvedTargets ListActions GetAction ListTargetResourceTypes GetTargetResourceType
+        TagResource UntagResource ListTagsForResource
+    ''',
 }
 
 

@@ -1,14 +1,18 @@
 /**
- * The event log: every fault and every reaction to it, stamped with clock time, in one ordered
- * list. Drills measure RTO and RPO from it; users read it through the control API.
+ * The event log: every fault and every reaction to it, stamped with clock time and with the real
+ * time it happened, in one ordered list. Drills measure RTO and RPO from it (in cloud and real
+ * seconds); users read it through the control API.
  */
 import type { StatementSync } from 'node:sqlite';
-import type { Clock } from './clock.ts';
+import { Clock } from './clock.ts';
 import type { Store } from './store.ts';
 
 export interface LoggedEvent {
   seq: number;
+  /** Cloud time, ISO 8601. */
   time: string;
+  /** Real (wall) time, ISO 8601; absent on events logged before faultline recorded it. */
+  real?: string;
   type: string;
   detail: Record<string, unknown>;
 }
@@ -16,20 +20,31 @@ export interface LoggedEvent {
 export class EventLog {
   private insert: StatementSync;
   private since: StatementSync;
+  private latest: StatementSync;
 
   constructor(store: Store, private clock: Clock) {
-    this.insert = store.sql.prepare('INSERT INTO events (time, type, detail) VALUES (?, ?, ?)');
-    this.since = store.sql.prepare('SELECT seq, time, type, detail FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+    // Logs written before real time was recorded gain the column; their rows leave it empty.
+    const columns = store.sql.prepare('PRAGMA table_info(events)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'real')) store.sql.exec('ALTER TABLE events ADD COLUMN real INTEGER');
+    this.insert = store.sql.prepare('INSERT INTO events (time, real, type, detail) VALUES (?, ?, ?, ?)');
+    this.since = store.sql.prepare('SELECT seq, time, real, type, detail FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.latest = store.sql.prepare('SELECT MAX(seq) AS seq FROM events');
   }
 
   emit(type: string, detail: Record<string, unknown>): void {
-    this.insert.run(this.clock.now(), type, JSON.stringify(detail));
+    this.insert.run(this.clock.now(), Clock.wallNow(), type, JSON.stringify(detail));
+  }
+
+  /** The sequence number of the newest event (0 when the log is empty): where a reader starts to follow it. */
+  lastSeq(): number {
+    return (this.latest.get() as { seq: number | null }).seq ?? 0;
   }
 
   list(afterSeq = 0, limit = 1000): LoggedEvent[] {
-    return (this.since.all(afterSeq, limit) as { seq: number; time: number; type: string; detail: string }[]).map((r) => ({
+    return (this.since.all(afterSeq, limit) as { seq: number; time: number; real: number | null; type: string; detail: string }[]).map((r) => ({
       seq: r.seq,
       time: new Date(r.time).toISOString(),
+      ...(r.real !== null ? { real: new Date(r.real).toISOString() } : {}),
       type: r.type,
       detail: JSON.parse(r.detail),
     }));

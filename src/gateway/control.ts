@@ -13,6 +13,7 @@ import { activeFaults, healFault, injectFault, type FaultSpec } from '../world/f
 import { locateInstance } from '../world/placement.ts';
 import { worldView } from '../world/view.ts';
 import { setCpuLoad } from '../world/load.ts';
+import { DrillRequestError, getDrill, listDrills, startDrill, stopDrill } from '../drills/drills.ts';
 
 export const CONTROL_PREFIX = '/_faultline/';
 
@@ -49,6 +50,7 @@ export function handleControl(env: Env, method: string, url: URL, contentType: s
     return dispatch(env, route, path, url, input);
   } catch (e) {
     if (e instanceof AwsError) return json(e.status, { error: e.message, code: e.code });
+    if (e instanceof DrillRequestError) return json(e.status, { error: e.message });
     throw e;
   }
 }
@@ -56,9 +58,16 @@ export function handleControl(env: Env, method: string, url: URL, contentType: s
 function dispatch(env: Env, route: string, path: string, url: URL, input: Record<string, unknown>): WireResponse {
   const heal = /^POST \/_faultline\/faults\/([\w-]+)\/heal$/.exec(route);
   if (heal) return json(200, healFault(env, heal[1]));
+  const drill = /^(GET|POST) \/_faultline\/drills\/([\w-]+)(\/stop)?$/.exec(route);
+  if (drill?.[1] === 'GET' && !drill[3]) return json(200, getDrill(env, drill[2]));
+  if (drill?.[1] === 'POST' && drill[3]) return json(200, stopDrill(env, drill[2]));
   switch (route) {
     case 'GET /_faultline/world':
       return json(200, worldView(env));
+    case 'GET /_faultline/drills':
+      return json(200, listDrills(env));
+    case 'POST /_faultline/drills':
+      return json(202, startDrill(env, input));
     case 'GET /_faultline/faults':
       return json(200, { faults: activeFaults(env) });
     case 'POST /_faultline/faults':

@@ -16,4 +16,5 @@ export const models = {
   sns: load('sns'),
   cloudformation: load('cloudformation'),
   autoscaling: load('autoscaling'),
+  fis: load('fis'),
 };

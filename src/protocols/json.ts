@@ -77,7 +77,7 @@ export class JsonProtocol implements Protocol {
       }
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw serialization(`Start of structure or map expected; found ${JSON_KIND(body)}.`);
-    const input = op.input ? ((this.decode(model, op.input, body, '') as Record<string, unknown>) ?? {}) : {};
+    const input = op.input ? ((decodeJson(model, op.input, body, '') as Record<string, unknown>) ?? {}) : {};
     if (op.input) {
       const err = checkConstraints(model, op.input, input, '');
       if (err) throw this.validation(model, err);
@@ -89,105 +89,10 @@ export class JsonProtocol implements Protocol {
     return model.metadata.awsQueryCompatible ? errors.validation(message) : new AwsError('ValidationException', message, 400);
   }
 
-  /** Reads one JSON value into the shape `ref` names; `path` is for messages. */
-  private decode(model: ServiceModel, ref: ShapeRef, value: unknown, path: string): unknown {
-    if (value === null || value === undefined) return undefined;
-    const shape = model.shapes[ref.shape];
-    const wrong = (): never => {
-      throw serialization(`${JSON_KIND(value)} can not be converted to ${TARGET_TYPE[shape.type] ?? shape.type}${path ? ` (at ${path})` : ''}`);
-    };
-    switch (shape.type) {
-      case 'structure': {
-        if (typeof value !== 'object' || Array.isArray(value)) return wrong();
-        const obj = value as Record<string, unknown>;
-        const out: Record<string, unknown> = {};
-        for (const [m, mref] of Object.entries(shape.members ?? {})) {
-          const v = this.decode(model, mref, obj[m], path ? `${path}.${m}` : m);
-          if (v !== undefined) out[m] = v;
-        }
-        return out;
-      }
-      case 'list': {
-        if (!Array.isArray(value)) return wrong();
-        return value.map((v, i) => this.decode(model, shape.member!, notNull(v, `${path}[${i}]`), `${path}[${i}]`));
-      }
-      case 'map': {
-        if (typeof value !== 'object' || Array.isArray(value)) return wrong();
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value as Record<string, unknown>)) setOwn(out, k, this.decode(model, shape.value!, notNull(v, `${path}.${k}`), `${path}.${k}`));
-        return out;
-      }
-      case 'string':
-        return typeof value === 'string' ? value : wrong();
-      case 'integer':
-      case 'long':
-        if (typeof value !== 'number' || !Number.isInteger(value)) return wrong();
-        if (!Number.isSafeInteger(value)) throw serialization(`Numeric value (${value}) out of range${path ? ` (at ${path})` : ''}`);
-        return value;
-      case 'double':
-      case 'float':
-        if (typeof value === 'number') return value;
-        // Smithy's JSON protocols send the non-finite values as strings.
-        if (value === 'NaN') return NaN;
-        if (value === 'Infinity') return Infinity;
-        if (value === '-Infinity') return -Infinity;
-        return wrong();
-      case 'boolean':
-        return typeof value === 'boolean' ? value : wrong();
-      case 'timestamp':
-        if (typeof value !== 'number' && typeof value !== 'string') return wrong();
-        return parseTimestamp(value, path, (m) => serialization(m));
-      case 'blob':
-        if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return wrong();
-        return Buffer.from(value, 'base64');
-      default:
-        return wrong();
-    }
-  }
-
   serialize(model: ServiceModel, operation: string, output: unknown, requestId: string): WireResponse {
     const op = model.operations[operation];
-    const body = op.output ? this.encode(model, op.output, output ?? {}) : {};
+    const body = op.output ? encodeJson(model, op.output, output ?? {}) : {};
     return { status: 200, headers: this.headers(model, requestId), body: JSON.stringify(body ?? {}) };
-  }
-
-  private encode(model: ServiceModel, ref: ShapeRef, value: unknown): unknown {
-    if (value === undefined || value === null) return undefined;
-    const shape: Shape = model.shapes[ref.shape];
-    switch (shape.type) {
-      case 'structure': {
-        const out: Record<string, unknown> = {};
-        const obj = value as Record<string, unknown>;
-        for (const [m, mref] of Object.entries(shape.members ?? {})) {
-          const v = this.encode(model, mref, obj[m]);
-          if (v !== undefined) out[m] = v;
-        }
-        return out;
-      }
-      case 'list':
-        return (value as unknown[]).map((v) => this.encode(model, shape.member!, v) ?? null);
-      case 'map': {
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value as Record<string, unknown>)) setOwn(out, k, this.encode(model, shape.value!, v) ?? null);
-        return out;
-      }
-      case 'timestamp':
-        return new Date(value as Date | string | number).getTime() / 1000;
-      case 'blob':
-        return Buffer.isBuffer(value) ? value.toString('base64') : Buffer.from(String(value)).toString('base64');
-      case 'double':
-      case 'float': {
-        const n = Number(value);
-        return Number.isNaN(n) ? 'NaN' : n === Infinity ? 'Infinity' : n === -Infinity ? '-Infinity' : n;
-      }
-      case 'integer':
-      case 'long':
-        return Number(value);
-      case 'boolean':
-        return Boolean(value);
-      default:
-        return String(value);
-    }
   }
 
   serializeError(model: ServiceModel, error: AwsError, requestId: string): WireResponse {
@@ -215,4 +120,100 @@ function errorType(model: ServiceModel, code: string): string {
     typeCache.set(model, byCode);
   }
   return byCode.get(code) ?? code;
+}
+
+/** Reads one JSON value into the shape `ref` names; `path` is for messages. */
+export function decodeJson(model: ServiceModel, ref: ShapeRef, value: unknown, path: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  const shape = model.shapes[ref.shape];
+  const wrong = (): never => {
+    throw serialization(`${JSON_KIND(value)} can not be converted to ${TARGET_TYPE[shape.type] ?? shape.type}${path ? ` (at ${path})` : ''}`);
+  };
+  switch (shape.type) {
+    case 'structure': {
+      if (typeof value !== 'object' || Array.isArray(value)) return wrong();
+      const obj = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const [m, mref] of Object.entries(shape.members ?? {})) {
+        const v = decodeJson(model, mref, obj[m], path ? `${path}.${m}` : m);
+        if (v !== undefined) out[m] = v;
+      }
+      return out;
+    }
+    case 'list': {
+      if (!Array.isArray(value)) return wrong();
+      return value.map((v, i) => decodeJson(model, shape.member!, notNull(v, `${path}[${i}]`), `${path}[${i}]`));
+    }
+    case 'map': {
+      if (typeof value !== 'object' || Array.isArray(value)) return wrong();
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) setOwn(out, k, decodeJson(model, shape.value!, notNull(v, `${path}.${k}`), `${path}.${k}`));
+      return out;
+    }
+    case 'string':
+      return typeof value === 'string' ? value : wrong();
+    case 'integer':
+    case 'long':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return wrong();
+      if (!Number.isSafeInteger(value)) throw serialization(`Numeric value (${value}) out of range${path ? ` (at ${path})` : ''}`);
+      return value;
+    case 'double':
+    case 'float':
+      if (typeof value === 'number') return value;
+      // Smithy's JSON protocols send the non-finite values as strings.
+      if (value === 'NaN') return NaN;
+      if (value === 'Infinity') return Infinity;
+      if (value === '-Infinity') return -Infinity;
+      return wrong();
+    case 'boolean':
+      return typeof value === 'boolean' ? value : wrong();
+    case 'timestamp':
+      if (typeof value !== 'number' && typeof value !== 'string') return wrong();
+      return parseTimestamp(value, path, (m) => serialization(m));
+    case 'blob':
+      if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return wrong();
+      return Buffer.from(value, 'base64');
+    default:
+      return wrong();
+  }
+}
+
+/** Writes one value of the shape `ref` names as JSON (timestamps as epoch seconds, blobs as base64). */
+export function encodeJson(model: ServiceModel, ref: ShapeRef, value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  const shape: Shape = model.shapes[ref.shape];
+  switch (shape.type) {
+    case 'structure': {
+      const out: Record<string, unknown> = {};
+      const obj = value as Record<string, unknown>;
+      for (const [m, mref] of Object.entries(shape.members ?? {})) {
+        const v = encodeJson(model, mref, obj[m]);
+        if (v !== undefined) out[m] = v;
+      }
+      return out;
+    }
+    case 'list':
+      return (value as unknown[]).map((v) => encodeJson(model, shape.member!, v) ?? null);
+    case 'map': {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) setOwn(out, k, encodeJson(model, shape.value!, v) ?? null);
+      return out;
+    }
+    case 'timestamp':
+      return new Date(value as Date | string | number).getTime() / 1000;
+    case 'blob':
+      return Buffer.isBuffer(value) ? value.toString('base64') : Buffer.from(String(value)).toString('base64');
+    case 'double':
+    case 'float': {
+      const n = Number(value);
+      return Number.isNaN(n) ? 'NaN' : n === Infinity ? 'Infinity' : n === -Infinity ? '-Infinity' : n;
+    }
+    case 'integer':
+    case 'long':
+      return Number(value);
+    case 'boolean':
+      return Boolean(value);
+    default:
+      return String(value);
+  }
 }

@@ -17,6 +17,7 @@ import { steadySince } from './metrics.store.ts';
 import { ALARM_LOOP, alarmKey, evaluationStep } from './alarm-index.ts';
 import { stateReason, stateReasonData } from './reason.ts';
 import { isPercentile, percentileSignificant, statistic } from './statistics.ts';
+import { stopExperimentsOnAlarm } from '../fis/stop-conditions.ts';
 
 export { ALARM_LOOP, alarmKey, evaluationStep } from './alarm-index.ts';
 
@@ -97,6 +98,8 @@ export function changeAlarmState(
     at: now,
   });
   env.events.emit('cloudwatch.alarm.state', { account: scope.account, region: scope.region, alarmName: name, oldState: old.stateValue, newState: state, reason });
+  // FIS stops the experiments that name this alarm as a stop condition when it goes to ALARM.
+  stopExperimentsOnAlarm(env, scope, rec.AlarmArn, state);
   if (rec.ActionsEnabled) {
     runAlarmActions(env, scope, rec, actionsFor(rec, state), { oldState: old.stateValue, newState: state, reason, reasonData, time: now }, log);
   }

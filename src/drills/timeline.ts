@@ -1,0 +1,83 @@
+/**
+ * The drill's timeline and the breakdown of its recovery time, read from the event log: each
+ * event that tells of the fault, its detection, the decision to act and the repair becomes a line
+ * in the phase it belongs to. Drills only read the log; they never steer the loops.
+ */
+import type { LoggedEvent } from '../core/events.ts';
+import type { Breakdown, Instant, TimelineEntry } from './result.ts';
+
+export const instant = (cloudMs: number, realMs: number): Instant => ({ cloud: new Date(cloudMs).toISOString(), real: new Date(realMs).toISOString() });
+
+const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+
+/** The timeline line for an event, or undefined for events a drill does not show. */
+export function eventEntry(e: LoggedEvent): TimelineEntry | undefined {
+  const d = e.detail;
+  const at: Instant = { cloud: e.time, real: e.real ?? e.time };
+  const line = (phase: TimelineEntry['phase'], message: string, resource?: unknown): TimelineEntry => ({
+    at,
+    phase,
+    source: e.type,
+    message,
+    ...(resource ? { resource: str(resource) } : {}),
+  });
+  switch (e.type) {
+    case 'fault.injected':
+      return line('fault', `${str(d.kind)} ${str(d.effect ?? (d.kind === 'host' || d.kind === 'az' ? 'power' : ''))} fault injected on ${str(d.target)}`.replace(/\s+/g, ' '), d.target);
+    case 'fault.healed':
+      return line('info', `${str(d.kind)} fault on ${str(d.target)} healed`, d.target);
+    case 'fis.experiment.state':
+      return line('experiment', `experiment ${str(d.experimentId)} ${str(d.status)}${d.reason ? `: ${str(d.reason)}` : ''}`, d.experimentId);
+    case 'fis.action.state':
+      return line(d.status === 'running' ? 'fault' : 'experiment', `action ${str(d.action)} (${str(d.actionId)}) ${str(d.status)}`, d.action);
+    case 'ec2.status-check': {
+      const ok = d.system === 'ok' && d.instance === 'ok';
+      return line(ok ? 'repair' : 'detect', `status checks: system ${str(d.system)}, instance ${str(d.instance)}`, d.instanceId);
+    }
+    case 'cloudwatch.alarm.state':
+      return line(d.newState === 'ALARM' ? 'decide' : 'info', `alarm ${str(d.alarmName)}: ${str(d.oldState)} → ${str(d.newState)}`, d.alarmName);
+    case 'cloudwatch.alarm.action':
+      return line('decide', `alarm ${str(d.alarmName)} runs ${str(d.action)}${d.ok === false ? `: failed (${str(d.message)})` : ''}`, d.alarmName);
+    case 'ec2.instance-recovered':
+      return line('repair', `instance recovered from host ${str(d.fromHost)} to ${str(d.toHost)}`, d.instanceId);
+    case 'ec2.instance-recovery-failed':
+      return line('decide', `recovery failed: no capacity in ${str(d.zone)}`, d.instanceId);
+    case 'ec2.instance-state-change':
+      return line(d.state === 'pending' || d.state === 'running' ? 'repair' : 'info', `instance ${str(d.previousState) || 'new'} → ${str(d.state)}`, d.instanceId);
+    case 'ec2.instance-reboot':
+      return line('repair', 'instance rebooted', d.instanceId);
+    case 'autoscaling.instance.health':
+      return line(d.health === 'Unhealthy' ? 'detect' : 'info', `group ${str(d.group)} marks the instance ${str(d.health)}`, d.instanceId);
+    case 'autoscaling.activity.start':
+      return line('decide', `group ${str(d.group)}: ${str(d.description) || 'activity started'}`, d.group);
+    case 'autoscaling.activity.end':
+      return line('repair', `group ${str(d.group)}: ${str(d.description) || 'activity'}: ${str(d.status)}`, d.group);
+    case 'cloudformation.stack-status':
+      return line('setup', `stack ${str(d.stackName)} ${str(d.status)}`, d.stackName);
+    default:
+      return undefined;
+  }
+}
+
+/** Whether an event is about the drill's region (world-wide events, such as faults on a host, have none). */
+export const inRegion = (e: LoggedEvent, region: string) => e.detail.region === undefined || e.detail.region === region;
+
+/**
+ * Where the recovery time went: fault → first detection, detection → first decision, decision →
+ * recovered. A phase that did not happen (no alarm for a group's replacement) is left out.
+ */
+export function breakdown(timeline: readonly TimelineEntry[], faultAt: number, recoveredAt: number | undefined): Breakdown {
+  const after = (phase: TimelineEntry['phase'], from: number) =>
+    timeline.map((t) => ({ t, ms: Date.parse(t.at.cloud) })).find(({ t, ms }) => t.phase === phase && ms >= from)?.ms;
+  const detect = after('detect', faultAt);
+  const decide = detect !== undefined ? after('decide', detect) : undefined;
+  const secs = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b >= a ? (b - a) / 1000 : undefined);
+  const out: Breakdown = {};
+  const d = secs(faultAt, detect);
+  const c = secs(detect, decide);
+  const r = secs(decide ?? detect, recoveredAt);
+  if (d !== undefined) out.detectSeconds = d;
+  if (c !== undefined) out.decideSeconds = c;
+  if (r !== undefined) out.repairSeconds = r;
+  return out;
+}

@@ -1,0 +1,13 @@
+/**
+ * The actions faultline runs: one entry each. ListActions and GetAction answer from this list,
+ * template validation checks against it, and the engine runs what it says. An action id not
+ * here is refused with a ValidationException that names it.
+ */
+import type { ActionSpec } from './action.ts';
+import { assertAlarmState, wait } from './control.actions.ts';
+import { rebootInstances, stopInstances, terminateInstances } from './ec2.actions.ts';
+import { worldActions } from './world.actions.ts';
+
+export const ACTIONS: readonly ActionSpec[] = [stopInstances, terminateInstances, rebootInstances, wait, assertAlarmState, ...worldActions];
+
+export const actionSpec = (id: string): ActionSpec | undefined => ACTIONS.find((a) => a.id === id);

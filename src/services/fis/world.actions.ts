@@ -1,0 +1,72 @@
+/**
+ * faultline's physical faults as FIS actions, under faultline's own prefix (AWS has no such
+ * actions): the power or the network of the hosts that instances run on, or of a whole zone.
+ * They inject the same world faults as `faultline fail`, and heal them when their duration is
+ * over or the experiment stops; without a duration the fault stays, as `faultline fail` leaves it.
+ */
+import { healFault, injectFault } from '../../world/faults.ts';
+import { COLL, type InstanceRecord } from '../ec2/state.ts';
+import { ActionFailed, type ActionRun, type ActionSpec, type ParameterSpec } from './action.ts';
+import { durationBetween, parseDuration } from './duration.ts';
+import { zoneNamed } from './targets.ts';
+
+const duration: ParameterSpec = {
+  description: 'How long the fault lasts before it heals (ISO 8601 duration, PT1S to PT12H); without it the fault stays until healed.',
+  required: false,
+  check: durationBetween(1000, 'PT1S'),
+};
+const durationOf = (p: Readonly<Record<string, string>>) => (p.duration === undefined ? undefined : parseDuration(p.duration));
+const seconds = (p: Readonly<Record<string, string>>) => {
+  const ms = durationOf(p);
+  return ms === undefined ? undefined : ms / 1000;
+};
+
+function healAll(run: ActionRun): void {
+  for (const id of (run.data.faultIds as string[] | undefined) ?? []) healFault(run.env, id);
+}
+
+function hostFault(effect: 'power' | 'network', id: string, description: string): ActionSpec {
+  return {
+    id,
+    description,
+    target: { key: 'Instances', resourceType: 'aws:ec2:instance' },
+    parameters: { duration },
+    duration: durationOf,
+    start(run) {
+      const hosts = new Set<string>();
+      for (const arn of run.targets) {
+        const inst = run.env.store.get<InstanceRecord>(COLL.instances, run.scope, arn.slice(arn.lastIndexOf('/') + 1));
+        if (inst?.hostId) hosts.add(inst.hostId);
+      }
+      const faultIds = [...hosts].map((host) => injectFault(run.env, { kind: 'host', target: host, region: run.scope.region, effect, durationSeconds: seconds(run.parameters) }).faultId);
+      return { faultIds, hosts: [...hosts] };
+    },
+    end: healAll,
+  };
+}
+
+function zoneFault(effect: 'power' | 'network', id: string, description: string): ActionSpec {
+  return {
+    id,
+    description,
+    parameters: {
+      availabilityZoneIdentifier: { description: 'The Availability Zone, by name (us-east-1a) or AZ ID (use1-az1).', required: true },
+      duration,
+    },
+    duration: durationOf,
+    start(run) {
+      const zone = zoneNamed(run.env, run.scope.region, run.parameters.availabilityZoneIdentifier);
+      if (!zone) throw new ActionFailed('InvalidTarget', `There is no Availability Zone ${run.parameters.availabilityZoneIdentifier} in ${run.scope.region}.`);
+      const fault = injectFault(run.env, { kind: 'az', target: zone, region: run.scope.region, effect, durationSeconds: seconds(run.parameters) });
+      return { faultIds: [fault.faultId], zone };
+    },
+    end: healAll,
+  };
+}
+
+export const worldActions: ActionSpec[] = [
+  hostFault('power', 'faultline:host:power-off', 'faultline only: power off the physical hosts the target instances run on, with everything on them.'),
+  hostFault('network', 'faultline:host:network-down', 'faultline only: cut the network of the physical hosts the target instances run on.'),
+  zoneFault('power', 'faultline:az:power-off', 'faultline only: power off every host in an Availability Zone.'),
+  zoneFault('network', 'faultline:az:network-down', 'faultline only: cut the network of every host in an Availability Zone.'),
+];
