@@ -197,7 +197,8 @@ async function run(argv: string[]): Promise<number> {
     writeReports(view.result, { html: values.report, json: values.json, junit: values.junit });
     return exitCode(view.result);
   } catch (e) {
-    process.stderr.write(`faultline: drill ${file}: ${(e as Error).message}\n`);
+    // The runner's errors name the file and line already; so does a missing file's.
+    process.stderr.write(`faultline: drill run: ${(e as Error).message}\n`);
     return 2;
   } finally {
     await world?.close();

@@ -283,6 +283,8 @@ describe("the chapter's table", () => {
     const b = tableRows([run('recovery alarm', 'Hardware', false, undefined, undefined)])[0].cells;
     assert.deepEqual(a, { mechanism: 'recovery alarm', RTO: '5 min 40 s (server)', RPO: '0 s (server)', 'survives a server failure': 'yes', 'survives an AZ failure': 'not drilled' });
     assert.deepEqual(b, { mechanism: 'recovery alarm', RTO: 'not recovered (server)', RPO: 'not recovered (server)', 'survives a server failure': 'no', 'survives an AZ failure': 'not drilled' });
+    const unmeasured = tableRows([result({ rpo: { method: 'not measured: no data probe' } })])[0].cells;
+    assert.equal(unmeasured.RPO, 'not measured (server)', 'a service that came back without a measured RPO did recover');
     const failed = tableRows([couldNotRun()])[0].cells;
     assert.equal(failed['survives a server failure'], 'could not run');
     assert.equal(failed.RTO, 'could not run (server)');

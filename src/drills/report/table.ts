@@ -20,7 +20,8 @@ const order: DisruptionType[] = ['Hardware', 'AZ', 'Software', 'Region'];
 
 function figure(r: DrillResult, m: Measure): string {
   if (r.status === 'error') return 'could not run';
-  return m.seconds === undefined ? 'not recovered' : formatSeconds(m.seconds);
+  if (m.seconds !== undefined) return formatSeconds(m.seconds);
+  return r.survived ? 'not measured' : 'not recovered';
 }
 
 /** "95 s (server), 310 s (AZ)": each type that ran, labelled, so that one figure never hides another. */
