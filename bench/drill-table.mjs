@@ -41,7 +41,7 @@ try {
     const cloud = (Date.parse(r.ended.cloud) - Date.parse(r.started.cloud)) / 1000;
     process.stdout.write(`  ${r.drill.name.padEnd(40)} ${real.toFixed(1).padStart(6)} s  ${cloud.toFixed(0).padStart(6)} s\n`);
   }
-  process.stdout.write(`\n${reports.length} drills in ${seconds.toFixed(1)} s real (target: under ${TARGET_SECONDS} s) ${seconds < TARGET_SECONDS ? 'met' : 'MISSED'}; exit ${code}; load average ${loadavg()[0].toFixed(2)}\n`);
+  process.stdout.write(`\n${reports.length} drill${reports.length === 1 ? '' : 's'} in ${seconds.toFixed(1)} s real (target: under ${TARGET_SECONDS} s) ${seconds < TARGET_SECONDS ? 'met' : 'MISSED'}; exit ${code}; load average ${loadavg()[0].toFixed(2)}\n`);
 } finally {
   rmSync(out, { recursive: true, force: true });
 }

@@ -195,6 +195,11 @@ async function run(argv: string[]): Promise<number> {
     }
     process.stdout.write('\n' + terminalSummary(view.result, { color: color() }));
     writeReports(view.result, { html: values.report, json: values.json, junit: values.junit });
+    // A drill stopped before its end measured only part of the recovery: it did not run.
+    if (view.status === 'stopped') {
+      process.stdout.write(`drill ${view.drillId} was stopped before its end\n`);
+      return 2;
+    }
     return exitCode(view.result);
   } catch (e) {
     // The runner's errors name the file and line already; so does a missing file's.
@@ -239,7 +244,8 @@ async function table(argv: string[]): Promise<number> {
     const world = await ownWorld(driver, Boolean(values.verbose));
     try {
       const view = await follow(world.url, file, () => undefined, () => undefined);
-      if (view.result) {
+      if (view.status === 'stopped') unrun.push({ file: basename(file), error: 'stopped before its end' });
+      else if (view.result) {
         results.push(view.result);
         const r = view.result;
         process.stdout.write(`${basename(file)}: ${r.status === 'error' ? `could not run: ${r.error}` : `${r.compliance}, RTO ${formatSeconds(r.rto.seconds)}, RPO ${formatSeconds(r.rpo.seconds)}`}\n`);

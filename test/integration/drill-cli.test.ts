@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,16 @@ function drill(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: numbe
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** Polls a real process's output until `get` finds what it waits for, up to a real-time deadline. */
+async function realTimeWait<T>(get: () => T | undefined, ms: number): Promise<T> {
+  for (let waited = 0; waited < ms; waited += 50) {
+    const v = get();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing after ${ms} ms`);
 }
 
 /** A loopback port where nothing listens, so that drill run and drill table make a world of their own. */
@@ -122,6 +132,28 @@ describe('faultline drill', () => {
     const missing = await drill(fl.clientEnv, 'run', join(fixtures, 'nothere.yaml'));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nothere\.yaml/);
+  });
+
+  it('stops a running drill: drill stop, and drill run exits 2 with what it saw', async () => {
+    await reset();
+    const child = spawn(process.execPath, [cli, 'drill', 'run', join(fixtures, 'server-stop-slow.yaml')], { env: fl.clientEnv });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    try {
+      const id = await realTimeWait(() => /^drill (drill-\S+) started$/m.exec(stdout)?.[1], 30_000);
+      const stop = await drill(fl.clientEnv, 'stop', id);
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.equal(stop.stdout, `drill ${id}: stopping\n`);
+      assert.equal(await exited, 2, stdout);
+      assert.match(stdout, new RegExp(`drill ${id} was stopped before its end`));
+      assert.match((await drill(fl.clientEnv, 'list')).stdout, new RegExp(`^${id} +stopped `, 'm'));
+      const again = await drill(fl.clientEnv, 'stop', id);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /is not running/);
+    } finally {
+      if (child.exitCode === null) child.kill();
+    }
   });
 
   it('runs on a fresh world of its own when no faultline answers, and removes it after', async () => {
