@@ -70,7 +70,7 @@ describe('terminal report', () => {
   it('prints each timeline entry with cloud time, offset, real time, phase, source and message', () => {
     const r = result();
     const line = timelineLine(r.timeline[2], r.started);
-    assert.equal(line, '00:02:00 +2m00s   12:00:01.200 detect     ec2.status-check         system status check impaired (i-0abc)');
+    assert.equal(line, '00:02:00 +2m00s   12:00:01.200 detect     ec2.status-check            system status check impaired (i-0abc)');
     assert.doesNotMatch(line, /\x1b/, 'no colour unless asked');
     assert.match(timelineLine(r.timeline[1], r.started, { color: true }), /\x1b\[31mfault/);
   });

@@ -27,7 +27,7 @@ const clock = (iso: string, ms: boolean) => iso.slice(11, ms ? 23 : 19);
 
 /** The header over the timeline lines, naming their columns. */
 export function timelineHeader(opts: TerminalOptions = {}): string {
-  return paint(opts.color, 'dim', `${'cloud'.padEnd(8)} ${'T+'.padEnd(8)} ${'real'.padEnd(12)} ${'phase'.padEnd(10)} ${'source'.padEnd(24)} message`);
+  return paint(opts.color, 'dim', `${'cloud'.padEnd(8)} ${'T+'.padEnd(8)} ${'real'.padEnd(12)} ${'phase'.padEnd(10)} ${'source'.padEnd(27)} message`);
 }
 
 /**
@@ -38,7 +38,7 @@ export function timelineLine(e: TimelineEntry, start: Instant, opts: TerminalOpt
   const phase = e.phase.padEnd(10);
   const colored = phaseColor[e.phase] ? paint(opts.color, phaseColor[e.phase]!, phase) : phase;
   const message = e.resource && !e.message.includes(e.resource) ? `${e.message} (${e.resource})` : e.message;
-  return `${clock(e.at.cloud, false)} ${offset(start, e.at).padEnd(8)} ${clock(e.at.real, true)} ${colored} ${e.source.padEnd(24)} ${oneLine(message)}`;
+  return `${clock(e.at.cloud, false)} ${offset(start, e.at).padEnd(8)} ${clock(e.at.real, true)} ${colored} ${oneLine(e.source).padEnd(27)} ${oneLine(message)}`;
 }
 
 /** Messages come from the world and from drill files: a newline in one must not forge a line. */
