@@ -30,7 +30,9 @@ export function sourcesMtime() {
   const walk = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
-      newest = Math.max(newest, e.isDirectory() ? (walk(p), 0) : statSync(p).mtimeMs);
+      // Not Math.max(newest, walk...): that reads newest before the walk raises it, and drops it.
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
   walk(join(root, 'src'));

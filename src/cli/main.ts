@@ -8,6 +8,7 @@ import { createApp } from '../app.ts';
 import { parsePublicIpPool, parseRegions, type Config } from '../config.ts';
 import { removeStale } from '../runtime/cleanup.ts';
 import { sandboxUnsupported, type DriverName } from '../runtime/driver.ts';
+import { drill, DRILL_USAGE } from './drill.ts';
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -49,7 +50,7 @@ commands:
               fail volume vol-... [--account ID]   (pauses its I/O)
   heal      heal a fault: faultline heal FAULT_ID | --all
   events    print the event log: faults and every reaction to them
-
+${DRILL_USAGE}
 These commands reach a running faultline at $FAULTLINE_URL (default http://127.0.0.1:4566).
 `;
 
@@ -223,6 +224,8 @@ async function main() {
     case 'events':
       for (const e of (await control('GET', '/_faultline/events')).events) process.stdout.write(`${e.time}  ${e.type}  ${JSON.stringify(e.detail)}\n`);
       return;
+    case 'drill':
+      return process.exit(await drill(rest));
     case 'advance':
       return void process.stdout.write(JSON.stringify(await control('POST', '/_faultline/clock/advance', { seconds: Number(rest[0]) })) + '\n');
     case undefined:
