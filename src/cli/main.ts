@@ -9,6 +9,7 @@ import { parsePublicIpPool, parseRegions, type Config } from '../config.ts';
 import { removeStale } from '../runtime/cleanup.ts';
 import { sandboxUnsupported, type DriverName } from '../runtime/driver.ts';
 import { drill, DRILL_USAGE } from './drill.ts';
+import { fisCommand } from './fis.ts';
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -49,6 +50,10 @@ commands:
               fail subnet subnet-... [--scope all] [--account ID]   (cuts traffic in and out of it)
               fail volume vol-... [--account ID]   (pauses its I/O)
   heal      heal a fault: faultline heal FAULT_ID | --all
+  fis scenario az-power-interruption --az ZONE [--duration PT30M] [--role ARN] [--launch-role ARN]...
+            print AWS FIS's "AZ Availability: Power Interruption" scenario for the zone, as the input
+            of aws fis create-experiment-template --cli-input-json (--role: the experiment's role;
+            --launch-role: roles whose launches in the zone fail)
   events    print the event log: faults and every reaction to them
 ${DRILL_USAGE}
 These commands reach a running faultline at $FAULTLINE_URL (default http://127.0.0.1:4566).
@@ -216,6 +221,8 @@ async function main() {
       return void process.stdout.write(JSON.stringify(await control('GET', '/_faultline/world'), null, 2) + '\n');
     case 'fail':
       return fail(rest);
+    case 'fis':
+      return fisCommand(rest, control);
     case 'heal': {
       const path = rest[0] === '--all' ? '/_faultline/faults/heal-all' : `/_faultline/faults/${rest[0]}/heal`;
       if (!rest[0]) throw new Error('heal needs a fault id or --all');

@@ -14,6 +14,7 @@ import { locateInstance } from '../world/placement.ts';
 import { worldView } from '../world/view.ts';
 import { setCpuLoad } from '../world/load.ts';
 import { DrillRequestError, getDrill, listDrills, startDrill, stopDrill } from '../drills/drills.ts';
+import { azPowerInterruption } from '../services/fis/scenarios.ts';
 
 export const CONTROL_PREFIX = '/_faultline/';
 
@@ -98,6 +99,13 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
     case 'GET /_faultline/sns/deliveries': {
       const after = Number(url.searchParams.get('after') ?? 0);
       return json(200, { deliveries: listDeliveries(env, { topicArn: url.searchParams.get('topicArn') ?? undefined, after: Number.isFinite(after) ? after : 0 }) });
+    }
+    case 'GET /_faultline/fis/scenarios/az-power-interruption': {
+      const q = url.searchParams;
+      if (!q.get('az')) return json(400, { error: 'give az: the Availability Zone, by name or AZ ID' });
+      const scope = { account: q.get('account') ?? env.config.defaultAccount, region: q.get('region') ?? env.config.defaultRegion };
+      const options = { az: q.get('az')!, duration: q.get('duration') ?? undefined, roleArn: q.get('role') ?? undefined, launchRoles: q.getAll('launchRole') };
+      return json(200, azPowerInterruption(env, scope, options));
     }
     case 'POST /_faultline/reset':
       env.store.reset();

@@ -8,6 +8,7 @@
  */
 import { AwsError } from '../core/errors.ts';
 import { uuid } from '../core/ids.ts';
+import { own } from '../core/own.ts';
 import type { Env, Principal } from '../services/service.ts';
 import { zoneId } from '../services/ec2/regions.provider.ts';
 import { disruptSubnet, restoreSubnet } from '../services/ec2/subnet-disruption.ts';
@@ -100,8 +101,9 @@ function setZone(env: Env, region: string, zone: string, effect: 'power' | 'netw
 
 export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
   return env.store.transaction(() => {
-    const region = spec.region ?? (spec.kind === 'az' ? spec.target.slice(0, -1) : env.config.defaultRegion);
-    if (!env.config.regions[region] && spec.kind !== 'api') throw new AwsError('NotFound', `no region ${region}`, 404);
+    // An API fault without a region holds in every region ('*'); any other fault is in one.
+    const region = spec.region ?? (spec.kind === 'az' ? spec.target.slice(0, -1) : spec.kind === 'api' ? '*' : env.config.defaultRegion);
+    if (region !== '*' && !own(env.config.regions, region)) throw new AwsError('NotFound', `no region ${region}`, 404);
     const now = env.clock.now();
     const fault: FaultRecord = { ...spec, faultId: `fault-${uuid().slice(0, 8)}`, region, startedAt: now };
     if (spec.account !== undefined && !/^\d{12}$/.test(spec.account)) throw new AwsError('InvalidParameter', `account must be a 12-digit account id, not ${spec.account}`, 400);
@@ -249,9 +251,10 @@ function draw(env: Env, f: FaultRecord): boolean {
 }
 
 /** The error an API fault makes this request fail with, if any. */
-export function apiFault(env: Env, service: string, operation: string, caller: Principal): { code: string; status: number; message: string } | undefined {
+export function apiFault(env: Env, service: string, operation: string, caller: Principal, region: string): { code: string; status: number; message: string } | undefined {
   for (const f of activeFaults(env)) {
     if (f.kind !== 'api') continue;
+    if (f.region !== '*' && f.region !== region) continue;
     if (f.target !== '*' && f.target !== service) continue;
     if (f.operation !== '*' && !list(f.operation ?? '*').includes(operation)) continue;
     if (f.roles && !sessionOfAny(caller, f.roles)) continue;

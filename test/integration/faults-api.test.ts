@@ -96,6 +96,24 @@ print(json.dumps(r))
     assert.deepEqual((await new EC2Client({ ...fl.sdk, maxAttempts: 1 }).send(new DescribeInstancesCommand({}))).Reservations, []);
   });
 
+  it('holds in the region it names, and in every region when it names none', async () => {
+    const post = (body: unknown) => fetch(`${fl.url}/_faultline/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    const heal = (id: string) => fetch(`${fl.url}/_faultline/faults/${id}/heal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const outcome = (region: string) =>
+      new EC2Client({ ...fl.sdk, region, maxAttempts: 1 }).send(new DescribeInstancesCommand({})).then(
+        () => 'ok',
+        (e: Error) => e.name,
+      );
+    const east = await post({ kind: 'api', target: 'ec2', operation: 'DescribeInstances', errorCode: 'Unavailable', region: 'us-east-1' });
+    assert.deepEqual([await outcome('us-east-1'), await outcome('us-west-2')], ['Unavailable', 'ok']);
+    await heal(east.faultId);
+    const everywhere = await post({ kind: 'api', target: 'ec2', operation: 'DescribeInstances', errorCode: 'Unavailable' });
+    assert.equal(everywhere.region, '*');
+    assert.deepEqual([await outcome('us-east-1'), await outcome('us-west-2')], ['Unavailable', 'Unavailable']);
+    await heal(everywhere.faultId);
+    assert.equal((await post({ kind: 'api', target: 'ec2', region: 'mars-1' })).error, 'no region mars-1');
+  });
+
   it('refuses a malformed role or operation list, and injects nothing', async () => {
     const post = (body: unknown) =>
       fetch(`${fl.url}/_faultline/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));

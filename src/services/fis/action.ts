@@ -41,8 +41,8 @@ export class ActionFailed extends Error {
 export interface ActionSpec {
   id: string;
   description: string;
-  /** The key in the action's `targets` and the resource type it must name; none for actions without a target. */
-  target?: { key: string; resourceType: string };
+  /** The key in the action's `targets` and the resource type it must name (`arnsOnly`: named by resourceArns only); none for actions without a target. */
+  target?: { key: string; resourceType: string; arnsOnly?: boolean };
   parameters: Record<string, ParameterSpec>;
   /** How long the action lasts once started (ms), from its parameters; undefined: until `done`. */
   duration?(parameters: Readonly<Record<string, string>>): number | undefined;

@@ -4,10 +4,22 @@
  * here is refused with a ValidationException that names it.
  */
 import type { ActionSpec } from './action.ts';
+import { apiActions } from './api.actions.ts';
 import { assertAlarmState, wait } from './control.actions.ts';
 import { rebootInstances, stopInstances, terminateInstances } from './ec2.actions.ts';
+import { disruptConnectivity, pauseVolumeIo } from './network-storage.actions.ts';
 import { worldActions } from './world.actions.ts';
 
-export const ACTIONS: readonly ActionSpec[] = [stopInstances, terminateInstances, rebootInstances, wait, assertAlarmState, ...worldActions];
+export const ACTIONS: readonly ActionSpec[] = [
+  stopInstances,
+  terminateInstances,
+  rebootInstances,
+  ...apiActions,
+  disruptConnectivity,
+  pauseVolumeIo,
+  wait,
+  assertAlarmState,
+  ...worldActions,
+];
 
 export const actionSpec = (id: string): ActionSpec | undefined => ACTIONS.find((a) => a.id === id);

@@ -82,6 +82,7 @@ function checkActions(env: Env, scope: Scope, t: TemplateBody): void {
       if (target.resourceType !== spec.target.resourceType) {
         throw validation(`Action ${name}: target ${targetName} is of type ${target.resourceType}, but ${action.actionId} acts on ${spec.target.resourceType}.`);
       }
+      if (spec.target.arnsOnly && !target.resourceArns?.length) throw validation(`Action ${name}: ${action.actionId} takes its target ${targetName} by resourceArns only.`);
     }
     for (const after of action.startAfter ?? []) {
       if (after === name) throw validation(`Action ${name} cannot start after itself.`);

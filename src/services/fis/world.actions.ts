@@ -4,26 +4,13 @@
  * They inject the same world faults as `faultline fail`, and heal them when their duration is
  * over or the experiment stops; without a duration the fault stays, as `faultline fail` leaves it.
  */
-import { healFault, injectFault } from '../../world/faults.ts';
+import { injectFault } from '../../world/faults.ts';
 import { COLL, type InstanceRecord } from '../ec2/state.ts';
-import { ActionFailed, type ActionRun, type ActionSpec, type ParameterSpec } from './action.ts';
-import { durationBetween, parseDuration } from './duration.ts';
+import { ActionFailed, type ActionSpec } from './action.ts';
+import { durationOf, durationParameter, durationSeconds as seconds, healAll } from './fault-params.ts';
 import { zoneNamed } from './targets.ts';
 
-const duration: ParameterSpec = {
-  description: 'How long the fault lasts before it heals (ISO 8601 duration, PT1S to PT12H); without it the fault stays until healed.',
-  required: false,
-  check: durationBetween(1000, 'PT1S'),
-};
-const durationOf = (p: Readonly<Record<string, string>>) => (p.duration === undefined ? undefined : parseDuration(p.duration));
-const seconds = (p: Readonly<Record<string, string>>) => {
-  const ms = durationOf(p);
-  return ms === undefined ? undefined : ms / 1000;
-};
-
-function healAll(run: ActionRun): void {
-  for (const id of (run.data.faultIds as string[] | undefined) ?? []) healFault(run.env, id);
-}
+const duration = durationParameter(false, 1000, 'PT1S');
 
 function hostFault(effect: 'power' | 'network', id: string, description: string): ActionSpec {
   return {
