@@ -229,7 +229,7 @@ for name, url in json.loads(sys.argv[1]).items():
             call()
             r[op] = 'served'
         except Exception as e:
-            r[op] = type(e).__name__ + ': ' + str(e)[:120]
+            r[op] = 'not served: ' + str(e).splitlines()[0][:100]
     it = iter(list(ids))
     r['DeleteExperimentTemplate'] = timed(lambda: fis.delete_experiment_template(id=next(it)), 200)
     vpc = ec2.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId']
