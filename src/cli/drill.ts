@@ -19,11 +19,12 @@ import { junitReport, type Unrun } from '../drills/report/junit.ts';
 import { markdownTable, tableRows, TABLE_COLUMNS } from '../drills/report/table.ts';
 
 export const DRILL_USAGE = `  drill     measure recovery: RTO and RPO against a drill's targets
-              drill run FILE [--report drill.html] [--json r.json] [--junit r.xml] [--driver NAME]
+              drill run FILE [--fresh] [--report drill.html] [--json r.json] [--junit r.xml] [--driver NAME]
                         prints the timeline as it happens, then the verdict; exits 0 when the
                         targets are met, 1 when breached, 2 when the drill could not run. When no
-                        faultline answers at $FAULTLINE_URL, runs on a fresh world of its own
-                        (manual clock, --driver or the best this machine has) and removes it after
+                        faultline answers at $FAULTLINE_URL, or with --fresh, runs on a fresh
+                        world of its own (manual clock, --driver or the best this machine has) and
+                        removes it after
               drill list | show ID | stop ID
               drill report ID [--html FILE] [--json FILE] [--junit FILE]
               drill table DIR [--json FILE] [--junit FILE] [--driver NAME]
@@ -139,12 +140,19 @@ async function follow(base: string, file: string, onStart: (drillId: string) => 
   };
   process.on('SIGINT', onSigint);
   try {
-    let shown = 0;
+    // The timeline is in cloud-time order, and a line can arrive after later ones were shown (the
+    // same cloud instant, written later in real time): lines are told apart by content, not place.
+    const shown = new Set<string>();
     for (;;) {
       const view = await call<DrillView>(base, 'GET', `/_faultline/drills/${drillId}`);
       const timeline = view.result?.timeline ?? view.timeline;
       const start = view.result?.started ?? timeline[0]?.at;
-      for (; shown < timeline.length; shown++) onEntry(timeline[shown], start!);
+      for (const entry of timeline) {
+        const key = JSON.stringify(entry);
+        if (shown.has(key)) continue;
+        shown.add(key);
+        onEntry(entry, start!);
+      }
       if (view.status !== 'running' || interrupts > 1) return view;
       await sleep(POLL_MS);
     }
@@ -177,20 +185,22 @@ async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { report: { type: 'string' }, json: { type: 'string' }, junit: { type: 'string' }, driver: { type: 'string' }, verbose: { type: 'boolean' } },
+    options: { report: { type: 'string' }, json: { type: 'string' }, junit: { type: 'string' }, driver: { type: 'string' }, fresh: { type: 'boolean' }, verbose: { type: 'boolean' } },
   });
   const file = positionals[0];
-  if (!file || positionals.length > 1) throw new Error('usage: faultline drill run FILE [--report drill.html] [--json r.json] [--junit r.xml]');
+  if (!file || positionals.length > 1) throw new Error('usage: faultline drill run FILE [--fresh] [--report drill.html] [--json r.json] [--junit r.xml]');
   const driver = driverOption(values.driver);
   let world: World | undefined;
   try {
     let base = endpoint();
-    if (await answers(base)) {
-      if (driver) throw new Error(`--driver chooses the driver of a world of drill run's own, but a faultline answers at ${base}: its driver is the one it was started with`);
+    const running = !values.fresh && (await answers(base));
+    if (running) {
+      if (driver) throw new Error(`--driver chooses the driver of a world of drill run's own, but a faultline answers at ${base}: its driver is the one it was started with (--fresh runs on a world of its own)`);
     } else {
       world = await ownWorld(driver, Boolean(values.verbose));
       base = world.url;
-      process.stdout.write(`no faultline answers at ${endpoint()}: running on a fresh world of its own (${world.driver} driver, manual clock)\n`);
+      const why = values.fresh ? '--fresh' : `no faultline answers at ${endpoint()}`;
+      process.stdout.write(`${why}: running on a fresh world of its own (${world.driver} driver, manual clock)\n`);
     }
     const view = await follow(base, file, (id) => process.stdout.write(`drill ${id} started\n${timelineHeader({ color: color() })}\n`), (e, start) => process.stdout.write(timelineLine(e, start, { color: color() }) + '\n'));
     if (!view.result) {
