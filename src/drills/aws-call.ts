@@ -108,7 +108,7 @@ export async function callAws(endpoint: string, region: string, call: AwsCall, t
   const text = await res.text();
   if (res.status >= 300) throw new AwsCallError(elementText(text, 'Code') ?? `HTTP${res.status}`, elementText(text, 'Message') ?? text.slice(0, 200), res.status);
   if (!op.output) return {};
-  const doc = parseXml(text);
+  const doc = parseXml(text, { ownAnswer: true });
   if (!doc) throw new AwsCallError('InvalidResponse', `the answer to ${call.operation} is not XML`, res.status);
   const node = !ec2 && op.output.resultWrapper && typeof doc.node === 'object' ? doc.node[op.output.resultWrapper] : doc.node;
   const invalid = (message: string) => new AwsError('InvalidResponse', message, res.status);
