@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createApp, type App } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
+import { awsCli } from './aws-cli.ts';
 
 const run = promisify(execFile);
 
@@ -63,15 +64,7 @@ export async function startFaultline(
     AWS_MAX_ATTEMPTS: '1',
     FAULTLINE_URL: url,
   };
-  const awsRaw = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run('aws', ['--endpoint-url', url, '--output', 'json', ...args], { env: clientEnv, maxBuffer: 64 << 20 });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
-    }
-  };
+  const awsRaw = (...args: string[]) => awsCli(['--endpoint-url', url, '--output', 'json', ...args], clientEnv);
   return {
     app,
     url,
