@@ -6,13 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createApp, type App } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
-import { awsCli } from './aws-cli.ts';
-
-const run = promisify(execFile);
+import { awsCli, pythonScript } from './clients.ts';
 
 export interface Faultline {
   app: App;
@@ -81,8 +77,9 @@ export async function startFaultline(
       return r.stdout.trim() ? JSON.parse(r.stdout) : {};
     },
     async python(script) {
-      const { stdout } = await run('python3', ['-c', script], { env: clientEnv, maxBuffer: 64 << 20 });
-      return stdout.trim() ? JSON.parse(stdout) : undefined;
+      const r = await pythonScript(script, clientEnv);
+      if (r.code !== 0) throw new Error(`python3 failed (${r.code}):\n${r.stderr}`);
+      return r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
     },
     async close() {
       await app.close();

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { awsCli } from './aws-cli.ts';
+import { awsCli } from './clients.ts';
 
 const runFile = promisify(execFile);
 

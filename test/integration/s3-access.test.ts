@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startFaultline, type Faultline } from '../harness.ts';
-import { awsCli } from '../aws-cli.ts';
+import { awsCli } from '../clients.ts';
 
 const run = promisify(execFile);
 
