@@ -5,9 +5,11 @@
  * environment the caller gives. In a new process a command costs ~1.2 s of CPU and a script
  * ~0.8 s, nearly all of it starting Python and parsing botocore's models; in a worker, ~0.1 s.
  *
- * A request goes to an idle worker, or to a new one when all are busy, so that commands that
- * wait on each other (a waiter and what it waits for) can run at once. Idle workers do not keep
- * the test process alive, and each ends when the test process does (its request pipe closes).
+ * A request goes to an idle worker, or to a new one when all are busy, up to MAX_WORKERS so that
+ * commands that wait on each other (a waiter and what it waits for) can run at once; past that it
+ * waits for a worker (a worker costs ~0.7 s of CPU to start, more than ten commands). Idle workers
+ * do not keep the test process alive, and each ends when the test process does (its request pipe
+ * closes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -22,12 +24,17 @@ export interface ClientResult {
 type Request = { args: string[] } | { script: string };
 
 const WORKER = new URL('./client-worker.py', import.meta.url).pathname;
+const MAX_WORKERS = 4;
 const idle = new Set<Worker>();
+let workers = 0;
+/** Requests waiting for a worker, first come first served. */
+const queue: ((w: Worker) => void)[] = [];
 
 class Worker {
   private readonly child: ChildProcess;
   private readonly requests: Writable;
   private waiting?: { resolve: (r: ClientResult) => void; reject: (e: Error) => void };
+  private gone = false;
 
   constructor() {
     this.child = spawn('python3', [WORKER], { stdio: ['ignore', 'ignore', 'inherit', 'pipe', 'pipe'] });
@@ -38,16 +45,21 @@ class Worker {
       this.release();
       w?.resolve(JSON.parse(line));
     });
+    workers++;
     const fail = (e: Error) => {
+      if (!this.gone) workers--;
+      this.gone = true;
       idle.delete(this);
       this.waiting?.reject(e);
       this.waiting = undefined;
+      queue.shift()?.(new Worker());
     };
     this.child.once('exit', (code, signal) => fail(new Error(`the AWS client worker exited (${signal ?? code}): are awscli and boto3 installed for python3?`)));
     this.child.once('error', fail);
   }
 
   run(req: Request, env: NodeJS.ProcessEnv): Promise<ClientResult> {
+    if (this.gone) return Promise.reject(new Error('the AWS client worker has exited'));
     this.hold();
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
@@ -62,6 +74,8 @@ class Worker {
   }
 
   private release() {
+    const next = queue.shift();
+    if (next) return next(this);
     for (const h of this.handles()) h.unref();
     idle.add(this);
   }
@@ -71,7 +85,10 @@ class Worker {
   }
 }
 
-const run = (req: Request, env: NodeJS.ProcessEnv) => (idle.values().next().value ?? new Worker()).run(req, env);
+async function run(req: Request, env: NodeJS.ProcessEnv): Promise<ClientResult> {
+  const free = idle.values().next().value ?? (workers < MAX_WORKERS ? new Worker() : await new Promise<Worker>((r) => queue.push(r)));
+  return free.run(req, env);
+}
 
 /** `aws ARGS` with the environment `env`: its exit code, stdout and stderr (never throws for a failing command). */
 export const awsCli = (args: string[], env: NodeJS.ProcessEnv) => run({ args }, env);
