@@ -67,9 +67,12 @@ for line in requests:
     try:
         code = aws(req['args']) if 'args' in req else python(req['script'])
     except SystemExit as e:
-        code = e.code if isinstance(e.code, int) or e.code is None else 1
-        if not isinstance(e.code, int) and e.code is not None:
+        # As Python exits: None is 0, an int is the code, anything else is printed and gives 1.
+        if e.code is None or isinstance(e.code, int):
+            code = e.code
+        else:
             print(e.code, file=sys.stderr)
+            code = 1
     except BaseException:
         traceback.print_exc()
         code = 255 if 'args' in req else 1
