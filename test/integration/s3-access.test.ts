@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startFaultline, type Faultline } from '../harness.ts';
+import { awsCli } from '../clients.ts';
 
 const run = promisify(execFile);
 
@@ -48,15 +49,9 @@ describe('S3 access between accounts and for anonymous requests', () => {
   const py = (script: string) => fl.python(PRELUDE + script);
 
   /** The AWS CLI signed with `key` (a 12-digit key names that account), or unsigned with 'anonymous'. */
-  async function cli(key: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  function cli(key: string, ...args: string[]) {
     const sign = key === 'anonymous' ? ['--no-sign-request'] : [];
-    try {
-      const { stdout, stderr } = await run('aws', ['--endpoint-url', fl.url, '--output', 'json', ...sign, ...args], { env: { ...fl.clientEnv, AWS_ACCESS_KEY_ID: key } });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
-    }
+    return awsCli(['--endpoint-url', fl.url, '--output', 'json', ...sign, ...args], { ...fl.clientEnv, AWS_ACCESS_KEY_ID: key });
   }
   async function ok(key: string, ...args: string[]) {
     const r = await cli(key, ...args);
