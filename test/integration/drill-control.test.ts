@@ -91,7 +91,7 @@ describe('drills: the control API', () => {
     actions:
       Off: {actionId: "faultline:host:power-off", targets: {Instances: Nothing}}
 probes:`,
-    );
+    ).replace('targets:\n  AZ:', 'targets:\n  Hardware:');
     const r = await control(fl, 'POST', '/_faultline/drills', { source, file: 'nothing.yaml' });
     assert.equal(r.status, 202);
     const view = await finished(fl, r.body.drillId);
@@ -99,6 +99,9 @@ probes:`,
     assert.equal(view.result!.status, 'error');
     assert.match(view.result!.error!, /^experiment EXP\w+ ended failed before any fault: .*Nothing/);
     assert.equal(view.result!.experiment!.status, 'failed');
+    // It never faulted the host: the Hardware target it sets was not exercised.
+    assert.equal(view.result!.disruption, 'Hardware');
+    assert.equal(view.result!.compliance, 'NotApplicable');
     assert.deepEqual((await control(fl, 'GET', '/_faultline/faults')).body.faults, []);
     // The event log the timeline comes from gives every event's real time beside its cloud time.
     const events = (await control(fl, 'GET', '/_faultline/events')).body.events as { time: string; real: string }[];
