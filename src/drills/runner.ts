@@ -5,6 +5,7 @@
  * and the drill steps a manual clock the way a user would.
  */
 import { Clock } from '../core/clock.ts';
+import { AwsError } from '../core/errors.ts';
 import type { LoggedEvent } from '../core/events.ts';
 import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
@@ -230,7 +231,7 @@ export class DrillRunner {
       else rpo = { method: 'not measured: the service never recovered' };
     } catch (e) {
       const stopped = e instanceof DrillStopped;
-      error = stopped ? 'stopped by the user' : (e as Error).message;
+      error = stopped ? 'stopped by the user' : e instanceof AwsError ? `${e.code}: ${e.message}` : (e as Error).message;
       this.note('info', stopped ? 'drill stopped by the user' : `drill could not run: ${error}`);
     }
     if (experiment) experiment = await this.endExperiment(experiment, pace);

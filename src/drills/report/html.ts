@@ -8,7 +8,7 @@ import type { DrillResult, Instant, ProbeResult, TimelineEntry } from '../result
 import { breakdownText, disruptionWords, figures, formatSeconds } from './measures.ts';
 
 /** Escapes text for HTML content and quoted attribute values alike. */
-export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const WIDTH = 960;
 const LEFT = 120;
