@@ -14,6 +14,7 @@ import { services } from './services/index.ts';
 import type { Env } from './services/service.ts';
 import { defaultConfig, parsePublicIpPool, type Config } from './config.ts';
 import { seedWorld } from './world/state.ts';
+import { endInterruptedDrills } from './drills/drills.ts';
 import { FAULT_EXPIRY_LOOP, faultExpiryLoop } from './world/faults.ts';
 import type { ComputeDriver, DriverName } from './runtime/driver.ts';
 import { SimulatedDriver } from './runtime/simulated.driver.ts';
@@ -74,6 +75,7 @@ export function createApp(opts: AppOptions): App {
   }
   scheduler.register(FAULT_EXPIRY_LOOP, faultExpiryLoop(env));
   seedWorld(env);
+  endInterruptedDrills(env);
   const gateway = createGateway(env, services, log);
   // Instances' own API calls arrive through their VPC's agent, as connections that the gateway
   // marks as theirs: they reach the AWS API, never the control API.

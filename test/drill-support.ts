@@ -4,29 +4,24 @@
  * only waits (in real time, with a deadline) for the runner to finish its work.
  */
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { drillTemplates } from '../src/cli/drill.ts';
 import type { Faultline } from './harness.ts';
-import type { DrillResult, TimelineEntry } from '../src/drills/result.ts';
+import type { DrillView } from '../src/drills/drills.ts';
 
-export const DRILLS = new URL('./fixtures/aws-in-action-ch11/drills/', import.meta.url).pathname;
+/** The example's drills (in the repository, beside the templates they deploy): the tests run what users run. */
+export const DRILLS = new URL('../examples/aws-in-action-ch11/drills/', import.meta.url).pathname;
 
-export interface DrillView {
-  drillId: string;
-  name: string;
-  status: string;
-  timeline: TimelineEntry[];
-  result?: DrillResult;
-  error?: string;
-}
 
 export async function control(fl: Faultline, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${fl.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
 
-/** Starts the drill in `source` (or the file `path`); answers the POST's status and body. */
+/** Starts the drill in `source` (or the file `path`) with the templates it names, as the CLI sends them; answers the POST's status and body. */
 export function postDrill(fl: Faultline, path: string, source = readFileSync(path, 'utf8')) {
-  return control(fl, 'POST', '/_faultline/drills', { source, file: path.slice(path.lastIndexOf('/') + 1), baseDir: dirname(path) });
+  const file = basename(path);
+  return control(fl, 'POST', '/_faultline/drills', { source, file, templates: drillTemplates(source, dirname(path), file) });
 }
 
 /** Reads the drill until it ends (real-time deadline, for the runner's work, not cloud time). */

@@ -8,9 +8,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { setOwn } from '../core/own.ts';
 import { createApp } from '../app.ts';
 import { sandboxUnsupported, type DriverName } from '../runtime/driver.ts';
 import type { DrillResult } from '../drills/result.ts';
+import type { DrillView } from '../drills/drills.ts';
+import { controlCall, controlEndpoint } from './control.ts';
 import { exitCode, formatSeconds } from '../drills/report/measures.ts';
 import { terminalReport, terminalSummary, timelineHeader, timelineLine } from '../drills/report/terminal.ts';
 import { jsonReport } from '../drills/report/json.ts';
@@ -35,40 +39,29 @@ export const DRILL_USAGE = `  drill     measure recovery: RTO and RPO against a 
 
 const POLL_MS = 250;
 
-interface DrillView {
-  drillId: string;
-  name: string;
-  status: 'running' | 'met' | 'breached' | 'error' | 'stopped';
-  timeline: DrillResult['timeline'];
-  result?: DrillResult;
-  /** Why a drill ended with no result (it could not start its work). */
-  error?: string;
-}
-
-/** A control API answer that was not a success: its status and the error it gave. */
-class ControlError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const endpoint = () => process.env.FAULTLINE_URL ?? process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
-
-async function call<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  // A POST is JSON: faultline refuses others, as a web page would send them.
-  const res = await fetch(base + path, method === 'GET' ? {} : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
-  const text = await res.text();
-  let parsed: any;
+/**
+ * The templates a drill file's stack steps name, read relative to the file and keyed as the file
+ * names them: the control API takes their text with the drill and reads no file itself.
+ */
+export function drillTemplates(source: string, dir: string, file: string): Record<string, string> {
+  let doc: { setup?: unknown } | undefined;
   try {
-    parsed = JSON.parse(text);
+    doc = parseYaml(source);
   } catch {
-    parsed = undefined;
+    return {}; // the control API names the line of the YAML error
   }
-  if (!res.ok) throw new ControlError(res.status, parsed?.error ?? `${method} ${path}: ${res.status} ${text}`);
-  return parsed as T;
+  const out: Record<string, string> = {};
+  for (const [i, step] of (Array.isArray(doc?.setup) ? doc.setup : []).entries()) {
+    const template: unknown = step?.stack?.template;
+    if (typeof template !== 'string' || Object.hasOwn(out, template)) continue;
+    const path = resolve(dir, template);
+    try {
+      setOwn(out, template, readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new Error(`${file}: setup[${i}].stack.template: cannot read ${template}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (${path})`);
+    }
+  }
+  return out;
 }
 
 /** Whether a faultline answers at `base` (a refused connection says no; other failures are errors). */
@@ -128,14 +121,15 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function follow(base: string, file: string, onStart: (drillId: string) => void, onEntry: (e: DrillResult['timeline'][number], start: DrillResult['started']) => void): Promise<DrillView> {
   const path = resolve(file);
   const source = readFileSync(path, 'utf8');
-  const { drillId } = await call<{ drillId: string }>(base, 'POST', '/_faultline/drills', { source, file: path, baseDir: dirname(path) });
+  const templates = drillTemplates(source, dirname(path), basename(path));
+  const { drillId } = await controlCall<{ drillId: string }>(base, 'POST', '/_faultline/drills', { source, file: path, templates });
   onStart(drillId);
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
       process.stderr.write(`\nstopping drill ${drillId} (Ctrl-C again to stop waiting)\n`);
-      call(base, 'POST', `/_faultline/drills/${drillId}/stop`).catch((e) => process.stderr.write(`could not stop ${drillId}: ${(e as Error).message}\n`));
+      controlCall(base, 'POST', `/_faultline/drills/${drillId}/stop`).catch((e) => process.stderr.write(`could not stop ${drillId}: ${(e as Error).message}\n`));
     }
   };
   process.on('SIGINT', onSigint);
@@ -144,7 +138,7 @@ async function follow(base: string, file: string, onStart: (drillId: string) => 
     // same cloud instant, written later in real time): lines are told apart by content, not place.
     const shown = new Set<string>();
     for (;;) {
-      const view = await call<DrillView>(base, 'GET', `/_faultline/drills/${drillId}`);
+      const view = await controlCall<DrillView>(base, 'GET', `/_faultline/drills/${drillId}`);
       const timeline = view.result?.timeline ?? view.timeline;
       const start = view.result?.started ?? timeline[0]?.at;
       for (const entry of timeline) {
@@ -192,14 +186,14 @@ async function run(argv: string[]): Promise<number> {
   const driver = driverOption(values.driver);
   let world: World | undefined;
   try {
-    let base = endpoint();
+    let base = controlEndpoint();
     const running = !values.fresh && (await answers(base));
     if (running) {
       if (driver) throw new Error(`--driver chooses the driver of a world of drill run's own, but a faultline answers at ${base}: its driver is the one it was started with (--fresh runs on a world of its own)`);
     } else {
       world = await ownWorld(driver, Boolean(values.verbose));
       base = world.url;
-      const why = values.fresh ? '--fresh' : `no faultline answers at ${endpoint()}`;
+      const why = values.fresh ? '--fresh' : `no faultline answers at ${controlEndpoint()}`;
       process.stdout.write(`${why}: running on a fresh world of its own (${world.driver} driver, manual clock)\n`);
     }
     const view = await follow(base, file, (id) => process.stdout.write(`drill ${id} started\n${timelineHeader({ color: color() })}\n`), (e, start) => process.stdout.write(timelineLine(e, start, { color: color() }) + '\n'));
@@ -279,7 +273,7 @@ async function table(argv: string[]): Promise<number> {
 }
 
 async function finished(id: string): Promise<DrillResult> {
-  const view = await call<DrillView>(endpoint(), 'GET', `/_faultline/drills/${encodeURIComponent(id)}`);
+  const view = await controlCall<DrillView>(controlEndpoint(), 'GET', `/_faultline/drills/${encodeURIComponent(id)}`);
   if (!view.result) throw new Error(`drill ${id} is ${view.status} and has no result yet`);
   return view.result;
 }
@@ -296,14 +290,14 @@ export async function drill(argv: string[]): Promise<number> {
         return 2;
       });
     case 'list': {
-      const { drills } = await call<{ drills: { drillId: string; name: string; status: string; started: string }[] }>(endpoint(), 'GET', '/_faultline/drills');
+      const { drills } = await controlCall<{ drills: { drillId: string; name: string; status: string; started: string }[] }>(controlEndpoint(), 'GET', '/_faultline/drills');
       for (const d of drills) process.stdout.write(`${d.drillId}  ${d.status.padEnd(8)}  ${d.started}  ${d.name}\n`);
       if (!drills.length) process.stdout.write('no drills\n');
       return 0;
     }
     case 'show': {
       if (!rest[0]) throw new Error('usage: faultline drill show ID');
-      const view = await call<DrillView>(endpoint(), 'GET', `/_faultline/drills/${encodeURIComponent(rest[0])}`);
+      const view = await controlCall<DrillView>(controlEndpoint(), 'GET', `/_faultline/drills/${encodeURIComponent(rest[0])}`);
       if (view.result) process.stdout.write(terminalReport(view.result, { color: color() }));
       else {
         process.stdout.write(`drill ${view.drillId} ${view.name}: ${view.status}\n${timelineHeader({ color: color() })}\n`);
@@ -319,7 +313,7 @@ export async function drill(argv: string[]): Promise<number> {
     }
     case 'stop': {
       if (!rest[0]) throw new Error('usage: faultline drill stop ID');
-      const view = await call<{ drillId: string; status: string }>(endpoint(), 'POST', `/_faultline/drills/${encodeURIComponent(rest[0])}/stop`);
+      const view = await controlCall<{ drillId: string; status: string }>(controlEndpoint(), 'POST', `/_faultline/drills/${encodeURIComponent(rest[0])}/stop`);
       process.stdout.write(`drill ${view.drillId ?? rest[0]}: ${view.status ?? 'stopping'}\n`);
       return 0;
     }

@@ -5,10 +5,9 @@
  * as the control API composes it.
  */
 import { parseArgs } from 'node:util';
+import { controlCall, controlEndpoint } from './control.ts';
 
-type Control = (method: string, path: string) => Promise<unknown>;
-
-export async function fisCommand(argv: string[], control: Control): Promise<void> {
+export async function fisCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -28,5 +27,5 @@ export async function fisCommand(argv: string[], control: Control): Promise<void
   if (values.role) q.set('role', values.role);
   if (values.region) q.set('region', values.region);
   for (const r of values['launch-role'] ?? []) q.append('launchRole', r);
-  process.stdout.write(JSON.stringify(await control('GET', `/_faultline/fis/scenarios/az-power-interruption?${q}`), null, 2) + '\n');
+  process.stdout.write(JSON.stringify(await controlCall(controlEndpoint(), 'GET', `/_faultline/fis/scenarios/az-power-interruption?${q}`), null, 2) + '\n');
 }

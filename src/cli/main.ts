@@ -10,6 +10,7 @@ import { removeStale } from '../runtime/cleanup.ts';
 import { sandboxUnsupported, type DriverName } from '../runtime/driver.ts';
 import { drill, DRILL_USAGE } from './drill.ts';
 import { fisCommand } from './fis.ts';
+import { controlCall, controlEndpoint } from './control.ts';
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -136,14 +137,7 @@ async function cleanup() {
   if (!removed.length && !left.length) process.stdout.write('nothing to clean up\n');
 }
 
-async function control(method: string, path: string, body?: unknown) {
-  const endpoint = process.env.FAULTLINE_URL ?? process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
-  // Control requests that change the world must be JSON (faultline refuses others, as a web page would send them).
-  const res = await fetch(endpoint + path, method === 'GET' ? {} : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text);
-}
+const control = (method: 'GET' | 'POST', path: string, body?: unknown) => controlCall(controlEndpoint(), method, path, body);
 
 async function fail(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -222,7 +216,7 @@ async function main() {
     case 'fail':
       return fail(rest);
     case 'fis':
-      return fisCommand(rest, control);
+      return fisCommand(rest);
     case 'heal': {
       const path = rest[0] === '--all' ? '/_faultline/faults/heal-all' : `/_faultline/faults/${rest[0]}/heal`;
       if (!rest[0]) throw new Error('heal needs a fault id or --all');

@@ -21,14 +21,17 @@ export class EventLog {
   private insert: StatementSync;
   private since: StatementSync;
   private latest: StatementSync;
+  private firstAt: StatementSync;
 
   constructor(store: Store, private clock: Clock) {
-    // Logs written before real time was recorded gain the column; their rows leave it empty.
+    // Logs written before real time was recorded gain the column (new ones have it from the
+    // store's CREATE); their rows leave it empty.
     const columns = store.sql.prepare('PRAGMA table_info(events)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'real')) store.sql.exec('ALTER TABLE events ADD COLUMN real INTEGER');
     this.insert = store.sql.prepare('INSERT INTO events (time, real, type, detail) VALUES (?, ?, ?, ?)');
     this.since = store.sql.prepare('SELECT seq, time, real, type, detail FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.latest = store.sql.prepare('SELECT MAX(seq) AS seq FROM events');
+    this.firstAt = store.sql.prepare('SELECT real FROM events WHERE time >= ? AND real IS NOT NULL ORDER BY seq LIMIT 1');
   }
 
   emit(type: string, detail: Record<string, unknown>): void {
@@ -38,6 +41,11 @@ export class EventLog {
   /** The sequence number of the newest event (0 when the log is empty): where a reader starts to follow it. */
   lastSeq(): number {
     return (this.latest.get() as { seq: number | null }).seq ?? 0;
+  }
+
+  /** The real time (ms) of the first event logged at or after cloud instant `cloudMs`: when the world's clock got there. */
+  realAt(cloudMs: number): number | undefined {
+    return (this.firstAt.get(cloudMs) as { real: number } | undefined)?.real;
   }
 
   list(afterSeq = 0, limit = 1000): LoggedEvent[] {

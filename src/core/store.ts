@@ -44,7 +44,7 @@ export class Store {
       CREATE TABLE IF NOT EXISTS timers (key TEXT PRIMARY KEY, due INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS timers_due ON timers (due);
       CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,
-        type TEXT NOT NULL, detail TEXT NOT NULL);
+        real INTEGER, type TEXT NOT NULL, detail TEXT NOT NULL);
     `);
     this.stmts = {
       put: this.db.prepare('INSERT INTO docs (coll, scope, id, doc) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc'),

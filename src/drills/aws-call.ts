@@ -23,23 +23,12 @@ export interface AwsCall {
   parameters?: Record<string, unknown>;
 }
 
-/** An error answer from the API, with AWS's code. */
-export class AwsCallError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-  ) {
-    super(`${code}: ${message}`);
-  }
-}
-
 const QUERY_SERVICES = new Map(services.filter((s) => s.protocols.some((p) => p.name === 'query' || p.name === 'ec2')).map((s) => [s.signingName, s]));
 
 /** The service a drill names (`ec2`, `autoscaling`, `cloudwatch`, ...), or undefined. */
-export const queryService = (name: string): Service | undefined => QUERY_SERVICES.get(name === 'cloudwatch' ? 'monitoring' : name);
+const queryService = (name: string): Service | undefined => QUERY_SERVICES.get(name === 'cloudwatch' ? 'monitoring' : name);
 
-export const queryServiceNames = (): string[] => [...QUERY_SERVICES.keys()].map((n) => (n === 'monitoring' ? 'cloudwatch' : n));
+const queryServiceNames = (): string[] => [...QUERY_SERVICES.keys()].map((n) => (n === 'monitoring' ? 'cloudwatch' : n));
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -50,24 +39,24 @@ function encode(model: ServiceModel, ec2: boolean, ref: ShapeRef, value: unknown
   const join = (name: string) => (prefix ? `${prefix}.${name}` : name);
   switch (shape.type) {
     case 'structure': {
-      if (typeof value !== 'object' || Array.isArray(value)) throw new AwsCallError('InvalidParameter', `${prefix || 'the input'} must be an object`, 400);
+      if (typeof value !== 'object' || Array.isArray(value)) throw new AwsError('InvalidParameter', `${prefix || 'the input'} must be an object`, 400);
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         const m = own(shape.members ?? {}, k);
-        if (!m) throw new AwsCallError('InvalidParameter', `${prefix ? prefix + '.' : ''}${k} is not a parameter of ${ref.shape}`, 400);
+        if (!m) throw new AwsError('InvalidParameter', `${prefix ? prefix + '.' : ''}${k} is not a parameter of ${ref.shape}`, 400);
         const wire = ec2 ? (m.queryName ?? (m.locationName ? capitalize(m.locationName) : k)) : (m.locationName ?? k);
         encode(model, ec2, m, v, join(wire), out);
       }
       return;
     }
     case 'list': {
-      if (!Array.isArray(value)) throw new AwsCallError('InvalidParameter', `${prefix} must be a list`, 400);
+      if (!Array.isArray(value)) throw new AwsError('InvalidParameter', `${prefix} must be a list`, 400);
       const base = ec2 || ref.flattened || shape.flattened ? prefix : `${prefix}.${shape.member!.locationName ?? 'member'}`;
       if (!value.length && !ec2) out.append(prefix, '');
       value.forEach((v, i) => encode(model, ec2, shape.member!, v, `${base}.${i + 1}`, out));
       return;
     }
     case 'map': {
-      if (typeof value !== 'object' || Array.isArray(value)) throw new AwsCallError('InvalidParameter', `${prefix} must be a map`, 400);
+      if (typeof value !== 'object' || Array.isArray(value)) throw new AwsError('InvalidParameter', `${prefix} must be a map`, 400);
       const base = ref.flattened || shape.flattened ? prefix : `${prefix}.entry`;
       Object.entries(value as Record<string, unknown>).forEach(([k, v], i) => {
         out.append(`${base}.${i + 1}.${shape.key!.locationName ?? 'key'}`, k);
@@ -80,8 +69,15 @@ function encode(model: ServiceModel, ec2: boolean, ref: ShapeRef, value: unknown
   }
 }
 
-/** The text of the first element named `name` in an XML document (error codes and messages). */
-const elementText = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1]?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+/** An error answer as an AwsError: Query's <ErrorResponse><Error>, or EC2's <Response><Errors><Error>. */
+function answerError(text: string, status: number): AwsError {
+  type Node = Record<string, unknown> | undefined;
+  const root = parseXml(text, { ownAnswer: true })?.node as Node;
+  const error = ((root?.Errors as Node)?.Error ?? root?.Error) as Node | Node[];
+  const first = (Array.isArray(error) ? error[0] : error) ?? {};
+  const field = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return new AwsError(field(first.Code) ?? `HTTP${status}`, field(first.Message) ?? text.slice(0, 200), status);
+}
 
 /**
  * Calls `operation` of `service` through the endpoint at `endpoint` in `region`; resolves with
@@ -89,10 +85,10 @@ const elementText = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)<
  */
 export async function callAws(endpoint: string, region: string, call: AwsCall, timeoutMs = 30_000): Promise<Record<string, unknown>> {
   const service = queryService(call.service);
-  if (!service) throw new AwsCallError('InvalidParameter', `service ${call.service} is not one a drill can call (${queryServiceNames().join(', ')})`, 400);
+  if (!service) throw new AwsError('InvalidParameter', `service ${call.service} is not one a drill can call (${queryServiceNames().join(', ')})`, 400);
   const model = service.model;
   const op = own(model.operations, call.operation);
-  if (!op) throw new AwsCallError('InvalidAction', `${call.service} has no operation ${call.operation}`, 400);
+  if (!op) throw new AwsError('InvalidAction', `${call.service} has no operation ${call.operation}`, 400);
   const ec2 = service.protocols[0].name === 'ec2';
   const form = new URLSearchParams({ Action: call.operation, Version: model.metadata.apiVersion });
   if (op.input) encode(model, ec2, op.input, call.parameters ?? {}, '', form);
@@ -106,10 +102,10 @@ export async function callAws(endpoint: string, region: string, call: AwsCall, t
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();
-  if (res.status >= 300) throw new AwsCallError(elementText(text, 'Code') ?? `HTTP${res.status}`, elementText(text, 'Message') ?? text.slice(0, 200), res.status);
+  if (res.status >= 300) throw answerError(text, res.status);
   if (!op.output) return {};
   const doc = parseXml(text, { ownAnswer: true });
-  if (!doc) throw new AwsCallError('InvalidResponse', `the answer to ${call.operation} is not XML`, res.status);
+  if (!doc) throw new AwsError('InvalidResponse', `the answer to ${call.operation} is not XML`, res.status);
   const node = !ec2 && op.output.resultWrapper && typeof doc.node === 'object' ? doc.node[op.output.resultWrapper] : doc.node;
   const invalid = (message: string) => new AwsError('InvalidResponse', message, res.status);
   // Plain JSON, as the SDKs' JSON view gives it: timestamps as ISO strings, for JMESPath to compare.

@@ -1,12 +1,13 @@
 /**
  * The drills a faultline has run and is running, behind the control API's /_faultline/drills:
- * start one from a drill file's text (checked whole before anything changes), list them, read
+ * start one from a drill file's text and the templates it names (checked whole before anything
+ * changes), list them, read
  * one (its timeline so far while it runs, its result after), stop one. One drill runs at a time,
  * since a drill steps the clock. Results are kept in the store, so they survive a restart; a drill
  * that was running when faultline stopped is reported as an error.
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { AwsError } from '../core/errors.ts';
+import { own } from '../core/own.ts';
 import { uuid } from '../core/ids.ts';
 import type { Env } from '../services/service.ts';
 import { worldScope } from '../world/state.ts';
@@ -15,7 +16,7 @@ import { templateActionIds, unknownActions } from './experiment.ts';
 import { DrillRunner } from './runner.ts';
 import type { DrillResult, TimelineEntry } from './result.ts';
 
-export const RUNS = 'drills.runs';
+const RUNS = 'drills.runs';
 const SCOPE = worldScope('global');
 
 export type DrillStatus = 'running' | 'met' | 'breached' | 'error' | 'stopped';
@@ -31,15 +32,10 @@ interface RunRecord {
   error?: string;
 }
 
-/** A refusal, with the control API's status. */
-export class DrillRequestError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** Refusals, with FIS's error codes (a drill runs an FIS experiment) and the control API's statuses. */
+const invalid = (message: string) => new AwsError('ValidationException', message, 400);
+const notFound = (id: string) => new AwsError('ResourceNotFoundException', `no drill ${id}`, 404);
+const conflict = (message: string) => new AwsError('ConflictException', message, 409);
 
 const running = new WeakMap<Env, DrillRunner>();
 
@@ -53,8 +49,11 @@ function references(value: unknown, path: Path, out: { path: Path; root: string 
   return out;
 }
 
-/** Checks a drill file against this faultline and the disk; throws DrillRequestError 400 naming each problem's line. */
-export function acceptDrill(env: Env, source: string, file: string, baseDir: string | undefined): { spec: DrillSpec; templates: Map<string, string> } {
+/**
+ * Checks a drill file against this faultline and the templates the request gave (faultline reads
+ * no file a request names); throws a 400 ValidationException naming each problem's line.
+ */
+function acceptDrill(env: Env, source: string, file: string, given: Record<string, unknown>): { spec: DrillSpec; templates: Map<string, string> } {
   const templates = new Map<string, string>();
   try {
     const spec = parseDrill(source, file, (spec, fail, raw) => {
@@ -67,13 +66,9 @@ export function acceptDrill(env: Env, source: string, file: string, baseDir: str
         }
         if ('stack' in step) {
           steps.add(step.stack.name);
-          const path = isAbsolute(step.stack.template) ? step.stack.template : baseDir ? resolve(baseDir, step.stack.template) : undefined;
-          if (!path) return fail(['setup', i, 'stack', 'template'], 'is a relative path, and the request gave no baseDir to read it from');
-          try {
-            templates.set(step.stack.template, readFileSync(path, 'utf8'));
-          } catch (e) {
-            fail(['setup', i, 'stack', 'template'], `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (${path})`);
-          }
+          const body = own(given, step.stack.template);
+          if (typeof body === 'string') templates.set(step.stack.template, body);
+          else fail(['setup', i, 'stack', 'template'], `the request gives no text for ${step.stack.template} in templates (faultline drill run reads it beside the drill file and sends it)`);
         } else if ('keyPair' in step) steps.add(step.keyPair.name);
         else if ('image' in step) steps.add(step.image.name);
       });
@@ -93,20 +88,21 @@ export function acceptDrill(env: Env, source: string, file: string, baseDir: str
     });
     return { spec, templates };
   } catch (e) {
-    if (e instanceof DrillFileError) throw new DrillRequestError(400, e.message);
+    if (e instanceof DrillFileError) throw invalid(e.message);
     throw e;
   }
 }
 
 export function startDrill(env: Env, input: Record<string, unknown>): { drillId: string; status: 'running' } {
-  if (typeof input.source !== 'string' || !input.source.trim()) throw new DrillRequestError(400, 'give source: the drill file text (YAML or JSON)');
-  const file = typeof input.file === 'string' && input.file ? input.file : 'drill';
-  const baseDir = typeof input.baseDir === 'string' && input.baseDir ? input.baseDir : undefined;
-  const { spec, templates } = acceptDrill(env, input.source, file, baseDir);
+  if (typeof input.source !== 'string' || !input.source.trim()) throw invalid('give source: the drill file text (YAML or JSON)');
+  const file = typeof input.file === 'string' && input.file ? input.file : undefined;
+  const given = input.templates ?? {};
+  if (typeof given !== 'object' || Array.isArray(given) || !given) throw invalid('templates must be an object: each template a drill file names, as it names it, to its text');
+  const { spec, templates } = acceptDrill(env, input.source, file ?? 'drill', given as Record<string, unknown>);
   const current = running.get(env);
-  if (current && !current.result) throw new DrillRequestError(409, `drill ${current.input.drillId} (${current.input.spec.name}) is running; stop it or wait for it to end`);
+  if (current && !current.result) throw conflict(`drill ${current.input.drillId} (${current.input.spec.name}) is running; stop it or wait for it to end`);
   const drillId = `drill-${uuid().slice(0, 8)}`;
-  const runner = new DrillRunner(env, { drillId, spec, file: typeof input.file === 'string' ? input.file : undefined, templates, driver: (env.runtime as { name?: string } | undefined)?.name === 'sandbox' ? 'sandbox' : 'simulated' });
+  const runner = new DrillRunner(env, { drillId, spec, file, templates, driver: (env.runtime as { name?: string } | undefined)?.name === 'sandbox' ? 'sandbox' : 'simulated' });
   running.set(env, runner);
   const rec: RunRecord = { drillId, name: spec.name, ...(runner.input.file ? { file: runner.input.file } : {}), status: 'running', started: runner.started.cloud };
   save(env, rec);
@@ -117,36 +113,43 @@ export function startDrill(env: Env, input: Record<string, unknown>): { drillId:
   return { drillId, status: 'running' };
 }
 
-/** A record as it stands: one marked running that no runner here holds was cut short by a restart. */
-function current(env: Env, rec: RunRecord): RunRecord {
-  if (rec.status !== 'running') return rec;
-  const runner = running.get(env);
-  if (runner?.input.drillId === rec.drillId) return rec;
-  const fixed: RunRecord = { ...rec, status: 'error', error: 'faultline stopped while the drill ran; it has no result' };
-  save(env, fixed);
-  return fixed;
+/** At startup, before any drill runs: a drill the store holds as running was cut short by a restart. */
+export function endInterruptedDrills(env: Env): void {
+  for (const rec of env.store.list<RunRecord>(RUNS, SCOPE)) {
+    if (rec.status === 'running') save(env, { ...(rec as RunRecord), status: 'error', error: 'faultline stopped while the drill ran; it has no result' });
+  }
 }
 
 export function listDrills(env: Env) {
-  const recs = env.store.list<RunRecord>(RUNS, SCOPE).map((r) => current(env, r as RunRecord));
+  const recs = env.store.list<RunRecord>(RUNS, SCOPE);
   return { drills: recs.sort((a, b) => a.started.localeCompare(b.started)).map((r) => ({ drillId: r.drillId, name: r.name, status: r.status, started: r.started })) };
 }
 
-export function getDrill(env: Env, id: string): { drillId: string; name: string; status: DrillStatus; timeline: TimelineEntry[]; result?: DrillResult; error?: string } {
-  const stored = env.store.get<RunRecord>(RUNS, SCOPE, id);
-  if (!stored) throw new DrillRequestError(404, `no drill ${id}`);
-  const rec = current(env, stored as RunRecord);
+/** A drill as the control API shows it: its timeline so far while it runs, its result after. */
+export interface DrillView {
+  drillId: string;
+  name: string;
+  status: DrillStatus;
+  timeline: TimelineEntry[];
+  result?: DrillResult;
+  /** Why a drill ended with no result (it could not start its work, or faultline stopped). */
+  error?: string;
+}
+
+export function getDrill(env: Env, id: string): DrillView {
+  const rec = env.store.get<RunRecord>(RUNS, SCOPE, id) as RunRecord | undefined;
+  if (!rec) throw notFound(id);
   const runner = running.get(env);
-  if (rec.status === 'running' && runner) return { drillId: id, name: rec.name, status: 'running', timeline: runner.timeline() };
+  if (rec.status === 'running' && runner?.input.drillId === id) return { drillId: id, name: rec.name, status: 'running', timeline: runner.timeline() };
   if (!rec.result) return { drillId: id, name: rec.name, status: rec.status, timeline: [], error: rec.error };
   return { drillId: id, name: rec.name, status: rec.status, timeline: rec.result.timeline, result: rec.result };
 }
 
 export function stopDrill(env: Env, id: string) {
   const stored = env.store.get<RunRecord>(RUNS, SCOPE, id);
-  if (!stored) throw new DrillRequestError(404, `no drill ${id}`);
+  if (!stored) throw notFound(id);
   const runner = running.get(env);
-  if (current(env, stored as RunRecord).status !== 'running' || runner?.input.drillId !== id) throw new DrillRequestError(409, `drill ${id} is not running (${stored.status})`);
+  if (stored.status !== 'running' || runner?.input.drillId !== id) throw conflict(`drill ${id} is not running (${stored.status})`);
   runner.stop();
   return { drillId: id, status: 'stopping' };
 }

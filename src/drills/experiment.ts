@@ -7,7 +7,9 @@ import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
 import { actionSpec } from '../services/fis/catalogue.ts';
 import { getExperiment, startExperimentFromTemplate, startExperimentFromTemplateId, stopExperimentById, type CreateTemplateInput } from '../services/fis/index.ts';
-import { TEMPLATES, type TemplateRecord } from '../services/fis/state.ts';
+import { EXPERIMENTS, TEMPLATES, type ExperimentRecord, type TemplateRecord } from '../services/fis/state.ts';
+import { actionTargets } from '../services/fis/experiment.loop.ts';
+import { COLL, type SubnetRecord } from '../services/ec2/state.ts';
 import type { DisruptionType } from './result.ts';
 
 /** Actions that only wait or check: they fault nothing. */
@@ -15,28 +17,45 @@ const NOT_DISRUPTIVE = new Set(['aws:fis:wait', 'aws:cloudwatch:assert-alarm-sta
 
 export const isDisruptive = (actionId: string) => !NOT_DISRUPTIVE.has(actionId);
 
+const CONNECTIVITY = 'aws:network:disrupt-connectivity';
+
 /**
- * The disruption type an action exercises (fis.md §6): a zone's power or all its subnets' network
- * → AZ; a host, an instance stopped or terminated, a volume paused → Hardware; reboots and API
- * or capacity errors → Software.
+ * The disruption type an action exercises (fis.md §6): a zone's power → AZ; a host, an instance
+ * stopped or terminated, a volume paused → Hardware; reboots and API or capacity errors →
+ * Software. A subnet's network cut is AZ only when it cuts all of a zone's subnets
+ * (`cutsZone`, known once its targets are resolved), else Hardware: some hosts lose their network.
  */
-export function disruptionOf(actionId: string): DisruptionType | undefined {
+function disruptionOf(actionId: string, cutsZone = false): DisruptionType | undefined {
   if (!isDisruptive(actionId)) return undefined;
-  if (actionId.startsWith('faultline:az:') || actionId === 'aws:network:disrupt-connectivity') return 'AZ';
-  if (actionId.startsWith('faultline:host:') || ['aws:ec2:stop-instances', 'aws:ec2:terminate-instances', 'aws:ebs:pause-volume-io'].includes(actionId)) return 'Hardware';
+  if (actionId.startsWith('faultline:az:') || (actionId === CONNECTIVITY && cutsZone)) return 'AZ';
+  if (actionId.startsWith('faultline:host:') || [CONNECTIVITY, 'aws:ec2:stop-instances', 'aws:ec2:terminate-instances', 'aws:ebs:pause-volume-io'].includes(actionId)) return 'Hardware';
   return 'Software';
 }
 
 const RANK: DisruptionType[] = ['Software', 'Hardware', 'AZ', 'Region'];
 
-/** The widest disruption among the actions, or undefined when none disrupts. */
-export function disruptionOfActions(actionIds: readonly string[]): DisruptionType | undefined {
-  let widest: DisruptionType | undefined;
-  for (const id of actionIds) {
-    const d = disruptionOf(id);
-    if (d && (!widest || RANK.indexOf(d) > RANK.indexOf(widest))) widest = d;
-  }
-  return widest;
+const widest = (types: (DisruptionType | undefined)[]): DisruptionType | undefined =>
+  types.reduce<DisruptionType | undefined>((w, d) => (d && (!w || RANK.indexOf(d) > RANK.indexOf(w)) ? d : w), undefined);
+
+/** The widest disruption among the actions before their targets are known, or undefined when none disrupts. */
+export const disruptionOfActions = (actionIds: readonly string[]): DisruptionType | undefined => widest(actionIds.map((id) => disruptionOf(id)));
+
+/**
+ * The widest disruption of a started experiment, from the targets its actions resolved to: a
+ * connectivity disruption counts as AZ when, for some zone, it cuts every subnet that zone has
+ * in the VPCs of the subnets it cuts.
+ */
+export function experimentDisruption(env: Env, scope: Scope, id: string): DisruptionType | undefined {
+  const x = env.store.get<ExperimentRecord>(EXPERIMENTS, scope, id) as ExperimentRecord | undefined;
+  if (!x) return undefined;
+  return widest(Object.values(x.actions).map((a) => disruptionOf(a.actionId, a.actionId === CONNECTIVITY && cutsZone(env, scope, actionTargets(x, a)))));
+}
+
+function cutsZone(env: Env, scope: Scope, arns: readonly string[]): boolean {
+  const cut = arns.map((arn) => env.store.get<SubnetRecord>(COLL.subnets, scope, arn.slice(arn.lastIndexOf('/') + 1))).filter((s): s is SubnetRecord => !!s);
+  const cutIds = new Set(cut.map((s) => s.SubnetId));
+  const all = env.store.list<SubnetRecord>(COLL.subnets, scope);
+  return cut.some((c) => all.filter((s) => s.AvailabilityZone === c.AvailabilityZone && s.VpcId === c.VpcId).every((s) => cutIds.has(s.SubnetId)));
 }
 
 /** The action ids of an inline template, or of a stored one; undefined when the template id names none. */

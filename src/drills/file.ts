@@ -8,7 +8,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import jmespath from 'jmespath';
 import type { DisruptionType, PolicyTarget } from './result.ts';
 
-export const DISRUPTION_TYPES: readonly DisruptionType[] = ['Software', 'Hardware', 'AZ', 'Region'];
+const DISRUPTION_TYPES: readonly DisruptionType[] = ['Software', 'Hardware', 'AZ', 'Region'];
 
 export type SetupStep =
   | { keyPair: { name: string } }
@@ -27,7 +27,7 @@ export interface AwsCallSpec {
 export type ProbeSpec = { name: string; interval: number; only?: 'simulated' | 'sandbox' } & (
   | { kind: 'http'; url: string; status?: number; body?: string; timeout: number }
   | { kind: 'tcp'; host: string; port: number; timeout: number }
-  | { kind: 'aws'; calls: AwsCallSpec[]; condition: string; instances?: string }
+  | { kind: 'aws'; calls: AwsCallSpec[]; condition: string; instances?: string; timeout: number }
   | { kind: 'data'; write: string; method: string; read: string; list?: string; record: string; timeout: number }
 );
 
@@ -306,7 +306,7 @@ function checkProbe(c: Checker, raw: unknown, path: Path): ProbeSpec | undefined
   const body = c.object(o[kind], p);
   if (!body || !name) return undefined;
   const base = { name, interval, ...(only ? { only } : {}) };
-  const timeout = (v: unknown) => c.number(v, [...p, 'timeout'], { min: 0.1 }) ?? 2;
+  const timeout = (v: unknown, seconds = 2) => c.number(v, [...p, 'timeout'], { min: 0.1 }) ?? seconds;
   switch (kind) {
     case 'http': {
       c.only(body, p, ['url', 'status', 'body', 'timeout']);
@@ -323,7 +323,7 @@ function checkProbe(c: Checker, raw: unknown, path: Path): ProbeSpec | undefined
       return host && port ? { ...base, kind, host, port, timeout: timeout(body.timeout) } : undefined;
     }
     case 'aws': {
-      c.only(body, p, ['service', 'operation', 'parameters', 'calls', 'condition', 'instances']);
+      c.only(body, p, ['service', 'operation', 'parameters', 'calls', 'condition', 'instances', 'timeout']);
       const calls: AwsCallSpec[] = [];
       const call = (o: Record<string, unknown>, cp: Path, withId: boolean) => {
         const service = c.string(o.service, [...cp, 'service']);
@@ -346,7 +346,8 @@ function checkProbe(c: Checker, raw: unknown, path: Path): ProbeSpec | undefined
       } else call(body, p, false);
       const condition = c.jmespath(body.condition, [...p, 'condition']);
       const instances = c.jmespath(body.instances, [...p, 'instances'], false);
-      return condition ? { ...base, kind, calls, condition, instances } : undefined;
+      // An API call can take longer than a connection: a fleet-wide Describe call answers in seconds.
+      return condition ? { ...base, kind, calls, condition, instances, timeout: timeout(body.timeout, 10) } : undefined;
     }
     default: {
       c.only(body, p, ['write', 'method', 'read', 'list', 'record', 'timeout']);

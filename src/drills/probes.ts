@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import jmespath from 'jmespath';
 import type { ProbeSpec } from './file.ts';
 import { callAws } from './aws-call.ts';
+import { AwsError } from '../core/errors.ts';
 
 export interface Check {
   ok: boolean;
@@ -18,6 +19,7 @@ const short = (s: string, n = 160) => (s.length > n ? s.slice(0, n - 1) + '…' 
 const errText = (e: unknown) => {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'no answer (timed out)';
+  if (e instanceof AwsError) return short(`${e.code}: ${e.message}`);
   return short(err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e));
 };
 
@@ -66,10 +68,11 @@ function fill(value: unknown, answers: unknown): unknown {
 }
 
 /** The answers of an `aws` probe's calls: the one answer itself, or each by its call's id. */
-export async function awsAnswers(spec: Extract<ProbeSpec, { kind: 'aws' }>, endpoint: string, region: string): Promise<unknown> {
-  if (spec.calls.length === 1 && !spec.calls[0].id) return callAws(endpoint, region, spec.calls[0]);
+async function awsAnswers(spec: Extract<ProbeSpec, { kind: 'aws' }>, endpoint: string, region: string): Promise<unknown> {
+  const ms = spec.timeout * 1000;
+  if (spec.calls.length === 1 && !spec.calls[0].id) return callAws(endpoint, region, spec.calls[0], ms);
   const answers: Record<string, unknown> = {};
-  for (const call of spec.calls) answers[call.id!] = await callAws(endpoint, region, { ...call, parameters: fill(call.parameters, answers) as Record<string, unknown> });
+  for (const call of spec.calls) answers[call.id!] = await callAws(endpoint, region, { ...call, parameters: fill(call.parameters, answers) as Record<string, unknown> }, ms);
   return answers;
 }
 

@@ -9,16 +9,14 @@ export type SetupValues = Record<string, Record<string, unknown>>;
 
 const REF = /\$\{([^}]+)\}/g;
 
-export class UnresolvedReference extends Error {}
-
 function lookup(values: SetupValues, ref: string): string {
   const parts = ref.trim().split('.');
   let v: unknown = values;
   for (const p of parts) {
     v = v && typeof v === 'object' && Object.hasOwn(v, p) ? (v as Record<string, unknown>)[p] : undefined;
-    if (v === undefined) throw new UnresolvedReference(`\${${ref}} names nothing the setup made (setup steps: ${Object.keys(values).join(', ') || 'none'})`);
+    if (v === undefined) throw new Error(`\${${ref}} names nothing the setup made (setup steps: ${Object.keys(values).join(', ') || 'none'})`);
   }
-  if (typeof v !== 'string' && typeof v !== 'number') throw new UnresolvedReference(`\${${ref}} is not a single value`);
+  if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`\${${ref}} is not a single value`);
   return String(v);
 }
 

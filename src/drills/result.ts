@@ -58,14 +58,17 @@ export interface Measure {
   method: string;
 }
 
-/** Where the recovery time went, read from the event log (cloud seconds). */
+/** Where the recovery time went, read from the event log, in cloud seconds and in real seconds. */
 export interface Breakdown {
   /** Fault → first detection (a status check or health change). */
   detectSeconds?: number;
+  detectRealSeconds?: number;
   /** Detection → decision (an alarm in ALARM, an Auto Scaling activity starting). */
   decideSeconds?: number;
+  decideRealSeconds?: number;
   /** Decision → service back (running, in service, probes passing). */
   repairSeconds?: number;
+  repairRealSeconds?: number;
 }
 
 export type ComplianceStatus = 'PolicyMet' | 'PolicyBreached' | 'NotApplicable' | 'MissingPolicy';
@@ -74,6 +77,9 @@ export interface DrillResult {
   schemaVersion: 1;
   drill: {
     name: string;
+    /** Where it ran: the region of the drill file, and the account (faultline's default). */
+    region: string;
+    account: string;
     file?: string;
     description?: string;
     /** The row of the chapter's table this drill belongs to (e.g. "recovery alarm"). */

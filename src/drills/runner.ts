@@ -5,6 +5,8 @@
  * and the drill steps a manual clock the way a user would.
  */
 import { Clock } from '../core/clock.ts';
+import { AwsError } from '../core/errors.ts';
+import type { LoggedEvent } from '../core/events.ts';
 import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
 import type { DrillSpec, ProbeSpec } from './file.ts';
@@ -12,9 +14,9 @@ import { DrillStopped, Pace } from './pace.ts';
 import { checkAws, checkHttp, checkTcp, readRecords, recordName, writeRecord, type Check } from './probes.ts';
 import { resolveRefs } from './refs.ts';
 import { runSetup } from './setup.ts';
-import { breakdown, eventEntry, inRegion, instant } from './timeline.ts';
+import { breakdown, cloudSeconds, eventEntry, inRegion, instant, realSeconds } from './timeline.ts';
 import { lineageRpo, servingStorage, type ServingStorage } from './lineage.ts';
-import { ACTIVE_STATES, disruptionOfActions, isDisruptive, readExperiment, startDrillExperiment, stopDrillExperiment, templateActionIds, type ExperimentView } from './experiment.ts';
+import { ACTIVE_STATES, disruptionOfActions, experimentDisruption, isDisruptive, readExperiment, startDrillExperiment, stopDrillExperiment, templateActionIds, type ExperimentView } from './experiment.ts';
 import type { DisruptionType, DrillResult, Instant, Measure, ProbeResult, TimelineEntry } from './result.ts';
 
 export interface RunInput {
@@ -28,8 +30,10 @@ export interface RunInput {
 type DataSpec = Extract<ProbeSpec, { kind: 'data' }>;
 interface Written {
   n: number;
-  at: number;
+  at: Instant;
   ok: boolean;
+  /** Written before the first fault started (one that starts inside a step comes before the step's checks). */
+  beforeFault: boolean;
 }
 
 export class DrillRunner {
@@ -69,16 +73,19 @@ export class DrillRunner {
     this.notes.push({ at: this.now(), phase, source: 'drill', message, ...(resource ? { resource } : {}) });
   }
 
-  /** The timeline so far: the drill's own lines, the probes' changes, and the event log's lines. */
-  timeline(): TimelineEntry[] {
-    const events = [];
+  /** The event log since the drill started, a page at a time. */
+  private *events(): Generator<LoggedEvent> {
     for (let after = this.startSeq; ; ) {
       const page = this.env.events.list(after, 1000);
-      events.push(...page);
-      if (page.length < 1000) break;
+      yield* page;
+      if (page.length < 1000) return;
       after = page[page.length - 1].seq;
     }
-    const fromLog = events.filter((e) => inRegion(e, this.input.spec.region)).map(eventEntry).filter((e): e is TimelineEntry => !!e);
+  }
+
+  /** The timeline so far: the drill's own lines, the probes' changes, and the event log's lines. */
+  timeline(): TimelineEntry[] {
+    const fromLog = [...this.events()].filter((e) => inRegion(e, this.input.spec.region)).map(eventEntry).filter((e): e is TimelineEntry => !!e);
     // In cloud time, then (within one instant of a manual clock) in the real order things happened.
     return [...fromLog, ...this.notes]
       .map((t, i) => ({ t, i }))
@@ -104,6 +111,7 @@ export class DrillRunner {
     let faultAt: number | undefined;
     let faultInstant: Instant | undefined;
     let recovered: Instant | undefined;
+    let rtoMethod = '';
     let rpo: Measure = { method: 'not measured' };
     let error: string | undefined;
     try {
@@ -126,10 +134,15 @@ export class DrillRunner {
       const due = new Map<string, number>();
       let serving: string[] = [];
 
-      /** Checks the probes that are due; answers whether every steady probe passes now. */
-      const checkDue = async (): Promise<boolean> => {
+      /**
+       * Checks the probes that are due. Answers whether a steady probe was checked (a check to
+       * count: on a step where none is due, the results are the last ones again), and whether
+       * every steady probe passes now.
+       */
+      const checkDue = async (): Promise<{ checked: boolean; ok: boolean; at: Instant }> => {
         const t = this.env.clock.now();
         const at = this.now();
+        let checked = false;
         let instances: string[] | undefined;
         for (const p of probes) {
           if ((due.get(p.name) ?? 0) > t) continue;
@@ -137,23 +150,29 @@ export class DrillRunner {
           if (p.kind === 'data') {
             const n = written.length + 1;
             const c = await writeRecord(p, n);
-            written.push({ n, at: t, ok: c.ok });
+            written.push({ n, at, ok: c.ok, beforeFault: faultAt === undefined });
             this.record(p, p.write, at, c);
             continue;
           }
+          checked = true;
           const c = p.kind === 'http' ? await checkHttp(p) : p.kind === 'tcp' ? await checkTcp(p) : await checkAws(p, endpoint, spec.region);
           const found = (c as { instances?: string[] }).instances;
           if (c.ok && found) instances = [...(instances ?? []), ...found];
           this.record(p, probeTarget(p), at, c);
         }
         if (instances) serving = instances;
-        return steady.every((p) => this.last.get(p.name) === true);
+        return { checked, ok: steady.every((p) => this.last.get(p.name) === true), at };
       };
 
       // The steady state: every probe passes, `checks` times in a row, before anything is broken.
       this.note('info', 'waiting for the steady state');
       let run = 0;
-      await pace.until(async () => ((await checkDue()) ? ++run : (run = 0)) >= spec.recovery.checks, spec.recovery.windowSeconds, 'the steady state was never reached: the probes did not all pass before the fault');
+      const countRun = async () => {
+        const c = await checkDue();
+        run = !c.ok ? 0 : c.checked ? run + 1 : run;
+        return run >= spec.recovery.checks;
+      };
+      await pace.until(countRun, spec.recovery.windowSeconds, 'the steady state was never reached: the probes did not all pass before the fault');
       const before: ServingStorage = servingStorage(this.env, this.scope, serving);
       this.note('info', `steady state: ${steady.map((p) => p.name).join(', ')} pass`);
 
@@ -163,7 +182,7 @@ export class DrillRunner {
       const startedAt = this.env.clock.now();
 
       // Probe until the service is back for good, the window ends, or the experiment ends without a fault.
-      let firstPass: { at: Instant; ms: number } | undefined;
+      let firstPass: Instant | undefined;
       let passes = 0;
       let failedSince = false;
       for (;;) {
@@ -174,23 +193,24 @@ export class DrillRunner {
           const first = experiment.actions.filter((a) => isDisruptive(a.actionId) && a.startTime !== undefined).sort((a, b) => a.startTime! - b.startTime!)[0];
           if (first) {
             faultAt = first.startTime!;
-            faultInstant = this.actionStarted(first.name, faultAt);
+            faultInstant = this.actionStarted(experiment.id, first.name, faultAt);
+            if (!spec.disruption) disruption = experimentDisruption(this.env, this.scope, experiment.id) ?? disruption;
             this.notes.push({ at: faultInstant, phase: 'fault', source: 'drill', message: `first fault: action ${first.name} (${first.actionId})` });
           } else if (!ACTIVE_STATES.has(experiment.status)) {
             throw new Error(`experiment ${experiment.id} ended ${experiment.status} before any fault: ${experiment.reason ?? ''}`.trim());
           }
         }
-        const ok = await checkDue();
+        const c = await checkDue();
         if (faultAt === undefined) {
           if (this.env.clock.now() - startedAt > spec.recovery.windowSeconds * 1000) throw new Error(`experiment ${experiment.id} started no fault within ${spec.recovery.windowSeconds} s`);
           continue;
         }
-        if (!ok) {
+        if (!c.ok) {
           failedSince = true;
           passes = 0;
           firstPass = undefined;
-        } else if (failedSince) {
-          if (!firstPass) firstPass = { at: this.now(), ms: this.env.clock.now() };
+        } else if (failedSince && c.checked) {
+          firstPass ??= c.at;
           if (++passes >= spec.recovery.checks) break;
         }
         if (this.env.clock.now() - faultAt >= spec.recovery.windowSeconds * 1000) break;
@@ -198,22 +218,24 @@ export class DrillRunner {
       // Back for good: RTO ends at the first check of the passing run. A fault's signal can lag (status
       // checks run once a minute), so only probes that never failed in the whole window mean RTO 0.
       if (passes >= spec.recovery.checks && firstPass) {
-        recovered = firstPass.at;
+        recovered = firstPass;
+        rtoMethod = `probes passed ${spec.recovery.checks} checks in a row`;
         this.notes.push({ at: recovered, phase: 'recovered', source: 'drill', message: `the service is back: ${steady.map((p) => p.name).join(', ')} passed ${spec.recovery.checks} checks in a row` });
       } else if (!failedSince) {
         recovered = faultInstant;
-        this.note('recovered', `the probes never failed in the ${spec.recovery.windowSeconds} s after the fault`);
+        rtoMethod = `the probes never failed in the ${spec.recovery.windowSeconds} s after the fault`;
+        this.note('recovered', rtoMethod);
       } else this.note('info', `the service did not come back within ${spec.recovery.windowSeconds} s of the fault`);
 
-      if (recovered) rpo = data ? await this.dataRpo(data, written, faultAt) : this.lineage(before, serving, faultAt);
+      if (recovered) rpo = data ? await this.dataRpo(data, written, faultInstant!) : this.lineage(before, serving, faultInstant!);
       else rpo = { method: 'not measured: the service never recovered' };
     } catch (e) {
       const stopped = e instanceof DrillStopped;
-      error = stopped ? 'stopped by the user' : (e as Error).message;
+      error = stopped ? 'stopped by the user' : e instanceof AwsError ? `${e.code}: ${e.message}` : (e as Error).message;
       this.note('info', stopped ? 'drill stopped by the user' : `drill could not run: ${error}`);
     }
     if (experiment) experiment = await this.endExperiment(experiment, pace);
-    this.result = this.finish({ disruption, experiment, faultInstant, recovered, rpo, error });
+    this.result = this.finish({ disruption, experiment, faultInstant, recovered, rtoMethod, rpo, error });
     return this.result;
   }
 
@@ -234,59 +256,64 @@ export class DrillRunner {
     return x;
   }
 
-  /** When an action started, in cloud time and in the real time the event log stamped it with. */
-  private actionStarted(action: string, cloudMs: number): Instant {
-    const e = this.env.events.list(this.startSeq, 100000).find((x) => x.type === 'fis.action.state' && x.detail.action === action && x.detail.status === 'running');
-    return { cloud: new Date(cloudMs).toISOString(), real: e?.real ?? this.now().real };
+  /** When an action of the experiment started, in cloud time and in the real time the event log stamped it with. */
+  private actionStarted(experimentId: string, action: string, cloudMs: number): Instant {
+    let real: string | undefined;
+    for (const x of this.events()) {
+      if (x.type === 'fis.action.state' && x.detail.experimentId === experimentId && x.detail.action === action && x.detail.status === 'running') {
+        real = x.real;
+        break;
+      }
+    }
+    return { cloud: new Date(cloudMs).toISOString(), real: real ?? this.now().real };
   }
 
-  private async dataRpo(data: DataSpec, written: Written[], faultAt: number): Promise<Measure> {
+  private async dataRpo(data: DataSpec, written: Written[], fault: Instant): Promise<Measure> {
     const read = await readRecords(data);
     if ('error' in read) return { method: `data probe: the records could not be read back from ${data.read}: ${read.error}` };
-    // A record written at the fault's cloud instant was written before it: the experiment starts after the step's checks.
-    const acked = written.filter((w) => w.ok && w.at <= faultAt);
+    const acked = written.filter((w) => w.ok && w.beforeFault);
     if (!acked.length) return { method: 'data probe: no record was acknowledged before the fault' };
     const lost = acked.filter((w) => !read.numbers.has(w.n));
     this.note('info', `data probe: ${acked.length - lost.length} of ${acked.length} records written before the fault survived`);
     if (!lost.length) return { seconds: 0, realSeconds: 0, method: `data probe: all ${acked.length} records acknowledged before the fault survived (newest ${recordName(data.record, acked[acked.length - 1].n)})` };
     const survived = acked.filter((w) => read.numbers.has(w.n)).pop();
     const from = survived?.at ?? acked[0].at;
-    const seconds = (faultAt - from) / 1000;
+    const seconds = cloudSeconds(from, fault);
     return {
       seconds,
+      realSeconds: realSeconds(from, fault),
       method: survived
         ? `data probe: newest surviving record ${recordName(data.record, survived.n)} was written ${seconds} s before the fault; ${lost.length} later records were lost`
         : `data probe: none of the ${acked.length} records written before the fault survived; the first was written ${seconds} s before it`,
     };
   }
 
-  private lineage(before: ServingStorage, serving: string[], faultAt: number): Measure {
+  private lineage(before: ServingStorage, serving: string[], fault: Instant): Measure {
     if (!before.instanceIds.length) return { method: 'not measured: no data probe, and no aws probe names the serving instances (instances:)' };
+    const faultAt = Date.parse(fault.cloud);
     const found = lineageRpo(this.env, this.scope, before, servingStorage(this.env, this.scope, serving), faultAt);
-    return found ? { seconds: found.ms / 1000, method: found.method } : { method: 'storage lineage: no serving instance with volumes after recovery' };
+    if (!found) return { method: 'storage lineage: no serving instance with volumes after recovery' };
+    // The recovery point in real time: when the event log first wrote at or after its cloud instant.
+    const pointReal = found.ms ? this.env.events.realAt(faultAt - found.ms) : Date.parse(fault.real);
+    return { seconds: found.ms / 1000, ...(pointReal !== undefined ? { realSeconds: Math.max(0, (Date.parse(fault.real) - pointReal) / 1000) } : {}), method: found.method };
   }
 
-  private finish(r: { disruption: DisruptionType; experiment?: ExperimentView; faultInstant?: Instant; recovered?: Instant; rpo: Measure; error?: string }): DrillResult {
+  private finish(r: { disruption: DisruptionType; experiment?: ExperimentView; faultInstant?: Instant; recovered?: Instant; rtoMethod: string; rpo: Measure; error?: string }): DrillResult {
     const { spec } = this.input;
     const ended = this.now();
     const timeline = this.timeline();
-    const faultMs = r.faultInstant ? Date.parse(r.faultInstant.cloud) : undefined;
-    const recMs = r.recovered ? Date.parse(r.recovered.cloud) : undefined;
     const rto: Measure =
-      faultMs !== undefined && recMs !== undefined
-        ? {
-            seconds: (recMs - faultMs) / 1000,
-            realSeconds: (Date.parse(r.recovered!.real) - Date.parse(r.faultInstant!.real)) / 1000,
-            method: `probes passed ${spec.recovery.checks} checks in a row`,
-          }
+      r.faultInstant && r.recovered
+        ? { seconds: cloudSeconds(r.faultInstant, r.recovered), realSeconds: realSeconds(r.faultInstant, r.recovered), method: r.rtoMethod }
         : { method: r.error ? 'not measured: the drill could not run' : 'not measured: the service never recovered' };
     const target = spec.targets[r.disruption];
-    const survived = recMs !== undefined;
+    const survived = r.recovered !== undefined;
     const within = target && rto.seconds !== undefined && r.rpo.seconds !== undefined && rto.seconds <= target.rtoInSecs && r.rpo.seconds <= target.rpoInSecs;
-    const compliance = !target ? 'MissingPolicy' : within ? 'PolicyMet' : 'PolicyBreached';
+    // A drill that stopped before its fault did not exercise the disruption type at all (fis.md §6).
+    const compliance = r.error && !r.faultInstant ? 'NotApplicable' : !target ? 'MissingPolicy' : within ? 'PolicyMet' : 'PolicyBreached';
     return {
       schemaVersion: 1,
-      drill: { name: spec.name, ...(this.input.file ? { file: this.input.file } : {}), ...(spec.description ? { description: spec.description } : {}), ...(spec.mechanism ? { mechanism: spec.mechanism } : {}) },
+      drill: { name: spec.name, region: spec.region, account: this.scope.account, ...(this.input.file ? { file: this.input.file } : {}), ...(spec.description ? { description: spec.description } : {}), ...(spec.mechanism ? { mechanism: spec.mechanism } : {}) },
       status: r.error ? 'error' : compliance === 'PolicyMet' ? 'met' : 'breached',
       ...(r.error ? { error: r.error } : {}),
       driver: this.input.driver,
@@ -302,7 +329,7 @@ export class DrillRunner {
       survived,
       rto,
       rpo: r.rpo,
-      breakdown: faultMs !== undefined ? breakdown(timeline, faultMs, recMs) : {},
+      breakdown: r.faultInstant ? breakdown(timeline, r.faultInstant, r.recovered) : {},
       timeline,
       probes: [...this.probeResults.values()],
     };

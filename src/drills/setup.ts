@@ -5,7 +5,8 @@
  * (outputs, physical ids, the zone of the stack's instance, the image and its snapshot) are what
  * later `${STEP....}` references read.
  */
-import { callAws, AwsCallError } from './aws-call.ts';
+import { AwsError } from '../core/errors.ts';
+import { callAws } from './aws-call.ts';
 import type { SetupStep } from './file.ts';
 import type { Pace } from './pace.ts';
 import { resolveRefs, type SetupValues } from './refs.ts';
@@ -59,7 +60,7 @@ async function keyPair(step: Step<'keyPair'>, call: Call, ctx: SetupContext) {
     await call('ec2', 'CreateKeyPair', { KeyName: name });
     ctx.note(`key pair ${name} created`, name);
   } catch (e) {
-    if (!(e instanceof AwsCallError && e.code === 'InvalidKeyPair.Duplicate')) throw e;
+    if (!(e instanceof AwsError && e.code === 'InvalidKeyPair.Duplicate')) throw e;
     ctx.note(`key pair ${name} is there already`, name);
   }
   return { keyName: name };
@@ -74,7 +75,7 @@ async function stack(step: Step<'stack'>, call: Call, ctx: SetupContext) {
     ...(capabilities.length ? { Capabilities: capabilities } : {}),
   };
   const existing = await call('cloudformation', 'DescribeStacks', { StackName: name }).catch((e) => {
-    if (e instanceof AwsCallError && e.code === 'ValidationError') return undefined;
+    if (e instanceof AwsError && e.code === 'ValidationError') return undefined;
     throw e;
   });
   if (existing?.Stacks?.length) {
@@ -82,7 +83,7 @@ async function stack(step: Step<'stack'>, call: Call, ctx: SetupContext) {
       await call('cloudformation', 'UpdateStack', input);
       ctx.note(`updating stack ${name} from ${template}`, name);
     } catch (e) {
-      if (!(e instanceof AwsCallError && /No updates are to be performed/.test(e.message))) throw e;
+      if (!(e instanceof AwsError && /No updates are to be performed/.test(e.message))) throw e;
       ctx.note(`stack ${name} is up to date`, name);
     }
   } else {

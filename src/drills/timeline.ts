@@ -8,6 +8,12 @@ import type { Breakdown, Instant, TimelineEntry } from './result.ts';
 
 export const instant = (cloudMs: number, realMs: number): Instant => ({ cloud: new Date(cloudMs).toISOString(), real: new Date(realMs).toISOString() });
 
+/** Seconds from one instant to another, in cloud time. */
+export const cloudSeconds = (from: Instant, to: Instant) => (Date.parse(to.cloud) - Date.parse(from.cloud)) / 1000;
+
+/** Seconds from one instant to another, in real time. */
+export const realSeconds = (from: Instant, to: Instant) => (Date.parse(to.real) - Date.parse(from.real)) / 1000;
+
 const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
 
 /** The timeline line for an event, or undefined for events a drill does not show. */
@@ -64,20 +70,21 @@ export const inRegion = (e: LoggedEvent, region: string) => e.detail.region === 
 
 /**
  * Where the recovery time went: fault → first detection, detection → first decision, decision →
- * recovered. A phase that did not happen (no alarm for a group's replacement) is left out.
+ * recovered, in cloud and in real seconds (the real times the entries carry). A phase that did not
+ * happen (no alarm for a group's replacement) is left out.
  */
-export function breakdown(timeline: readonly TimelineEntry[], faultAt: number, recoveredAt: number | undefined): Breakdown {
-  const after = (phase: TimelineEntry['phase'], from: number) =>
-    timeline.map((t) => ({ t, ms: Date.parse(t.at.cloud) })).find(({ t, ms }) => t.phase === phase && ms >= from)?.ms;
-  const detect = after('detect', faultAt);
-  const decide = detect !== undefined ? after('decide', detect) : undefined;
-  const secs = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b >= a ? (b - a) / 1000 : undefined);
+export function breakdown(timeline: readonly TimelineEntry[], fault: Instant, recovered: Instant | undefined): Breakdown {
+  const after = (phase: TimelineEntry['phase'], from: Instant) => timeline.find((t) => t.phase === phase && t.at.cloud >= from.cloud)?.at;
+  const detect = after('detect', fault);
+  const decide = detect && after('decide', detect);
   const out: Breakdown = {};
-  const d = secs(faultAt, detect);
-  const c = secs(detect, decide);
-  const r = secs(decide ?? detect, recoveredAt);
-  if (d !== undefined) out.detectSeconds = d;
-  if (c !== undefined) out.decideSeconds = c;
-  if (r !== undefined) out.repairSeconds = r;
+  const span = (from: Instant | undefined, to: Instant | undefined, key: 'detect' | 'decide' | 'repair') => {
+    if (!from || !to || to.cloud < from.cloud) return;
+    out[`${key}Seconds`] = cloudSeconds(from, to);
+    out[`${key}RealSeconds`] = Math.max(0, realSeconds(from, to));
+  };
+  span(fault, detect, 'detect');
+  span(detect, decide, 'decide');
+  span(decide ?? detect, recovered, 'repair');
   return out;
 }

@@ -13,7 +13,7 @@ import { activeFaults, healFault, injectFault, type FaultSpec } from '../world/f
 import { locateInstance } from '../world/placement.ts';
 import { worldView } from '../world/view.ts';
 import { setCpuLoad } from '../world/load.ts';
-import { DrillRequestError, getDrill, listDrills, startDrill, stopDrill } from '../drills/drills.ts';
+import { getDrill, listDrills, startDrill, stopDrill } from '../drills/drills.ts';
 import { azPowerInterruption } from '../services/fis/scenarios.ts';
 
 export const CONTROL_PREFIX = '/_faultline/';
@@ -51,7 +51,6 @@ export function handleControl(env: Env, method: string, url: URL, contentType: s
     return dispatch(env, route, path, url, input);
   } catch (e) {
     if (e instanceof AwsError) return json(e.status, { error: e.message, code: e.code });
-    if (e instanceof DrillRequestError) return json(e.status, { error: e.message });
     throw e;
   }
 }
@@ -102,7 +101,7 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
     }
     case 'GET /_faultline/fis/scenarios/az-power-interruption': {
       const q = url.searchParams;
-      if (!q.get('az')) return json(400, { error: 'give az: the Availability Zone, by name or AZ ID' });
+      if (!q.get('az')) return controlError(400, 'give az: the Availability Zone, by name or AZ ID');
       const scope = { account: q.get('account') ?? env.config.defaultAccount, region: q.get('region') ?? env.config.defaultRegion };
       const options = { az: q.get('az')!, duration: q.get('duration') ?? undefined, roleArn: q.get('role') ?? undefined, launchRoles: q.getAll('launchRole') };
       return json(200, azPowerInterruption(env, scope, options));

@@ -57,15 +57,16 @@ describe('drills: the control API', () => {
     await worldIsEmpty();
   });
 
-  it('refuses an action FIS does not run, a template file that is not there and a reference to no step', async () => {
+  it('refuses an action FIS does not run, a template it was not given and a reference to no step', async () => {
+    // The template names a file on faultline's host: faultline reads no file a request names, only the templates it gives.
     const source = readFileSync(DRILLS + 'recovery-host-failure.yaml', 'utf8')
       .replace('actionId: faultline:host:power-off', 'actionId: aws:ec2:melt-instances')
-      .replace('template: ../recovery.json', 'template: ../missing.json')
+      .replace('template: ../recovery.json', `template: ${DRILLS}../recovery.json`)
       .replace('${jenkins-recovery.resources.Server}', '${jenkins.resources.Server}');
-    const r = await postDrill(fl, DRILLS + 'recovery-host-failure.yaml', source);
+    const r = await control(fl, 'POST', '/_faultline/drills', { source, file: 'recovery-host-failure.yaml', templates: { '../recovery.json': '{}' } });
     assert.equal(r.status, 400);
     const lines = r.body.error.split('\n');
-    assert.match(lines[0], /^recovery-host-failure\.yaml:13: setup\[1\]\.stack\.template: cannot be read: ENOENT \(.*\/missing\.json\)$/);
+    assert.equal(lines[0], `recovery-host-failure.yaml:13: setup[1].stack.template: the request gives no text for ${DRILLS}../recovery.json in templates (faultline drill run reads it beside the drill file and sends it)`);
     assert.equal(lines[1], 'recovery-host-failure.yaml:46: probes[0].aws.parameters.InstanceIds[0]: ${jenkins...} names no setup step (mykey, jenkins-recovery)');
     assert.equal(lines[2], "recovery-host-failure.yaml:31: experiment.template.actions.PowerOffHost.actionId: aws:ec2:melt-instances is not an action faultline's FIS runs (aws fis list-actions lists them)");
     await worldIsEmpty();
@@ -77,7 +78,7 @@ describe('drills: the control API', () => {
     assert.equal(r.status, 400);
     assert.equal(r.body.error, 'quick.yaml:3: experiment.templateId: names no experiment template in us-east-1: EXTnothere');
     const empty = await control(fl, 'POST', '/_faultline/drills', { file: 'x.yaml' });
-    assert.deepEqual(empty, { status: 400, body: { error: 'give source: the drill file text (YAML or JSON)' } });
+    assert.deepEqual(empty, { status: 400, body: { error: 'give source: the drill file text (YAML or JSON)', code: 'ValidationException' } });
     await worldIsEmpty();
   });
 
@@ -91,7 +92,7 @@ describe('drills: the control API', () => {
     actions:
       Off: {actionId: "faultline:host:power-off", targets: {Instances: Nothing}}
 probes:`,
-    );
+    ).replace('targets:\n  AZ:', 'targets:\n  Hardware:');
     const r = await control(fl, 'POST', '/_faultline/drills', { source, file: 'nothing.yaml' });
     assert.equal(r.status, 202);
     const view = await finished(fl, r.body.drillId);
@@ -99,6 +100,9 @@ probes:`,
     assert.equal(view.result!.status, 'error');
     assert.match(view.result!.error!, /^experiment EXP\w+ ended failed before any fault: .*Nothing/);
     assert.equal(view.result!.experiment!.status, 'failed');
+    // It never faulted the host: the Hardware target it sets was not exercised.
+    assert.equal(view.result!.disruption, 'Hardware');
+    assert.equal(view.result!.compliance, 'NotApplicable');
     assert.deepEqual((await control(fl, 'GET', '/_faultline/faults')).body.faults, []);
     // The event log the timeline comes from gives every event's real time beside its cloud time.
     const events = (await control(fl, 'GET', '/_faultline/events')).body.events as { time: string; real: string }[];
@@ -124,12 +128,12 @@ probes:`,
     assert.equal(view.result!.experiment!.status, 'stopped');
     assert.deepEqual((await control(fl, 'GET', '/_faultline/faults')).body.faults, []);
     const again = await control(fl, 'POST', `/_faultline/drills/${first.body.drillId}/stop`, {});
-    assert.deepEqual(again, { status: 409, body: { error: `drill ${first.body.drillId} is not running (stopped)` } });
+    assert.deepEqual(again, { status: 409, body: { error: `drill ${first.body.drillId} is not running (stopped)`, code: 'ConflictException' } });
   });
 
   it('answers 404 for a drill it does not know', async () => {
-    assert.deepEqual(await control(fl, 'GET', '/_faultline/drills/drill-nothere'), { status: 404, body: { error: 'no drill drill-nothere' } });
-    assert.deepEqual(await control(fl, 'POST', '/_faultline/drills/drill-nothere/stop', {}), { status: 404, body: { error: 'no drill drill-nothere' } });
+    assert.deepEqual(await control(fl, 'GET', '/_faultline/drills/drill-nothere'), { status: 404, body: { error: 'no drill drill-nothere', code: 'ResourceNotFoundException' } });
+    assert.deepEqual(await control(fl, 'POST', '/_faultline/drills/drill-nothere/stop', {}), { status: 404, body: { error: 'no drill drill-nothere', code: 'ResourceNotFoundException' } });
   });
 });
 

@@ -9,9 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startFaultline } from '../harness.ts';
 import { sandboxSkip } from '../sandbox-support.ts';
-import { alignToMinute, control, finished } from '../drill-support.ts';
-
-const EXAMPLE = new URL('../../examples/aws-in-action-ch11/drills/', import.meta.url).pathname;
+import { alignToMinute, DRILLS, finished, postDrill } from '../drill-support.ts';
 
 describe('drills under the sandbox driver', { skip: sandboxSkip }, () => {
   it('measures a real RTO with the http probe and a real RPO with the data probe (the jobs survive)', async () => {
@@ -20,9 +18,9 @@ describe('drills under the sandbox driver', { skip: sandboxSkip }, () => {
       alignToMinute(fl);
       // The example as it is, with shorter real waits: a powered-off host does not answer at all.
       const source =
-        readFileSync(EXAMPLE + 'recovery-host-failure.yaml', 'utf8').replace('      status: 200\n', '      status: 200\n      timeout: 0.5\n').replace('      record: "rec-{n}"\n', '      record: "rec-{n}"\n      timeout: 0.5\n') +
+        readFileSync(DRILLS + 'recovery-host-failure.yaml', 'utf8').replace('      status: 200\n', '      status: 200\n      timeout: 0.5\n').replace('      record: "rec-{n}"\n', '      record: "rec-{n}"\n      timeout: 0.5\n') +
         'clock:\n  realPause: 0.2\n';
-      const post = await control(fl, 'POST', '/_faultline/drills', { source, file: 'recovery-host-failure.yaml', baseDir: EXAMPLE });
+      const post = await postDrill(fl, DRILLS + 'recovery-host-failure.yaml', source);
       assert.equal(post.status, 202, JSON.stringify(post.body));
       const view = await finished(fl, post.body.drillId, 240_000);
       const r = view.result!;

@@ -5,6 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
 import { DrillFileError, parseDrill } from '../../src/drills/file.ts';
 import { DRILLS } from '../drill-support.ts';
 
@@ -55,11 +57,24 @@ describe('drill files', () => {
     assert.deepEqual(d.targets, { AZ: { rtoInSecs: 1, rpoInSecs: 2 } });
   });
 
-  it('reads every drill of the chapter', () => {
-    for (const f of readdirSync(DRILLS).filter((x) => x.endsWith('.yaml'))) {
-      const d = parseDrill(readFileSync(DRILLS + f, 'utf8'), f);
+  it('reads every drill of the chapter, each valid against the published schema', () => {
+    const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, strictRequired: false }).compile(JSON.parse(readFileSync(new URL('../../schemas/drill.schema.json', import.meta.url), 'utf8')));
+    const files = readdirSync(DRILLS).filter((x) => x.endsWith('.yaml'));
+    assert.equal(files.length, 8);
+    for (const f of files) {
+      const source = readFileSync(DRILLS + f, 'utf8');
+      const d = parseDrill(source, f);
       assert.ok(d.mechanism && Object.keys(d.targets).length === 1, f);
+      assert.ok(validate(parseYaml(source)), `${f}: ${JSON.stringify(validate.errors)}`);
+      // The editor's schema comment points at the schema from where the file is.
+      assert.match(source, /^# yaml-language-server: \$schema=\.\.\/\.\.\/\.\.\/schemas\/drill\.schema\.json$/m, f);
     }
+  });
+
+  it('gives an aws probe a timeout for its calls', () => {
+    const probe = (extra: string) => parseDrill(`name: t\nexperiment: {templateId: EXT1}\nprobes:\n  - name: api\n    aws: {service: sts, operation: GetCallerIdentity, condition: Account${extra}}\ntargets:\n  AZ: {rtoInSecs: 1, rpoInSecs: 1}\n`, 't.yaml').probes[0];
+    assert.equal((probe('') as { timeout: number }).timeout, 10);
+    assert.equal((probe(', timeout: 3') as { timeout: number }).timeout, 3);
   });
 
   it('names the line of a YAML error', () => {

@@ -14,6 +14,7 @@ import { htmlReport } from '../../src/drills/report/html.ts';
 import { junitReport } from '../../src/drills/report/junit.ts';
 import { markdownTable, tableRows } from '../../src/drills/report/table.ts';
 
+const WHERE = { region: 'eu-west-1', account: '123456789012' };
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const R0 = Date.parse('2026-05-01T12:00:00Z');
 /** An instant `s` cloud seconds after the start; real time runs 100 times faster. */
@@ -24,7 +25,7 @@ const entry = (s: number, phase: TimelineEntry['phase'], source: string, message
 function result(over: Partial<DrillResult> = {}): DrillResult {
   return {
     schemaVersion: 1,
-    drill: { name: 'recovery-host-failure', file: 'drills/recovery-host-failure.yaml', mechanism: 'recovery alarm' },
+    drill: { ...WHERE, name: 'recovery-host-failure', file: 'drills/recovery-host-failure.yaml', mechanism: 'recovery alarm' },
     status: 'met',
     driver: 'simulated',
     clockMode: 'manual',
@@ -39,7 +40,7 @@ function result(over: Partial<DrillResult> = {}): DrillResult {
     survived: true,
     rto: { seconds: 340, realSeconds: 3.4, method: 'probes passed 3 checks in a row' },
     rpo: { seconds: 0, realSeconds: 0, method: 'storage lineage: same volumes' },
-    breakdown: { detectSeconds: 60, decideSeconds: 120, repairSeconds: 160 },
+    breakdown: { detectSeconds: 60, detectRealSeconds: 0.6, decideSeconds: 120, decideRealSeconds: 1.2, repairSeconds: 160, repairRealSeconds: 1.6 },
     timeline: [
       entry(0, 'setup', 'drill', 'stack recovery created'),
       entry(60, 'fault', 'fis:action', 'host h-1 powered off', 'h-1'),
@@ -62,7 +63,7 @@ function result(over: Partial<DrillResult> = {}): DrillResult {
 
 const breached = (): DrillResult => result({ status: 'breached', compliance: 'PolicyBreached', target: { rtoInSecs: 300, rpoInSecs: 0 } });
 const neverRecovered = (): DrillResult =>
-  result({ status: 'breached', compliance: 'PolicyBreached', disruption: 'AZ', drill: { name: 'recovery-az-failure', mechanism: 'recovery alarm' }, recovered: undefined, survived: false, rto: { method: 'probes never passed again' } });
+  result({ status: 'breached', compliance: 'PolicyBreached', disruption: 'AZ', drill: { ...WHERE, name: 'recovery-az-failure', mechanism: 'recovery alarm' }, recovered: undefined, survived: false, rto: { method: 'probes never passed again' } });
 const couldNotRun = (): DrillResult =>
   result({ status: 'error', error: 'stack recovery: CREATE_FAILED', compliance: 'NotApplicable', faultStart: undefined, recovered: undefined, survived: false, experiment: undefined, rto: { method: 'not run' }, rpo: { method: 'not run' }, breakdown: {} });
 
@@ -87,7 +88,7 @@ describe('terminal report', () => {
     assert.match(text, /verdict +PolicyBreached/);
     assert.match(text, /RTO +5 min 40 s, 3\.4 s real +\(target 5 min: BREACHED\)\n +measured by probes passed 3 checks in a row/);
     assert.match(text, /RPO +0 s, 0 s real +\(target 0 s: met\)\n +measured by storage lineage: same volumes/);
-    assert.match(text, /breakdown +detect 60 s, decide 2 min, repair 2 min 40 s/);
+    assert.match(text, /breakdown +detect 60 s, decide 2 min, repair 2 min 40 s \(cloud\); detect 0\.6 s, decide 1\.2 s, repair 1\.6 s \(real\)/);
     assert.match(terminalSummary(result()), /verdict +PolicyMet/);
     assert.match(terminalSummary(neverRecovered()), /RTO +not measured +\(target 10 min: BREACHED\)/);
     assert.match(terminalSummary(couldNotRun()), /verdict +could not run\n +error +stack recovery: CREATE_FAILED/);
@@ -112,7 +113,7 @@ describe('JSON report', () => {
     assert.equal(a.invoker, 'User');
     assert.equal(a.assessmentStatus, 'Success');
     assert.equal(a.complianceStatus, 'PolicyMet');
-    assert.equal(a.assessmentArn, 'arn:aws:resiliencehub:us-east-1:000000000000:app-assessment/EXPabc123');
+    assert.equal(a.assessmentArn, 'arn:aws:resiliencehub:eu-west-1:123456789012:app-assessment/EXPabc123', 'the region and account the drill ran in');
     assert.deepEqual(a.policy, { policyName: 'recovery-host-failure', policy: { Hardware: { rtoInSecs: 600, rpoInSecs: 0 } } });
     assert.deepEqual(a.compliance.Hardware, {
       complianceStatus: 'PolicyMet',
@@ -151,7 +152,7 @@ describe('JSON report', () => {
   });
 
   it('spells names and messages within Resilience Hub\'s limits, whatever the drill is called', () => {
-    const doc = valid(result({ drill: { name: '--<Drill> ünïcode & more ' + 'x'.repeat(100) }, experiment: undefined, error: 'e'.repeat(900), status: 'error' }));
+    const doc = valid(result({ drill: { ...WHERE, name: '--<Drill> ünïcode & more ' + 'x'.repeat(100) }, experiment: undefined, error: 'e'.repeat(900), status: 'error' }));
     assert.match(doc.assessment.assessmentName, /^[A-Za-z0-9][A-Za-z0-9_-]{1,59}$/);
     assert.ok(doc.assessment.message.length <= 500);
     assert.equal(doc.error.length, 900, 'the report itself keeps the whole error');
@@ -185,7 +186,7 @@ describe('HTML report', () => {
   it('escapes every string that comes from the drill or the world', () => {
     const hostile = '<script>alert("x")</script>';
     const r = result({
-      drill: { name: hostile, description: `<img src=x onerror=alert(1)>`, file: `"><b>` },
+      drill: { ...WHERE, name: hostile, description: `<img src=x onerror=alert(1)>`, file: `"><b>` },
       error: hostile,
       experiment: { id: 'EXP<i>', status: 'completed', reason: hostile },
       timeline: [entry(60, 'fault', '<b>src</b>', hostile, '"onmouseover="x')],
@@ -242,7 +243,7 @@ describe('JUnit report', () => {
 
   it('stays well-formed whatever the drill is called', () => {
     const name = '<a & "b"> \x01\x1b';
-    const [drill] = cases(junitReport([result({ drill: { name } })]));
+    const [drill] = cases(junitReport([result({ drill: { ...WHERE, name } })]));
     assert.equal(drill.name, '<a & "b"> ', 'escaped, and characters XML cannot hold dropped');
   });
 });
@@ -250,7 +251,7 @@ describe('JUnit report', () => {
 describe("the chapter's table", () => {
   const run = (mechanism: string, disruption: 'Hardware' | 'AZ', survived: boolean, rto: number | undefined, rpo: number | undefined): DrillResult =>
     result({
-      drill: { name: `${mechanism} ${disruption}`, mechanism },
+      drill: { ...WHERE, name: `${mechanism} ${disruption}`, mechanism },
       disruption,
       survived,
       status: survived ? 'met' : 'breached',
@@ -291,7 +292,7 @@ describe("the chapter's table", () => {
   });
 
   it('names a row for its drill when the drill gives no mechanism, and keeps a pipe inside its cell', () => {
-    const table = markdownTable([result({ drill: { name: 'a|b' } })]);
+    const table = markdownTable([result({ drill: { ...WHERE, name: 'a|b' } })]);
     assert.match(table, /\n\| a\\\|b \| 5 min 40 s \(server\) \|/);
   });
 });

@@ -5,10 +5,10 @@
  * escaped: drill names, messages and probe details come from files and from the world.
  */
 import type { DrillResult, Instant, ProbeResult, TimelineEntry } from '../result.ts';
-import { disruptionWords, figures, formatSeconds } from './measures.ts';
+import { breakdownText, disruptionWords, figures, formatSeconds } from './measures.ts';
 
 /** Escapes text for HTML content and quoted attribute values alike. */
-export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const WIDTH = 960;
 const LEFT = 120;
@@ -107,7 +107,6 @@ export function htmlReport(r: DrillResult): string {
         `<tr><th>${f.name}</th><td>${f.measure.seconds === undefined ? 'not measured' : esc(formatSeconds(f.measure.seconds))}</td><td>${f.measure.realSeconds === undefined ? '' : esc(formatSeconds(f.measure.realSeconds))}</td><td>${f.target === undefined ? 'none' : esc(formatSeconds(f.target))}</td><td class="${f.verdict === 'breached' ? 'bad' : 'ok'}">${f.verdict}</td><td>${esc(f.measure.method)}</td></tr>`,
     )
     .join('');
-  const b = r.breakdown;
   const timelineRows = r.timeline
     .map((e) => `<tr><td>${esc(e.at.cloud)}</td><td>${esc(e.at.real)}</td><td style="color:${laneColor[laneOf(e.phase)]}">${esc(e.phase)}</td><td>${esc(e.source)}</td><td>${esc(e.message)}</td><td>${esc(e.resource ?? '')}</td></tr>`)
     .join('');
@@ -131,7 +130,7 @@ ${r.drill.description ? `<p>${esc(r.drill.description)}</p>` : ''}
 <table>${facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Recovery against the targets</h2>
 <table><tr><th></th><th>measured (cloud)</th><th>real time</th><th>target</th><th>verdict</th><th>measured by</th></tr>${rows}</table>
-<p>Breakdown (cloud time): detect ${esc(formatSeconds(b.detectSeconds))}, decide ${esc(formatSeconds(b.decideSeconds))}, repair ${esc(formatSeconds(b.repairSeconds))}.</p>
+<p>Breakdown: ${esc(breakdownText(r.breakdown))}.</p>
 <h2>Timeline</h2>
 ${timelineSvg(r)}
 <h2>Probes</h2>

@@ -5,11 +5,8 @@
  * what Resilience Hub has no field for: the drill, both clocks, the breakdown, the timeline and
  * the probes.
  */
-import { defaultConfig } from '../../config.ts';
 import type { ComplianceStatus, DisruptionType, DrillResult, Measure, PolicyTarget } from '../result.ts';
 import { exitCode, figures, formatSeconds, type Figure } from './measures.ts';
-
-export const REPORT_SCHEMA_VERSION = 1;
 
 export interface DisruptionCompliance {
   complianceStatus: ComplianceStatus;
@@ -36,40 +33,14 @@ export interface AppAssessment {
   message?: string;
 }
 
-export interface DrillReport {
-  schemaVersion: typeof REPORT_SCHEMA_VERSION;
-  drill: DrillResult['drill'];
-  status: DrillResult['status'];
-  exitCode: 0 | 1 | 2;
-  error?: string;
-  driver: DrillResult['driver'];
-  clockMode: string;
-  disruption: DisruptionType;
-  target?: PolicyTarget;
-  experiment?: DrillResult['experiment'];
-  started: DrillResult['started'];
-  faultStart?: DrillResult['faultStart'];
-  recovered?: DrillResult['recovered'];
-  ended: DrillResult['ended'];
-  survived: boolean;
-  rto: Measure;
-  rpo: Measure;
-  breakdown: DrillResult['breakdown'];
-  assessment: AppAssessment;
-  timeline: DrillResult['timeline'];
-  probes: DrillResult['probes'];
-}
-
-export interface ArnOptions {
-  region?: string;
-  account?: string;
-}
+/** The report: the result as the runner gave it, with its exit code and its AppAssessment. */
+export type DrillReport = DrillResult & { exitCode: 0 | 1 | 2; assessment: AppAssessment };
 
 /** Resilience Hub's strings are 1 to 500 characters. */
 const text = (s: string) => (s.length > 500 ? s.slice(0, 499) + '…' : s);
 
 /** A name as Resilience Hub's names are spelled: `[A-Za-z0-9][A-Za-z0-9_-]{1,59}`. */
-export function resourceName(s: string): string {
+function resourceName(s: string): string {
   const name = s.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60);
   return name.length >= 2 ? name : `drill-${name}`.slice(0, 60);
 }
@@ -100,8 +71,7 @@ function compliance(r: DrillResult): DisruptionCompliance {
 }
 
 /** The AppAssessment of one run: the type it exercised is measured, the others not applicable. */
-export function appAssessment(r: DrillResult, arn: ArnOptions = {}): AppAssessment {
-  const defaults = defaultConfig();
+function appAssessment(r: DrillResult): AppAssessment {
   const name = resourceName(r.drill.name);
   const id = resourceName(r.experiment?.id ?? `${r.drill.name}-${r.started.cloud.replace(/[^0-9]/g, '')}`);
   const all: Partial<Record<DisruptionType, DisruptionCompliance>> = {};
@@ -109,7 +79,7 @@ export function appAssessment(r: DrillResult, arn: ArnOptions = {}): AppAssessme
   for (const type of ['Software', 'Hardware', 'AZ'] as const) all[type] = { complianceStatus: 'NotApplicable' };
   all[r.disruption] = compliance(r);
   const a: AppAssessment = {
-    assessmentArn: `arn:aws:resiliencehub:${arn.region ?? defaults.defaultRegion}:${arn.account ?? defaults.defaultAccount}:app-assessment/${id}`,
+    assessmentArn: `arn:aws:resiliencehub:${r.drill.region}:${r.drill.account}:app-assessment/${id}`,
     assessmentName: name,
     assessmentStatus: r.status === 'error' ? 'Failed' : 'Success',
     invoker: 'User',
@@ -123,30 +93,5 @@ export function appAssessment(r: DrillResult, arn: ArnOptions = {}): AppAssessme
   return a;
 }
 
-/** The JSON report of one run. Optional members are left out, never written as null. */
-export function jsonReport(r: DrillResult, arn: ArnOptions = {}): DrillReport {
-  const some = <K extends string, V>(key: K, v: V | undefined) => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
-  return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    drill: r.drill,
-    status: r.status,
-    exitCode: exitCode(r),
-    ...some('error', r.error),
-    driver: r.driver,
-    clockMode: r.clockMode,
-    disruption: r.disruption,
-    ...some('target', r.target),
-    ...some('experiment', r.experiment),
-    started: r.started,
-    ...some('faultStart', r.faultStart),
-    ...some('recovered', r.recovered),
-    ended: r.ended,
-    survived: r.survived,
-    rto: r.rto,
-    rpo: r.rpo,
-    breakdown: r.breakdown,
-    assessment: appAssessment(r, arn),
-    timeline: r.timeline,
-    probes: r.probes,
-  };
-}
+/** The JSON report of one run: the result's members (optional ones absent, never null), its exit code and its AppAssessment. */
+export const jsonReport = (r: DrillResult): DrillReport => ({ ...r, exitCode: exitCode(r), assessment: appAssessment(r) });

@@ -4,14 +4,13 @@
  * (RTO and RPO), so that a CI page says which figure broke. Times are real seconds, what CI
  * measures; the cloud figures are in the messages and in system-out.
  */
+import { escapeXml } from '../../protocols/xml.ts';
 import type { DrillResult } from '../result.ts';
 import { figures, formatSeconds } from './measures.ts';
 import { terminalSummary } from './terminal.ts';
 
-const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-/** Escapes text for XML content and attributes; drops characters XML 1.0 cannot hold. */
-const xml = (s: string) => s.replace(/[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '').replace(/[&<>"']/g, (c) => entities[c]);
+/** Escapes text for XML content and attributes, without the characters XML 1.0 cannot hold. */
+const xml = (s: string) => escapeXml(s.replace(/[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, ''));
 
 const seconds = (r: DrillResult) => Math.max(0, (Date.parse(r.ended.real) - Date.parse(r.started.real)) / 1000).toFixed(3);
 

@@ -2,7 +2,7 @@
  * What every report says the same way: how a span of seconds reads, the verdict of each figure
  * against its target, and the exit code of a result. Pure functions of DrillResult.
  */
-import type { DisruptionType, DrillResult, Instant, Measure } from '../result.ts';
+import type { Breakdown, DisruptionType, DrillResult, Measure } from '../result.ts';
 
 /** A span for people: "45 s", "4 min 20 s", "2 h 5 min"; "n/a" when there is none. */
 export function formatSeconds(s: number | undefined): string {
@@ -43,8 +43,9 @@ export function figures(r: DrillResult): [Figure, Figure] {
 /** The process's exit code for a result: 0 met, 1 breached, 2 the drill could not run. */
 export const exitCode = (r: DrillResult): 0 | 1 | 2 => (r.status === 'met' ? 0 : r.status === 'breached' ? 1 : 2);
 
-/** Seconds from one instant to another, in cloud time. */
-export const cloudSeconds = (from: Instant, to: Instant) => (Date.parse(to.cloud) - Date.parse(from.cloud)) / 1000;
-
-/** Seconds from one instant to another, in real time. */
-export const realSeconds = (from: Instant, to: Instant) => (Date.parse(to.real) - Date.parse(from.real)) / 1000;
+/** The breakdown in words: "detect 60 s, decide 5 min, repair 2 min (cloud); detect 0.1 s, ... (real)". */
+export function breakdownText(b: Breakdown): string {
+  const cloud = `detect ${formatSeconds(b.detectSeconds)}, decide ${formatSeconds(b.decideSeconds)}, repair ${formatSeconds(b.repairSeconds)} (cloud)`;
+  const real = `detect ${formatSeconds(b.detectRealSeconds)}, decide ${formatSeconds(b.decideRealSeconds)}, repair ${formatSeconds(b.repairRealSeconds)} (real)`;
+  return b.detectRealSeconds === undefined && b.decideRealSeconds === undefined && b.repairRealSeconds === undefined ? cloud : `${cloud}; ${real}`;
+}

@@ -3,7 +3,8 @@
  * reads without colour; colour (only when the caller says the output is a TTY) adds emphasis.
  */
 import type { DrillResult, Instant, TimelineEntry } from '../result.ts';
-import { cloudSeconds, disruptionWords, figures, formatSeconds, type Figure } from './measures.ts';
+import { breakdownText, disruptionWords, figures, formatSeconds, type Figure } from './measures.ts';
+import { cloudSeconds } from '../timeline.ts';
 
 export interface TerminalOptions {
   color?: boolean;
@@ -64,8 +65,7 @@ export function terminalSummary(r: DrillResult, opts: TerminalOptions = {}): str
   if (r.status !== 'error') {
     lines.push(`  survived ${r.survived ? 'yes' : paint(opts.color, 'red', 'no: the service did not come back while the drill watched')}`);
     for (const f of figures(r)) lines.push(figureLine(f, opts));
-    const b = r.breakdown;
-    lines.push(`  breakdown  detect ${formatSeconds(b.detectSeconds)}, decide ${formatSeconds(b.decideSeconds)}, repair ${formatSeconds(b.repairSeconds)} (cloud)`);
+    lines.push(`  breakdown  ${breakdownText(r.breakdown)}`);
   }
   return lines.join('\n') + '\n';
 }
