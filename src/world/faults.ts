@@ -30,7 +30,7 @@ export interface FaultSpec {
    */
   target: string;
   region?: string;
-  /** subnet and volume: the account that owns them (the default account when absent). */
+  /** subnet and volume: the account that owns them; capacity: the account of its `groups` (the default account when absent). */
   account?: string;
   /** subnet: what is cut, as FIS's `scope` parameter; only `all` (every packet in or out of the subnet). */
   scope?: string;
@@ -139,6 +139,7 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
         fault.rate = checkRate(spec.rate);
         fault.roles = checkNames('roles', spec.roles, (r) => ROLE_ARN.test(r), 'an IAM role ARN (arn:aws:iam::123456789012:role/NAME)');
         fault.groups = checkNames('groups', spec.groups, (g) => g.length > 0 && g.length <= 255, 'an Auto Scaling group name');
+        if (fault.groups) fault.account = owned.account;
         break;
       }
       case 'subnet':
@@ -266,13 +267,13 @@ export function apiFault(env: Env, service: string, operation: string, caller: P
 /**
  * Whether a capacity fault refuses a launch in `zone`, which the caller then answers with
  * InsufficientInstanceCapacity: RunInstances or StartInstances by `caller` (faults for its role,
- * or for everyone), or a launch by Auto Scaling `group` (faults for that group; the group's own
+ * or for everyone), or a launch by Auto Scaling `group` of `account` (faults for that group; the group's own
  * RunInstances call then meets the faults for everyone, so none is counted twice).
  */
-export function capacityRefused(env: Env, region: string, zone: string, by: { caller: Principal } | { group: string }): boolean {
+export function capacityRefused(env: Env, region: string, zone: string, by: { caller: Principal } | { account: string; group: string }): boolean {
   for (const f of activeFaults(env)) {
     if (f.kind !== 'capacity' || f.region !== region || !list(f.target).includes(zone)) continue;
-    const hit = 'group' in by ? !!f.groups?.includes(by.group) : f.roles ? sessionOfAny(by.caller, f.roles) : !f.groups;
+    const hit = 'group' in by ? f.account === by.account && !!f.groups?.includes(by.group) : f.roles ? sessionOfAny(by.caller, f.roles) : !f.groups;
     if (hit && draw(env, f)) return true;
   }
   return false;

@@ -6,7 +6,8 @@
  */
 import { injectFault } from '../../world/faults.ts';
 import { models } from '../../models/index.ts';
-import type { ActionSpec } from './action.ts';
+import { COLL as GROUPS, type GroupRecord } from '../autoscaling/state.ts';
+import { ActionFailed, type ActionSpec } from './action.ts';
 import { durationOf, durationParameter, durationSeconds, healAll, percentage, rateOf, splitList, zoneIdentifiers, zonesOf } from './fault-params.ts';
 
 const ROLES = { key: 'Roles', resourceType: 'aws:iam:role' };
@@ -80,15 +81,20 @@ const GROUP_NAME = ':autoScalingGroupName/';
 
 export const asgCapacityError: ActionSpec = {
   id: 'aws:ec2:asg-insufficient-instance-capacity-error',
-  description: 'Fail the launches of the target Auto Scaling groups in the given Availability Zones with InsufficientInstanceCapacity; the groups launch in their other zones.',
+  description: 'Fail the launches of the target Auto Scaling groups in the given Availability Zones with InsufficientInstanceCapacity; the groups launch in their other zones. The groups must use launch templates.',
   target: { key: 'AutoScalingGroups', resourceType: 'aws:ec2:autoscaling-group' },
   parameters: capacityParameters,
   duration: durationOf,
   start(run) {
+    const groups = run.targets.map((arn) => arn.slice(arn.indexOf(GROUP_NAME) + GROUP_NAME.length));
+    // FIS acts on launch-template groups only; a group with a launch configuration is a target it cannot act on.
+    const configured = groups.filter((name) => run.env.store.get<GroupRecord>(GROUPS.groups, run.scope, name)?.LaunchConfigurationName);
+    if (configured.length) throw new ActionFailed('InvalidTarget', `Auto Scaling groups ${configured.join(', ')} use a launch configuration; the action supports groups with a launch template only.`);
     const fault = injectFault(run.env, {
       kind: 'capacity',
       target: zonesOf(run).join(','),
-      groups: run.targets.map((arn) => arn.slice(arn.indexOf(GROUP_NAME) + GROUP_NAME.length)),
+      groups,
+      account: run.scope.account,
       rate: rateOf(run.parameters),
       region: run.scope.region,
       durationSeconds: durationSeconds(run.parameters),
