@@ -1,7 +1,8 @@
 /** FIS's control actions: a pause in the experiment, and an assertion on CloudWatch alarms. */
 import { ActionFailed, type ActionSpec } from './action.ts';
 import { alarmAt } from './alarms.ts';
-import { durationBetween, parseDuration } from './duration.ts';
+import { parseDuration } from '../../core/duration.ts';
+import { durationBetween } from './duration.ts';
 
 const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 const list = (value: string) => value.split(',').map((s) => s.trim());

@@ -6,7 +6,8 @@ import { ec2 } from '../ec2/index.ts';
 import { loopContext } from '../ec2/scoped.ts';
 import { COLL, type InstanceRecord } from '../ec2/state.ts';
 import { ActionFailed, type ActionRun, type ActionSpec } from './action.ts';
-import { durationBetween, parseDuration } from './duration.ts';
+import { parseDuration } from '../../core/duration.ts';
+import { durationBetween } from './duration.ts';
 
 const INSTANCES = { key: 'Instances', resourceType: 'aws:ec2:instance' };
 /** How often a waiting action looks at its instances again (clock ms); instances change state within seconds. */

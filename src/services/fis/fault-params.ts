@@ -5,7 +5,8 @@
  */
 import { healFault } from '../../world/faults.ts';
 import type { ActionRun, ParameterSpec } from './action.ts';
-import { durationBetween, parseDuration } from './duration.ts';
+import { parseDuration } from '../../core/duration.ts';
+import { durationBetween } from './duration.ts';
 import { zoneNamed } from './targets.ts';
 
 type Parameters = Readonly<Record<string, string>>;
