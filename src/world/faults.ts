@@ -10,7 +10,7 @@ import { AwsError } from '../core/errors.ts';
 import { uuid } from '../core/ids.ts';
 import { own } from '../core/own.ts';
 import type { Env, Principal } from '../services/service.ts';
-import { zoneId } from '../services/ec2/regions.provider.ts';
+import { zoneNamed } from '../services/ec2/regions.provider.ts';
 import { disruptSubnet, restoreSubnet } from '../services/ec2/subnet-disruption.ts';
 import { checkPausable, publishPause } from '../services/ec2/volume-pause.ts';
 import { HOSTS, ZONES, worldScope, type HostRecord, type ZoneRecord } from './state.ts';
@@ -72,7 +72,8 @@ const API_ERRORS: Record<string, { status: number; message: string }> = {
   Unavailable: { status: 503, message: "The server is overloaded and can't handle the request." },
 };
 
-const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
+/** An IAM role's ARN, with an optional path: its account and its name. */
+export const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
 
 export function activeFaults(env: Env): FaultRecord[] {
   return env.store.list<FaultRecord>(FAULTS, SCOPE).filter((f) => f.healedAt === undefined) as FaultRecord[];
@@ -194,7 +195,9 @@ export const faultExpiryLoop = (env: Env) => (faultId: string) => {
   if (next !== Infinity) return next - now;
 };
 
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+/** A comma-separated list (FIS's `operations`, `availabilityZoneIdentifiers`), each item trimmed. */
+export const splitList = (s: string) => s.split(',').map((x) => x.trim());
+const list = (s: string) => splitList(s).filter(Boolean);
 
 function checkRate(rate: unknown): number {
   const r = rate === undefined ? 1 : rate;
@@ -213,13 +216,13 @@ function checkNames(field: string, names: unknown, ok: (s: string) => boolean, w
 
 /** Zone names or zone ids (`use1-az1`), all in one region, as zone names. */
 function resolveZones(env: Env, target: string, region?: string): { region: string; zones: string[] } {
-  const known = Object.entries(env.config.regions)
-    .filter(([r]) => !region || r === region)
-    .flatMap(([r, letters]) => letters.map((l) => ({ region: r, name: r + l, id: zoneId(r, l) })));
+  const regions = region ? [region] : Object.keys(env.config.regions);
   const found = list(target).map((z) => {
-    const k = known.find((x) => x.name === z || x.id === z);
-    if (!k) throw new AwsError('NotFound', `no availability zone ${z}${region ? ` in ${region}` : ''}`, 404);
-    return k;
+    for (const r of regions) {
+      const name = zoneNamed(env.config, r, z);
+      if (name) return { region: r, name };
+    }
+    throw new AwsError('NotFound', `no availability zone ${z}${region ? ` in ${region}` : ''}`, 404);
   });
   if (!found.length) throw new AwsError('InvalidParameter', 'a capacity fault needs one or more availability zones', 400);
   if (new Set(found.map((k) => k.region)).size > 1) throw new AwsError('InvalidParameter', 'the zones of a capacity fault must be in one region', 400);

@@ -4,11 +4,11 @@
  * groups. Each is one world fault for the action's targets, healed when the action ends, or
  * earlier when the experiment stops or fails.
  */
-import { injectFault } from '../../world/faults.ts';
+import { injectFault, splitList } from '../../world/faults.ts';
 import { models } from '../../models/index.ts';
 import { COLL as GROUPS, type GroupRecord } from '../autoscaling/state.ts';
 import { ActionFailed, type ActionSpec } from './action.ts';
-import { durationOf, durationParameter, durationSeconds, healAll, percentage, rateOf, splitList, zoneIdentifiers, zonesOf } from './fault-params.ts';
+import { durationOf, durationParameter, durationSeconds, healAll, percentage, rateOf, zoneIdentifiers, zonesOf } from './fault-params.ts';
 
 const ROLES = { key: 'Roles', resourceType: 'aws:iam:role' };
 const duration = durationParameter(true, 60_000, 'PT1M');

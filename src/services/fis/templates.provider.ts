@@ -3,6 +3,7 @@ import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { validateTemplate } from './validate.ts';
 import {
+  DEFAULT_EXPERIMENT_OPTIONS,
   newTemplateId,
   notFound,
   page,
@@ -19,8 +20,6 @@ export const MAX_TEMPLATES = 500;
 
 export type CreateTemplateInput = TemplateBody & { clientToken?: string; tags?: Tags };
 
-const DEFAULT_OPTIONS = { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail' };
-
 export function templateView(t: DeepReadonly<TemplateRecord>) {
   return {
     id: t.id,
@@ -34,7 +33,7 @@ export function templateView(t: DeepReadonly<TemplateRecord>) {
     roleArn: t.roleArn,
     tags: t.tags,
     logConfiguration: t.logConfiguration,
-    experimentOptions: { ...DEFAULT_OPTIONS, ...t.experimentOptions },
+    experimentOptions: { ...DEFAULT_EXPERIMENT_OPTIONS, ...t.experimentOptions },
     targetAccountConfigurationsCount: 0,
     experimentReportConfiguration: t.experimentReportConfiguration,
   };
