@@ -2,8 +2,8 @@
 import { splitList } from '../../world/faults.ts';
 import { ActionFailed, type ActionSpec } from './action.ts';
 import { alarmAt } from './alarms.ts';
-import { parseDuration } from '../../core/duration.ts';
 import { durationBetween } from './duration.ts';
+import { durationOf } from './fault-params.ts';
 
 const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 
@@ -13,9 +13,8 @@ export const wait: ActionSpec = {
   parameters: {
     duration: { description: 'The duration, from one minute to 12 hours (ISO 8601 duration).', required: true, check: durationBetween(60_000, 'PT1M') },
   },
-  duration: (p) => parseDuration(p.duration),
+  duration: durationOf,
   start() {},
-  end() {},
 };
 
 export const assertAlarmState: ActionSpec = {

@@ -1,6 +1,6 @@
 /**
- * What the actions that inject world faults share: their `duration` parameter, the fault's length
- * in seconds, the healing of every fault an action injected (its end, or its rollback when the
+ * What the actions that inject world faults share: their `duration` parameter and its length,
+ * the healing of every fault an action injected (its end, or its rollback when the
  * experiment stops or fails), and FIS's other common parameters.
  */
 import { healFault, splitList } from '../../world/faults.ts';
@@ -18,11 +18,6 @@ export function durationParameter(required: boolean, minMs: number, minText: str
 }
 
 export const durationOf = (p: Parameters) => (p.duration === undefined ? undefined : parseDuration(p.duration));
-
-export const durationSeconds = (p: Parameters) => {
-  const ms = durationOf(p);
-  return ms === undefined ? undefined : ms / 1000;
-};
 
 export function healAll(run: ActionRun): void {
   for (const id of (run.data.faultIds as string[] | undefined) ?? []) healFault(run.env, id);

@@ -14,7 +14,7 @@ import { loopContext } from '../ec2/scoped.ts';
 import { iamScope, ROLES, type RoleRecord } from '../iam/state.ts';
 import { validation, type Tags, type TemplateTarget } from './state.ts';
 
-export interface Candidate {
+interface Candidate {
   arn: string;
   tags: Tags;
   /** The resource as its Describe call returns it; filters read paths into it. */

@@ -20,7 +20,7 @@ export const MAX_TEMPLATES = 500;
 
 export type CreateTemplateInput = TemplateBody & { clientToken?: string; tags?: Tags };
 
-export function templateView(t: DeepReadonly<TemplateRecord>) {
+function templateView(t: DeepReadonly<TemplateRecord>) {
   return {
     id: t.id,
     arn: t.arn,
@@ -39,7 +39,7 @@ export function templateView(t: DeepReadonly<TemplateRecord>) {
   };
 }
 
-export function requireTemplate(env: Env, scope: Scope, id: string): DeepReadonly<TemplateRecord> {
+function requireTemplate(env: Env, scope: Scope, id: string): DeepReadonly<TemplateRecord> {
   const t = env.store.get<TemplateRecord>(TEMPLATES, scope, id);
   if (!t) throw notFound(`Experiment template not found: ${id}`);
   return t;
