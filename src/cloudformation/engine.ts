@@ -10,6 +10,7 @@
  */
 import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
+import { parseDuration } from '../core/duration.ts';
 import { AwsError } from '../core/errors.ts';
 import { deleteEvents, setResourceStatus, setStackStatus } from './events.ts';
 import { activeResources, evalContext, importersOf, listExports, resourceContext, stateOf, type EngineDeps } from './evaluation.ts';
@@ -36,14 +37,6 @@ export function failureReason(e: unknown, log?: (m: string) => void): string {
   if (e instanceof AwsError) return e.message;
   log?.(`faultline: CloudFormation resource handler failed: ${(e as Error)?.stack ?? e}`);
   return `Internal Failure (${(e as Error)?.message ?? String(e)})`;
-}
-
-/** ISO 8601 durations as CreationPolicy and UpdatePolicy write them (PT15M, PT1H30M, PT45S). */
-export function parseDuration(s: unknown, fallbackMs: number): number {
-  if (typeof s !== 'string') return fallbackMs;
-  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(s);
-  if (!m || (!m[1] && !m[2] && !m[3])) return fallbackMs;
-  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
 }
 
 const ACTION_STATUS = {
@@ -324,7 +317,7 @@ class StackRun {
     }
     const signal = decl?.CreationPolicy?.ResourceSignal;
     if (action === 'create' && signal && SIGNALLED_TYPES.includes(res.ResourceType)) {
-      const timeout = parseDuration(signal.Timeout, 5 * 60_000);
+      const timeout = parseDuration(signal.Timeout) ?? 5 * 60_000;
       res.work = { action, awaitingSignals: true, next: this.now + timeout, deadline: this.now + timeout };
       return this.pollSignals(op, res, decl);
     }

@@ -7,11 +7,15 @@ export const requestId = (): string => randomUUID();
 
 export const uuid = (): string => randomUUID();
 
-/** Upper-case alphanumerics, as in IAM unique ids (AROA..., AIDA...) and access keys. */
-export const iamId = (prefix: string, length = 21): string => {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const IAM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/**
+ * A prefix and random characters, `length` in all: by default upper-case alphanumerics, as in IAM
+ * unique ids (AROA..., AIDA...) and access keys; FIS's ids use letters of both cases and digits.
+ */
+export const iamId = (prefix: string, length = 21, alphabet = IAM_ALPHABET): string => {
   const bytes = randomBytes(length - prefix.length);
-  return prefix + [...bytes].map((b) => alphabet[b % 32]).join('');
+  return prefix + [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
 };
 
 export const secret = (length = 40): string => randomBytes(length).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, length).padEnd(length, 'A');

@@ -41,9 +41,11 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
       const handler = own(service.handlers, parsed.operation);
       if (!handler) throw errors.invalidAction(parsed.operation);
       const principal = principalFor(env, r.accessKeyId);
-      const region = service.global ? 'global' : (r.region ?? env.config.defaultRegion);
+      // The region the request was signed for; a global service's records live in the 'global' scope.
+      const signedRegion = r.region ?? env.config.defaultRegion;
+      const region = service.global ? 'global' : signedRegion;
       // After the caller is known: a fault may be for some roles' sessions only.
-      const injected = apiFault(env, service.signingName, parsed.operation, principal, r.region ?? env.config.defaultRegion);
+      const injected = apiFault(env, service.signingName, parsed.operation, principal, signedRegion);
       if (injected) throw new AwsError(injected.code, injected.message, injected.status, false);
       if (!service.global && !regionZones(env.config, region)) {
         throw new AwsError('AuthFailure', `The region ${region} is not offered by this faultline; it offers ${Object.keys(env.config.regions).join(', ')}.`, 401);

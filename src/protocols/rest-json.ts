@@ -11,7 +11,7 @@ import { decodeJson, encodeJson } from './json.ts';
 import type { Shape, ServiceModel } from './model.ts';
 import type { ParsedRequest, Protocol, WireRequest, WireResponse } from './protocol.ts';
 import { matchRoute } from './rest-route.ts';
-import { checkConstraints, parseScalar, parseTimestamp, type Invalid } from './values.ts';
+import { checkConstraints, headerValue, parseScalar, queryValue, type Invalid } from './values.ts';
 
 const validation: Invalid = (message) => new AwsError('ValidationException', message, 400);
 const serialization = (message: string) => new AwsError('SerializationException', message, 400);
@@ -40,10 +40,10 @@ export class RestJsonProtocol implements Protocol {
           v = route.labels[wire] === undefined ? undefined : parseScalar(mshape, route.labels[wire], m, validation);
           break;
         case 'querystring':
-          v = queryValue(model, mshape, req.query, wire, m);
+          v = queryValue(model, mshape, req.query, wire, m, validation);
           break;
         case 'header':
-          v = headerValue(mshape, req.headers[wire.toLowerCase()], m);
+          v = headerValue(model, mshape, req.headers[wire.toLowerCase()], m, validation);
           break;
         default:
           bodyMembers = true;
@@ -104,16 +104,4 @@ export class RestJsonProtocol implements Protocol {
   private headers(requestId: string): Record<string, string> {
     return { 'content-type': 'application/json', 'x-amzn-requestid': requestId };
   }
-}
-
-function queryValue(model: ServiceModel, shape: Shape, query: URLSearchParams, wire: string, name: string): unknown {
-  if (!query.has(wire)) return undefined;
-  if (shape.type === 'list') return query.getAll(wire).map((s) => parseScalar(model.shapes[shape.member!.shape], s, name, validation));
-  return parseScalar(shape, query.get(wire)!, name, validation);
-}
-
-function headerValue(shape: Shape, text: string | undefined, name: string): unknown {
-  if (text === undefined) return undefined;
-  if (shape.type === 'timestamp') return parseTimestamp(text, name, validation);
-  return parseScalar(shape, text, name, validation);
 }

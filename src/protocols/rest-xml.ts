@@ -11,7 +11,7 @@ import type { Shape, ShapeRef, ServiceModel } from './model.ts';
 import type { ParsedRequest, Protocol, WireRequest, WireResponse } from './protocol.ts';
 import { decodeAwsChunked, isAwsChunked } from './aws-chunked.ts';
 import { matchRoute } from './rest-route.ts';
-import { isoTime, parseScalar, parseTimestamp, type Invalid } from './values.ts';
+import { headerValue, isoTime, parseScalar, queryValue, type Invalid } from './values.ts';
 import { element, escapeXml, XML_DECL } from './xml.ts';
 import { setOwn } from '../core/own.ts';
 import { decodeXml, memberElementName, parseXml } from './xml-read.ts';
@@ -91,10 +91,10 @@ export class RestXmlProtocol implements Protocol {
         case 'querystring':
           if (mshape.type === 'map') continue; // bound last, from what no other member claims
           bound.add(wire);
-          v = queryValue(model, mshape, req.query, wire, m);
+          v = queryValue(model, mshape, req.query, wire, m, invalid);
           break;
         case 'header':
-          v = headerValue(model, mref, headers[wire.toLowerCase()], m);
+          v = headerValue(model, mshape, headers[wire.toLowerCase()], m, invalid);
           break;
         case 'headers':
           v = prefixedHeaders(headers, wire.toLowerCase());
@@ -293,21 +293,6 @@ function headerText(shape: Shape, value: unknown): string {
   if (shape.type === 'boolean') return value ? 'true' : 'false';
   if (shape.type === 'blob') return (Buffer.isBuffer(value) ? value : Buffer.from(String(value))).toString('base64');
   return String(value);
-}
-
-function headerValue(model: ServiceModel, ref: ShapeRef, text: string | undefined, name: string): unknown {
-  if (text === undefined) return undefined;
-  const shape = model.shapes[ref.shape];
-  if (shape.type === 'list') return text.split(',').map((s) => parseScalar(model.shapes[shape.member!.shape], s.trim(), name, invalid));
-  if (shape.type === 'timestamp') return parseTimestamp(text, name, invalid);
-  if (shape.type === 'blob') return Buffer.from(text, 'base64');
-  return parseScalar(shape, text, name, invalid);
-}
-
-function queryValue(model: ServiceModel, shape: Shape, query: URLSearchParams, wire: string, name: string): unknown {
-  if (!query.has(wire)) return undefined;
-  if (shape.type === 'list') return query.getAll(wire).map((s) => parseScalar(model.shapes[shape.member!.shape], s, name, invalid));
-  return parseScalar(shape, query.get(wire)!, name, invalid);
 }
 
 function prefixedHeaders(headers: Headers, prefix: string): Record<string, string> | undefined {

@@ -38,6 +38,20 @@ export function parseScalar(shape: Shape, text: string, name: string, invalid: I
   }
 }
 
+/** A query-string member: every value of a list, or the one value. */
+export function queryValue(model: ServiceModel, shape: Shape, query: URLSearchParams, wire: string, name: string, invalid: Invalid): unknown {
+  if (!query.has(wire)) return undefined;
+  if (shape.type === 'list') return query.getAll(wire).map((s) => parseScalar(model.shapes[shape.member!.shape], s, name, invalid));
+  return parseScalar(shape, query.get(wire)!, name, invalid);
+}
+
+/** A header member: a list is comma-separated; a timestamp or a blob as parseScalar reads them. */
+export function headerValue(model: ServiceModel, shape: Shape, text: string | undefined, name: string, invalid: Invalid): unknown {
+  if (text === undefined) return undefined;
+  if (shape.type === 'list') return text.split(',').map((s) => parseScalar(model.shapes[shape.member!.shape], s.trim(), name, invalid));
+  return parseScalar(shape, text, name, invalid);
+}
+
 export function parseTimestamp(value: string | number, name: string, invalid: Invalid): Date {
   const d = typeof value === 'number' || /^\d+(\.\d+)?$/.test(value) ? new Date(Number(value) * 1000) : new Date(value);
   if (Number.isNaN(d.getTime())) throw invalid(`Value (${value}) for parameter ${name} is invalid. Expected a timestamp.`);

@@ -53,12 +53,12 @@ export async function thawDisk(at: string): Promise<void> {
 }
 
 /**
- * Unmounts a disk (or any mount), thawing it first (a frozen filesystem cannot be unmounted, and
- * whatever waits on it could not end); lazily if something on the host still holds it open, so
- * that it goes when that does. False when neither worked.
+ * Unmounts a disk (or any mount); lazily if something on the host still holds it open, so that it
+ * goes when that does. False when neither worked. A frozen disk must be thawed first (what waits
+ * on it could not end otherwise): the driver thaws what it froze, and what a dead faultline left
+ * frozen is thawed by the next one on its data directory (volumes.store.ts) or by clean-up.
  */
 export async function unmountDisk(at: string): Promise<boolean> {
-  await thawDisk(at);
   if ((await run('umount', [at], { allowFail: true })).code === 0) return true;
   return (await run('umount', ['-l', at], { allowFail: true })).code === 0;
 }

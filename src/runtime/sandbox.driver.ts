@@ -555,6 +555,8 @@ export class SandboxDriver implements ComputeDriver {
       n++;
       task(id, async () => {
         this.knownVolumes.delete(id);
+        // A volume detached from a running instance while paused is still frozen (after any freeze in flight).
+        await this.queue.run(`io:${id}`, async () => void (this.frozen.has(id) && (await this.thaw(id))));
         await this.volumes.delete(id);
       });
     }

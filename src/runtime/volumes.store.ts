@@ -65,6 +65,8 @@ export class VolumeStore {
   async init(log: (m: string) => void = () => {}): Promise<void> {
     await mkdir(this.empty, { recursive: true });
     this.sizeLimitMissing = await diskLimitMissing();
+    // A crash while a volume's I/O was paused leaves its disk frozen.
+    await Promise.all((await mountsUnder(this.root)).map(thawDisk));
     await this.close();
     await Promise.all(
       (await this.ids()).map(async (id) => {

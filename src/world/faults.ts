@@ -4,15 +4,18 @@
  * status checks, alarms, recovery and Auto Scaling notice through their own loops, as they would
  * on AWS. The one exception does what AWS FIS does: a subnet's disruption swaps in a network ACL
  * that denies everything (services/ec2/subnet-disruption.ts).
- * A fault may heal by itself after a duration, on the clock.
+ * A fault may heal by itself after a duration, on the clock. A paused volume's metrics and
+ * status are EC2's to show, from when its pause began (services/ec2/volume-pause.ts).
  */
 import { AwsError } from '../core/errors.ts';
 import { uuid } from '../core/ids.ts';
 import { own } from '../core/own.ts';
+import type { DeepReadonly, Scope } from '../core/store.ts';
 import type { Env, Principal } from '../services/service.ts';
-import { zoneId } from '../services/ec2/regions.provider.ts';
+import { zoneNamed } from '../services/ec2/regions.provider.ts';
 import { disruptSubnet, restoreSubnet } from '../services/ec2/subnet-disruption.ts';
-import { checkPausable, publishPause } from '../services/ec2/volume-pause.ts';
+import { COLL, type VolumeRecord } from '../services/ec2/state.ts';
+import { volumeNotFound } from '../services/ec2/volumes.provider.ts';
 import { HOSTS, ZONES, worldScope, type HostRecord, type ZoneRecord } from './state.ts';
 
 export const FAULTS = 'world.faults';
@@ -30,7 +33,7 @@ export interface FaultSpec {
    */
   target: string;
   region?: string;
-  /** subnet and volume: the account that owns them (the default account when absent). */
+  /** subnet and volume: the account that owns them; capacity: the account of its `groups` (the default account when absent). */
   account?: string;
   /** subnet: what is cut, as FIS's `scope` parameter; only `all` (every packet in or out of the subnet). */
   scope?: string;
@@ -72,7 +75,8 @@ const API_ERRORS: Record<string, { status: number; message: string }> = {
   Unavailable: { status: 503, message: "The server is overloaded and can't handle the request." },
 };
 
-const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
+/** An IAM role's ARN, with an optional path: its account and its name. */
+export const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[^/]+\/)*([\w+=,.@-]+)$/;
 
 export function activeFaults(env: Env): FaultRecord[] {
   return env.store.list<FaultRecord>(FAULTS, SCOPE).filter((f) => f.healedAt === undefined) as FaultRecord[];
@@ -108,7 +112,6 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
     const fault: FaultRecord = { ...spec, faultId: `fault-${uuid().slice(0, 8)}`, region, startedAt: now };
     if (spec.account !== undefined && !/^\d{12}$/.test(spec.account)) throw new AwsError('InvalidParameter', `account must be a 12-digit account id, not ${spec.account}`, 400);
     const owned = { account: spec.account ?? env.config.defaultAccount, region };
-    let stallAt: number | undefined;
     if (spec.durationSeconds !== undefined) {
       if (!(spec.durationSeconds > 0)) throw new AwsError('InvalidParameter', 'durationSeconds must be positive', 400);
       fault.endsAt = now + spec.durationSeconds * 1000;
@@ -139,6 +142,7 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
         fault.rate = checkRate(spec.rate);
         fault.roles = checkNames('roles', spec.roles, (r) => ROLE_ARN.test(r), 'an IAM role ARN (arn:aws:iam::123456789012:role/NAME)');
         fault.groups = checkNames('groups', spec.groups, (g) => g.length > 0 && g.length <= 255, 'an Auto Scaling group name');
+        if (fault.groups) fault.account = owned.account;
         break;
       }
       case 'subnet':
@@ -147,7 +151,6 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
       case 'volume': {
         checkPausable(env, owned, spec.target);
         fault.account = owned.account;
-        stallAt = publishPause(env, fault, now, true);
         break;
       }
       default:
@@ -155,8 +158,7 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
     }
     env.store.put(FAULTS, SCOPE, fault.faultId, fault);
     env.events.emit('fault.injected', { ...fault });
-    const wake = Math.min(fault.endsAt ?? Infinity, stallAt ?? Infinity);
-    if (wake !== Infinity) env.scheduler.enqueue(FAULT_EXPIRY_LOOP, fault.faultId, wake);
+    if (fault.endsAt !== undefined) env.scheduler.enqueue(FAULT_EXPIRY_LOOP, fault.faultId, fault.endsAt);
     return fault;
   });
 }
@@ -176,24 +178,49 @@ export function healFault(env: Env, faultId: string): FaultRecord {
     }
     const owned = { account: f.account ?? env.config.defaultAccount, region: f.region };
     if (f.kind === 'subnet') restoreSubnet(env, owned, f.target, { networkAclId: f.networkAclId!, originalNetworkAclId: f.originalNetworkAclId! });
-    if (f.kind === 'volume') publishPause(env, f, f.healedAt, false);
     env.events.emit('fault.healed', { faultId, kind: f.kind, target: f.target, region: f.region });
     return f;
   });
 }
 
-/** Heals a fault whose duration has run out; a paused volume's metrics also turn stalled on time. */
+/** Heals a fault whose duration has run out. */
 export const faultExpiryLoop = (env: Env) => (faultId: string) => {
   const f = env.store.get<FaultRecord>(FAULTS, SCOPE, faultId);
-  if (!f || f.healedAt !== undefined) return;
+  if (!f || f.healedAt !== undefined || f.endsAt === undefined) return;
   const now = env.clock.now();
-  if (f.endsAt !== undefined && now >= f.endsAt) return void healFault(env, faultId);
-  const stallAt = f.kind === 'volume' ? publishPause(env, f as FaultRecord, now, true) : undefined;
-  const next = Math.min(stallAt ?? Infinity, f.endsAt ?? Infinity);
-  if (next !== Infinity) return next - now;
+  if (now >= f.endsAt) return void healFault(env, faultId);
+  return f.endsAt - now;
 };
 
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+/** Every volume fault of the region, healed ones included (their metrics go back to normal once). */
+export const volumeFaults = (env: Env, region: string) => env.store.list<FaultRecord>(FAULTS, SCOPE).filter((f) => f.kind === 'volume' && f.region === region);
+
+/** The volume pauses in a scope. */
+const volumePauses = (env: Env, scope: Scope) => activeFaults(env).filter((f) => f.kind === 'volume' && f.account === scope.account && f.region === scope.region);
+
+/** When the volume's I/O was paused, if it is now. */
+export function pausedSince(env: Env, scope: Scope, volumeId: string): number | undefined {
+  return volumePauses(env, scope).find((f) => f.target === volumeId)?.startedAt;
+}
+
+/** When the I/O of each of these volumes was paused, for those paused now. */
+export function pausesOf(env: Env, scope: Scope, volumeIds: readonly string[]): number[] {
+  const paused = volumePauses(env, scope);
+  return paused.length ? paused.filter((f) => volumeIds.includes(f.target)).map((f) => f.startedAt) : [];
+}
+
+/** Checks that a volume's I/O can be paused: it exists in the account and region, and is attached. */
+function checkPausable(env: Env, scope: Scope, volumeId: string): void {
+  if (!/^vol-[0-9a-f]+$/.test(volumeId)) throw volumeNotFound(volumeId);
+  const v: DeepReadonly<VolumeRecord> | undefined = env.store.get<VolumeRecord>(COLL.volumes, scope, volumeId);
+  if (!v) throw volumeNotFound(volumeId);
+  if (!v.Attachments.length) throw new AwsError('IncorrectState', `The volume '${volumeId}' is not attached to an instance: only an attached volume's I/O can be paused.`, 409);
+  if (pausedSince(env, scope, volumeId) !== undefined) throw new AwsError('IncorrectState', `The volume '${volumeId}' already has its I/O paused.`, 409);
+}
+
+/** A comma-separated list (FIS's `operations`, `availabilityZoneIdentifiers`), each item trimmed. */
+export const splitList = (s: string) => s.split(',').map((x) => x.trim());
+const list = (s: string) => splitList(s).filter(Boolean);
 
 function checkRate(rate: unknown): number {
   const r = rate === undefined ? 1 : rate;
@@ -212,13 +239,13 @@ function checkNames(field: string, names: unknown, ok: (s: string) => boolean, w
 
 /** Zone names or zone ids (`use1-az1`), all in one region, as zone names. */
 function resolveZones(env: Env, target: string, region?: string): { region: string; zones: string[] } {
-  const known = Object.entries(env.config.regions)
-    .filter(([r]) => !region || r === region)
-    .flatMap(([r, letters]) => letters.map((l) => ({ region: r, name: r + l, id: zoneId(r, l) })));
+  const regions = region ? [region] : Object.keys(env.config.regions);
   const found = list(target).map((z) => {
-    const k = known.find((x) => x.name === z || x.id === z);
-    if (!k) throw new AwsError('NotFound', `no availability zone ${z}${region ? ` in ${region}` : ''}`, 404);
-    return k;
+    for (const r of regions) {
+      const name = zoneNamed(env.config, r, z);
+      if (name) return { region: r, name };
+    }
+    throw new AwsError('NotFound', `no availability zone ${z}${region ? ` in ${region}` : ''}`, 404);
   });
   if (!found.length) throw new AwsError('InvalidParameter', 'a capacity fault needs one or more availability zones', 400);
   if (new Set(found.map((k) => k.region)).size > 1) throw new AwsError('InvalidParameter', 'the zones of a capacity fault must be in one region', 400);
@@ -266,13 +293,13 @@ export function apiFault(env: Env, service: string, operation: string, caller: P
 /**
  * Whether a capacity fault refuses a launch in `zone`, which the caller then answers with
  * InsufficientInstanceCapacity: RunInstances or StartInstances by `caller` (faults for its role,
- * or for everyone), or a launch by Auto Scaling `group` (faults for that group; the group's own
+ * or for everyone), or a launch by Auto Scaling `group` of `account` (faults for that group; the group's own
  * RunInstances call then meets the faults for everyone, so none is counted twice).
  */
-export function capacityRefused(env: Env, region: string, zone: string, by: { caller: Principal } | { group: string }): boolean {
+export function capacityRefused(env: Env, region: string, zone: string, by: { caller: Principal } | { account: string; group: string }): boolean {
   for (const f of activeFaults(env)) {
     if (f.kind !== 'capacity' || f.region !== region || !list(f.target).includes(zone)) continue;
-    const hit = 'group' in by ? !!f.groups?.includes(by.group) : f.roles ? sessionOfAny(by.caller, f.roles) : !f.groups;
+    const hit = 'group' in by ? f.account === by.account && !!f.groups?.includes(by.group) : f.roles ? sessionOfAny(by.caller, f.roles) : !f.groups;
     if (hit && draw(env, f)) return true;
   }
   return false;

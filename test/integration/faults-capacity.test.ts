@@ -13,6 +13,8 @@ import { startFaultline, type Faultline } from '../harness.ts';
 
 const run = promisify(execFile);
 const ACCOUNT = '000000000000';
+/** Another account (a 12-digit access key names it). */
+const OTHER = '111111111111';
 
 const PRELUDE = `
 import boto3, botocore, json, os, urllib.request
@@ -83,13 +85,21 @@ out(r)
     assert.deepEqual(r.plainInA, ['ok', 'ok']);
   });
 
-  it("fails a group's launches in the zone and launches in its other zone, with a Failed activity", async () => {
+  it("fails a group's launches in the zone (not another account's group of that name) and launches in its other zone, with a Failed activity", async () => {
     const r = await py(`
 a, b = '${subnets.a}', '${subnets.b}'
 fault = control('/_faultline/faults', {'kind': 'capacity', 'target': 'use1-az1', 'groups': ['web']})
 for name in ['web', 'bystander']:
     asg.create_auto_scaling_group(AutoScalingGroupName=name, LaunchTemplate={'LaunchTemplateName': 'web', 'Version': '$Latest'},
       MinSize=0, MaxSize=4, DesiredCapacity=2, VPCZoneIdentifier=a + ',' + b)
+# Another account's group of the same name is not the fault's.
+other = lambda service: boto3.client(service, aws_access_key_id='${OTHER}', aws_secret_access_key='x')
+ec2b = other('ec2')
+vpc = ec2b.create_vpc(CidrBlock='10.2.0.0/16')['Vpc']['VpcId']
+sb = [ec2b.create_subnet(VpcId=vpc, CidrBlock=f'10.2.{i}.0/24', AvailabilityZone='us-east-1' + z)['Subnet']['SubnetId'] for i, z in [(1, 'a'), (2, 'b')]]
+ec2b.create_launch_template(LaunchTemplateName='web', LaunchTemplateData={'ImageId': 'ami-1ecae776', 'InstanceType': 't2.micro'})
+other('autoscaling').create_auto_scaling_group(AutoScalingGroupName='web', LaunchTemplate={'LaunchTemplateName': 'web', 'Version': '$Latest'},
+  MinSize=0, MaxSize=4, DesiredCapacity=2, VPCZoneIdentifier=','.join(sb))
 out({'fault': fault['target']})
 `);
     // A zone id names the zone; the fault keeps its name.
@@ -98,10 +108,13 @@ out({'fault': fault['target']})
     const g = await py(`
 groups = asg.describe_auto_scaling_groups(AutoScalingGroupNames=['web', 'bystander'])['AutoScalingGroups']
 acts = asg.describe_scaling_activities(AutoScalingGroupName='web')['Activities']
+otherWeb = boto3.client('autoscaling', aws_access_key_id='${OTHER}', aws_secret_access_key='x').describe_auto_scaling_groups(AutoScalingGroupNames=['web'])['AutoScalingGroups'][0]
 out({'zones': {x['AutoScalingGroupName']: sorted(i['AvailabilityZone'] for i in x['Instances']) for x in groups},
+     'otherWeb': sorted(i['AvailabilityZone'] for i in otherWeb['Instances']),
      'failed': [[a['StatusCode'], a['StatusMessage'], a['Description']] for a in acts if a['StatusCode'] == 'Failed']})
 `);
     assert.deepEqual(g.zones, { web: ['us-east-1b', 'us-east-1b'], bystander: ['us-east-1a', 'us-east-1b'] });
+    assert.deepEqual(g.otherWeb, ['us-east-1a', 'us-east-1b'], "another account's group named web launches in both zones");
     assert.ok(g.failed.length >= 1, JSON.stringify(g.failed));
     const message = `${ice('us-east-1a', OTHERS_THAN_A).replace(/^InsufficientInstanceCapacity 500 /, '')} Launching EC2 instance failed.`;
     assert.equal(g.failed[0][1], message);

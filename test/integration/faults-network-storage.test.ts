@@ -112,24 +112,26 @@ describe('subnet and volume faults', () => {
     assert.equal((await acls()).length, count);
   });
 
-  it('pauses a volume: impaired after 60 s with AWS/EBS metrics and the attached-EBS check failing, then back to ok', async () => {
+  it('pauses a volume: impaired after 60 s with AWS/EBS metrics at the minute and the attached-EBS check failing, then back to ok', async () => {
     assert.equal((await volumeStatus(rootVolume)).Status, 'ok');
+    // Half a minute before the next status tick, which publishes EC2's metrics each minute.
+    fl.advance(((90_000 - (fl.app.env.clock.now() % 60_000)) % 60_000) / 1000);
     const { stdout } = await cli('fail', 'volume', rootVolume);
     const faultId = /^(fault-[0-9a-f]+):/.exec(stdout)![1];
+
+    fl.advance(30); // the tick: paused for 30 s
     assert.equal(await ebsMetric('VolumeQueueLength', rootVolume), 1);
     assert.equal(await ebsMetric('VolumeReadOps', rootVolume), 0);
     assert.equal(await ebsMetric('VolumeWriteOps', rootVolume), 0);
     assert.equal(await ebsMetric('VolumeStalledIOCheck', rootVolume), 0);
-
-    fl.advance(30);
     assert.equal((await volumeStatus(rootVolume)).Status, 'ok');
-    fl.advance(30);
+    fl.advance(30); // paused for 60 s
     const impaired = await volumeStatus(rootVolume);
     assert.equal(impaired.Status, 'impaired');
     assert.deepEqual(impaired.Details, [{ Name: 'io-enabled', Status: 'failed' }, { Name: 'io-performance', Status: 'not-applicable' }]);
-    assert.equal(await ebsMetric('VolumeStalledIOCheck', rootVolume), 1);
 
-    fl.advance(60); // the next status-check minute
+    fl.advance(30); // the next tick
+    assert.equal(await ebsMetric('VolumeStalledIOCheck', rootVolume), 1);
     const s = await instanceStatus();
     assert.deepEqual([s.SystemStatus!.Status, s.InstanceStatus!.Status, s.AttachedEbsStatus!.Status], ['ok', 'ok', 'impaired']);
     const ebsCheck = await cw.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/EC2', MetricName: 'StatusCheckFailed_AttachedEBS', Dimensions: [{ Name: 'InstanceId', Value: instanceId }], StartTime: new Date(fl.app.env.clock.now() - 60_000), EndTime: new Date(fl.app.env.clock.now() + 1), Period: 60, Statistics: ['Maximum'] }));
@@ -137,9 +139,9 @@ describe('subnet and volume faults', () => {
 
     await control('POST', `/_faultline/faults/${faultId}/heal`);
     assert.equal((await volumeStatus(rootVolume)).Status, 'ok');
+    fl.advance(60); // the next tick
     assert.equal(await ebsMetric('VolumeStalledIOCheck', rootVolume), 0);
     assert.equal(await ebsMetric('VolumeQueueLength', rootVolume), 0);
-    fl.advance(60);
     assert.equal((await instanceStatus()).AttachedEbsStatus!.Status, 'ok');
   });
 

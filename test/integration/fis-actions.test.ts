@@ -3,7 +3,8 @@
  * Interruption" scenario, through boto3 and the AWS CLI on the manual clock, on one server: each
  * action's effect shows through EC2's and Auto Scaling's APIs while it runs and is undone when it
  * ends or when the experiment is stopped; bad parameters are refused at create, and targets it
- * cannot act on fail the experiment with nothing injected. The scenario, instantiated for a zone
+ * cannot act on (volumes it cannot pause, groups with a launch configuration) fail the experiment
+ * with nothing injected. The scenario, instantiated for a zone
  * from the CLI and created with the AWS CLI, stops the zone's tagged instances (a group replaces
  * its own in its other zone), refuses launches there, cuts the zone's subnet off and pauses a
  * volume's I/O, and everything comes back after its duration.
@@ -254,7 +255,7 @@ out(r)
     assert.deepEqual([r.after.vpcs, r.after.launch], ['ok', 'ok']);
   });
 
-  it('refuses bad parameters at create, and fails an experiment on volumes it cannot pause with nothing injected', async () => {
+  it('refuses bad parameters at create, and fails an experiment on volumes it cannot pause or groups with a launch configuration, with nothing injected', async () => {
     const r = await py(`
 subnets = {'s': {'resourceType': 'aws:ec2:subnet', 'resourceArns': ['${subnetArn(w.a)}'], 'selectionMode': 'ALL'}}
 roles = {'r': {'resourceType': 'aws:iam:role', 'resourceArns': ['${roleArn('chaos')}'], 'selectionMode': 'ALL'}}
@@ -291,8 +292,13 @@ detached = ec2.create_volume(AvailabilityZone='us-east-1a', Size=1)['VolumeId']
 pause = {'a': {'actionId': 'aws:ebs:pause-volume-io', 'parameters': {'duration': 'PT1M'}, 'targets': {'Volumes': 'v'}}}
 twoZones = start({'v': {'resourceType': 'aws:ec2:ebs-volume', 'resourceArns': ['${volumeArn(w.rootA)}', '${volumeArn(w.rootB)}'], 'selectionMode': 'ALL'}}, pause)
 unattached = start({'v': {'resourceType': 'aws:ec2:ebs-volume', 'resourceArns': ['${volumeArn(w.rootA)}', '${ARN}:volume/' + detached], 'selectionMode': 'ALL'}}, pause)
+asg.create_launch_configuration(LaunchConfigurationName='fis-lc', ImageId='${AMI}', InstanceType='t2.micro')
+asg.create_auto_scaling_group(AutoScalingGroupName='fis-lc', LaunchConfigurationName='fis-lc', MinSize=0, MaxSize=2, DesiredCapacity=0, VPCZoneIdentifier='${w.a}')
+lcGroup = asg.describe_auto_scaling_groups(AutoScalingGroupNames=['fis-lc'])['AutoScalingGroups'][0]['AutoScalingGroupARN']
+configured = start({'g': {'resourceType': 'aws:ec2:autoscaling-group', 'resourceArns': [lcGroup], 'selectionMode': 'ALL'}},
+                   {'a': {'actionId': 'aws:ec2:asg-insufficient-instance-capacity-error', 'parameters': {'availabilityZoneIdentifiers': 'us-east-1a', 'duration': 'PT1M'}, 'targets': {'AutoScalingGroups': 'g'}}})
 advance(0)
-r['twoZones'], r['unattached'] = experiment(twoZones), experiment(unattached)
+r['twoZones'], r['unattached'], r['configured'] = experiment(twoZones), experiment(unattached), experiment(configured)
 r['faults'] = control('/_faultline/faults')['faults']
 r['volume'] = volume_status('${w.rootA}')
 r['detached'] = detached
@@ -320,6 +326,8 @@ out(r)
     assert.equal(r.twoZones.error.code, 'InvalidTarget');
     assert.equal(r.twoZones.reason, 'Action a failed: The target volumes must be in one Availability Zone; they are in us-east-1a, us-east-1b.');
     assert.equal(r.unattached.reason, `Action a failed: The target volumes must be attached to instances; ${r.detached} is not.`);
+    assert.deepEqual([r.configured.status, r.configured.error.code], ['failed', 'InvalidTarget']);
+    assert.equal(r.configured.reason, 'Action a failed: Auto Scaling groups fis-lc use a launch configuration; the action supports groups with a launch template only.');
     assert.deepEqual(r.faults, []);
     assert.equal(r.volume, 'ok');
   });

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultline, type Faultline } from '../harness.ts';
-import { fisWorld, ROLE_ARN, type FisWorld } from './fis-support.ts';
+import { AMI, fisWorld, ROLE_ARN, type FisWorld } from './fis-support.ts';
 import { getExperiment, startExperimentFromTemplate, stopExperimentById } from '../../src/services/fis/index.ts';
 
 const NO_STOP = [{ source: 'none' }];
@@ -279,5 +279,34 @@ print(json.dumps({'state': x['state'], 'action': x['actions']['pause']['state'],
     assert.equal(x.state.status, 'completed');
     assert.equal(x.actions.terminate.startTime - x.startTime, 300);
     assert.match(seen.states[doomed], /shutting-down|terminated/);
+  });
+
+  it('restarts the stopped instances that remain when another was terminated meanwhile, and still fails', async () => {
+    const ids: string[] = await fl.python(`
+import boto3, json, os
+ec2 = boto3.client('ec2', endpoint_url=os.environ['FAULTLINE_URL'])
+r = ec2.run_instances(ImageId='${AMI}', InstanceType='t3.micro', MinCount=4, MaxCount=4, SubnetId='${world.subnets.a}')
+print(json.dumps([i['InstanceId'] for i in r['Instances']]))
+`);
+    fl.advance(60);
+    const arns = (xs: string[]) => xs.map((i) => `arn:aws:ec2:us-east-1:000000000000:instance/${i}`);
+    const stopBoth = (pair: string[]) => ({
+      targets: { pair: { resourceType: 'aws:ec2:instance', resourceArns: arns(pair), selectionMode: 'ALL' } },
+      actions: { stop: { actionId: 'aws:ec2:stop-instances', parameters: { startInstancesAfterDuration: 'PT2M', completeIfInstancesTerminated: 'false' }, targets: { Instances: 'pair' } } },
+    });
+    const [ended, stoppedEarly] = await startAll([stopBoth(ids.slice(0, 2)), stopBoth(ids.slice(2))]);
+    fl.advance(60);
+    await fl.aws('ec2', 'terminate-instances', '--instance-ids', ids[1], ids[3]);
+    await fl.aws('fis', 'stop-experiment', '--id', stoppedEarly);
+    fl.advance(0); // the stop's rollback
+    fl.advance(90); // the end of the first one's duration, and both survivors' boots (30 s)
+    const seen = await look([ended, stoppedEarly], ids);
+    for (const [x, survivor, gone] of [[seen.experiments[0], ids[0], ids[1]], [seen.experiments[1], ids[2], ids[3]]]) {
+      assert.equal(x.state.status, 'failed');
+      assert.deepEqual(x.state.error, { code: 'InvalidTarget', location: 'stop', accountId: '000000000000' });
+      assert.equal(x.actions.stop.state.status, 'failed');
+      assert.match(x.actions.stop.state.reason, new RegExp(`Instances ${gone} were terminated`));
+      assert.equal(seen.states[survivor], 'running', 'the instance that was not terminated was restarted');
+    }
   });
 });

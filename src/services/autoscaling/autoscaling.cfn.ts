@@ -4,6 +4,7 @@
  * to go), scaling policies, scheduled actions and lifecycle hooks. Each acts through Auto
  * Scaling's own operation handlers; the group loop does the launching.
  */
+import { parseDuration } from '../../core/duration.ts';
 import { AwsError } from '../../core/errors.ts';
 import { callService } from '../../cloudformation/call-service.ts';
 import { attribute, bool, deleteWithRetry, isGone } from '../../cloudformation/handler-kit.ts';
@@ -186,13 +187,8 @@ function rollingStep(rc: ResourceContext, g: GroupRecord, policy: Obj, data: Rec
   const minInService = Number(policy.MinInstancesInService ?? 0);
   const batch = Math.max(1, Math.min(maxBatch, old.length, inService.length - minInService));
   for (const m of old.slice(0, batch)) call(rc, 'TerminateInstanceInAutoScalingGroup', { InstanceId: m.InstanceId, ShouldDecrementDesiredCapacity: false });
-  return wait(POLL_MS, { pauseMs: parsePause(policy.PauseTime), pauseUntil: 0 });
-}
-
-/** PauseTime as ISO 8601 (PT5M); AWS's default is none unless WaitOnResourceSignals. */
-function parsePause(v: unknown): number {
-  const m = typeof v === 'string' ? /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(v) : null;
-  return m ? ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000 : 0;
+  // PauseTime (PT5M): AWS's default is none unless WaitOnResourceSignals.
+  return wait(POLL_MS, { pauseMs: parseDuration(policy.PauseTime) ?? 0, pauseUntil: 0 });
 }
 
 const scalingPolicy: ResourceHandler = {

@@ -105,7 +105,7 @@ export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<Group
     request = { LaunchTemplate: { LaunchTemplateId: template.LaunchTemplateId, Version: String(version.VersionNumber) }, ...network, TagSpecifications: tags };
   }
   // A capacity fault on this group's launches in the zone (FIS's asg-insufficient-instance-capacity-error).
-  if (capacityRefused(env, scope.region, zone, { group: group.AutoScalingGroupName })) throw insufficientCapacity(ctx, instanceType ?? 'm1.small', zone);
+  if (capacityRefused(env, scope.region, zone, { account: scope.account, group: group.AutoScalingGroupName })) throw insufficientCapacity(ctx, instanceType ?? 'm1.small', zone);
   const reservation = instanceHandlers.RunInstances({ ...request, MinCount: 1, MaxCount: 1 } as Parameters<typeof instanceHandlers.RunInstances>[0], ctx);
   const inst = reservation.Instances[0];
   // EC2 refuses `aws:` tags from users; the group's tag is EC2's own, so it is written directly.

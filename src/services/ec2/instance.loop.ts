@@ -27,7 +27,7 @@ import { forgetPublished, publishInstanceMetrics } from './metrics.ts';
 import { automaticRecoveryDue } from './auto-recovery.ts';
 import { tryRecover } from './alarm-actions.ts';
 import { bootFailed } from './boot-failures.ts';
-import { attachedVolumeStalled } from './volume-pause.ts';
+import { attachedVolumeStalled, forgetShownPauses, publishVolumePauses } from './volume-pause.ts';
 
 export const INSTANCE_LOOP = 'ec2.instance';
 export const STATUS_LOOP = 'ec2.status-check';
@@ -169,8 +169,10 @@ export function instanceLoops(env: Env) {
           if (scope.region !== region) continue;
           if (checkInstance(env, scope, inst, now)) running++;
         }
+        publishVolumePauses(env, region, now);
       } catch (e) {
         forgetPublished(env);
+        forgetShownPauses(env);
         throw e;
       }
       if (running) return STATUS_INTERVAL_MS - (now % STATUS_INTERVAL_MS);

@@ -10,6 +10,12 @@ export function zoneId(region: string, letter: string): string {
   return `${geo}${dir[0]}${n}-az${letter.charCodeAt(0) - 96}`;
 }
 
+/** A zone named by its name (`us-east-1a`) or its AZ ID (`use1-az1`), as its name; undefined if the region has no such zone. */
+export function zoneNamed(config: Config, region: string, identifier: string): string | undefined {
+  const letter = (regionZones(config, region) ?? []).find((l) => identifier === region + l || identifier === zoneId(region, l));
+  return letter === undefined ? undefined : region + letter;
+}
+
 export function zonesOf(config: Config, region: string): string[] {
   return (regionZones(config, region) ?? []).map((l) => region + l);
 }

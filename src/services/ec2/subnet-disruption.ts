@@ -15,7 +15,7 @@ import { notFound } from './network.ts';
 import { sortEntries } from './network-acls.provider.ts';
 import { COLL, type NetworkAclEntryRecord, type NetworkAclRecord, type SubnetRecord } from './state.ts';
 
-export const FIS_TAG = { Key: 'managedByFIS', Value: 'true' };
+const FIS_TAG = { Key: 'managedByFIS', Value: 'true' };
 
 /** What undoing a disruption needs: the clone, and the ACL the subnet had before. */
 export interface SubnetDisruption {

@@ -4,14 +4,14 @@
  *  - the volume's status turns `impaired` (DescribeVolumeStatus), within 120 s: here once the
  *    volume has been paused for 60 s, the same moment as the stalled-I/O check;
  *  - in AWS/EBS, `VolumeStalledIOCheck` is 1 after 60 s paused, `VolumeQueueLength` is above 0
- *    and `VolumeReadOps` / `VolumeWriteOps` are 0 while paused;
+ *    and `VolumeReadOps` / `VolumeWriteOps` are 0 while paused, published by the status tick;
  *  - the attached instance's attached-EBS status check fails once the volume has stalled.
  * Only a volume attached to an instance can be paused (FIS targets attached volumes). Under the
  * sandbox driver the volume's disk is really frozen (runtime/loop-volume.ts).
  */
 import { AwsError } from '../../core/errors.ts';
 import type { DeepReadonly, Scope } from '../../core/store.ts';
-import { activeFaults, type FaultRecord } from '../../world/faults.ts';
+import { pausedSince, pausesOf, volumeFaults } from '../../world/faults.ts';
 import { setSeries } from '../cloudwatch/metrics.store.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
@@ -20,51 +20,54 @@ import { COLL, type InstanceRecord, type VolumeRecord } from './state.ts';
 import { volumeNotFound } from './volumes.provider.ts';
 
 /** Cloud ms of paused I/O after which the volume counts as stalled. */
-export const STALL_AFTER_MS = 60_000;
+const STALL_AFTER_MS = 60_000;
 /** Requests waiting on a paused volume, as VolumeQueueLength shows them (AWS: "non-zero"). */
 const PAUSED_QUEUE_LENGTH = 1;
-
-const pauses = (env: Env, scope: Scope) =>
-  activeFaults(env).filter((f) => f.kind === 'volume' && f.account === scope.account && f.region === scope.region);
-
-/** When the volume's I/O was paused, if it is now. */
-export function pausedSince(env: Env, scope: Scope, volumeId: string): number | undefined {
-  return pauses(env, scope).find((f) => f.target === volumeId)?.startedAt;
-}
 
 const stalled = (since: number | undefined, now: number) => since !== undefined && now - since >= STALL_AFTER_MS;
 
 /** Whether any EBS volume attached to the instance has stalled (its attached-EBS check fails). */
 export function attachedVolumeStalled(env: Env, scope: Scope, inst: DeepReadonly<InstanceRecord>, now: number): boolean {
-  const paused = pauses(env, scope);
-  if (!paused.length) return false;
-  return inst.BlockDeviceMappings.some((b) => stalled(paused.find((f) => f.target === b.Ebs.VolumeId)?.startedAt, now));
-}
-
-/** Checks that a volume's I/O can be paused: it exists in the account and region, and is attached. */
-export function checkPausable(env: Env, scope: Scope, volumeId: string): void {
-  if (!/^vol-[0-9a-f]+$/.test(volumeId)) throw volumeNotFound(volumeId);
-  const v = env.store.get<VolumeRecord>(COLL.volumes, scope, volumeId);
-  if (!v) throw volumeNotFound(volumeId);
-  if (!v.Attachments.length) throw new AwsError('IncorrectState', `The volume '${volumeId}' is not attached to an instance: only an attached volume's I/O can be paused.`, 409);
-  if (pausedSince(env, scope, volumeId) !== undefined) throw new AwsError('IncorrectState', `The volume '${volumeId}' already has its I/O paused.`, 409);
+  return pausesOf(env, scope, inst.BlockDeviceMappings.map((b) => b.Ebs.VolumeId)).some((since) => stalled(since, now));
 }
 
 /**
- * Publishes the volume's I/O metrics for a pause at `now` (`paused` false: the pause is over,
- * the stalled check and the queue go back to 0 and the paused read and write counts end).
- * Returns when the volume will count as stalled, if that is still to come.
+ * What each volume's AWS/EBS series last showed ('paused', 'stalled' or 'ok'), by account and
+ * volume, so that a tick writes only what changed. In memory: after a restart, the first tick
+ * writes each once more, which changes nothing that was already right.
  */
-export function publishPause(env: Env, f: FaultRecord, now: number, paused: boolean): number | undefined {
-  const scope = { account: f.account!, region: f.region };
-  const series = (name: string, value: number | undefined) =>
-    setSeries(env, scope, { namespace: 'AWS/EBS', name, dims: [{ Name: 'VolumeId', Value: f.target }], unit: 'Count', period: 60, ts: now, value });
-  const isStalled = paused && stalled(f.startedAt, now);
-  series('VolumeStalledIOCheck', isStalled ? 1 : 0);
-  series('VolumeQueueLength', paused ? PAUSED_QUEUE_LENGTH : 0);
-  series('VolumeReadOps', paused ? 0 : undefined);
-  series('VolumeWriteOps', paused ? 0 : undefined);
-  return paused && !isStalled ? f.startedAt + STALL_AFTER_MS : undefined;
+const shown = new WeakMap<object, Map<string, string>>();
+export const forgetShownPauses = (env: Env) => shown.delete(env.store);
+
+/**
+ * Publishes, at a status tick, the AWS/EBS series of the region's volumes that are or were
+ * paused: `VolumeStalledIOCheck` 1 once paused for 60 s, `VolumeQueueLength` above 0 and
+ * `VolumeReadOps` / `VolumeWriteOps` 0 while paused; once the pause is over, the check and the
+ * queue go back to 0 and the paused read and write counts end. Like every EC2 metric, it shows
+ * at the minute.
+ */
+export function publishVolumePauses(env: Env, region: string, now: number): void {
+  let mine = shown.get(env.store);
+  if (!mine) shown.set(env.store, (mine = new Map()));
+  const volumes = new Map<string, { account: string; volumeId: string; since?: number }>();
+  for (const f of volumeFaults(env, region)) {
+    const key = `${f.account}/${f.target}`;
+    const v = volumes.get(key) ?? { account: f.account!, volumeId: f.target };
+    if (f.healedAt === undefined) v.since = f.startedAt;
+    volumes.set(key, v);
+  }
+  for (const [key, { account, volumeId, since }] of volumes) {
+    const scope = { account, region };
+    const state = since === undefined ? 'ok' : stalled(since, now) ? 'stalled' : 'paused';
+    if (mine.get(key) === state) continue;
+    const series = (name: string, value: number | undefined) =>
+      setSeries(env, scope, { namespace: 'AWS/EBS', name, dims: [{ Name: 'VolumeId', Value: volumeId }], unit: 'Count', period: 60, ts: now, value });
+    series('VolumeStalledIOCheck', state === 'stalled' ? 1 : 0);
+    series('VolumeQueueLength', state === 'ok' ? 0 : PAUSED_QUEUE_LENGTH);
+    series('VolumeReadOps', state === 'ok' ? undefined : 0);
+    series('VolumeWriteOps', state === 'ok' ? undefined : 0);
+    mine.set(key, state);
+  }
 }
 
 type Status = { Name: string; Status: string };

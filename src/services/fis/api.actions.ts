@@ -1,13 +1,14 @@
 /**
  * FIS's actions on what the API answers: errors injected into the EC2 calls of chosen IAM roles,
  * and InsufficientInstanceCapacity for launches in chosen zones, by roles or by Auto Scaling
- * groups. Each is one world fault for the action's targets, healed when the action ends, or
- * earlier when the experiment stops or fails.
+ * groups. Each is one world fault for the action's targets, healed by the action's end: when its
+ * duration is over, or earlier when the experiment stops or fails.
  */
-import { injectFault } from '../../world/faults.ts';
+import { injectFault, splitList } from '../../world/faults.ts';
 import { models } from '../../models/index.ts';
-import type { ActionSpec } from './action.ts';
-import { durationOf, durationParameter, durationSeconds, healAll, percentage, rateOf, splitList, zoneIdentifiers, zonesOf } from './fault-params.ts';
+import { COLL as GROUPS, type GroupRecord } from '../autoscaling/state.ts';
+import { ActionFailed, type ActionSpec } from './action.ts';
+import { durationOf, durationParameter, healAll, percentage, rateOf, zoneIdentifiers, zonesOf } from './fault-params.ts';
 
 const ROLES = { key: 'Roles', resourceType: 'aws:iam:role' };
 const duration = durationParameter(true, 60_000, 'PT1M');
@@ -46,7 +47,6 @@ function apiError(kind: string, errorCode: string): ActionSpec {
         rate: rateOf(run.parameters),
         roles: [...run.targets],
         region: run.scope.region,
-        durationSeconds: durationSeconds(run.parameters),
       });
       return { faultIds: [fault.faultId] };
     },
@@ -56,7 +56,7 @@ function apiError(kind: string, errorCode: string): ActionSpec {
 
 const capacityParameters = { availabilityZoneIdentifiers: zoneIdentifiers, duration, percentage };
 
-export const apiCapacityError: ActionSpec = {
+const apiCapacityError: ActionSpec = {
   id: 'aws:ec2:api-insufficient-instance-capacity-error',
   description: 'Return InsufficientInstanceCapacity to the RunInstances and StartInstances calls that the target IAM roles make in the given Availability Zones.',
   target: { ...ROLES, arnsOnly: true },
@@ -69,7 +69,6 @@ export const apiCapacityError: ActionSpec = {
       roles: [...run.targets],
       rate: rateOf(run.parameters),
       region: run.scope.region,
-      durationSeconds: durationSeconds(run.parameters),
     });
     return { faultIds: [fault.faultId] };
   },
@@ -78,20 +77,24 @@ export const apiCapacityError: ActionSpec = {
 
 const GROUP_NAME = ':autoScalingGroupName/';
 
-export const asgCapacityError: ActionSpec = {
+const asgCapacityError: ActionSpec = {
   id: 'aws:ec2:asg-insufficient-instance-capacity-error',
-  description: 'Fail the launches of the target Auto Scaling groups in the given Availability Zones with InsufficientInstanceCapacity; the groups launch in their other zones.',
+  description: 'Fail the launches of the target Auto Scaling groups in the given Availability Zones with InsufficientInstanceCapacity; the groups launch in their other zones. The groups must use launch templates.',
   target: { key: 'AutoScalingGroups', resourceType: 'aws:ec2:autoscaling-group' },
   parameters: capacityParameters,
   duration: durationOf,
   start(run) {
+    const groups = run.targets.map((arn) => arn.slice(arn.indexOf(GROUP_NAME) + GROUP_NAME.length));
+    // FIS acts on launch-template groups only; a group with a launch configuration is a target it cannot act on.
+    const configured = groups.filter((name) => run.env.store.get<GroupRecord>(GROUPS.groups, run.scope, name)?.LaunchConfigurationName);
+    if (configured.length) throw new ActionFailed('InvalidTarget', `Auto Scaling groups ${configured.join(', ')} use a launch configuration; the action supports groups with a launch template only.`);
     const fault = injectFault(run.env, {
       kind: 'capacity',
       target: zonesOf(run).join(','),
-      groups: run.targets.map((arn) => arn.slice(arn.indexOf(GROUP_NAME) + GROUP_NAME.length)),
+      groups,
+      account: run.scope.account,
       rate: rateOf(run.parameters),
       region: run.scope.region,
-      durationSeconds: durationSeconds(run.parameters),
     });
     return { faultIds: [fault.faultId] };
   },

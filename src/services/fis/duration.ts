@@ -1,14 +1,7 @@
-/** ISO 8601 durations as FIS takes them (`PT5S`, `PT1M30S`, `PT6H`, `P1D`), in clock milliseconds. */
-const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+/** FIS's limits on its duration parameters. */
+import { parseDuration } from '../../core/duration.ts';
 
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION.exec(text);
-  if (!m || text === 'P' || text.endsWith('T')) return undefined;
-  const [, d = '0', h = '0', min = '0', s = '0'] = m;
-  return Math.round(((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000 + Number(s) * 1000);
-}
-
-export const MAX_DURATION_MS = 12 * 3600_000;
+const MAX_DURATION_MS = 12 * 3600_000;
 
 /** A check for a duration parameter between `min` and 12 hours; returns the problem, if any. */
 export const durationBetween =

@@ -6,13 +6,14 @@ import { ec2 } from '../ec2/index.ts';
 import { loopContext } from '../ec2/scoped.ts';
 import { COLL, type InstanceRecord } from '../ec2/state.ts';
 import { ActionFailed, type ActionRun, type ActionSpec } from './action.ts';
-import { durationBetween, parseDuration } from './duration.ts';
+import { parseDuration } from '../../core/duration.ts';
+import { durationBetween } from './duration.ts';
+import { targetIds } from './fault-params.ts';
 
 const INSTANCES = { key: 'Instances', resourceType: 'aws:ec2:instance' };
 /** How often a waiting action looks at its instances again (clock ms); instances change state within seconds. */
 const RECHECK_MS = 1000;
 
-const instanceIds = (run: ActionRun) => run.targets.map((arn) => arn.slice(arn.lastIndexOf('/') + 1));
 const stateOf = (run: ActionRun, id: string) => run.env.store.get<InstanceRecord>(COLL.instances, run.scope, id)?.State.Name ?? 'terminated';
 const gone = (state: string) => state === 'terminated' || state === 'shutting-down';
 const booleanText = (value: string) => (value === 'true' || value === 'false' ? undefined : 'must be true or false');
@@ -39,10 +40,10 @@ export const stopInstances: ActionSpec = {
   },
   duration: (p) => (p.startInstancesAfterDuration === undefined ? undefined : parseDuration(p.startInstancesAfterDuration)),
   start(run) {
-    call(run, 'StopInstances', instanceIds(run));
+    call(run, 'StopInstances', targetIds(run));
   },
   end(run) {
-    const ids = instanceIds(run);
+    const ids = targetIds(run);
     const terminated = ids.filter((id) => gone(stateOf(run, id)));
     call(
       run,
@@ -55,7 +56,7 @@ export const stopInstances: ActionSpec = {
   },
   done(run) {
     const restarting = run.parameters.startInstancesAfterDuration !== undefined;
-    const settled = instanceIds(run).every((id) => {
+    const settled = targetIds(run).every((id) => {
       const s = stateOf(run, id);
       return gone(s) || s === (restarting ? 'running' : 'stopped');
     });
@@ -69,7 +70,7 @@ export const terminateInstances: ActionSpec = {
   target: INSTANCES,
   parameters: {},
   start(run) {
-    call(run, 'TerminateInstances', instanceIds(run));
+    call(run, 'TerminateInstances', targetIds(run));
   },
 };
 
@@ -79,6 +80,6 @@ export const rebootInstances: ActionSpec = {
   target: INSTANCES,
   parameters: {},
   start(run) {
-    call(run, 'RebootInstances', instanceIds(run));
+    call(run, 'RebootInstances', targetIds(run));
   },
 };

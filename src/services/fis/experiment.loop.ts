@@ -200,29 +200,46 @@ class Engine {
     return undefined;
   }
 
-  /** Runs an action's step in a savepoint: when it throws, its writes are undone and the action fails. */
+  /** Runs an action's step; returns whether it succeeded. When it fails, the action and the experiment fail. */
   private attempt(name: string, fn: () => void): boolean {
+    const failure = this.guarded(fn);
+    if (failure) this.fail(name, failure);
+    return !failure;
+  }
+
+  /**
+   * Runs an action's step in a savepoint and returns its failure, if any. An error undoes the
+   * step's writes; an ActionFailed is a deliberate verdict on work done (stop-instances restarts
+   * the instances that remain, then fails for those terminated), so what it wrote stays.
+   */
+  private guarded(fn: () => void): unknown {
+    let verdict: ActionFailed | undefined;
     try {
-      this.env.store.savepoint(fn);
-      return true;
+      this.env.store.savepoint(() => {
+        try {
+          fn();
+        } catch (e) {
+          if (!(e instanceof ActionFailed)) throw e;
+          verdict = e;
+        }
+      });
     } catch (e) {
-      this.fail(name, e);
-      return false;
+      return e;
     }
+    return verdict;
   }
 
   private fail(name: string, e: unknown): void {
-    const failure =
-      e instanceof ActionFailed
-        ? e
-        : e instanceof AwsError
-          ? new ActionFailed('DependentServiceFailure', `${e.code}: ${e.message}`)
-          : new ActionFailed('InternalFailure', `Action ${name} failed: ${(e as Error)?.message ?? e}`);
+    const failure = asActionFailed(name, e);
     this.setAction(name, 'failed', failure.message.slice(0, 512));
     this.halt('failed', `Action ${name} failed: ${failure.message}`.slice(0, 512), { code: failure.code, location: name, accountId: this.scope.account });
   }
 
-  /** Ends the experiment early: running actions end (their rollback) and stop, pending ones are cancelled. */
+  /**
+   * Ends the experiment early: running actions end (their rollback) and stop, pending ones are
+   * cancelled. A rollback that fails fails its action, and the experiment with it (its error is
+   * the first failure, as when an action fails).
+   */
   private halt(status: 'stopped' | 'failed', reason: string, error?: ExperimentError): void {
     for (const [name, a] of Object.entries(this.x.actions)) {
       if (a.state.status === 'pending') this.setAction(name, 'cancelled', 'Experiment ended before the action started.');
@@ -231,10 +248,15 @@ class Engine {
       const spec = actionSpec(a.actionId);
       if (spec?.end && a.holdUntil !== undefined && !a.ended) {
         a.ended = true;
-        try {
-          this.env.store.savepoint(() => spec.end!(this.runOf(name, a)));
-        } catch (e) {
-          this.setAction(name, 'failed', `Rollback failed: ${(e as Error)?.message ?? e}`.slice(0, 512));
+        const failed = this.guarded(() => spec.end!(this.runOf(name, a)));
+        if (failed) {
+          const failure = asActionFailed(name, failed);
+          this.setAction(name, 'failed', `Rollback failed: ${failure.message}`.slice(0, 512));
+          if (!error) {
+            status = 'failed';
+            reason = `Action ${name} failed: ${failure.message}`.slice(0, 512);
+            error = { code: failure.code, location: name, accountId: this.scope.account };
+          }
           continue;
         }
       }
@@ -242,4 +264,11 @@ class Engine {
     }
     this.setStatus(status, reason, error);
   }
+}
+
+/** What an action's failure tells FIS: its own code, an AWS error as the dependent service's, anything else as internal. */
+function asActionFailed(name: string, e: unknown): ActionFailed {
+  if (e instanceof ActionFailed) return e;
+  if (e instanceof AwsError) return new ActionFailed('DependentServiceFailure', `${e.code}: ${e.message}`);
+  return new ActionFailed('InternalFailure', `Action ${name} failed: ${(e as Error)?.message ?? e}`);
 }

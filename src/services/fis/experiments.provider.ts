@@ -8,6 +8,7 @@ import type { Env, RequestContext } from '../service.ts';
 import { ACTIVE_EXPERIMENTS, queueExperiment, setExperimentStatus, STOPPED_BY_USER } from './experiment.loop.ts';
 import {
   ACTIVE,
+  DEFAULT_EXPERIMENT_OPTIONS,
   EXPERIMENTS,
   experimentArn,
   newExperimentId,
@@ -98,8 +99,8 @@ export function startExperiment(env: Env, scope: Scope, input: StartInput): Deep
     tags: input.tags ?? {},
     logConfiguration: t.logConfiguration,
     experimentOptions: {
-      accountTargeting: t.experimentOptions?.accountTargeting ?? 'single-account',
-      emptyTargetResolutionMode: t.experimentOptions?.emptyTargetResolutionMode ?? 'fail',
+      accountTargeting: t.experimentOptions?.accountTargeting ?? DEFAULT_EXPERIMENT_OPTIONS.accountTargeting,
+      emptyTargetResolutionMode: t.experimentOptions?.emptyTargetResolutionMode ?? DEFAULT_EXPERIMENT_OPTIONS.emptyTargetResolutionMode,
       actionsMode: input.experimentOptions?.actionsMode ?? 'run-all',
     },
     experimentReportConfiguration: t.experimentReportConfiguration,

@@ -1,12 +1,13 @@
 /**
- * What the actions that inject world faults share: their `duration` parameter, the fault's length
- * in seconds, the healing of every fault an action injected (its end, or its rollback when the
+ * What the actions that inject world faults share: their `duration` parameter and its length,
+ * the healing of every fault an action injected (its end, or its rollback when the
  * experiment stops or fails), and FIS's other common parameters.
  */
-import { healFault } from '../../world/faults.ts';
+import { healFault, splitList } from '../../world/faults.ts';
 import type { ActionRun, ParameterSpec } from './action.ts';
-import { durationBetween, parseDuration } from './duration.ts';
-import { zoneNamed } from './targets.ts';
+import { parseDuration } from '../../core/duration.ts';
+import { durationBetween } from './duration.ts';
+import { zoneNamed } from '../ec2/regions.provider.ts';
 
 type Parameters = Readonly<Record<string, string>>;
 
@@ -17,11 +18,6 @@ export function durationParameter(required: boolean, minMs: number, minText: str
 }
 
 export const durationOf = (p: Parameters) => (p.duration === undefined ? undefined : parseDuration(p.duration));
-
-export const durationSeconds = (p: Parameters) => {
-  const ms = durationOf(p);
-  return ms === undefined ? undefined : ms / 1000;
-};
 
 export function healAll(run: ActionRun): void {
   for (const id of (run.data.faultIds as string[] | undefined) ?? []) healFault(run.env, id);
@@ -36,19 +32,17 @@ export const percentage: ParameterSpec = {
 /** `percentage` as a fault's rate, in (0, 1]. */
 export const rateOf = (p: Parameters) => (p.percentage === undefined ? 1 : Number(p.percentage) / 100);
 
-export const splitList = (value: string) => value.split(',').map((s) => s.trim());
-
 export const zoneIdentifiers: ParameterSpec = {
   description: 'The Availability Zones, separated by commas, by name (us-east-1a) or AZ ID (use1-az1).',
   required: true,
   check: (v, { env, scope }) => {
-    const unknown = splitList(v).filter((z) => !zoneNamed(env, scope.region, z));
+    const unknown = splitList(v).filter((z) => !zoneNamed(env.config, scope.region, z));
     return unknown.length ? `names no Availability Zone of ${scope.region}: ${unknown.join(', ')}` : undefined;
   },
 };
 
 /** The zones of `availabilityZoneIdentifiers`, as names (checked at create, so each names a zone). */
-export const zonesOf = (run: ActionRun) => splitList(run.parameters.availabilityZoneIdentifiers).map((z) => zoneNamed(run.env, run.scope.region, z)!);
+export const zonesOf = (run: ActionRun) => splitList(run.parameters.availabilityZoneIdentifiers).map((z) => zoneNamed(run.env.config, run.scope.region, z)!);
 
 /** The resource ids at the end of the action's target ARNs (`.../subnet-1`, `...:autoScalingGroupName/web`). */
 export const targetIds = (run: ActionRun) => run.targets.map((arn) => arn.slice(arn.lastIndexOf('/') + 1));

@@ -6,7 +6,7 @@
 import { injectFault } from '../../world/faults.ts';
 import { COLL, type VolumeRecord } from '../ec2/state.ts';
 import { ActionFailed, type ActionSpec } from './action.ts';
-import { durationOf, durationParameter, durationSeconds, healAll, targetIds } from './fault-params.ts';
+import { durationOf, durationParameter, healAll, targetIds } from './fault-params.ts';
 
 /** FIS's scopes of a connectivity disruption; faultline's subnet fault cuts `all` only. */
 const AWS_SCOPES = ['all', 'availability-zone', 'dynamodb', 'prefix-list', 's3', 's3express', 'vpc'];
@@ -37,7 +37,7 @@ export const disruptConnectivity: ActionSpec = {
   start(run) {
     const faultIds = targetIds(run).map(
       (subnet) =>
-        injectFault(run.env, { kind: 'subnet', target: subnet, scope: 'all', account: run.scope.account, region: run.scope.region, durationSeconds: durationSeconds(run.parameters) }).faultId,
+        injectFault(run.env, { kind: 'subnet', target: subnet, scope: 'all', account: run.scope.account, region: run.scope.region }).faultId,
     );
     return { faultIds };
   },
@@ -58,7 +58,7 @@ export const pauseVolumeIo: ActionSpec = {
     const detached = ids.filter((id, i) => !volumes[i]?.Attachments.length);
     if (detached.length) throw new ActionFailed('InvalidTarget', `The target volumes must be attached to instances; ${detached.join(', ')} ${detached.length > 1 ? 'are' : 'is'} not.`);
     const faultIds = ids.map(
-      (volume) => injectFault(run.env, { kind: 'volume', target: volume, account: run.scope.account, region: run.scope.region, durationSeconds: durationSeconds(run.parameters) }).faultId,
+      (volume) => injectFault(run.env, { kind: 'volume', target: volume, account: run.scope.account, region: run.scope.region }).faultId,
     );
     return { faultIds };
   },

@@ -11,7 +11,8 @@ import type { Env } from '../service.ts';
 import { durationBetween } from './duration.ts';
 import { MAX_RESOURCE_ARNS } from './validate.ts';
 import { validation, type Tags, type TemplateBody } from './state.ts';
-import { zoneNamed } from './targets.ts';
+import { zoneNamed } from '../ec2/regions.provider.ts';
+import { ROLE_ARN } from '../../world/faults.ts';
 
 export interface PowerInterruptionOptions {
   /** The zone, by name or AZ ID. */
@@ -27,12 +28,11 @@ export interface PowerInterruptionOptions {
 export const TAG_KEY = 'AzImpairmentPower';
 /** How long the subnets stay cut off, as in AWS's scenario. */
 const CONNECTIVITY_DURATION = 'PT2M';
-const ROLE_ARN = /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const LEFT_OUT =
   'faultline leaves out Failover-RDS (aws:rds:failover-db-cluster), Pause-ElastiCache (aws:elasticache:replicationgroup-interrupt-az-power) and Start-ARC-Zonal-Autoshift (aws:arc:start-zonal-autoshift): it does not serve RDS, ElastiCache or ARC yet.';
 
 export function azPowerInterruption(env: Env, scope: Scope, o: PowerInterruptionOptions): TemplateBody & { tags: Tags } {
-  const az = zoneNamed(env, scope.region, o.az);
+  const az = zoneNamed(env.config, scope.region, o.az);
   if (!az) throw validation(`There is no Availability Zone ${o.az} in ${scope.region}.`);
   const duration = o.duration ?? 'PT30M';
   const bad = durationBetween(60_000, 'PT1M')(duration);

@@ -2,8 +2,8 @@
  * FIS records: experiment templates and experiments, per account and region, in the shapes the
  * API returns (plus a few internal fields the engine keeps, which the views leave out).
  */
-import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../core/errors.ts';
+import { iamId } from '../../core/ids.ts';
 import type { Scope } from '../../core/store.ts';
 
 export const TEMPLATES = 'fis.templates';
@@ -113,9 +113,11 @@ export const ACTIVE: ReadonlySet<ExperimentStatus> = new Set(['pending', 'initia
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** Ids as AWS shows them: a prefix and random letters and digits (`EXT6oWVA1WrLNy4XS`). */
-const fisId = (prefix: string, length: number) => prefix + [...randomBytes(length)].map((b) => ALPHANUMERIC[b % 62]).join('');
-export const newTemplateId = () => fisId('EXT', 14);
-export const newExperimentId = () => fisId('EXP', 15);
+export const newTemplateId = () => iamId('EXT', 17, ALPHANUMERIC);
+export const newExperimentId = () => iamId('EXP', 18, ALPHANUMERIC);
+
+/** The experiment options a template has when it names none. */
+export const DEFAULT_EXPERIMENT_OPTIONS = { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail' } as const;
 
 export const templateArn = (scope: Scope, id: string) => `arn:aws:fis:${scope.region}:${scope.account}:experiment-template/${id}`;
 export const experimentArn = (scope: Scope, id: string) => `arn:aws:fis:${scope.region}:${scope.account}:experiment/${id}`;
@@ -123,7 +125,6 @@ export const actionArn = (scope: Scope, id: string) => `arn:aws:fis:${scope.regi
 
 export const validation = (message: string) => new AwsError('ValidationException', message, 400);
 export const notFound = (message: string) => new AwsError('ResourceNotFoundException', message, 404);
-export const conflict = (message: string) => new AwsError('ConflictException', message, 409);
 export const quotaExceeded = (message: string) => new AwsError('ServiceQuotaExceededException', message, 402);
 
 /** One page of a list, with FIS's `maxResults` and `nextToken` (an offset, opaque to clients). */

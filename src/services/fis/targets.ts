@@ -9,12 +9,12 @@ import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
 import { autoscaling } from '../autoscaling/index.ts';
 import { ec2 } from '../ec2/index.ts';
-import { zoneId } from '../ec2/regions.provider.ts';
+import { zoneNamed } from '../ec2/regions.provider.ts';
 import { loopContext } from '../ec2/scoped.ts';
 import { iamScope, ROLES, type RoleRecord } from '../iam/state.ts';
 import { validation, type Tags, type TemplateTarget } from './state.ts';
 
-export interface Candidate {
+interface Candidate {
   arn: string;
   tags: Tags;
   /** The resource as its Describe call returns it; filters read paths into it. */
@@ -47,17 +47,9 @@ function describeAll(env: Env, scope: Scope, call: (input: Record<string, unknow
   return out;
 }
 
-/** A zone named by its name (`us-east-1a`) or its AZ ID (`use1-az1`), as its name; undefined if the region has no such zone. */
-export function zoneNamed(env: Env, region: string, identifier: string): string | undefined {
-  for (const letter of env.config.regions[region] ?? []) {
-    if (identifier === region + letter || identifier === zoneId(region, letter)) return region + letter;
-  }
-  return undefined;
-}
-
 const inZone = (env: Env, scope: Scope, parameters: Readonly<Record<string, string>>) => {
   const id = parameters.availabilityZoneIdentifier;
-  const zone = id === undefined ? undefined : (zoneNamed(env, scope.region, id) ?? `(no zone ${id})`);
+  const zone = id === undefined ? undefined : (zoneNamed(env.config, scope.region, id) ?? `(no zone ${id})`);
   return (r: Record<string, unknown>) => zone === undefined || r.AvailabilityZone === zone;
 };
 

@@ -3,6 +3,7 @@ import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { validateTemplate } from './validate.ts';
 import {
+  DEFAULT_EXPERIMENT_OPTIONS,
   newTemplateId,
   notFound,
   page,
@@ -19,9 +20,7 @@ export const MAX_TEMPLATES = 500;
 
 export type CreateTemplateInput = TemplateBody & { clientToken?: string; tags?: Tags };
 
-const DEFAULT_OPTIONS = { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail' };
-
-export function templateView(t: DeepReadonly<TemplateRecord>) {
+function templateView(t: DeepReadonly<TemplateRecord>) {
   return {
     id: t.id,
     arn: t.arn,
@@ -34,13 +33,13 @@ export function templateView(t: DeepReadonly<TemplateRecord>) {
     roleArn: t.roleArn,
     tags: t.tags,
     logConfiguration: t.logConfiguration,
-    experimentOptions: { ...DEFAULT_OPTIONS, ...t.experimentOptions },
+    experimentOptions: { ...DEFAULT_EXPERIMENT_OPTIONS, ...t.experimentOptions },
     targetAccountConfigurationsCount: 0,
     experimentReportConfiguration: t.experimentReportConfiguration,
   };
 }
 
-export function requireTemplate(env: Env, scope: Scope, id: string): DeepReadonly<TemplateRecord> {
+function requireTemplate(env: Env, scope: Scope, id: string): DeepReadonly<TemplateRecord> {
   const t = env.store.get<TemplateRecord>(TEMPLATES, scope, id);
   if (!t) throw notFound(`Experiment template not found: ${id}`);
   return t;

@@ -7,13 +7,14 @@ import type { Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
 import { actionSpec } from './catalogue.ts';
 import { alarmAt } from './alarms.ts';
-import { parseSelectionMode, resourceType, zoneNamed } from './targets.ts';
+import { zoneNamed } from '../ec2/regions.provider.ts';
+import { parseSelectionMode, resourceType } from './targets.ts';
 import { validation, type TemplateBody } from './state.ts';
+import { ROLE_ARN } from '../../world/faults.ts';
 
 export const MAX_ACTIONS = 20;
 export const MAX_STOP_CONDITIONS = 5;
 export const MAX_RESOURCE_ARNS = 5;
-const ROLE_ARN = /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 export function validateTemplate(env: Env, scope: Scope, t: TemplateBody): void {
   if (!ROLE_ARN.test(t.roleArn)) throw validation(`Invalid roleArn: ${t.roleArn} is not the ARN of an IAM role.`);
@@ -51,7 +52,7 @@ function checkTarget(env: Env, scope: Scope, name: string, target: TemplateBody[
   }
   for (const [p, v] of Object.entries(target.parameters ?? {})) {
     if (!Object.hasOwn(type.parameters, p)) throw validation(`Target ${name}: ${target.resourceType} has no parameter ${p}.`);
-    if (p === 'availabilityZoneIdentifier' && !zoneNamed(env, scope.region, v)) throw validation(`Target ${name}: there is no Availability Zone ${v} in ${scope.region}.`);
+    if (p === 'availabilityZoneIdentifier' && !zoneNamed(env.config, scope.region, v)) throw validation(`Target ${name}: there is no Availability Zone ${v} in ${scope.region}.`);
   }
 }
 

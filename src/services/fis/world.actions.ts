@@ -6,9 +6,9 @@
  */
 import { injectFault } from '../../world/faults.ts';
 import { COLL, type InstanceRecord } from '../ec2/state.ts';
-import { ActionFailed, type ActionSpec } from './action.ts';
-import { durationOf, durationParameter, durationSeconds as seconds, healAll } from './fault-params.ts';
-import { zoneNamed } from './targets.ts';
+import type { ActionSpec } from './action.ts';
+import { durationOf, durationParameter, healAll, targetIds } from './fault-params.ts';
+import { zoneNamed } from '../ec2/regions.provider.ts';
 
 const duration = durationParameter(false, 1000, 'PT1S');
 
@@ -21,12 +21,12 @@ function hostFault(effect: 'power' | 'network', id: string, description: string)
     duration: durationOf,
     start(run) {
       const hosts = new Set<string>();
-      for (const arn of run.targets) {
-        const inst = run.env.store.get<InstanceRecord>(COLL.instances, run.scope, arn.slice(arn.lastIndexOf('/') + 1));
+      for (const id of targetIds(run)) {
+        const inst = run.env.store.get<InstanceRecord>(COLL.instances, run.scope, id);
         if (inst?.hostId) hosts.add(inst.hostId);
       }
-      const faultIds = [...hosts].map((host) => injectFault(run.env, { kind: 'host', target: host, region: run.scope.region, effect, durationSeconds: seconds(run.parameters) }).faultId);
-      return { faultIds, hosts: [...hosts] };
+      const faultIds = [...hosts].map((host) => injectFault(run.env, { kind: 'host', target: host, region: run.scope.region, effect }).faultId);
+      return { faultIds };
     },
     end: healAll,
   };
@@ -40,16 +40,15 @@ function zoneFault(effect: 'power' | 'network', id: string, description: string)
       availabilityZoneIdentifier: {
         description: 'The Availability Zone, by name (us-east-1a) or AZ ID (use1-az1).',
         required: true,
-        check: (v, { env, scope }) => (zoneNamed(env, scope.region, v) ? undefined : `names no Availability Zone of ${scope.region}: ${v}`),
+        check: (v, { env, scope }) => (zoneNamed(env.config, scope.region, v) ? undefined : `names no Availability Zone of ${scope.region}: ${v}`),
       },
       duration,
     },
     duration: durationOf,
     start(run) {
-      const zone = zoneNamed(run.env, run.scope.region, run.parameters.availabilityZoneIdentifier);
-      if (!zone) throw new ActionFailed('InvalidTarget', `There is no Availability Zone ${run.parameters.availabilityZoneIdentifier} in ${run.scope.region}.`);
-      const fault = injectFault(run.env, { kind: 'az', target: zone, region: run.scope.region, effect, durationSeconds: seconds(run.parameters) });
-      return { faultIds: [fault.faultId], zone };
+      // Checked at create: the parameter names a zone of the template's region.
+      const zone = zoneNamed(run.env.config, run.scope.region, run.parameters.availabilityZoneIdentifier)!;
+      return { faultIds: [injectFault(run.env, { kind: 'az', target: zone, region: run.scope.region, effect }).faultId] };
     },
     end: healAll,
   };
