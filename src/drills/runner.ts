@@ -41,6 +41,8 @@ export class DrillRunner {
   readonly started: Instant;
   private stopRequested = false;
   private notes: TimelineEntry[] = [];
+  /** When the first disruptive action started, once it has. */
+  private faultStart: Instant | undefined;
   private probeResults = new Map<string, ProbeResult>();
   private last = new Map<string, boolean>();
   result?: DrillResult;
@@ -85,7 +87,11 @@ export class DrillRunner {
 
   /** The timeline so far: the drill's own lines, the probes' changes, and the event log's lines. */
   timeline(): TimelineEntry[] {
-    const fromLog = [...this.events()].filter((e) => inRegion(e, this.input.spec.region)).map(eventEntry).filter((e): e is TimelineEntry => !!e);
+    // Before the fault, what the loops do (launches, status checks, activities) sets the world up:
+    // it is not detection, decision or repair.
+    const setUp = (t: TimelineEntry): TimelineEntry =>
+      ['detect', 'decide', 'repair', 'recovered'].includes(t.phase) && (!this.faultStart || t.at.cloud < this.faultStart.cloud) ? { ...t, phase: 'setup' } : t;
+    const fromLog = [...this.events()].filter((e) => inRegion(e, this.input.spec.region)).map(eventEntry).filter((e): e is TimelineEntry => !!e).map(setUp);
     // In cloud time, then (within one instant of a manual clock) in the real order things happened.
     return [...fromLog, ...this.notes]
       .map((t, i) => ({ t, i }))
@@ -194,6 +200,7 @@ export class DrillRunner {
           if (first) {
             faultAt = first.startTime!;
             faultInstant = this.actionStarted(experiment.id, first.name, faultAt);
+            this.faultStart = faultInstant;
             if (!spec.disruption) disruption = experimentDisruption(this.env, this.scope, experiment.id) ?? disruption;
             this.notes.push({ at: faultInstant, phase: 'fault', source: 'drill', message: `first fault: action ${first.name} (${first.actionId})` });
           } else if (!ACTIVE_STATES.has(experiment.status)) {

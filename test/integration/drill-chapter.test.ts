@@ -78,6 +78,10 @@ describe('drills: the chapter, measured', () => {
       ],
     );
     assert.ok(r.timeline.every((t) => t.at.real && t.at.cloud));
+    // Before the fault, the launch and its status checks set the world up; they recover nothing.
+    const early = r.timeline.filter((t) => Date.parse(t.at.cloud) < t0 + 170_000 && t.source.includes('.'));
+    assert.ok(early.some((t) => t.source === 'ec2.status-check'));
+    assert.deepEqual([...new Set(early.map((t) => t.phase))], ['setup']);
     assert.equal(r.experiment?.status, 'stopped', 'the drill stops its experiment, healing the host');
   });
 
