@@ -33,7 +33,7 @@ const TYPES = `
   AWS::CloudWatch::Alarm
   AWS::AutoScaling::LaunchConfiguration AWS::AutoScaling::AutoScalingGroup AWS::AutoScaling::ScalingPolicy
   AWS::AutoScaling::ScheduledAction AWS::AutoScaling::LifecycleHook
-  AWS::S3::Bucket AWS::SNS::Topic AWS::SNS::Subscription
+  AWS::S3::Bucket AWS::S3::BucketPolicy AWS::SNS::Topic AWS::SNS::Subscription AWS::SNS::TopicPolicy
   AWS::CloudFormation::WaitCondition AWS::CloudFormation::WaitConditionHandle
 `.split(/\s+/).filter(Boolean);
 

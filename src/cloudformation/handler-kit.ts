@@ -18,6 +18,11 @@ export function tagSpec(resourceType: string, tags: unknown): { ResourceType: st
 
 export const bool = (v: unknown): boolean | undefined => (v === undefined ? undefined : v === true || String(v).toLowerCase() === 'true');
 
+/** Policy documents are JSON objects in templates (or JSON text) and strings in the APIs. */
+export const policyText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+export const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
 export const num = (v: unknown): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
 
 /** An error code that says the resource is already gone. */

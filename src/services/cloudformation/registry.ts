@@ -14,11 +14,13 @@ import { iamResources } from '../iam/iam.cfn.ts';
 import { cloudwatchResources } from '../cloudwatch/alarms.cfn.ts';
 import { s3Resources } from '../s3/buckets.cfn.ts';
 import { snsResources } from '../sns/topics.cfn.ts';
+import { s3PolicyResources } from '../s3/bucket-policy.cfn.ts';
+import { snsPolicyResources } from '../sns/topic-policy.cfn.ts';
 import { waitConditionResources } from './wait-conditions.cfn.ts';
 import { autoscalingResources } from '../autoscaling/autoscaling.cfn.ts';
 import { launchTemplateResources } from '../ec2/launch-templates.cfn.ts';
 
-const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...snsResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources];
+const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources];
 
 function parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean {
   const { store } = ctx.env;

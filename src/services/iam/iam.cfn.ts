@@ -5,19 +5,15 @@
  */
 import { AwsError } from '../../core/errors.ts';
 import { callService } from '../../cloudformation/call-service.ts';
-import { attribute, deleteWithRetry, tagsOf } from '../../cloudformation/handler-kit.ts';
+import { attribute, deleteWithRetry, policyText as doc, strings, tagsOf } from '../../cloudformation/handler-kit.ts';
 import { DONE, type Props, type ResourceContext, type ResourceHandler, type ResourceState } from '../../cloudformation/resource-handler.ts';
 import { iam } from './index.ts';
 import { ACCESS_KEYS, iamScope, INSTANCE_PROFILES, nameKey, ROLES, USERS, type RoleRecord, type UserRecord } from './state.ts';
 
 const call = (rc: ResourceContext, op: string, input: Record<string, unknown>) => callService(iam, op, input, rc.request);
 
-/** Policy documents are JSON objects in templates and strings in the API. */
-const doc = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-
 type InlinePolicy = { PolicyName: string; PolicyDocument: unknown };
 const inlinePolicies = (v: unknown): InlinePolicy[] => (Array.isArray(v) ? (v as InlinePolicy[]) : []);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
 /** Puts and deletes a role's or user's inline policies and managed policy attachments from old to new. */
 function syncPolicies(rc: ResourceContext, kind: 'Role' | 'User', name: string, oldProps: Props, props: Props): void {
