@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { issueRoleSession } from '../../src/services/sts/sessions.ts';
 
@@ -23,29 +24,12 @@ describe('API faults for chosen roles', () => {
   after(() => fl.close());
 
   it("fails only the role's calls, on the listed operations, at the percentage, with EC2's codes and statuses (boto3)", async () => {
-    const out = await fl.python(`
-import boto3, botocore, json, os, urllib.request
-from botocore.config import Config
-url = os.environ['FAULTLINE_URL']
-def control(path, body):
-    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), headers={'content-type': 'application/json'}, method='POST')
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
-no_retry = Config(retries={'total_max_attempts': 1})
+    const out = await fl.python(`${BOTO3_PRELUDE}
 iam = boto3.client('iam')
 trust = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::${ACCOUNT}:root'}, 'Action': 'sts:AssumeRole'}]})
 iam.create_role(RoleName='chaos-target', Path='/ops/', AssumeRolePolicyDocument=trust)
 iam.create_role(RoleName='bystander', AssumeRolePolicyDocument=trust)
-def session(role):
-    c = boto3.client('sts').assume_role(RoleArn='arn:aws:iam::${ACCOUNT}:role/' + role, RoleSessionName='drill')['Credentials']
-    return boto3.client('ec2', config=no_retry, aws_access_key_id=c['AccessKeyId'], aws_secret_access_key=c['SecretAccessKey'], aws_session_token=c['SessionToken'])
 target, bystander, plain = session('ops/chaos-target'), session('bystander'), boto3.client('ec2', config=no_retry)
-def outcome(fn):
-    try:
-        fn()
-        return 'ok'
-    except botocore.exceptions.ClientError as e:
-        return '%s %d %s' % (e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode'], e.response['Error']['Message'])
 r = {}
 fault = control('/_faultline/faults', {'kind': 'api', 'target': 'ec2', 'operation': 'DescribeAvailabilityZones,DescribeVpcs', 'errorCode': 'InternalError', 'rate': 0.5, 'roles': ['${ROLE_ARN}']})
 r['target'] = [outcome(target.describe_availability_zones) for _ in range(4)]

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { startFaultline, type Faultline } from '../harness.ts';
 
 const run = promisify(execFile);
@@ -16,24 +17,9 @@ const ACCOUNT = '000000000000';
 /** Another account (a 12-digit access key names it). */
 const OTHER = '111111111111';
 
-const PRELUDE = `
-import boto3, botocore, json, os, urllib.request
-from botocore.config import Config
-url = os.environ['FAULTLINE_URL']
-def control(path, body):
-    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), headers={'content-type': 'application/json'}, method='POST')
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
-no_retry = Config(retries={'total_max_attempts': 1})
+const PRELUDE = BOTO3_PRELUDE + `
 ec2 = boto3.client('ec2', config=no_retry)
 asg = boto3.client('autoscaling')
-def outcome(fn):
-    try:
-        fn()
-        return 'ok'
-    except botocore.exceptions.ClientError as e:
-        return '%s %d %s' % (e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode'], e.response['Error']['Message'])
-def out(x): print(json.dumps(x, default=str))
 `;
 
 const ice = (zone: string, others: string) =>
@@ -61,8 +47,7 @@ out({'a': a, 'b': b})
 a, b = '${subnets.a}', '${subnets.b}'
 trust = json.dumps({'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::${ACCOUNT}:root'}, 'Action': 'sts:AssumeRole'}]})
 boto3.client('iam').create_role(RoleName='launcher', AssumeRolePolicyDocument=trust)
-c = boto3.client('sts').assume_role(RoleArn='arn:aws:iam::${ACCOUNT}:role/launcher', RoleSessionName='drill')['Credentials']
-role = boto3.client('ec2', config=no_retry, aws_access_key_id=c['AccessKeyId'], aws_secret_access_key=c['SecretAccessKey'], aws_session_token=c['SessionToken'])
+role = session('launcher')
 launch = lambda client, subnet: (lambda: client.run_instances(ImageId='ami-1ecae776', InstanceType='t2.micro', MinCount=1, MaxCount=1, SubnetId=subnet))
 stopped = ec2.run_instances(ImageId='ami-1ecae776', InstanceType='t2.micro', MinCount=1, MaxCount=1, SubnetId=a)['Instances'][0]['InstanceId']
 control('/_faultline/clock/advance', {'seconds': 30})

@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { AMI, ROLE_ARN } from './fis-support.ts';
 
@@ -25,29 +26,11 @@ const ARN = `arn:aws:ec2:us-east-1:${ACCOUNT}`;
 const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 
 /** Clients, sessions of a role, the clock, and a call's outcome as "Code status Message". */
-const PRELUDE = `
-import boto3, botocore, json, os, urllib.request
-from botocore.config import Config
-url = os.environ['FAULTLINE_URL']
-def control(path, body=None):
-    req = urllib.request.Request(url + path, data=None if body is None else json.dumps(body).encode(), headers={'content-type': 'application/json'}, method='GET' if body is None else 'POST')
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
-def advance(seconds): control('/_faultline/clock/advance', {'seconds': seconds})
-no_retry = Config(retries={'total_max_attempts': 1})
+const PRELUDE = BOTO3_PRELUDE + `
 ec2 = boto3.client('ec2', config=no_retry)
 asg = boto3.client('autoscaling')
 fis = boto3.client('fis')
 iam = boto3.client('iam')
-def session(role):
-    c = boto3.client('sts').assume_role(RoleArn='arn:aws:iam::${ACCOUNT}:role/' + role, RoleSessionName='drill')['Credentials']
-    return boto3.client('ec2', config=no_retry, aws_access_key_id=c['AccessKeyId'], aws_secret_access_key=c['SecretAccessKey'], aws_session_token=c['SessionToken'])
-def outcome(fn):
-    try:
-        fn()
-        return 'ok'
-    except botocore.exceptions.ClientError as e:
-        return '%s %d %s' % (e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode'], e.response['Error']['Message'])
 def launch(client, subnet):
     return lambda: client.run_instances(ImageId='${AMI}', InstanceType='t2.micro', MinCount=1, MaxCount=1, SubnetId=subnet)
 def start(targets, actions):
@@ -62,7 +45,6 @@ def acl_of(subnet):
 def volume_status(v): return ec2.describe_volume_status(VolumeIds=[v])['VolumeStatuses'][0]['VolumeStatus']['Status']
 def states(ids): return {i['InstanceId']: i['State']['Name'] for r in ec2.describe_instances(InstanceIds=ids)['Reservations'] for i in r['Instances']}
 def group_zones(name): return sorted(i['AvailabilityZone'] for g in asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])['AutoScalingGroups'] for i in g['Instances'] if i['LifecycleState'] == 'InService')
-def out(x): print(json.dumps(x, default=str))
 trust = json.dumps({'Statement': [{'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::${ACCOUNT}:root'}, 'Action': 'sts:AssumeRole'}]})
 `;
 
