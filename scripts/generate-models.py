@@ -95,6 +95,32 @@ OPERATIONS = {
         DescribeAutoScalingNotificationTypes DescribeNotificationConfigurations
         DescribeLoadBalancers DescribeLoadBalancerTargetGroups DescribeTrafficSources
         DescribeWarmPool DescribeInstanceRefreshes
+        AttachLoadBalancers DetachLoadBalancers AttachLoadBalancerTargetGroups DetachLoadBalancerTargetGroups
+        AttachTrafficSources DetachTrafficSources
+    ''',
+    # Classic ELB and ELBv2 both speak awsQuery and sign as `elasticloadbalancing`; the gateway
+    # tells them apart by the Query Version (2012-06-01 and 2015-12-01).
+    'elb': '''
+        CreateLoadBalancer DeleteLoadBalancer DescribeLoadBalancers DescribeAccountLimits
+        CreateLoadBalancerListeners DeleteLoadBalancerListeners ConfigureHealthCheck
+        RegisterInstancesWithLoadBalancer DeregisterInstancesFromLoadBalancer DescribeInstanceHealth
+        EnableAvailabilityZonesForLoadBalancer DisableAvailabilityZonesForLoadBalancer
+        AttachLoadBalancerToSubnets DetachLoadBalancerFromSubnets ApplySecurityGroupsToLoadBalancer
+        DescribeLoadBalancerAttributes ModifyLoadBalancerAttributes
+        DescribeLoadBalancerPolicies DescribeLoadBalancerPolicyTypes
+        AddTags RemoveTags DescribeTags
+    ''',
+    'elbv2': '''
+        CreateLoadBalancer DeleteLoadBalancer DescribeLoadBalancers DescribeAccountLimits
+        DescribeLoadBalancerAttributes ModifyLoadBalancerAttributes SetSubnets SetSecurityGroups SetIpAddressType
+        DescribeCapacityReservation
+        CreateTargetGroup DeleteTargetGroup DescribeTargetGroups ModifyTargetGroup
+        DescribeTargetGroupAttributes ModifyTargetGroupAttributes
+        RegisterTargets DeregisterTargets DescribeTargetHealth
+        CreateListener DeleteListener DescribeListeners ModifyListener
+        DescribeListenerAttributes ModifyListenerAttributes DescribeListenerCertificates DescribeSSLPolicies
+        CreateRule DeleteRule DescribeRules ModifyRule SetRulePriorities
+        AddTags RemoveTags DescribeTags
     ''',
     # AWS FIS speaks restJson1 and signs as `fis`.
     'fis': '''

@@ -50,13 +50,15 @@ export function route(req: WireRequest, services: readonly Service[]): Route | U
   const hints: ApiHints = { target, version: params.get('Version') ?? undefined, action: params.has('Action') };
   const found = (service: Service): Route => ({ service, protocol: protocolFor(service, req), accessKeyId: cred?.accessKeyId, region: cred?.region || undefined });
   if (cred?.service) {
-    const signedFor = services.find((s) => s.signingName === cred.service);
+    // ELB and ELBv2 share a signing name: the Query Version says which one is meant.
+    const candidates = services.filter((s) => s.signingName === cred.service);
+    const signedFor = candidates.find((s) => s.model.metadata.apiVersion === hints.version) ?? candidates[0];
     const unserved = unservedApi(cred.service, signedFor?.model, hints);
     if (unserved) return { unserved, hints };
     return found(signedFor!);
   }
   const byTarget = target ? services.find((s) => s.model.metadata.targetPrefix && target.startsWith(s.model.metadata.targetPrefix + '.')) : undefined;
-  const service = byTarget ?? byAction(params.get('Action'), services);
+  const service = byTarget ?? byAction(params.get('Action'), params.get('Version'), services);
   if (service) return found(service);
   const unserved = target ? unservedByTarget(target, services) : undefined;
   if (unserved) return { unserved, hints };
@@ -73,9 +75,10 @@ function queryParams(req: WireRequest): URLSearchParams {
   return params;
 }
 
-function byAction(action: string | null, services: readonly Service[]): Service | undefined {
+function byAction(action: string | null, version: string | null, services: readonly Service[]): Service | undefined {
   if (!action) return undefined;
-  return services.find((s) => Object.hasOwn(s.model.operations, action) && s.protocols.some((p) => p.name === 'query' || p.name === 'ec2'));
+  const query = services.filter((s) => Object.hasOwn(s.model.operations, action) && s.protocols.some((p) => p.name === 'query' || p.name === 'ec2'));
+  return query.find((s) => s.model.metadata.apiVersion === version) ?? query[0];
 }
 
 /** A service that speaks several protocols (CloudWatch) is told apart by its headers. */

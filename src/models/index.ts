@@ -17,4 +17,6 @@ export const models = {
   cloudformation: load('cloudformation'),
   autoscaling: load('autoscaling'),
   fis: load('fis'),
+  elb: load('elb'),
+  elbv2: load('elbv2'),
 };

@@ -10,6 +10,7 @@ import type { ServiceModel } from '../protocols/model.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import type { Config } from '../config.ts';
 import type { MachineCapacity } from '../runtime/driver.ts';
+import type { HealthObservation } from './elb/state.ts';
 
 /** What every handler and loop can reach. */
 export interface Env {
@@ -23,7 +24,16 @@ export interface Env {
   /** Where instances reach faultline's API when they are real processes (the sandbox driver's address inside every VPC). */
   instanceEndpoint?: string;
   /** The compute driver's view of real instances (src/runtime/); absent or empty under the simulated driver. */
-  runtime?: { consoleOutput(scope: Scope, instanceId: string): string | undefined; capacity(): MachineCapacity | undefined };
+  runtime?: {
+    consoleOutput(scope: Scope, instanceId: string): string | undefined;
+    capacity(): MachineCapacity | undefined;
+    /**
+     * The latest real health check of a load balancer target (services/elb/state.ts), made by
+     * the driver from the load balancer's node; undefined when the driver runs no data plane
+     * (simulated), and the health loop reads the world instead.
+     */
+    lbHealth?(scope: Scope, targetKey: string): HealthObservation | undefined;
+  };
 }
 
 export interface Principal {

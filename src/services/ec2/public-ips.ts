@@ -18,10 +18,10 @@ const CURSOR_ID = '#cursor';
 
 export interface PublicIpRecord {
   ip: string;
-  kind: 'auto' | 'elastic';
+  kind: 'auto' | 'elastic' | 'elb';
   account: string;
   region: string;
-  /** The network interface (auto) or allocation id (elastic) holding it. */
+  /** The network interface (auto, and a load balancer node's: elb) or allocation id (elastic) holding it. */
   owner: string;
 }
 

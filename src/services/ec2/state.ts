@@ -362,7 +362,8 @@ export interface NetworkInterfaceRecord {
   PrivateDnsName: string;
   PrivateIpAddresses: { Association?: PublicAssociation; Primary: boolean; PrivateDnsName: string; PrivateIpAddress: string }[];
   SourceDestCheck: boolean;
-  InterfaceType: 'interface';
+  /** `network_load_balancer` for an NLB's nodes; Classic and ALB nodes are `interface` (requester-managed, with no attachment). */
+  InterfaceType: 'interface' | 'network_load_balancer';
   Groups: GroupIdentifier[];
   Ipv6Addresses: never[];
   Attachment?: {

@@ -1,0 +1,117 @@
+/**
+ * A load balancer's nodes, one per enabled AZ, as AWS makes them: a requester-managed network
+ * interface in the zone's subnet, in the load balancer's security groups (so that an instance's
+ * rule naming the load balancer's group admits exactly the nodes), and for an internet-facing
+ * load balancer a public address from the loopback pool, where the data plane listens.
+ * Also the names and hosted zone ids AWS gives load balancers.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { resourceId } from '../../core/ids.ts';
+import type { RequestContext } from '../service.ts';
+import { allocatePrivateIp, releasePrivateIp } from '../ec2/subnet-addresses.ts';
+import { allocatePublicIp, privateDnsName, releasePublicIp } from '../ec2/public-ips.ts';
+import { COMPUTE_COLL, type NetworkInterfaceRecord, type SubnetRecord } from '../ec2/state.ts';
+import { COLL as EC2_COLL } from '../ec2/state.ts';
+import type { LoadBalancerKind, LoadBalancerRecord, NodeRecord } from './state.ts';
+
+/** The region's ELB hosted zone ids (spec elb.md §1): [ALB and Classic, NLB]. */
+const HOSTED_ZONES: Record<string, [string, string]> = {
+  'us-east-1': ['Z35SXDOTRQ7X7K', 'Z26RNL4JYFTOTI'],
+  'us-east-2': ['Z3AADJGX6KTTL2', 'ZLMOA37VPKANP'],
+  'us-west-1': ['Z368ELLRRE2KJ0', 'Z24FKFUX50B4VW'],
+  'us-west-2': ['Z1H1FL5HABSF5', 'Z18D5FSROUN65G'],
+  'eu-west-1': ['Z32O12XQLNTSW2', 'Z2IFOLAFXWLO4F'],
+  'eu-central-1': ['Z215JYRZR1TBD5', 'Z3F0SRJ5LGBH90'],
+  'ap-northeast-1': ['Z14GRHDCWA56QT', 'Z31USIVHYNEOWT'],
+};
+
+export function hostedZoneId(kind: LoadBalancerKind, region: string): string {
+  const zones = HOSTED_ZONES[region] ?? HOSTED_ZONES['us-east-1'];
+  return kind === 'network' ? zones[1] : zones[0];
+}
+
+const digits = (n: number) => Array.from({ length: n }, (_, i) => (i === 0 ? randomInt(1, 10) : randomInt(0, 10))).join('');
+
+/**
+ * `NAME-1234567890.REGION.elb.amazonaws.com` (Classic), `NAME-123456789.REGION.elb.amazonaws.com`
+ * (ALB), `NAME-0123456789abcdef.elb.REGION.amazonaws.com` (NLB); internal Classic and ALB names
+ * start with `internal-`. Lower case, as AWS answers.
+ */
+export function dnsName(kind: LoadBalancerKind, name: string, scheme: 'internet-facing' | 'internal', region: string): string {
+  const n = name.toLowerCase();
+  if (kind === 'network') return `${n}-${randomBytes(8).toString('hex')}.elb.${region}.amazonaws.com`;
+  const prefix = scheme === 'internal' ? 'internal-' : '';
+  return `${prefix}${n}-${digits(kind === 'classic' ? 10 : 9)}.${region}.elb.amazonaws.com`;
+}
+
+/** The description AWS gives a node's interface: `ELB NAME`, `ELB app/NAME/ID`, `ELB net/NAME/ID`. */
+function interfaceDescription(lb: Pick<LoadBalancerRecord, 'kind' | 'name' | 'arn'>): string {
+  if (lb.kind === 'classic') return `ELB ${lb.name}`;
+  return `ELB ${lb.arn!.slice(lb.arn!.indexOf(':loadbalancer/') + ':loadbalancer/'.length)}`;
+}
+
+/**
+ * Makes a node in `subnet` for the load balancer: its interface and addresses. Runs inside the
+ * caller's transaction; the caller puts the node on the record.
+ */
+export function createNode(ctx: RequestContext, lb: Pick<LoadBalancerRecord, 'kind' | 'name' | 'arn' | 'scheme' | 'securityGroups'>, subnet: SubnetRecord): NodeRecord {
+  const privateIp = allocatePrivateIp(ctx, subnet.SubnetId);
+  const eniId = resourceId('eni');
+  const mac = ['02', ...[...randomBytes(5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+  const dns = privateDnsName(ctx.region, privateIp);
+  const publicIp = lb.scheme === 'internet-facing' ? allocatePublicIp(ctx.env, { kind: 'elb', account: ctx.account, region: ctx.region, owner: eniId }) : undefined;
+  const association = publicIp ? { IpOwnerId: 'amazon-elb', PublicIp: publicIp, PublicDnsName: '' } : undefined;
+  const eni: NetworkInterfaceRecord = {
+    NetworkInterfaceId: eniId,
+    SubnetId: subnet.SubnetId,
+    VpcId: subnet.VpcId,
+    AvailabilityZone: subnet.AvailabilityZone,
+    AvailabilityZoneId: subnet.AvailabilityZoneId,
+    Description: interfaceDescription(lb),
+    OwnerId: ctx.account,
+    RequesterManaged: true,
+    Status: 'in-use',
+    MacAddress: mac,
+    PrivateIpAddress: privateIp,
+    PrivateDnsName: dns,
+    PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: privateIp, PrivateDnsName: dns, Association: association }],
+    SourceDestCheck: true,
+    InterfaceType: lb.kind === 'network' ? 'network_load_balancer' : 'interface',
+    Groups: lb.securityGroups.map((id) => ({ GroupId: id, GroupName: ctx.env.store.get<{ GroupName: string }>(EC2_COLL.securityGroups, ctx, id)?.GroupName ?? id })),
+    Ipv6Addresses: [],
+    Association: association,
+    Tags: [],
+    TagSet: [],
+    autoPublicIp: false,
+  };
+  ctx.env.store.put(COMPUTE_COLL.networkInterfaces, ctx, eniId, eni);
+  return { zone: subnet.AvailabilityZone, zoneId: subnet.AvailabilityZoneId, subnetId: subnet.SubnetId, eniId, privateIp, publicIp };
+}
+
+/** Removes a node's interface and gives its addresses back. Runs inside the caller's transaction. */
+export function deleteNode(ctx: RequestContext, node: NodeRecord): void {
+  releasePublicIp(ctx.env, node.publicIp);
+  releasePrivateIp(ctx, node.subnetId, node.privateIp);
+  ctx.env.store.delete(COMPUTE_COLL.networkInterfaces, ctx, node.eniId);
+}
+
+/** Keeps the nodes' interfaces in the load balancer's security groups after SetSecurityGroups. */
+export function setNodeGroups(ctx: RequestContext, nodes: readonly NodeRecord[], groupIds: readonly string[]): void {
+  for (const node of nodes) {
+    const eni = ctx.env.store.mutable<NetworkInterfaceRecord>(COMPUTE_COLL.networkInterfaces, ctx, node.eniId);
+    if (!eni) continue;
+    eni.Groups = groupIds.map((id) => ({ GroupId: id, GroupName: ctx.env.store.get<{ GroupName: string }>(EC2_COLL.securityGroups, ctx, id)?.GroupName ?? id }));
+    ctx.env.store.put(COMPUTE_COLL.networkInterfaces, ctx, eni.NetworkInterfaceId, eni);
+  }
+}
+
+/** The subnets of a request, one per AZ, else AWS's error text for two in one zone. */
+export function oneSubnetPerZone(subnets: readonly SubnetRecord[]): string | undefined {
+  const seen = new Map<string, string>();
+  for (const s of subnets) {
+    const other = seen.get(s.AvailabilityZone);
+    if (other) return `Multiple subnets in the same Availability Zone: '${other}' and '${s.SubnetId}'`;
+    seen.set(s.AvailabilityZone, s.SubnetId);
+  }
+  return undefined;
+}
