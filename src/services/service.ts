@@ -10,7 +10,7 @@ import type { ServiceModel } from '../protocols/model.ts';
 import type { Protocol } from '../protocols/protocol.ts';
 import type { Config } from '../config.ts';
 import type { MachineCapacity } from '../runtime/driver.ts';
-import type { HealthObservation } from './elb/state.ts';
+import type { HealthObservation, TrafficCounters } from './elb/state.ts';
 
 /** What every handler and loop can reach. */
 export interface Env {
@@ -33,6 +33,8 @@ export interface Env {
      * (simulated), and the health loop reads the world instead.
      */
     lbHealth?(scope: Scope, targetKey: string): HealthObservation | undefined;
+    /** A load balancer's traffic so far (cumulative), for its CloudWatch metrics; sandbox driver only. */
+    lbTraffic?(scope: Scope, lbKey: string): TrafficCounters | undefined;
   };
 }
 

@@ -160,7 +160,7 @@ export interface TargetRecord {
   reason?: string;
   description?: string;
   registeredAt: number;
-  /** Consecutive passing and failing checks. */
+  /** Consecutive passing and failing checks. Classic registrations have port 0 (the listeners' instance ports). */
   passes: number;
   failures: number;
   lastCheckAt?: number;
@@ -177,6 +177,27 @@ export interface HealthObservation {
   reason?: 'Target.Timeout' | 'Target.ResponseCodeMismatch' | 'Target.FailedHealthChecks';
   /** The HTTP status seen, for ResponseCodeMismatch's description. */
   code?: string;
+}
+
+/**
+ * What a load balancer's data plane has carried since faultline started, cumulative (sandbox
+ * driver only; the simulated driver carries no traffic). The metrics loop publishes differences.
+ */
+export interface TrafficCounters {
+  /** HTTP requests (Classic HTTP listeners, ALB) or new TCP connections (Classic TCP, NLB). */
+  requests: number;
+  /** Sum of the targets' response (HTTP) or connect (TCP) times, in milliseconds. */
+  targetMsSum: number;
+  /** Requests the load balancer answered itself, by status: `502`, `503`, `504`, `4XX`… */
+  elbCodes: Record<string, number>;
+  /** Targets' answers by class: `2XX`, `3XX`, `4XX`, `5XX`. */
+  targetCodes: Record<string, number>;
+  /** Connections to targets that failed. */
+  targetConnectionErrors: number;
+  processedBytes: number;
+  /** ALB: requests answered by fixed-response and redirect actions. */
+  fixedResponses: number;
+  redirects: number;
 }
 
 type Read<T> = DeepReadonly<T>;
