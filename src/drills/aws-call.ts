@@ -23,12 +23,27 @@ export interface AwsCall {
   parameters?: Record<string, unknown>;
 }
 
-const QUERY_SERVICES = new Map(services.filter((s) => s.protocols.some((p) => p.name === 'query' || p.name === 'ec2')).map((s) => [s.signingName, s]));
+/**
+ * The services by the name a drill gives them, the AWS CLI's command: the signing name, but
+ * `cloudwatch` for `monitoring`, and `elb`/`elbv2` for the two APIs that sign as
+ * `elasticloadbalancing` (told apart by their Version).
+ */
+const QUERY_SERVICES = new Map(
+  services
+    .filter((s) => s.protocols.some((p) => p.name === 'query' || p.name === 'ec2'))
+    .map((s) => [cliName(s), s]),
+);
 
-/** The service a drill names (`ec2`, `autoscaling`, `cloudwatch`, ...), or undefined. */
-const queryService = (name: string): Service | undefined => QUERY_SERVICES.get(name === 'cloudwatch' ? 'monitoring' : name);
+function cliName(s: Service): string {
+  if (s.signingName === 'monitoring') return 'cloudwatch';
+  if (s.signingName === 'elasticloadbalancing') return s.model.metadata.apiVersion === '2015-12-01' ? 'elbv2' : 'elb';
+  return s.signingName;
+}
 
-const queryServiceNames = (): string[] => [...QUERY_SERVICES.keys()].map((n) => (n === 'monitoring' ? 'cloudwatch' : n));
+/** The service a drill names (`ec2`, `autoscaling`, `cloudwatch`, `elb`, ...), or undefined. */
+const queryService = (name: string): Service | undefined => QUERY_SERVICES.get(name);
+
+const queryServiceNames = (): string[] => [...QUERY_SERVICES.keys()];
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
