@@ -75,6 +75,8 @@ export interface ClassicSettings {
   connectionDraining: { Enabled: boolean; Timeout: number };
   idleTimeout: number;
   sourceSecurityGroup?: { OwnerAlias: string; GroupName: string };
+  /** The AccessLog attribute, stored as given (faultline writes no logs). */
+  accessLog?: { Enabled: boolean; S3BucketName?: string; EmitInterval?: number; S3BucketPrefix?: string };
 }
 
 export interface LoadBalancerRecord {
@@ -164,6 +166,8 @@ export interface TargetRecord {
   passes: number;
   failures: number;
   lastCheckAt?: number;
+  /** When the health loop makes the next check (set once checks start; absent while registering or unused). */
+  nextCheckAt?: number;
   /** Set by DeregisterTargets: the target drains until then, and is forgotten after. */
   drainingUntil?: number;
   /** Who registered it: `autoscaling:GROUP` for a group's instances, absent for the API. */
