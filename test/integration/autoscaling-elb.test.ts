@@ -109,8 +109,8 @@ out(res)
     assert.equal(r.done, 'Successful');
     const gone = r.draining[0][1].split(': ')[1];
     const [kept] = r.left;
-    assert.equal(target(TG, gone, 80)?.state, 'draining');
-    assert.equal(target(classicKey('web'), gone, 0)?.state, 'draining');
+    assert.equal(target(TG, gone, 80), undefined, 'deregistered, drained and forgotten');
+    assert.equal(target(classicKey('web'), gone, 0), undefined);
     assert.equal(target(TG, kept, 80)?.registeredBy, 'autoscaling:web', 'the instance that stays is registered with both');
     assert.equal(target(classicKey('web'), kept, 0)?.registeredBy, 'autoscaling:web');
   });
@@ -159,5 +159,63 @@ out(res)
     assert.equal(states(r.after)[TG], 'Removing', 'the target group drains its instance for 45 s');
     assert.deepEqual(states(r.later), { web: 'Added' }, 'the target group is gone once drained');
     assert.equal(target(classicKey('web'), r.instance, 0)?.registeredBy, `autoscaling:${r.name}`, 'attaching registered the running instance');
+  });
+});
+
+describe('Auto Scaling with a Classic load balancer through its API: HealthCheckType ELB', () => {
+  let fl: Faultline;
+  before(async () => {
+    fl = await startFaultline();
+  });
+  after(() => fl.close());
+
+  it('replaces an instance whose application fails while its EC2 status checks pass, and registers the replacement', async () => {
+    const r = await fl.python(`${BOTO3_PRELUDE}
+elb = boto3.client('elb', config=no_retry)
+asg = boto3.client('autoscaling', config=no_retry)
+ec2 = boto3.client('ec2')
+v = ec2.create_vpc(CidrBlock='10.6.0.0/16')['Vpc']['VpcId']
+a = ec2.create_subnet(VpcId=v, CidrBlock='10.6.1.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId']
+b = ec2.create_subnet(VpcId=v, CidrBlock='10.6.2.0/24', AvailabilityZone='us-east-1b')['Subnet']['SubnetId']
+lb_sg = ec2.create_security_group(GroupName='lb', Description='lb', VpcId=v)['GroupId']
+web_sg = ec2.create_security_group(GroupName='web', Description='web', VpcId=v)['GroupId']
+ec2.authorize_security_group_ingress(GroupId=web_sg, IpPermissions=[{'IpProtocol': 'tcp', 'FromPort': 80, 'ToPort': 80, 'UserIdGroupPairs': [{'GroupId': lb_sg}]}])
+elb.create_load_balancer(LoadBalancerName='front', Scheme='internal', Subnets=[a, b], SecurityGroups=[lb_sg], Listeners=[{'Protocol': 'HTTP', 'LoadBalancerPort': 80, 'InstanceProtocol': 'HTTP', 'InstancePort': 80}])
+elb.configure_health_check(LoadBalancerName='front', HealthCheck={'Target': 'HTTP:80/', 'Interval': 10, 'Timeout': 5, 'UnhealthyThreshold': 2, 'HealthyThreshold': 2})
+asg.create_launch_configuration(LaunchConfigurationName='lc', ImageId='ami-1ecae776', InstanceType='t2.micro', SecurityGroups=[web_sg])
+asg.create_auto_scaling_group(AutoScalingGroupName='front', LaunchConfigurationName='lc', MinSize=2, MaxSize=2, VPCZoneIdentifier=a + ',' + b,
+    LoadBalancerNames=['front'], HealthCheckType='ELB', HealthCheckGracePeriod=60)
+def health(): return {s['InstanceId']: s['State'] for s in elb.describe_instance_health(LoadBalancerName='front')['InstanceStates']}
+res = {}
+for _ in range(30):
+    h = health()
+    if len(h) == 2 and all(s == 'InService' for s in h.values()): break
+    advance(10)
+res['first'] = health()
+victim = sorted(res['first'])[0]
+advance(120)  # EC2's status checks have passed their initialization
+control('/_faultline/faults', {'kind': 'app', 'target': victim})
+advance(10)
+st = ec2.describe_instance_status(InstanceIds=[victim])['InstanceStatuses'][0]
+res['ec2'] = [st['InstanceStatus']['Status'], st['SystemStatus']['Status']]
+advance(30)
+acts = [a for a in asg.describe_scaling_activities(AutoScalingGroupName='front')['Activities'] if a['Description'] == 'Terminating EC2 instance: ' + victim]
+res['cause'] = acts[0]['Cause'] if acts else None
+for _ in range(30):
+    h = health()
+    if victim not in h and len(h) == 2 and all(s == 'InService' for s in h.values()): break
+    advance(10)
+res['second'] = health()
+res['victim'] = victim
+res['state'] = asg.describe_load_balancers(AutoScalingGroupName='front')['LoadBalancers']
+out(res)
+`);
+    assert.deepEqual(Object.values(r.first), ['InService', 'InService']);
+    assert.deepEqual(r.ec2, ['ok', 'ok'], "EC2's status checks still pass");
+    assert.match(r.cause ?? '', /^At \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ an instance was taken out of service in response to an ELB system health check failure\.$/);
+    assert.equal(Object.keys(r.second).length, 2);
+    assert.ok(!(r.victim in r.second), 'the replacement took its place behind the load balancer');
+    assert.deepEqual(Object.values(r.second), ['InService', 'InService']);
+    assert.deepEqual(r.state, [{ LoadBalancerName: 'front', State: 'InService' }]);
   });
 });
