@@ -12,6 +12,7 @@ import { DONE, wait, type Props, type ResourceContext, type ResourceHandler } fr
 import { membersOf } from './group.loop.ts';
 import { autoscaling } from './index.ts';
 import { COLL, type GroupRecord } from './state.ts';
+import { MAX_PER_CALL, requestedSources, type SourceId } from './traffic-sources.ts';
 
 const call = (rc: ResourceContext, op: string, input: Record<string, unknown>) => callService(autoscaling, op, input, rc.request);
 const POLL_MS = 5_000;
@@ -63,7 +64,7 @@ const groupTags = (v: unknown, name?: string) =>
 
 /** The group settings a template gives, as CreateAutoScalingGroup and UpdateAutoScalingGroup take them. */
 function groupSettings(props: Props): Record<string, unknown> {
-  for (const p of ['LoadBalancerNames', 'TargetGroupARNs', 'NotificationConfigurations', 'MixedInstancesPolicy', 'TrafficSources']) {
+  for (const p of ['NotificationConfigurations', 'MixedInstancesPolicy']) {
     const v = props[p];
     if (v !== undefined && (!Array.isArray(v) || v.length)) throw new AwsError('ValidationError', `faultline does not support ${p} on Auto Scaling groups yet.`);
   }
@@ -100,6 +101,9 @@ const group: ResourceHandler = {
     call(rc, 'CreateAutoScalingGroup', {
       AutoScalingGroupName: name,
       ...groupSettings(props),
+      LoadBalancerNames: props.LoadBalancerNames,
+      TargetGroupARNs: props.TargetGroupARNs,
+      TrafficSources: props.TrafficSources,
       Tags: groupTags(props.Tags).length ? groupTags(props.Tags) : undefined,
       LifecycleHookSpecificationList: hooks,
     });
@@ -128,6 +132,7 @@ const group: ResourceHandler = {
     if (settings.LaunchTemplate !== undefined) delete settings.LaunchConfigurationName;
     const fields = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
     call(rc, 'UpdateAutoScalingGroup', { AutoScalingGroupName: name, ...fields });
+    if (['LoadBalancerNames', 'TargetGroupARNs', 'TrafficSources'].some((p) => changed.includes(p))) updateSources(rc, name, old.props, props);
     // With AutoScalingRollingUpdate, a new launch configuration, template or subnets replace the instances in batches.
     const rolling = rc.updatePolicy?.AutoScalingRollingUpdate !== undefined && changed.some((c) => LAUNCH_PROPS.includes(c));
     if (changed.includes('Tags')) {
@@ -155,6 +160,21 @@ const group: ResourceHandler = {
   },
   getAtt: (s, name) => attribute({ AutoScalingGroupName: () => s.physicalId }, name, s),
 };
+
+/**
+ * LoadBalancerNames, TargetGroupARNs and TrafficSources update without interruption: the group
+ * detaches what the template no longer names and attaches what it newly names.
+ */
+function updateSources(rc: ResourceContext, name: string, before: Props, after: Props): void {
+  const sources = (p: Props) => requestedSources({ LoadBalancerNames: p.LoadBalancerNames as string[], TargetGroupARNs: p.TargetGroupARNs as string[], TrafficSources: p.TrafficSources as SourceId[] });
+  const key = (s: SourceId) => `${s.Type} ${s.Identifier}`;
+  const was = sources(before);
+  const now = sources(after);
+  const gone = was.filter((s) => !now.some((n) => key(n) === key(s)));
+  const added = now.filter((s) => !was.some((w) => key(w) === key(s)));
+  for (let i = 0; i < gone.length; i += MAX_PER_CALL) call(rc, 'DetachTrafficSources', { AutoScalingGroupName: name, TrafficSources: gone.slice(i, i + MAX_PER_CALL) });
+  for (let i = 0; i < added.length; i += MAX_PER_CALL) call(rc, 'AttachTrafficSources', { AutoScalingGroupName: name, TrafficSources: added.slice(i, i + MAX_PER_CALL) });
+}
 
 /** Changes that make an UpdatePolicy apply: what the group launches, and where. */
 const LAUNCH_PROPS = ['LaunchConfigurationName', 'LaunchTemplate', 'VPCZoneIdentifier'];

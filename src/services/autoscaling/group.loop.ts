@@ -33,6 +33,7 @@ import { beginLifecycleActions, LAUNCHING, nextLifecycleTimeout, settleLifecycle
 import { clearLaunchFailure, groupZones, nextRetry, pickLaunchZone, pickSubnet, rebalanceTarget, recordLaunchFailure, zoneCounts } from './placement.ts';
 import { childKey, COLL, isSuspended, parseScopedKey, type GroupRecord, type LaunchConfigurationRecord, type MemberRecord, type PolicyRecord } from './state.ts';
 import { deleteOwnedAlarms } from './target-tracking.ts';
+import { attached, attachmentsSettled, deregisterMember, elbHealthProblem, hasElbCheck, launchBlocker, progressAttachments, registerMember } from './traffic-sources.ts';
 import { chooseForScaleIn } from './termination-policy.ts';
 
 /** States that count toward the group's capacity. */
@@ -62,7 +63,22 @@ export function membersOf(env: Env, scope: Scope, group: string): DeepReadonly<M
 
 // ---- 1. lifecycle ----
 
+/**
+ * Puts a launched instance in service, registering it first with the group's load balancers and
+ * target groups (unless AddToLoadBalancer is suspended). A source deleted since the launch
+ * began fails the launch, and the instance is terminated.
+ */
 function enterService(p: Pass, m: MemberRecord): void {
+  const failure = isSuspended(p.group, 'AddToLoadBalancer') ? undefined : registerMember(p.env, p.scope, p.group, m);
+  if (failure) {
+    updateActivity(p.env, p.scope, m.launchActivityId, 'Failed', 100, failure);
+    m.skipHooks = true;
+    m.LifecycleState = 'Terminating:Proceed';
+    m.actions = undefined;
+    terminateInstance(p.env, p.scope, m.InstanceId);
+    emit(p, 'autoscaling.launch-failed', { instanceId: m.InstanceId, zone: m.AvailabilityZone, message: failure });
+    return;
+  }
   m.LifecycleState = 'InService';
   m.inServiceAt = p.now;
   m.actions = undefined;
@@ -117,6 +133,8 @@ function advance(p: Pass, m: MemberRecord): void {
     case 'Terminating': {
       const state = ec2Instance(env, scope, m.InstanceId)?.State.Name;
       const alive = state !== undefined && state !== 'terminated' && state !== 'shutting-down';
+      // Out of the load balancers first; a live instance's termination waits for the draining.
+      if (alive && draining(p, m, m.exitActivityId, 50)) return;
       if (alive && !m.skipHooks && beginLifecycleActions(env, scope, m, TERMINATING)) {
         m.LifecycleState = 'Terminating:Wait';
         updateActivity(env, scope, m.exitActivityId, 'MidLifecycleAction', 50);
@@ -140,6 +158,7 @@ function advance(p: Pass, m: MemberRecord): void {
       return;
     }
     case 'Detaching':
+      if (draining(p, m, m.exitActivityId, 50)) return;
       m.LifecycleState = 'Detached';
       untagInstance(env, scope, m.InstanceId);
       updateActivity(env, scope, m.exitActivityId, 'Successful', 100);
@@ -149,6 +168,19 @@ function advance(p: Pass, m: MemberRecord): void {
     default:
       return;
   }
+}
+
+/**
+ * Deregisters a leaving instance from the group's load balancers and target groups (once), and
+ * says whether it must still wait for their draining: its activity shows
+ * WaitingForELBConnectionDraining until then.
+ */
+function draining(p: Pass, m: MemberRecord, activityId: string | undefined, progress: number): boolean {
+  m.drainedAt ??= deregisterMember(p.env, p.scope, p.group, m.InstanceId, p.now);
+  if (p.now >= m.drainedAt) return false;
+  updateActivity(p.env, p.scope, activityId, 'WaitingForELBConnectionDraining', progress);
+  p.wake.push(m.drainedAt);
+  return true;
 }
 
 /** Takes an instance out of service: a Terminating activity now, EC2's termination after any hooks. */
@@ -196,7 +228,7 @@ function checkHealth(p: Pass): void {
   for (const m of p.members) {
     if (!counts(m) || m.HealthStatus === 'Unhealthy') continue;
     const inst = ec2Instance(env, scope, m.InstanceId);
-    const problem = healthProblem(group, m, inst, now);
+    const problem = healthProblem(group, m, inst, now) ?? elbHealthProblem(env, scope, group, m, now);
     if (problem) {
       m.HealthStatus = 'Unhealthy';
       m.unhealthyCause = problem;
@@ -238,6 +270,26 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
     if (!zone || failed.has(zone)) break;
     const subnet = pickSubnet(zones, zone);
     const text = cause(from, from + wanted);
+    const failLaunch = (statusMessage: string, detail: Record<string, unknown>) => {
+      startActivity(env, scope, group, {
+        description: `Launching a new EC2 instance.  Status Reason: ${statusMessage}`,
+        cause: text,
+        statusCode: 'Failed',
+        statusMessage,
+        progress: 100,
+        details: subnetDetails(subnet, zone),
+        done: true,
+      });
+      emit(p, 'autoscaling.launch-failed', { zone, subnetId: subnet ?? null, ...detail });
+      recordLaunchFailure(group, zone, now);
+      failed.add(zone);
+    };
+    // A load balancer or target group that is gone fails every launch before EC2 is asked.
+    const blocker = launchBlocker(env, scope, group);
+    if (blocker) {
+      failLaunch(blocker, { message: blocker });
+      break;
+    }
     try {
       const l = launchInstance(env, scope, group, subnet, zone);
       const a = startActivity(env, scope, group, {
@@ -272,18 +324,7 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
     } catch (e) {
       if (!(e instanceof AwsError)) throw e;
       const reason = /[.!?]$/.test(e.message) ? e.message : `${e.message}.`;
-      startActivity(env, scope, group, {
-        description: `Launching a new EC2 instance.  Status Reason: ${reason} Launching EC2 instance failed.`,
-        cause: text,
-        statusCode: 'Failed',
-        statusMessage: `${reason} Launching EC2 instance failed.`,
-        progress: 100,
-        details: subnetDetails(subnet, zone),
-        done: true,
-      });
-      emit(p, 'autoscaling.launch-failed', { zone, subnetId: subnet ?? null, code: e.code, message: e.message });
-      recordLaunchFailure(group, zone, now);
-      failed.add(zone);
+      failLaunch(`${reason} Launching EC2 instance failed.`, { code: e.code, message: e.message });
       // Only a zone's capacity is worth trying elsewhere (any other refusal would repeat in every
       // zone), and a rebalancing launch is for its zone only.
       if (e.code !== 'InsufficientInstanceCapacity' || rebalanceZone) break;
@@ -401,13 +442,16 @@ function publishMetrics(p: Pass): void {
 function settled(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, members: readonly DeepReadonly<MemberRecord>[], now: number): number | undefined {
   if (group.deleting || group.capacityCause || group.cooldownPending || members.length !== group.DesiredCapacity) return undefined;
   if (group.EnabledMetrics.length && group.metricsPublishedFor !== Math.floor(now / 60_000) * 60_000) return undefined;
+  if (!attachmentsSettled(env, scope, group)) return undefined;
   const checking = !isSuspended(group, 'HealthCheck');
-  const wake = [now + SETTLED_CHECK_INTERVAL_MS];
+  // Load balancers' health is looked at every health check interval, as AWS's groups do.
+  const elbChecks = checking && hasElbCheck(group) && attached(group).length > 0;
+  const wake = [now + (elbChecks ? HEALTH_CHECK_INTERVAL_MS : SETTLED_CHECK_INTERVAL_MS)];
   for (const m of members) {
     if (m.LifecycleState !== 'InService' || m.HealthStatus !== 'Healthy' || m.rebalance) return undefined;
     if (!checking) continue;
     const inst = ec2Instance(env, scope, m.InstanceId);
-    if (healthProblem(group, m, inst, now)) return undefined;
+    if (healthProblem(group, m, inst, now) || (elbChecks && elbHealthProblem(env, scope, group, m, now))) return undefined;
     const t = nextHealthEvent(group, m, inst, now);
     if (t) wake.push(t);
   }
@@ -456,6 +500,7 @@ export function groupLoop(env: Env) {
         return;
       }
     } else {
+      p.wake.push(...progressAttachments(env, scope, group, p.members, now));
       checkHealth(p);
       replaceUnhealthy(p);
       reconcileCapacity(p);

@@ -21,6 +21,7 @@ import { inCooldown } from './scaling.ts';
 import { childKey, COLL, groupArn, type GroupRecord, type LaunchTemplateSpec } from './state.ts';
 import { checkTags } from './tags.provider.ts';
 import { TERMINATION_POLICIES } from './termination-policy.ts';
+import { attachSources, checkSourcesExist, requestedSources } from './traffic-sources.ts';
 import { groupView } from './views.ts';
 
 export const MAX_GROUPS = 500;
@@ -52,7 +53,7 @@ interface GroupInput {
   AvailabilityZones?: string[];
   LoadBalancerNames?: string[];
   TargetGroupARNs?: string[];
-  TrafficSources?: unknown[];
+  TrafficSources?: { Identifier?: string; Type?: string }[];
   HealthCheckType?: string;
   HealthCheckGracePeriod?: number;
   PlacementGroup?: string;
@@ -134,9 +135,6 @@ function checkSettings(input: Partial<GroupInput>): void {
   if (input.MaxInstanceLifetime !== undefined && input.MaxInstanceLifetime !== 0 && (input.MaxInstanceLifetime < 86_400 || input.MaxInstanceLifetime > 31_536_000)) {
     throw asErrors.validation('MaxInstanceLifetime must be 0, or between 86400 and 31536000 seconds.');
   }
-  if (input.LoadBalancerNames?.length || input.TargetGroupARNs?.length || input.TrafficSources?.length) {
-    throw asErrors.validation('faultline has no load balancers: LoadBalancerNames, TargetGroupARNs and TrafficSources must be empty.');
-  }
 }
 
 const byName = (a: DeepReadonly<GroupRecord>, b: DeepReadonly<GroupRecord>) => (a.AutoScalingGroupName < b.AutoScalingGroupName ? -1 : a.AutoScalingGroupName > b.AutoScalingGroupName ? 1 : 0);
@@ -154,6 +152,8 @@ export const groupHandlers = {
     const desired = input.DesiredCapacity ?? min;
     checkBounds(min, max, desired);
     checkSettings(input);
+    const sources = requestedSources(input);
+    checkSourcesExist(ctx, sources);
     const tags = checkTags(
       (input.Tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value ?? '', PropagateAtLaunch: t.PropagateAtLaunch ?? false })),
       [],
@@ -172,8 +172,6 @@ export const groupHandlers = {
       ...(input.DesiredCapacityType ? { DesiredCapacityType: input.DesiredCapacityType } : {}),
       DefaultCooldown: input.DefaultCooldown ?? 300,
       AvailabilityZones: net.zones,
-      LoadBalancerNames: [],
-      TargetGroupARNs: [],
       HealthCheckType: input.HealthCheckType ?? 'EC2',
       HealthCheckGracePeriod: input.HealthCheckGracePeriod ?? 0,
       CreatedTime: new Date(now).toISOString(),
@@ -191,10 +189,13 @@ export const groupHandlers = {
       ...(input.Context !== undefined ? { Context: input.Context } : {}),
       subnets: net.subnets,
       memberIds: [],
+      trafficSources: [],
       capacityCause: causes.desiredChange(now, 'a user request created an AutoScalingGroup', 0, desired),
       launchFailures: {},
       activitySeq: 0,
     };
+    // Sources given with the group are InService at once, as AWS documents.
+    attachSources(group, sources, 'InService');
     env.store.put(COLL.groups, ctx, name, group);
     for (const h of hooks) env.store.put(COLL.lifecycleHooks, ctx, childKey(name, h.LifecycleHookName), h);
     env.events.emit('autoscaling.group.created', { account: ctx.account, region: ctx.region, group: name, min, max, desired, zones: net.zones });

@@ -5,8 +5,9 @@
  *   IMPAIRED_TOLERANCE_MS ("a few minutes"), then unhealthy;
  * - status checks count only after HealthCheckGracePeriod, which starts when the instance enters
  *   InService.
- * The status comes from the checks EC2's status-check loop records on the instance once a minute;
- * health type ELB is accepted and checked as EC2 (faultline has no load balancers).
+ * The status comes from the checks EC2's status-check loop records on the instance once a minute.
+ * With health type ELB, the group also asks its load balancers and target groups, after the same
+ * grace period (traffic-sources.ts, elbHealthProblem); EC2's checks always apply.
  */
 import type { DeepReadonly } from '../../core/store.ts';
 import type { InstanceRecord } from '../ec2/state.ts';

@@ -1,7 +1,8 @@
 /**
  * Auto Scaling: launch configurations, groups kept at their desired capacity across zones by the
- * group loop, scaling activities, policies driven by CloudWatch alarms, scheduled actions and
- * lifecycle hooks. It speaks awsQuery and signs as `autoscaling`.
+ * group loop, scaling activities, policies driven by CloudWatch alarms, scheduled actions,
+ * lifecycle hooks, and the load balancers and target groups its instances are registered with.
+ * It speaks awsQuery and signs as `autoscaling`.
  */
 import { models } from '../../models/index.ts';
 import { QueryProtocol } from '../../protocols/query.ts';
@@ -18,6 +19,7 @@ import { scheduleLoop } from './scheduled.loop.ts';
 import { scheduledHandlers } from './scheduled.provider.ts';
 import { GROUP_LOOP, SCHEDULE_LOOP } from './state.ts';
 import { tagHandlers } from './tags.provider.ts';
+import { trafficSourceHandlers } from './traffic-sources.provider.ts';
 
 export const autoscaling: Service = {
   signingName: 'autoscaling',
@@ -33,6 +35,7 @@ export const autoscaling: Service = {
     ...policyHandlers,
     ...scheduledHandlers,
     ...lifecycleHookHandlers,
+    ...trafficSourceHandlers,
   },
   loops: (env) => ({ [GROUP_LOOP]: groupLoop(env), [SCHEDULE_LOOP]: scheduleLoop(env) }),
 };

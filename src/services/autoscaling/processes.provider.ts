@@ -1,8 +1,8 @@
 /**
  * Processes, metrics collection and the fixed lists: SuspendProcesses, ResumeProcesses,
  * EnableMetricsCollection, DisableMetricsCollection, and the Describe calls whose answers are
- * constants or, for features faultline does not emulate (load balancers, warm pools, instance
- * refresh, notifications), empty.
+ * constants or, for features faultline does not emulate (warm pools, instance refresh,
+ * notifications), empty.
  */
 import type { RequestContext } from '../service.ts';
 import { asErrors } from './errors.ts';
@@ -87,21 +87,6 @@ export const processHandlers = {
   DescribeNotificationConfigurations(input: { AutoScalingGroupNames?: string[] }, ctx: RequestContext) {
     for (const n of input.AutoScalingGroupNames ?? []) findGroup(ctx, n);
     return { NotificationConfigurations: [] };
-  },
-
-  DescribeLoadBalancers(input: { AutoScalingGroupName: string }, ctx: RequestContext) {
-    findGroup(ctx, input.AutoScalingGroupName);
-    return { LoadBalancers: [] };
-  },
-
-  DescribeLoadBalancerTargetGroups(input: { AutoScalingGroupName: string }, ctx: RequestContext) {
-    findGroup(ctx, input.AutoScalingGroupName);
-    return { LoadBalancerTargetGroups: [] };
-  },
-
-  DescribeTrafficSources(input: { AutoScalingGroupName: string }, ctx: RequestContext) {
-    findGroup(ctx, input.AutoScalingGroupName);
-    return { TrafficSources: [] };
   },
 
   DescribeWarmPool(input: { AutoScalingGroupName: string }, ctx: RequestContext) {

@@ -111,8 +111,6 @@ export interface GroupRecord {
   DesiredCapacity: number;
   DefaultCooldown: number;
   AvailabilityZones: string[];
-  LoadBalancerNames: string[];
-  TargetGroupARNs: string[];
   HealthCheckType: string;
   HealthCheckGracePeriod: number;
   CreatedTime: string;
@@ -135,6 +133,11 @@ export interface GroupRecord {
   // Internal.
   /** The subnets of VPCZoneIdentifier, in order. */
   subnets: string[];
+  /**
+   * Attached Classic load balancers and target groups, in attachment order: LoadBalancerNames,
+   * TargetGroupARNs and TrafficSources are views of it (traffic-sources.ts). Absent: none.
+   */
+  trafficSources?: TrafficSourceAttachment[];
   /** Ids of the group's instances (records in COLL.instances), so a pass reads only its own. */
   memberIds?: string[];
   /** A deletion was asked for; ForceDelete terminates the instances first. */
@@ -154,6 +157,18 @@ export interface GroupRecord {
   activitySeq: number;
   /** Clock ms of the last minute whose group metrics were published. */
   metricsPublishedFor?: number;
+}
+
+export type TrafficSourceType = 'elb' | 'elbv2';
+export type AttachmentState = 'Adding' | 'Added' | 'InService' | 'Removing' | 'Removed';
+
+export interface TrafficSourceAttachment {
+  /** A Classic load balancer's name (`elb`) or a target group's ARN (`elbv2`). */
+  Identifier: string;
+  Type: TrafficSourceType;
+  State: AttachmentState;
+  /** Removing: clock ms when the draining of the group's deregistered instances ends. */
+  drainedAt?: number;
 }
 
 export type LifecycleState =
@@ -212,6 +227,12 @@ export interface MemberRecord {
   rebalance?: boolean;
   /** Detached with ShouldDecrementDesiredCapacity=false: a replacement is launched. */
   detachOnly?: boolean;
+  /**
+   * Set once the instance, on its way out (terminating or detaching), has been deregistered from
+   * the group's load balancers and target groups: clock ms when their draining ends (its
+   * termination or detach waits until then).
+   */
+  drainedAt?: number;
 }
 
 export type ActivityStatus =

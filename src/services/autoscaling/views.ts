@@ -1,6 +1,7 @@
 /** What Describe calls show of groups and their instances: the API's members, without internal fields. */
 import type { DeepReadonly } from '../../core/store.ts';
 import type { GroupRecord, MemberRecord } from './state.ts';
+import { loadBalancerNames, targetGroupArns, trafficSourceIds } from './traffic-sources.ts';
 
 export function memberView(m: DeepReadonly<MemberRecord>) {
   return {
@@ -31,8 +32,8 @@ export function groupView(g: DeepReadonly<GroupRecord>, members: readonly DeepRe
     ...(g.DesiredCapacityType ? { DesiredCapacityType: g.DesiredCapacityType } : {}),
     DefaultCooldown: g.DefaultCooldown,
     AvailabilityZones: g.AvailabilityZones,
-    LoadBalancerNames: g.LoadBalancerNames,
-    TargetGroupARNs: g.TargetGroupARNs,
+    LoadBalancerNames: loadBalancerNames(g),
+    TargetGroupARNs: targetGroupArns(g),
     HealthCheckType: g.HealthCheckType,
     HealthCheckGracePeriod: g.HealthCheckGracePeriod,
     Instances: [...members].sort(byLaunch).filter((m) => m.LifecycleState !== 'Terminated' && m.LifecycleState !== 'Detached').map(memberView),
@@ -50,6 +51,6 @@ export function groupView(g: DeepReadonly<GroupRecord>, members: readonly DeepRe
     CapacityRebalance: g.CapacityRebalance,
     ...(g.DefaultInstanceWarmup !== undefined ? { DefaultInstanceWarmup: g.DefaultInstanceWarmup } : {}),
     ...(g.Context !== undefined ? { Context: g.Context } : {}),
-    TrafficSources: [],
+    TrafficSources: trafficSourceIds(g),
   };
 }
