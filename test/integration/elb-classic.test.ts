@@ -232,4 +232,142 @@ out(res)
     assert.deepEqual(r.ownPolicies, []);
     assert.equal(r.types, 6);
   });
+  /** Waits on the manual clock until the stack's operation ends; the stack as described then. */
+  const SETTLE = `
+cf = boto3.client('cloudformation')
+def settle(name):
+    for _ in range(40):
+        s = cf.describe_stacks(StackName=name)['Stacks'][0]
+        if not s['StackStatus'].endswith('_IN_PROGRESS'):
+            return s
+        advance(15)
+    return s
+outputs = lambda s: {o['OutputKey']: o['OutputValue'] for o in s.get('Outputs', [])}
+`;
+
+  it("deploys the book's chapter 12 template up to the load balancer, with its URL output", async () => {
+    // The book's Auto Scaling group (with its launch configuration and CreationPolicy) needs Auto
+    // Scaling's load balancer registration and cfn-signal, which are built elsewhere; the rest is
+    // deployed as the book has it.
+    const template = JSON.parse(readFileSync(new URL('../fixtures/aws-in-action/chapter12-loadbalancer.json', import.meta.url), 'utf8'));
+    delete template.Resources.AutoScalingGroup;
+    delete template.Resources.LaunchConfiguration;
+    const r = await fl.python(BOTO3_PRELUDE + SETTLE + `
+boto3.client('ec2').create_key_pair(KeyName='mykey')
+sid = cf.create_stack(StackName='chapter12', TemplateBody=${JSON.stringify(JSON.stringify(template))})['StackId']
+s = settle(sid)
+d = boto3.client('elb').describe_load_balancers(LoadBalancerNames=['elb'])['LoadBalancerDescriptions'][0]
+res = {'status': s['StackStatus'], 'reason': s.get('StackStatusReason'), 'url': outputs(s)['URL'], 'dns': d['DNSName'], 'hc': d['HealthCheck'], 'listeners': d['ListenerDescriptions'], 'scheme': d['Scheme']}
+cf.delete_stack(StackName='chapter12')
+res['deleted'] = settle(sid)['StackStatus']
+res['left'] = boto3.client('elb').describe_load_balancers()['LoadBalancerDescriptions']
+out(res)
+`);
+    assert.equal(r.status, 'CREATE_COMPLETE', r.reason);
+    assert.equal(r.url, `http://${r.dns}`);
+    assert.match(r.dns, /^elb-\d{10}\.us-east-1\.elb\.amazonaws\.com$/);
+    assert.deepEqual(r.hc, { Target: 'HTTP:80/index.html', Interval: 10, Timeout: 5, UnhealthyThreshold: 2, HealthyThreshold: 3 }, 'the string numbers of the template');
+    assert.deepEqual(r.listeners, [{ Listener: { Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 80 }, PolicyNames: [] }]);
+    assert.equal(r.scheme, 'internet-facing');
+    assert.equal(r.deleted, 'DELETE_COMPLETE');
+    assert.deepEqual(r.left, []);
+  });
+
+  it('creates, updates in place and deletes a load balancer with instances and security group rules through CloudFormation', async () => {
+    const zone = (n: number) => ({ 'Fn::Select': [String(n), { 'Fn::GetAZs': '' }] });
+    const template = (update: boolean) => ({
+      Resources: {
+        VPC: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.9.0.0/16' } },
+        Gateway: { Type: 'AWS::EC2::InternetGateway' },
+        Attachment: { Type: 'AWS::EC2::VPCGatewayAttachment', Properties: { VpcId: { Ref: 'VPC' }, InternetGatewayId: { Ref: 'Gateway' } } },
+        SubnetA: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'VPC' }, CidrBlock: '10.9.1.0/24', AvailabilityZone: zone(0) } },
+        SubnetB: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'VPC' }, CidrBlock: '10.9.2.0/24', AvailabilityZone: zone(1) } },
+        LoadBalancerGroup: { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'elb', VpcId: { Ref: 'VPC' }, SecurityGroupIngress: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, CidrIp: '0.0.0.0/0' }] } },
+        WebGroup: { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'web', VpcId: { Ref: 'VPC' } } },
+        WebFromLoadBalancer: { Type: 'AWS::EC2::SecurityGroupIngress', Properties: { GroupId: { Ref: 'WebGroup' }, IpProtocol: 'tcp', FromPort: 80, ToPort: 80, SourceSecurityGroupId: { Ref: 'LoadBalancerGroup' } } },
+        LoadBalancerToWeb: { Type: 'AWS::EC2::SecurityGroupEgress', Properties: { GroupId: { Ref: 'LoadBalancerGroup' }, IpProtocol: 'tcp', FromPort: 80, ToPort: 80, DestinationSecurityGroupId: { Ref: 'WebGroup' } } },
+        Web1: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1ecae776', InstanceType: 't2.micro', SubnetId: { Ref: 'SubnetA' }, SecurityGroupIds: [{ Ref: 'WebGroup' }] } },
+        Web2: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1ecae776', InstanceType: 't2.micro', SubnetId: { Ref: 'SubnetB' }, SecurityGroupIds: [{ Ref: 'WebGroup' }] } },
+        LoadBalancer: {
+          Type: 'AWS::ElasticLoadBalancing::LoadBalancer',
+          DependsOn: 'Attachment',
+          Properties: {
+            Subnets: [{ Ref: 'SubnetA' }, { Ref: 'SubnetB' }],
+            SecurityGroups: [{ Ref: 'LoadBalancerGroup' }],
+            Listeners: [
+              { Protocol: 'HTTP', LoadBalancerPort: '80', InstanceProtocol: 'HTTP', InstancePort: '80' },
+              ...(update ? [{ Protocol: 'TCP', LoadBalancerPort: '8080', InstancePort: '8080' }] : []),
+            ],
+            HealthCheck: { Target: 'HTTP:80/health', Interval: update ? '20' : '10', Timeout: '5', UnhealthyThreshold: '2', HealthyThreshold: '3' },
+            CrossZone: update ? 'false' : 'true',
+            ConnectionDrainingPolicy: { Enabled: 'true', Timeout: '60' },
+            Instances: update ? [{ Ref: 'Web1' }] : [{ Ref: 'Web1' }, { Ref: 'Web2' }],
+            Tags: [{ Key: 'team', Value: update ? 'platform' : 'web' }],
+          },
+        },
+      },
+      Outputs: {
+        Name: { Value: { Ref: 'LoadBalancer' } },
+        DNSName: { Value: { 'Fn::GetAtt': ['LoadBalancer', 'DNSName'] } },
+        Zone: { Value: { 'Fn::GetAtt': ['LoadBalancer', 'CanonicalHostedZoneNameID'] } },
+        SourceGroup: { Value: { 'Fn::GetAtt': ['LoadBalancer', 'SourceSecurityGroup.GroupName'] } },
+        Rule: { Value: { Ref: 'WebFromLoadBalancer' } },
+      },
+    });
+    const r = await fl.python(BOTO3_PRELUDE + SETTLE + `
+elb = boto3.client('elb')
+ec2 = boto3.client('ec2')
+def state(name):
+    d = elb.describe_load_balancers(LoadBalancerNames=[name])['LoadBalancerDescriptions'][0]
+    a = elb.describe_load_balancer_attributes(LoadBalancerName=name)['LoadBalancerAttributes']
+    return {'hc': d['HealthCheck'], 'ports': sorted(l['Listener']['LoadBalancerPort'] for l in d['ListenerDescriptions']), 'instances': len(d['Instances']),
+            'zones': sorted(d['AvailabilityZones']), 'crossZone': a['CrossZoneLoadBalancing']['Enabled'], 'draining': a['ConnectionDraining'],
+            'tags': elb.describe_tags(LoadBalancerNames=[name])['TagDescriptions'][0]['Tags'], 'dns': d['DNSName']}
+sid = cf.create_stack(StackName='elb-stack', TemplateBody=${JSON.stringify(JSON.stringify(template(false)))})['StackId']
+s = settle(sid)
+if s['StackStatus'] != 'CREATE_COMPLETE':
+    out({'created': s['StackStatus'], 'reason': [e.get('ResourceStatusReason') for e in cf.describe_stack_events(StackName=sid)['StackEvents'] if 'FAILED' in e['ResourceStatus']]})
+    raise SystemExit
+res = {'created': s['StackStatus'], 'reason': s.get('StackStatusReason'), 'outputs': outputs(s)}
+name = res['outputs'].get('Name')
+res['before'] = state(name) if name else None
+web = ec2.describe_security_groups(Filters=[{'Name': 'description', 'Values': ['web']}])['SecurityGroups'][0]
+res['webRules'] = [[p['FromPort'], [g['GroupId'] for g in p['UserIdGroupPairs']]] for p in web['IpPermissions']]
+cf.update_stack(StackName='elb-stack', TemplateBody=${JSON.stringify(JSON.stringify(template(true)))})
+s = settle(sid)
+res['updated'] = s['StackStatus']
+res['updateReason'] = s.get('StackStatusReason')
+res['after'] = state(name)
+res['sameName'] = outputs(s)['Name'] == name
+cf.delete_stack(StackName='elb-stack')
+res['deleted'] = settle(sid)['StackStatus']
+res['left'] = elb.describe_load_balancers()['LoadBalancerDescriptions']
+out(res)
+`);
+    assert.equal(r.created, 'CREATE_COMPLETE', r.reason);
+    const o = r.outputs;
+    assert.match(o.Name, /^elb-stack-LoadBalancer-[A-Z0-9]{8}$/, 'STACK-LOGICALID-RANDOM, within 32 characters');
+    assert.ok(o.Name.length <= 32);
+    assert.equal(o.DNSName, r.before.dns);
+    assert.equal(o.Zone, 'Z35SXDOTRQ7X7K');
+    assert.match(o.SourceGroup, /^elb-stack-LoadBalancerGroup-/);
+    assert.match(o.Rule, /^sgr-[0-9a-f]{17}$/);
+    assert.deepEqual(r.before, {
+      hc: { Target: 'HTTP:80/health', Interval: 10, Timeout: 5, UnhealthyThreshold: 2, HealthyThreshold: 3 },
+      ports: [80], instances: 2, zones: ['us-east-1a', 'us-east-1b'], crossZone: true, draining: { Enabled: true, Timeout: 60 },
+      tags: [{ Key: 'team', Value: 'web' }], dns: o.DNSName,
+    });
+    assert.equal(r.webRules.length, 1);
+    assert.equal(r.webRules[0][0], 80);
+    assert.equal(r.webRules[0][1].length, 1, 'the web group admits the load balancer group');
+    assert.equal(r.updated, 'UPDATE_COMPLETE', r.updateReason);
+    assert.equal(r.sameName, true, 'updated in place');
+    assert.deepEqual({ ...r.after, dns: undefined }, {
+      hc: { Target: 'HTTP:80/health', Interval: 20, Timeout: 5, UnhealthyThreshold: 2, HealthyThreshold: 3 },
+      ports: [80, 8080], instances: 1, zones: ['us-east-1a', 'us-east-1b'], crossZone: false, draining: { Enabled: true, Timeout: 60 },
+      tags: [{ Key: 'team', Value: 'platform' }], dns: undefined,
+    });
+    assert.equal(r.deleted, 'DELETE_COMPLETE');
+    assert.deepEqual(r.left, []);
+  });
 });

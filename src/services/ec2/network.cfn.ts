@@ -273,8 +273,8 @@ const aclAssociation: ResourceHandler = {
 
 type Rule = Record<string, unknown>;
 
-/** A rule of SecurityGroupIngress or SecurityGroupEgress as an IpPermission. */
-function permission(r: Rule, egress: boolean) {
+/** A rule of SecurityGroupIngress or SecurityGroupEgress (inline, or the resources of those names) as an IpPermission. */
+export function permission(r: Rule, egress: boolean) {
   const desc = r.Description === undefined ? {} : { Description: r.Description };
   const cidr = r.CidrIp;
   const cidr6 = r.CidrIpv6;
