@@ -5,12 +5,14 @@
  * cfn-signal answers a CreationPolicy and a wait condition handle, cfn-get-metadata reads the
  * metadata, and only for the stack the instance belongs to. An enabled service starts again at
  * boot. Failures fail the stack: a package that is not offline, and cfn-signal -e 1. The book's
- * chapter 12 launch configuration runs unmodified to CREATE_COMPLETE.
+ * chapter 12 launch configuration runs unmodified to CREATE_COMPLETE, in an account other than
+ * the default one: the helpers' unsigned calls act in the instance's own account.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startFaultline, type Faultline } from '../harness.ts';
+import { awsCli } from '../clients.ts';
 import { httpGet, sandboxSkip, waitFor } from '../sandbox-support.ts';
 
 const CHAPTER12 = new URL('../../../shared/seed-templates/aws-in-action-neighbours/chapter12-loadbalancer.json', import.meta.url);
@@ -130,15 +132,16 @@ describe('the CloudFormation helper scripts in sandboxed instances', { skip: san
   const console = async (id: string) => (await fl.aws('ec2', 'get-console-output', '--instance-id', id)).Output ?? '';
 
   /** Creates a stack and waits (real time: the instances run their user data) until it leaves CREATE_IN_PROGRESS. */
-  async function create(name: string, template: unknown, ...extra: string[]) {
-    await fl.aws('cloudformation', 'create-stack', '--stack-name', name, '--template-body', JSON.stringify(template), ...extra);
+  async function create(name: string, template: unknown, extra: string[] = [], aws = fl.aws) {
+    await aws('cloudformation', 'create-stack', '--stack-name', name, '--template-body', JSON.stringify(template), ...extra);
     fl.advance(60);
     const deadline = Date.now() + 120_000;
-    let s = await stack(name);
+    const status = async () => (await aws('cloudformation', 'describe-stacks', '--stack-name', name)).Stacks[0];
+    let s = await status();
     while (s.StackStatus === 'CREATE_IN_PROGRESS' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
       fl.advance(0);
-      s = await stack(name);
+      s = await status();
     }
     return s;
   }
@@ -169,8 +172,8 @@ describe('the CloudFormation helper scripts in sandboxed instances', { skip: san
 
   it('fails the stack when cfn-init cannot install a package offline, or cfn-signal sends -e 1', async () => {
     const [offline, failing] = await Promise.all([
-      create('offline', OFFLINE_STACK(subnet, group), '--on-failure', 'DO_NOTHING'),
-      create('failing', FAILING_STACK(subnet, group), '--on-failure', 'DO_NOTHING'),
+      create('offline', OFFLINE_STACK(subnet, group), ['--on-failure', 'DO_NOTHING']),
+      create('failing', FAILING_STACK(subnet, group), ['--on-failure', 'DO_NOTHING']),
     ]);
     const offlineId = await physical('offline', 'Server');
     const out = await console(offlineId);
@@ -189,25 +192,34 @@ describe('the CloudFormation helper scripts in sandboxed instances', { skip: san
     assert.equal(server.ResourceStatusReason, `Received FAILURE signal with UniqueId ${failingId}`);
   });
 
-  it("runs the book's chapter 12 launch configuration unmodified to CREATE_COMPLETE", async () => {
+  it("runs the book's chapter 12 launch configuration unmodified to CREATE_COMPLETE, in another account", async () => {
+    // A 12-digit access key names that account (not the default one).
+    const aws = async (...args: string[]) => {
+      const r = await awsCli(['--endpoint-url', fl.url, '--output', 'json', ...args], { ...fl.clientEnv, AWS_ACCESS_KEY_ID: '111122223333' });
+      if (r.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return r.stdout.trim() ? JSON.parse(r.stdout) : {};
+    };
     // The load balancer is another part of faultline; everything else is the book's template.
     const template = JSON.parse(readFileSync(CHAPTER12, 'utf8'));
     delete template.Resources.LoadBalancer;
     delete template.Resources.AutoScalingGroup.Properties.LoadBalancerNames;
     delete template.Outputs.URL;
-    await fl.aws('ec2', 'create-key-pair', '--key-name', 'mykey');
-    const s = await create('chapter12', template);
-    const groupName = await physical('chapter12', 'AutoScalingGroup');
-    const members = (await fl.aws('autoscaling', 'describe-auto-scaling-groups', '--auto-scaling-group-names', groupName)).AutoScalingGroups[0].Instances;
-    const outs = await Promise.all(members.map((m: { InstanceId: string }) => console(m.InstanceId)));
+    await aws('ec2', 'create-key-pair', '--key-name', 'mykey');
+    const s = await create('chapter12', template, [], aws);
+    const groupName = (await aws('cloudformation', 'describe-stack-resource', '--stack-name', 'chapter12', '--logical-resource-id', 'AutoScalingGroup')).StackResourceDetail.PhysicalResourceId;
+    const members = (await aws('autoscaling', 'describe-auto-scaling-groups', '--auto-scaling-group-names', groupName)).AutoScalingGroups[0].Instances;
+    const outs: string[] = await Promise.all(members.map(async (m: { InstanceId: string }) => (await aws('ec2', 'get-console-output', '--instance-id', m.InstanceId)).Output ?? ''));
     assert.equal(s.StackStatus, 'CREATE_COMPLETE', outs.join('\n----\n'));
     assert.equal(members.length, 2);
-    // Both ran cfn-init to the end (the CreationPolicy needs one signal; both signal).
+    // Both ran cfn-init to the end and signalled. The CreationPolicy wants one signal: a signal
+    // that comes once the group is complete is refused, as CloudFormation refuses it.
     for (const out of outs) {
       assert.match(out, /yum update -y aws-cfn-bootstrap/);
       assert.match(out, /Command 01_config succeeded/);
       assert.match(out, /Service httpd: start/);
       assert.match(out, /cfn-init completed successfully/);
+      assert.match(out, /cfn-signal: (sent SUCCESS for i-\w+|ValidationError: Resource AutoScalingGroup is in CREATE_COMPLETE state and can not be signaled)/);
     }
+    assert.ok(outs.some((o) => /cfn-signal: sent SUCCESS for i-/.test(o)));
   });
 });
