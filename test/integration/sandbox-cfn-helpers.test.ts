@@ -47,7 +47,7 @@ const WEB_STACK = (subnet: string, group: string) => ({
               '03_skipped': { command: 'touch skipped.txt', cwd: '/var/www/html', test: 'false' },
               '04_ignored': { command: 'exit 3', ignoreErrors: 'true' },
             },
-            services: { sysvinit: { httpd: { enabled: 'true', ensureRunning: 'true' } } },
+            services: { sysvinit: { httpd: { enabled: 'true', ensureRunning: 'true', files: ['/etc/app.json'], packages: { yum: ['httpd'] } } } },
           },
         },
       },
