@@ -18,9 +18,15 @@ export const compileCache = join(distDir, '.compile-cache');
 /** Files read through `new URL(..., import.meta.url)`: from src/ to where the bundle looks for them. */
 function dataFiles() {
   const models = join(root, 'src', 'models');
+  const guestFiles = join(root, 'src', 'runtime', 'guest-files');
   return [
     ...readdirSync(models).filter((f) => f.endsWith('.json')).map((f) => [join(models, f), f]),
     [join(root, 'src', 'cloudformation', 'spec', 'resource-spec.json'), join('spec', 'resource-spec.json')],
+    // What runtime/guest.ts installs in every sandbox: the CloudFormation helper scripts and stand-ins.
+    ...readdirSync(guestFiles, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => {
+      const rel = join(e.parentPath.slice(guestFiles.length), e.name);
+      return [join(guestFiles, rel), join('guest-files', rel)];
+    }),
   ];
 }
 

@@ -19,18 +19,20 @@ import { refuseUnserved } from './unserved.ts';
 import { apiFault } from '../world/faults.ts';
 import { regionZones } from '../config.ts';
 import { own } from '../core/own.ts';
+import { instanceCaller, requireStackMember, type InstanceOrigin } from './instance-callers.ts';
 
 export interface Gateway {
   server: Server;
-  handle(req: WireRequest): WireResponse;
+  /** `origin` is set for a request on a connection from a sandboxed instance. */
+  handle(req: WireRequest, origin?: InstanceOrigin): WireResponse;
   /** Answers a request that was refused before it could be parsed, in its service's format. */
   refuse(req: WireRequest, error: AwsError): WireResponse;
   /** Serves a connection from a sandboxed instance: the AWS API and wait condition handles, never the control API. */
-  acceptFromInstance(socket: Socket): void;
+  acceptFromInstance(socket: Socket, origin: InstanceOrigin): void;
 }
 
 export function createGateway(env: Env, services: readonly Service[], log: (m: string) => void): Gateway {
-  const handle = (wire: WireRequest): WireResponse => {
+  const handle = (wire: WireRequest, origin?: InstanceOrigin): WireResponse => {
     const requestId = newRequestId();
     const r = route(wire, services);
     if (!r) return { status: 404, headers: {}, body: 'no service' };
@@ -40,9 +42,11 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
       const parsed = protocol.parse(wire, service.model);
       const handler = own(service.handlers, parsed.operation);
       if (!handler) throw errors.invalidAction(parsed.operation);
-      const principal = principalFor(env, r.accessKeyId);
+      // An unsigned call from an instance that its helper scripts make acts as that instance.
+      const fromInstance = origin && !r.accessKeyId ? instanceCaller(env, origin, service.signingName, parsed.operation) : undefined;
+      const principal = fromInstance?.principal ?? principalFor(env, r.accessKeyId);
       // The region the request was signed for; a global service's records live in the 'global' scope.
-      const signedRegion = r.region ?? env.config.defaultRegion;
+      const signedRegion = r.region ?? fromInstance?.scope.region ?? env.config.defaultRegion;
       const region = service.global ? 'global' : signedRegion;
       // After the caller is known: a fault may be for some roles' sessions only.
       const injected = apiFault(env, service.signingName, parsed.operation, principal, signedRegion);
@@ -51,7 +55,10 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
         throw new AwsError('AuthFailure', `The region ${region} is not offered by this faultline; it offers ${Object.keys(env.config.regions).join(', ')}.`, 401);
       }
       const ctx = { account: principal.account, region, requestId, principal, env };
-      const output = env.store.transaction(() => handler(parsed.input, ctx));
+      const output = env.store.transaction(() => {
+        if (fromInstance) requireStackMember(ctx, fromInstance, parsed.operation, (parsed.input as { StackName?: unknown }).StackName);
+        return handler(parsed.input, ctx);
+      });
       return protocol.serialize(service.model, parsed.operation, output, requestId, wire);
     } catch (e) {
       return renderError(service, protocol, e, requestId, wire, log);
@@ -66,13 +73,13 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
   };
 
   // Connections from instances, told apart by the socket itself: nothing an instance sends can forge it.
-  const fromInstances = new WeakSet<Socket>();
-  const acceptFromInstance = (socket: Socket) => {
-    fromInstances.add(socket);
+  const fromInstances = new WeakMap<Socket, InstanceOrigin>();
+  const acceptFromInstance = (socket: Socket, origin: InstanceOrigin) => {
+    fromInstances.set(socket, origin);
     gateway.server.emit('connection', socket);
   };
   const gateway: Gateway = {
-    server: createServer((req, res) => void serve(env, gateway, fromInstances.has(req.socket), req, res, log)),
+    server: createServer((req, res) => void serve(env, gateway, fromInstances.get(req.socket), req, res, log)),
     handle,
     refuse,
     acceptFromInstance,
@@ -91,7 +98,7 @@ function renderError(service: Service, protocol: Protocol, e: unknown, requestId
   return protocol.serializeError(service.model, err, requestId, wire);
 }
 
-async function serve(env: Env, gateway: Gateway, fromInstance: boolean, req: IncomingMessage, res: ServerResponse, log: (m: string) => void) {
+async function serve(env: Env, gateway: Gateway, fromInstance: InstanceOrigin | undefined, req: IncomingMessage, res: ServerResponse, log: (m: string) => void) {
   try {
     const url = requestUrl(req);
     const control = url.pathname.startsWith(CONTROL_PREFIX);
@@ -119,7 +126,7 @@ async function serve(env: Env, gateway: Gateway, fromInstance: boolean, req: Inc
       }
       throw e;
     }
-    send(res, gateway.handle(toWire(req, url, body)));
+    send(res, gateway.handle(toWire(req, url, body), fromInstance));
   } catch (e) {
     // A control request or wait condition signal over the size limit (the AWS API's is answered above).
     if (e instanceof TooLarge) {

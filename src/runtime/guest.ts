@@ -1,14 +1,18 @@
 /**
  * What faultline puts inside every sandbox: its stand-in for cloud-init (the init script), the
- * commands that let an instance power itself off, and the AWS CLI; plus the base image, the
- * root volume that Amazon's built-in AMIs start from.
+ * commands that let an instance power itself off, and the AWS CLI; the CloudFormation helper
+ * scripts (cfn-init, cfn-signal, cfn-get-metadata in /opt/aws/bin, as on Amazon Linux) and the
+ * offline stand-ins that they and the book's user data use (yum and dnf, service, chkconfig,
+ * systemctl, an httpd), all kept in guest-files/; plus the base image, the root volume that
+ * Amazon's built-in AMIs start from.
  *
  * The base image takes /usr from the host, read-only, and gives the instance a small /etc of its
  * own (users, name service, TLS roots, alternatives): a whitelist, so that no host secret (shadow
  * files, SSH keys) ever lands in an image.
  */
-import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile, lstat } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, writeFile, lstat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { run } from './exec.ts';
 import { captureTree } from './volumes.store.ts';
 import { seccompFilter } from './seccomp.ts';
@@ -27,7 +31,17 @@ const ETC_WHITELIST = [
   'python3', 'python3.11', 'skel', 'magic', 'magic.mime', 'terminfo', 'environment',
 ];
 
-/** cloud-init, reduced to what the chapter needs: user data once per instance, per-boot scripts every boot. */
+/** The helper scripts and stand-ins, as files (scripts/build.mjs copies them beside the bundle). */
+const GUEST_FILES = fileURLToPath(new URL('./guest-files/', import.meta.url));
+/** Its directories whose files are commands. */
+const EXECUTABLE_DIRS = ['bin', 'aws/bin', 'libexec'];
+
+/**
+ * cloud-init, reduced to what the chapter needs: user data once per instance, per-boot scripts
+ * every boot; and the rest of an Amazon Linux boot that the book relies on: the helper scripts in
+ * /opt/aws/bin (links into /run/faultline, so that they are always this faultline's), and the
+ * services that chkconfig enabled, started in runlevel 3 before cloud-init's scripts run.
+ */
 const INIT = `#!/bin/sh
 # faultline's cloud-init stand-in. Runs as the instance's init; its output is the console output.
 echo $$ > /run/faultline-init.pid
@@ -36,6 +50,11 @@ log() { echo "cloud-init[faultline]: $*"; }
 log "boot of $IID ($(hostname)) at $(cat /run/faultline-instance/boot-time)"
 mkdir -p /var/lib/cloud/instances/$IID/sem /var/lib/cloud/scripts/per-boot /var/lib/cloud/scripts/per-instance /var/lib/cloud/scripts/per-once
 ln -sfn /var/lib/cloud/instances/$IID /var/lib/cloud/instance
+mkdir -p /opt/aws/bin
+for f in /run/faultline/aws/bin/*; do ln -sfn "$f" /opt/aws/bin/; done
+for s in /etc/rc3.d/S*; do
+  [ -x "$s" ] && { log "starting service $(basename "$s" | sed 's/^S[0-9]*//')"; "$s" start; }
+done
 UD=/run/faultline-instance/user-data
 # cloud-init's order: per-boot scripts, then (first boot of this instance only) the user data.
 for s in /var/lib/cloud/scripts/per-boot/*; do
@@ -100,7 +119,9 @@ async function findAwsCli(): Promise<{ path: string; prefix?: string } | undefin
 export async function writeGuestFiles(dir: string): Promise<GuestFiles> {
   const aside = await mkdtemp(`${dir}.tmp-`);
   try {
-    await mkdir(join(aside, 'bin'));
+    await cp(GUEST_FILES, aside, { recursive: true });
+    for (const d of EXECUTABLE_DIRS) for (const f of await readdir(join(aside, d))) await chmod(join(aside, d, f), 0o755);
+    await symlink('yum', join(aside, 'bin', 'dnf'));
     await writeFile(join(aside, 'init'), INIT, { mode: 0o755 });
     for (const cmd of ['poweroff', 'shutdown', 'halt']) await writeFile(join(aside, 'bin', cmd), POWEROFF, { mode: 0o755 });
     const aws = await findAwsCli();

@@ -66,8 +66,8 @@ export interface SandboxDriverOptions {
    */
   owner: Owner;
   log: (m: string) => void;
-  /** Serves a connection that an instance opened to the faultline API address. */
-  onApiConnection: (socket: Socket) => void;
+  /** Serves a connection that an instance opened to the faultline API address, from `ip` in `vpcId`. */
+  onApiConnection: (socket: Socket, origin: { vpcId: string; ip: string }) => void;
   /** Real milliseconds between reconcile passes. */
   pollMs?: number;
 }
@@ -358,7 +358,7 @@ export class SandboxDriver implements ComputeDriver {
   private onAgentConnection(vpcId: string, c: AgentConnection): void {
     if (c.kind === 'imds') this.metadata.accept(c.socket, vpcId, c.remoteAddress);
     else {
-      this.opts.onApiConnection(c.socket);
+      this.opts.onApiConnection(c.socket, { vpcId, ip: c.remoteAddress.replace(/^::ffff:/, '') });
       c.socket.resume();
     }
   }
