@@ -35,6 +35,7 @@ const TYPES = `
   AWS::AutoScaling::ScheduledAction AWS::AutoScaling::LifecycleHook
   AWS::S3::Bucket AWS::S3::BucketPolicy AWS::SNS::Topic AWS::SNS::Subscription AWS::SNS::TopicPolicy
   AWS::CloudFormation::WaitCondition AWS::CloudFormation::WaitConditionHandle
+  AWS::ElasticLoadBalancing::LoadBalancer
 `.split(/\s+/).filter(Boolean);
 
 const dir = mkdtempSync(join(tmpdir(), 'cfn-spec-'));

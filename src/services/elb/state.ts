@@ -75,6 +75,8 @@ export interface ClassicSettings {
   connectionDraining: { Enabled: boolean; Timeout: number };
   idleTimeout: number;
   sourceSecurityGroup?: { OwnerAlias: string; GroupName: string };
+  /** The AccessLog attribute, stored as given (faultline writes no logs). */
+  accessLog?: { Enabled: boolean; S3BucketName?: string; EmitInterval?: number; S3BucketPrefix?: string };
 }
 
 export interface LoadBalancerRecord {
