@@ -40,6 +40,12 @@ export interface Config {
   maxObjectBytes: number;
   /** Extra periods CloudWatch reads beyond EvaluationPeriods when it evaluates an alarm (not published; AWS's example uses 2). */
   alarmEvaluationExtraPeriods: number;
+  /**
+   * Cloud seconds a new load balancer target stays `initial` (`Elb.RegistrationInProgress`)
+   * before its health checks start, by kind of load balancer. Undocumented as a number: the
+   * Classic guide says registration takes "up to about 30 seconds", and NLB "a few minutes".
+   */
+  lbRegistrationSeconds: { classic: number; application: number; network: number };
 }
 
 export const defaultConfig = (): Config => ({
@@ -63,6 +69,7 @@ export const defaultConfig = (): Config => ({
   maxRequestBytes: 10 * 1024 * 1024,
   maxObjectBytes: 256 * 1024 * 1024,
   alarmEvaluationExtraPeriods: 2,
+  lbRegistrationSeconds: { classic: 30, application: 10, network: 60 },
 });
 
 /**

@@ -44,6 +44,7 @@ commands:
               fail host --instance i-... | --host HOST_ID [--network]
               fail az ZONE [--network]
               fail instance i-...
+              fail app i-...   (its application fails load balancer health checks; EC2 status checks pass)
               fail api --service ec2 [--operation RunInstances,...] [--rate 0.5 | --percentage 50]
                        [--error Throttling|RequestLimitExceeded|InternalError|Unavailable|...] [--role ARN]...
               fail capacity --az ZONE... [--group NAME... | --role ARN...] [--percentage N]
@@ -183,6 +184,7 @@ async function fail(argv: string[]) {
       break;
     case 'az':
     case 'instance':
+    case 'app':
     case 'subnet':
     case 'volume':
       if (!target) throw new Error(`fail ${kind} needs a target`);
@@ -200,7 +202,7 @@ async function fail(argv: string[]) {
       spec.groups = values.group;
       break;
     default:
-      throw new Error('fail what? host, az, instance, api, capacity, subnet or volume');
+      throw new Error('fail what? host, az, instance, app, api, capacity, subnet or volume');
   }
   const fault = await control('POST', '/_faultline/faults', spec);
   process.stdout.write(`${fault.faultId}: ${fault.kind} ${fault.target} failed at ${new Date(fault.startedAt).toISOString()}${fault.endsAt ? `, heals at ${new Date(fault.endsAt).toISOString()}` : ''}\n`);

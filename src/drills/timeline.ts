@@ -52,6 +52,11 @@ export function eventEntry(e: LoggedEvent): TimelineEntry | undefined {
       return line(d.state === 'pending' || d.state === 'running' ? 'repair' : 'info', `instance ${str(d.previousState) || 'new'} → ${str(d.state)}`, d.instanceId);
     case 'ec2.instance-reboot':
       return line('repair', 'instance rebooted', d.instanceId);
+    case 'elb.target.health': {
+      // A target found unhealthy is the load balancer detecting the fault; one found healthy again serves again.
+      const phase = d.to === 'unhealthy' ? 'detect' : d.to === 'healthy' ? 'repair' : 'info';
+      return line(phase, `target ${str(d.target)} of ${str(d.targetGroup)}: ${str(d.from)} → ${str(d.to)}${d.reason ? ` (${str(d.reason)})` : ''}`, d.target);
+    }
     case 'autoscaling.instance.health':
       return line(d.health === 'Unhealthy' ? 'detect' : 'info', `group ${str(d.group)} marks the instance ${str(d.health)}`, d.instanceId);
     case 'autoscaling.activity.start':

@@ -88,10 +88,23 @@ function renderRuleset(rules: SecurityGroupRuleRecord[], membersOf: (groupId: st
 
 /** Whether the groups let a public client reach `port` over TCP (what the public endpoint forwards). */
 export function publicPortAllowed(env: Env, scope: Scope, groupIds: readonly string[], port: number): boolean {
-  const src = parseIp4(INTERNET_SOURCE)!;
+  return tcpAdmitted(env, scope, groupIds, port, { ip: INTERNET_SOURCE, groupIds: [] });
+}
+
+/**
+ * Whether the groups admit a TCP connection to `port` from `source`: its address within a rule's
+ * CIDR, or one of its own groups named by a rule (as a load balancer node is, through its interface).
+ */
+export function tcpAdmitted(env: Env, scope: Scope, groupIds: readonly string[], port: number, source: { ip: string; groupIds: readonly string[] }): boolean {
+  const src = parseIp4(source.ip);
+  if (src === undefined) return false;
   return ingressRules(env, scope, groupIds).some((r) => {
-    const c = parseCidr4(r.CidrIpv4, false);
-    if (!c || !ip4InCidr(c, src)) return false;
+    if (r.ReferencedGroupInfo) {
+      if (!source.groupIds.includes(r.ReferencedGroupInfo.GroupId)) return false;
+    } else {
+      const c = parseCidr4(r.CidrIpv4, false);
+      if (!c || !ip4InCidr(c, src)) return false;
+    }
     const proto = protoOf(r.IpProtocol);
     if (proto === '-1') return true;
     return proto === 'tcp' && (r.FromPort === -1 || (port >= r.FromPort && port <= r.ToPort));

@@ -22,12 +22,12 @@ export const FAULTS = 'world.faults';
 export const FAULT_EXPIRY_LOOP = 'world.fault-expiry';
 const SCOPE = worldScope('global');
 
-export type FaultKind = 'host' | 'az' | 'instance' | 'api' | 'capacity' | 'subnet' | 'volume';
+export type FaultKind = 'host' | 'az' | 'instance' | 'app' | 'api' | 'capacity' | 'subnet' | 'volume';
 
 export interface FaultSpec {
   kind: FaultKind;
   /**
-   * host: a host id; az: a zone name; instance: an instance id; api: a service signing name or
+   * host: a host id; az: a zone name; instance, app: an instance id; api: a service signing name or
    * '*'; capacity: the zones whose launches fail, a comma list of names or zone ids (FIS's
    * `availabilityZoneIdentifiers`), kept as names; subnet, volume: their id.
    */
@@ -87,6 +87,14 @@ export function instanceFaulted(env: Env, instanceId: string): boolean {
   return activeFaults(env).some((f) => f.kind === 'instance' && f.target === instanceId);
 }
 
+/**
+ * Whether an instance's application has been failed: the instance and its EC2 status checks are
+ * fine, but what the load balancers' health checks ask (the health check path or port) fails.
+ */
+export function appFaulted(env: Env, instanceId: string): boolean {
+  return activeFaults(env).some((f) => f.kind === 'app' && f.target === instanceId);
+}
+
 function setHost(env: Env, region: string, hostId: string, effect: 'power' | 'network', healthy: boolean) {
   const h = env.store.mutable<HostRecord>(HOSTS, worldScope(region), hostId);
   if (!h) throw new AwsError('NotFound', `no host ${hostId} in ${region}`, 404);
@@ -124,6 +132,7 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
         setZone(env, region, spec.target, spec.effect ?? 'power', false);
         break;
       case 'instance':
+      case 'app':
         if (!/^i-[0-9a-f]+$/.test(spec.target)) throw new AwsError('InvalidParameter', `not an instance id: ${spec.target}`, 400);
         break;
       case 'api': {
@@ -154,7 +163,7 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
         break;
       }
       default:
-        throw new AwsError('InvalidParameter', `unknown fault kind ${(spec as FaultSpec).kind}: use host, az, instance, api, capacity, subnet or volume`, 400);
+        throw new AwsError('InvalidParameter', `unknown fault kind ${(spec as FaultSpec).kind}: use host, az, instance, app, api, capacity, subnet or volume`, 400);
     }
     env.store.put(FAULTS, SCOPE, fault.faultId, fault);
     env.events.emit('fault.injected', { ...fault });

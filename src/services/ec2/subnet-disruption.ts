@@ -23,7 +23,8 @@ export interface SubnetDisruption {
   originalNetworkAclId: string;
 }
 
-const aclOf = (env: Env, scope: Scope, subnetId: string) =>
+/** The network ACL a subnet is associated with. */
+export const aclOf = (env: Env, scope: Scope, subnetId: string) =>
   env.store.list<NetworkAclRecord>(COLL.networkAcls, scope).find((a) => a.Associations.some((x) => x.SubnetId === subnetId));
 
 function moveAssociation(env: Env, scope: Scope, subnetId: string, fromId: string, toId: string): void {

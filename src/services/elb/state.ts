@@ -166,6 +166,8 @@ export interface TargetRecord {
   passes: number;
   failures: number;
   lastCheckAt?: number;
+  /** When the health loop makes the next check (set once checks start; absent while registering or unused). */
+  nextCheckAt?: number;
   /** Set by DeregisterTargets: the target drains until then, and is forgotten after. */
   drainingUntil?: number;
   /** Who registered it: `autoscaling:GROUP` for a group's instances, absent for the API. */
