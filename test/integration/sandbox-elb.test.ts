@@ -5,7 +5,8 @@
  * (an instance group that admits only the load balancer's group serves through it, and not
  * directly); health checks are real requests, so an application that exits and a zone that loses
  * its network take their instance out of service after the thresholds, and the nodes and the DNS
- * answer follow; cross-zone off keeps a node in its own zone.
+ * answer follow; cross-zone off keeps a node in its own zone. An Application Load Balancer over
+ * the same instances runs its listener's rules.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,25 +58,43 @@ dns = elb.create_load_balancer(LoadBalancerName='web', Subnets=[a, b], SecurityG
     Listeners=[{'Protocol': 'HTTP', 'LoadBalancerPort': 80, 'InstanceProtocol': 'HTTP', 'InstancePort': 8080}])['DNSName']
 elb.configure_health_check(LoadBalancerName='web', HealthCheck={'Target': 'HTTP:8080/', 'Interval': 5, 'Timeout': 2, 'UnhealthyThreshold': 2, 'HealthyThreshold': 2})
 elb.register_instances_with_load_balancer(LoadBalancerName='web', Instances=[{'InstanceId': i} for i in ids])
+elbv2 = boto3.client('elbv2', config=no_retry)
+alb = elbv2.create_load_balancer(Name='app', Subnets=[a, b], SecurityGroups=[lb_sg])['LoadBalancers'][0]
+def group(name):
+    return elbv2.create_target_group(Name=name, Protocol='HTTP', Port=8080, VpcId=v, HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2,
+        HealthyThresholdCount=2, UnhealthyThresholdCount=2)['TargetGroups'][0]['TargetGroupArn']
+every, only_b = group('every'), group('only-b')
+elbv2.register_targets(TargetGroupArn=every, Targets=[{'Id': i} for i in ids])
+elbv2.register_targets(TargetGroupArn=only_b, Targets=[{'Id': ids[1]}])
+listener = elbv2.create_listener(LoadBalancerArn=alb['LoadBalancerArn'], Protocol='HTTP', Port=80, DefaultActions=[{'Type': 'forward', 'TargetGroupArn': every}])['Listeners'][0]['ListenerArn']
+def rule(priority, path, action):
+    elbv2.create_rule(ListenerArn=listener, Priority=priority, Conditions=[{'Field': 'path-pattern', 'PathPatternConfig': {'Values': [path]}}], Actions=[action])
+rule(10, '/api/*', {'Type': 'forward', 'TargetGroupArn': only_b})
+rule(20, '/fixed', {'Type': 'fixed-response', 'FixedResponseConfig': {'StatusCode': '404', 'ContentType': 'text/plain', 'MessageBody': 'nothing here'}})
+rule(30, '/old', {'Type': 'redirect', 'RedirectConfig': {'Path': '/new', 'StatusCode': 'HTTP_301'}})
 d = ec2.describe_instances(InstanceIds=ids)['Reservations']
 insts = {i['InstanceId']: i for r in d for i in r['Instances']}
-out({'dns': dns, 'ids': ids, 'publicIps': [insts[i]['PublicIpAddress'] for i in ids], 'privateIps': [insts[i]['PrivateIpAddress'] for i in ids]})
+out({'dns': dns, 'albDns': alb['DNSName'], 'every': every, 'ids': ids, 'publicIps': [insts[i]['PublicIpAddress'] for i in ids], 'privateIps': [insts[i]['PrivateIpAddress'] for i in ids]})
 `;
 
 describe('load balancers under the sandbox driver: nodes, real health checks, zones', { skip: sandboxSkip }, () => {
   let fl: Faultline;
-  let setup: { dns: string; ids: string[]; publicIps: string[]; privateIps: string[] };
-  /** The node addresses, in zone order (a, b), as the DNS name resolved when both served. */
+  let setup: { dns: string; albDns: string; every: string; ids: string[]; publicIps: string[]; privateIps: string[] };
+  /** The node addresses, in zone order (a, b), as the DNS names resolved when both served. */
   let nodes: string[];
+  let albNodes: string[];
 
-  const resolve = async (): Promise<string[]> => {
-    const r = await fetch(`${fl.url}/_faultline/resolve?name=${setup.dns}`);
+  const resolve = async (name = setup.dns): Promise<string[]> => {
+    const r = await fetch(`${fl.url}/_faultline/resolve?name=${name}`);
     assert.equal(r.status, 200);
     return ((await r.json()) as { addresses: string[] }).addresses;
   };
-  const health = async (): Promise<Record<string, { State: string; Description: string }>> => {
-    const states = (await fl.python(BOTO3_PRELUDE + `out(boto3.client('elb').describe_instance_health(LoadBalancerName='web')['InstanceStates'])`)) as { InstanceId: string; State: string; Description: string }[];
-    return Object.fromEntries(states.map((s) => [s.InstanceId, s]));
+  /** The Classic instances' health by id, and the ALB group's targets' as `alb:ID`. */
+  const health = async (): Promise<Record<string, { State: string; Description?: string; Reason?: string }>> => {
+    const script = `out({'classic': boto3.client('elb').describe_instance_health(LoadBalancerName='web')['InstanceStates'],
+  'alb': boto3.client('elbv2').describe_target_health(TargetGroupArn='${setup.every}')['TargetHealthDescriptions']})`;
+    const r = (await fl.python(BOTO3_PRELUDE + script)) as { classic: { InstanceId: string; State: string; Description: string }[]; alb: { Target: { Id: string }; TargetHealth: { State: string; Reason?: string } }[] };
+    return Object.fromEntries([...r.classic.map((s) => [s.InstanceId, s]), ...r.alb.map((t) => [`alb:${t.Target.Id}`, { State: t.TargetHealth.State, Reason: t.TargetHealth.Reason }])]);
   };
   /** Moves the clock on an interval at a time until `ok` holds for the instances' health (checks are real, so this waits in real time too). */
   const advanceUntil = async (ok: (h: Awaited<ReturnType<typeof health>>) => boolean, what: string) => {
@@ -106,8 +125,9 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     fl = await startFaultline({ driver: 'sandbox' });
     fl.clientEnv.USER_DATA = APP_USER_DATA;
     setup = await fl.python(BOTO3_PRELUDE + SETUP);
-    await advanceUntil((h) => setup.ids.every((id) => h[id]?.State === 'InService'), 'both instances in service');
+    await advanceUntil((h) => setup.ids.every((id) => h[id]?.State === 'InService' && h[`alb:${id}`]?.State === 'healthy'), 'both instances in service and healthy');
     nodes = await resolve();
+    albNodes = await resolve(setup.albDns);
   });
   after(() => fl?.close());
 
@@ -128,6 +148,20 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     await crossZone(false);
   });
 
+  it('runs an ALB listener\u2019s rules: the default forward across zones, a path rule to another group, a fixed response and a redirect', async () => {
+    assert.equal(albNodes.length, 2);
+    // An ALB is always cross-zone: either node reaches both instances.
+    assert.deepEqual(await answering(`http://${albNodes[1]}/`), new Set([hostOf(0), hostOf(1)]));
+    assert.deepEqual(await answering(`http://${albNodes[0]}/api/v1`), new Set([hostOf(1)]));
+    const fixed = await fetch(`http://${albNodes[0]}/fixed`);
+    assert.equal(fixed.status, 404);
+    assert.equal(fixed.headers.get('server'), 'awselb/2.0');
+    assert.equal(await fixed.text(), 'nothing here');
+    const moved = await fetch(`http://${albNodes[0]}/old?x=1`, { redirect: 'manual' });
+    assert.equal(moved.status, 301);
+    assert.equal(moved.headers.get('location'), `http://${albNodes[0]}/new?x=1`);
+  });
+
   it('takes an instance whose application exits out of service after the thresholds; its node answers 503 and leaves the DNS answer', async () => {
     const died = await httpGet(`http://${nodes[0]}/die`);
     assert.equal(died?.status, 200);
@@ -143,13 +177,18 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     await waitFor(`http://${nodes[0]}/`);
     assert.deepEqual(await answering(`http://${nodes[0]}/`), new Set([hostOf(1)]));
     assert.deepEqual(await resolve(), nodes);
+    // The ALB's check failed it too (refused: FailedHealthChecks), and its nodes send only to the other.
+    const alb = await advanceUntil((x) => x[`alb:${setup.ids[0]}`].State === 'unhealthy', 'the first ALB target unhealthy');
+    assert.equal(alb[`alb:${setup.ids[0]}`].Reason, 'Target.FailedHealthChecks');
+    assert.deepEqual(await answering(`http://${albNodes[0]}/`), new Set([hostOf(1)]));
   });
 
   it('stops a node whose zone loses its network, and checks from the other node time out its instance', async () => {
     const fault = await (await fetch(`${fl.url}/_faultline/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'az', target: 'us-east-1b', effect: 'network' }) })).json();
     await waitGone(`http://${nodes[1]}/`);
     assert.deepEqual(await resolve(), [nodes[0]]);
-    await advanceUntil((x) => x[setup.ids[1]].State === 'OutOfService', 'the second instance out of service');
+    const h = await advanceUntil((x) => x[setup.ids[1]].State === 'OutOfService' && x[`alb:${setup.ids[1]}`].State === 'unhealthy', 'the second instance out of service');
+    assert.equal(h[`alb:${setup.ids[1]}`].Reason, 'Target.Timeout');
     // Neither instance is healthy now: the remaining node has nothing to send to.
     assert.equal((await httpGet(`http://${nodes[0]}/`))?.status, 503);
     await fetch(`${fl.url}/_faultline/faults/${fault.faultId}/heal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

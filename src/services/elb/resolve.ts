@@ -13,6 +13,7 @@
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
 import { ZONES, worldScope, type ZoneRecord } from '../../world/state.ts';
+import { lbState } from './v2-views.ts';
 import { COLL, crossZone, groupsOfLoadBalancer, targetGroup, targetsOf, type LoadBalancerRecord } from './state.ts';
 
 export interface Resolution {
@@ -40,7 +41,7 @@ export function resolveLoadBalancer(env: Env, name: string): Resolution | undefi
 }
 
 function addressesOf(env: Env, scope: Scope, lb: DeepReadonly<LoadBalancerRecord>): string[] {
-  if (lb.state !== 'active' && lb.state !== 'active_impaired') return [];
+  if (!['active', 'active_impaired'].includes(lbState(lb, env.clock.now()))) return [];
   const up = lb.nodes.filter((n) => {
     const z = env.store.get<ZoneRecord>(ZONES, worldScope(scope.region), n.zone);
     return z?.power !== 'off' && z?.network !== 'down';
