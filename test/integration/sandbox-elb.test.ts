@@ -13,6 +13,12 @@ import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { httpGet, sandboxSkip, waitFor, waitGone } from '../sandbox-support.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { checkHttp } from '../../src/drills/probes.ts';
+import { resolveLoadBalancer } from '../../src/services/elb/resolve.ts';
+
+const run = promisify(execFile);
 
 /** A tiny app on :8080: its host name and the X-Forwarded-For it saw; `GET /die` makes it exit. */
 export const APP_USER_DATA = `#!/bin/sh
@@ -55,7 +61,9 @@ for s in (a, b):
     ids.append(r['Instances'][0]['InstanceId'])
 advance(60)
 dns = elb.create_load_balancer(LoadBalancerName='web', Subnets=[a, b], SecurityGroups=[lb_sg],
-    Listeners=[{'Protocol': 'HTTP', 'LoadBalancerPort': 80, 'InstanceProtocol': 'HTTP', 'InstancePort': 8080}])['DNSName']
+    Listeners=[{'Protocol': 'HTTP', 'LoadBalancerPort': 80, 'InstanceProtocol': 'HTTP', 'InstancePort': 8080},
+               {'Protocol': 'TCP', 'LoadBalancerPort': 81, 'InstanceProtocol': 'TCP', 'InstancePort': 8080}])['DNSName']
+ec2.authorize_security_group_ingress(GroupId=lb_sg, IpPermissions=[{'IpProtocol': 'tcp', 'FromPort': 81, 'ToPort': 81, 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}])
 elb.configure_health_check(LoadBalancerName='web', HealthCheck={'Target': 'HTTP:8080/', 'Interval': 5, 'Timeout': 2, 'UnhealthyThreshold': 2, 'HealthyThreshold': 2})
 elb.register_instances_with_load_balancer(LoadBalancerName='web', Instances=[{'InstanceId': i} for i in ids])
 elbv2 = boto3.client('elbv2', config=no_retry)
@@ -118,8 +126,11 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     return names;
   };
   const hostOf = (i: number) => `ip-${setup.privateIps[i].replace(/\./g, '-')}`;
-  const crossZone = (on: boolean) =>
-    fl.python(BOTO3_PRELUDE + `boto3.client('elb').modify_load_balancer_attributes(LoadBalancerName='web', LoadBalancerAttributes={'CrossZoneLoadBalancing': {'Enabled': ${on ? 'True' : 'False'}}})`);
+  /** Sets the Classic load balancer's cross-zone attribute, and waits until the nodes follow it. */
+  const crossZone = async (on: boolean) => {
+    await fl.python(BOTO3_PRELUDE + `boto3.client('elb').modify_load_balancer_attributes(LoadBalancerName='web', LoadBalancerAttributes={'CrossZoneLoadBalancing': {'Enabled': ${on ? 'True' : 'False'}}})`);
+    await fl.app.driver.settle();
+  };
 
   before(async () => {
     fl = await startFaultline({ driver: 'sandbox' });
@@ -137,8 +148,9 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     // Cross-zone is off through the API: each node sends to its own zone's instance.
     assert.deepEqual(await answering(`http://${nodes[0]}/`), new Set([hostOf(0)]));
     assert.deepEqual(await answering(`http://${nodes[1]}/`), new Set([hostOf(1)]));
+    // The TCP listener forwards the connection whole (the app sees no X-Forwarded-For).
+    assert.match((await httpGet(`http://${nodes[1]}:81/`))!.body, new RegExp(`hello from ${hostOf(1)} xff=None`));
     await crossZone(true);
-    await waitFor(`http://${nodes[0]}/`, (r) => r.body.includes(hostOf(1)));
     assert.deepEqual(await answering(`http://${nodes[0]}/`), new Set([hostOf(0), hostOf(1)]));
     // The app saw the client's address in X-Forwarded-For; the connection came from a node, which
     // the instances' group admits by the load balancer's group. The instance's own public IP is not open.
@@ -146,6 +158,8 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     assert.match(page!.body, /xff=127\.0\.0\.1$/m);
     assert.equal(await httpGet(`http://${setup.publicIps[0]}:8080/`, 1000), undefined);
     await crossZone(false);
+    const traffic = fl.app.env.runtime!.lbTraffic!({ account: '000000000000', region: 'us-east-1' }, 'classic:web')!;
+    assert.ok(traffic.requests >= 20 && traffic.targetCodes['2XX'] >= 20 && traffic.processedBytes > 0, JSON.stringify(traffic));
   });
 
   it('runs an ALB listener\u2019s rules: the default forward across zones, a path rule to another group, a fixed response and a redirect', async () => {
@@ -160,6 +174,13 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     const moved = await fetch(`http://${albNodes[0]}/old?x=1`, { redirect: 'manual' });
     assert.equal(moved.status, 301);
     assert.equal(moved.headers.get('location'), `http://${albNodes[0]}/new?x=1`);
+  });
+
+  it('resolves the DNS name for the CLI and for a drill\u2019s http probe', async () => {
+    const cli = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'resolve', setup.albDns.toUpperCase()], { env: { ...process.env, FAULTLINE_URL: fl.url } });
+    assert.deepEqual(cli.stdout.trim().split('\n'), albNodes);
+    const probe = await checkHttp({ name: 'web', interval: 1, kind: 'http', url: `http://${setup.albDns}/api/x`, timeout: 2, body: hostOf(1) }, (host) => resolveLoadBalancer(fl.app.env, host)?.addresses);
+    assert.deepEqual(probe, { ok: true, detail: 'HTTP 200' });
   });
 
   it('takes an instance whose application exits out of service after the thresholds; its node answers 503 and leaves the DNS answer', async () => {
