@@ -181,6 +181,8 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     assert.deepEqual(cli.stdout.trim().split('\n'), albNodes);
     const probe = await checkHttp({ name: 'web', interval: 1, kind: 'http', url: `http://${setup.albDns}/api/x`, timeout: 2, body: hostOf(1) }, (host) => resolveLoadBalancer(fl.app.env, host)?.addresses);
     assert.deepEqual(probe, { ok: true, detail: 'HTTP 200' });
+    assert.equal((await fetch(`${fl.url}/_faultline/resolve?name=nothing.elb.amazonaws.com`)).status, 404);
+    assert.equal((await fetch(`${fl.url}/_faultline/resolve`)).status, 400);
   });
 
   it('takes an instance whose application exits out of service after the thresholds; its node answers 503 and leaves the DNS answer', async () => {
