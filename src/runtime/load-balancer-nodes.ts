@@ -247,7 +247,9 @@ export class LoadBalancerNodes {
         if (!up.complete) up.destroy();
       });
     });
-    upstream.on('error', (e) => {
+    // Only the first failure answers; a request body still being piped may raise more.
+    upstream.on('error', () => {});
+    upstream.once('error', (e) => {
       done();
       if (res.headersSent) return void res.destroy();
       const code = e instanceof ConnectError ? e.code : (e as NodeJS.ErrnoException).code;
