@@ -57,6 +57,8 @@ commands:
             of aws fis create-experiment-template --cli-input-json (--role: the experiment's role;
             --launch-role: roles whose launches in the zone fail)
   events    print the event log: faults and every reaction to them
+  resolve   print the addresses a load balancer's DNS name resolves to now, one a line:
+              curl http://$(faultline resolve NAME | head -1)/
 ${DRILL_USAGE}
 These commands reach a running faultline at $FAULTLINE_URL (default http://127.0.0.1:4566).
 `;
@@ -229,6 +231,12 @@ async function main() {
       return;
     case 'drill':
       return process.exit(await drill(rest));
+    case 'resolve': {
+      if (!rest[0]) throw new Error("resolve needs a load balancer's DNS name");
+      const { addresses } = await control('GET', `/_faultline/resolve?name=${encodeURIComponent(rest[0])}`);
+      if (!addresses.length) throw new Error(`${rest[0]} resolves to no address now (not active yet, or every zone is down)`);
+      return void process.stdout.write(addresses.map((a: string) => `${a}\n`).join(''));
+    }
     case 'advance':
       return void process.stdout.write(JSON.stringify(await control('POST', '/_faultline/clock/advance', { seconds: Number(rest[0]) })) + '\n');
     case undefined:

@@ -5,6 +5,8 @@
  * Each check answers ok or not with what it saw; the runner decides when to check.
  */
 import { connect } from 'node:net';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import jmespath from 'jmespath';
 import type { ProbeSpec } from './file.ts';
 import { callAws } from './aws-call.ts';
@@ -26,17 +28,50 @@ const errText = (e: unknown) => {
 /** JMESPath's truth: false, null, empty strings, lists and objects are false. */
 const truthy = (v: unknown) => !(v === false || v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length) || (typeof v === 'object' && v !== null && !Object.keys(v).length));
 
-export async function checkHttp(spec: Extract<ProbeSpec, { kind: 'http' }>): Promise<Check> {
-  try {
-    const res = await fetch(spec.url, { signal: AbortSignal.timeout(spec.timeout * 1000), redirect: 'manual' });
-    const text = await res.text();
-    const statusOk = spec.status !== undefined ? res.status === spec.status : res.status < 400;
+/** The addresses a host name resolves to when faultline answers for it (a load balancer's DNS name), else undefined. */
+export type NameResolver = (host: string) => string[] | undefined;
+
+/**
+ * Requests the probe's URL. A URL whose host is a load balancer's DNS name (`resolveName` knows
+ * it) goes to the first address the name resolves to at this check, with the name kept in the
+ * Host header, as a client that asks DNS does.
+ */
+export async function checkHttp(spec: Extract<ProbeSpec, { kind: 'http' }>, resolveName?: NameResolver): Promise<Check> {
+  const judge = (status: number, text: string): Check => {
+    const statusOk = spec.status !== undefined ? status === spec.status : status < 400;
     const bodyOk = spec.body === undefined || text.includes(spec.body);
     const why = !statusOk ? '' : bodyOk ? '' : `, body lacks ${JSON.stringify(spec.body)}`;
-    return { ok: statusOk && bodyOk, detail: `HTTP ${res.status}${why}` };
+    return { ok: statusOk && bodyOk, detail: `HTTP ${status}${why}` };
+  };
+  try {
+    const url = new URL(spec.url);
+    const addresses = resolveName?.(url.hostname);
+    if (addresses) {
+      if (!addresses.length) return { ok: false, detail: `${url.hostname} resolves to no address` };
+      const { status, text } = await getVia(url, addresses[0], spec.timeout * 1000);
+      return judge(status, text);
+    }
+    const res = await fetch(spec.url, { signal: AbortSignal.timeout(spec.timeout * 1000), redirect: 'manual' });
+    return judge(res.status, await res.text());
   } catch (e) {
     return { ok: false, detail: errText(e) };
   }
+}
+
+/** A GET of `url` sent to `address`, whatever its host resolves to elsewhere. */
+function getVia(url: URL, address: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const lookup = (_h: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => (opts.all ? cb(null, [{ address, family: 4 }]) : cb(null, address, 4));
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { lookup: lookup as never, signal: AbortSignal.timeout(timeoutMs), agent: false }, (res: IncomingMessage) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export function checkTcp(spec: Extract<ProbeSpec, { kind: 'tcp' }>): Promise<Check> {

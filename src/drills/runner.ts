@@ -11,6 +11,7 @@ import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
 import type { DrillSpec, ProbeSpec } from './file.ts';
 import { DrillStopped, Pace } from './pace.ts';
+import { resolveLoadBalancer } from '../services/elb/resolve.ts';
 import { checkAws, checkHttp, checkTcp, readRecords, recordName, writeRecord, type Check } from './probes.ts';
 import { resolveRefs } from './refs.ts';
 import { runSetup } from './setup.ts';
@@ -161,7 +162,7 @@ export class DrillRunner {
             continue;
           }
           checked = true;
-          const c = p.kind === 'http' ? await checkHttp(p) : p.kind === 'tcp' ? await checkTcp(p) : await checkAws(p, endpoint, spec.region);
+          const c = p.kind === 'http' ? await checkHttp(p, (host) => resolveLoadBalancer(this.env, host)?.addresses) : p.kind === 'tcp' ? await checkTcp(p) : await checkAws(p, endpoint, spec.region);
           const found = (c as { instances?: string[] }).instances;
           if (c.ok && found) instances = [...(instances ?? []), ...found];
           this.record(p, probeTarget(p), at, c);

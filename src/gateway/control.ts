@@ -15,6 +15,7 @@ import { worldView } from '../world/view.ts';
 import { setCpuLoad } from '../world/load.ts';
 import { getDrill, listDrills, startDrill, stopDrill } from '../drills/drills.ts';
 import { azPowerInterruption } from '../services/fis/scenarios.ts';
+import { resolveLoadBalancer } from '../services/elb/resolve.ts';
 
 export const CONTROL_PREFIX = '/_faultline/';
 
@@ -105,6 +106,13 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
       const scope = { account: q.get('account') ?? env.config.defaultAccount, region: q.get('region') ?? env.config.defaultRegion };
       const options = { az: q.get('az')!, duration: q.get('duration') ?? undefined, roleArn: q.get('role') ?? undefined, launchRoles: q.getAll('launchRole') };
       return json(200, azPowerInterruption(env, scope, options));
+    }
+    case 'GET /_faultline/resolve': {
+      const name = url.searchParams.get('name');
+      if (!name) return controlError(400, "give name: a load balancer's DNS name");
+      const found = resolveLoadBalancer(env, name);
+      if (!found) return controlError(404, `no load balancer has the DNS name ${name}`);
+      return json(200, { name: name.toLowerCase(), addresses: found.addresses });
     }
     case 'POST /_faultline/reset':
       env.store.reset();

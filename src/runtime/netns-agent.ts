@@ -5,7 +5,10 @@
  *  - it listens on 169.254.169.254:80 (instance metadata) and on the faultline API address, and
  *    hands each accepted connection, untouched, to faultline over the IPC channel;
  *  - it takes connections that faultline accepted on a public IP and connects them to the
- *    instance's private address, from the "internet" source address.
+ *    instance's private address, from the "internet" source address, or from a load balancer
+ *    node's private address (which faultline put on the router's bridge) when it names one;
+ *  - for load balancers it also opens connections from a node's address and hands them back
+ *    (the HTTP proxy speaks over them), and makes health checks from a node's address.
  * Sockets travel as file descriptors (child_process handle passing), so no byte is copied twice.
  * It exits as soon as faultline goes away (the IPC channel closes), so a crash leaves no agent.
  *
@@ -29,22 +32,126 @@ function listen(kind: string, host: string, port: number) {
 listen('imds', metadataIp, 80);
 listen('api', apiIp, Number(apiPort));
 
-process.on('message', (msg: { type: string; host: string; port: number }, handle: Socket | undefined) => {
-  if (msg.type !== 'forward' || !handle) return;
-  const upstream = connect({ host: msg.host, port: msg.port, localAddress: internetSource });
-  const close = () => {
-    handle.destroy();
-    upstream.destroy();
-  };
-  upstream.setTimeout(10_000, close);
-  upstream.once('connect', () => {
-    upstream.setTimeout(0);
-    handle.pipe(upstream);
-    upstream.pipe(handle);
-    handle.resume();
+interface Request {
+  type: string;
+  /** Set when faultline wants an answer (connect, probe, and a forward whose flow it counts). */
+  id?: number;
+  host: string;
+  port: number;
+  /** The address to connect from: a load balancer node's; the internet's when absent. */
+  source?: string;
+  timeoutMs?: number;
+  /** probe: the HTTP GET to make once connected (a TCP check when absent). */
+  path?: string;
+  userAgent?: string;
+}
+
+/** A connection from `source` that fails with `timeout` when it does not open in time. */
+function open(req: Request, onOpen: (s: Socket, ms: number) => void, onFail: (error: string) => void): Socket {
+  const started = performance.now();
+  const s = connect({ host: req.host, port: req.port, localAddress: req.source ?? internetSource });
+  let done = false;
+  s.setTimeout(req.timeoutMs ?? 10_000, () => {
+    if (done) return;
+    done = true;
+    s.destroy();
+    onFail('timeout');
   });
-  upstream.on('error', close);
-  handle.on('error', close);
+  s.once('connect', () => {
+    done = true;
+    s.setTimeout(0);
+    onOpen(s, performance.now() - started);
+  });
+  s.once('error', (e: NodeJS.ErrnoException) => {
+    if (done) return;
+    done = true;
+    s.destroy();
+    onFail(e.code ?? 'error');
+  });
+  return s;
+}
+
+/** Pipes a client's connection to the address, and says (when asked) how the flow went. */
+function forward(req: Request, handle: Socket) {
+  let bytes = 0;
+  let connectMs: number | undefined;
+  let reported = false;
+  const report = (error?: string) => {
+    if (reported || req.id === undefined) return;
+    reported = true;
+    send({ type: 'forwarded', id: req.id, connectMs, bytes, error });
+  };
+  const upstream = open(
+    req,
+    (s, ms) => {
+      connectMs = ms;
+      s.on('data', (d: Buffer) => (bytes += d.length));
+      handle.on('data', (d: Buffer) => (bytes += d.length));
+      handle.pipe(s);
+      s.pipe(handle);
+      handle.resume();
+      s.once('close', () => {
+        handle.destroy();
+        report();
+      });
+    },
+    (error) => {
+      handle.destroy();
+      report(error);
+    },
+  );
+  handle.on('error', () => upstream.destroy());
+  handle.once('close', () => upstream.destroy());
+  upstream.on('error', () => handle.destroy());
+}
+
+/** Opens a connection and hands it to faultline, paused (faultline speaks first over it). */
+function connectFor(req: Request) {
+  open(
+    req,
+    (s) => {
+      s.pause();
+      send({ type: 'connected', id: req.id }, s, { keepOpen: false }, () => {});
+    },
+    (error) => send({ type: 'connected', id: req.id, error }),
+  );
+}
+
+/** A health check: the connection opens in time, and for HTTP, the status line of a GET of the path. */
+function probe(req: Request) {
+  let finished = false;
+  const finish = (answer: { status?: number; error?: string }) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    socket.destroy();
+    send({ type: 'probed', id: req.id, ...answer });
+  };
+  const timer = setTimeout(() => finish({ error: 'timeout' }), req.timeoutMs ?? 5_000);
+  const socket = open(
+    { ...req, timeoutMs: (req.timeoutMs ?? 5_000) + 1_000 },
+    (s) => {
+      if (req.path === undefined) return finish({});
+      let head = '';
+      s.setEncoding('latin1');
+      s.on('data', (d: string) => {
+        head += d;
+        const line = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(head);
+        if (line) finish({ status: Number(line[1]) });
+        else if (head.includes('\r\n') || head.length > 1024) finish({ error: 'EPROTO' });
+      });
+      s.once('end', () => finish({ error: 'ECONNRESET' }));
+      s.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? 'error' }));
+      s.write(`GET ${req.path} HTTP/1.1\r\nHost: ${req.host}:${req.port}\r\nUser-Agent: ${req.userAgent ?? 'ELB-HealthChecker/2.0'}\r\nAccept: */*\r\nConnection: close\r\n\r\n`);
+    },
+    (error) => finish({ error }),
+  );
+}
+
+process.on('message', (msg: Request, handle: Socket | undefined) => {
+  if (msg.type === 'forward' && handle) forward(msg, handle);
+  else if (msg.type === 'connect') connectFor(msg);
+  else if (msg.type === 'probe') probe(msg);
 });
 
 process.on('disconnect', () => process.exit(0));

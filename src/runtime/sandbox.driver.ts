@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
+import type { HealthObservation, TrafficCounters } from '../services/elb/state.ts';
 import { activeFaults } from '../world/faults.ts';
 import { setCpuLoad } from '../world/load.ts';
 import { HOSTS, ZONES, worldScope, type HostRecord, type ZoneRecord } from '../world/state.ts';
@@ -51,6 +52,9 @@ import { publicPortAllowed, rulesetMaker } from './firewall.ts';
 import { BASE_SNAPSHOT, ensureBaseImage, writeGuestFiles, type GuestFiles } from './guest.ts';
 import { MetadataServer } from './metadata.server.ts';
 import { aclRuleset } from './network-acls.ts';
+import { LbHealthProbes } from './lb-health-probes.ts';
+import { readLoadBalancers, type LoadBalancerView } from './lb-plan.ts';
+import { LoadBalancerNodes } from './load-balancer-nodes.ts';
 import { deleteNamespace, listNamespaces, namespacePids, nsPrefix } from './netns.ts';
 import type { Owner } from './owners.ts';
 import { PublicEndpoints, listeningPorts, type EndpointTarget } from './public-endpoints.ts';
@@ -145,6 +149,9 @@ export class SandboxDriver implements ComputeDriver {
   private vpcs = new Map<string, VpcNetwork>();
   private queue = new KeyedQueue();
   private endpoints: PublicEndpoints;
+  /** Load balancers: their nodes' listeners (the data plane) and their targets' health checks. */
+  private lbNodes: LoadBalancerNodes;
+  private lbProbes: LbHealthProbes;
   private metadata: MetadataServer;
   private targets = new Map<string, EndpointTarget>();
   private failed = new Map<string, { bootKey: string; at: number }>();
@@ -173,6 +180,8 @@ export class SandboxDriver implements ComputeDriver {
     this.volumes = new VolumeStore(join(this.runtime, 'volumes'), this.snapshots);
     this.metadata = new MetadataServer(env);
     this.endpoints = new PublicEndpoints((ip) => this.targets.get(ip), (vpc, s, host, port) => this.vpcs.get(vpc)?.forward(s, host, port) ?? false, opts.log);
+    this.lbNodes = new LoadBalancerNodes((vpc) => this.vpcs.get(vpc), opts.log);
+    this.lbProbes = new LbHealthProbes((vpc) => this.vpcs.get(vpc), env.clock);
     this.cap = machineCapacity(env.config.maxInstances);
   }
 
@@ -278,6 +287,7 @@ export class SandboxDriver implements ComputeDriver {
       if (net && acls !== net.acls) task(`vpc:${vpcId}`, () => net.applyAcls(acls!));
     }
     this.reconcilePausedVolumes(task);
+    this.reconcileLoadBalancers(task);
     await this.reconcileEndpoints();
     if (Clock.wallNow() - this.lastCpu > 5_000) {
       this.lastCpu = Clock.wallNow();
@@ -652,6 +662,30 @@ export class SandboxDriver implements ComputeDriver {
     this.endpoints.sync(wanted);
   }
 
+  /**
+   * Load balancers: their nodes' addresses on their VPCs' bridges (so traffic and checks come
+   * from them), their listeners, and their targets' checks, from one read of their records.
+   */
+  private reconcileLoadBalancers(task: (key: string, fn: () => Promise<void>) => void): void {
+    const lbs: LoadBalancerView[] = readLoadBalancers(this.env);
+    const nodeIps = new Map<string, Set<string>>();
+    for (const lb of lbs) for (const n of lb.nodes) (nodeIps.get(lb.vpcId) ?? nodeIps.set(lb.vpcId, new Set()).get(lb.vpcId)!).add(n.privateIp);
+    for (const [vpcId, net] of this.vpcs) {
+      const ips = nodeIps.get(vpcId) ?? new Set<string>();
+      if (!net.hasNodeIps(ips)) task(`vpc:${vpcId}`, () => net.syncNodeIps(ips));
+    }
+    this.lbNodes.sync(lbs);
+    this.lbProbes.run(lbs);
+  }
+
+  lbHealth(scope: Scope, targetKey: string): HealthObservation | undefined {
+    return this.lbProbes.get(scope, targetKey);
+  }
+
+  lbTraffic(scope: Scope, lbKey: string): TrafficCounters | undefined {
+    return this.lbNodes.traffic(scope, lbKey);
+  }
+
   /** CPUUtilization from each sandbox's cgroup, read at once and written in one transaction. */
   private async sampleCpu(): Promise<void> {
     const boxes = [...this.boxes.values()];
@@ -712,6 +746,7 @@ export class SandboxDriver implements ComputeDriver {
     await this.pass;
     await Promise.race([Promise.all([this.boots.idle(), this.queue.idle()]), delay(2_000)]);
     this.endpoints.closeAll();
+    this.lbNodes.closeAll();
     await Promise.all([...this.frozen].map((id) => this.thaw(id)));
     await Promise.all(
       [...this.boxes.values()].map(async (b) => {

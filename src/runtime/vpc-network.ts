@@ -8,6 +8,10 @@
  * An instance gets its own namespace with eth0 (its ENI's MAC and private address, a default
  * route via its subnet's router) and its security groups as nftables rules. The subnets' network
  * ACLs are nftables rules in the router namespace (network-acls.ts).
+ *
+ * Load balancer nodes' private addresses are put on the bridge too (as /32s), so that the agent
+ * connects from them: health checks and forwarded traffic arrive from the node's address, as on
+ * AWS, and an instance's security group that names the load balancer's group admits them.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { agentPath } from './agent-path.ts';
@@ -27,6 +31,30 @@ const AGENT = agentPath('netns-agent');
 
 export type AgentConnection = { kind: 'imds' | 'api'; remoteAddress: string; socket: Socket };
 
+/** A connection that the agent failed to open: `timeout`, or the errno code (`ECONNREFUSED`…). */
+export class ConnectError extends Error {
+  constructor(readonly code: string) {
+    super(`connect failed: ${code}`);
+  }
+}
+
+/** What a health check saw: the HTTP status (HTTP checks), or why it failed; neither when a TCP check passed. */
+export interface ProbeAnswer {
+  status?: number;
+  error?: string;
+}
+
+/** How a forwarded flow went: its connect time, bytes both ways, or why it never connected. */
+export interface FlowReport {
+  connectMs?: number;
+  bytes: number;
+  error?: string;
+}
+
+/** An answer of the agent to a question faultline asked it (by id). */
+type AgentAnswer = { error?: string; status?: number; connectMs?: number; bytes?: number };
+type Pending = { resolve: (msg: AgentAnswer, handle: unknown) => void };
+
 /** AWS's router address of a subnet, with the prefix: 10.0.1.0/24 → 10.0.1.1/24. */
 export function gatewayOf(cidr: string): string | undefined {
   const c = parseCidr4(cidr, false);
@@ -36,6 +64,10 @@ export function gatewayOf(cidr: string): string | undefined {
 export class VpcNetwork {
   private agent: ChildProcess | undefined;
   private gateways = new Set<string>();
+  /** Load balancer node addresses on the bridge. */
+  private nodeIps = new Set<string>();
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
   private ready: Promise<void> | undefined;
   /** The network ACL ruleset in force in the router namespace, once one is. */
   acls: string | undefined;
@@ -72,6 +104,7 @@ export class VpcNetwork {
       ].join('\n'),
     );
     this.gateways.clear();
+    this.nodeIps.clear();
     this.acls = undefined;
     await this.startAgent();
   }
@@ -88,8 +121,12 @@ export class VpcNetwork {
       this.agent = child;
       child.setMaxListeners(0); // one pending listener per socket in flight to the agent
       let listening = 0;
-      child.on('message', (msg: { type: string; kind?: 'imds' | 'api'; remoteAddress?: string; message?: string }, handle: unknown) => {
-        if (msg.type === 'listening' && ++listening === 2) resolve();
+      child.on('message', (msg: AgentAnswer & { type: string; id?: number; kind?: 'imds' | 'api'; remoteAddress?: string; message?: string }, handle: unknown) => {
+        if (msg.id !== undefined) {
+          const p = this.pending.get(msg.id);
+          this.pending.delete(msg.id);
+          p?.resolve(msg, handle);
+        } else if (msg.type === 'listening' && ++listening === 2) resolve();
         else if (msg.type === 'error') {
           this.log(`faultline: VPC ${this.vpcId} agent: ${msg.message}`);
           reject(new Error(msg.message));
@@ -97,6 +134,7 @@ export class VpcNetwork {
       });
       child.once('exit', (code) => {
         if (this.agent === child) this.agent = undefined;
+        this.failPending();
         if (listening < 2) reject(new Error(`VPC ${this.vpcId} agent exited (${code}) before listening`));
       });
     });
@@ -112,11 +150,71 @@ export class VpcNetwork {
     }
   }
 
-  /** Hands a connection accepted on a public IP to the agent, which connects it to the instance. */
-  forward(socket: Socket, host: string, port: number): boolean {
+  /** Makes the load balancer node addresses on the bridge exactly `ips`; level-triggered. */
+  async syncNodeIps(ips: ReadonlySet<string>): Promise<void> {
+    await this.ensure();
+    for (const ip of this.nodeIps) {
+      if (ips.has(ip)) continue;
+      await sh(`ip -n ${q(this.ns)} addr del ${ip}/32 dev br0`).catch(() => {});
+      this.nodeIps.delete(ip);
+    }
+    for (const ip of ips) {
+      if (this.nodeIps.has(ip)) continue;
+      await sh(`ip -n ${q(this.ns)} addr replace ${ip}/32 dev br0`);
+      this.nodeIps.add(ip);
+    }
+  }
+
+  hasNodeIp(ip: string): boolean {
+    return this.nodeIps.has(ip);
+  }
+
+  /** Whether the node addresses on the bridge are exactly `ips`. */
+  hasNodeIps(ips: ReadonlySet<string>): boolean {
+    return ips.size === this.nodeIps.size && [...ips].every((ip) => this.nodeIps.has(ip));
+  }
+
+  /**
+   * Hands a connection accepted on a public IP to the agent, which connects it to `host:port`
+   * from the internet address, or from `source` (a load balancer node's address); `onEnd`, when
+   * given, hears how the flow went once it ends.
+   */
+  forward(socket: Socket, host: string, port: number, source?: string, onEnd?: (r: FlowReport) => void): boolean {
     if (!this.agent?.connected) return false;
-    this.agent.send({ type: 'forward', host, port }, socket, { keepOpen: false });
+    const id = onEnd ? this.expect((msg) => onEnd({ connectMs: msg.connectMs, bytes: msg.bytes ?? 0, error: msg.error })) : undefined;
+    this.agent.send({ type: 'forward', host, port, source, id }, socket, { keepOpen: false });
     return true;
+  }
+
+  /** A connection to `host:port` from `source`, opened inside the VPC (rejects with ConnectError). */
+  connect(host: string, port: number, source: string, timeoutMs: number): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      if (!this.agent?.connected) return reject(new ConnectError('ENETUNREACH'));
+      const id = this.expect((msg, handle) => (handle ? resolve(handle as Socket) : reject(new ConnectError(msg.error ?? 'error'))));
+      this.agent.send({ type: 'connect', id, host, port, source, timeoutMs });
+    });
+  }
+
+  /** A health check from `source`: a TCP connect, or with `path` an HTTP GET whose status it answers. */
+  probe(req: { host: string; port: number; source: string; timeoutMs: number; path?: string; userAgent?: string }): Promise<ProbeAnswer> {
+    return new Promise((resolve) => {
+      if (!this.agent?.connected) return resolve({ error: 'ENETUNREACH' });
+      const id = this.expect((msg) => resolve({ status: msg.status, error: msg.error }));
+      this.agent.send({ type: 'probe', id, ...req });
+    });
+  }
+
+  private expect(resolve: Pending['resolve']): number {
+    const id = this.nextId++;
+    this.pending.set(id, { resolve });
+    return id;
+  }
+
+  /** The agent is gone: every question in flight is answered as unreachable. */
+  private failPending(): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.resolve({ error: 'ENETUNREACH', bytes: 0 }, undefined);
   }
 
   /** Creates an instance's namespace, wired to the bridge with its ENI's MAC and address. */
@@ -161,6 +259,7 @@ export class VpcNetwork {
       a.kill('SIGKILL');
       await gone;
     }
+    this.failPending();
     await deleteNamespace(this.ns);
     this.ready = undefined;
   }

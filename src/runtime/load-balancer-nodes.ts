@@ -1,0 +1,281 @@
+/**
+ * The load balancers' data plane: on each node's public address (loopback pool), a listener for
+ * each listener port, while the load balancer is active and the node's zone is up. Classic TCP
+ * and NLB TCP listeners forward connections; Classic HTTP and ALB HTTP listeners are HTTP/1.1
+ * proxies that run the listener's rules (spec elb.md §2). Traffic reaches targets from the
+ * node's private address inside the VPC (the VPC's agent connects from it, vpc-network.ts), so
+ * the instances' security groups see the node, as on AWS.
+ *
+ * Built on Node's own `http` and `net`, not a proxy library: the upstream connection must come
+ * from the VPC's agent (a socket handed over by file descriptor), routing is our rules over our
+ * records, and what is left of a proxy (copy the request, strip hop-by-hop headers, stream both
+ * bodies, map failures to 502/503/504) is a few dozen lines; the well-known library for it
+ * (http-proxy) has had no release since 2020. TCP flows are handed to the agent whole, so their
+ * bytes never pass through faultline.
+ *
+ * Listeners are opened and closed to match the plan each reconcile pass (a failed zone's node
+ * closes with its connections); each request reads the latest plan, never the store.
+ */
+import { Agent, createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server as HttpServer, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket, type NetConnectOpts } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+// Response times are real durations, read through the clock module.
+import { Clock } from '../core/clock.ts';
+import type { Scope } from '../core/store.ts';
+import { scopedKey, type TrafficCounters } from '../services/elb/state.ts';
+import type { ListenerView, LoadBalancerView, NodeView } from './lb-plan.ts';
+import { TargetPicker, chooseGroup, matchRule, redirectLocation, usableTargets } from './lb-routing.ts';
+import { ConnectError, type VpcNetwork } from './vpc-network.ts';
+
+/** What a listener on `publicIp:port` serves now. */
+interface Route {
+  lb: LoadBalancerView;
+  node: NodeView;
+  listener: ListenerView;
+}
+
+interface Open {
+  server: HttpServer | NetServer;
+  sockets: Set<Socket>;
+}
+
+/** Real ms a node waits for a connection to a target before answering 504 (spec §2). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+const STATUS_TEXT: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
+
+/** Headers that belong to one connection, not to the request or response carried (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+const emptyCounters = (): TrafficCounters => ({ requests: 0, targetMsSum: 0, elbCodes: {}, targetCodes: {}, targetConnectionErrors: 0, processedBytes: 0, fixedResponses: 0, redirects: 0 });
+
+/** Upstream connections from a VPC's agent, pooled per target and node address when the target keeps them alive. */
+class VpcAgent extends Agent {
+  constructor(private net: VpcNetwork) {
+    super({ keepAlive: true, maxFreeSockets: 16 });
+  }
+
+  override createConnection(options: NetConnectOpts, callback?: (err: Error | null, stream: Duplex) => void): Duplex {
+    const o = options as { host: string; port: number; localAddress: string };
+    this.net.connect(o.host, o.port, o.localAddress, CONNECT_TIMEOUT_MS).then(
+      (s) => callback?.(null, s),
+      (e) => callback?.(e as Error, undefined as unknown as Duplex),
+    );
+    // Node's Agent takes the socket from the callback when this returns nothing.
+    return undefined as unknown as Duplex;
+  }
+}
+
+export class LoadBalancerNodes {
+  private open = new Map<string, Open>();
+  private routes = new Map<string, Route>();
+  private failed = new Set<string>();
+  private counters = new Map<string, TrafficCounters>();
+  private picker = new TargetPicker();
+  private agents = new WeakMap<VpcNetwork, VpcAgent>();
+
+  constructor(
+    private network: (vpcId: string) => VpcNetwork | undefined,
+    private log: (m: string) => void,
+  ) {}
+
+  /** Serves the plan: opens the listeners it wants, closes (with their connections) the others. */
+  sync(lbs: readonly LoadBalancerView[]): void {
+    const routes = new Map<string, Route>();
+    for (const lb of lbs) {
+      if (!lb.active) continue;
+      for (const node of lb.nodes) {
+        if (!node.publicIp || !node.up) continue;
+        for (const listener of lb.listeners) routes.set(`${node.publicIp}:${listener.port}|${listener.protocol}`, { lb, node, listener });
+      }
+    }
+    this.routes = routes;
+    for (const [key, o] of this.open) if (!routes.has(key)) this.close(key, o);
+    for (const key of routes.keys()) if (!this.open.has(key) && !this.failed.has(key)) this.listen(key);
+    for (const key of this.failed) if (!routes.has(key)) this.failed.delete(key);
+  }
+
+  /** What a load balancer has carried since faultline started. */
+  traffic(scope: Scope, lbKey: string): TrafficCounters | undefined {
+    return this.counters.get(scopedKey(scope, lbKey));
+  }
+
+  closeAll(): void {
+    for (const [key, o] of this.open) this.close(key, o);
+  }
+
+  private count(lb: LoadBalancerView): TrafficCounters {
+    const key = scopedKey(lb.scope, lb.key);
+    let c = this.counters.get(key);
+    if (!c) this.counters.set(key, (c = emptyCounters()));
+    return c;
+  }
+
+  private listen(key: string): void {
+    const [address, protocol] = key.split('|');
+    const [ip, port] = address.split(':');
+    const sockets = new Set<Socket>();
+    const server = protocol === 'http' ? this.httpServer(key) : this.tcpServer(key);
+    server.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    });
+    server.on('error', (e) => {
+      this.log(`faultline: load balancer node ${address}: ${e.message}`);
+      this.failed.add(key);
+      this.open.delete(key);
+    });
+    server.listen(Number(port), ip);
+    this.open.set(key, { server, sockets });
+  }
+
+  private close(key: string, o: Open): void {
+    o.server.close();
+    for (const s of o.sockets) s.destroy();
+    this.open.delete(key);
+  }
+
+  // ---- TCP (Classic TCP, NLB) ----
+
+  private tcpServer(key: string): NetServer {
+    return createNetServer({ pauseOnConnect: true }, (socket) => {
+      socket.on('error', () => socket.destroy());
+      const route = this.routes.get(key);
+      if (!route?.listener.allowed) return void socket.destroy();
+      const { lb, node, listener } = route;
+      const c = this.count(lb);
+      c.requests++;
+      const group = lb.groups.get(chooseGroup(listener.rules[0]?.action ?? { Type: 'forward' }) ?? '');
+      const target = group && this.picker.pick(`${node.eniId}|${group.key}`, usableTargets(group, node.zone, lb.kind).targets, 'round_robin');
+      const net = this.network(lb.vpcId);
+      const port = listener.instancePort ?? target?.port;
+      if (!target || !net || !port) return void socket.destroy();
+      const forwarded = net.forward(socket, target.ip!, port, node.privateIp, (r) => {
+        c.processedBytes += r.bytes;
+        if (r.error) c.targetConnectionErrors++;
+        else c.targetMsSum += r.connectMs ?? 0;
+      });
+      if (!forwarded) socket.destroy();
+    });
+  }
+
+  // ---- HTTP (Classic HTTP, ALB) ----
+
+  private httpServer(key: string): HttpServer {
+    const server = createHttpServer((req, res) => {
+      const route = this.routes.get(key);
+      if (!route) return void res.destroy();
+      server.keepAliveTimeout = route.lb.idleTimeoutMs;
+      this.serve(route, req, res);
+    });
+    // Refused by the load balancer's security groups: the connection is dropped before HTTP.
+    server.on('connection', (s: Socket) => {
+      if (!this.routes.get(key)?.listener.allowed) s.destroy();
+    });
+    return server;
+  }
+
+  private serve({ lb, node, listener }: Route, req: IncomingMessage, res: ServerResponse): void {
+    const c = this.count(lb);
+    c.requests++;
+    const url = new URL(req.url ?? '/', 'http://x');
+    const hostHeader = req.headers.host ?? '';
+    const host = hostHeader.replace(/:\d+$/, '');
+    const clientIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const rule = matchRule(listener.rules, { host, path: url.pathname, method: req.method ?? 'GET', headers: req.headers, query: url.searchParams, clientIp });
+    const action = rule?.action;
+    if (!action) return this.elbError(lb, res, 503);
+    if (action.Type === 'fixed-response') {
+      const cfg = action.FixedResponseConfig!;
+      c.fixedResponses++;
+      req.resume();
+      res.writeHead(Number(cfg.StatusCode), { server: 'awselb/2.0', 'content-type': cfg.ContentType ?? 'text/plain; charset=utf-8' });
+      return void res.end(cfg.MessageBody ?? '');
+    }
+    if (action.Type === 'redirect') {
+      c.redirects++;
+      req.resume();
+      const location = redirectLocation(action.RedirectConfig!, { protocol: 'HTTP', host, port: listener.port, path: url.pathname, query: url.search.replace(/^\?/, '') });
+      res.writeHead(action.RedirectConfig!.StatusCode === 'HTTP_301' ? 301 : 302, { server: 'awselb/2.0', location, 'content-type': 'text/html' });
+      return void res.end();
+    }
+    const group = lb.groups.get(chooseGroup(action) ?? '');
+    if (!group || !group.targets.length) return this.elbError(lb, res, 503);
+    const { targets } = usableTargets(group, node.zone, lb.kind);
+    const target = this.picker.pick(`${node.eniId}|${group.key}`, targets, group.algorithm);
+    const net = this.network(lb.vpcId);
+    if (!target || !net) return this.elbError(lb, res, 503);
+    this.proxy(lb, node, listener, target.key, target.ip!, listener.instancePort ?? target.port, net, req, res, clientIp, hostHeader);
+  }
+
+  private proxy(lb: LoadBalancerView, node: NodeView, listener: ListenerView, targetKey: string, ip: string, port: number, net: VpcNetwork, req: IncomingMessage, res: ServerResponse, clientIp: string, hostHeader: string): void {
+    const c = this.count(lb);
+    const headers: OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+    const prior = req.headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = prior ? `${prior}, ${clientIp}` : clientIp;
+    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-port'] = String(listener.port);
+    if (lb.kind === 'application') headers['x-amzn-trace-id'] ??= `Root=1-${Math.floor(Clock.wallNow() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+    if (!hostHeader) delete headers.host;
+    let agent = this.agents.get(net);
+    if (!agent) this.agents.set(net, (agent = new VpcAgent(net)));
+    const started = Clock.wallNow();
+    const done = this.picker.begin(targetKey);
+    const upstream = httpRequest({ host: ip, port, method: req.method, path: req.url, headers, agent, localAddress: node.privateIp });
+    upstream.setTimeout(lb.idleTimeoutMs, () => upstream.destroy(Object.assign(new Error('the target did not answer within the idle timeout'), { code: 'idle' })));
+    upstream.on('response', (up) => {
+      c.targetMsSum += Clock.wallNow() - started;
+      const status = up.statusCode ?? 502;
+      const cls = `${Math.floor(status / 100)}XX`;
+      c.targetCodes[cls] = (c.targetCodes[cls] ?? 0) + 1;
+      const out: OutgoingHttpHeaders = {};
+      for (let i = 0; i < up.rawHeaders.length; i += 2) {
+        const name = up.rawHeaders[i];
+        if (HOP_BY_HOP.has(name.toLowerCase())) continue;
+        const prev = out[name];
+        out[name] = prev === undefined ? up.rawHeaders[i + 1] : [...(Array.isArray(prev) ? prev : [String(prev)]), up.rawHeaders[i + 1]];
+      }
+      res.writeHead(status, up.statusMessage, out);
+      up.on('data', (d: Buffer) => (c.processedBytes += d.length));
+      up.pipe(res);
+      up.once('end', done);
+      up.once('error', () => res.destroy());
+      res.once('close', () => {
+        done();
+        if (!up.complete) up.destroy();
+      });
+    });
+    // Only the first failure answers; a request body still being piped may raise more.
+    upstream.on('error', () => {});
+    upstream.once('error', (e) => {
+      done();
+      if (res.headersSent) return void res.destroy();
+      const code = e instanceof ConnectError ? e.code : (e as NodeJS.ErrnoException).code;
+      // No connection in time, or no answer within the idle timeout: 504; refused, reset or a bad answer: 502.
+      const timedOut = code === 'timeout' || code === 'idle' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
+      if (e instanceof ConnectError) c.targetConnectionErrors++;
+      this.elbError(lb, res, timedOut ? 504 : 502);
+    });
+    req.on('data', (d: Buffer) => (c.processedBytes += d.length));
+    req.pipe(upstream);
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+  }
+
+  /** An answer of the load balancer itself: ALB's awselb/2.0 page, Classic's bare status. */
+  private elbError(lb: LoadBalancerView, res: ServerResponse, status: 502 | 503 | 504): void {
+    const c = this.count(lb);
+    c.elbCodes[String(status)] = (c.elbCodes[String(status)] ?? 0) + 1;
+    const text = `${status} ${STATUS_TEXT[status]}`;
+    if (lb.kind === 'classic') {
+      res.writeHead(status, { 'content-length': 0 });
+      return void res.end();
+    }
+    const body = `<html>\r\n<head><title>${text}</title></head>\r\n<body>\r\n<center><h1>${text}</h1></center>\r\n</body>\r\n</html>\r\n`;
+    res.writeHead(status, STATUS_TEXT[status], { server: 'awselb/2.0', 'content-type': 'text/html', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+}
