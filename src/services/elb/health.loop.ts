@@ -4,8 +4,9 @@
  * target through AWS's states on the clock (health.ts holds the rules):
  *  - registration takes `lbRegistrationSeconds` of its load balancer's kind, then a check every
  *    `HealthCheckIntervalSeconds`, the first one interval after registration completes;
- *  - a check is the driver's latest real one (`runtime.lbHealth`, sandbox) or the simulated one
- *    (observe.ts); a driver that has made none yet counts nothing, and the loop looks again in 1 s;
+ *  - a check fails when the world breaks the path to the target (observe.ts); otherwise it is the
+ *    driver's latest real one (`runtime.lbHealth`, sandbox), or passes when the driver makes
+ *    none (simulated); a driver that has made none yet counts nothing, and the loop looks again in 1 s;
  *  - an unusable target is `unused`, looked at every interval but not checked;
  *  - a draining target is forgotten when its delay ends; so is a target whose instance EC2 has
  *    forgotten: AWS deregisters terminated instances by itself.
@@ -77,7 +78,12 @@ function step(env: Env, key: string): number | void {
   }
   // Woken early (by a registration or a deregistration of the same key): the check is not due.
   if (now < t.nextCheckAt) return t.nextCheckAt - now;
-  const obs = env.runtime?.lbHealth ? env.runtime.lbHealth(scope, t.key) : observe(env, scope, t, group, lbs);
+  // The world is the truth about power, links, ACLs and security groups: when it breaks the
+  // path, a check fails now, even if the driver's real checks (made in real time, which a
+  // manual or fast clock outruns) have not caught up. On an intact path, the real check says
+  // whether the application answers.
+  const world = observe(env, scope, t, group, lbs);
+  const obs = !world.ok || !env.runtime?.lbHealth ? world : env.runtime.lbHealth(scope, t.key);
   if (!obs) return NO_CHECK_YET_MS;
   save(env, scope, t, afterCheck(t, group.health, kindOf(group, lbs), obs, now), group, lbs);
   return interval;
