@@ -322,6 +322,101 @@ out(o)
     assert.ok(r.policies.includes('ELBSecurityPolicy-2016-08'));
   });
 
+  it('deploys and deletes a CloudFormation stack of an ALB, a group, a listener and a rule, with the right GetAtt values', async () => {
+    const template = {
+      Resources: {
+        Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.2.0.0/16' } },
+        A: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.2.1.0/24', AvailabilityZone: 'us-east-1a' } },
+        B: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.2.2.0/24', AvailabilityZone: 'us-east-1b' } },
+        Sg: { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'lb', VpcId: { Ref: 'Vpc' } } },
+        Lb: {
+          Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+          Properties: { Subnets: [{ Ref: 'A' }, { Ref: 'B' }], SecurityGroups: [{ Ref: 'Sg' }], LoadBalancerAttributes: [{ Key: 'idle_timeout.timeout_seconds', Value: '30' }] },
+        },
+        Group: {
+          Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+          Properties: { Name: 'cfn-tg', Protocol: 'HTTP', Port: 80, VpcId: { Ref: 'Vpc' }, HealthCheckPath: '/ping', TargetGroupAttributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '10' }] },
+        },
+        Listener: {
+          Type: 'AWS::ElasticLoadBalancingV2::Listener',
+          Properties: { LoadBalancerArn: { Ref: 'Lb' }, Protocol: 'HTTP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: 'Group' } }] },
+        },
+        Rule: {
+          Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+          Properties: {
+            ListenerArn: { Ref: 'Listener' },
+            Priority: 1,
+            Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/old/*'] } }],
+            Actions: [{ Type: 'redirect', RedirectConfig: { Path: '/new/#{path}', StatusCode: 'HTTP_302' } }],
+          },
+        },
+      },
+      Outputs: Object.fromEntries(
+        [
+          ['LbRef', { Ref: 'Lb' }],
+          ['Dns', { 'Fn::GetAtt': ['Lb', 'DNSName'] }],
+          ['Zone', { 'Fn::GetAtt': ['Lb', 'CanonicalHostedZoneID'] }],
+          ['FullName', { 'Fn::GetAtt': ['Lb', 'LoadBalancerFullName'] }],
+          ['LbName', { 'Fn::GetAtt': ['Lb', 'LoadBalancerName'] }],
+          ['LbGroups', { 'Fn::Join': [',', { 'Fn::GetAtt': ['Lb', 'SecurityGroups'] }] }],
+          ['GroupRef', { Ref: 'Group' }],
+          ['GroupFullName', { 'Fn::GetAtt': ['Group', 'TargetGroupFullName'] }],
+          ['GroupName', { 'Fn::GetAtt': ['Group', 'TargetGroupName'] }],
+          ['GroupLbs', { 'Fn::Join': [',', { 'Fn::GetAtt': ['Group', 'LoadBalancerArns'] }] }],
+          ['ListenerArn', { 'Fn::GetAtt': ['Listener', 'ListenerArn'] }],
+          ['RuleArn', { 'Fn::GetAtt': ['Rule', 'RuleArn'] }],
+          ['RuleDefault', { 'Fn::GetAtt': ['Rule', 'IsDefault'] }],
+        ].map(([k, v]) => [k, { Value: v }]),
+      ),
+    };
+    const r = await fl.python(BOTO3_PRELUDE + `
+cfn = boto3.client('cloudformation')
+elb = boto3.client('elbv2')
+cfn.create_stack(StackName='web-stack', TemplateBody=json.dumps(${JSON.stringify(template)}))
+o = {}
+advance(30)
+o['waiting'] = cfn.describe_stacks(StackName='web-stack')['Stacks'][0]['StackStatus']
+advance(60)
+stack = cfn.describe_stacks(StackName='web-stack')['Stacks'][0]
+o['status'] = stack['StackStatus']
+o['outputs'] = {x['OutputKey']: x['OutputValue'] for x in stack.get('Outputs', [])}
+lb = elb.describe_load_balancers(LoadBalancerArns=[o['outputs']['LbRef']])['LoadBalancers'][0]
+o['lb'] = lb
+o['idle'] = {x['Key']: x['Value'] for x in elb.describe_load_balancer_attributes(LoadBalancerArn=lb['LoadBalancerArn'])['Attributes']}['idle_timeout.timeout_seconds']
+o['delay'] = {x['Key']: x['Value'] for x in elb.describe_target_group_attributes(TargetGroupArn=o['outputs']['GroupRef'])['Attributes']}['deregistration_delay.timeout_seconds']
+o['rule'] = elb.describe_rules(RuleArns=[o['outputs']['RuleArn']])['Rules'][0]
+cfn.delete_stack(StackName='web-stack')
+advance(60)
+o['deleted'] = outcome(lambda: cfn.describe_stacks(StackName='web-stack'))
+o['left'] = [outcome(lambda: elb.describe_load_balancers(LoadBalancerArns=[lb['LoadBalancerArn']])), outcome(lambda: elb.describe_target_groups(Names=['cfn-tg']))]
+out(o)
+`);
+    assert.equal(r.waiting, 'CREATE_IN_PROGRESS', 'the stack waits for the load balancer to be active');
+    assert.equal(r.status, 'CREATE_COMPLETE');
+    const o = r.outputs;
+    assert.equal(o.LbRef, r.lb.LoadBalancerArn);
+    assert.equal(r.lb.State.Code, 'active');
+    assert.match(o.LbName, /^web-stack-Lb-[A-Z0-9]+$/);
+    assert.ok(o.LbName.length <= 32);
+    assert.equal(o.Dns, r.lb.DNSName);
+    assert.equal(o.Zone, 'Z35SXDOTRQ7X7K');
+    assert.equal(o.FullName, `app/${o.LbName}/${o.LbRef.split('/').pop()}`);
+    assert.equal(o.LbGroups, r.lb.SecurityGroups.join(','));
+    assert.match(o.GroupRef, /:targetgroup\/cfn-tg\/[0-9a-f]{16}$/);
+    assert.equal(o.GroupFullName, `targetgroup/cfn-tg/${o.GroupRef.split('/').pop()}`);
+    assert.equal(o.GroupName, 'cfn-tg');
+    assert.equal(o.GroupLbs, o.LbRef);
+    assert.match(o.ListenerArn, /:listener\/app\//);
+    assert.equal(o.RuleDefault, 'false');
+    assert.equal(r.idle, '30');
+    assert.equal(r.delay, '10');
+    assert.equal(r.rule.Priority, '1');
+    assert.equal(r.rule.Actions[0].RedirectConfig.Path, '/new/#{path}');
+    assert.match(r.deleted, /^ValidationError 400 .*does not exist/);
+    assert.match(r.left[0], /^LoadBalancerNotFound 400 /);
+    assert.match(r.left[1], /^TargetGroupNotFound 400 /);
+  });
+
   it('works from the AWS CLI', async () => {
     const vpc = (await fl.aws('ec2', 'create-vpc', '--cidr-block', '10.3.0.0/16')).Vpc.VpcId;
     const tg = (await fl.aws('elbv2', 'create-target-group', '--name', 'cli-tg', '--protocol', 'HTTP', '--port', '80', '--vpc-id', vpc, '--health-check-interval-seconds', '10')).TargetGroups[0];

@@ -19,8 +19,9 @@ import { snsPolicyResources } from '../sns/topic-policy.cfn.ts';
 import { waitConditionResources } from './wait-conditions.cfn.ts';
 import { autoscalingResources } from '../autoscaling/autoscaling.cfn.ts';
 import { launchTemplateResources } from '../ec2/launch-templates.cfn.ts';
+import { elbv2Resources } from '../elb/v2.cfn.ts';
 
-const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources];
+const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...elbv2Resources];
 
 function parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean {
   const { store } = ctx.env;
