@@ -32,37 +32,39 @@ const truthy = (v: unknown) => !(v === false || v === null || v === undefined ||
 export type NameResolver = (host: string) => string[] | undefined;
 
 /**
- * Requests the probe's URL. A URL whose host is a load balancer's DNS name (`resolveName` knows
- * it) goes to the first address the name resolves to at this check, with the name kept in the
- * Host header, as a client that asks DNS does.
+ * Sends a request as a client that asks DNS would: a URL whose host is a load balancer's DNS name
+ * (`resolveName` knows it) goes to the first address the name resolves to now, with the name kept
+ * in the Host header; any other URL goes as fetch sends it.
  */
+async function send(target: string, opts: { method?: string; timeoutMs: number; redirect?: RequestRedirect }, resolveName?: NameResolver): Promise<{ status: number; text: string }> {
+  const url = new URL(target);
+  const addresses = resolveName?.(url.hostname);
+  if (addresses) {
+    if (!addresses.length) throw new Error(`${url.hostname} resolves to no address`);
+    return sendVia(url, addresses[0], opts);
+  }
+  const res = await fetch(target, { method: opts.method, signal: AbortSignal.timeout(opts.timeoutMs), redirect: opts.redirect });
+  return { status: res.status, text: await res.text() };
+}
+
+/** Requests the probe's URL (through `send`). */
 export async function checkHttp(spec: Extract<ProbeSpec, { kind: 'http' }>, resolveName?: NameResolver): Promise<Check> {
-  const judge = (status: number, text: string): Check => {
+  try {
+    const { status, text } = await send(spec.url, { timeoutMs: spec.timeout * 1000, redirect: 'manual' }, resolveName);
     const statusOk = spec.status !== undefined ? status === spec.status : status < 400;
     const bodyOk = spec.body === undefined || text.includes(spec.body);
     const why = !statusOk ? '' : bodyOk ? '' : `, body lacks ${JSON.stringify(spec.body)}`;
     return { ok: statusOk && bodyOk, detail: `HTTP ${status}${why}` };
-  };
-  try {
-    const url = new URL(spec.url);
-    const addresses = resolveName?.(url.hostname);
-    if (addresses) {
-      if (!addresses.length) return { ok: false, detail: `${url.hostname} resolves to no address` };
-      const { status, text } = await getVia(url, addresses[0], spec.timeout * 1000);
-      return judge(status, text);
-    }
-    const res = await fetch(spec.url, { signal: AbortSignal.timeout(spec.timeout * 1000), redirect: 'manual' });
-    return judge(res.status, await res.text());
   } catch (e) {
     return { ok: false, detail: errText(e) };
   }
 }
 
-/** A GET of `url` sent to `address`, whatever its host resolves to elsewhere. */
-function getVia(url: URL, address: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+/** A request for `url` sent to `address`, whatever its host resolves to elsewhere. */
+function sendVia(url: URL, address: string, opts: { method?: string; timeoutMs: number }): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const lookup = (_h: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => (opts.all ? cb(null, [{ address, family: 4 }]) : cb(null, address, 4));
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { lookup: lookup as never, signal: AbortSignal.timeout(timeoutMs), agent: false }, (res: IncomingMessage) => {
+    const lookup = (_h: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) => (o.all ? cb(null, [{ address, family: 4 }]) : cb(null, address, 4));
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: opts.method, lookup: lookup as never, signal: AbortSignal.timeout(opts.timeoutMs), agent: false }, (res: IncomingMessage) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
@@ -131,22 +133,21 @@ export async function checkAws(spec: Extract<ProbeSpec, { kind: 'aws' }>, endpoi
 export const recordName = (pattern: string, n: number) => pattern.replace('{n}', String(n));
 
 /** Writes record `n` through the data probe's write URL; true when the service acknowledged it. */
-export async function writeRecord(spec: Extract<ProbeSpec, { kind: 'data' }>, n: number): Promise<Check> {
+export async function writeRecord(spec: Extract<ProbeSpec, { kind: 'data' }>, n: number, resolveName?: NameResolver): Promise<Check> {
   try {
-    const res = await fetch(spec.write.replaceAll('{n}', String(n)), { method: spec.method, signal: AbortSignal.timeout(spec.timeout * 1000) });
-    await res.arrayBuffer();
-    return { ok: res.status < 300, detail: `${recordName(spec.record, n)}: HTTP ${res.status}` };
+    const { status } = await send(spec.write.replaceAll('{n}', String(n)), { method: spec.method, timeoutMs: spec.timeout * 1000 }, resolveName);
+    return { ok: status < 300, detail: `${recordName(spec.record, n)}: HTTP ${status}` };
   } catch (e) {
     return { ok: false, detail: `${recordName(spec.record, n)}: ${errText(e)}` };
   }
 }
 
 /** The record numbers the read URL lists now, or a reason it could not be read. */
-export async function readRecords(spec: Extract<ProbeSpec, { kind: 'data' }>): Promise<{ numbers: Set<number> } | { error: string }> {
+export async function readRecords(spec: Extract<ProbeSpec, { kind: 'data' }>, resolveName?: NameResolver): Promise<{ numbers: Set<number> } | { error: string }> {
   let text: string;
   try {
-    const res = await fetch(spec.read, { signal: AbortSignal.timeout(spec.timeout * 1000) });
-    text = await res.text();
+    const res = await send(spec.read, { timeoutMs: spec.timeout * 1000 }, resolveName);
+    text = res.text;
     if (res.status >= 300) return { error: `HTTP ${res.status}` };
   } catch (e) {
     return { error: errText(e) };

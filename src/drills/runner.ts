@@ -45,6 +45,8 @@ export class DrillRunner {
   /** When the first disruptive action started, once it has. */
   private faultStart: Instant | undefined;
   private probeResults = new Map<string, ProbeResult>();
+  /** How probes resolve a load balancer's DNS name: as AWS's DNS would answer at this check. */
+  private resolveName = (host: string) => resolveLoadBalancer(this.env, host)?.addresses;
   private last = new Map<string, boolean>();
   result?: DrillResult;
 
@@ -156,13 +158,13 @@ export class DrillRunner {
           due.set(p.name, t + p.interval * 1000);
           if (p.kind === 'data') {
             const n = written.length + 1;
-            const c = await writeRecord(p, n);
+            const c = await writeRecord(p, n, this.resolveName);
             written.push({ n, at, ok: c.ok, beforeFault: faultAt === undefined });
             this.record(p, p.write, at, c);
             continue;
           }
           checked = true;
-          const c = p.kind === 'http' ? await checkHttp(p, (host) => resolveLoadBalancer(this.env, host)?.addresses) : p.kind === 'tcp' ? await checkTcp(p) : await checkAws(p, endpoint, spec.region);
+          const c = p.kind === 'http' ? await checkHttp(p, this.resolveName) : p.kind === 'tcp' ? await checkTcp(p) : await checkAws(p, endpoint, spec.region);
           const found = (c as { instances?: string[] }).instances;
           if (c.ok && found) instances = [...(instances ?? []), ...found];
           this.record(p, probeTarget(p), at, c);
@@ -277,7 +279,7 @@ export class DrillRunner {
   }
 
   private async dataRpo(data: DataSpec, written: Written[], fault: Instant): Promise<Measure> {
-    const read = await readRecords(data);
+    const read = await readRecords(data, this.resolveName);
     if ('error' in read) return { method: `data probe: the records could not be read back from ${data.read}: ${read.error}` };
     const acked = written.filter((w) => w.ok && w.beforeFault);
     if (!acked.length) return { method: 'data probe: no record was acknowledged before the fault' };
