@@ -122,6 +122,16 @@ OPERATIONS = {
         CreateRule DeleteRule DescribeRules ModifyRule SetRulePriorities
         AddTags RemoveTags DescribeTags
     ''',
+    # Route 53 speaks restXml, is global, and signs as `route53` in us-east-1.
+    'route53': '''
+        CreateHostedZone GetHostedZone ListHostedZones ListHostedZonesByName ListHostedZonesByVPC DeleteHostedZone
+        UpdateHostedZoneComment GetHostedZoneCount AssociateVPCWithHostedZone DisassociateVPCFromHostedZone
+        ChangeResourceRecordSets ListResourceRecordSets GetChange TestDNSAnswer
+        CreateHealthCheck GetHealthCheck ListHealthChecks UpdateHealthCheck DeleteHealthCheck GetHealthCheckCount
+        GetHealthCheckStatus GetHealthCheckLastFailureReason GetCheckerIpRanges
+        ChangeTagsForResource ListTagsForResource ListTagsForResources
+        GetAccountLimit GetHostedZoneLimit GetDNSSEC ListQueryLoggingConfigs
+    ''',
     # AWS FIS speaks restJson1 and signs as `fis`.
     'fis': '''
         CreateExperimentTemplate GetExperimentTemplate ListExperimentTemplates UpdateExperimentTemplate

@@ -19,4 +19,5 @@ export const models = {
   fis: load('fis'),
   elb: load('elb'),
   elbv2: load('elbv2'),
+  route53: load('route53'),
 };

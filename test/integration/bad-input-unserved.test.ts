@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 
 const auth = (service: string) => `AWS4-HMAC-SHA256 Credential=test/20261130/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`;
-const OFFERED = 'it serves EC2, IAM, STS, S3, CloudWatch, SNS, Auto Scaling, CloudFormation, fis, Elastic Load Balancing and Elastic Load Balancing v2';
+const OFFERED = 'it serves EC2, IAM, STS, S3, CloudWatch, SNS, Auto Scaling, CloudFormation, fis, Elastic Load Balancing, Elastic Load Balancing v2 and Route 53';
 
 describe('services faultline does not serve', () => {
   let fl: Faultline;
@@ -22,7 +22,7 @@ describe('services faultline does not serve', () => {
   after(() => fl.close());
 
   // One of each protocol: rest-json (Lambda), JSON 1.0 and 1.1 (DynamoDB, SQS, SSM, KMS, Logs),
-  // Query (RDS) and REST-XML (Route 53).
+  // Query (RDS) and REST-XML (CloudFront).
   const cli: { args: string[]; operation: string; code: string; service: string }[] = [
     { args: ['lambda', 'list-functions'], operation: 'ListFunctions', code: 'UnknownOperationException', service: 'AWS Lambda (lambda)' },
     { args: ['dynamodb', 'list-tables'], operation: 'ListTables', code: 'UnknownOperationException', service: 'Amazon DynamoDB (dynamodb)' },
@@ -31,7 +31,7 @@ describe('services faultline does not serve', () => {
     { args: ['kms', 'list-keys'], operation: 'ListKeys', code: 'UnknownOperationException', service: 'AWS Key Management Service (kms)' },
     { args: ['logs', 'describe-log-groups'], operation: 'DescribeLogGroups', code: 'UnknownOperationException', service: 'Amazon CloudWatch Logs (logs)' },
     { args: ['rds', 'describe-db-instances'], operation: 'DescribeDBInstances', code: 'InvalidAction', service: 'Amazon Relational Database Service (rds)' },
-    { args: ['route53', 'list-hosted-zones'], operation: 'ListHostedZones', code: 'UnknownOperationException', service: 'Amazon Route 53 (route53)' },
+    { args: ['cloudfront', 'list-distributions'], operation: 'ListDistributions', code: 'UnknownOperationException', service: 'Amazon CloudFront (cloudfront)' },
   ];
 
   it('the AWS CLI prints an error naming the service and saying faultline does not offer it, while S3 still answers S3 requests', async () => {

@@ -1,0 +1,4 @@
+/** Route 53 operations (placeholder until they land). */
+import type { Handler } from '../service.ts';
+
+export const zonesHandlers: Record<string, Handler> = {};
