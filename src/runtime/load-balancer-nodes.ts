@@ -27,17 +27,13 @@ import { scopedKey, type TrafficCounters } from '../services/elb/state.ts';
 import type { ListenerView, LoadBalancerView, NodeView } from './lb-plan.ts';
 import { TargetPicker, chooseGroup, matchRule, redirectLocation, usableTargets } from './lb-routing.ts';
 import { ConnectError, type VpcNetwork } from './vpc-network.ts';
+import { ListenerSet } from './listener-set.ts';
 
 /** What a listener on `publicIp:port` serves now. */
 interface Route {
   lb: LoadBalancerView;
   node: NodeView;
   listener: ListenerView;
-}
-
-interface Open {
-  server: HttpServer | NetServer;
-  sockets: Set<Socket>;
 }
 
 /** Real ms a node waits for a connection to a target before answering 504 (spec §2). */
@@ -68,17 +64,18 @@ class VpcAgent extends Agent {
 }
 
 export class LoadBalancerNodes {
-  private open = new Map<string, Open>();
+  private listeners: ListenerSet;
   private routes = new Map<string, Route>();
-  private failed = new Set<string>();
   private counters = new Map<string, TrafficCounters>();
   private picker = new TargetPicker();
   private agents = new WeakMap<VpcNetwork, VpcAgent>();
 
   constructor(
     private network: (vpcId: string) => VpcNetwork | undefined,
-    private log: (m: string) => void,
-  ) {}
+    log: (m: string) => void,
+  ) {
+    this.listeners = new ListenerSet('load balancer node', (key) => this.server(key), () => {}, log);
+  }
 
   /** Serves the plan: opens the listeners it wants, closes (with their connections) the others. */
   sync(lbs: readonly LoadBalancerView[]): void {
@@ -91,9 +88,7 @@ export class LoadBalancerNodes {
       }
     }
     this.routes = routes;
-    for (const [key, o] of this.open) if (!routes.has(key)) this.close(key, o);
-    for (const key of routes.keys()) if (!this.open.has(key) && !this.failed.has(key)) this.listen(key);
-    for (const key of this.failed) if (!routes.has(key)) this.failed.delete(key);
+    this.listeners.sync(routes);
   }
 
   /** What a load balancer has carried since faultline started. */
@@ -102,7 +97,7 @@ export class LoadBalancerNodes {
   }
 
   closeAll(): void {
-    for (const [key, o] of this.open) this.close(key, o);
+    this.listeners.closeAll();
   }
 
   private count(lb: LoadBalancerView): TrafficCounters {
@@ -112,28 +107,11 @@ export class LoadBalancerNodes {
     return c;
   }
 
-  private listen(key: string): void {
+  /** The server of a listener key (`ip:port|protocol`). */
+  private server(key: string) {
     const [address, protocol] = key.split('|');
-    const [ip, port] = address.split(':');
-    const sockets = new Set<Socket>();
-    const server = protocol === 'http' ? this.httpServer(key) : this.tcpServer(key);
-    server.on('connection', (s: Socket) => {
-      sockets.add(s);
-      s.once('close', () => sockets.delete(s));
-    });
-    server.on('error', (e) => {
-      this.log(`faultline: load balancer node ${address}: ${e.message}`);
-      this.failed.add(key);
-      this.open.delete(key);
-    });
-    server.listen(Number(port), ip);
-    this.open.set(key, { server, sockets });
-  }
-
-  private close(key: string, o: Open): void {
-    o.server.close();
-    for (const s of o.sockets) s.destroy();
-    this.open.delete(key);
+    const [host, port] = address.split(':');
+    return { server: protocol === 'http' ? this.httpServer(key) : this.tcpServer(key), host, port: Number(port) };
   }
 
   // ---- TCP (Classic TCP, NLB) ----
