@@ -71,16 +71,19 @@ function open(req: Request, onOpen: (s: Socket, ms: number) => void, onFail: (er
   return s;
 }
 
-/** Pipes a client's connection to the address, and says (when asked) how the flow went. */
-function forward(req: Request, handle: Socket) {
+/**
+ * Pipes a client's connection to the address and, when asked, says how the flow went once its
+ * upstream side closes: always, so that faultline never waits for an answer that does not come
+ * (a flow whose client hung up before the upstream connected reports an error too).
+ */
+function forward(req: Request, handle: Socket | undefined) {
+  const report = (answer: { connectMs?: number; bytes: number; error?: string }) => {
+    if (req.id !== undefined) send({ type: 'forwarded', id: req.id, ...answer });
+  };
+  if (!handle) return report({ bytes: 0, error: 'EBADF' });
   let bytes = 0;
   let connectMs: number | undefined;
-  let reported = false;
-  const report = (error?: string) => {
-    if (reported || req.id === undefined) return;
-    reported = true;
-    send({ type: 'forwarded', id: req.id, connectMs, bytes, error });
-  };
+  let failure: string | undefined;
   const upstream = open(
     req,
     (s, ms) => {
@@ -90,19 +93,16 @@ function forward(req: Request, handle: Socket) {
       handle.pipe(s);
       s.pipe(handle);
       handle.resume();
-      s.once('close', () => {
-        handle.destroy();
-        report();
-      });
     },
-    (error) => {
-      handle.destroy();
-      report(error);
-    },
+    (error) => (failure = error),
   );
   handle.on('error', () => upstream.destroy());
   handle.once('close', () => upstream.destroy());
   upstream.on('error', () => handle.destroy());
+  upstream.once('close', () => {
+    handle.destroy();
+    report({ connectMs, bytes, error: connectMs === undefined ? (failure ?? 'ECONNABORTED') : undefined });
+  });
 }
 
 /** Opens a connection and hands it to faultline, paused (faultline speaks first over it). */
@@ -149,7 +149,7 @@ function probe(req: Request) {
 }
 
 process.on('message', (msg: Request, handle: Socket | undefined) => {
-  if (msg.type === 'forward' && handle) forward(msg, handle);
+  if (msg.type === 'forward') forward(msg, handle);
   else if (msg.type === 'connect') connectFor(msg);
   else if (msg.type === 'probe') probe(msg);
 });

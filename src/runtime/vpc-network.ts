@@ -122,11 +122,8 @@ export class VpcNetwork {
       child.setMaxListeners(0); // one pending listener per socket in flight to the agent
       let listening = 0;
       child.on('message', (msg: AgentAnswer & { type: string; id?: number; kind?: 'imds' | 'api'; remoteAddress?: string; message?: string }, handle: unknown) => {
-        if (msg.id !== undefined) {
-          const p = this.pending.get(msg.id);
-          this.pending.delete(msg.id);
-          p?.resolve(msg, handle);
-        } else if (msg.type === 'listening' && ++listening === 2) resolve();
+        if (msg.id !== undefined) this.settle(msg.id, msg, handle);
+        else if (msg.type === 'listening' && ++listening === 2) resolve();
         else if (msg.type === 'error') {
           this.log(`faultline: VPC ${this.vpcId} agent: ${msg.message}`);
           reject(new Error(msg.message));
@@ -182,7 +179,10 @@ export class VpcNetwork {
   forward(socket: Socket, host: string, port: number, source?: string, onEnd?: (r: FlowReport) => void): boolean {
     if (!this.agent?.connected) return false;
     const id = onEnd ? this.expect((msg) => onEnd({ connectMs: msg.connectMs, bytes: msg.bytes ?? 0, error: msg.error })) : undefined;
-    this.agent.send({ type: 'forward', host, port, source, id }, socket, { keepOpen: false });
+    // The agent answers every forward; one that never reached it is answered here.
+    this.agent.send({ type: 'forward', host, port, source, id }, socket, { keepOpen: false }, (e) => {
+      if (e && id !== undefined) this.settle(id, { error: 'EPIPE', bytes: 0 }, undefined);
+    });
     return true;
   }
 
@@ -202,6 +202,12 @@ export class VpcNetwork {
       const id = this.expect((msg) => resolve({ status: msg.status, error: msg.error }));
       this.agent.send({ type: 'probe', id, ...req });
     });
+  }
+
+  private settle(id: number, msg: AgentAnswer, handle: unknown): void {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    p?.resolve(msg, handle);
   }
 
   private expect(resolve: Pending['resolve']): number {
