@@ -11,10 +11,11 @@
  * records, and what is left of a proxy (copy the request, strip hop-by-hop headers, stream both
  * bodies, map failures to 502/503/504) is a few dozen lines; the well-known library for it
  * (http-proxy) has had no release since 2020. TCP flows are handed to the agent whole, so their
- * bytes never pass through faultline.
+ * bytes never pass through faultline; each carries its listener's key as a tag.
  *
- * Listeners are opened and closed to match the plan each reconcile pass (a failed zone's node
- * closes with its connections); each request reads the latest plan, never the store.
+ * Listeners are opened and closed to match the plan each reconcile pass; a closed one (a failed
+ * zone's node, a deleted load balancer) ends its HTTP connections and has the agents cut the TCP
+ * flows tagged with it. Each request reads the latest plan, never the store.
  */
 import { Agent, createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server as HttpServer, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket, type NetConnectOpts } from 'node:net';
@@ -26,7 +27,7 @@ import type { Scope } from '../core/store.ts';
 import { scopedKey, type TrafficCounters } from '../services/elb/state.ts';
 import type { ListenerView, LoadBalancerView, NodeView } from './lb-plan.ts';
 import { TargetPicker, chooseGroup, matchRule, redirectLocation, usableTargets } from './lb-routing.ts';
-import { ConnectError, type VpcNetwork } from './vpc-network.ts';
+import { ConnectError, type FlowReport, type VpcNetwork } from './vpc-network.ts';
 import { ListenerSet } from './listener-set.ts';
 
 /** What a listener on `publicIp:port` serves now. */
@@ -72,9 +73,10 @@ export class LoadBalancerNodes {
 
   constructor(
     private network: (vpcId: string) => VpcNetwork | undefined,
+    cut: (tag: string) => void,
     log: (m: string) => void,
   ) {
-    this.listeners = new ListenerSet('load balancer node', (key) => this.server(key), () => {}, log);
+    this.listeners = new ListenerSet('load balancer node', (key) => this.server(key), cut, log);
   }
 
   /** Serves the plan: opens the listeners it wants, closes (with their connections) the others. */
@@ -129,11 +131,12 @@ export class LoadBalancerNodes {
       const net = this.network(lb.vpcId);
       const port = listener.instancePort ?? target?.port;
       if (!target || !net || !port) return void socket.destroy();
-      const forwarded = net.forward(socket, target.ip!, port, node.privateIp, (r) => {
+      const onEnd = (r: FlowReport) => {
         c.processedBytes += r.bytes;
         if (r.error) c.targetConnectionErrors++;
         else c.targetMsSum += r.connectMs ?? 0;
-      });
+      };
+      const forwarded = net.forward(socket, target.ip!, port, { tag: key, source: node.privateIp, onEnd });
       if (!forwarded) socket.destroy();
     });
   }

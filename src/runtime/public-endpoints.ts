@@ -6,7 +6,8 @@
  *
  * The address is resolved again on every connection, so re-association, disassociation,
  * recovery and termination take effect at once; listeners that are no longer wanted are closed
- * with their connections, which is how a failed host's endpoints stop answering.
+ * and the flows they accepted cut (the agent holds those, by the listener's key as their tag),
+ * which is how a failed host's endpoints stop answering.
  */
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
@@ -24,10 +25,11 @@ export class PublicEndpoints {
 
   constructor(
     private resolve: (ip: string) => EndpointTarget | undefined,
-    private forward: (vpcId: string, socket: Socket, host: string, port: number) => boolean,
+    private forward: (vpcId: string, socket: Socket, host: string, port: number, tag: string) => boolean,
+    cut: (tag: string) => void,
     log: (m: string) => void,
   ) {
-    this.listeners = new ListenerSet('public endpoint', (key) => this.server(key), () => {}, log);
+    this.listeners = new ListenerSet('public endpoint', (key) => this.server(key), cut, log);
   }
 
   /** Makes the open listeners exactly `wanted` ("ip:port" keys). */
@@ -46,7 +48,7 @@ export class PublicEndpoints {
       const target = this.resolve(ip);
       if (!target || !target.allows(port)) return void socket.destroy();
       socket.on('error', () => socket.destroy());
-      if (!this.forward(target.vpcId, socket, target.privateIp, port)) socket.destroy();
+      if (!this.forward(target.vpcId, socket, target.privateIp, port, key)) socket.destroy();
     });
     return { server, host: ip, port };
   }

@@ -179,8 +179,12 @@ export class SandboxDriver implements ComputeDriver {
     this.snapshots = new SnapshotStore(join(this.runtime, 'snapshots'));
     this.volumes = new VolumeStore(join(this.runtime, 'volumes'), this.snapshots);
     this.metadata = new MetadataServer(env);
-    this.endpoints = new PublicEndpoints((ip) => this.targets.get(ip), (vpc, s, host, port) => this.vpcs.get(vpc)?.forward(s, host, port) ?? false, opts.log);
-    this.lbNodes = new LoadBalancerNodes((vpc) => this.vpcs.get(vpc), opts.log);
+    // A closed listener's flows are cut in every VPC: a listener is closed rarely, and its flows may be in any.
+    const cut = (tag: string) => {
+      for (const net of this.vpcs.values()) net.cut(tag);
+    };
+    this.endpoints = new PublicEndpoints((ip) => this.targets.get(ip), (vpc, s, host, port, tag) => this.vpcs.get(vpc)?.forward(s, host, port, { tag }) ?? false, cut, opts.log);
+    this.lbNodes = new LoadBalancerNodes((vpc) => this.vpcs.get(vpc), cut, opts.log);
     this.lbProbes = new LbHealthProbes((vpc) => this.vpcs.get(vpc), env.clock);
     this.cap = machineCapacity(env.config.maxInstances);
   }

@@ -173,17 +173,27 @@ export class VpcNetwork {
 
   /**
    * Hands a connection accepted on a public IP to the agent, which connects it to `host:port`
-   * from the internet address, or from `source` (a load balancer node's address); `onEnd`, when
-   * given, hears how the flow went once it ends.
+   * from the internet address, or from `source` (a load balancer node's address). `tag` names
+   * the listener that accepted it, for `cut`; `onEnd`, when given, hears how the flow went once
+   * it ends.
    */
-  forward(socket: Socket, host: string, port: number, source?: string, onEnd?: (r: FlowReport) => void): boolean {
+  forward(socket: Socket, host: string, port: number, opts: { tag: string; source?: string; onEnd?: (r: FlowReport) => void }): boolean {
     if (!this.agent?.connected) return false;
+    const { tag, source, onEnd } = opts;
     const id = onEnd ? this.expect((msg) => onEnd({ connectMs: msg.connectMs, bytes: msg.bytes ?? 0, error: msg.error })) : undefined;
     // The agent answers every forward; one that never reached it is answered here.
-    this.agent.send({ type: 'forward', host, port, source, id }, socket, { keepOpen: false }, (e) => {
+    this.agent.send({ type: 'forward', host, port, source, tag, id }, socket, { keepOpen: false }, (e) => {
       if (e && id !== undefined) this.settle(id, { error: 'EPIPE', bytes: 0 }, undefined);
     });
     return true;
+  }
+
+  /**
+   * Ends the flows that the listener `tag` accepted: once handed to the agent they are no longer
+   * faultline's sockets, so closing the listener alone would leave them open.
+   */
+  cut(tag: string): void {
+    if (this.agent?.connected) this.agent.send({ type: 'cut', tag });
   }
 
   /** A connection to `host:port` from `source`, opened inside the VPC (rejects with ConnectError). */

@@ -14,6 +14,8 @@ import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { httpGet, sandboxSkip, waitFor, waitGone } from '../sandbox-support.ts';
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { checkHttp } from '../../src/drills/probes.ts';
 import { resolveLoadBalancer } from '../../src/services/elb/resolve.ts';
@@ -125,6 +127,20 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     }
     return names;
   };
+  const traffic = (lbKey: string) => fl.app.env.runtime!.lbTraffic!({ account: '000000000000', region: 'us-east-1' }, lbKey)!;
+  /** Polls `ok` in real time (what it reads is a real process's doing). */
+  const until = async (ok: () => boolean, what: string) => {
+    const deadline = Date.now() + 10_000;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  /** `p`, or a failure after `ms` of real time. */
+  const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  };
   const hostOf = (i: number) => `ip-${setup.privateIps[i].replace(/\./g, '-')}`;
   /** Sets the Classic load balancer's cross-zone attribute, and waits until the nodes follow it. */
   const crossZone = async (on: boolean) => {
@@ -158,8 +174,8 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     assert.match(page!.body, /xff=127\.0\.0\.1$/m);
     assert.equal(await httpGet(`http://${setup.publicIps[0]}:8080/`, 1000), undefined);
     await crossZone(false);
-    const traffic = fl.app.env.runtime!.lbTraffic!({ account: '000000000000', region: 'us-east-1' }, 'classic:web')!;
-    assert.ok(traffic.requests >= 20 && traffic.targetCodes['2XX'] >= 20 && traffic.processedBytes > 0, JSON.stringify(traffic));
+    const carried = traffic('classic:web');
+    assert.ok(carried.requests >= 20 && carried.targetCodes['2XX'] >= 20 && carried.processedBytes > 0, JSON.stringify(carried));
   });
 
   it('runs an ALB listener\u2019s rules: the default forward across zones, a path rule to another group, a fixed response and a redirect', async () => {
@@ -206,9 +222,18 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     assert.deepEqual(await answering(`http://${albNodes[0]}/`), new Set([hostOf(1)]));
   });
 
-  it('stops a node whose zone loses its network, and checks from the other node time out its instance', async () => {
+  it('stops a node whose zone loses its network, cutting the TCP flows it carried, and checks from the other node time out its instance', async () => {
+    // A flow through the node's TCP listener stays open (the app waits for the rest of the request)
+    // once the node has handed it to the VPC's agent, which is when the node has counted it.
+    const before = traffic('classic:web').requests;
+    const flow = connect(81, nodes[1]);
+    flow.on('error', () => {});
+    const closed = once(flow, 'close');
+    flow.write('GET / HTTP/1.1\r\n');
+    await until(() => traffic('classic:web').requests > before, 'the node took the flow');
     const fault = await (await fetch(`${fl.url}/_faultline/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'az', target: 'us-east-1b', effect: 'network' }) })).json();
     await waitGone(`http://${nodes[1]}/`);
+    await within(closed, 10_000, 'the flow through the stopped node is cut');
     assert.deepEqual(await resolve(), [nodes[0]]);
     const h = await advanceUntil((x) => x[setup.ids[1]].State === 'OutOfService' && x[`alb:${setup.ids[1]}`].State === 'unhealthy', 'the second instance out of service');
     assert.equal(h[`alb:${setup.ids[1]}`].Reason, 'Target.Timeout');
