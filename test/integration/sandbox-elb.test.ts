@@ -19,6 +19,7 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { checkHttp } from '../../src/drills/probes.ts';
 import { resolveLoadBalancer } from '../../src/services/elb/resolve.ts';
+import type { SandboxDriver } from '../../src/runtime/sandbox.driver.ts';
 
 const run = promisify(execFile);
 
@@ -84,12 +85,12 @@ rule(20, '/fixed', {'Type': 'fixed-response', 'FixedResponseConfig': {'StatusCod
 rule(30, '/old', {'Type': 'redirect', 'RedirectConfig': {'Path': '/new', 'StatusCode': 'HTTP_301'}})
 d = ec2.describe_instances(InstanceIds=ids)['Reservations']
 insts = {i['InstanceId']: i for r in d for i in r['Instances']}
-out({'dns': dns, 'albDns': alb['DNSName'], 'every': every, 'ids': ids, 'publicIps': [insts[i]['PublicIpAddress'] for i in ids], 'privateIps': [insts[i]['PrivateIpAddress'] for i in ids]})
+out({'vpc': v, 'dns': dns, 'albDns': alb['DNSName'], 'every': every, 'ids': ids, 'publicIps': [insts[i]['PublicIpAddress'] for i in ids], 'privateIps': [insts[i]['PrivateIpAddress'] for i in ids]})
 `;
 
 describe('load balancers under the sandbox driver: nodes, real health checks, zones', { skip: sandboxSkip }, () => {
   let fl: Faultline;
-  let setup: { dns: string; albDns: string; every: string; ids: string[]; publicIps: string[]; privateIps: string[] };
+  let setup: { vpc: string; dns: string; albDns: string; every: string; ids: string[]; publicIps: string[]; privateIps: string[] };
   /** The node addresses, in zone order (a, b), as the DNS names resolved when both served. */
   let nodes: string[];
   let albNodes: string[];
@@ -243,5 +244,26 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     await advanceUntil((x) => x[setup.ids[1]].State === 'InService', 'the second instance back in service');
     await waitFor(`http://${nodes[1]}/`, (r) => r.body.includes(hostOf(1)));
     assert.deepEqual(await answering(`http://${nodes[0]}/`), new Set([hostOf(1)]));
+  });
+
+  it('starts a VPC agent that dies again, and its death fails no health check', async () => {
+    const ns = `${(fl.app.driver as SandboxDriver).namespacePrefix()}${setup.vpc}`;
+    const pids = (await run('ip', ['netns', 'pids', ns])).stdout.trim().split('\n');
+    assert.equal(pids.length, 1, `the agent is the router namespace's only process: ${pids}`);
+    process.kill(Number(pids[0]), 'SIGKILL');
+    // Checks made while it is down have no answer: over more than the unhealthy threshold of
+    // intervals, the instance that serves stays in service.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      fl.advance(5);
+    }
+    const h = await health();
+    assert.equal(h[setup.ids[1]].State, 'InService', JSON.stringify(h));
+    assert.equal(h[`alb:${setup.ids[1]}`].State, 'healthy', JSON.stringify(h));
+    // The new agent carries traffic in the same namespace.
+    await waitFor(`http://${nodes[1]}/`, (r) => r.body.includes(hostOf(1)));
+    const again = (await run('ip', ['netns', 'pids', ns])).stdout.trim().split('\n');
+    assert.equal(again.length, 1);
+    assert.notEqual(again[0], pids[0]);
   });
 });
