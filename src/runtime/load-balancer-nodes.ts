@@ -228,10 +228,16 @@ export class LoadBalancerNodes {
         if (!up.complete) up.destroy();
       });
     });
+    // The client hung up before the answer came: no answer to give. ALB counts it as 460 (a 4XX).
+    let clientGone = false;
     // Only the first failure answers; a request body still being piped may raise more.
     upstream.on('error', () => {});
     upstream.once('error', (e) => {
       done();
+      if (clientGone) {
+        if (lb.kind === 'application') c.elbCodes['460'] = (c.elbCodes['460'] ?? 0) + 1;
+        return;
+      }
       if (res.headersSent) return void res.destroy();
       const code = e instanceof ConnectError ? e.code : (e as NodeJS.ErrnoException).code;
       // No connection in time, or no answer within the idle timeout: 504; refused, reset or a bad answer: 502.
@@ -242,7 +248,9 @@ export class LoadBalancerNodes {
     req.on('data', (d: Buffer) => (c.processedBytes += d.length));
     req.pipe(upstream);
     res.once('close', () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (res.writableFinished) return;
+      clientGone = !res.headersSent;
+      upstream.destroy();
     });
   }
 

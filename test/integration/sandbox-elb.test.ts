@@ -23,13 +23,15 @@ import type { SandboxDriver } from '../../src/runtime/sandbox.driver.ts';
 
 const run = promisify(execFile);
 
-/** A tiny app on :8080: its host name and the X-Forwarded-For it saw; `GET /die` makes it exit. */
+/** A tiny app on :8080: its host name and the X-Forwarded-For it saw; `GET /slow` answers after 3 s, `GET /die` makes it exit. */
 export const APP_USER_DATA = `#!/bin/sh
 mkdir -p /var/lib/app
 cat > /var/lib/app/app.py <<'EOF'
-import http.server, os, socket
+import http.server, os, socket, time
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        if self.path == '/slow':
+            time.sleep(3)
         body = ('hello from %s xff=%s\\n' % (socket.gethostname(), self.headers.get('X-Forwarded-For'))).encode()
         self.send_response(200)
         self.send_header('content-length', str(len(body)))
@@ -85,12 +87,12 @@ rule(20, '/fixed', {'Type': 'fixed-response', 'FixedResponseConfig': {'StatusCod
 rule(30, '/old', {'Type': 'redirect', 'RedirectConfig': {'Path': '/new', 'StatusCode': 'HTTP_301'}})
 d = ec2.describe_instances(InstanceIds=ids)['Reservations']
 insts = {i['InstanceId']: i for r in d for i in r['Instances']}
-out({'vpc': v, 'dns': dns, 'albDns': alb['DNSName'], 'every': every, 'ids': ids, 'publicIps': [insts[i]['PublicIpAddress'] for i in ids], 'privateIps': [insts[i]['PrivateIpAddress'] for i in ids]})
+out({'vpc': v, 'dns': dns, 'alb': alb['LoadBalancerArn'], 'albDns': alb['DNSName'], 'every': every, 'ids': ids, 'publicIps': [insts[i]['PublicIpAddress'] for i in ids], 'privateIps': [insts[i]['PrivateIpAddress'] for i in ids]})
 `;
 
 describe('load balancers under the sandbox driver: nodes, real health checks, zones', { skip: sandboxSkip }, () => {
   let fl: Faultline;
-  let setup: { vpc: string; dns: string; albDns: string; every: string; ids: string[]; publicIps: string[]; privateIps: string[] };
+  let setup: { vpc: string; dns: string; alb: string; albDns: string; every: string; ids: string[]; publicIps: string[]; privateIps: string[] };
   /** The node addresses, in zone order (a, b), as the DNS names resolved when both served. */
   let nodes: string[];
   let albNodes: string[];
@@ -191,6 +193,10 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     const moved = await fetch(`http://${albNodes[0]}/old?x=1`, { redirect: 'manual' });
     assert.equal(moved.status, 301);
     assert.equal(moved.headers.get('location'), `http://${albNodes[0]}/new?x=1`);
+    // A client that hangs up before the target answers is the client's doing (AWS logs 460), not a 502.
+    assert.equal(await httpGet(`http://${albNodes[0]}/slow`, 300), undefined);
+    await until(() => traffic(setup.alb).elbCodes['460'] === 1, 'the hang-up counted');
+    assert.equal(traffic(setup.alb).elbCodes['502'], undefined);
   });
 
   it('resolves the DNS name for the CLI and for a drill\u2019s http probe', async () => {
