@@ -45,12 +45,18 @@ const STATUS_TEXT: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service 
 /** Headers that belong to one connection, not to the request or response carried (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
+/** Each node takes its own turns through each group's targets. */
+const turnKey = (node: NodeView, group: string) => `${node.eniId}|${group}`;
+
 const emptyCounters = (): TrafficCounters => ({ requests: 0, targetMsSum: 0, elbCodes: {}, targetCodes: {}, targetConnectionErrors: 0, processedBytes: 0, fixedResponses: 0, redirects: 0 });
+
+/** Real ms a pooled upstream connection may sit unused before it is closed. */
+const POOL_IDLE_MS = 30_000;
 
 /** Upstream connections from a VPC's agent, pooled per target and node address when the target keeps them alive. */
 class VpcAgent extends Agent {
   constructor(private net: VpcNetwork) {
-    super({ keepAlive: true, maxFreeSockets: 16 });
+    super({ keepAlive: true, maxFreeSockets: 16, timeout: POOL_IDLE_MS });
   }
 
   override createConnection(options: NetConnectOpts, callback?: (err: Error | null, stream: Duplex) => void): Duplex {
@@ -69,7 +75,7 @@ export class LoadBalancerNodes {
   private routes = new Map<string, Route>();
   private counters = new Map<string, TrafficCounters>();
   private picker = new TargetPicker();
-  private agents = new WeakMap<VpcNetwork, VpcAgent>();
+  private agents = new Map<VpcNetwork, VpcAgent>();
 
   constructor(
     private network: (vpcId: string) => VpcNetwork | undefined,
@@ -91,6 +97,16 @@ export class LoadBalancerNodes {
     }
     this.routes = routes;
     this.listeners.sync(routes);
+    // Forget the counts and turns of load balancers, nodes and groups that are gone.
+    const lbKeys = new Set(lbs.map((lb) => scopedKey(lb.scope, lb.key)));
+    for (const key of this.counters.keys()) if (!lbKeys.has(key)) this.counters.delete(key);
+    this.picker.keepTurns(new Set(lbs.flatMap((lb) => lb.nodes.flatMap((n) => [...lb.groups.keys()].map((g) => turnKey(n, g))))));
+  }
+
+  /** A VPC's network is gone: its pooled connections with it. */
+  forgetNetwork(net: VpcNetwork): void {
+    this.agents.get(net)?.destroy();
+    this.agents.delete(net);
   }
 
   /** What a load balancer has carried since faultline started. */
@@ -100,6 +116,8 @@ export class LoadBalancerNodes {
 
   closeAll(): void {
     this.listeners.closeAll();
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
   }
 
   private count(lb: LoadBalancerView): TrafficCounters {
@@ -127,7 +145,7 @@ export class LoadBalancerNodes {
       const c = this.count(lb);
       c.requests++;
       const group = lb.groups.get(chooseGroup(listener.rules[0]?.action ?? { Type: 'forward' }) ?? '');
-      const target = group && this.picker.pick(`${node.eniId}|${group.key}`, usableTargets(group, node.zone, lb.kind).targets, 'round_robin');
+      const target = group && this.picker.pick(turnKey(node, group.key), usableTargets(group, node.zone, lb.kind).targets, 'round_robin');
       const net = this.network(lb.vpcId);
       const port = listener.instancePort ?? target?.port;
       if (!target || !net || !port) return void socket.destroy();
@@ -184,7 +202,7 @@ export class LoadBalancerNodes {
     const group = lb.groups.get(chooseGroup(action) ?? '');
     if (!group || !group.targets.length) return this.elbError(lb, res, 503);
     const { targets } = usableTargets(group, node.zone, lb.kind);
-    const target = this.picker.pick(`${node.eniId}|${group.key}`, targets, group.algorithm);
+    const target = this.picker.pick(turnKey(node, group.key), targets, group.algorithm);
     const net = this.network(lb.vpcId);
     if (!target || !net) return this.elbError(lb, res, 503);
     this.proxy(lb, node, listener, target.key, target.ip!, listener.instancePort ?? target.port, net, req, res, clientIp, hostHeader);

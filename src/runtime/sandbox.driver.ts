@@ -282,6 +282,7 @@ export class SandboxDriver implements ComputeDriver {
       task(`vpc:${vpcId}`, async () => {
         if ([...this.boxes.values()].some((b) => b.vpcId === vpcId)) return;
         this.vpcs.delete(vpcId);
+        this.lbNodes.forgetNetwork(net);
         await net.destroy();
       });
     }
