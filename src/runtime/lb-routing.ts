@@ -116,7 +116,7 @@ export class TargetPicker {
     for (const key of this.turns.keys()) if (!keys.has(key)) this.turns.delete(key);
   }
 
-  outstanding(key: string): number {
+  private outstanding(key: string): number {
     return this.inFlight.get(key) ?? 0;
   }
 

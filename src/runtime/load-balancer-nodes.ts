@@ -25,7 +25,7 @@ import type { Duplex } from 'node:stream';
 import { Clock } from '../core/clock.ts';
 import type { Scope } from '../core/store.ts';
 import { scopedKey, type TrafficCounters } from '../services/elb/state.ts';
-import type { ListenerView, LoadBalancerView, NodeView } from './lb-plan.ts';
+import type { GroupView, ListenerView, LoadBalancerView, NodeView, TargetView } from './lb-plan.ts';
 import { TargetPicker, chooseGroup, matchRule, redirectLocation, usableTargets } from './lb-routing.ts';
 import { ConnectError, type FlowReport, type VpcNetwork } from './vpc-network.ts';
 import { ListenerSet } from './listener-set.ts';
@@ -45,10 +45,12 @@ const STATUS_TEXT: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service 
 /** Headers that belong to one connection, not to the request or response carried (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
+const clientIpOf = (req: IncomingMessage) => (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+
 /** Each node takes its own turns through each group's targets. */
 const turnKey = (node: NodeView, group: string) => `${node.eniId}|${group}`;
 
-const emptyCounters = (): TrafficCounters => ({ requests: 0, targetMsSum: 0, elbCodes: {}, targetCodes: {}, targetConnectionErrors: 0, processedBytes: 0, fixedResponses: 0, redirects: 0 });
+const emptyCounters = (): TrafficCounters => ({ requests: 0, targetMsSum: 0, elbCodes: {}, targetCodes: {}, targetConnectionErrors: 0, processedBytes: 0, fixedResponses: 0, redirects: 0, unhealthyRouting: 0 });
 
 /** Real ms a pooled upstream connection may sit unused before it is closed. */
 const POOL_IDLE_MS = 30_000;
@@ -144,8 +146,10 @@ export class LoadBalancerNodes {
       const { lb, node, listener } = route;
       const c = this.count(lb);
       c.requests++;
-      const group = lb.groups.get(chooseGroup(listener.rules[0]?.action ?? { Type: 'forward' }) ?? '');
-      const target = group && this.picker.pick(turnKey(node, group.key), usableTargets(group, node.zone, lb.kind).targets, 'round_robin');
+      // A TCP listener has one rule: Classic's forward, or an NLB listener's default action.
+      const action = listener.rules[0]?.action;
+      const group = action && lb.groups.get(chooseGroup(action) ?? '');
+      const target = group && this.pick(lb, node, group, 'round_robin');
       const net = this.network(lb.vpcId);
       const port = listener.instancePort ?? target?.port;
       if (!target || !net || !port) return void socket.destroy();
@@ -181,7 +185,7 @@ export class LoadBalancerNodes {
     const url = new URL(req.url ?? '/', 'http://x');
     const hostHeader = req.headers.host ?? '';
     const host = hostHeader.replace(/:\d+$/, '');
-    const clientIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const clientIp = clientIpOf(req);
     const rule = matchRule(listener.rules, { host, path: url.pathname, method: req.method ?? 'GET', headers: req.headers, query: url.searchParams, clientIp });
     const action = rule?.action;
     if (!action) return this.elbError(lb, res, 503);
@@ -200,16 +204,23 @@ export class LoadBalancerNodes {
       return void res.end();
     }
     const group = lb.groups.get(chooseGroup(action) ?? '');
-    if (!group || !group.targets.length) return this.elbError(lb, res, 503);
-    const { targets } = usableTargets(group, node.zone, lb.kind);
-    const target = this.picker.pick(turnKey(node, group.key), targets, group.algorithm);
+    const target = group && this.pick(lb, node, group, group.algorithm);
     const net = this.network(lb.vpcId);
     if (!target || !net) return this.elbError(lb, res, 503);
-    this.proxy(lb, node, listener, target.key, target.ip!, listener.instancePort ?? target.port, net, req, res, clientIp, hostHeader);
+    this.proxy({ lb, node, listener }, target, net, req, res);
   }
 
-  private proxy(lb: LoadBalancerView, node: NodeView, listener: ListenerView, targetKey: string, ip: string, port: number, net: VpcNetwork, req: IncomingMessage, res: ServerResponse, clientIp: string, hostHeader: string): void {
+  /** The target a node sends a new request or flow of this group to, counting a fail-open one. */
+  private pick(lb: LoadBalancerView, node: NodeView, group: GroupView, algorithm: string): TargetView | undefined {
+    const { targets, failOpen } = usableTargets(group, node.zone, lb.kind);
+    const target = this.picker.pick(turnKey(node, group.key), targets, algorithm);
+    if (target && failOpen) this.count(lb).unhealthyRouting++;
+    return target;
+  }
+
+  private proxy({ lb, node, listener }: Route, target: TargetView, net: VpcNetwork, req: IncomingMessage, res: ServerResponse): void {
     const c = this.count(lb);
+    const clientIp = clientIpOf(req);
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
     const prior = req.headers['x-forwarded-for'];
@@ -217,12 +228,12 @@ export class LoadBalancerNodes {
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-port'] = String(listener.port);
     if (lb.kind === 'application') headers['x-amzn-trace-id'] ??= `Root=1-${Math.floor(Clock.wallNow() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
-    if (!hostHeader) delete headers.host;
+    if (!req.headers.host) delete headers.host;
     let agent = this.agents.get(net);
     if (!agent) this.agents.set(net, (agent = new VpcAgent(net)));
     const started = Clock.wallNow();
-    const done = this.picker.begin(targetKey);
-    const upstream = httpRequest({ host: ip, port, method: req.method, path: req.url, headers, agent, localAddress: node.privateIp });
+    const done = this.picker.begin(target.key);
+    const upstream = httpRequest({ host: target.ip, port: listener.instancePort ?? target.port, method: req.method, path: req.url, headers, agent, localAddress: node.privateIp });
     upstream.setTimeout(lb.idleTimeoutMs, () => upstream.destroy(Object.assign(new Error('the target did not answer within the idle timeout'), { code: 'idle' })));
     upstream.on('response', (up) => {
       c.targetMsSum += Clock.wallNow() - started;

@@ -244,8 +244,12 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     assert.deepEqual(await resolve(), [nodes[0]]);
     const h = await advanceUntil((x) => x[setup.ids[1]].State === 'OutOfService' && x[`alb:${setup.ids[1]}`].State === 'unhealthy', 'the second instance out of service');
     assert.equal(h[`alb:${setup.ids[1]}`].Reason, 'Target.Timeout');
-    // Neither instance is healthy now: the remaining node has nothing to send to.
+    // Neither instance is healthy now: the remaining node has nothing to send to. The ALB's fails
+    // open to its unhealthy targets, and counts the requests it sends them (the client does not wait).
     assert.equal((await httpGet(`http://${nodes[0]}/`))?.status, 503);
+    const failedOpen = traffic(setup.alb).unhealthyRouting;
+    for (let i = 0; i < 2; i++) await httpGet(`http://${albNodes[0]}/`, 300);
+    assert.equal(traffic(setup.alb).unhealthyRouting, failedOpen + 2);
     await fetch(`${fl.url}/_faultline/faults/${fault.faultId}/heal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     await advanceUntil((x) => x[setup.ids[1]].State === 'InService', 'the second instance back in service');
     await waitFor(`http://${nodes[1]}/`, (r) => r.body.includes(hostOf(1)));
