@@ -10,6 +10,9 @@
  *    instance fault freezes it; stop and terminate tear it down;
  *  - security groups become nftables rules, public and Elastic IPs become endpoints;
  *  - subnets' network ACLs become nftables rules in their VPC's router (network-acls.ts);
+ *  - load balancers' nodes get their private addresses on their VPC's bridge and their
+ *    listeners on their public addresses (load-balancer-nodes.ts), and their targets are
+ *    checked from them (lb-health-probes.ts);
  *  - volume records become disks of their size (volumes.store.ts), snapshot records become
  *    manifests, deleted ones go; a volume whose I/O is paused (a volume fault) has its disk
  *    frozen while an instance uses it.
