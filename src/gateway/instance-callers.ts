@@ -7,8 +7,11 @@
  *
  * Only DescribeStackResource and SignalResource are served that way, in the instance's own account
  * and region, and only for a stack the instance is a member of (an AWS::EC2::Instance of the
- * stack, or an instance of one of its Auto Scaling groups). Every other unsigned call is treated
- * as before.
+ * stack, or an instance of one of its Auto Scaling groups). S3 serves anonymous callers (public
+ * objects; a presigned URL carries its key), so an unsigned S3 call from an instance is anonymous
+ * as anywhere else. Every other unsigned call from an instance is refused as AWS refuses a call
+ * with no signature (from the host, unsigned calls act as the default account's root, for
+ * convenience; an instance must not get that power).
  */
 import { AwsError } from '../core/errors.ts';
 import type { Scope } from '../core/store.ts';
@@ -35,8 +38,21 @@ export interface InstanceCaller {
   instance: InstanceRecord;
 }
 
-/** The instance behind an unsigned call it may make, or undefined (the call is treated as any unsigned one). */
-export function instanceCaller(env: Env, origin: InstanceOrigin, signingName: string, operation: string): InstanceCaller | undefined {
+/** Services that answer anonymous callers themselves. */
+const ANONYMOUS_SERVICES = ['s3'];
+
+/**
+ * Who makes an unsigned call from an instance: the instance, for a call its helper scripts make;
+ * undefined (anonymous) for S3; otherwise the call is refused.
+ */
+export function unsignedInstanceCaller(env: Env, origin: InstanceOrigin, signingName: string, operation: string): InstanceCaller | undefined {
+  const caller = instanceCaller(env, origin, signingName, operation);
+  if (caller || ANONYMOUS_SERVICES.includes(signingName)) return caller;
+  throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+}
+
+/** The instance behind an unsigned call it may make, or undefined. */
+function instanceCaller(env: Env, origin: InstanceOrigin, signingName: string, operation: string): InstanceCaller | undefined {
   if (!UNSIGNED_OPERATIONS[signingName]?.includes(operation)) return undefined;
   const found = instanceAt(env, origin.vpcId, origin.ip);
   if (!found) return undefined;

@@ -19,7 +19,7 @@ import { refuseUnserved } from './unserved.ts';
 import { apiFault } from '../world/faults.ts';
 import { regionZones } from '../config.ts';
 import { own } from '../core/own.ts';
-import { instanceCaller, requireStackMember, type InstanceOrigin } from './instance-callers.ts';
+import { requireStackMember, unsignedInstanceCaller, type InstanceOrigin } from './instance-callers.ts';
 
 export interface Gateway {
   server: Server;
@@ -42,8 +42,9 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
       const parsed = protocol.parse(wire, service.model);
       const handler = own(service.handlers, parsed.operation);
       if (!handler) throw errors.invalidAction(parsed.operation);
-      // An unsigned call from an instance that its helper scripts make acts as that instance.
-      const fromInstance = origin && !r.accessKeyId ? instanceCaller(env, origin, service.signingName, parsed.operation) : undefined;
+      // An unsigned call from an instance acts as that instance (its helper scripts' calls), is
+      // anonymous (S3) or is refused.
+      const fromInstance = origin && !r.accessKeyId ? unsignedInstanceCaller(env, origin, service.signingName, parsed.operation) : undefined;
       const principal = fromInstance?.principal ?? principalFor(env, r.accessKeyId);
       // The region the request was signed for; a global service's records live in the 'global' scope.
       const signedRegion = r.region ?? fromInstance?.scope.region ?? env.config.defaultRegion;

@@ -80,7 +80,9 @@ export class LbHealthProbes {
             .probe({ host: t.ip, port, source: node.privateIp, timeoutMs: probeTimeoutMs(h.timeoutSeconds, this.clock.scale), path: http ? (h.path ?? '/') : undefined, userAgent: lb.kind === 'classic' ? 'ELB-HealthChecker/1.0' : 'ELB-HealthChecker/2.0' })
             .then((answer) => {
               this.inFlight.delete(key);
-              if (this.lastStart.has(key)) this.results.set(key, observe(answer, h.matcher, lb.kind === 'network'));
+              // No answer (the VPC's agent is down): no result, so the health loop counts nothing.
+              if (!answer) this.results.delete(key);
+              else if (this.lastStart.has(key)) this.results.set(key, observe(answer, h.matcher, lb.kind === 'network'));
             });
         }
       }

@@ -27,8 +27,8 @@ import {
   type TargetRecord,
   type TargetState,
 } from '../services/elb/state.ts';
-import { lbState } from '../services/elb/v2-views.ts';
-import { ZONES, worldScope, type ZoneRecord } from '../world/state.ts';
+import { serving } from '../services/elb/v2-views.ts';
+import { zoneHealthy } from '../world/state.ts';
 import { publicPortAllowed } from './firewall.ts';
 
 export interface TargetView {
@@ -87,8 +87,6 @@ export interface LoadBalancerView {
   idleTimeoutMs: number;
 }
 
-const zoneUp = (z: DeepReadonly<ZoneRecord> | undefined) => z?.power !== 'off' && z?.network !== 'down';
-
 /** Every load balancer, as the data plane serves it now. */
 export function readLoadBalancers(env: Env): LoadBalancerView[] {
   const out: LoadBalancerView[] = [];
@@ -100,7 +98,7 @@ export function readLoadBalancers(env: Env): LoadBalancerView[] {
       records = { listeners: env.store.list<ListenerRecord>(COLL.listeners, scope), rules: env.store.list<RuleRecord>(COLL.rules, scope), targets: env.store.list<TargetRecord>(COLL.targets, scope) };
       byScope.set(where, records);
     }
-    const nodes = lb.nodes.map((n) => ({ ...n, up: zoneUp(env.store.get<ZoneRecord>(ZONES, worldScope(scope.region), n.zone)) }));
+    const nodes = lb.nodes.map((n) => ({ ...n, up: zoneHealthy(env, scope.region, n.zone) }));
     const allowed = (port: number) => !lb.securityGroups.length || publicPortAllowed(env, scope, lb.securityGroups, port);
     const listeners = lb.classic ? classicListeners(lb, allowed) : v2Listeners(lb, records.listeners, records.rules, allowed);
     const groupKeys = new Set(listeners.flatMap((l) => l.rules.flatMap((r) => forwardGroups([r.action]))));
@@ -113,7 +111,7 @@ export function readLoadBalancers(env: Env): LoadBalancerView[] {
       groups.set(key, { key, health: group.health, crossZone: crossZone(lb, group), algorithm, targets });
     }
     const idle = Number(lb.classic ? lb.classic.idleTimeout : (lb.attributes['idle_timeout.timeout_seconds'] ?? 60));
-    out.push({ scope, key: lb.key, kind: lb.kind, vpcId: lb.vpcId, active: ['active', 'active_impaired'].includes(lbState(lb, env.clock.now())), nodes, listeners, groups, idleTimeoutMs: (idle > 0 ? idle : 60) * 1000 });
+    out.push({ scope, key: lb.key, kind: lb.kind, vpcId: lb.vpcId, active: serving(lb, env.clock.now()), nodes, listeners, groups, idleTimeoutMs: (idle > 0 ? idle : 60) * 1000 });
   }
   return out;
 }

@@ -111,7 +111,12 @@ export class TargetPicker {
     return best;
   }
 
-  outstanding(key: string): number {
+  /** Forgets the turns not in `keys` (their node or group is gone). */
+  keepTurns(keys: ReadonlySet<string>): void {
+    for (const key of this.turns.keys()) if (!keys.has(key)) this.turns.delete(key);
+  }
+
+  private outstanding(key: string): number {
     return this.inFlight.get(key) ?? 0;
   }
 

@@ -11,10 +11,11 @@
  * records, and what is left of a proxy (copy the request, strip hop-by-hop headers, stream both
  * bodies, map failures to 502/503/504) is a few dozen lines; the well-known library for it
  * (http-proxy) has had no release since 2020. TCP flows are handed to the agent whole, so their
- * bytes never pass through faultline.
+ * bytes never pass through faultline; each carries its listener's key as a tag.
  *
- * Listeners are opened and closed to match the plan each reconcile pass (a failed zone's node
- * closes with its connections); each request reads the latest plan, never the store.
+ * Listeners are opened and closed to match the plan each reconcile pass; a closed one (a failed
+ * zone's node, a deleted load balancer) ends its HTTP connections and has the agents cut the TCP
+ * flows tagged with it. Each request reads the latest plan, never the store.
  */
 import { Agent, createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server as HttpServer, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket, type NetConnectOpts } from 'node:net';
@@ -24,20 +25,16 @@ import type { Duplex } from 'node:stream';
 import { Clock } from '../core/clock.ts';
 import type { Scope } from '../core/store.ts';
 import { scopedKey, type TrafficCounters } from '../services/elb/state.ts';
-import type { ListenerView, LoadBalancerView, NodeView } from './lb-plan.ts';
+import type { GroupView, ListenerView, LoadBalancerView, NodeView, TargetView } from './lb-plan.ts';
 import { TargetPicker, chooseGroup, matchRule, redirectLocation, usableTargets } from './lb-routing.ts';
-import { ConnectError, type VpcNetwork } from './vpc-network.ts';
+import { ConnectError, type FlowReport, type VpcNetwork } from './vpc-network.ts';
+import { ListenerSet } from './listener-set.ts';
 
 /** What a listener on `publicIp:port` serves now. */
 interface Route {
   lb: LoadBalancerView;
   node: NodeView;
   listener: ListenerView;
-}
-
-interface Open {
-  server: HttpServer | NetServer;
-  sockets: Set<Socket>;
 }
 
 /** Real ms a node waits for a connection to a target before answering 504 (spec §2). */
@@ -48,12 +45,20 @@ const STATUS_TEXT: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service 
 /** Headers that belong to one connection, not to the request or response carried (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-const emptyCounters = (): TrafficCounters => ({ requests: 0, targetMsSum: 0, elbCodes: {}, targetCodes: {}, targetConnectionErrors: 0, processedBytes: 0, fixedResponses: 0, redirects: 0 });
+const clientIpOf = (req: IncomingMessage) => (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+
+/** Each node takes its own turns through each group's targets. */
+const turnKey = (node: NodeView, group: string) => `${node.eniId}|${group}`;
+
+const emptyCounters = (): TrafficCounters => ({ requests: 0, targetMsSum: 0, elbCodes: {}, targetCodes: {}, targetConnectionErrors: 0, processedBytes: 0, fixedResponses: 0, redirects: 0, unhealthyRouting: 0 });
+
+/** Real ms a pooled upstream connection may sit unused before it is closed. */
+const POOL_IDLE_MS = 30_000;
 
 /** Upstream connections from a VPC's agent, pooled per target and node address when the target keeps them alive. */
 class VpcAgent extends Agent {
   constructor(private net: VpcNetwork) {
-    super({ keepAlive: true, maxFreeSockets: 16 });
+    super({ keepAlive: true, maxFreeSockets: 16, timeout: POOL_IDLE_MS });
   }
 
   override createConnection(options: NetConnectOpts, callback?: (err: Error | null, stream: Duplex) => void): Duplex {
@@ -68,17 +73,19 @@ class VpcAgent extends Agent {
 }
 
 export class LoadBalancerNodes {
-  private open = new Map<string, Open>();
+  private listeners: ListenerSet;
   private routes = new Map<string, Route>();
-  private failed = new Set<string>();
   private counters = new Map<string, TrafficCounters>();
   private picker = new TargetPicker();
-  private agents = new WeakMap<VpcNetwork, VpcAgent>();
+  private agents = new Map<VpcNetwork, VpcAgent>();
 
   constructor(
     private network: (vpcId: string) => VpcNetwork | undefined,
-    private log: (m: string) => void,
-  ) {}
+    cut: (tag: string) => void,
+    log: (m: string) => void,
+  ) {
+    this.listeners = new ListenerSet('load balancer node', (key) => this.server(key), cut, log);
+  }
 
   /** Serves the plan: opens the listeners it wants, closes (with their connections) the others. */
   sync(lbs: readonly LoadBalancerView[]): void {
@@ -91,9 +98,17 @@ export class LoadBalancerNodes {
       }
     }
     this.routes = routes;
-    for (const [key, o] of this.open) if (!routes.has(key)) this.close(key, o);
-    for (const key of routes.keys()) if (!this.open.has(key) && !this.failed.has(key)) this.listen(key);
-    for (const key of this.failed) if (!routes.has(key)) this.failed.delete(key);
+    this.listeners.sync(routes);
+    // Forget the counts and turns of load balancers, nodes and groups that are gone.
+    const lbKeys = new Set(lbs.map((lb) => scopedKey(lb.scope, lb.key)));
+    for (const key of this.counters.keys()) if (!lbKeys.has(key)) this.counters.delete(key);
+    this.picker.keepTurns(new Set(lbs.flatMap((lb) => lb.nodes.flatMap((n) => [...lb.groups.keys()].map((g) => turnKey(n, g))))));
+  }
+
+  /** A VPC's network is gone: its pooled connections with it. */
+  forgetNetwork(net: VpcNetwork): void {
+    this.agents.get(net)?.destroy();
+    this.agents.delete(net);
   }
 
   /** What a load balancer has carried since faultline started. */
@@ -102,7 +117,9 @@ export class LoadBalancerNodes {
   }
 
   closeAll(): void {
-    for (const [key, o] of this.open) this.close(key, o);
+    this.listeners.closeAll();
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
   }
 
   private count(lb: LoadBalancerView): TrafficCounters {
@@ -112,28 +129,11 @@ export class LoadBalancerNodes {
     return c;
   }
 
-  private listen(key: string): void {
+  /** The server of a listener key (`ip:port|protocol`). */
+  private server(key: string) {
     const [address, protocol] = key.split('|');
-    const [ip, port] = address.split(':');
-    const sockets = new Set<Socket>();
-    const server = protocol === 'http' ? this.httpServer(key) : this.tcpServer(key);
-    server.on('connection', (s: Socket) => {
-      sockets.add(s);
-      s.once('close', () => sockets.delete(s));
-    });
-    server.on('error', (e) => {
-      this.log(`faultline: load balancer node ${address}: ${e.message}`);
-      this.failed.add(key);
-      this.open.delete(key);
-    });
-    server.listen(Number(port), ip);
-    this.open.set(key, { server, sockets });
-  }
-
-  private close(key: string, o: Open): void {
-    o.server.close();
-    for (const s of o.sockets) s.destroy();
-    this.open.delete(key);
+    const [host, port] = address.split(':');
+    return { server: protocol === 'http' ? this.httpServer(key) : this.tcpServer(key), host, port: Number(port) };
   }
 
   // ---- TCP (Classic TCP, NLB) ----
@@ -146,16 +146,19 @@ export class LoadBalancerNodes {
       const { lb, node, listener } = route;
       const c = this.count(lb);
       c.requests++;
-      const group = lb.groups.get(chooseGroup(listener.rules[0]?.action ?? { Type: 'forward' }) ?? '');
-      const target = group && this.picker.pick(`${node.eniId}|${group.key}`, usableTargets(group, node.zone, lb.kind).targets, 'round_robin');
+      // A TCP listener has one rule: Classic's forward, or an NLB listener's default action.
+      const action = listener.rules[0]?.action;
+      const group = action && lb.groups.get(chooseGroup(action) ?? '');
+      const target = group && this.pick(lb, node, group, 'round_robin');
       const net = this.network(lb.vpcId);
       const port = listener.instancePort ?? target?.port;
       if (!target || !net || !port) return void socket.destroy();
-      const forwarded = net.forward(socket, target.ip!, port, node.privateIp, (r) => {
+      const onEnd = (r: FlowReport) => {
         c.processedBytes += r.bytes;
         if (r.error) c.targetConnectionErrors++;
         else c.targetMsSum += r.connectMs ?? 0;
-      });
+      };
+      const forwarded = net.forward(socket, target.ip!, port, { tag: key, source: node.privateIp, onEnd });
       if (!forwarded) socket.destroy();
     });
   }
@@ -182,7 +185,7 @@ export class LoadBalancerNodes {
     const url = new URL(req.url ?? '/', 'http://x');
     const hostHeader = req.headers.host ?? '';
     const host = hostHeader.replace(/:\d+$/, '');
-    const clientIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const clientIp = clientIpOf(req);
     const rule = matchRule(listener.rules, { host, path: url.pathname, method: req.method ?? 'GET', headers: req.headers, query: url.searchParams, clientIp });
     const action = rule?.action;
     if (!action) return this.elbError(lb, res, 503);
@@ -201,16 +204,23 @@ export class LoadBalancerNodes {
       return void res.end();
     }
     const group = lb.groups.get(chooseGroup(action) ?? '');
-    if (!group || !group.targets.length) return this.elbError(lb, res, 503);
-    const { targets } = usableTargets(group, node.zone, lb.kind);
-    const target = this.picker.pick(`${node.eniId}|${group.key}`, targets, group.algorithm);
+    const target = group && this.pick(lb, node, group, group.algorithm);
     const net = this.network(lb.vpcId);
     if (!target || !net) return this.elbError(lb, res, 503);
-    this.proxy(lb, node, listener, target.key, target.ip!, listener.instancePort ?? target.port, net, req, res, clientIp, hostHeader);
+    this.proxy({ lb, node, listener }, target, net, req, res);
   }
 
-  private proxy(lb: LoadBalancerView, node: NodeView, listener: ListenerView, targetKey: string, ip: string, port: number, net: VpcNetwork, req: IncomingMessage, res: ServerResponse, clientIp: string, hostHeader: string): void {
+  /** The target a node sends a new request or flow of this group to, counting a fail-open one. */
+  private pick(lb: LoadBalancerView, node: NodeView, group: GroupView, algorithm: string): TargetView | undefined {
+    const { targets, failOpen } = usableTargets(group, node.zone, lb.kind);
+    const target = this.picker.pick(turnKey(node, group.key), targets, algorithm);
+    if (target && failOpen) this.count(lb).unhealthyRouting++;
+    return target;
+  }
+
+  private proxy({ lb, node, listener }: Route, target: TargetView, net: VpcNetwork, req: IncomingMessage, res: ServerResponse): void {
     const c = this.count(lb);
+    const clientIp = clientIpOf(req);
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
     const prior = req.headers['x-forwarded-for'];
@@ -218,12 +228,12 @@ export class LoadBalancerNodes {
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-port'] = String(listener.port);
     if (lb.kind === 'application') headers['x-amzn-trace-id'] ??= `Root=1-${Math.floor(Clock.wallNow() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
-    if (!hostHeader) delete headers.host;
+    if (!req.headers.host) delete headers.host;
     let agent = this.agents.get(net);
     if (!agent) this.agents.set(net, (agent = new VpcAgent(net)));
     const started = Clock.wallNow();
-    const done = this.picker.begin(targetKey);
-    const upstream = httpRequest({ host: ip, port, method: req.method, path: req.url, headers, agent, localAddress: node.privateIp });
+    const done = this.picker.begin(target.key);
+    const upstream = httpRequest({ host: target.ip, port: listener.instancePort ?? target.port, method: req.method, path: req.url, headers, agent, localAddress: node.privateIp });
     upstream.setTimeout(lb.idleTimeoutMs, () => upstream.destroy(Object.assign(new Error('the target did not answer within the idle timeout'), { code: 'idle' })));
     upstream.on('response', (up) => {
       c.targetMsSum += Clock.wallNow() - started;
@@ -247,10 +257,16 @@ export class LoadBalancerNodes {
         if (!up.complete) up.destroy();
       });
     });
+    // The client hung up before the answer came: no answer to give. ALB counts it as 460 (a 4XX).
+    let clientGone = false;
     // Only the first failure answers; a request body still being piped may raise more.
     upstream.on('error', () => {});
     upstream.once('error', (e) => {
       done();
+      if (clientGone) {
+        if (lb.kind === 'application') c.elbCodes['460'] = (c.elbCodes['460'] ?? 0) + 1;
+        return;
+      }
       if (res.headersSent) return void res.destroy();
       const code = e instanceof ConnectError ? e.code : (e as NodeJS.ErrnoException).code;
       // No connection in time, or no answer within the idle timeout: 504; refused, reset or a bad answer: 502.
@@ -261,7 +277,9 @@ export class LoadBalancerNodes {
     req.on('data', (d: Buffer) => (c.processedBytes += d.length));
     req.pipe(upstream);
     res.once('close', () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (res.writableFinished) return;
+      clientGone = !res.headersSent;
+      upstream.destroy();
     });
   }
 

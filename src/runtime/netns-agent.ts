@@ -6,7 +6,10 @@
  *    hands each accepted connection, untouched, to faultline over the IPC channel;
  *  - it takes connections that faultline accepted on a public IP and connects them to the
  *    instance's private address, from the "internet" source address, or from a load balancer
- *    node's private address (which faultline put on the router's bridge) when it names one;
+ *    node's private address (which faultline put on the router's bridge) when it names one.
+ *    Such a flow is the agent's alone (faultline no longer holds the socket), so each carries
+ *    the tag of the listener that accepted it, and a `cut` for that tag (the listener closed:
+ *    its zone failed, its load balancer or address went) ends every flow it accepted;
  *  - for load balancers it also opens connections from a node's address and hands them back
  *    (the HTTP proxy speaks over them), and makes health checks from a node's address.
  * Sockets travel as file descriptors (child_process handle passing), so no byte is copied twice.
@@ -41,6 +44,8 @@ interface Request {
   /** The address to connect from: a load balancer node's; the internet's when absent. */
   source?: string;
   timeoutMs?: number;
+  /** forward and cut: the listener that accepted the flow. */
+  tag?: string;
   /** probe: the HTTP GET to make once connected (a TCP check when absent). */
   path?: string;
   userAgent?: string;
@@ -71,16 +76,30 @@ function open(req: Request, onOpen: (s: Socket, ms: number) => void, onFail: (er
   return s;
 }
 
-/** Pipes a client's connection to the address, and says (when asked) how the flow went. */
-function forward(req: Request, handle: Socket) {
+/** The clients' sockets of the flows in progress, by the tag of the listener that accepted them. */
+const flows = new Map<string, Set<Socket>>();
+
+/** Ends every flow a listener accepted. */
+function cut(tag: string) {
+  for (const s of flows.get(tag) ?? []) s.destroy();
+  flows.delete(tag);
+}
+
+/**
+ * Pipes a client's connection to the address and, when asked, says how the flow went once its
+ * upstream side closes: always, so that faultline never waits for an answer that does not come
+ * (a flow whose client hung up before the upstream connected reports an error too).
+ */
+function forward(req: Request, handle: Socket | undefined) {
+  const report = (answer: { connectMs?: number; bytes: number; error?: string }) => {
+    if (req.id !== undefined) send({ type: 'forwarded', id: req.id, ...answer });
+  };
+  if (!handle) return report({ bytes: 0, error: 'EBADF' });
+  const tagged = req.tag === undefined ? undefined : (flows.get(req.tag) ?? flows.set(req.tag, new Set()).get(req.tag)!);
+  tagged?.add(handle);
   let bytes = 0;
   let connectMs: number | undefined;
-  let reported = false;
-  const report = (error?: string) => {
-    if (reported || req.id === undefined) return;
-    reported = true;
-    send({ type: 'forwarded', id: req.id, connectMs, bytes, error });
-  };
+  let failure: string | undefined;
   const upstream = open(
     req,
     (s, ms) => {
@@ -90,19 +109,18 @@ function forward(req: Request, handle: Socket) {
       handle.pipe(s);
       s.pipe(handle);
       handle.resume();
-      s.once('close', () => {
-        handle.destroy();
-        report();
-      });
     },
-    (error) => {
-      handle.destroy();
-      report(error);
-    },
+    (error) => (failure = error),
   );
   handle.on('error', () => upstream.destroy());
   handle.once('close', () => upstream.destroy());
   upstream.on('error', () => handle.destroy());
+  upstream.once('close', () => {
+    handle.destroy();
+    tagged?.delete(handle);
+    if (tagged?.size === 0 && flows.get(req.tag!) === tagged) flows.delete(req.tag!);
+    report({ connectMs, bytes, error: connectMs === undefined ? (failure ?? 'ECONNABORTED') : undefined });
+  });
 }
 
 /** Opens a connection and hands it to faultline, paused (faultline speaks first over it). */
@@ -149,9 +167,10 @@ function probe(req: Request) {
 }
 
 process.on('message', (msg: Request, handle: Socket | undefined) => {
-  if (msg.type === 'forward' && handle) forward(msg, handle);
+  if (msg.type === 'forward') forward(msg, handle);
   else if (msg.type === 'connect') connectFor(msg);
   else if (msg.type === 'probe') probe(msg);
+  else if (msg.type === 'cut' && msg.tag !== undefined) cut(msg.tag);
 });
 
 process.on('disconnect', () => process.exit(0));

@@ -5,7 +5,10 @@
  *  - between subnets (the forward hook): the source subnet's outbound entries, then the
  *    destination subnet's inbound entries;
  *  - between a subnet and the router itself (input and output hooks): connections from public
- *    and Elastic IPs (the agent connects from the "internet" address) and to the faultline API.
+ *    and Elastic IPs (the agent connects from the "internet" address), to the faultline API,
+ *    and load balancer nodes' health checks and traffic (the agent connects from the node's
+ *    private address, which is on the router's bridge): for those only the target's subnet's
+ *    ACL applies, not that of the node's own subnet.
  * Traffic within a subnet is bridged, never routed, so no ACL sees it, as on AWS. Nor do ACLs
  * filter instance metadata or the subnet's router address (AWS documents both as exempt).
  *

@@ -6,9 +6,12 @@
  *
  * The address is resolved again on every connection, so re-association, disassociation,
  * recovery and termination take effect at once; listeners that are no longer wanted are closed
- * with their connections, which is how a failed host's endpoints stop answering.
+ * and the flows they accepted cut (the agent holds those, by the listener's key as their tag),
+ * which is how a failed host's endpoints stop answering.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { ListenerSet } from './listener-set.ts';
 
 export interface EndpointTarget {
   vpcId: string;
@@ -17,61 +20,41 @@ export interface EndpointTarget {
   allows(port: number): boolean;
 }
 
-interface Listener {
-  server: Server;
-  sockets: Set<Socket>;
-}
-
 export class PublicEndpoints {
-  private listeners = new Map<string, Listener>();
-  private failed = new Set<string>();
+  private listeners: ListenerSet;
 
   constructor(
     private resolve: (ip: string) => EndpointTarget | undefined,
-    private forward: (vpcId: string, socket: Socket, host: string, port: number) => boolean,
-    private log: (m: string) => void,
-  ) {}
+    private forward: (vpcId: string, socket: Socket, host: string, port: number, tag: string) => boolean,
+    cut: (tag: string) => void,
+    log: (m: string) => void,
+  ) {
+    this.listeners = new ListenerSet('public endpoint', (key) => this.server(key), cut, log);
+  }
 
   /** Makes the open listeners exactly `wanted` ("ip:port" keys). */
   sync(wanted: Set<string>): void {
-    for (const [key, l] of this.listeners) if (!wanted.has(key)) this.closeListener(key, l);
-    for (const key of wanted) if (!this.listeners.has(key) && !this.failed.has(key)) this.open(key);
-    for (const key of this.failed) if (!wanted.has(key)) this.failed.delete(key);
+    this.listeners.sync(wanted);
   }
 
   keys(): string[] {
-    return [...this.listeners.keys()];
+    return this.listeners.keys();
   }
 
-  private open(key: string): void {
+  private server(key: string) {
     const [ip, portText] = key.split(':');
     const port = Number(portText);
-    const l: Listener = { server: createServer({ pauseOnConnect: true }), sockets: new Set() };
-    l.server.on('connection', (socket) => {
+    const server = createServer({ pauseOnConnect: true }, (socket) => {
       const target = this.resolve(ip);
       if (!target || !target.allows(port)) return void socket.destroy();
-      l.sockets.add(socket);
-      socket.on('close', () => l.sockets.delete(socket));
       socket.on('error', () => socket.destroy());
-      if (!this.forward(target.vpcId, socket, target.privateIp, port)) socket.destroy();
+      if (!this.forward(target.vpcId, socket, target.privateIp, port, key)) socket.destroy();
     });
-    l.server.on('error', (e) => {
-      this.log(`faultline: public endpoint ${key}: ${e.message}`);
-      this.failed.add(key);
-      this.listeners.delete(key);
-    });
-    l.server.listen(port, ip);
-    this.listeners.set(key, l);
-  }
-
-  private closeListener(key: string, l: Listener): void {
-    l.server.close();
-    for (const s of l.sockets) s.destroy();
-    this.listeners.delete(key);
+    return { server, host: ip, port };
   }
 
   closeAll(): void {
-    for (const [key, l] of this.listeners) this.closeListener(key, l);
+    this.listeners.closeAll();
   }
 }
 

@@ -10,6 +10,9 @@
  *    instance fault freezes it; stop and terminate tear it down;
  *  - security groups become nftables rules, public and Elastic IPs become endpoints;
  *  - subnets' network ACLs become nftables rules in their VPC's router (network-acls.ts);
+ *  - load balancers' nodes get their private addresses on their VPC's bridge and their
+ *    listeners on their public addresses (load-balancer-nodes.ts), and their targets are
+ *    checked from them (lb-health-probes.ts);
  *  - volume records become disks of their size (volumes.store.ts), snapshot records become
  *    manifests, deleted ones go; a volume whose I/O is paused (a volume fault) has its disk
  *    frozen while an instance uses it.
@@ -179,8 +182,12 @@ export class SandboxDriver implements ComputeDriver {
     this.snapshots = new SnapshotStore(join(this.runtime, 'snapshots'));
     this.volumes = new VolumeStore(join(this.runtime, 'volumes'), this.snapshots);
     this.metadata = new MetadataServer(env);
-    this.endpoints = new PublicEndpoints((ip) => this.targets.get(ip), (vpc, s, host, port) => this.vpcs.get(vpc)?.forward(s, host, port) ?? false, opts.log);
-    this.lbNodes = new LoadBalancerNodes((vpc) => this.vpcs.get(vpc), opts.log);
+    // A closed listener's flows are cut in every VPC: a listener is closed rarely, and its flows may be in any.
+    const cut = (tag: string) => {
+      for (const net of this.vpcs.values()) net.cut(tag);
+    };
+    this.endpoints = new PublicEndpoints((ip) => this.targets.get(ip), (vpc, s, host, port, tag) => this.vpcs.get(vpc)?.forward(s, host, port, { tag }) ?? false, cut, opts.log);
+    this.lbNodes = new LoadBalancerNodes((vpc) => this.vpcs.get(vpc), cut, opts.log);
     this.lbProbes = new LbHealthProbes((vpc) => this.vpcs.get(vpc), env.clock);
     this.cap = machineCapacity(env.config.maxInstances);
   }
@@ -278,6 +285,7 @@ export class SandboxDriver implements ComputeDriver {
       task(`vpc:${vpcId}`, async () => {
         if ([...this.boxes.values()].some((b) => b.vpcId === vpcId)) return;
         this.vpcs.delete(vpcId);
+        this.lbNodes.forgetNetwork(net);
         await net.destroy();
       });
     }

@@ -53,7 +53,11 @@ export interface FlowReport {
 
 /** An answer of the agent to a question faultline asked it (by id). */
 type AgentAnswer = { error?: string; status?: number; connectMs?: number; bytes?: number };
-type Pending = { resolve: (msg: AgentAnswer, handle: unknown) => void };
+/** How a question is answered: `msg` undefined when the agent died before answering. */
+type Pending = { resolve: (msg: AgentAnswer | undefined, handle: unknown) => void };
+
+/** Real ms before an agent that died is started again (a crash loop then costs little). */
+const RESTART_MS = 1_000;
 
 /** AWS's router address of a subnet, with the prefix: 10.0.1.0/24 → 10.0.1.1/24. */
 export function gatewayOf(cidr: string): string | undefined {
@@ -122,21 +126,40 @@ export class VpcNetwork {
       child.setMaxListeners(0); // one pending listener per socket in flight to the agent
       let listening = 0;
       child.on('message', (msg: AgentAnswer & { type: string; id?: number; kind?: 'imds' | 'api'; remoteAddress?: string; message?: string }, handle: unknown) => {
-        if (msg.id !== undefined) {
-          const p = this.pending.get(msg.id);
-          this.pending.delete(msg.id);
-          p?.resolve(msg, handle);
-        } else if (msg.type === 'listening' && ++listening === 2) resolve();
+        if (msg.id !== undefined) this.settle(msg.id, msg, handle);
+        else if (msg.type === 'listening' && ++listening === 2) resolve();
         else if (msg.type === 'error') {
           this.log(`faultline: VPC ${this.vpcId} agent: ${msg.message}`);
           reject(new Error(msg.message));
+          // An agent that cannot listen serves nothing; the next one must not find it there.
+          if (listening < 2) child.kill('SIGKILL');
         } else if (msg.type === 'conn' && handle) this.onConnection({ kind: msg.kind!, remoteAddress: msg.remoteAddress ?? '', socket: handle as Socket });
       });
-      child.once('exit', (code) => {
-        if (this.agent === child) this.agent = undefined;
+      child.once('exit', (code, signal) => {
+        // Not by destroy(), which lets go of it first.
+        const unexpected = this.agent === child;
+        if (unexpected) this.agent = undefined;
         this.failPending();
-        if (listening < 2) reject(new Error(`VPC ${this.vpcId} agent exited (${code}) before listening`));
+        if (listening < 2) reject(new Error(`VPC ${this.vpcId} agent exited (${code ?? signal}) before listening`));
+        else if (unexpected) this.restartAgent(`${code ?? signal}`);
       });
+    });
+  }
+
+  /**
+   * Starts another agent after one that served died: in the same namespace, whose bridge,
+   * addresses, ACLs and instances' links stay as they are. Until it listens, checks have no
+   * answer and connections fail.
+   */
+  private restartAgent(why: string): void {
+    this.log(`faultline: VPC ${this.vpcId} agent exited (${why}); starting it again`);
+    const again: Promise<void> = new Promise((r) => setTimeout(r, RESTART_MS)).then(() => {
+      // destroy() meanwhile: the namespace is going.
+      if (this.ready === again) return this.startAgent();
+    });
+    this.ready = again;
+    again.catch((e: Error) => {
+      if (this.ready === again) this.restartAgent(e.message);
     });
   }
 
@@ -176,32 +199,54 @@ export class VpcNetwork {
 
   /**
    * Hands a connection accepted on a public IP to the agent, which connects it to `host:port`
-   * from the internet address, or from `source` (a load balancer node's address); `onEnd`, when
-   * given, hears how the flow went once it ends.
+   * from the internet address, or from `source` (a load balancer node's address). `tag` names
+   * the listener that accepted it, for `cut`; `onEnd`, when given, hears how the flow went once
+   * it ends.
    */
-  forward(socket: Socket, host: string, port: number, source?: string, onEnd?: (r: FlowReport) => void): boolean {
+  forward(socket: Socket, host: string, port: number, opts: { tag: string; source?: string; onEnd?: (r: FlowReport) => void }): boolean {
     if (!this.agent?.connected) return false;
-    const id = onEnd ? this.expect((msg) => onEnd({ connectMs: msg.connectMs, bytes: msg.bytes ?? 0, error: msg.error })) : undefined;
-    this.agent.send({ type: 'forward', host, port, source, id }, socket, { keepOpen: false });
+    const { tag, source, onEnd } = opts;
+    const id = onEnd ? this.expect((msg) => onEnd({ connectMs: msg?.connectMs, bytes: msg?.bytes ?? 0, error: msg ? msg.error : 'ENETUNREACH' })) : undefined;
+    // The agent answers every forward; one that never reached it is answered here.
+    this.agent.send({ type: 'forward', host, port, source, tag, id }, socket, { keepOpen: false }, (e) => {
+      if (e && id !== undefined) this.settle(id, { error: 'EPIPE', bytes: 0 }, undefined);
+    });
     return true;
+  }
+
+  /**
+   * Ends the flows that the listener `tag` accepted: once handed to the agent they are no longer
+   * faultline's sockets, so closing the listener alone would leave them open.
+   */
+  cut(tag: string): void {
+    if (this.agent?.connected) this.agent.send({ type: 'cut', tag });
   }
 
   /** A connection to `host:port` from `source`, opened inside the VPC (rejects with ConnectError). */
   connect(host: string, port: number, source: string, timeoutMs: number): Promise<Socket> {
     return new Promise((resolve, reject) => {
       if (!this.agent?.connected) return reject(new ConnectError('ENETUNREACH'));
-      const id = this.expect((msg, handle) => (handle ? resolve(handle as Socket) : reject(new ConnectError(msg.error ?? 'error'))));
+      const id = this.expect((msg, handle) => (handle ? resolve(handle as Socket) : reject(new ConnectError(msg ? (msg.error ?? 'error') : 'ENETUNREACH'))));
       this.agent.send({ type: 'connect', id, host, port, source, timeoutMs });
     });
   }
 
-  /** A health check from `source`: a TCP connect, or with `path` an HTTP GET whose status it answers. */
-  probe(req: { host: string; port: number; source: string; timeoutMs: number; path?: string; userAgent?: string }): Promise<ProbeAnswer> {
+  /**
+   * A health check from `source`: a TCP connect, or with `path` an HTTP GET whose status it
+   * answers. Undefined when the agent is down: faultline's failure says nothing of the target.
+   */
+  probe(req: { host: string; port: number; source: string; timeoutMs: number; path?: string; userAgent?: string }): Promise<ProbeAnswer | undefined> {
     return new Promise((resolve) => {
-      if (!this.agent?.connected) return resolve({ error: 'ENETUNREACH' });
-      const id = this.expect((msg) => resolve({ status: msg.status, error: msg.error }));
+      if (!this.agent?.connected) return resolve(undefined);
+      const id = this.expect((msg) => resolve(msg && { status: msg.status, error: msg.error }));
       this.agent.send({ type: 'probe', id, ...req });
     });
+  }
+
+  private settle(id: number, msg: AgentAnswer, handle: unknown): void {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    p?.resolve(msg, handle);
   }
 
   private expect(resolve: Pending['resolve']): number {
@@ -210,11 +255,11 @@ export class VpcNetwork {
     return id;
   }
 
-  /** The agent is gone: every question in flight is answered as unreachable. */
+  /** The agent is gone: every question in flight is answered as such. */
   private failPending(): void {
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) p.resolve({ error: 'ENETUNREACH', bytes: 0 }, undefined);
+    for (const p of pending) p.resolve(undefined, undefined);
   }
 
   /** Creates an instance's namespace, wired to the bridge with its ENI's MAC and address. */
@@ -252,6 +297,10 @@ export class VpcNetwork {
   }
 
   async destroy(): Promise<void> {
+    // An agent being started (or started again) is waited for, then stopped with the rest.
+    const starting = this.ready;
+    this.ready = undefined;
+    await starting?.catch(() => {});
     const a = this.agent;
     this.agent = undefined;
     if (a && a.exitCode === null) {
@@ -261,7 +310,6 @@ export class VpcNetwork {
     }
     this.failPending();
     await deleteNamespace(this.ns);
-    this.ready = undefined;
   }
 }
 

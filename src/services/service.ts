@@ -29,8 +29,10 @@ export interface Env {
     capacity(): MachineCapacity | undefined;
     /**
      * The latest real health check of a load balancer target (services/elb/state.ts), made by
-     * the driver from the load balancer's node; undefined when the driver runs no data plane
-     * (simulated), and the health loop reads the world instead.
+     * the driver from the load balancer's node. Absent under the simulated driver, which runs
+     * no data plane: the health loop reads the world instead. Under the sandbox driver,
+     * undefined means not checked yet (or the check had no answer, as while a VPC's agent is
+     * restarting): the loop counts nothing.
      */
     lbHealth?(scope: Scope, targetKey: string): HealthObservation | undefined;
     /** A load balancer's traffic so far (cumulative), for its CloudWatch metrics; sandbox driver only. */

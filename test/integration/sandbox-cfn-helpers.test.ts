@@ -69,14 +69,17 @@ const WEB_STACK = (subnet: string, group: string) => ({
   Outputs: { Data: { Value: { 'Fn::GetAtt': ['Ready', 'Data'] } } },
 });
 
-/** cfn-init asks for a package the image cannot provide; the failure goes to a wait condition handle with its reason. */
+/**
+ * cfn-init asks for a package the image cannot provide beside one it can: yum installs the one it
+ * has, and cfn-init fails; the failure goes to a wait condition handle with its reason.
+ */
 const OFFLINE_STACK = (subnet: string, group: string) => ({
   Resources: {
     Handle: { Type: 'AWS::CloudFormation::WaitConditionHandle' },
     Ready: { Type: 'AWS::CloudFormation::WaitCondition', Properties: { Handle: { Ref: 'Handle' }, Timeout: '600' } },
     Server: {
       Type: 'AWS::EC2::Instance',
-      Metadata: { 'AWS::CloudFormation::Init': { config: { packages: { yum: { php: [] } } } } },
+      Metadata: { 'AWS::CloudFormation::Init': { config: { packages: { yum: { php: [], curl: [] } } } } },
       Properties: {
         ImageId: 'ami-1ecae776',
         InstanceType: 't2.micro',
@@ -179,6 +182,8 @@ describe('the CloudFormation helper scripts in sandboxed instances', { skip: san
     const out = await console(offlineId);
     assert.equal(offline.StackStatus, 'CREATE_FAILED', out);
     assert.match(out, /faultline: no internet: package php is not available offline/);
+    assert.match(out, /No package php available\.[\s\S]*Package curl is already installed\./);
+    assert.match(out, /Yum does not have php available for installation/);
     assert.match(out, /cfn-init exited with 1/);
     assert.match(out, /AccessDenied: User: arn:aws:ec2:us-east-1:\d{12}:instance\/i-\w+ is not authorized to perform: cloudformation:DescribeStackResource/);
     assert.match(out, /other stack: 1/);

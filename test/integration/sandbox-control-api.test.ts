@@ -3,11 +3,13 @@
  * API and the instance's wait condition handles, never the control API: curl and python get 403
  * for /_faultline/reset, /_faultline/faults and /_faultline/world, while the AWS CLI inside works,
  * and user data signals a CloudFormation wait condition with curl, as in AWS's documentation.
+ * An unsigned EC2 call from inside is refused (MissingAuthenticationToken) and changes nothing;
+ * an unsigned S3 read is anonymous: a public object is served, a private one is not.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
-import { sandboxSkip, waitFor } from '../sandbox-support.ts';
+import { httpGet, sandboxSkip, waitFor } from '../sandbox-support.ts';
 
 const PROBE = `#!/bin/sh
 mkdir -p /var/lib/app; R=/var/lib/app/results.txt
@@ -17,6 +19,9 @@ json="-H content-type:application/json"
 echo "curl-reset $(code -X POST $json -d '{}' http://169.254.169.250/_faultline/reset)" >> $R
 echo "curl-faults $(code -X POST $json -d '{"kind":"az","target":"us-east-1a"}' http://169.254.169.250/_faultline/faults)" >> $R
 echo "curl-world $(code http://169.254.169.250/_faultline/world)" >> $R
+echo "curl-ec2 $(curl -s -m 10 -o /var/lib/app/ec2.xml -w '%{http_code}' -d 'Action=CreateVpc&Version=2016-11-15&CidrBlock=10.9.0.0/16' http://169.254.169.250/)" >> $R
+echo "s3-public $(code http://169.254.169.250/shared-site/public.txt)" >> $R
+echo "s3-private $(code http://169.254.169.250/shared-site/private.txt)" >> $R
 cat > /tmp/probe.py <<'EOP'
 import sys, urllib.request, urllib.error
 for path, body in (('reset', b'{}'), ('world', None)):
@@ -70,10 +75,18 @@ describe('the control API from inside a sandboxed instance', { skip: sandboxSkip
     await fl.aws('ec2', 'modify-subnet-attribute', '--subnet-id', subnet, '--map-public-ip-on-launch');
     group = (await fl.aws('ec2', 'create-security-group', '--group-name', 'probe', '--description', 'probe', '--vpc-id', vpc)).GroupId;
     await fl.aws('ec2', 'authorize-security-group-ingress', '--group-id', group, '--protocol', 'tcp', '--port', '8080', '--cidr', '0.0.0.0/0');
+    await fl.python(`import boto3, json
+s3 = boto3.client('s3')
+s3.create_bucket(Bucket='shared-site')
+for key in ('public.txt', 'private.txt'):
+    s3.put_object(Bucket='shared-site', Key=key, Body=b'page')
+s3.put_bucket_policy(Bucket='shared-site', Policy=json.dumps({'Version': '2012-10-17', 'Statement': [
+    {'Effect': 'Allow', 'Principal': '*', 'Action': 's3:GetObject', 'Resource': 'arn:aws:s3:::shared-site/public.txt'}]}))
+`);
   });
   after(() => fl?.close());
 
-  it('refuses /_faultline/ to curl and python inside, while the AWS CLI inside works', async () => {
+  it('refuses /_faultline/ and unsigned EC2 calls to curl and python inside, while the AWS CLI and anonymous S3 reads inside work', async () => {
     const id = (await fl.aws('ec2', 'run-instances', '--image-id', 'ami-1ecae776', '--instance-type', 't2.micro', '--subnet-id', subnet, '--security-group-ids', group, '--user-data', PROBE)).Instances[0].InstanceId;
     fl.advance(60);
     const ip = (await fl.aws('ec2', 'describe-instances', '--instance-ids', id)).Reservations[0].Instances[0].PublicIpAddress;
@@ -85,9 +98,11 @@ describe('the control API from inside a sandboxed instance', { skip: sandboxSkip
       results,
     );
     assert.equal(seen.describe, id, results);
-    // Nothing the instance sent took effect: no fault, and the world was not reset.
+    assert.deepEqual({ ec2: seen['curl-ec2'], public: seen['s3-public'], private: seen['s3-private'] }, { ec2: '403', public: '200', private: '403' }, results);
+    assert.match((await httpGet(`http://${ip}:8080/ec2.xml`))!.body, /<Code>MissingAuthenticationToken<\/Code>/);
+    // Nothing the instance sent took effect: no fault, the world was not reset, no VPC was made.
     assert.deepEqual((await (await fetch(`${fl.url}/_faultline/faults`)).json()).faults, []);
-    assert.equal((await fl.aws('ec2', 'describe-vpcs', '--vpc-ids', vpc)).Vpcs.length, 1);
+    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs')).Vpcs.map((v: { VpcId: string }) => v.VpcId), [vpc]);
     await fl.aws('ec2', 'terminate-instances', '--instance-ids', id);
   });
 

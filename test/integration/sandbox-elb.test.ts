@@ -14,19 +14,24 @@ import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { httpGet, sandboxSkip, waitFor, waitGone } from '../sandbox-support.ts';
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { checkHttp } from '../../src/drills/probes.ts';
 import { resolveLoadBalancer } from '../../src/services/elb/resolve.ts';
+import type { SandboxDriver } from '../../src/runtime/sandbox.driver.ts';
 
 const run = promisify(execFile);
 
-/** A tiny app on :8080: its host name and the X-Forwarded-For it saw; `GET /die` makes it exit. */
+/** A tiny app on :8080: its host name and the X-Forwarded-For it saw; `GET /slow` answers after 3 s, `GET /die` makes it exit. */
 export const APP_USER_DATA = `#!/bin/sh
 mkdir -p /var/lib/app
 cat > /var/lib/app/app.py <<'EOF'
-import http.server, os, socket
+import http.server, os, socket, time
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        if self.path == '/slow':
+            time.sleep(3)
         body = ('hello from %s xff=%s\\n' % (socket.gethostname(), self.headers.get('X-Forwarded-For'))).encode()
         self.send_response(200)
         self.send_header('content-length', str(len(body)))
@@ -82,12 +87,12 @@ rule(20, '/fixed', {'Type': 'fixed-response', 'FixedResponseConfig': {'StatusCod
 rule(30, '/old', {'Type': 'redirect', 'RedirectConfig': {'Path': '/new', 'StatusCode': 'HTTP_301'}})
 d = ec2.describe_instances(InstanceIds=ids)['Reservations']
 insts = {i['InstanceId']: i for r in d for i in r['Instances']}
-out({'dns': dns, 'albDns': alb['DNSName'], 'every': every, 'ids': ids, 'publicIps': [insts[i]['PublicIpAddress'] for i in ids], 'privateIps': [insts[i]['PrivateIpAddress'] for i in ids]})
+out({'vpc': v, 'dns': dns, 'alb': alb['LoadBalancerArn'], 'albDns': alb['DNSName'], 'every': every, 'ids': ids, 'publicIps': [insts[i]['PublicIpAddress'] for i in ids], 'privateIps': [insts[i]['PrivateIpAddress'] for i in ids]})
 `;
 
 describe('load balancers under the sandbox driver: nodes, real health checks, zones', { skip: sandboxSkip }, () => {
   let fl: Faultline;
-  let setup: { dns: string; albDns: string; every: string; ids: string[]; publicIps: string[]; privateIps: string[] };
+  let setup: { vpc: string; dns: string; alb: string; albDns: string; every: string; ids: string[]; publicIps: string[]; privateIps: string[] };
   /** The node addresses, in zone order (a, b), as the DNS names resolved when both served. */
   let nodes: string[];
   let albNodes: string[];
@@ -125,6 +130,20 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     }
     return names;
   };
+  const traffic = (lbKey: string) => fl.app.env.runtime!.lbTraffic!({ account: '000000000000', region: 'us-east-1' }, lbKey)!;
+  /** Polls `ok` in real time (what it reads is a real process's doing). */
+  const until = async (ok: () => boolean, what: string) => {
+    const deadline = Date.now() + 10_000;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  /** `p`, or a failure after `ms` of real time. */
+  const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  };
   const hostOf = (i: number) => `ip-${setup.privateIps[i].replace(/\./g, '-')}`;
   /** Sets the Classic load balancer's cross-zone attribute, and waits until the nodes follow it. */
   const crossZone = async (on: boolean) => {
@@ -158,8 +177,8 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     assert.match(page!.body, /xff=127\.0\.0\.1$/m);
     assert.equal(await httpGet(`http://${setup.publicIps[0]}:8080/`, 1000), undefined);
     await crossZone(false);
-    const traffic = fl.app.env.runtime!.lbTraffic!({ account: '000000000000', region: 'us-east-1' }, 'classic:web')!;
-    assert.ok(traffic.requests >= 20 && traffic.targetCodes['2XX'] >= 20 && traffic.processedBytes > 0, JSON.stringify(traffic));
+    const carried = traffic('classic:web');
+    assert.ok(carried.requests >= 20 && carried.targetCodes['2XX'] >= 20 && carried.processedBytes > 0, JSON.stringify(carried));
   });
 
   it('runs an ALB listener\u2019s rules: the default forward across zones, a path rule to another group, a fixed response and a redirect', async () => {
@@ -174,6 +193,10 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     const moved = await fetch(`http://${albNodes[0]}/old?x=1`, { redirect: 'manual' });
     assert.equal(moved.status, 301);
     assert.equal(moved.headers.get('location'), `http://${albNodes[0]}/new?x=1`);
+    // A client that hangs up before the target answers is the client's doing (AWS logs 460), not a 502.
+    assert.equal(await httpGet(`http://${albNodes[0]}/slow`, 300), undefined);
+    await until(() => traffic(setup.alb).elbCodes['460'] === 1, 'the hang-up counted');
+    assert.equal(traffic(setup.alb).elbCodes['502'], undefined);
   });
 
   it('resolves the DNS name for the CLI and for a drill\u2019s http probe', async () => {
@@ -206,17 +229,51 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     assert.deepEqual(await answering(`http://${albNodes[0]}/`), new Set([hostOf(1)]));
   });
 
-  it('stops a node whose zone loses its network, and checks from the other node time out its instance', async () => {
+  it('stops a node whose zone loses its network, cutting the TCP flows it carried, and checks from the other node time out its instance', async () => {
+    // A flow through the node's TCP listener stays open (the app waits for the rest of the request)
+    // once the node has handed it to the VPC's agent, which is when the node has counted it.
+    const before = traffic('classic:web').requests;
+    const flow = connect(81, nodes[1]);
+    flow.on('error', () => {});
+    const closed = once(flow, 'close');
+    flow.write('GET / HTTP/1.1\r\n');
+    await until(() => traffic('classic:web').requests > before, 'the node took the flow');
     const fault = await (await fetch(`${fl.url}/_faultline/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'az', target: 'us-east-1b', effect: 'network' }) })).json();
     await waitGone(`http://${nodes[1]}/`);
+    await within(closed, 10_000, 'the flow through the stopped node is cut');
     assert.deepEqual(await resolve(), [nodes[0]]);
     const h = await advanceUntil((x) => x[setup.ids[1]].State === 'OutOfService' && x[`alb:${setup.ids[1]}`].State === 'unhealthy', 'the second instance out of service');
     assert.equal(h[`alb:${setup.ids[1]}`].Reason, 'Target.Timeout');
-    // Neither instance is healthy now: the remaining node has nothing to send to.
+    // Neither instance is healthy now: the remaining node has nothing to send to. The ALB's fails
+    // open to its unhealthy targets, and counts the requests it sends them (the client does not wait).
     assert.equal((await httpGet(`http://${nodes[0]}/`))?.status, 503);
+    const failedOpen = traffic(setup.alb).unhealthyRouting;
+    for (let i = 0; i < 2; i++) await httpGet(`http://${albNodes[0]}/`, 300);
+    assert.equal(traffic(setup.alb).unhealthyRouting, failedOpen + 2);
     await fetch(`${fl.url}/_faultline/faults/${fault.faultId}/heal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     await advanceUntil((x) => x[setup.ids[1]].State === 'InService', 'the second instance back in service');
     await waitFor(`http://${nodes[1]}/`, (r) => r.body.includes(hostOf(1)));
     assert.deepEqual(await answering(`http://${nodes[0]}/`), new Set([hostOf(1)]));
+  });
+
+  it('starts a VPC agent that dies again, and its death fails no health check', async () => {
+    const ns = `${(fl.app.driver as SandboxDriver).namespacePrefix()}${setup.vpc}`;
+    const pids = (await run('ip', ['netns', 'pids', ns])).stdout.trim().split('\n');
+    assert.equal(pids.length, 1, `the agent is the router namespace's only process: ${pids}`);
+    process.kill(Number(pids[0]), 'SIGKILL');
+    // Checks made while it is down have no answer: over more than the unhealthy threshold of
+    // intervals, the instance that serves stays in service.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      fl.advance(5);
+    }
+    const h = await health();
+    assert.equal(h[setup.ids[1]].State, 'InService', JSON.stringify(h));
+    assert.equal(h[`alb:${setup.ids[1]}`].State, 'healthy', JSON.stringify(h));
+    // The new agent carries traffic in the same namespace.
+    await waitFor(`http://${nodes[1]}/`, (r) => r.body.includes(hostOf(1)));
+    const again = (await run('ip', ['netns', 'pids', ns])).stdout.trim().split('\n');
+    assert.equal(again.length, 1);
+    assert.notEqual(again[0], pids[0]);
   });
 });

@@ -317,7 +317,7 @@ describe('the load balancers\' metrics', () => {
     const lb = loadBalancerWithGroup('classic', 'counted', [ids.lbA, ids.lbB], { ...HEALTH, protocol: 'HTTP', port: '80', path: '/' });
     const a = launch(ids.appA);
     const b = launch(ids.appB);
-    const counters: TrafficCounters = { requests: 0, targetMsSum: 0, elbCodes: {}, targetCodes: {}, targetConnectionErrors: 0, processedBytes: 0, fixedResponses: 0, redirects: 0 };
+    const counters: TrafficCounters = { requests: 0, targetMsSum: 0, elbCodes: {}, targetCodes: {}, targetConnectionErrors: 0, processedBytes: 0, fixedResponses: 0, redirects: 0, unhealthyRouting: 0 };
     const simulated = app.env.runtime;
     app.env.runtime = { ...simulated!, lbTraffic: (_s, key) => (key === lb.key ? structuredClone(counters) : undefined) };
     try {

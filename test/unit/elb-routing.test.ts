@@ -86,6 +86,16 @@ describe('targets a node may use', () => {
     doneA();
     assert.equal(p.pick('lor', ts, 'least_outstanding_requests')!.key, 'a');
   });
+
+  it('forgets the turns of nodes and groups that are gone', () => {
+    const p = new TargetPicker();
+    const ts = [t('a', 'a', 'healthy'), t('b', 'a', 'healthy')];
+    p.pick('kept', ts, 'round_robin');
+    p.pick('gone', ts, 'round_robin');
+    p.keepTurns(new Set(['kept']));
+    assert.equal(p.pick('kept', ts, 'round_robin')!.key, 'b');
+    assert.equal(p.pick('gone', ts, 'round_robin')!.key, 'a');
+  });
 });
 
 describe('health check answers', () => {

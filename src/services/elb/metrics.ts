@@ -101,6 +101,7 @@ function publishTraffic(env: Env, scope: Scope, lb: Read<LoadBalancerRecord>, no
   if (lb.kind === 'network') {
     put('NewFlowCount', d.requests);
     put('ProcessedBytes', d.processedBytes, 'Bytes');
+    some('UnHealthyRoutingFlowCount', d.unhealthyRouting);
     return;
   }
   if (lb.kind === 'classic') {
@@ -119,6 +120,7 @@ function publishTraffic(env: Env, scope: Scope, lb: Read<LoadBalancerRecord>, no
   some('TargetConnectionErrorCount', d.targetConnectionErrors);
   some('HTTP_Fixed_Response_Count', d.fixedResponses);
   some('HTTP_Redirect_Count', d.redirects);
+  some('UnHealthyRoutingRequestCount', d.unhealthyRouting);
   some('ProcessedBytes', d.processedBytes, 'Bytes');
 }
 
@@ -133,5 +135,7 @@ function difference(now: TrafficCounters, before: Read<TrafficCounters>): Traffi
     processedBytes: now.processedBytes - before.processedBytes,
     fixedResponses: now.fixedResponses - before.fixedResponses,
     redirects: now.redirects - before.redirects,
+    // Absent from counts saved before faultline counted it.
+    unhealthyRouting: now.unhealthyRouting - (before.unhealthyRouting ?? 0),
   };
 }

@@ -12,8 +12,8 @@
  */
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
-import { ZONES, worldScope, type ZoneRecord } from '../../world/state.ts';
-import { lbState } from './v2-views.ts';
+import { zoneHealthy } from '../../world/state.ts';
+import { serving as lbServing } from './v2-views.ts';
 import { COLL, crossZone, groupsOfLoadBalancer, targetGroup, targetsOf, type LoadBalancerRecord } from './state.ts';
 
 export interface Resolution {
@@ -41,11 +41,8 @@ export function resolveLoadBalancer(env: Env, name: string): Resolution | undefi
 }
 
 function addressesOf(env: Env, scope: Scope, lb: DeepReadonly<LoadBalancerRecord>): string[] {
-  if (!['active', 'active_impaired'].includes(lbState(lb, env.clock.now()))) return [];
-  const up = lb.nodes.filter((n) => {
-    const z = env.store.get<ZoneRecord>(ZONES, worldScope(scope.region), n.zone);
-    return z?.power !== 'off' && z?.network !== 'down';
-  });
+  if (!lbServing(lb, env.clock.now())) return [];
+  const up = lb.nodes.filter((n) => zoneHealthy(env, scope.region, n.zone));
   const groups = groupsOfLoadBalancer(env.store, scope, lb.key).flatMap((key) => {
     const group = targetGroup(env.store, scope, key);
     return group ? [{ crossZone: crossZone(lb, group), healthy: targetsOf(env.store, scope, key).filter((t) => t.state === 'healthy') }] : [];

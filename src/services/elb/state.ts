@@ -202,6 +202,8 @@ export interface TrafficCounters {
   /** ALB: requests answered by fixed-response and redirect actions. */
   fixedResponses: number;
   redirects: number;
+  /** ELBv2: requests or flows sent to unhealthy targets because none was healthy (fail-open). */
+  unhealthyRouting: number;
 }
 
 type Read<T> = DeepReadonly<T>;

@@ -43,6 +43,9 @@ export const lbType = (lb: Read<LoadBalancerRecord>): 'application' | 'network' 
 /** `State.Code`: provisioning until `activeAt` on the clock, then active. */
 export const lbState = (lb: Read<LoadBalancerRecord>, now: number): LoadBalancerRecord['state'] => (lb.state === 'provisioning' && now >= lb.activeAt ? 'active' : lb.state);
 
+/** Whether a load balancer's nodes serve now: it is active, or active but impaired. */
+export const serving = (lb: Read<LoadBalancerRecord>, now: number): boolean => ['active', 'active_impaired'].includes(lbState(lb, now));
+
 export function loadBalancerView(lb: Read<LoadBalancerRecord>, now: number) {
   const network = lb.kind === 'network';
   return {
