@@ -22,7 +22,6 @@ export const elbErrors = {
   /** A request that conflicts with the load balancer's configuration: AWS answers it with 409. */
   invalidConfiguration: (message: string) => new AwsError('InvalidConfigurationRequest', message, 409),
   subnetNotFound: (id: string) => new AwsError('SubnetNotFound', `The subnet ID '${id}' does not exist`, 400),
-  invalidSubnet: (message: string) => new AwsError('InvalidSubnet', message, 400),
   invalidSecurityGroup: (id: string) => new AwsError('InvalidSecurityGroup', `Security group '${id}' does not exist in the load balancer's VPC`, 400),
   invalidScheme: (scheme: string) => new AwsError('InvalidScheme', `Invalid scheme '${scheme}': use internet-facing or internal`, 400),
   tooManyTags: (name: string) => new AwsError('TooManyTags', `Load balancer ${name} would have more than ${LIMITS.tags} tags`, 400),

@@ -6,11 +6,11 @@
  */
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
-import { COLL as EC2, type InternetGatewayRecord, type SecurityGroupRecord, type SubnetRecord, type VpcRecord } from '../ec2/state.ts';
+import { COLL as EC2, type SecurityGroupRecord, type SubnetRecord, type VpcRecord } from '../ec2/state.ts';
 import { classicAttributeHandlers, checkTags } from './classic-attributes.ts';
 import { checkName, elbErrors, findClassic, LIMITS, mutableClassic, pageOf, saveClassic } from './classic-errors.ts';
 import { classicHealthHandlers, DEFAULT_HEALTH_CHECK, healthCheckView, healthSettings, registeredInstances } from './classic-health.ts';
-import { createNode, deleteNode, dnsName, hostedZoneId, oneSubnetPerZone, setNodeGroups } from './nodes.ts';
+import { checkInternetGateway, createNode, deleteNode, dnsName, hostedZoneId, oneSubnetPerZone, setNodeGroups } from './nodes.ts';
 import { classicKey, COLL, targetGroup, type ClassicListener, type LoadBalancerRecord, type Tag, type TargetGroupRecord } from './state.ts';
 import { dropTargets } from './targets.ts';
 
@@ -175,10 +175,7 @@ const loadBalancerHandlers = {
     if (classicLoadBalancers(ctx).length >= LIMITS.loadBalancers) throw elbErrors.tooManyLoadBalancers();
     const subnets = subnetsOf(ctx, input.Subnets);
     const vpcId = subnets[0].VpcId;
-    if (scheme === 'internet-facing') {
-      const igw = ctx.env.store.list<InternetGatewayRecord>(EC2.internetGateways, ctx).some((g) => g.Attachments.some((a) => a.VpcId === vpcId));
-      if (!igw) throw elbErrors.invalidSubnet(`VPC ${vpcId} has no internet gateway: an internet-facing load balancer needs one.`);
-    }
+    checkInternetGateway(ctx, scheme, vpcId);
     const securityGroups = securityGroupsOf(ctx, input.SecurityGroups, vpcId);
     const tags = checkTags(name, [], input.Tags ?? []);
     const now = ctx.env.clock.now();

@@ -6,12 +6,12 @@
  * Also the names and hosted zone ids AWS gives load balancers.
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import type { RequestContext } from '../service.ts';
 import { allocatePrivateIp, releasePrivateIp } from '../ec2/subnet-addresses.ts';
 import { allocatePublicIp, privateDnsName, releasePublicIp } from '../ec2/public-ips.ts';
-import { COMPUTE_COLL, type NetworkInterfaceRecord, type SubnetRecord } from '../ec2/state.ts';
-import { COLL as EC2_COLL } from '../ec2/state.ts';
+import { COLL as EC2_COLL, COMPUTE_COLL, type InternetGatewayRecord, type NetworkInterfaceRecord, type SubnetRecord } from '../ec2/state.ts';
 import type { LoadBalancerKind, LoadBalancerRecord, NodeRecord } from './state.ts';
 
 /** The region's ELB hosted zone ids (spec elb.md §1): [ALB and Classic, NLB]. */
@@ -114,4 +114,11 @@ export function oneSubnetPerZone(subnets: readonly SubnetRecord[]): string | und
     seen.set(s.AvailabilityZone, s.SubnetId);
   }
   return undefined;
+}
+
+/** An internet-facing load balancer needs an internet gateway on its VPC: AWS refuses it otherwise, with InvalidSubnet (Classic and ELBv2 alike). */
+export function checkInternetGateway(ctx: RequestContext, scheme: string, vpcId: string): void {
+  if (scheme !== 'internet-facing') return;
+  const attached = ctx.env.store.list<InternetGatewayRecord>(EC2_COLL.internetGateways, ctx).some((g) => g.Attachments.some((a) => a.VpcId === vpcId));
+  if (!attached) throw new AwsError('InvalidSubnet', `VPC ${vpcId} has no internet gateway`, 400);
 }

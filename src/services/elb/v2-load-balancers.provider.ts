@@ -11,7 +11,7 @@ import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { COLL as EC2, type SecurityGroupRecord, type SubnetRecord, type VpcRecord } from '../ec2/state.ts';
 import { loadBalancerArn } from './arns.ts';
-import { createNode, deleteNode, dnsName, hostedZoneId, setNodeGroups } from './nodes.ts';
+import { checkInternetGateway, createNode, deleteNode, dnsName, hostedZoneId, setNodeGroups } from './nodes.ts';
 import { COLL, type LoadBalancerRecord, type NodeRecord, type Tag } from './state.ts';
 import { pageOf, v2Errors } from './v2-errors.ts';
 import { checkNewTags } from './v2-tags.provider.ts';
@@ -184,6 +184,7 @@ export const loadBalancerHandlers = {
     }
     if (all.filter((lb) => lb.kind === type).length >= MAX_LOAD_BALANCERS) throw v2Errors.tooMany('LoadBalancers', 'The maximum number of load balancers has been reached');
     if (!store.get<VpcRecord>(EC2.vpcs, ctx, vpcId)) throw v2Errors.invalidSubnet(`The VPC of subnet '${subnets[0].SubnetId}' does not exist`);
+    checkInternetGateway(ctx, scheme, vpcId);
     const arn = loadBalancerArn(ctx, type, name);
     const now = clock.now();
     const base = { kind: type, name, arn, scheme, securityGroups } as const;
