@@ -268,7 +268,10 @@ describe('the ELB health loop (simulated checks)', () => {
     register(groupKey, id, 'us-east-1a');
     register(groupKey, other, 'us-east-1a');
     advanceTo(t0 + 25_000);
-    app.env.store.transaction(() => deregisterTarget(app.env, scope, groupKey, id, 80, 30));
+    const deregister = (target: string) => app.env.store.transaction(() => deregisterTarget(app.env, scope, groupKey, target, 80));
+    assert.equal(deregister(id), t0 + 55_000, "draining ends after the group's delay, 30 s");
+    assert.equal(deregister(id), t0 + 55_000, 'deregistering again keeps the end');
+    assert.equal(deregister('i-0123456789abcdef0'), undefined, 'nothing to drain');
     advanceTo(t0 + 54_999);
     assert.equal(health(groupKey, id), 'draining / Target.DeregistrationInProgress / Target deregistration is in progress');
     advanceTo(t0 + 55_000);

@@ -116,9 +116,6 @@ function instanceState(id: string, t: DeepReadonly<TargetRecord> | undefined, in
   }
 }
 
-/** Seconds a deregistered instance drains: the connection draining timeout, or none when it is off. */
-export const drainSeconds = (lb: DeepReadonly<LoadBalancerRecord>) => (lb.classic!.connectionDraining.Enabled ? lb.classic!.connectionDraining.Timeout : 0);
-
 type Instances = { InstanceId: string }[];
 
 export const classicHealthHandlers = {
@@ -152,7 +149,7 @@ export const classicHealthHandlers = {
   DeregisterInstancesFromLoadBalancer(input: { LoadBalancerName: string; Instances: Instances }, ctx: RequestContext) {
     const lb = findClassic(ctx, input.LoadBalancerName);
     for (const i of input.Instances) ec2Instance(ctx, i.InstanceId);
-    for (const i of input.Instances) deregisterTarget(ctx.env, ctx, lb.key, i.InstanceId, 0, drainSeconds(lb));
+    for (const i of input.Instances) deregisterTarget(ctx.env, ctx, lb.key, i.InstanceId, 0);
     return { Instances: instanceList(ctx, lb.name) };
   },
 

@@ -318,7 +318,7 @@ export const targetGroupHandlers = {
   DeregisterTargets(input: { TargetGroupArn: string; Targets: TargetInput[] }, ctx: RequestContext) {
     const tg = findTargetGroup(ctx, input.TargetGroupArn);
     // Deregistering a target that is not registered succeeds, as on AWS.
-    for (const t of input.Targets) deregisterTarget(ctx.env, ctx, tg.key, t.Id, t.Port ?? tg.port!, tg.deregistrationDelay);
+    for (const t of input.Targets) deregisterTarget(ctx.env, ctx, tg.key, t.Id, t.Port ?? tg.port!);
     return {};
   },
 
