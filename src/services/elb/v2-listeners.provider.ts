@@ -5,12 +5,13 @@
  * no conditions, never deleted or moved), so the routing and the health loop read one kind of
  * record. Certificates are stored, not checked: faultline has no ACM.
  */
+import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { parseCidr4, parseCidr6 } from '../ec2/cidr.ts';
 import { listenerArn, ruleArn } from './arns.ts';
 import { COLL, loadBalancersOfGroup, type ActionRecord, type ConditionRecord, type ListenerRecord, type LoadBalancerRecord, type RuleRecord, type Tag, type TargetGroupRecord } from './state.ts';
-import { pageOf, v2Errors } from './v2-errors.ts';
+import { v2Errors } from './v2-errors.ts';
 import { SSL_POLICIES } from './v2-account.provider.ts';
 import { checkNewTags } from './v2-tags.provider.ts';
 import { familyOf } from './v2-target-groups.provider.ts';
@@ -322,14 +323,14 @@ export const listenerHandlers = {
   DescribeListeners(input: { LoadBalancerArn?: string; ListenerArns?: string[]; Marker?: string; PageSize?: number }, ctx: RequestContext) {
     if (!input.LoadBalancerArn === !input.ListenerArns?.length) throw v2Errors.validation('You must specify either listener ARNs or a load balancer ARN');
     const listeners = input.LoadBalancerArn ? [...listenersOf(ctx, findLoadBalancer(ctx, input.LoadBalancerArn).key)].sort((a, b) => a.port - b.port) : input.ListenerArns!.map((arn) => findListener(ctx, arn));
-    const { items, NextMarker } = pageOf(listeners, input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(listeners, input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { Listeners: items.map((l) => listenerView(l, defaultRuleOf(ctx, l.arn))), NextMarker };
   },
 
   DescribeListenerCertificates(input: { ListenerArn: string; Marker?: string; PageSize?: number }, ctx: RequestContext) {
     const listener = findListener(ctx, input.ListenerArn);
     const certs = (listener.certificates ?? []).map((c, i) => ({ CertificateArn: c.CertificateArn, IsDefault: i === 0 }));
-    const { items, NextMarker } = pageOf(certs, input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(certs, input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { Certificates: items, NextMarker };
   },
 
@@ -392,7 +393,7 @@ export const listenerHandlers = {
   DescribeRules(input: { ListenerArn?: string; RuleArns?: string[]; Marker?: string; PageSize?: number }, ctx: RequestContext) {
     if (!input.ListenerArn === !input.RuleArns?.length) throw v2Errors.validation('You must specify either rule ARNs or a listener ARN');
     const rules = input.ListenerArn ? [...rulesOf(ctx, findListener(ctx, input.ListenerArn).arn)].sort(byPriority) : input.RuleArns!.map((arn) => findRule(ctx, arn));
-    const { items, NextMarker } = pageOf(rules, input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(rules, input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { Rules: items.map(ruleView), NextMarker };
   },
 

@@ -6,6 +6,7 @@
  * A group is of the Application family (HTTP, HTTPS) or the Network family (TCP, TLS, UDP,
  * TCP_UDP) by its protocol; its defaults, attributes and matcher range follow from that.
  */
+import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { parseCidr4, parseIp4, ip4InCidr } from '../ec2/cidr.ts';
@@ -13,7 +14,7 @@ import { COLL as EC2, type InstanceRecord, type SubnetRecord, type VpcRecord } f
 import { targetGroupArn } from './arns.ts';
 import { COLL, groupsOfLoadBalancer, loadBalancersOfGroup, targetKey, targetsOf, type HealthSettings, type Tag, type TargetGroupRecord } from './state.ts';
 import { deregisterTarget, dropTargets, registerTarget } from './targets.ts';
-import { pageOf, v2Errors } from './v2-errors.ts';
+import { v2Errors } from './v2-errors.ts';
 import { checkName } from './v2-load-balancers.provider.ts';
 import { checkNewTags } from './v2-tags.provider.ts';
 import { findLoadBalancer, findTargetGroup, gone, notRegisteredView, targetGroupView, targetHealthView } from './v2-views.ts';
@@ -284,7 +285,7 @@ export const targetGroupHandlers = {
         return g;
       });
     }
-    const { items, NextMarker } = pageOf(groups, input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(groups, input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { TargetGroups: items.map((g) => targetGroupView(ctx, g)), NextMarker };
   },
 
