@@ -113,7 +113,7 @@ export function readLoadBalancers(env: Env): LoadBalancerView[] {
       groups.set(key, { key, health: group.health, crossZone: crossZone(lb, group), algorithm, targets });
     }
     const idle = Number(lb.classic ? lb.classic.idleTimeout : (lb.attributes['idle_timeout.timeout_seconds'] ?? 60));
-    out.push({ scope, key: lb.key, kind: lb.kind, vpcId: lb.vpcId, active: ['active', 'active_impaired'].includes(lbState(lb, env.clock.now())), nodes, listeners, groups, idleTimeoutMs: (idle > 0 ? idle : 60) * 1000 });
+    out.push({ scope, key: lb.key, kind: lb.kind, vpcId: lb.vpcId, active: lbState(lb, env.clock.now()) === 'active', nodes, listeners, groups, idleTimeoutMs: (idle > 0 ? idle : 60) * 1000 });
   }
   return out;
 }

@@ -12,6 +12,7 @@ import { COLL as EC2_COLL, type InstanceRecord, type SubnetRecord } from '../../
 import { createNode } from '../../src/services/elb/nodes.ts';
 import {
   COLL,
+  CROSS_ZONE,
   HEALTH_LOOP,
   classicKey,
   scopedKey,
@@ -71,13 +72,11 @@ function loadBalancerWithGroup(kind: LoadBalancerKind, name: string, subnets: st
       canonicalHostedZoneId: 'Z35SXDOTRQ7X7K',
       vpcId: ids.vpc,
       nodes,
-      state: 'active',
       activeAt: now(),
       createdTime: new Date(now()).toISOString(),
       createdAt: now(),
       ipAddressType: 'ipv4',
-      crossZone: kind === 'application',
-      attributes: {},
+      attributes: { [CROSS_ZONE]: String(kind === 'application') },
       tags: [],
     };
     app.env.store.put(COLL.loadBalancers, scope, key, lb);
@@ -88,7 +87,6 @@ function loadBalancerWithGroup(kind: LoadBalancerKind, name: string, subnets: st
       arn: arn ? groupKey : undefined,
       vpcId: ids.vpc,
       targetType: 'instance',
-      loadBalancerType: kind === 'classic' ? undefined : kind,
       health,
       deregistrationDelay: 30,
       attributes: {},
@@ -234,7 +232,8 @@ describe('the ELB health loop (simulated checks)', () => {
     assert.equal(health(lb.groupKey, inC), 'unused / Target.NotInUse / Target is in an Availability Zone that is not enabled for the load balancer');
     assert.equal(health(idle.groupKey, inA), 'unused / Target.NotInUse / Target group is not configured to receive traffic from the load balancer');
     advanceTo(t0 + 60_000);
-    assert.equal(target(lb.groupKey, inC, 80)!.lastCheckAt, undefined);
+    const notChecked = target(lb.groupKey, inC, 80)!;
+    assert.deepEqual([notChecked.passes, notChecked.failures, notChecked.nextCheckAt], [0, 0, undefined]);
 
     // Zone c enabled at 65 s: seen at the next look (70 s), registration long done, so checks begin; healthy at 80 s.
     advanceTo(t0 + 65_000);

@@ -86,7 +86,6 @@ const IN_PROGRESS = 'Instance registration is still in progress.';
 const OTHER_ZONE = 'Instance is in the EC2 Availability Zone for which LoadBalancer is not configured to route traffic to.';
 const NOT_REGISTERED = 'Instance is not currently registered with the LoadBalancer.';
 const DRAINING = 'Instance deregistration currently in progress.';
-const TRANSIENT = 'A transient error occurred. Please try again later.';
 
 /** An instance's EC2 state as DescribeInstanceHealth words it, when that keeps it out of service. */
 function ec2Reason(state: string): string | undefined {
@@ -107,8 +106,6 @@ function instanceState(id: string, t: DeepReadonly<TargetRecord> | undefined, in
   switch (t.state) {
     case 'healthy':
       return out('InService', 'N/A', 'N/A');
-    case 'unavailable':
-      return out('Unknown', 'ELB', TRANSIENT);
     case 'unhealthy':
       return out('OutOfService', 'Instance', t.failures >= health.unhealthyThreshold ? FAILED : NOT_PASSED);
     default:

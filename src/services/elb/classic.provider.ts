@@ -12,7 +12,7 @@ import { classicAttributeHandlers, checkTags } from './classic-attributes.ts';
 import { checkName, elbErrors, findClassic, LIMITS, mutableClassic, saveClassic } from './classic-errors.ts';
 import { classicHealthHandlers, DEFAULT_HEALTH_CHECK, healthCheckView, healthSettings, registeredInstances } from './classic-health.ts';
 import { checkInternetGateway, createNode, defaultSecurityGroups, deleteNode, dnsName, hostedZoneId, oneSubnetPerZone, setNodeGroups, subnetRecords } from './nodes.ts';
-import { classicKey, COLL, targetGroup, type ClassicListener, type LoadBalancerRecord, type Tag, type TargetGroupRecord } from './state.ts';
+import { classicKey, COLL, CROSS_ZONE, targetGroup, type ClassicListener, type LoadBalancerRecord, type Tag, type TargetGroupRecord } from './state.ts';
 import { dropTargets } from './targets.ts';
 
 type Protocol = ClassicListener['Protocol'];
@@ -187,13 +187,11 @@ const loadBalancerHandlers = {
       vpcId,
       securityGroups,
       nodes: [],
-      state: 'active',
       activeAt: now,
       createdTime: new Date(now).toISOString(),
       createdAt: now,
       ipAddressType: 'ipv4',
-      crossZone: false,
-      attributes: {},
+      attributes: { [CROSS_ZONE]: 'false' },
       tags,
       classic: {
         listeners,
@@ -245,7 +243,6 @@ const loadBalancerHandlers = {
   AttachLoadBalancerToSubnets(input: { LoadBalancerName: string; Subnets: string[] }, ctx: RequestContext) {
     const lb = mutableClassic(ctx, input.LoadBalancerName);
     const added = subnetsOf(ctx, input.Subnets, subnetRecords(ctx, lb.nodes));
-    if (added.some((s) => s.VpcId !== lb.vpcId)) throw elbErrors.invalidConfiguration(`All subnets of a load balancer must be in its VPC ${lb.vpcId}.`);
     addNodes(ctx, lb, added);
     saveClassic(ctx, lb);
     return { Subnets: lb.nodes.map((n) => n.subnetId) };

@@ -86,7 +86,7 @@ export function createNode(ctx: RequestContext, lb: Pick<LoadBalancerRecord, 'ki
     autoPublicIp: false,
   };
   ctx.env.store.put(COMPUTE_COLL.networkInterfaces, ctx, eniId, eni);
-  return { zone: subnet.AvailabilityZone, zoneId: subnet.AvailabilityZoneId, subnetId: subnet.SubnetId, eniId, privateIp, publicIp };
+  return { zone: subnet.AvailabilityZone, subnetId: subnet.SubnetId, eniId, privateIp, publicIp };
 }
 
 /** Removes a node's interface and gives its addresses back. Runs inside the caller's transaction. */

@@ -41,7 +41,7 @@ export function resolveLoadBalancer(env: Env, name: string): Resolution | undefi
 }
 
 function addressesOf(env: Env, scope: Scope, lb: DeepReadonly<LoadBalancerRecord>): string[] {
-  if (!['active', 'active_impaired'].includes(lbState(lb, env.clock.now()))) return [];
+  if (lbState(lb, env.clock.now()) !== 'active') return [];
   const up = lb.nodes.filter((n) => {
     const z = env.store.get<ZoneRecord>(ZONES, worldScope(scope.region), n.zone);
     return z?.power !== 'off' && z?.network !== 'down';
@@ -50,7 +50,7 @@ function addressesOf(env: Env, scope: Scope, lb: DeepReadonly<LoadBalancerRecord
     const group = targetGroup(env.store, scope, key);
     return group ? [{ crossZone: crossZone(lb, group), healthy: targetsOf(env.store, scope, key).filter((t) => t.state === 'healthy') }] : [];
   });
-  const serving = up.filter((n) => groups.every((g) => g.healthy.some((t) => g.crossZone || t.zone === n.zone || t.zone === 'all')));
+  const serving = up.filter((n) => groups.every((g) => g.healthy.some((t) => g.crossZone || t.zone === n.zone)));
   const answer = serving.length ? serving : up;
   return answer.map((n) => n.publicIp ?? n.privateIp);
 }

@@ -10,11 +10,10 @@ import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { parseCidr4, parseCidr6 } from '../ec2/cidr.ts';
 import { listenerArn, ruleArn } from './arns.ts';
-import { COLL, loadBalancersOfGroup, type ActionRecord, type ConditionRecord, type ListenerRecord, type LoadBalancerRecord, type RuleRecord, type Tag, type TargetGroupRecord } from './state.ts';
+import { COLL, loadBalancersOfGroup, type ActionRecord, type ConditionRecord, type ListenerRecord, type LoadBalancerRecord, type RuleRecord, type Tag } from './state.ts';
 import { v2Errors } from './v2-errors.ts';
 import { SSL_POLICIES } from './v2-account.provider.ts';
 import { checkNewTags } from './v2-tags.provider.ts';
-import { familyOf } from './v2-target-groups.provider.ts';
 import { defaultRuleOf, findListener, findLoadBalancer, findRule, findTargetGroup, lbType, listenerView, listenersOf, ruleView, rulesOf } from './v2-views.ts';
 
 type Read<T> = DeepReadonly<T>;
@@ -223,18 +222,6 @@ function defaultListenerAttributes(protocol: Protocol): Record<string, string> {
   };
 }
 
-/** Marks the groups a load balancer now forwards to with its type (state.ts `loadBalancerType`). */
-function markGroups(ctx: RequestContext, lb: Read<LoadBalancerRecord>, actions: readonly ActionRecord[]): void {
-  for (const a of actions) {
-    for (const g of a.ForwardConfig?.TargetGroups ?? []) {
-      const tg = ctx.env.store.mutable<TargetGroupRecord>(COLL.targetGroups, ctx, g.TargetGroupArn);
-      if (!tg || tg.loadBalancerType === lbType(lb)) continue;
-      tg.loadBalancerType = lbType(lb);
-      ctx.env.store.put(COLL.targetGroups, ctx, tg.key, tg);
-    }
-  }
-}
-
 const byPriority = (a: Read<RuleRecord>, b: Read<RuleRecord>) => (a.priority === 'default' ? 1 : b.priority === 'default' ? -1 : a.priority - b.priority);
 
 interface ListenerInput {
@@ -286,7 +273,6 @@ export const listenerHandlers = {
     const rule: RuleRecord = { arn: ruleArn(arn), listenerArn: arn, priority: 'default', conditions: [], actions, tags: [] };
     store.put(COLL.listeners, ctx, arn, listener);
     store.put(COLL.rules, ctx, rule.arn, rule);
-    markGroups(ctx, lb, actions);
     return { Listeners: [listenerView(listener, rule)] };
   },
 
@@ -309,7 +295,6 @@ export const listenerHandlers = {
     Object.assign(listener, { protocol, port, certificates: secure ? certificates : undefined, sslPolicy: secure ? sslPolicy : undefined, alpnPolicy: alpnPolicy?.length ? alpnPolicy : undefined });
     store.put(COLL.listeners, ctx, listener.arn, listener);
     store.put(COLL.rules, ctx, rule.arn, rule);
-    markGroups(ctx, lb, rule.actions);
     return { Listeners: [listenerView(listener, rule)] };
   },
 
@@ -366,7 +351,6 @@ export const listenerHandlers = {
     if (count >= MAX_RULES) throw v2Errors.tooMany('Rules', `A load balancer can have at most ${MAX_RULES} rules`);
     const rule: RuleRecord = { arn: ruleArn(listener.arn), listenerArn: listener.arn, priority: input.Priority, conditions, actions, tags };
     store.put(COLL.rules, ctx, rule.arn, rule);
-    markGroups(ctx, lb, actions);
     return { Rules: [ruleView(rule)] };
   },
 
@@ -379,7 +363,6 @@ export const listenerHandlers = {
     if (input.Conditions?.length) rule.conditions = checkConditions(input.Conditions);
     if (input.Actions?.length) rule.actions = checkActions(ctx, { lb, protocol: listener.protocol, port: listener.port }, input.Actions);
     ctx.env.store.put(COLL.rules, ctx, rule.arn, rule);
-    markGroups(ctx, lb, rule.actions);
     return { Rules: [ruleView(rule)] };
   },
 

@@ -188,17 +188,14 @@ export const loadBalancerHandlers = {
     const lb: LoadBalancerRecord = {
       key: arn,
       ...base,
-      securityGroups,
       dnsName: dnsName(type, name, scheme, ctx.region),
       canonicalHostedZoneId: hostedZoneId(type, ctx.region),
       vpcId,
       nodes: subnets.map((s) => createNode(ctx, base, s)),
-      state: 'provisioning',
       activeAt: now + PROVISIONING_MS,
       createdTime: new Date(now).toISOString(),
       createdAt: now,
       ipAddressType,
-      crossZone: type === 'application',
       attributes: defaultAttributes(type),
       tags,
     };
@@ -250,7 +247,6 @@ export const loadBalancerHandlers = {
   ModifyLoadBalancerAttributes(input: { LoadBalancerArn: string; Attributes: { Key?: string; Value?: string }[] }, ctx: RequestContext) {
     const lb = structuredClone(findLoadBalancer(ctx, input.LoadBalancerArn)) as LoadBalancerRecord;
     lb.attributes = checkAttributes(lb, input.Attributes);
-    lb.crossZone = lb.attributes['load_balancing.cross_zone.enabled'] === 'true';
     ctx.env.store.put(COLL.loadBalancers, ctx, lb.key, lb);
     return { Attributes: input.Attributes.map((a) => ({ Key: a.Key, Value: lb.attributes[a.Key!] })) };
   },
