@@ -170,7 +170,7 @@ export interface TargetRecord {
   registeredBy?: string;
 }
 
-/** What one health check of a target saw. The sandbox driver makes real requests; the simulated form reads the world. */
+/** What one health check of a target saw: the world's verdict on the path (observe.ts), or the sandbox driver's real request. */
 export interface HealthObservation {
   ok: boolean;
   /** Why it failed: `Target.Timeout`, `Target.ResponseCodeMismatch` or `Target.FailedHealthChecks`. */
