@@ -9,6 +9,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { cloudwatch } from '../../src/services/cloudwatch/index.ts';
 import { ec2 } from '../../src/services/ec2/index.ts';
 import { COLL as EC2_COLL, type InstanceRecord, type SubnetRecord } from '../../src/services/ec2/state.ts';
+import { queueMetrics } from '../../src/services/elb/metrics.ts';
 import { createNode } from '../../src/services/elb/nodes.ts';
 import {
   COLL,
@@ -355,5 +356,18 @@ describe('the load balancers\' metrics', () => {
     } finally {
       app.env.runtime = simulated;
     }
+  });
+
+  it('publishes a minute once when a change re-arms the metrics exactly on the minute', () => {
+    const lb = loadBalancerWithGroup('classic', 'boundary', [ids.lbA]);
+    const a = launch(ids.appA);
+    register(lb.groupKey, a, 'us-east-1a');
+    advanceTo(now() + 40_000); // checks begin after Classic's 30 s registration, which arms the metrics
+    const minute = Math.ceil(now() / 60_000) * 60_000;
+    advanceTo(minute); // the minute's run publishes and re-arms for the next
+    app.env.store.transaction(() => queueMetrics(app.env, scope, lb.key)); // a target's state changes at that very instant
+    advanceTo(minute + 30_000);
+    const [point] = stats('AWS/ELB', 'HealthyHostCount', [{ Name: 'LoadBalancerName', Value: 'boundary' }], minute, minute + 60_000).Datapoints;
+    assert.equal(point.SampleCount, 1, 'one sample from the one node, not two');
   });
 });

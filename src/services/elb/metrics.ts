@@ -38,9 +38,12 @@ const MINUTE = 60_000;
 /** The counters each load balancer's last run saw, to publish differences (a document per load balancer). */
 const LAST_TRAFFIC = 'elb.lastTraffic';
 
-/** Arms a load balancer's metrics at the next minute (a no-op when they are armed already). */
+/**
+ * Arms a load balancer's metrics at the next minute (a no-op when they are armed already). Always
+ * after now: on a minute's boundary, that minute's run may have published already.
+ */
 export function queueMetrics(env: Env, scope: Scope, lbKey: string): void {
-  env.scheduler.enqueue(METRICS_LOOP, scopedKey(scope, lbKey), Math.ceil(env.clock.now() / MINUTE) * MINUTE);
+  env.scheduler.enqueue(METRICS_LOOP, scopedKey(scope, lbKey), Math.floor(env.clock.now() / MINUTE) * MINUTE + MINUTE);
 }
 
 /** One run: publishes the minute's metrics, and runs again next minute while the load balancer exists. */
