@@ -10,7 +10,7 @@ import type { RequestContext } from '../service.ts';
 import { COLL as EC2, type InstanceRecord } from '../ec2/state.ts';
 import { classicGroup, elbErrors, findClassic, LIMITS, mutableClassic, saveClassic } from './classic-errors.ts';
 import { classicKey, COLL, targetGroup, targetsOf, type HealthSettings, type LoadBalancerRecord, type TargetGroupRecord, type TargetRecord } from './state.ts';
-import { deregisterTarget, registerTarget } from './targets.ts';
+import { deregisterTarget, registerTarget, rescheduleChecks } from './targets.ts';
 
 export interface HealthCheckInput {
   Target: string;
@@ -123,6 +123,7 @@ export const classicHealthHandlers = {
     group.health = health;
     lb.classic!.healthCheckTarget = target;
     ctx.env.store.put(COLL.targetGroups, ctx, group.key, group);
+    rescheduleChecks(ctx.env, ctx, group.key, health.intervalSeconds);
     saveClassic(ctx, lb);
     return { HealthCheck: healthCheckView(lb, group) };
   },

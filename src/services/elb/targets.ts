@@ -58,6 +58,19 @@ export function deregisterTarget(env: Env, scope: Scope, group: string, id: stri
   return t.drainingUntil;
 }
 
+/**
+ * After a group's check interval changed: no target waits longer than one new interval for its
+ * next check (a target waiting on the old, longer one would otherwise keep it).
+ */
+export function rescheduleChecks(env: Env, scope: Scope, group: string, intervalSeconds: number): void {
+  const latest = env.clock.now() + intervalSeconds * 1000;
+  for (const t of env.store.list<TargetRecord>(COLL.targets, scope)) {
+    if (t.group !== group || t.nextCheckAt === undefined || t.nextCheckAt <= latest) continue;
+    env.store.put(COLL.targets, scope, t.key, { ...t, nextCheckAt: latest });
+    env.scheduler.enqueue(HEALTH_LOOP, scopedKey(scope, t.key), latest);
+  }
+}
+
 /** Forgets every target of a group at once (the group or its load balancer is deleted). */
 export function dropTargets(env: Env, scope: Scope, group: string): void {
   for (const t of env.store.list<TargetRecord>(COLL.targets, scope)) if (t.group === group) env.store.delete(COLL.targets, scope, t.key);

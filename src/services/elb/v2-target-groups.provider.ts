@@ -13,7 +13,7 @@ import { parseCidr4, parseIp4, ip4InCidr } from '../ec2/cidr.ts';
 import { COLL as EC2, type InstanceRecord, type SubnetRecord, type VpcRecord } from '../ec2/state.ts';
 import { targetGroupArn } from './arns.ts';
 import { COLL, groupsOfLoadBalancer, loadBalancersOfGroup, targetKey, targetsOf, type HealthSettings, type Tag, type TargetGroupRecord } from './state.ts';
-import { deregisterTarget, dropTargets, registerTarget } from './targets.ts';
+import { deregisterTarget, dropTargets, registerTarget, rescheduleChecks } from './targets.ts';
 import { v2Errors } from './v2-errors.ts';
 import { checkName } from './v2-load-balancers.provider.ts';
 import { checkNewTags } from './v2-tags.provider.ts';
@@ -255,6 +255,7 @@ export const targetGroupHandlers = {
     const tg = structuredClone(findTargetGroup(ctx, input.TargetGroupArn)) as TargetGroupRecord;
     tg.health = healthSettings(familyOf(tg.protocol), tg.targetType, input, tg.health);
     ctx.env.store.put(COLL.targetGroups, ctx, tg.key, tg);
+    rescheduleChecks(ctx.env, ctx, tg.key, tg.health.intervalSeconds);
     return { TargetGroups: [targetGroupView(ctx, tg)] };
   },
 
