@@ -63,7 +63,7 @@ export class LbHealthProbes {
       for (const group of lb.groups.values()) {
         if (!group.health.enabled) continue;
         for (const t of group.targets) {
-          if (!t.ip || t.state === 'draining' || t.state === 'unused' || (t.zone && t.zone !== 'all' && !zones.has(t.zone))) continue;
+          if (!t.ip || t.state === 'draining' || t.state === 'unused' || (t.zone && !zones.has(t.zone))) continue;
           const node = lb.nodes.find((n) => n.up && n.zone === t.zone) ?? lb.nodes.find((n) => n.up);
           // Until the node's address is on the VPC's bridge, a check could not come from it.
           if (!node || !net?.hasNodeIp(node.privateIp)) continue;

@@ -83,8 +83,7 @@ export function chooseGroup(action: DeepReadonly<ActionRecord>, random = Math.ra
  * unused targets never get new requests.
  */
 export function usableTargets(group: GroupView, zone: string, kind: LoadBalancerKind): { targets: TargetView[]; failOpen: boolean } {
-  // An IP target outside the VPC is in zone `all`, which every node may send to.
-  const pool = group.targets.filter((t) => t.ip !== undefined && (group.crossZone || t.zone === zone || t.zone === 'all'));
+  const pool = group.targets.filter((t) => t.ip !== undefined && (group.crossZone || t.zone === zone));
   const healthy = pool.filter((t) => t.state === 'healthy');
   if (healthy.length || kind === 'classic') return { targets: healthy, failOpen: false };
   const unhealthy = pool.filter((t) => t.state === 'unhealthy');

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { startFaultline, type Faultline } from '../harness.ts';
-import { classicKey, COLL as ELB, targetKey, type LoadBalancerRecord, type TargetGroupRecord, type TargetRecord } from '../../src/services/elb/state.ts';
+import { classicKey, COLL as ELB, CROSS_ZONE, targetKey, type LoadBalancerRecord, type TargetGroupRecord, type TargetRecord } from '../../src/services/elb/state.ts';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/app/0123456789abcdef';
@@ -27,7 +27,7 @@ describe('Auto Scaling with load balancers through boto3', () => {
     const key = classicKey('web');
     const lb: LoadBalancerRecord = {
       key, kind: 'classic', name: 'web', dnsName: 'web-1.us-east-1.elb.amazonaws.com', canonicalHostedZoneId: 'Z35SXDOTRQ7X7K', scheme: 'internet-facing', vpcId: 'vpc-1',
-      securityGroups: [], nodes: [], state: 'active', activeAt: 0, createdTime: '', createdAt: 0, ipAddressType: 'ipv4', crossZone: false, attributes: {}, tags: [],
+      securityGroups: [], nodes: [], activeAt: 0, createdTime: '', createdAt: 0, ipAddressType: 'ipv4', attributes: { [CROSS_ZONE]: 'false' }, tags: [],
     };
     const classic: TargetGroupRecord = { key, kind: 'classic', name: 'web', vpcId: 'vpc-1', targetType: 'instance', health: HEALTH, deregistrationDelay: 20, attributes: {}, tags: [], createdAt: 0 };
     const v2: TargetGroupRecord = { key: TG, kind: 'v2', name: 'app', arn: TG, protocol: 'HTTP', port: 80, vpcId: 'vpc-1', targetType: 'instance', health: HEALTH, deregistrationDelay: 45, attributes: {}, tags: [], createdAt: 0 };

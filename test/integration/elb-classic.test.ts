@@ -282,9 +282,19 @@ out(res)
         Attachment: { Type: 'AWS::EC2::VPCGatewayAttachment', Properties: { VpcId: { Ref: 'VPC' }, InternetGatewayId: { Ref: 'Gateway' } } },
         SubnetA: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'VPC' }, CidrBlock: '10.9.1.0/24', AvailabilityZone: zone(0) } },
         SubnetB: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'VPC' }, CidrBlock: '10.9.2.0/24', AvailabilityZone: zone(1) } },
-        LoadBalancerGroup: { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'elb', VpcId: { Ref: 'VPC' }, SecurityGroupIngress: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, CidrIp: '0.0.0.0/0' }] } },
+        LoadBalancerGroup: {
+          Type: 'AWS::EC2::SecurityGroup',
+          Properties: {
+            GroupDescription: 'elb',
+            VpcId: { Ref: 'VPC' },
+            SecurityGroupIngress: [80, ...(update ? [8080] : [])].map((port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, CidrIp: '0.0.0.0/0' })),
+          },
+        },
         WebGroup: { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'web', VpcId: { Ref: 'VPC' } } },
-        WebFromLoadBalancer: { Type: 'AWS::EC2::SecurityGroupIngress', Properties: { GroupId: { Ref: 'WebGroup' }, IpProtocol: 'tcp', FromPort: 80, ToPort: 80, SourceSecurityGroupId: { Ref: 'LoadBalancerGroup' } } },
+        WebFromLoadBalancer: {
+          Type: 'AWS::EC2::SecurityGroupIngress',
+          Properties: { GroupId: { Ref: 'WebGroup' }, IpProtocol: 'tcp', FromPort: 80, ToPort: 80, SourceSecurityGroupId: { Ref: 'LoadBalancerGroup' }, ...(update ? { Description: 'from the load balancer' } : {}) },
+        },
         LoadBalancerToWeb: { Type: 'AWS::EC2::SecurityGroupEgress', Properties: { GroupId: { Ref: 'LoadBalancerGroup' }, IpProtocol: 'tcp', FromPort: 80, ToPort: 80, DestinationSecurityGroupId: { Ref: 'WebGroup' } } },
         Web1: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1ecae776', InstanceType: 't2.micro', SubnetId: { Ref: 'SubnetA' }, SecurityGroupIds: [{ Ref: 'WebGroup' }] } },
         Web2: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1ecae776', InstanceType: 't2.micro', SubnetId: { Ref: 'SubnetB' }, SecurityGroupIds: [{ Ref: 'WebGroup' }] } },
@@ -312,6 +322,7 @@ out(res)
         Zone: { Value: { 'Fn::GetAtt': ['LoadBalancer', 'CanonicalHostedZoneNameID'] } },
         SourceGroup: { Value: { 'Fn::GetAtt': ['LoadBalancer', 'SourceSecurityGroup.GroupName'] } },
         Rule: { Value: { Ref: 'WebFromLoadBalancer' } },
+        RuleId: { Value: { 'Fn::GetAtt': ['WebFromLoadBalancer', 'Id'] } },
       },
     });
     const r = await fl.python(BOTO3_PRELUDE + SETTLE + `
@@ -339,6 +350,14 @@ res['updated'] = s['StackStatus']
 res['updateReason'] = s.get('StackStatusReason')
 res['after'] = state(name)
 res['sameName'] = outputs(s)['Name'] == name
+res['updatedOutputs'] = outputs(s)
+def rules(group_id):
+    return ec2.describe_security_group_rules(Filters=[{'Name': 'group-id', 'Values': [group_id]}])['SecurityGroupRules']
+web_rules = rules(web['GroupId'])
+res['webRulesAfter'] = [[r['SecurityGroupRuleId'], r.get('Description')] for r in web_rules if not r['IsEgress']]
+lb_group = ec2.describe_security_groups(Filters=[{'Name': 'description', 'Values': ['elb']}, {'Name': 'vpc-id', 'Values': [web['VpcId']]}])['SecurityGroups'][0]['GroupId']
+res['lbRulesAfter'] = sorted(['out' if r['IsEgress'] else 'in', r['IpProtocol'], r['FromPort'], r.get('CidrIpv4') or r['ReferencedGroupInfo']['GroupId']] for r in rules(lb_group))
+res['webGroup'] = web['GroupId']
 cf.delete_stack(StackName='elb-stack')
 res['deleted'] = settle(sid)['StackStatus']
 res['left'] = elb.describe_load_balancers()['LoadBalancerDescriptions']
@@ -362,6 +381,13 @@ out(res)
     assert.equal(r.webRules[0][1].length, 1, 'the web group admits the load balancer group');
     assert.equal(r.updated, 'UPDATE_COMPLETE', r.updateReason);
     assert.equal(r.sameName, true, 'updated in place');
+    // The rule's new Description is applied in place: the rule is authorized again, and Ref and GetAtt Id give its new id.
+    assert.equal(r.webRulesAfter.length, 1);
+    assert.deepEqual(r.webRulesAfter[0], [r.updatedOutputs.Rule, 'from the load balancer']);
+    assert.notEqual(r.updatedOutputs.Rule, o.Rule);
+    assert.equal(r.updatedOutputs.RuleId, r.updatedOutputs.Rule);
+    // The group's inline ingress changed; the egress rule the SecurityGroupEgress resource added stays.
+    assert.deepEqual(r.lbRulesAfter, [['in', 'tcp', 80, '0.0.0.0/0'], ['in', 'tcp', 8080, '0.0.0.0/0'], ['out', '-1', -1, '0.0.0.0/0'], ['out', 'tcp', 80, r.webGroup]]);
     assert.deepEqual({ ...r.after, dns: undefined }, {
       hc: { Target: 'HTTP:80/health', Interval: 20, Timeout: 5, UnhealthyThreshold: 2, HealthyThreshold: 3 },
       ports: [80, 8080], instances: 1, zones: ['us-east-1a', 'us-east-1b'], crossZone: false, draining: { Enabled: true, Timeout: 60 },

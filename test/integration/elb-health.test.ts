@@ -25,19 +25,22 @@ web = [ec2.run_instances(ImageId='ami-1ecae776', InstanceType='t2.micro', MinCou
 advance(120)
 elb.create_load_balancer(LoadBalancerName='web', Subnets=[a, b], SecurityGroups=[lb_sg], Listeners=[{'Protocol': 'HTTP', 'LoadBalancerPort': 80, 'InstanceProtocol': 'HTTP', 'InstancePort': 80}])
 elb.configure_health_check(LoadBalancerName='web', HealthCheck={'Target': 'HTTP:80/index.html', 'Interval': 10, 'Timeout': 5, 'UnhealthyThreshold': 2, 'HealthyThreshold': 3})
-out({'web1': web[0], 'web2': web[1]})
+out({'web1': web[0], 'web2': web[1], 'vpc': v, 'subnets': [a, b], 'lbSg': lb_sg})
 `;
 
 describe('ELB health checks on the clock, through the AWS CLI and boto3', () => {
   let fl: Faultline;
   let web1: string;
   let web2: string;
+  let net: { vpc: string; subnets: string[]; lbSg: string };
   const boto3 = (code: string) =>
     fl.python(BOTO3_PRELUDE + `elb = boto3.client('elb', config=no_retry)\nec2 = boto3.client('ec2')\ncw = boto3.client('cloudwatch')\nweb1, web2 = ${JSON.stringify(web1)}, ${JSON.stringify(web2)}\n` + code);
 
   before(async () => {
     fl = await startFaultline();
-    ({ web1, web2 } = await fl.python(BOTO3_PRELUDE + SETUP));
+    let vpc, subnets, lbSg;
+    ({ web1, web2, vpc, subnets, lbSg } = await fl.python(BOTO3_PRELUDE + SETUP));
+    net = { vpc, subnets, lbSg };
   });
   after(() => fl.close());
 
@@ -101,5 +104,33 @@ out({'health': health, 'instance': status['InstanceStatus']['Status'], 'system':
       system: 'ok',
       after: 'InService',
     });
+  });
+
+  it('lowering the check interval (ConfigureHealthCheck, ModifyTargetGroup) brings the next check of registered targets to one new interval away', async () => {
+    // t = 0: registered, with checks every 300 s. Registration ends at 30 s (Classic) and 10 s (ALB),
+    // so the first checks would come at 330 s and 310 s. At 31 s the interval becomes 10 s: both
+    // are checked at 41 s, and pass.
+    const seen = await boto3(`
+v2 = boto3.client('elbv2', config=no_retry)
+net = json.loads(${JSON.stringify(JSON.stringify(net))})
+check = lambda interval: {'Target': 'HTTP:80/index.html', 'Interval': interval, 'Timeout': 5, 'UnhealthyThreshold': 2, 'HealthyThreshold': 3}
+elb.create_load_balancer(LoadBalancerName='slow', Subnets=net['subnets'], SecurityGroups=[net['lbSg']], Listeners=[{'Protocol': 'HTTP', 'LoadBalancerPort': 80, 'InstanceProtocol': 'HTTP', 'InstancePort': 80}])
+elb.configure_health_check(LoadBalancerName='slow', HealthCheck=check(300))
+alb = v2.create_load_balancer(Name='slow', Subnets=net['subnets'], SecurityGroups=[net['lbSg']])['LoadBalancers'][0]['LoadBalancerArn']
+tg = v2.create_target_group(Name='slow', Protocol='HTTP', Port=80, VpcId=net['vpc'], HealthCheckIntervalSeconds=300)['TargetGroups'][0]['TargetGroupArn']
+v2.create_listener(LoadBalancerArn=alb, Protocol='HTTP', Port=80, DefaultActions=[{'Type': 'forward', 'TargetGroupArn': tg}])
+elb.register_instances_with_load_balancer(LoadBalancerName='slow', Instances=[{'InstanceId': web2}])
+v2.register_targets(TargetGroupArn=tg, Targets=[{'Id': web2}])
+def states():
+    return [elb.describe_instance_health(LoadBalancerName='slow')['InstanceStates'][0]['State'], v2.describe_target_health(TargetGroupArn=tg)['TargetHealthDescriptions'][0]['TargetHealth']['State']]
+advance(31)
+elb.configure_health_check(LoadBalancerName='slow', HealthCheck=check(10))
+v2.modify_target_group(TargetGroupArn=tg, HealthCheckIntervalSeconds=10)
+r = {}
+advance(9); r['40'] = states()
+advance(1); r['41'] = states()
+out(r)
+`);
+    assert.deepEqual(seen, { 40: ['OutOfService', 'initial'], 41: ['InService', 'healthy'] });
   });
 });

@@ -32,6 +32,10 @@ resource "aws_subnet" "b" {
   availability_zone = "us-east-1b"
 }
 
+resource "aws_internet_gateway" "main" {
+  vpc_id = aws_vpc.main.id
+}
+
 resource "aws_security_group" "lb" {
   name   = "tf-lb"
   vpc_id = aws_vpc.main.id
@@ -50,6 +54,7 @@ resource "aws_lb" "web" {
   security_groups    = [aws_security_group.lb.id]
   idle_timeout       = 120
   tags               = { team = "ops" }
+  depends_on         = [aws_internet_gateway.main]
 }
 
 resource "aws_lb_target_group" "web" {

@@ -9,12 +9,14 @@ import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 
-/** A VPC over two zones with a running instance in each, and a second VPC with one instance. */
+/** Helpers: `net` makes a VPC (with an internet gateway unless told otherwise) and a subnet in each zone given. */
 const SETUP = `
 ec2 = boto3.client('ec2')
 elb = boto3.client('elbv2', config=no_retry)
-def net(cidr, zones):
+def net(cidr, zones, igw=True):
     vpc = ec2.create_vpc(CidrBlock=cidr + '.0.0/16')['Vpc']['VpcId']
+    if igw:
+        ec2.attach_internet_gateway(InternetGatewayId=ec2.create_internet_gateway()['InternetGateway']['InternetGatewayId'], VpcId=vpc)
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='%s.%d.0/24' % (cidr, i + 1), AvailabilityZone=z)['Subnet']['SubnetId'] for i, z in enumerate(zones)]
     return vpc, subnets
 def instance(subnet):
@@ -211,7 +213,7 @@ out(o)
   it("answers each error row with AWS's code and status, and writes nothing", async () => {
     const r = await fl.python(BOTO3_PRELUDE + SETUP + `
 vpc, subnets = net('10.6', ['us-east-1a', 'us-east-1b'])
-other_vpc, other_subnets = net('10.5', ['us-east-1a'])
+other_vpc, other_subnets = net('10.5', ['us-east-1a'], igw=False)
 mine, stopped, theirs = instance(subnets[0]), instance(subnets[1]), instance(other_subnets[0])
 advance(60)
 ec2.stop_instances(InstanceIds=[stopped])
@@ -257,6 +259,7 @@ o['badName'] = outcome(lambda: elb.create_load_balancer(Name='-bad', Subnets=sub
 o['internalName'] = outcome(lambda: elb.create_load_balancer(Name='internal-x', Subnets=subnets))
 o['sameZone'] = outcome(lambda: elb.create_load_balancer(Name='samezone', Subnets=[subnets[0], ec2.create_subnet(VpcId=vpc, CidrBlock='10.6.9.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId']]))
 o['unknownSubnet'] = outcome(lambda: elb.create_load_balancer(Name='nosubnet', Subnets=['subnet-0123456789abcdef0', subnets[0]]))
+o['noGateway'] = outcome(lambda: elb.create_load_balancer(Name='nogateway', Type='network', Subnets=other_subnets))
 o['badAttribute'] = outcome(lambda: elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[{'Key': 'idle_timeout.timeout_seconds', 'Value': '0'}]))
 o['badTgAttribute'] = outcome(lambda: elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[{'Key': 'deregistration_delay.timeout_seconds', 'Value': '3601'}]))
 o['sslPolicy'] = outcome(lambda: elb.describe_ssl_policies(Names=['NoSuchPolicy']))
@@ -312,6 +315,8 @@ out(o)
     code(r.internalName, 'ValidationError 400');
     code(r.sameZone, 'InvalidConfigurationRequest 400');
     code(r.unknownSubnet, 'SubnetNotFound 400');
+    code(r.noGateway, 'InvalidSubnet 400');
+    assert.match(r.noGateway, /VPC vpc-[0-9a-f]+ has no internet gateway/);
     code(r.badAttribute, 'ValidationError 400');
     code(r.badTgAttribute, 'ValidationError 400');
     code(r.sslPolicy, 'SSLPolicyNotFound 400');
@@ -328,9 +333,12 @@ out(o)
         Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.2.0.0/16' } },
         A: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.2.1.0/24', AvailabilityZone: 'us-east-1a' } },
         B: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Vpc' }, CidrBlock: '10.2.2.0/24', AvailabilityZone: 'us-east-1b' } },
+        Gateway: { Type: 'AWS::EC2::InternetGateway' },
+        Attachment: { Type: 'AWS::EC2::VPCGatewayAttachment', Properties: { VpcId: { Ref: 'Vpc' }, InternetGatewayId: { Ref: 'Gateway' } } },
         Sg: { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'lb', VpcId: { Ref: 'Vpc' } } },
         Lb: {
           Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+          DependsOn: 'Attachment',
           Properties: { Subnets: [{ Ref: 'A' }, { Ref: 'B' }], SecurityGroups: [{ Ref: 'Sg' }], LoadBalancerAttributes: [{ Key: 'idle_timeout.timeout_seconds', Value: '30' }] },
         },
         Group: {

@@ -15,7 +15,7 @@ import { ec2 } from '../../src/services/ec2/index.ts';
 import { groupLoop, membersOf } from '../../src/services/autoscaling/group.loop.ts';
 import { COLL as AS, scopedKey, type ActivityRecord, type MemberRecord } from '../../src/services/autoscaling/state.ts';
 import { COLL as EC2, type InstanceRecord } from '../../src/services/ec2/state.ts';
-import { classicKey, COLL as ELB, targetKey, type LoadBalancerRecord, type TargetGroupRecord, type TargetRecord, type TargetState } from '../../src/services/elb/state.ts';
+import { classicKey, COLL as ELB, CROSS_ZONE, targetKey, type LoadBalancerRecord, type TargetGroupRecord, type TargetRecord, type TargetState } from '../../src/services/elb/state.ts';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web-tg/0123456789abcdef';
@@ -66,7 +66,7 @@ describe('Auto Scaling with load balancers (records written directly)', () => {
     const key = classicKey(name);
     const lb: LoadBalancerRecord = {
       key, kind: 'classic', name, dnsName: `${name}-1.us-east-1.elb.amazonaws.com`, canonicalHostedZoneId: 'Z35SXDOTRQ7X7K', scheme: 'internet-facing', vpcId: 'vpc-1',
-      securityGroups: [], nodes: [], state: 'active', activeAt: 0, createdTime: '', createdAt: 0, ipAddressType: 'ipv4', crossZone: false, attributes: {}, tags: [],
+      securityGroups: [], nodes: [], activeAt: 0, createdTime: '', createdAt: 0, ipAddressType: 'ipv4', attributes: { [CROSS_ZONE]: 'false' }, tags: [],
     };
     const tg: TargetGroupRecord = { key, kind: 'classic', name, vpcId: 'vpc-1', targetType: 'instance', health: HEALTH, deregistrationDelay: drainSeconds, attributes: {}, tags: [], createdAt: 0 };
     app.env.store.transaction(() => {

@@ -9,9 +9,11 @@ import { createApp, type App } from '../../src/app.ts';
 import { cloudwatch } from '../../src/services/cloudwatch/index.ts';
 import { ec2 } from '../../src/services/ec2/index.ts';
 import { COLL as EC2_COLL, type InstanceRecord, type SubnetRecord } from '../../src/services/ec2/state.ts';
+import { queueMetrics } from '../../src/services/elb/metrics.ts';
 import { createNode } from '../../src/services/elb/nodes.ts';
 import {
   COLL,
+  CROSS_ZONE,
   HEALTH_LOOP,
   classicKey,
   scopedKey,
@@ -71,13 +73,11 @@ function loadBalancerWithGroup(kind: LoadBalancerKind, name: string, subnets: st
       canonicalHostedZoneId: 'Z35SXDOTRQ7X7K',
       vpcId: ids.vpc,
       nodes,
-      state: 'active',
       activeAt: now(),
       createdTime: new Date(now()).toISOString(),
       createdAt: now(),
       ipAddressType: 'ipv4',
-      crossZone: kind === 'application',
-      attributes: {},
+      attributes: { [CROSS_ZONE]: String(kind === 'application') },
       tags: [],
     };
     app.env.store.put(COLL.loadBalancers, scope, key, lb);
@@ -88,7 +88,6 @@ function loadBalancerWithGroup(kind: LoadBalancerKind, name: string, subnets: st
       arn: arn ? groupKey : undefined,
       vpcId: ids.vpc,
       targetType: 'instance',
-      loadBalancerType: kind === 'classic' ? undefined : kind,
       health,
       deregistrationDelay: 30,
       attributes: {},
@@ -234,7 +233,8 @@ describe('the ELB health loop (simulated checks)', () => {
     assert.equal(health(lb.groupKey, inC), 'unused / Target.NotInUse / Target is in an Availability Zone that is not enabled for the load balancer');
     assert.equal(health(idle.groupKey, inA), 'unused / Target.NotInUse / Target group is not configured to receive traffic from the load balancer');
     advanceTo(t0 + 60_000);
-    assert.equal(target(lb.groupKey, inC, 80)!.lastCheckAt, undefined);
+    const notChecked = target(lb.groupKey, inC, 80)!;
+    assert.deepEqual([notChecked.passes, notChecked.failures, notChecked.nextCheckAt], [0, 0, undefined]);
 
     // Zone c enabled at 65 s: seen at the next look (70 s), registration long done, so checks begin; healthy at 80 s.
     advanceTo(t0 + 65_000);
@@ -268,7 +268,10 @@ describe('the ELB health loop (simulated checks)', () => {
     register(groupKey, id, 'us-east-1a');
     register(groupKey, other, 'us-east-1a');
     advanceTo(t0 + 25_000);
-    app.env.store.transaction(() => deregisterTarget(app.env, scope, groupKey, id, 80, 30));
+    const deregister = (target: string) => app.env.store.transaction(() => deregisterTarget(app.env, scope, groupKey, target, 80));
+    assert.equal(deregister(id), t0 + 55_000, "draining ends after the group's delay, 30 s");
+    assert.equal(deregister(id), t0 + 55_000, 'deregistering again keeps the end');
+    assert.equal(deregister('i-0123456789abcdef0'), undefined, 'nothing to drain');
     advanceTo(t0 + 54_999);
     assert.equal(health(groupKey, id), 'draining / Target.DeregistrationInProgress / Target deregistration is in progress');
     advanceTo(t0 + 55_000);
@@ -353,5 +356,18 @@ describe('the load balancers\' metrics', () => {
     } finally {
       app.env.runtime = simulated;
     }
+  });
+
+  it('publishes a minute once when a change re-arms the metrics exactly on the minute', () => {
+    const lb = loadBalancerWithGroup('classic', 'boundary', [ids.lbA]);
+    const a = launch(ids.appA);
+    register(lb.groupKey, a, 'us-east-1a');
+    advanceTo(now() + 40_000); // checks begin after Classic's 30 s registration, which arms the metrics
+    const minute = Math.ceil(now() / 60_000) * 60_000;
+    advanceTo(minute); // the minute's run publishes and re-arms for the next
+    app.env.store.transaction(() => queueMetrics(app.env, scope, lb.key)); // a target's state changes at that very instant
+    advanceTo(minute + 30_000);
+    const [point] = stats('AWS/ELB', 'HealthyHostCount', [{ Name: 'LoadBalancerName', Value: 'boundary' }], minute, minute + 60_000).Datapoints;
+    assert.equal(point.SampleCount, 1, 'one sample from the one node, not two');
   });
 });

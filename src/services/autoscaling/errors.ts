@@ -3,6 +3,7 @@
  * are ValidationError in Auto Scaling; the messages follow the texts AWS is seen to return.
  */
 import { AwsError } from '../../core/errors.ts';
+import { pageOf as offsetPage } from '../../core/paging.ts';
 
 export const asErrors = {
   /** Bad or inconsistent input, and resources that do not exist. */
@@ -24,16 +25,10 @@ export const asErrors = {
   instanceNotFound: (id: string) => new AwsError('ValidationError', `Instance Id not found - No managed instance found for instance ID: ${id}`, 400),
 };
 
-/** NextToken paging over a list: the token is the offset of the next item. */
+/** NextToken paging over a list (core/paging.ts), after checking MaxRecords against the call's limit. */
 export function pageOf<T>(items: readonly T[], nextToken: string | undefined, maxRecords: number | undefined, defaultMax: number, limit: number): { items: T[]; NextToken?: string } {
   const max = maxRecords ?? defaultMax;
   if (max < 1 || max > limit) throw asErrors.validation(`MaxRecords must be between 1 and ${limit}.`);
-  let start = 0;
-  if (nextToken !== undefined) {
-    const text = Buffer.from(nextToken, 'base64url').toString();
-    if (!/^\d+$/.test(text) || Buffer.from(text).toString('base64url') !== nextToken) throw asErrors.invalidNextToken();
-    start = Number(text);
-  }
-  const end = start + max;
-  return { items: items.slice(start, end), NextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined };
+  const { items: page, next } = offsetPage(items, nextToken, max, asErrors.invalidNextToken);
+  return { items: page, NextToken: next };
 }

@@ -157,12 +157,7 @@ function register(env: Env, scope: Scope, g: Group, s: SourceId, m: DeepReadonly
  */
 function deregister(env: Env, scope: Scope, s: SourceId, instanceId: string, now: number): number {
   const { group, port } = targetsFor(env, scope, s);
-  const t = env.store.get<TargetRecord>(ELB.targets, scope, targetKey(group, instanceId, port));
-  if (!t) return now;
-  if (t.drainingUntil !== undefined) return t.drainingUntil;
-  const delay = targetGroup(env.store, scope, group)?.deregistrationDelay ?? 0;
-  deregisterTarget(env, scope, group, instanceId, port, delay);
-  return now + delay * 1000;
+  return deregisterTarget(env, scope, group, instanceId, port) ?? now;
 }
 
 /** Deregisters a leaving instance from every source it may be registered with; returns when the draining ends. */

@@ -296,19 +296,26 @@ export function permission(r: Rule, egress: boolean) {
 
 const ALL_EGRESS = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] };
 
+/** The rules a group's inline properties make: its ingress, and its egress (without SecurityGroupEgress, AWS's allow-all rule). */
+const INLINE = [
+  { egress: false, rules: (p: Props) => ((p.SecurityGroupIngress ?? []) as Rule[]).map((r) => permission(r, false)) },
+  { egress: true, rules: (p: Props) => (p.SecurityGroupEgress === undefined ? [ALL_EGRESS] : (p.SecurityGroupEgress as Rule[]).map((r) => permission(r, true))) },
+];
+
+/**
+ * Puts a group's inline rules in place of those it had: at create, the default egress rule; at
+ * update, the rules the old inline properties made. Rules that AWS::EC2::SecurityGroupIngress or
+ * Egress resources (or API calls) added stay, as CloudFormation leaves them.
+ */
 function setRules(rc: ResourceContext, groupId: string, props: Props, old?: Props): void {
-  const ingress = (props.SecurityGroupIngress ?? []) as Rule[];
-  const egress = props.SecurityGroupEgress as Rule[] | undefined;
-  if (old) {
-    const g = requireRecord<SecurityGroupRecord>(rc, COLL.securityGroups, groupId);
-    if (g.IpPermissions.length) call(rc, 'RevokeSecurityGroupIngress', { GroupId: groupId, IpPermissions: g.IpPermissions });
-    if (g.IpPermissionsEgress.length) call(rc, 'RevokeSecurityGroupEgress', { GroupId: groupId, IpPermissions: g.IpPermissionsEgress });
-  } else if (egress !== undefined) {
-    call(rc, 'RevokeSecurityGroupEgress', { GroupId: groupId, IpPermissions: [ALL_EGRESS] });
+  for (const { egress, rules } of INLINE) {
+    const before = old ? rules(old) : egress ? [ALL_EGRESS] : [];
+    const after = rules(props);
+    if (JSON.stringify(before) === JSON.stringify(after)) continue;
+    const [authorize, revoke] = egress ? ['AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupEgress'] : ['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress'];
+    if (before.length) call(rc, revoke, { GroupId: groupId, IpPermissions: before });
+    if (after.length) call(rc, authorize, { GroupId: groupId, IpPermissions: after });
   }
-  if (ingress.length) call(rc, 'AuthorizeSecurityGroupIngress', { GroupId: groupId, IpPermissions: ingress.map((r) => permission(r, false)) });
-  if (egress?.length) call(rc, 'AuthorizeSecurityGroupEgress', { GroupId: groupId, IpPermissions: egress.map((r) => permission(r, true)) });
-  else if (old && egress === undefined) call(rc, 'AuthorizeSecurityGroupEgress', { GroupId: groupId, IpPermissions: [ALL_EGRESS] });
 }
 
 const securityGroup: ResourceHandler = {

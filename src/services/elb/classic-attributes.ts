@@ -7,7 +7,7 @@
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { classicGroup, elbErrors, findClassic, LIMITS, mutableClassic, saveClassic } from './classic-errors.ts';
-import { COLL, type ClassicSettings, type LoadBalancerRecord, type Tag } from './state.ts';
+import { COLL, CROSS_ZONE, type ClassicSettings, type LoadBalancerRecord, type Tag } from './state.ts';
 
 /** The one additional attribute AWS offers, with its values and default. */
 const DESYNC = 'elb.http.desyncmitigationmode';
@@ -37,7 +37,7 @@ interface Attributes {
 function attributesOf(lb: DeepReadonly<LoadBalancerRecord>) {
   const c = lb.classic!;
   return {
-    CrossZoneLoadBalancing: { Enabled: lb.crossZone },
+    CrossZoneLoadBalancing: { Enabled: lb.attributes[CROSS_ZONE] === 'true' },
     AccessLog: c.accessLog ?? { Enabled: false },
     ConnectionDraining: c.connectionDraining,
     ConnectionSettings: { IdleTimeout: c.idleTimeout },
@@ -113,7 +113,7 @@ export const classicAttributeHandlers = {
       lb.attributes[DESYNC] = Value!;
     }
     if (a.ConnectionSettings) c.idleTimeout = a.ConnectionSettings.IdleTimeout;
-    if (a.CrossZoneLoadBalancing) lb.crossZone = a.CrossZoneLoadBalancing.Enabled;
+    if (a.CrossZoneLoadBalancing) lb.attributes[CROSS_ZONE] = String(a.CrossZoneLoadBalancing.Enabled);
     if (a.ConnectionDraining) {
       const group = classicGroup(ctx, lb.name);
       group.deregistrationDelay = c.connectionDraining.Enabled ? c.connectionDraining.Timeout : 0;

@@ -22,7 +22,6 @@ export const elbErrors = {
   /** A request that conflicts with the load balancer's configuration: AWS answers it with 409. */
   invalidConfiguration: (message: string) => new AwsError('InvalidConfigurationRequest', message, 409),
   subnetNotFound: (id: string) => new AwsError('SubnetNotFound', `The subnet ID '${id}' does not exist`, 400),
-  invalidSubnet: (message: string) => new AwsError('InvalidSubnet', message, 400),
   invalidSecurityGroup: (id: string) => new AwsError('InvalidSecurityGroup', `Security group '${id}' does not exist in the load balancer's VPC`, 400),
   invalidScheme: (scheme: string) => new AwsError('InvalidScheme', `Invalid scheme '${scheme}': use internet-facing or internal`, 400),
   tooManyTags: (name: string) => new AwsError('TooManyTags', `Load balancer ${name} would have more than ${LIMITS.tags} tags`, 400),
@@ -30,6 +29,7 @@ export const elbErrors = {
   attributeNotFound: (message: string) => new AwsError('LoadBalancerAttributeNotFound', message, 400),
   policyNotFound: (name: string) => new AwsError('PolicyNotFound', `There is no policy with name ${name} for load balancer`, 400),
   policyTypeNotFound: (name: string) => new AwsError('PolicyTypeNotFound', `There is no policy type with name ${name}`, 400),
+  invalidMarker: () => new AwsError('ValidationError', 'Invalid Marker: it does not come from a previous call.', 400),
 };
 
 /** ≤32 letters, digits and hyphens, no hyphen first or last. */
@@ -59,16 +59,4 @@ export function classicGroup(ctx: RequestContext, name: string): TargetGroupReco
   const g = ctx.env.store.mutable<TargetGroupRecord>(COLL.targetGroups, ctx, classicKey(name));
   if (!g) throw elbErrors.notFound(name);
   return g;
-}
-
-/** Marker paging over a sorted list: the marker is the offset of the next item. */
-export function pageOf<T>(items: readonly T[], marker: string | undefined, pageSize: number | undefined): { items: T[]; NextMarker?: string } {
-  let start = 0;
-  if (marker !== undefined) {
-    const text = Buffer.from(marker, 'base64url').toString();
-    if (!/^\d+$/.test(text) || Buffer.from(text).toString('base64url') !== marker) throw elbErrors.validation('Invalid Marker: it does not come from a previous call.');
-    start = Number(text);
-  }
-  const end = start + (pageSize ?? 400);
-  return { items: items.slice(start, end), NextMarker: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined };
 }

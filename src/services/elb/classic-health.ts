@@ -10,7 +10,7 @@ import type { RequestContext } from '../service.ts';
 import { COLL as EC2, type InstanceRecord } from '../ec2/state.ts';
 import { classicGroup, elbErrors, findClassic, LIMITS, mutableClassic, saveClassic } from './classic-errors.ts';
 import { classicKey, COLL, targetGroup, targetsOf, type HealthSettings, type LoadBalancerRecord, type TargetGroupRecord, type TargetRecord } from './state.ts';
-import { deregisterTarget, registerTarget } from './targets.ts';
+import { deregisterTarget, registerTarget, rescheduleChecks } from './targets.ts';
 
 export interface HealthCheckInput {
   Target: string;
@@ -86,7 +86,6 @@ const IN_PROGRESS = 'Instance registration is still in progress.';
 const OTHER_ZONE = 'Instance is in the EC2 Availability Zone for which LoadBalancer is not configured to route traffic to.';
 const NOT_REGISTERED = 'Instance is not currently registered with the LoadBalancer.';
 const DRAINING = 'Instance deregistration currently in progress.';
-const TRANSIENT = 'A transient error occurred. Please try again later.';
 
 /** An instance's EC2 state as DescribeInstanceHealth words it, when that keeps it out of service. */
 function ec2Reason(state: string): string | undefined {
@@ -107,17 +106,12 @@ function instanceState(id: string, t: DeepReadonly<TargetRecord> | undefined, in
   switch (t.state) {
     case 'healthy':
       return out('InService', 'N/A', 'N/A');
-    case 'unavailable':
-      return out('Unknown', 'ELB', TRANSIENT);
     case 'unhealthy':
       return out('OutOfService', 'Instance', t.failures >= health.unhealthyThreshold ? FAILED : NOT_PASSED);
     default:
       return out('OutOfService', 'Instance', IN_PROGRESS);
   }
 }
-
-/** Seconds a deregistered instance drains: the connection draining timeout, or none when it is off. */
-export const drainSeconds = (lb: DeepReadonly<LoadBalancerRecord>) => (lb.classic!.connectionDraining.Enabled ? lb.classic!.connectionDraining.Timeout : 0);
 
 type Instances = { InstanceId: string }[];
 
@@ -129,6 +123,7 @@ export const classicHealthHandlers = {
     group.health = health;
     lb.classic!.healthCheckTarget = target;
     ctx.env.store.put(COLL.targetGroups, ctx, group.key, group);
+    rescheduleChecks(ctx.env, ctx, group.key, health.intervalSeconds);
     saveClassic(ctx, lb);
     return { HealthCheck: healthCheckView(lb, group) };
   },
@@ -152,7 +147,7 @@ export const classicHealthHandlers = {
   DeregisterInstancesFromLoadBalancer(input: { LoadBalancerName: string; Instances: Instances }, ctx: RequestContext) {
     const lb = findClassic(ctx, input.LoadBalancerName);
     for (const i of input.Instances) ec2Instance(ctx, i.InstanceId);
-    for (const i of input.Instances) deregisterTarget(ctx.env, ctx, lb.key, i.InstanceId, 0, drainSeconds(lb));
+    for (const i of input.Instances) deregisterTarget(ctx.env, ctx, lb.key, i.InstanceId, 0);
     return { Instances: instanceList(ctx, lb.name) };
   },
 

@@ -4,14 +4,15 @@
  * attributes, tags, policies and limits in classic-attributes.ts. Each load balancer has an
  * implicit target group under the same key, which the shared health loop and data plane read.
  */
+import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
-import { COLL as EC2, type InternetGatewayRecord, type SecurityGroupRecord, type SubnetRecord, type VpcRecord } from '../ec2/state.ts';
+import { COLL as EC2, type SecurityGroupRecord, type SubnetRecord } from '../ec2/state.ts';
 import { classicAttributeHandlers, checkTags } from './classic-attributes.ts';
-import { checkName, elbErrors, findClassic, LIMITS, mutableClassic, pageOf, saveClassic } from './classic-errors.ts';
+import { checkName, elbErrors, findClassic, LIMITS, mutableClassic, saveClassic } from './classic-errors.ts';
 import { classicHealthHandlers, DEFAULT_HEALTH_CHECK, healthCheckView, healthSettings, registeredInstances } from './classic-health.ts';
-import { createNode, deleteNode, dnsName, hostedZoneId, oneSubnetPerZone, setNodeGroups } from './nodes.ts';
-import { classicKey, COLL, targetGroup, type ClassicListener, type LoadBalancerRecord, type Tag, type TargetGroupRecord } from './state.ts';
+import { checkInternetGateway, createNode, defaultSecurityGroups, deleteNode, dnsName, hostedZoneId, oneSubnetPerZone, setNodeGroups, subnetRecords } from './nodes.ts';
+import { classicKey, COLL, CROSS_ZONE, targetGroup, type ClassicListener, type LoadBalancerRecord, type Tag, type TargetGroupRecord } from './state.ts';
 import { dropTargets } from './targets.ts';
 
 type Protocol = ClassicListener['Protocol'];
@@ -69,17 +70,14 @@ function subnetsOf(ctx: RequestContext, ids: readonly string[], have: readonly D
   });
   const all = [...have, ...subnets.filter((s) => !have.some((h) => h.SubnetId === s.SubnetId))];
   if (new Set(all.map((s) => s.VpcId)).size > 1) throw elbErrors.invalidConfiguration('All subnets of a load balancer must be in the same VPC.');
-  const twice = oneSubnetPerZone(all as SubnetRecord[]);
-  if (twice) throw elbErrors.invalidConfiguration(twice);
+  const twice = oneSubnetPerZone(all);
+  if (twice) throw elbErrors.invalidConfiguration(`Multiple subnets in the same Availability Zone: '${twice[0]}' and '${twice[1]}'`);
   return all.slice(have.length);
 }
 
 /** The groups given (all in the VPC), or the VPC's default group. */
 function securityGroupsOf(ctx: RequestContext, ids: readonly string[] | undefined, vpcId: string): string[] {
-  if (!ids?.length) {
-    const vpc = ctx.env.store.get<VpcRecord>(EC2.vpcs, ctx, vpcId);
-    return vpc?.defaultSecurityGroupId ? [vpc.defaultSecurityGroupId] : [];
-  }
+  if (!ids?.length) return defaultSecurityGroups(ctx, vpcId);
   for (const id of ids) {
     if (ctx.env.store.get<SecurityGroupRecord>(EC2.securityGroups, ctx, id)?.VpcId !== vpcId) throw elbErrors.invalidSecurityGroup(id);
   }
@@ -90,8 +88,6 @@ function sourceGroup(ctx: RequestContext, groups: readonly string[]) {
   const first = groups[0] && ctx.env.store.get<SecurityGroupRecord>(EC2.securityGroups, ctx, groups[0]);
   return first ? { OwnerAlias: ctx.account, GroupName: first.GroupName } : undefined;
 }
-
-const subnetRecords = (ctx: RequestContext, lb: DeepReadonly<LoadBalancerRecord>) => lb.nodes.map((n) => ctx.env.store.get<SubnetRecord>(EC2.subnets, ctx, n.subnetId)!).filter(Boolean);
 
 /** Gives the load balancer a node in each of the subnets' zones. */
 function addNodes(ctx: RequestContext, lb: LoadBalancerRecord, subnets: readonly DeepReadonly<SubnetRecord>[]): void {
@@ -175,10 +171,7 @@ const loadBalancerHandlers = {
     if (classicLoadBalancers(ctx).length >= LIMITS.loadBalancers) throw elbErrors.tooManyLoadBalancers();
     const subnets = subnetsOf(ctx, input.Subnets);
     const vpcId = subnets[0].VpcId;
-    if (scheme === 'internet-facing') {
-      const igw = ctx.env.store.list<InternetGatewayRecord>(EC2.internetGateways, ctx).some((g) => g.Attachments.some((a) => a.VpcId === vpcId));
-      if (!igw) throw elbErrors.invalidSubnet(`VPC ${vpcId} has no internet gateway: an internet-facing load balancer needs one.`);
-    }
+    checkInternetGateway(ctx, scheme, vpcId);
     const securityGroups = securityGroupsOf(ctx, input.SecurityGroups, vpcId);
     const tags = checkTags(name, [], input.Tags ?? []);
     const now = ctx.env.clock.now();
@@ -194,13 +187,11 @@ const loadBalancerHandlers = {
       vpcId,
       securityGroups,
       nodes: [],
-      state: 'active',
       activeAt: now,
       createdTime: new Date(now).toISOString(),
       createdAt: now,
       ipAddressType: 'ipv4',
-      crossZone: false,
-      attributes: {},
+      attributes: { [CROSS_ZONE]: 'false' },
       tags,
       classic: {
         listeners,
@@ -231,7 +222,7 @@ const loadBalancerHandlers = {
   DescribeLoadBalancers(input: { LoadBalancerNames?: string[]; Marker?: string; PageSize?: number }, ctx: RequestContext) {
     const all = input.LoadBalancerNames?.length ? [...new Set(input.LoadBalancerNames)].map((n) => findClassic(ctx, n)) : classicLoadBalancers(ctx);
     const sorted = [...all].sort((a, b) => a.name.localeCompare(b.name));
-    const { items, NextMarker } = pageOf(sorted, input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(sorted, input.Marker, input.PageSize ?? 400, elbErrors.invalidMarker);
     return { LoadBalancerDescriptions: items.map((lb) => describe(ctx, lb)), NextMarker };
   },
 
@@ -251,8 +242,7 @@ const loadBalancerHandlers = {
 
   AttachLoadBalancerToSubnets(input: { LoadBalancerName: string; Subnets: string[] }, ctx: RequestContext) {
     const lb = mutableClassic(ctx, input.LoadBalancerName);
-    const added = subnetsOf(ctx, input.Subnets, subnetRecords(ctx, lb));
-    if (added.some((s) => s.VpcId !== lb.vpcId)) throw elbErrors.invalidConfiguration(`All subnets of a load balancer must be in its VPC ${lb.vpcId}.`);
+    const added = subnetsOf(ctx, input.Subnets, subnetRecords(ctx, lb.nodes));
     addNodes(ctx, lb, added);
     saveClassic(ctx, lb);
     return { Subnets: lb.nodes.map((n) => n.subnetId) };

@@ -95,16 +95,15 @@ function unusedBecause(t: Read<TargetRecord>, lbs: readonly Read<LoadBalancerRec
   const state = inst?.State.Name;
   if (state === 'stopping' || state === 'stopped') return UNUSED.stopped;
   if (state === 'shutting-down' || state === 'terminated') return UNUSED.terminated;
-  // An IP target outside the VPC is in zone `all`, which every node may send to.
   const zone = t.zone ?? inst?.Placement.AvailabilityZone;
-  if (zone && zone !== 'all' && !lbs.some((lb) => lb.nodes.some((n) => n.zone === zone))) return UNUSED.zoneNotEnabled;
+  if (zone && !lbs.some((lb) => lb.nodes.some((n) => n.zone === zone))) return UNUSED.zoneNotEnabled;
   return undefined;
 }
 
 /** Whose rules the target's checks follow: a Classic load balancer's, or the kind of ELBv2 load balancer its group serves. */
 function kindOf(group: Read<TargetGroupRecord>, lbs: readonly Read<LoadBalancerRecord>[]): LoadBalancerKind {
   if (group.kind === 'classic') return 'classic';
-  return group.loadBalancerType ?? (lbs[0]?.kind === 'network' ? 'network' : 'application');
+  return lbs[0]?.kind === 'network' ? 'network' : 'application';
 }
 
 function save(env: Env, scope: Scope, before: Read<TargetRecord>, after: TargetRecord, group: Read<TargetGroupRecord>, lbs: readonly Read<LoadBalancerRecord>[]): void {

@@ -55,7 +55,6 @@ function become(t: TargetRecord, state: TargetRecord['state'], why?: Why): Targe
 /** The target after one check made at `now`; the next check is one interval later. */
 export function afterCheck(t: Read<TargetRecord>, h: Read<HealthSettings>, kind: LoadBalancerKind, obs: HealthObservation, now: number): TargetRecord {
   const next = copy(t);
-  next.lastCheckAt = now;
   next.nextCheckAt = now + h.intervalSeconds * 1000;
   next.passes = obs.ok ? t.passes + 1 : 0;
   next.failures = obs.ok ? 0 : t.failures + 1;

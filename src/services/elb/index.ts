@@ -15,7 +15,7 @@ export const elb: Service = {
   signingName: 'elasticloadbalancing',
   model: models.elb,
   protocols: [new QueryProtocol('query')],
-  handlers: { ...classicHandlers },
+  handlers: classicHandlers,
   loops: healthLoops,
 };
 
@@ -23,5 +23,5 @@ export const elbv2: Service = {
   signingName: 'elasticloadbalancing',
   model: models.elbv2,
   protocols: [new QueryProtocol('query')],
-  handlers: { ...v2Handlers },
+  handlers: v2Handlers,
 };

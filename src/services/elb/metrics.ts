@@ -18,6 +18,7 @@ import { putMetric } from '../cloudwatch/metrics.provider.ts';
 import type { Dimension } from '../cloudwatch/metrics.store.ts';
 import { COLL as EC2_COLL, type InstanceRecord } from '../ec2/state.ts';
 import type { Env } from '../service.ts';
+import { loadBalancerFullName, targetGroupFullName } from './arns.ts';
 import {
   crossZone,
   groupsOfLoadBalancer,
@@ -37,9 +38,12 @@ const MINUTE = 60_000;
 /** The counters each load balancer's last run saw, to publish differences (a document per load balancer). */
 const LAST_TRAFFIC = 'elb.lastTraffic';
 
-/** Arms a load balancer's metrics at the next minute (a no-op when they are armed already). */
+/**
+ * Arms a load balancer's metrics at the next minute (a no-op when they are armed already). Always
+ * after now: on a minute's boundary, that minute's run may have published already.
+ */
 export function queueMetrics(env: Env, scope: Scope, lbKey: string): void {
-  env.scheduler.enqueue(METRICS_LOOP, scopedKey(scope, lbKey), Math.ceil(env.clock.now() / MINUTE) * MINUTE);
+  env.scheduler.enqueue(METRICS_LOOP, scopedKey(scope, lbKey), Math.floor(env.clock.now() / MINUTE) * MINUTE + MINUTE);
 }
 
 /** One run: publishes the minute's metrics, and runs again next minute while the load balancer exists. */
@@ -56,7 +60,7 @@ export const metricsLoop = (env: Env) => (key: string): number | void => {
 const namespaceOf = (lb: Read<LoadBalancerRecord>) => (lb.kind === 'classic' ? 'AWS/ELB' : lb.kind === 'application' ? 'AWS/ApplicationELB' : 'AWS/NetworkELB');
 /** Classic's `LoadBalancerName`, or ELBv2's `LoadBalancer` (`app/NAME/ID`, `net/NAME/ID`, from the ARN). */
 const lbDimension = (lb: Read<LoadBalancerRecord>): Dimension =>
-  lb.kind === 'classic' ? { Name: 'LoadBalancerName', Value: lb.name } : { Name: 'LoadBalancer', Value: lb.arn!.slice(lb.arn!.indexOf(':loadbalancer/') + ':loadbalancer/'.length) };
+  lb.kind === 'classic' ? { Name: 'LoadBalancerName', Value: lb.name } : { Name: 'LoadBalancer', Value: loadBalancerFullName(lb.arn!) };
 
 function publishHostCounts(env: Env, scope: Scope, lb: Read<LoadBalancerRecord>, now: number): void {
   for (const groupKey of groupsOfLoadBalancer(env.store, scope, lb.key)) {
@@ -70,7 +74,7 @@ function publishHostCounts(env: Env, scope: Scope, lb: Read<LoadBalancerRecord>,
       if (counts && (t.state === 'healthy' || t.state === 'unhealthy')) counts[t.state]++;
     }
     // ELBv2's group dimension: `targetgroup/NAME/ID`, the end of its ARN.
-    const dims = lb.kind === 'classic' ? [lbDimension(lb)] : [{ Name: 'TargetGroup', Value: group.arn!.slice(group.arn!.lastIndexOf(':') + 1) }, lbDimension(lb)];
+    const dims = lb.kind === 'classic' ? [lbDimension(lb)] : [{ Name: 'TargetGroup', Value: targetGroupFullName(group.arn!) }, lbDimension(lb)];
     const everywhere = crossZone(lb, group);
     for (const [name, state] of [['HealthyHostCount', 'healthy'], ['UnHealthyHostCount', 'unhealthy']] as const) {
       const total = [...byZone.values()].reduce((sum, c) => sum + c[state], 0);

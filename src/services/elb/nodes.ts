@@ -6,12 +6,14 @@
  * Also the names and hosted zone ids AWS gives load balancers.
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
+import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { allocatePrivateIp, releasePrivateIp } from '../ec2/subnet-addresses.ts';
 import { allocatePublicIp, privateDnsName, releasePublicIp } from '../ec2/public-ips.ts';
-import { COMPUTE_COLL, type NetworkInterfaceRecord, type SubnetRecord } from '../ec2/state.ts';
-import { COLL as EC2_COLL } from '../ec2/state.ts';
+import { COLL as EC2_COLL, COMPUTE_COLL, type InternetGatewayRecord, type NetworkInterfaceRecord, type SubnetRecord, type VpcRecord } from '../ec2/state.ts';
+import { loadBalancerFullName } from './arns.ts';
 import type { LoadBalancerKind, LoadBalancerRecord, NodeRecord } from './state.ts';
 
 /** The region's ELB hosted zone ids (spec elb.md §1): [ALB and Classic, NLB]. */
@@ -46,8 +48,7 @@ export function dnsName(kind: LoadBalancerKind, name: string, scheme: 'internet-
 
 /** The description AWS gives a node's interface: `ELB NAME`, `ELB app/NAME/ID`, `ELB net/NAME/ID`. */
 function interfaceDescription(lb: Pick<LoadBalancerRecord, 'kind' | 'name' | 'arn'>): string {
-  if (lb.kind === 'classic') return `ELB ${lb.name}`;
-  return `ELB ${lb.arn!.slice(lb.arn!.indexOf(':loadbalancer/') + ':loadbalancer/'.length)}`;
+  return `ELB ${lb.kind === 'classic' ? lb.name : loadBalancerFullName(lb.arn!)}`;
 }
 
 /**
@@ -85,7 +86,7 @@ export function createNode(ctx: RequestContext, lb: Pick<LoadBalancerRecord, 'ki
     autoPublicIp: false,
   };
   ctx.env.store.put(COMPUTE_COLL.networkInterfaces, ctx, eniId, eni);
-  return { zone: subnet.AvailabilityZone, zoneId: subnet.AvailabilityZoneId, subnetId: subnet.SubnetId, eniId, privateIp, publicIp };
+  return { zone: subnet.AvailabilityZone, subnetId: subnet.SubnetId, eniId, privateIp, publicIp };
 }
 
 /** Removes a node's interface and gives its addresses back. Runs inside the caller's transaction. */
@@ -105,13 +106,30 @@ export function setNodeGroups(ctx: RequestContext, nodes: readonly NodeRecord[],
   }
 }
 
-/** The subnets of a request, one per AZ, else AWS's error text for two in one zone. */
-export function oneSubnetPerZone(subnets: readonly SubnetRecord[]): string | undefined {
+/** The first two subnets that share an AZ, if any: a load balancer has one subnet per AZ. */
+export function oneSubnetPerZone(subnets: readonly DeepReadonly<SubnetRecord>[]): [string, string] | undefined {
   const seen = new Map<string, string>();
   for (const s of subnets) {
     const other = seen.get(s.AvailabilityZone);
-    if (other) return `Multiple subnets in the same Availability Zone: '${other}' and '${s.SubnetId}'`;
+    if (other) return [other, s.SubnetId];
     seen.set(s.AvailabilityZone, s.SubnetId);
   }
   return undefined;
+}
+
+/** The subnets of the nodes given. */
+export const subnetRecords = (ctx: RequestContext, nodes: readonly DeepReadonly<NodeRecord>[]): DeepReadonly<SubnetRecord>[] =>
+  nodes.map((n) => ctx.env.store.get<SubnetRecord>(EC2_COLL.subnets, ctx, n.subnetId)).filter((s) => s !== undefined);
+
+/** The VPC's default security group: the group of a Classic load balancer or an ALB created without any. */
+export function defaultSecurityGroups(ctx: RequestContext, vpcId: string): string[] {
+  const id = ctx.env.store.get<VpcRecord>(EC2_COLL.vpcs, ctx, vpcId)?.defaultSecurityGroupId;
+  return id ? [id] : [];
+}
+
+/** An internet-facing load balancer needs an internet gateway on its VPC: AWS refuses it otherwise, with InvalidSubnet (Classic and ELBv2 alike). */
+export function checkInternetGateway(ctx: RequestContext, scheme: string, vpcId: string): void {
+  if (scheme !== 'internet-facing') return;
+  const attached = ctx.env.store.list<InternetGatewayRecord>(EC2_COLL.internetGateways, ctx).some((g) => g.Attachments.some((a) => a.VpcId === vpcId));
+  if (!attached) throw new AwsError('InvalidSubnet', `VPC ${vpcId} has no internet gateway`, 400);
 }

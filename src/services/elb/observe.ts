@@ -1,6 +1,9 @@
 /**
- * The simulated health check: what a check from one of the load balancer's nodes would see, read
- * from the world and the records, for drivers that make no real checks. It passes when
+ * The world's verdict on a health check: what a check from one of the load balancer's nodes would
+ * see, read from the world and the records. The health loop asks it first under every driver: when
+ * it fails, the check fails, whatever a real check saw; when it passes, a driver that makes real
+ * checks (sandbox) decides from what the application answered, and one that makes none takes this
+ * verdict as the check. It passes when
  *  - the target's instance is running, its operating system up (not rebooting, not frozen by an
  *    `instance` fault), on a host that has power and network in a zone that has them;
  *  - some node of the load balancers, in a zone that is up, reaches it: the target subnet's

@@ -47,7 +47,7 @@ function addressesOf(env: Env, scope: Scope, lb: DeepReadonly<LoadBalancerRecord
     const group = targetGroup(env.store, scope, key);
     return group ? [{ crossZone: crossZone(lb, group), healthy: targetsOf(env.store, scope, key).filter((t) => t.state === 'healthy') }] : [];
   });
-  const serving = up.filter((n) => groups.every((g) => g.healthy.some((t) => g.crossZone || t.zone === n.zone || t.zone === 'all')));
+  const serving = up.filter((n) => groups.every((g) => g.healthy.some((t) => g.crossZone || t.zone === n.zone)));
   const answer = serving.length ? serving : up;
   return answer.map((n) => n.publicIp ?? n.privateIp);
 }

@@ -50,7 +50,6 @@ export type LoadBalancerKind = 'classic' | 'application' | 'network';
 /** A load balancer's presence in one AZ. */
 export interface NodeRecord {
   zone: string;
-  zoneId?: string;
   subnetId: string;
   /** The node's network interface (requester-managed, in the load balancer's security groups). */
   eniId: string;
@@ -91,16 +90,16 @@ export interface LoadBalancerRecord {
   vpcId: string;
   securityGroups: string[];
   nodes: NodeRecord[];
-  /** ELBv2 `State.Code`; Classic load balancers are `active` at once. */
-  state: 'provisioning' | 'active' | 'active_impaired' | 'failed';
-  /** When a provisioning load balancer becomes active. */
+  /** When the load balancer becomes active (ELBv2 `State.Code`, v2-views.ts `lbState`): Classic load balancers are at once. */
   activeAt: number;
   createdTime: string;
   createdAt: number;
   ipAddressType: 'ipv4' | 'dualstack';
-  /** Cross-zone load balancing at the load balancer (ALB: always on; NLB and Classic: off by default). */
-  crossZone: boolean;
-  /** ELBv2 attributes by key, as strings (`idle_timeout.timeout_seconds`: `60`). */
+  /**
+   * ELBv2 attributes by key, as strings (`idle_timeout.timeout_seconds`: `60`). A Classic load
+   * balancer keeps its cross-zone setting under ELBv2's key (`CROSS_ZONE`) and its desync
+   * mitigation mode here too.
+   */
   attributes: Record<string, string>;
   tags: Tag[];
   classic?: ClassicSettings;
@@ -135,8 +134,6 @@ export interface TargetGroupRecord {
   protocolVersion?: string;
   vpcId: string;
   targetType: 'instance' | 'ip';
-  /** ELBv2: `application` or `network`, once a listener or rule of such a load balancer uses it. */
-  loadBalancerType?: 'application' | 'network';
   health: HealthSettings;
   /** Seconds a deregistered target drains (ELBv2 `deregistration_delay.timeout_seconds`; Classic: connection draining, 0 when off). */
   deregistrationDelay: number;
@@ -165,7 +162,6 @@ export interface TargetRecord {
   /** Consecutive passing and failing checks. Classic registrations have port 0 (the listeners' instance ports). */
   passes: number;
   failures: number;
-  lastCheckAt?: number;
   /** When the health loop makes the next check (set once checks start; absent while registering or unused). */
   nextCheckAt?: number;
   /** Set by DeregisterTargets: the target drains until then, and is forgotten after. */
@@ -174,7 +170,7 @@ export interface TargetRecord {
   registeredBy?: string;
 }
 
-/** What one health check of a target saw. The sandbox driver makes real requests; the simulated form reads the world. */
+/** What one health check of a target saw: the world's verdict on the path (observe.ts), or the sandbox driver's real request. */
 export interface HealthObservation {
   ok: boolean;
   /** Why it failed: `Target.Timeout`, `Target.ResponseCodeMismatch` or `Target.FailedHealthChecks`. */
@@ -235,10 +231,16 @@ export function loadBalancersOfGroup(store: Store, scope: Scope, groupKey: strin
   return [...out];
 }
 
-/** Whether targets of this group may get traffic from other zones' nodes (the group's override, else the load balancer's). */
+/** Cross-zone load balancing: the attribute of an ELBv2 load balancer and target group, and where a Classic load balancer keeps its setting. */
+export const CROSS_ZONE = 'load_balancing.cross_zone.enabled';
+
+/**
+ * Whether targets of this group may get traffic from other zones' nodes: the group's override,
+ * else the load balancer's setting (ALB: always on; NLB and Classic: off by default).
+ */
 export function crossZone(lb: Read<LoadBalancerRecord>, group: Read<TargetGroupRecord>): boolean {
-  const own = group.attributes['load_balancing.cross_zone.enabled'];
-  return own === 'true' ? true : own === 'false' ? false : lb.crossZone;
+  const own = group.attributes[CROSS_ZONE];
+  return own === 'true' || own === 'false' ? own === 'true' : lb.attributes[CROSS_ZONE] === 'true';
 }
 
 /** An ELBv2 action in its wire shape. */

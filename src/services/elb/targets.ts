@@ -6,7 +6,7 @@
  */
 import type { Env } from '../service.ts';
 import type { Scope } from '../../core/store.ts';
-import { COLL, HEALTH_LOOP, scopedKey, targetKey, type TargetRecord } from './state.ts';
+import { COLL, HEALTH_LOOP, scopedKey, targetKey, type TargetGroupRecord, type TargetRecord } from './state.ts';
 
 export interface TargetSpec {
   id: string;
@@ -40,20 +40,35 @@ export function registerTarget(env: Env, scope: Scope, group: string, spec: Targ
 }
 
 /**
- * Starts draining a target for `delaySeconds`; the health loop forgets it when the delay ends.
- * Deregistering a target that is not registered does nothing, as on AWS.
+ * Starts draining a target for its group's deregistration delay; the health loop forgets it when
+ * the delay ends. Returns when the draining ends (already draining: the end already set), or
+ * undefined when the target is not registered, which does nothing, as on AWS.
  */
-export function deregisterTarget(env: Env, scope: Scope, group: string, id: string, port: number, delaySeconds: number): void {
+export function deregisterTarget(env: Env, scope: Scope, group: string, id: string, port: number): number | undefined {
   const key = targetKey(group, id, port);
   const t = env.store.mutable<TargetRecord>(COLL.targets, scope, key);
-  if (!t || t.drainingUntil !== undefined) return;
+  if (!t || t.drainingUntil !== undefined) return t?.drainingUntil;
   const now = env.clock.now();
-  t.drainingUntil = now + delaySeconds * 1000;
+  t.drainingUntil = now + (env.store.get<TargetGroupRecord>(COLL.targetGroups, scope, group)?.deregistrationDelay ?? 0) * 1000;
   t.state = 'draining';
   t.reason = 'Target.DeregistrationInProgress';
   t.description = 'Target deregistration is in progress';
   env.store.put(COLL.targets, scope, key, t);
   env.scheduler.enqueue(HEALTH_LOOP, scopedKey(scope, key), now);
+  return t.drainingUntil;
+}
+
+/**
+ * After a group's check interval changed: no target waits longer than one new interval for its
+ * next check (a target waiting on the old, longer one would otherwise keep it).
+ */
+export function rescheduleChecks(env: Env, scope: Scope, group: string, intervalSeconds: number): void {
+  const latest = env.clock.now() + intervalSeconds * 1000;
+  for (const t of env.store.list<TargetRecord>(COLL.targets, scope)) {
+    if (t.group !== group || t.nextCheckAt === undefined || t.nextCheckAt <= latest) continue;
+    env.store.put(COLL.targets, scope, t.key, { ...t, nextCheckAt: latest });
+    env.scheduler.enqueue(HEALTH_LOOP, scopedKey(scope, t.key), latest);
+  }
 }
 
 /** Forgets every target of a group at once (the group or its load balancer is deleted). */

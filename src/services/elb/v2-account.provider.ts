@@ -1,6 +1,7 @@
 /** ELBv2's account-wide answers: DescribeAccountLimits and DescribeSSLPolicies. */
+import { pageOf } from '../../core/paging.ts';
 import type { RequestContext } from '../service.ts';
-import { pageOf, v2Errors } from './v2-errors.ts';
+import { v2Errors } from './v2-errors.ts';
 import { MAX_LISTENERS, MAX_RULES } from './v2-listeners.provider.ts';
 import { MAX_LOAD_BALANCERS } from './v2-load-balancers.provider.ts';
 import { MAX_TARGET_GROUPS, MAX_TARGETS_PER_GROUP } from './v2-target-groups.provider.ts';
@@ -48,7 +49,7 @@ export const SSL_POLICIES = [
 
 export const accountHandlers = {
   DescribeAccountLimits(input: { Marker?: string; PageSize?: number }, _ctx: RequestContext) {
-    const { items, NextMarker } = pageOf(LIMITS.map(([Name, Max]) => ({ Name, Max: String(Max) })), input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(LIMITS.map(([Name, Max]) => ({ Name, Max: String(Max) })), input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { Limits: items, NextMarker };
   },
 
@@ -60,7 +61,7 @@ export const accountHandlers = {
       policies = SSL_POLICIES.filter((p) => input.Names!.includes(p.Name));
     }
     if (input.LoadBalancerType === 'gateway') policies = [];
-    const { items, NextMarker } = pageOf(policies, input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(policies, input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { SslPolicies: items, NextMarker };
   },
 };

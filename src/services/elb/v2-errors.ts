@@ -1,7 +1,6 @@
 /**
  * ELBv2's errors with their wire codes (spec elb.md §5): all 400 but HealthUnavailable (500) and
  * PriorRequestNotComplete (429); InvalidConfigurationRequest is 400 here, unlike Classic's 409.
- * Also the Marker paging every Describe call shares.
  */
 import { AwsError } from '../../core/errors.ts';
 
@@ -31,16 +30,5 @@ export const v2Errors = {
   associationLimit: e('TargetGroupAssociationLimit'),
   duplicateTagKeys: e('DuplicateTagKeys'),
   tooMany: (what: string, message: string) => new AwsError(`TooMany${what}`, message, 400),
+  invalidMarker: (marker: string) => new AwsError('ValidationError', `The marker '${marker}' is not valid`, 400),
 };
-
-/** Marker paging over a list: the marker is the offset of the next item. */
-export function pageOf<T>(items: readonly T[], marker: string | undefined, pageSize: number | undefined): { items: T[]; NextMarker?: string } {
-  let start = 0;
-  if (marker !== undefined) {
-    const text = Buffer.from(marker, 'base64url').toString();
-    if (!/^\d+$/.test(text) || Buffer.from(text).toString('base64url') !== marker) throw v2Errors.validation(`The marker '${marker}' is not valid`);
-    start = Number(text);
-  }
-  const end = start + (pageSize ?? 400);
-  return { items: items.slice(start, end), NextMarker: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined };
-}

@@ -5,15 +5,15 @@
  * no conditions, never deleted or moved), so the routing and the health loop read one kind of
  * record. Certificates are stored, not checked: faultline has no ACM.
  */
+import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { parseCidr4, parseCidr6 } from '../ec2/cidr.ts';
 import { listenerArn, ruleArn } from './arns.ts';
-import { COLL, loadBalancersOfGroup, type ActionRecord, type ConditionRecord, type ListenerRecord, type LoadBalancerRecord, type RuleRecord, type Tag, type TargetGroupRecord } from './state.ts';
-import { pageOf, v2Errors } from './v2-errors.ts';
+import { COLL, loadBalancersOfGroup, type ActionRecord, type ConditionRecord, type ListenerRecord, type LoadBalancerRecord, type RuleRecord, type Tag } from './state.ts';
+import { v2Errors } from './v2-errors.ts';
 import { SSL_POLICIES } from './v2-account.provider.ts';
 import { checkNewTags } from './v2-tags.provider.ts';
-import { familyOf } from './v2-target-groups.provider.ts';
 import { defaultRuleOf, findListener, findLoadBalancer, findRule, findTargetGroup, lbType, listenerView, listenersOf, ruleView, rulesOf } from './v2-views.ts';
 
 type Read<T> = DeepReadonly<T>;
@@ -222,18 +222,6 @@ function defaultListenerAttributes(protocol: Protocol): Record<string, string> {
   };
 }
 
-/** Marks the groups a load balancer now forwards to with its type (state.ts `loadBalancerType`). */
-function markGroups(ctx: RequestContext, lb: Read<LoadBalancerRecord>, actions: readonly ActionRecord[]): void {
-  for (const a of actions) {
-    for (const g of a.ForwardConfig?.TargetGroups ?? []) {
-      const tg = ctx.env.store.mutable<TargetGroupRecord>(COLL.targetGroups, ctx, g.TargetGroupArn);
-      if (!tg || tg.loadBalancerType === lbType(lb)) continue;
-      tg.loadBalancerType = lbType(lb);
-      ctx.env.store.put(COLL.targetGroups, ctx, tg.key, tg);
-    }
-  }
-}
-
 const byPriority = (a: Read<RuleRecord>, b: Read<RuleRecord>) => (a.priority === 'default' ? 1 : b.priority === 'default' ? -1 : a.priority - b.priority);
 
 interface ListenerInput {
@@ -285,7 +273,6 @@ export const listenerHandlers = {
     const rule: RuleRecord = { arn: ruleArn(arn), listenerArn: arn, priority: 'default', conditions: [], actions, tags: [] };
     store.put(COLL.listeners, ctx, arn, listener);
     store.put(COLL.rules, ctx, rule.arn, rule);
-    markGroups(ctx, lb, actions);
     return { Listeners: [listenerView(listener, rule)] };
   },
 
@@ -308,7 +295,6 @@ export const listenerHandlers = {
     Object.assign(listener, { protocol, port, certificates: secure ? certificates : undefined, sslPolicy: secure ? sslPolicy : undefined, alpnPolicy: alpnPolicy?.length ? alpnPolicy : undefined });
     store.put(COLL.listeners, ctx, listener.arn, listener);
     store.put(COLL.rules, ctx, rule.arn, rule);
-    markGroups(ctx, lb, rule.actions);
     return { Listeners: [listenerView(listener, rule)] };
   },
 
@@ -322,14 +308,14 @@ export const listenerHandlers = {
   DescribeListeners(input: { LoadBalancerArn?: string; ListenerArns?: string[]; Marker?: string; PageSize?: number }, ctx: RequestContext) {
     if (!input.LoadBalancerArn === !input.ListenerArns?.length) throw v2Errors.validation('You must specify either listener ARNs or a load balancer ARN');
     const listeners = input.LoadBalancerArn ? [...listenersOf(ctx, findLoadBalancer(ctx, input.LoadBalancerArn).key)].sort((a, b) => a.port - b.port) : input.ListenerArns!.map((arn) => findListener(ctx, arn));
-    const { items, NextMarker } = pageOf(listeners, input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(listeners, input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { Listeners: items.map((l) => listenerView(l, defaultRuleOf(ctx, l.arn))), NextMarker };
   },
 
   DescribeListenerCertificates(input: { ListenerArn: string; Marker?: string; PageSize?: number }, ctx: RequestContext) {
     const listener = findListener(ctx, input.ListenerArn);
     const certs = (listener.certificates ?? []).map((c, i) => ({ CertificateArn: c.CertificateArn, IsDefault: i === 0 }));
-    const { items, NextMarker } = pageOf(certs, input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(certs, input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { Certificates: items, NextMarker };
   },
 
@@ -365,7 +351,6 @@ export const listenerHandlers = {
     if (count >= MAX_RULES) throw v2Errors.tooMany('Rules', `A load balancer can have at most ${MAX_RULES} rules`);
     const rule: RuleRecord = { arn: ruleArn(listener.arn), listenerArn: listener.arn, priority: input.Priority, conditions, actions, tags };
     store.put(COLL.rules, ctx, rule.arn, rule);
-    markGroups(ctx, lb, actions);
     return { Rules: [ruleView(rule)] };
   },
 
@@ -378,7 +363,6 @@ export const listenerHandlers = {
     if (input.Conditions?.length) rule.conditions = checkConditions(input.Conditions);
     if (input.Actions?.length) rule.actions = checkActions(ctx, { lb, protocol: listener.protocol, port: listener.port }, input.Actions);
     ctx.env.store.put(COLL.rules, ctx, rule.arn, rule);
-    markGroups(ctx, lb, rule.actions);
     return { Rules: [ruleView(rule)] };
   },
 
@@ -392,7 +376,7 @@ export const listenerHandlers = {
   DescribeRules(input: { ListenerArn?: string; RuleArns?: string[]; Marker?: string; PageSize?: number }, ctx: RequestContext) {
     if (!input.ListenerArn === !input.RuleArns?.length) throw v2Errors.validation('You must specify either rule ARNs or a listener ARN');
     const rules = input.ListenerArn ? [...rulesOf(ctx, findListener(ctx, input.ListenerArn).arn)].sort(byPriority) : input.RuleArns!.map((arn) => findRule(ctx, arn));
-    const { items, NextMarker } = pageOf(rules, input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(rules, input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { Rules: items.map(ruleView), NextMarker };
   },
 

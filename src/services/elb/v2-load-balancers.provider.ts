@@ -7,13 +7,14 @@
  * needs to run for it. Deleting one removes its listeners, rules and nodes; its target groups
  * and their targets stay.
  */
+import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { COLL as EC2, type SecurityGroupRecord, type SubnetRecord, type VpcRecord } from '../ec2/state.ts';
 import { loadBalancerArn } from './arns.ts';
-import { createNode, deleteNode, dnsName, hostedZoneId, setNodeGroups } from './nodes.ts';
+import { checkInternetGateway, createNode, defaultSecurityGroups, deleteNode, dnsName, hostedZoneId, oneSubnetPerZone, setNodeGroups, subnetRecords } from './nodes.ts';
 import { COLL, type LoadBalancerRecord, type NodeRecord, type Tag } from './state.ts';
-import { pageOf, v2Errors } from './v2-errors.ts';
+import { v2Errors } from './v2-errors.ts';
 import { checkNewTags } from './v2-tags.provider.ts';
 import { findLoadBalancer, lbType, listenersOf, loadBalancerView, rulesOf } from './v2-views.ts';
 
@@ -110,9 +111,7 @@ function subnetsOf(ctx: RequestContext, type: LbType, input: SubnetInput): Subne
     return s as SubnetRecord;
   });
   if (new Set(subnets.map((s) => s.VpcId)).size > 1) throw v2Errors.invalidConfiguration('The subnets must all be in the same VPC');
-  if (new Set(subnets.map((s) => s.AvailabilityZone)).size < subnets.length) {
-    throw v2Errors.invalidConfiguration('A load balancer cannot be attached to multiple subnets in the same Availability Zone');
-  }
+  if (oneSubnetPerZone(subnets)) throw v2Errors.invalidConfiguration('A load balancer cannot be attached to multiple subnets in the same Availability Zone');
   if (type === 'application' && subnets.length < 2) throw v2Errors.validation('At least two subnets in two different Availability Zones must be specified');
   if (!subnets.length) throw v2Errors.validation('At least one subnet must be specified');
   return subnets;
@@ -120,8 +119,8 @@ function subnetsOf(ctx: RequestContext, type: LbType, input: SubnetInput): Subne
 
 /** The security groups of a request, all in the VPC; an ALB given none gets the VPC's default group. */
 function securityGroupsOf(ctx: RequestContext, type: LbType, vpcId: string, ids: readonly string[] | undefined): string[] {
+  if (!ids?.length) return type === 'application' ? defaultSecurityGroups(ctx, vpcId) : [];
   const groups = ctx.env.store.list<SecurityGroupRecord>(EC2.securityGroups, ctx);
-  if (!ids?.length) return type === 'application' ? groups.filter((g) => g.VpcId === vpcId && g.GroupName === 'default').map((g) => g.GroupId) : [];
   if (ids.length > MAX_SECURITY_GROUPS) throw v2Errors.validation(`A load balancer can have at most ${MAX_SECURITY_GROUPS} security groups`);
   for (const id of ids) {
     const g = groups.find((x) => x.GroupId === id);
@@ -139,8 +138,6 @@ function checkIpAddressType(ctx: RequestContext, type: string, subnets: readonly
   }
   return 'dualstack';
 }
-
-const subnetRecords = (ctx: RequestContext, nodes: readonly DeepReadonly<NodeRecord>[]) => nodes.map((n) => ctx.env.store.get<SubnetRecord>(EC2.subnets, ctx, n.subnetId)!).filter(Boolean);
 
 interface CreateInput extends SubnetInput {
   Name: string;
@@ -184,23 +181,21 @@ export const loadBalancerHandlers = {
     }
     if (all.filter((lb) => lb.kind === type).length >= MAX_LOAD_BALANCERS) throw v2Errors.tooMany('LoadBalancers', 'The maximum number of load balancers has been reached');
     if (!store.get<VpcRecord>(EC2.vpcs, ctx, vpcId)) throw v2Errors.invalidSubnet(`The VPC of subnet '${subnets[0].SubnetId}' does not exist`);
+    checkInternetGateway(ctx, scheme, vpcId);
     const arn = loadBalancerArn(ctx, type, name);
     const now = clock.now();
     const base = { kind: type, name, arn, scheme, securityGroups } as const;
     const lb: LoadBalancerRecord = {
       key: arn,
       ...base,
-      securityGroups,
       dnsName: dnsName(type, name, scheme, ctx.region),
       canonicalHostedZoneId: hostedZoneId(type, ctx.region),
       vpcId,
       nodes: subnets.map((s) => createNode(ctx, base, s)),
-      state: 'provisioning',
       activeAt: now + PROVISIONING_MS,
       createdTime: new Date(now).toISOString(),
       createdAt: now,
       ipAddressType,
-      crossZone: type === 'application',
       attributes: defaultAttributes(type),
       tags,
     };
@@ -240,7 +235,7 @@ export const loadBalancerHandlers = {
       });
     }
     const now = ctx.env.clock.now();
-    const { items, NextMarker } = pageOf([...lbs].sort((a, b) => a.createdAt - b.createdAt), input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf([...lbs].sort((a, b) => a.createdAt - b.createdAt), input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { LoadBalancers: items.map((lb) => loadBalancerView(lb, now)), NextMarker };
   },
 
@@ -252,7 +247,6 @@ export const loadBalancerHandlers = {
   ModifyLoadBalancerAttributes(input: { LoadBalancerArn: string; Attributes: { Key?: string; Value?: string }[] }, ctx: RequestContext) {
     const lb = structuredClone(findLoadBalancer(ctx, input.LoadBalancerArn)) as LoadBalancerRecord;
     lb.attributes = checkAttributes(lb, input.Attributes);
-    lb.crossZone = lb.attributes['load_balancing.cross_zone.enabled'] === 'true';
     ctx.env.store.put(COLL.loadBalancers, ctx, lb.key, lb);
     return { Attributes: input.Attributes.map((a) => ({ Key: a.Key, Value: lb.attributes[a.Key!] })) };
   },

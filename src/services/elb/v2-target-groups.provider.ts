@@ -6,14 +6,15 @@
  * A group is of the Application family (HTTP, HTTPS) or the Network family (TCP, TLS, UDP,
  * TCP_UDP) by its protocol; its defaults, attributes and matcher range follow from that.
  */
+import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { parseCidr4, parseIp4, ip4InCidr } from '../ec2/cidr.ts';
 import { COLL as EC2, type InstanceRecord, type SubnetRecord, type VpcRecord } from '../ec2/state.ts';
 import { targetGroupArn } from './arns.ts';
 import { COLL, groupsOfLoadBalancer, loadBalancersOfGroup, targetKey, targetsOf, type HealthSettings, type Tag, type TargetGroupRecord } from './state.ts';
-import { deregisterTarget, dropTargets, registerTarget } from './targets.ts';
-import { pageOf, v2Errors } from './v2-errors.ts';
+import { deregisterTarget, dropTargets, registerTarget, rescheduleChecks } from './targets.ts';
+import { v2Errors } from './v2-errors.ts';
 import { checkName } from './v2-load-balancers.provider.ts';
 import { checkNewTags } from './v2-tags.provider.ts';
 import { findLoadBalancer, findTargetGroup, gone, notRegisteredView, targetGroupView, targetHealthView } from './v2-views.ts';
@@ -254,6 +255,7 @@ export const targetGroupHandlers = {
     const tg = structuredClone(findTargetGroup(ctx, input.TargetGroupArn)) as TargetGroupRecord;
     tg.health = healthSettings(familyOf(tg.protocol), tg.targetType, input, tg.health);
     ctx.env.store.put(COLL.targetGroups, ctx, tg.key, tg);
+    rescheduleChecks(ctx.env, ctx, tg.key, tg.health.intervalSeconds);
     return { TargetGroups: [targetGroupView(ctx, tg)] };
   },
 
@@ -284,7 +286,7 @@ export const targetGroupHandlers = {
         return g;
       });
     }
-    const { items, NextMarker } = pageOf(groups, input.Marker, input.PageSize);
+    const { items, next: NextMarker } = pageOf(groups, input.Marker, input.PageSize ?? 400, v2Errors.invalidMarker);
     return { TargetGroups: items.map((g) => targetGroupView(ctx, g)), NextMarker };
   },
 
@@ -318,7 +320,7 @@ export const targetGroupHandlers = {
   DeregisterTargets(input: { TargetGroupArn: string; Targets: TargetInput[] }, ctx: RequestContext) {
     const tg = findTargetGroup(ctx, input.TargetGroupArn);
     // Deregistering a target that is not registered succeeds, as on AWS.
-    for (const t of input.Targets) deregisterTarget(ctx.env, ctx, tg.key, t.Id, t.Port ?? tg.port!, tg.deregistrationDelay);
+    for (const t of input.Targets) deregisterTarget(ctx.env, ctx, tg.key, t.Id, t.Port ?? tg.port!);
     return {};
   },
 

@@ -41,7 +41,7 @@ export const defaultRuleOf = (ctx: RequestContext, listenerArn: string): Read<Ru
 export const lbType = (lb: Read<LoadBalancerRecord>): 'application' | 'network' => (lb.kind === 'network' ? 'network' : 'application');
 
 /** `State.Code`: provisioning until `activeAt` on the clock, then active. */
-export const lbState = (lb: Read<LoadBalancerRecord>, now: number): LoadBalancerRecord['state'] => (lb.state === 'provisioning' && now >= lb.activeAt ? 'active' : lb.state);
+export const lbState = (lb: Read<LoadBalancerRecord>, now: number): 'provisioning' | 'active' => (now >= lb.activeAt ? 'active' : 'provisioning');
 
 /** Whether a load balancer's nodes serve now: it is active, or active but impaired. */
 export const serving = (lb: Read<LoadBalancerRecord>, now: number): boolean => ['active', 'active_impaired'].includes(lbState(lb, now));
