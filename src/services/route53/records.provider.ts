@@ -31,7 +31,13 @@ function normalized(rr: Change['ResourceRecordSet']): ResourceRecordSet {
 
 /** A DELETE must give every field of the current set; the values in any order. */
 function sameSet(a: RRSet, b: RRSet): boolean {
-  const form = (s: RRSet) => JSON.stringify({ ...s, Name: undefined, ResourceRecords: s.ResourceRecords?.map((r) => r.Value).sort(), AliasTarget: s.AliasTarget && { ...s.AliasTarget } });
+  const form = (s: RRSet) =>
+    JSON.stringify([
+      s.Type, s.SetIdentifier, s.Weight, s.Region, s.Failover, s.MultiValueAnswer, s.TTL, s.HealthCheckId,
+      s.GeoLocation && [s.GeoLocation.ContinentCode, s.GeoLocation.CountryCode, s.GeoLocation.SubdivisionCode],
+      s.ResourceRecords?.map((r) => r.Value).sort(),
+      s.AliasTarget && [s.AliasTarget.HostedZoneId, s.AliasTarget.DNSName, s.AliasTarget.EvaluateTargetHealth],
+    ]);
   return form(a) === form(b);
 }
 
