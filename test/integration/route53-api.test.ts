@@ -288,3 +288,66 @@ test('the AWS CLI: create-hosted-zone, change-resource-record-sets from a file, 
   const gone = await fl.awsRaw('route53', 'get-hosted-zone', '--id', id);
   assert.match(gone.stderr, /NoSuchHostedZone/);
 });
+
+test('CloudFormation: a stack with a zone, record sets (one by HostedZoneName) and a record set group deploys, answers Ref and GetAtt, and deletes', async () => {
+  const template = {
+    Resources: {
+      Zone: { Type: 'AWS::Route53::HostedZone', Properties: { Name: 'stack.example', HostedZoneConfig: { Comment: 'from a stack' }, HostedZoneTags: [{ Key: 'team', Value: 'web' }] } },
+      Www: { Type: 'AWS::Route53::RecordSet', Properties: { HostedZoneId: { Ref: 'Zone' }, Name: 'www.stack.example', Type: 'A', TTL: '60', ResourceRecords: ['192.0.2.1'] } },
+      Api: { Type: 'AWS::Route53::RecordSet', DependsOn: 'Zone', Properties: { HostedZoneName: 'stack.example.', Name: 'api.stack.example', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Ref: 'Www' }] } },
+      Group: {
+        Type: 'AWS::Route53::RecordSetGroup',
+        Properties: {
+          HostedZoneId: { Ref: 'Zone' },
+          RecordSets: [
+            { Name: 'w.stack.example', Type: 'A', TTL: 60, SetIdentifier: 'one', Weight: 1, ResourceRecords: ['192.0.2.11'] },
+            { Name: 'w.stack.example', Type: 'A', TTL: 60, SetIdentifier: 'two', Weight: 3, ResourceRecords: ['192.0.2.12'] },
+            { Name: 'stack.example', Type: 'A', AliasTarget: { HostedZoneId: { Ref: 'Zone' }, DNSName: 'www.stack.example', EvaluateTargetHealth: false } },
+          ],
+        },
+      },
+    },
+    Outputs: {
+      ZoneId: { Value: { 'Fn::GetAtt': ['Zone', 'Id'] } },
+      NameServers: { Value: { 'Fn::Join': [',', { 'Fn::GetAtt': ['Zone', 'NameServers'] }] } },
+      Www: { Value: { Ref: 'Www' } },
+    },
+  };
+  const script = (body: string) => fl.python(R53 + `cfn = boto3.client('cloudformation', config=no_retry)\n` + body);
+  await script(`cfn.create_stack(StackName='dns', TemplateBody=${JSON.stringify(JSON.stringify(template))})`);
+  // Each resource waits for its change to be INSYNC (30 s): the zone, then its sets.
+  for (let i = 0; i < 8; i++) fl.advance(31);
+  const r = await script(`
+s = cfn.describe_stacks(StackName='dns')['Stacks'][0]
+outs = {o['OutputKey']: o['OutputValue'] for o in s.get('Outputs', [])}
+zid = outs.get('ZoneId')
+res = {'status': s['StackStatus'], 'reason': s.get('StackStatusReason'), 'outs': outs}
+if zid:
+    res['sets'] = sets(zid)
+    res['tags'] = r53.list_tags_for_resource(ResourceType='hostedzone', ResourceId=zid)['ResourceTagSet']['Tags']
+    res['api'] = r53.list_resource_record_sets(HostedZoneId=zid, StartRecordName='api.stack.example', MaxItems='1')['ResourceRecordSets'][0]['ResourceRecords']
+cfn.delete_stack(StackName='dns')
+out(res)
+`);
+  assert.equal(r.status, 'CREATE_COMPLETE', r.reason);
+  assert.match(r.outs.ZoneId, /^Z[A-Z0-9]{20}$/);
+  assert.equal(r.outs.NameServers, 'ns-2048.awsdns-64.com,ns-2049.awsdns-65.net,ns-2050.awsdns-66.org,ns-2051.awsdns-67.co.uk');
+  assert.equal(r.outs.Www, 'www.stack.example');
+  assert.deepEqual(r.sets, [
+    ['stack.example.', 'A', null],
+    ['stack.example.', 'NS', null],
+    ['stack.example.', 'SOA', null],
+    ['api.stack.example.', 'CNAME', null],
+    ['w.stack.example.', 'A', 'one'],
+    ['w.stack.example.', 'A', 'two'],
+    ['www.stack.example.', 'A', null],
+  ]);
+  assert.deepEqual(r.tags, [{ Key: 'team', Value: 'web' }]);
+  assert.deepEqual(r.api, [{ Value: 'www.stack.example' }]);
+  for (let i = 0; i < 4; i++) fl.advance(31);
+  const after = await script(`
+out({'status': outcome(lambda: cfn.describe_stacks(StackName='dns')), 'zone': outcome(lambda: r53.get_hosted_zone(Id='${r.outs.ZoneId}'))})
+`);
+  assert.match(after.status, /^ValidationError 400 Stack with id dns does not exist/);
+  assert.match(after.zone, /^NoSuchHostedZone 404 /);
+});
