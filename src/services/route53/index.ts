@@ -9,6 +9,7 @@ import { zonesHandlers } from './zones.provider.ts';
 import { recordsHandlers } from './records.provider.ts';
 import { healthChecksHandlers } from './health-checks.provider.ts';
 import { testDnsHandlers } from './test-dns.provider.ts';
+import { healthCheckLoops } from './health-check.loop.ts';
 
 export const route53: Service = {
   signingName: 'route53',
@@ -16,4 +17,5 @@ export const route53: Service = {
   protocols: [new RestXmlProtocol()],
   global: true,
   handlers: { ...zonesHandlers, ...recordsHandlers, ...healthChecksHandlers, ...testDnsHandlers },
+  loops: (env) => ({ ...healthCheckLoops(env) }),
 };
