@@ -1,12 +1,16 @@
 // The Route 53 health check loop on the manual clock, through the handlers and the world: status
 // changes at the times the interval and threshold give (worked out by hand), the 18% rule with
 // security groups that admit only some checkers, Inverted and Disabled, CALCULATED thresholds,
-// and CLOUDWATCH_METRIC checks that follow the alarm's metric data rather than its state.
+// and CLOUDWATCH_METRIC checks that follow the alarm's metric data rather than its state; and what
+// the sandbox driver's real requests see, against HTTP servers on loopback.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { createApp, type App } from '../../src/app.ts';
 import { cloudwatch } from '../../src/services/cloudwatch/index.ts';
 import { ec2 } from '../../src/services/ec2/index.ts';
@@ -16,6 +20,8 @@ import { CHECKER_RANGES } from '../../src/services/route53/health-check.config.t
 import { healthCheck } from '../../src/services/route53/state.ts';
 import type { RequestContext } from '../../src/services/service.ts';
 import { healFault, injectFault } from '../../src/world/faults.ts';
+import { STATUS } from '../../src/services/route53/health-check.probe.ts';
+import { probe, specOf, type ProbeSpec } from '../../src/runtime/route53-probes.ts';
 
 let app: App;
 let dir: string;
@@ -207,5 +213,64 @@ describe('Route 53 health checks on the clock (simulated checkers)', () => {
     assert.equal(r53('GetHealthCheckStatus', { HealthCheckId: id }).HealthCheckObservations.length, 6);
     assert.deepEqual(statuses(byName), ['Failure: DNS resolution failed']);
     assert.throws(() => create({ Type: 'HTTP', IPAddress: web.ip, Regions: ['us-east-1', 'eu-west-1'] }), { code: 'InvalidInput' });
+  });
+});
+
+describe('what a checker\'s real request sees (the sandbox driver\'s probes, against servers on loopback)', () => {
+  let server: Server;
+  let port: number;
+  let closedPort: number;
+  const spec = (over: Partial<ProbeSpec>): ProbeSpec => ({
+    type: 'HTTP',
+    ip: '127.0.0.1',
+    port,
+    host: 'www.example.com',
+    path: '/',
+    healthCheckId: 'test',
+    timeouts: { tcp: 2000, connect: 2000, firstByte: 2000, body: 2000 },
+    ...over,
+  });
+  const seen: { host?: string; agent?: string; path?: string }[] = [];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      seen.push({ host: req.headers.host, agent: req.headers['user-agent'], path: req.url });
+      if (req.url === '/down') return void res.writeHead(503, 'Service Unavailable').end();
+      if (req.url === '/late') return void res.writeHead(200).end('x'.repeat(6000) + 'READY');
+      if (req.url === '/gzip') return void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('status: READY'));
+      res.writeHead(200, 'OK').end('status: READY');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+    const spare = createServer();
+    await new Promise<void>((r) => spare.listen(0, '127.0.0.1', r));
+    closedPort = (spare.address() as AddressInfo).port;
+    await new Promise((r) => spare.close(r));
+  });
+  after(() => new Promise((r) => server.close(r)));
+
+  it('HTTP: the status code and its text, the Host header and the path; TCP: a connection, or a refusal', async () => {
+    const ok = await probe(spec({ path: '/health' }));
+    assert.deepEqual([ok.ok, ok.status, typeof ok.connectMs, typeof ok.firstByteMs], [true, 'Success: HTTP Status Code 200, OK', 'number', 'number']);
+    assert.deepEqual(seen.at(-1), { host: 'www.example.com', agent: 'Amazon-Route53-Health-Check-Service (ref test)', path: '/health' });
+    assert.deepEqual(await probe(spec({ path: '/down' })).then((r) => [r.ok, r.status]), [false, 'Failure: HTTP Status Code 503, Service Unavailable']);
+    assert.deepEqual(await probe(spec({ type: 'TCP' })).then((r) => [r.ok, r.status]), [true, 'Success: TCP connection established']);
+    assert.deepEqual(await probe(spec({ type: 'TCP', port: closedPort })).then((r) => r.status), STATUS.refused);
+    assert.deepEqual(await probe(spec({ port: closedPort })).then((r) => r.status), STATUS.refused);
+  });
+
+  it('string match: only in the first 5,120 bytes of the body, decompressed', async () => {
+    const match = (path: string, searchString: string) => probe(spec({ type: 'HTTP_STR_MATCH', path, searchString })).then((r) => `${r.ok} ${r.status}`);
+    assert.equal(await match('/', 'READY'), 'true Success: HTTP Status Code 200, OK');
+    assert.equal(await match('/', 'ready'), `false ${STATUS.noMatch}`);
+    assert.equal(await match('/late', 'READY'), `false ${STATUS.noMatch}`);
+    assert.equal(await match('/gzip', 'READY'), 'true Success: HTTP Status Code 200, OK');
+  });
+
+  it('the Host header: the domain name with the port unless it is the scheme\'s own, else the address', () => {
+    const hc = (config: Record<string, unknown>) => specOf({ Id: 'x', HealthCheckConfig: { Type: 'HTTP', ...config } }, '127.100.0.5', 1).host;
+    assert.equal(hc({ FullyQualifiedDomainName: 'www.example.com', Port: 80 }), 'www.example.com');
+    assert.equal(hc({ FullyQualifiedDomainName: 'www.example.com', Port: 8080 }), 'www.example.com:8080');
+    assert.equal(hc({ IPAddress: '127.100.0.5', Port: 80 }), '127.100.0.5');
   });
 });
