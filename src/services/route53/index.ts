@@ -10,6 +10,7 @@ import { recordsHandlers } from './records.provider.ts';
 import { healthChecksHandlers } from './health-checks.provider.ts';
 import { testDnsHandlers } from './test-dns.provider.ts';
 import { changeLoops } from './changes.loop.ts';
+import { healthCheckLoops } from './health-check.loop.ts';
 
 export const route53: Service = {
   signingName: 'route53',
@@ -17,5 +18,5 @@ export const route53: Service = {
   protocols: [new RestXmlProtocol({ xmlNamespace: 'https://route53.amazonaws.com/doc/2013-04-01/', inputErrorCode: 'InvalidInput' })],
   global: true,
   handlers: { ...zonesHandlers, ...recordsHandlers, ...healthChecksHandlers, ...testDnsHandlers },
-  loops: (env) => ({ ...changeLoops(env) }),
+  loops: (env) => ({ ...changeLoops(env), ...healthCheckLoops(env) }),
 };
