@@ -46,8 +46,10 @@ export function compileTemplate(model: ServiceModel, operation: string, op: Oper
       }),
     )
     .join('/');
-  // A trailing slash names the same resource ("/bucket/" is the bucket), except after a greedy label.
-  const tail = labels.at(-1)?.greedy || source.endsWith('/') ? '' : '/?';
+  // A trailing slash names the same resource ("/bucket/" is the bucket), except after a greedy label;
+  // and a template's own is optional (botocore has Route 53's `…/rrset/`, Smithy-built SDKs send `…/rrset`).
+  const tail = labels.at(-1)?.greedy ? '' : '/?';
+  const body = !labels.at(-1)?.greedy && source.endsWith('/') ? source.slice(0, -1) : source;
   const literals = queryPart
     .split('&')
     .filter(Boolean)
@@ -57,7 +59,7 @@ export function compileTemplate(model: ServiceModel, operation: string, op: Oper
     });
   const members = op.input ? Object.entries(model.shapes[op.input.shape].members ?? {}) : [];
   const named = new Set([...literals.map((l) => l.key), ...members.filter(([, r]) => r.location === 'querystring').map(([m, r]) => r.locationName ?? m)]);
-  return { operation, method: op.http.method.toUpperCase(), path: new RegExp(`^${source}${tail}$`), labels, literals, named };
+  return { operation, method: op.http.method.toUpperCase(), path: new RegExp(`^${body}${tail}$`), labels, literals, named };
 }
 
 const cache = new WeakMap<ServiceModel, Template[]>();

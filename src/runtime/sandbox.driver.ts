@@ -38,6 +38,7 @@ import type { Socket } from 'node:net';
 import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
 import type { HealthObservation, TrafficCounters } from '../services/elb/state.ts';
+import type { ProbeResult } from '../services/route53/health-check.probe.ts';
 import { activeFaults } from '../world/faults.ts';
 import { setCpuLoad } from '../world/load.ts';
 import { HOSTS, ZONES, worldScope, type HostRecord, type ZoneRecord } from '../world/state.ts';
@@ -56,6 +57,7 @@ import { BASE_SNAPSHOT, ensureBaseImage, writeGuestFiles, type GuestFiles } from
 import { MetadataServer } from './metadata.server.ts';
 import { aclRuleset } from './network-acls.ts';
 import { LbHealthProbes } from './lb-health-probes.ts';
+import { Route53Probes } from './route53-probes.ts';
 import { readLoadBalancers, type LoadBalancerView } from './lb-plan.ts';
 import { LoadBalancerNodes } from './load-balancer-nodes.ts';
 import { deleteNamespace, listNamespaces, namespacePids, nsPrefix } from './netns.ts';
@@ -155,6 +157,8 @@ export class SandboxDriver implements ComputeDriver {
   /** Load balancers: their nodes' listeners (the data plane) and their targets' health checks. */
   private lbNodes: LoadBalancerNodes;
   private lbProbes: LbHealthProbes;
+  /** Route 53's endpoint health checks, made from the host to the public addresses. */
+  private r53Probes: Route53Probes;
   private metadata: MetadataServer;
   private targets = new Map<string, EndpointTarget>();
   private failed = new Map<string, { bootKey: string; at: number }>();
@@ -189,6 +193,7 @@ export class SandboxDriver implements ComputeDriver {
     this.endpoints = new PublicEndpoints((ip) => this.targets.get(ip), (vpc, s, host, port, tag) => this.vpcs.get(vpc)?.forward(s, host, port, { tag }) ?? false, cut, opts.log);
     this.lbNodes = new LoadBalancerNodes((vpc) => this.vpcs.get(vpc), cut, opts.log);
     this.lbProbes = new LbHealthProbes((vpc) => this.vpcs.get(vpc), env.clock);
+    this.r53Probes = new Route53Probes(env);
     this.cap = machineCapacity(env.config.maxInstances);
   }
 
@@ -297,6 +302,7 @@ export class SandboxDriver implements ComputeDriver {
     this.reconcilePausedVolumes(task);
     this.reconcileLoadBalancers(task);
     await this.reconcileEndpoints();
+    this.r53Probes.run();
     if (Clock.wallNow() - this.lastCpu > 5_000) {
       this.lastCpu = Clock.wallNow();
       await this.sampleCpu();
@@ -688,6 +694,10 @@ export class SandboxDriver implements ComputeDriver {
 
   lbHealth(scope: Scope, targetKey: string): HealthObservation | undefined {
     return this.lbProbes.get(scope, targetKey);
+  }
+
+  route53Health(account: string, healthCheckId: string): ProbeResult | undefined {
+    return this.r53Probes.get(account, healthCheckId);
   }
 
   lbTraffic(scope: Scope, lbKey: string): TrafficCounters | undefined {

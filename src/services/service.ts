@@ -11,6 +11,7 @@ import type { Protocol } from '../protocols/protocol.ts';
 import type { Config } from '../config.ts';
 import type { MachineCapacity } from '../runtime/driver.ts';
 import type { HealthObservation, TrafficCounters } from './elb/state.ts';
+import type { ProbeResult } from './route53/health-check.probe.ts';
 
 /** What every handler and loop can reach. */
 export interface Env {
@@ -37,6 +38,12 @@ export interface Env {
     lbHealth?(scope: Scope, targetKey: string): HealthObservation | undefined;
     /** A load balancer's traffic so far (cumulative), for its CloudWatch metrics; sandbox driver only. */
     lbTraffic?(scope: Scope, lbKey: string): TrafficCounters | undefined;
+    /**
+     * The latest real request of a Route 53 health check (route53/health-check.probe.ts), made by
+     * the driver from the host to the check's public address; undefined when none has been made yet.
+     * Absent when the driver makes none (simulated): the health check loop reads the world instead.
+     */
+    route53Health?(account: string, healthCheckId: string): ProbeResult | undefined;
   };
 }
 

@@ -86,7 +86,7 @@ function nodeReaches(env: Env, scope: Scope, node: Read<NodeRecord>, target: End
  * number that matches decides (entries are kept in that order, ending with the catch-all deny).
  * Only the request is judged; the replies' ephemeral ports are not.
  */
-function aclAllows(entries: readonly Read<NetworkAclEntryRecord>[], egress: boolean, peer: string, port: number): boolean {
+export function aclAllows(entries: readonly Read<NetworkAclEntryRecord>[], egress: boolean, peer: string, port: number): boolean {
   const ip = parseIp4(peer);
   if (ip === undefined) return false;
   const hit = entries.find((e) => {

@@ -21,6 +21,8 @@ export const COLL = {
   changes: 'route53.changes',
   /** Keyed by health check id (a UUID). */
   healthChecks: 'route53.healthChecks',
+  /** The CallerReferences of deleted health checks, keyed by reference: they can't be used again for a while. */
+  deletedHealthCheckRefs: 'route53.deletedHealthCheckRefs',
 } as const;
 
 /** The change loop, keyed `account/changeId`: a change becomes INSYNC and its sets are served. */
@@ -119,6 +121,12 @@ export interface HealthCheckRecord {
   /** Each checker's latest observation, and its latest failure (GetHealthCheckLastFailureReason). */
   observations: CheckerObservation[];
   lastFailures: CheckerObservation[];
+  /** Each checker's view (aligned with `observations`): healthy or not, and how many results in a row disagree with it. */
+  checkers: { healthy: boolean; streak: number }[];
+  /** What the checks found, before Inverted and Disabled: more than 18% of checkers healthy, the children, or the alarm's metric. */
+  measured: boolean;
+  /** When the next check of an endpoint is due (clock ms). */
+  nextCheckAt?: number;
   /** The computed status that DNS answers read (after Inverted and Disabled). */
   healthy: boolean;
   /** When `healthy` last changed (clock ms). */

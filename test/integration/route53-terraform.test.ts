@@ -1,0 +1,137 @@
+/**
+ * Terraform's AWS provider, from the local mirror: aws_route53_zone, aws_route53_record (simple,
+ * weighted, and failover with an aws_route53_health_check), apply; a second plan shows no
+ * changes; destroy removes it all. The provider waits for each change to be INSYNC, so the clock
+ * is scaled (30 cloud seconds are half a real one).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startFaultline, type Faultline } from '../harness.ts';
+import { terraform, TF_ENV } from '../terraform.ts';
+import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
+
+const run = promisify(execFile);
+
+const HCL = `
+resource "aws_route53_zone" "main" {
+  name    = "tf.example"
+  comment = "from terraform"
+  tags    = { team = "web" }
+}
+
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.main.zone_id
+  name    = "www.tf.example"
+  type    = "A"
+  ttl     = 60
+  records = ["192.0.2.1", "192.0.2.2"]
+}
+
+resource "aws_route53_record" "txt" {
+  zone_id = aws_route53_zone.main.zone_id
+  name    = "tf.example"
+  type    = "TXT"
+  ttl     = 300
+  records = ["v=spf1 -all"]
+}
+
+resource "aws_route53_record" "weighted" {
+  for_each       = { blue = 1, green = 3 }
+  zone_id        = aws_route53_zone.main.zone_id
+  name           = "app.tf.example"
+  type           = "A"
+  ttl            = 60
+  set_identifier = each.key
+  records        = [each.key == "blue" ? "192.0.2.11" : "192.0.2.12"]
+  weighted_routing_policy {
+    weight = each.value
+  }
+}
+
+resource "aws_route53_health_check" "primary" {
+  ip_address        = "192.0.2.21"
+  port              = 80
+  type              = "HTTP"
+  resource_path     = "/health"
+  failure_threshold = 3
+  request_interval  = 30
+}
+
+resource "aws_route53_record" "primary" {
+  zone_id         = aws_route53_zone.main.zone_id
+  name            = "svc.tf.example"
+  type            = "A"
+  ttl             = 60
+  set_identifier  = "primary"
+  health_check_id = aws_route53_health_check.primary.id
+  records         = ["192.0.2.21"]
+  failover_routing_policy {
+    type = "PRIMARY"
+  }
+}
+
+resource "aws_route53_record" "secondary" {
+  zone_id        = aws_route53_zone.main.zone_id
+  name           = "svc.tf.example"
+  type           = "A"
+  ttl            = 60
+  set_identifier = "secondary"
+  records        = ["192.0.2.22"]
+  failover_routing_policy {
+    type = "SECONDARY"
+  }
+}
+
+output "zone_id"      { value = aws_route53_zone.main.zone_id }
+output "name_servers" { value = aws_route53_zone.main.name_servers }
+output "www_fqdn"     { value = aws_route53_record.www.fqdn }
+`;
+
+describe('terraform: aws_route53_zone, aws_route53_record (simple, weighted, failover), aws_route53_health_check', () => {
+  let fl: Faultline;
+  before(async () => (fl = await startFaultline({ clock: 'scaled', timeScale: 60 })));
+  after(() => fl.close());
+
+  it('applies, plans no changes, and destroys', async () => {
+    const tf = await terraform(fl, HCL);
+    const out = await tf.apply();
+    const zoneId = out.zone_id.value as string;
+    assert.match(zoneId, /^Z[A-Z0-9]{20}$/);
+    assert.deepEqual(out.name_servers.value, ['ns-2048.awsdns-64.com', 'ns-2049.awsdns-65.net', 'ns-2050.awsdns-66.org', 'ns-2051.awsdns-67.co.uk']);
+    assert.equal(out.www_fqdn.value, 'www.tf.example');
+
+    const seen = await fl.python(BOTO3_PRELUDE + `
+r53 = boto3.client('route53')
+sets = r53.list_resource_record_sets(HostedZoneId='${zoneId}')['ResourceRecordSets']
+out({
+  'sets': [[s['Name'], s['Type'], s.get('SetIdentifier'), s.get('Weight'), s.get('Failover'), bool(s.get('HealthCheckId')), [v['Value'] for v in s.get('ResourceRecords', [])]] for s in sets],
+  'zone': r53.get_hosted_zone(Id='${zoneId}')['HostedZone']['Config'],
+  'tags': r53.list_tags_for_resource(ResourceType='hostedzone', ResourceId='${zoneId}')['ResourceTagSet']['Tags'],
+})
+`);
+    assert.deepEqual(seen.sets, [
+      ['tf.example.', 'NS', null, null, null, false, ['ns-2048.awsdns-64.com.', 'ns-2049.awsdns-65.net.', 'ns-2050.awsdns-66.org.', 'ns-2051.awsdns-67.co.uk.']],
+      ['tf.example.', 'SOA', null, null, null, false, ['ns-2048.awsdns-64.com. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400']],
+      ['tf.example.', 'TXT', null, null, null, false, ['"v=spf1 -all"']],
+      ['app.tf.example.', 'A', 'blue', 1, null, false, ['192.0.2.11']],
+      ['app.tf.example.', 'A', 'green', 3, null, false, ['192.0.2.12']],
+      ['svc.tf.example.', 'A', 'primary', null, 'PRIMARY', true, ['192.0.2.21']],
+      ['svc.tf.example.', 'A', 'secondary', null, 'SECONDARY', false, ['192.0.2.22']],
+      ['www.tf.example.', 'A', null, null, null, false, ['192.0.2.1', '192.0.2.2']],
+    ]);
+    assert.deepEqual(seen.zone, { Comment: 'from terraform', PrivateZone: false });
+    assert.deepEqual(seen.tags, [{ Key: 'team', Value: 'web' }]);
+
+    const env = { ...fl.clientEnv, ...TF_ENV, TF_CLI_CONFIG_FILE: join(tf.dir, 'terraform.rc'), TF_INPUT: '0' };
+    // -detailed-exitcode: 0 is "no changes", 2 would be a diff (which execFile reports as a failure).
+    const plan = await run('terraform', ['plan', '-detailed-exitcode', '-input=false', '-no-color'], { cwd: tf.dir, env, maxBuffer: 64 << 20 });
+    assert.match(plan.stdout, /No changes/);
+
+    await tf.destroy();
+    const left = await fl.aws('route53', 'list-hosted-zones');
+    assert.deepEqual(left.HostedZones, []);
+  });
+});
