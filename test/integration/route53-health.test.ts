@@ -2,12 +2,13 @@
  * Route 53 health checks through boto3 and the AWS CLI, on the simulated driver and the manual
  * clock: the API with its errors, the checkers' observations before and after the instance's host
  * fails (at the time the interval and threshold give, worked out below), and the HealthCheckStatus
- * metric with an alarm on it.
+ * metric with an alarm on it; and AWS::Route53::HealthCheck through CloudFormation.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
+import { healthCheck } from '../../src/services/route53/state.ts';
 
 const SETUP = `
 ec2 = boto3.client('ec2')
@@ -114,6 +115,8 @@ out(r)
   });
 
   it('interval 10, threshold 3: every checker succeeds, then the host fails at 15 s, checks at 20, 30 and 40 s fail, and the check is unhealthy from 40 s; HealthCheckStatus drops to 0 and an alarm on it fires', async () => {
+    // Start 30 s into a minute: the check is healthy through that minute and unhealthy from the next (40 s on).
+    fl.advance((60_000 - (fl.app.env.clock.now() % 60_000) + 30_000) / 1000);
     const t0 = fl.app.env.clock.now();
     const r = await boto3(`
 r = {}
@@ -161,5 +164,66 @@ out(r)
       .filter((e) => e.type === 'route53.health-check' && e.detail.healthCheckId === r.hc)
       .map((e) => `${(Date.parse(e.time) - t0) / 1000}s ${e.detail.from} → ${e.detail.to}`);
     assert.deepEqual(changes, ['40s healthy → unhealthy']);
+  });
+});
+
+describe('AWS::Route53::HealthCheck through CloudFormation', () => {
+  let fl: Faultline;
+  before(async () => {
+    fl = await startFaultline();
+  });
+  after(() => fl.close());
+
+  it('creates a check from HealthCheckConfig with its tags, gives its id to Ref and GetAtt HealthCheckId, updates it in place and deletes it with the stack', async () => {
+    const template = (threshold: number) => ({
+      Resources: {
+        Check: {
+          Type: 'AWS::Route53::HealthCheck',
+          Properties: {
+            HealthCheckConfig: { Type: 'HTTPS', FullyQualifiedDomainName: 'www.example.com', ResourcePath: '/health', RequestInterval: 10, FailureThreshold: threshold },
+            HealthCheckTags: [{ Key: 'Name', Value: 'web' }],
+          },
+        },
+      },
+      Outputs: { Ref: { Value: { Ref: 'Check' } }, Att: { Value: { 'Fn::GetAtt': ['Check', 'HealthCheckId'] } } },
+    });
+    const prelude = BOTO3_PRELUDE + `
+cfn = boto3.client('cloudformation')
+r53 = boto3.client('route53')
+def outputs():
+    s = cfn.describe_stacks(StackName='checks')['Stacks'][0]
+    return s['StackStatus'], {o['OutputKey']: o['OutputValue'] for o in s.get('Outputs', [])}
+`;
+    const r = await fl.python(
+      prelude +
+        `
+r = {}
+cfn.create_stack(StackName='checks', TemplateBody=json.dumps(${JSON.stringify(template(3))}))
+advance(5)
+r['created'], o = outputs()
+r['id'] = o['Ref'] if o['Ref'] == o['Att'] else None
+hc = r53.get_health_check(HealthCheckId=o['Ref'])['HealthCheck']
+r['config'] = [hc['HealthCheckConfig'][k] for k in ('Type', 'Port', 'FailureThreshold', 'EnableSNI')]
+out(r)
+`,
+    );
+    assert.deepEqual([r.created, r.config], ['CREATE_COMPLETE', ['HTTPS', 443, 3, true]]);
+    assert.deepEqual(healthCheck(fl.app.env.store, '000000000000', r.id)?.tags, [{ Key: 'Name', Value: 'web' }]);
+    const u = await fl.python(
+      prelude +
+        `
+r = {}
+cfn.update_stack(StackName='checks', TemplateBody=json.dumps(${JSON.stringify(template(5))}))
+advance(5)
+r['updated'] = outputs()[0]
+hc = r53.get_health_check(HealthCheckId=${JSON.stringify(r.id)})['HealthCheck']
+r['after'] = [hc['HealthCheckConfig']['FailureThreshold'], hc['HealthCheckVersion']]
+cfn.delete_stack(StackName='checks')
+advance(5)
+r['left'] = r53.get_health_check_count()['HealthCheckCount']
+out(r)
+`,
+    );
+    assert.deepEqual(u, { updated: 'UPDATE_COMPLETE', after: [5, 2], left: 0 });
   });
 });
