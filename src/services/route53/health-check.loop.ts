@@ -70,11 +70,11 @@ function endpointStep(env: Env, account: string, rec: Read<HealthCheckRecord>): 
   next.nextCheckAt = now + interval;
   if (c.Disabled) return (save(env, account, rec, next), interval);
   const ep = endpointOf(env, c);
-  const real = env.runtime?.route53Health;
+  const runtime = env.runtime;
   const checkers = checkersOf(c);
   const results: (ProbeResult | undefined)[] = checkers.map((ch) => {
     const seen = worldProbe(env, c, ep, ch);
-    return !seen.ok || !real ? seen : real(account, rec.Id);
+    return !seen.ok || !runtime?.route53Health ? seen : runtime.route53Health(account, rec.Id);
   });
   if (results.some((r) => r === undefined)) return NO_CHECK_YET_MS;
   const threshold = Number(c.FailureThreshold);
