@@ -38,7 +38,7 @@ const TYPES = `
   AWS::ElasticLoadBalancing::LoadBalancer
   AWS::ElasticLoadBalancingV2::LoadBalancer AWS::ElasticLoadBalancingV2::TargetGroup AWS::ElasticLoadBalancingV2::Listener
   AWS::ElasticLoadBalancingV2::ListenerRule
-  AWS::Route53::HealthCheck
+  AWS::Route53::HostedZone AWS::Route53::RecordSet AWS::Route53::RecordSetGroup AWS::Route53::HealthCheck
 `.split(/\s+/).filter(Boolean);
 
 const dir = mkdtempSync(join(tmpdir(), 'cfn-spec-'));

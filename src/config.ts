@@ -46,6 +46,11 @@ export interface Config {
    * Classic guide says registration takes "up to about 30 seconds", and NLB "a few minutes".
    */
   lbRegistrationSeconds: { classic: number; application: number; network: number };
+  /**
+   * Cloud seconds a Route 53 change stays `PENDING` before it is `INSYNC` and DNS answers it.
+   * AWS says "generally within 60 seconds" and gives no number (spec route53.md §1).
+   */
+  route53PropagationSeconds: number;
 }
 
 export const defaultConfig = (): Config => ({
@@ -70,6 +75,7 @@ export const defaultConfig = (): Config => ({
   maxObjectBytes: 256 * 1024 * 1024,
   alarmEvaluationExtraPeriods: 2,
   lbRegistrationSeconds: { classic: 30, application: 10, network: 60 },
+  route53PropagationSeconds: 30,
 });
 
 /**

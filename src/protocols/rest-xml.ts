@@ -11,7 +11,7 @@ import type { Shape, ShapeRef, ServiceModel } from './model.ts';
 import type { ParsedRequest, Protocol, WireRequest, WireResponse } from './protocol.ts';
 import { decodeAwsChunked, isAwsChunked } from './aws-chunked.ts';
 import { matchRoute } from './rest-route.ts';
-import { headerValue, isoTime, parseScalar, queryValue, type Invalid } from './values.ts';
+import { checkConstraints, headerValue, isoTime, parseScalar, queryValue, type Invalid } from './values.ts';
 import { element, escapeXml, XML_DECL } from './xml.ts';
 import { setOwn } from '../core/own.ts';
 import { decodeXml, memberElementName, parseXml } from './xml-read.ts';
@@ -35,11 +35,16 @@ export interface RestXmlOptions {
   subresources?: readonly string[];
   /** S3 writes `<Error>` alone; the others wrap it in `<ErrorResponse>`. */
   bareErrors?: boolean;
+  /**
+   * Route 53 checks inputs against the model's constraints (lengths, ranges, enums) and names a
+   * bad one with this code (`InvalidInput`); S3 checks none of them and says `InvalidArgument`.
+   */
+  inputErrorCode?: string;
 }
 
 type Headers = Record<string, string | undefined>;
 
-const invalid: Invalid = (message) => new AwsError('InvalidArgument', message, 400);
+const invalidWith = (code: string): Invalid => (message) => new AwsError(code, message, 400);
 
 const malformedXml = () =>
   new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
@@ -56,9 +61,11 @@ const headerSafe = (s: string) => {
 export class RestXmlProtocol implements Protocol {
   readonly name = 'rest-xml';
   private subresources: ReadonlySet<string>;
+  private invalid: Invalid;
 
   constructor(private opts: RestXmlOptions = {}) {
     this.subresources = new Set(opts.subresources ?? []);
+    this.invalid = invalidWith(opts.inputErrorCode ?? 'InvalidArgument');
   }
 
   parse(req: WireRequest, model: ServiceModel): ParsedRequest {
@@ -78,6 +85,7 @@ export class RestXmlProtocol implements Protocol {
       const encoding = (headers['content-encoding'] ?? '').split(',').map((e) => e.trim()).filter((e) => e && e !== 'aws-chunked').join(',');
       headers = { ...headers, ...un.trailers, 'content-encoding': encoding || undefined };
     }
+    const invalid = this.invalid;
     const input: Record<string, unknown> = {};
     const bound = new Set<string>();
     for (const [m, mref] of Object.entries(shape.members ?? {})) {
@@ -116,6 +124,8 @@ export class RestXmlProtocol implements Protocol {
       if (shape.payload === r && model.shapes[shape.members![r].shape].type === 'structure') throw malformedXml();
       throw invalid(`Missing required parameter ${shape.members![r].locationName ?? r}.`);
     }
+    const unfit = this.opts.inputErrorCode ? checkConstraints(model, op.input, input, '') : undefined;
+    if (unfit) throw invalid(unfit);
     return { operation: route.operation, input };
   }
 
@@ -129,7 +139,7 @@ export class RestXmlProtocol implements Protocol {
       else if (body.length) {
         const doc = parseXml(body.toString('utf8'));
         if (!doc) throw malformedXml();
-        input[shape.payload] = decodeXml(model, pref, doc.node, shape.payload, invalid);
+        input[shape.payload] = decodeXml(model, pref, doc.node, shape.payload, this.invalid);
       }
       return;
     }
@@ -137,7 +147,7 @@ export class RestXmlProtocol implements Protocol {
     if (!hasBodyMembers || !body.length || !(headers['content-type'] ?? 'xml').includes('xml')) return;
     const doc = parseXml(body.toString('utf8'));
     if (!doc) throw malformedXml();
-    Object.assign(input, decodeXml(model, ref, doc.node, '', invalid));
+    Object.assign(input, decodeXml(model, ref, doc.node, '', this.invalid));
   }
 
   serialize(model: ServiceModel, operation: string, output: unknown, requestId: string, req: WireRequest): WireResponse {

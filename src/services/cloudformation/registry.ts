@@ -22,9 +22,11 @@ import { launchTemplateResources } from '../ec2/launch-templates.cfn.ts';
 import { securityGroupRuleResources } from '../ec2/security-group-rules.cfn.ts';
 import { classicResources } from '../elb/classic.cfn.ts';
 import { elbv2Resources } from '../elb/v2.cfn.ts';
+import { route53Resources } from '../route53/route53.cfn.ts';
 import { route53HealthCheckResources } from '../route53/health-check.cfn.ts';
+import { zone } from '../route53/state.ts';
 
-const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources, ...route53HealthCheckResources];
+const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources, ...route53Resources, ...route53HealthCheckResources];
 
 function parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean {
   const { store } = ctx.env;
@@ -48,8 +50,9 @@ function parameterResourceExists(ctx: RequestContext, awsType: string, value: st
       return has(COLL.volumes, (v) => v.VolumeId === value);
     case 'AWS::EC2::VPC::Id':
       return has(COLL.vpcs, (v) => v.VpcId === value);
+    case 'AWS::Route53::HostedZone::Id':
+      return zone(store, ctx.account, value) !== undefined;
     default:
-      // Route 53 is not served: its hosted zones cannot be checked.
       return false;
   }
 }

@@ -9,13 +9,14 @@ import { zonesHandlers } from './zones.provider.ts';
 import { recordsHandlers } from './records.provider.ts';
 import { healthChecksHandlers } from './health-checks.provider.ts';
 import { testDnsHandlers } from './test-dns.provider.ts';
+import { changeLoops } from './changes.loop.ts';
 import { healthCheckLoops } from './health-check.loop.ts';
 
 export const route53: Service = {
   signingName: 'route53',
   model: models.route53,
-  protocols: [new RestXmlProtocol()],
+  protocols: [new RestXmlProtocol({ xmlNamespace: 'https://route53.amazonaws.com/doc/2013-04-01/', inputErrorCode: 'InvalidInput' })],
   global: true,
   handlers: { ...zonesHandlers, ...recordsHandlers, ...healthChecksHandlers, ...testDnsHandlers },
-  loops: (env) => ({ ...healthCheckLoops(env) }),
+  loops: (env) => ({ ...changeLoops(env), ...healthCheckLoops(env) }),
 };
