@@ -1,5 +1,5 @@
 /**
- * Route 53 health checks through boto3 and the AWS CLI, on the simulated driver and the manual
+ * Route 53 health checks through boto3, on the simulated driver and the manual
  * clock: the API with its errors, the checkers' observations before and after the instance's host
  * fails (at the time the interval and threshold give, worked out below), and the HealthCheckStatus
  * metric with an alarm on it; AWS::Route53::HealthCheck through CloudFormation; and, under the
@@ -27,7 +27,7 @@ ip = ec2.describe_instances(InstanceIds=[i])['Reservations'][0]['Instances'][0][
 out({'instance': i, 'ip': ip})
 `;
 
-describe('Route 53 health checks through boto3 and the AWS CLI', () => {
+describe('Route 53 health checks through boto3', () => {
   let fl: Faultline;
   let instance: string;
   let ip: string;
@@ -40,7 +40,7 @@ describe('Route 53 health checks through boto3 and the AWS CLI', () => {
   });
   after(() => fl.close());
 
-  it('creates, replays, gets, lists in pages, updates and deletes checks, with AWS errors for bad input', async () => {
+  it('creates, replays, gets, lists in pages, updates and deletes checks (even one a record set names), with AWS errors for bad input', async () => {
     const r = await boto3(`
 r = {}
 cfg = {'Type': 'HTTP', 'IPAddress': ip, 'ResourcePath': 'health', 'RequestInterval': 10}
@@ -80,7 +80,11 @@ u = r53.update_health_check(HealthCheckId=hc['Id'], HealthCheckVersion=1, Port=8
 r['updated'] = [u['HealthCheckVersion'], u['HealthCheckConfig']['Port'], u['HealthCheckConfig']['Inverted'], 'ResourcePath' in u['HealthCheckConfig']]
 r['stale'] = outcome(lambda: r53.update_health_check(HealthCheckId=hc['Id'], HealthCheckVersion=1, Port=81))
 r['fixedType'] = outcome(lambda: r53.update_health_check(HealthCheckId=hc['Id'], SearchString='ok'))
-r53.delete_health_check(HealthCheckId=hc['Id'])
+# A record set that names the check does not keep it: Route 53 does not prevent the deletion.
+z = r53.create_hosted_zone(Name='example.com', CallerReference='zone')['HostedZone']['Id']
+r53.change_resource_record_sets(HostedZoneId=z, ChangeBatch={'Changes': [{'Action': 'CREATE', 'ResourceRecordSet': {
+    'Name': 'www.example.com', 'Type': 'A', 'SetIdentifier': 'primary', 'Failover': 'PRIMARY', 'TTL': 60, 'ResourceRecords': [{'Value': ip}], 'HealthCheckId': hc['Id']}}]})
+r['inUse'] = outcome(lambda: r53.delete_health_check(HealthCheckId=hc['Id']))
 r['gone'] = outcome(lambda: r53.get_health_check(HealthCheckId=hc['Id']))
 r['deletedRef'] = outcome(lambda: r53.create_health_check(CallerReference='ref-1', HealthCheckConfig=cfg))
 r['ranges'] = len(r53.get_checker_ip_ranges()['CheckerIpRanges'])
@@ -111,6 +115,7 @@ out(r)
     assert.deepEqual(r.updated, [2, 8080, true, false]);
     assert.match(r.stale, /^HealthCheckVersionMismatch 409 /);
     assert.match(r.fixedType, /^InvalidInput 400 SearchString is not allowed for health checks of type HTTP/);
+    assert.equal(r.inUse, 'ok');
     assert.match(r.gone, /^NoSuchHealthCheck 404 /);
     assert.match(r.deletedRef, /^HealthCheckAlreadyExists 409 /);
     assert.equal(r.ranges, 16);
