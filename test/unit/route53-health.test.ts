@@ -163,6 +163,9 @@ describe('Route 53 health checks on the clock (simulated checkers)', () => {
     advanceTo(t0 + 10_001);
     assert.equal(healthy(three), true);
     assert.throws(() => create({ Type: 'CALCULATED', ChildHealthChecks: [three], HealthThreshold: 1 }), { code: 'InvalidInput' });
+    r53('DeleteHealthCheck', { HealthCheckId: b }); // a deleted child counts as unhealthy
+    advanceTo(t0 + 10_002);
+    assert.equal(healthy(three), false);
   });
 
   it('CLOUDWATCH_METRIC: follows the alarm\'s metric data against its threshold, not the alarm\'s state, and InsufficientDataHealthStatus when there is none', () => {
