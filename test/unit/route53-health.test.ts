@@ -22,6 +22,7 @@ import { CHECKER_RANGES } from '../../src/services/route53/health-check.config.t
 import { healthCheck } from '../../src/services/route53/state.ts';
 import type { RequestContext } from '../../src/services/service.ts';
 import { healFault, injectFault } from '../../src/world/faults.ts';
+import { eventEntry } from '../../src/drills/timeline.ts';
 import { STATUS } from '../../src/services/route53/health-check.probe.ts';
 import { probe, specOf, type ProbeSpec } from '../../src/runtime/route53-probes.ts';
 
@@ -104,6 +105,9 @@ describe('Route 53 health checks on the clock (simulated checkers)', () => {
     advanceTo(t0 + 70_000);
     assert.equal(healthy(id), true);
     assert.deepEqual(changes(id, t0), ['40s healthy → unhealthy', '70s unhealthy → healthy']);
+    // Drills' timelines show the detection and the recovery.
+    const timeline = app.env.events.list().filter((e) => e.detail.healthCheckId === id).map((e) => eventEntry(e));
+    assert.deepEqual(timeline.map((t) => `${t?.phase} ${t?.message}`), [`detect Route 53 health check ${id}: healthy → unhealthy`, `repair Route 53 health check ${id}: unhealthy → healthy`]);
     const failures = r53('GetHealthCheckLastFailureReason', { HealthCheckId: id }).HealthCheckObservations;
     assert.equal(failures.length, 16);
     assert.equal(failures[0].StatusReport.CheckedTime, new Date(t0 + 40_000).toISOString());
