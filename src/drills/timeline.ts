@@ -57,6 +57,11 @@ export function eventEntry(e: LoggedEvent): TimelineEntry | undefined {
       const phase = d.to === 'unhealthy' ? 'detect' : d.to === 'healthy' ? 'repair' : 'info';
       return line(phase, `target ${str(d.target)} of ${str(d.targetGroup)}: ${str(d.from)} → ${str(d.to)}${d.reason ? ` (${str(d.reason)})` : ''}`, d.target);
     }
+    case 'route53.health-check': {
+      // Route 53 is global: its checks' events have no region, and show in every drill's timeline.
+      const phase = d.to === 'unhealthy' ? 'detect' : 'repair';
+      return line(phase, `Route 53 health check ${str(d.healthCheckId)}: ${str(d.from)} → ${str(d.to)}`, d.healthCheckId);
+    }
     case 'autoscaling.instance.health':
       return line(d.health === 'Unhealthy' ? 'detect' : 'info', `group ${str(d.group)} marks the instance ${str(d.health)}`, d.instanceId);
     case 'autoscaling.activity.start':

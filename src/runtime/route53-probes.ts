@@ -8,7 +8,7 @@
  *  - the _STR_MATCH types: then SearchString within the first 5,120 bytes of the body (gzip and
  *    deflate bodies decompressed), which must come within 2 more seconds.
  * Each check is requested once per RequestInterval of cloud time (paced in real time through the
- * clock's rate, at most twice a second); the health check loop reads the latest result
+ * clock's rate, at most twice a second; twice a second under a manual clock); the health check loop reads the latest result
  * (`route53Health`) at each of its intervals, after the world's verdict, as the ELB loop does.
  * Timeouts are real time divided by a scaled clock's rate, never below 200 ms (lb-health-probes.ts).
  */
@@ -157,20 +157,27 @@ export class Route53Probes {
   private results = new Map<string, ProbeResult>();
   private lastStart = new Map<string, number>();
   private inFlight = new Set<string>();
+  private lastRun = -Infinity;
 
   constructor(private env: Env) {}
 
-  /** Starts a request for every endpoint check that is due; forgets the checks that are gone or disabled. */
+  /**
+   * Starts a request for every endpoint check that is due; forgets the checks that are gone or
+   * disabled. The records are read at most every MIN_PERIOD_MS, the shortest period of a check.
+   */
   run(): void {
     const now = Clock.wallNow();
-    const scale = Math.max(1, this.env.clock.scale);
+    if (now - this.lastRun < MIN_PERIOD_MS) return;
+    this.lastRun = now;
+    // A manual clock has no rate: its steps come as fast as a test makes them.
+    const scale = this.env.clock.scale;
     const wanted = new Set<string>();
     for (const [scope, hc] of this.env.store.scan<HealthCheckRecord>(COLL.healthChecks)) {
       const c = hc.HealthCheckConfig;
       if (!isEndpointType(c.Type) || c.Disabled) continue;
       const key = `${scope.account}/${hc.Id}`;
       wanted.add(key);
-      const period = Math.max(MIN_PERIOD_MS, (Number(c.RequestInterval) * 1000) / scale);
+      const period = scale > 0 ? Math.max(MIN_PERIOD_MS, (Number(c.RequestInterval) * 1000) / scale) : MIN_PERIOD_MS;
       if (this.inFlight.has(key) || now - (this.lastStart.get(key) ?? -Infinity) < period) continue;
       this.lastStart.set(key, now);
       const ep = endpointOf(this.env, c);

@@ -1,13 +1,16 @@
 /**
- * Route 53 health checks through boto3 and the AWS CLI, on the simulated driver and the manual
+ * Route 53 health checks through boto3, on the simulated driver and the manual
  * clock: the API with its errors, the checkers' observations before and after the instance's host
  * fails (at the time the interval and threshold give, worked out below), and the HealthCheckStatus
- * metric with an alarm on it.
+ * metric with an alarm on it; AWS::Route53::HealthCheck through CloudFormation; and, under the
+ * sandbox driver, real requests to an instance's public address.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
+import { healthCheck } from '../../src/services/route53/state.ts';
+import { httpGet, sandboxSkip, waitFor, waitGone } from '../sandbox-support.ts';
 
 const SETUP = `
 ec2 = boto3.client('ec2')
@@ -24,7 +27,7 @@ ip = ec2.describe_instances(InstanceIds=[i])['Reservations'][0]['Instances'][0][
 out({'instance': i, 'ip': ip})
 `;
 
-describe('Route 53 health checks through boto3 and the AWS CLI', () => {
+describe('Route 53 health checks through boto3', () => {
   let fl: Faultline;
   let instance: string;
   let ip: string;
@@ -37,7 +40,7 @@ describe('Route 53 health checks through boto3 and the AWS CLI', () => {
   });
   after(() => fl.close());
 
-  it('creates, replays, gets, lists in pages, updates and deletes checks, with AWS errors for bad input', async () => {
+  it('creates, replays, gets, lists in pages, updates and deletes checks (even one a record set names), with AWS errors for bad input', async () => {
     const r = await boto3(`
 r = {}
 cfg = {'Type': 'HTTP', 'IPAddress': ip, 'ResourcePath': 'health', 'RequestInterval': 10}
@@ -77,7 +80,11 @@ u = r53.update_health_check(HealthCheckId=hc['Id'], HealthCheckVersion=1, Port=8
 r['updated'] = [u['HealthCheckVersion'], u['HealthCheckConfig']['Port'], u['HealthCheckConfig']['Inverted'], 'ResourcePath' in u['HealthCheckConfig']]
 r['stale'] = outcome(lambda: r53.update_health_check(HealthCheckId=hc['Id'], HealthCheckVersion=1, Port=81))
 r['fixedType'] = outcome(lambda: r53.update_health_check(HealthCheckId=hc['Id'], SearchString='ok'))
-r53.delete_health_check(HealthCheckId=hc['Id'])
+# A record set that names the check does not keep it: Route 53 does not prevent the deletion.
+z = r53.create_hosted_zone(Name='example.com', CallerReference='zone')['HostedZone']['Id']
+r53.change_resource_record_sets(HostedZoneId=z, ChangeBatch={'Changes': [{'Action': 'CREATE', 'ResourceRecordSet': {
+    'Name': 'www.example.com', 'Type': 'A', 'SetIdentifier': 'primary', 'Failover': 'PRIMARY', 'TTL': 60, 'ResourceRecords': [{'Value': ip}], 'HealthCheckId': hc['Id']}}]})
+r['inUse'] = outcome(lambda: r53.delete_health_check(HealthCheckId=hc['Id']))
 r['gone'] = outcome(lambda: r53.get_health_check(HealthCheckId=hc['Id']))
 r['deletedRef'] = outcome(lambda: r53.create_health_check(CallerReference='ref-1', HealthCheckConfig=cfg))
 r['ranges'] = len(r53.get_checker_ip_ranges()['CheckerIpRanges'])
@@ -108,12 +115,15 @@ out(r)
     assert.deepEqual(r.updated, [2, 8080, true, false]);
     assert.match(r.stale, /^HealthCheckVersionMismatch 409 /);
     assert.match(r.fixedType, /^InvalidInput 400 SearchString is not allowed for health checks of type HTTP/);
+    assert.equal(r.inUse, 'ok');
     assert.match(r.gone, /^NoSuchHealthCheck 404 /);
     assert.match(r.deletedRef, /^HealthCheckAlreadyExists 409 /);
     assert.equal(r.ranges, 16);
   });
 
   it('interval 10, threshold 3: every checker succeeds, then the host fails at 15 s, checks at 20, 30 and 40 s fail, and the check is unhealthy from 40 s; HealthCheckStatus drops to 0 and an alarm on it fires', async () => {
+    // Start 30 s into a minute: the check is healthy through that minute and unhealthy from the next (40 s on).
+    fl.advance((60_000 - (fl.app.env.clock.now() % 60_000) + 30_000) / 1000);
     const t0 = fl.app.env.clock.now();
     const r = await boto3(`
 r = {}
@@ -161,5 +171,128 @@ out(r)
       .filter((e) => e.type === 'route53.health-check' && e.detail.healthCheckId === r.hc)
       .map((e) => `${(Date.parse(e.time) - t0) / 1000}s ${e.detail.from} → ${e.detail.to}`);
     assert.deepEqual(changes, ['40s healthy → unhealthy']);
+  });
+});
+
+describe('AWS::Route53::HealthCheck through CloudFormation', () => {
+  let fl: Faultline;
+  before(async () => {
+    fl = await startFaultline();
+  });
+  after(() => fl.close());
+
+  it('creates a check from HealthCheckConfig with its tags, gives its id to Ref and GetAtt HealthCheckId, updates it in place and deletes it with the stack', async () => {
+    const template = (threshold: number) => ({
+      Resources: {
+        Check: {
+          Type: 'AWS::Route53::HealthCheck',
+          Properties: {
+            HealthCheckConfig: { Type: 'HTTPS', FullyQualifiedDomainName: 'www.example.com', ResourcePath: '/health', RequestInterval: 10, FailureThreshold: threshold },
+            HealthCheckTags: [{ Key: 'Name', Value: 'web' }],
+          },
+        },
+      },
+      Outputs: { Ref: { Value: { Ref: 'Check' } }, Att: { Value: { 'Fn::GetAtt': ['Check', 'HealthCheckId'] } } },
+    });
+    const prelude = BOTO3_PRELUDE + `
+cfn = boto3.client('cloudformation')
+r53 = boto3.client('route53')
+def outputs():
+    s = cfn.describe_stacks(StackName='checks')['Stacks'][0]
+    return s['StackStatus'], {o['OutputKey']: o['OutputValue'] for o in s.get('Outputs', [])}
+`;
+    const r = await fl.python(
+      prelude +
+        `
+r = {}
+cfn.create_stack(StackName='checks', TemplateBody=json.dumps(${JSON.stringify(template(3))}))
+advance(5)
+r['created'], o = outputs()
+r['id'] = o['Ref'] if o['Ref'] == o['Att'] else None
+hc = r53.get_health_check(HealthCheckId=o['Ref'])['HealthCheck']
+r['config'] = [hc['HealthCheckConfig'][k] for k in ('Type', 'Port', 'FailureThreshold', 'EnableSNI')]
+out(r)
+`,
+    );
+    assert.deepEqual([r.created, r.config], ['CREATE_COMPLETE', ['HTTPS', 443, 3, true]]);
+    assert.deepEqual(healthCheck(fl.app.env.store, '000000000000', r.id)?.tags, [{ Key: 'Name', Value: 'web' }]);
+    const u = await fl.python(
+      prelude +
+        `
+r = {}
+cfn.update_stack(StackName='checks', TemplateBody=json.dumps(${JSON.stringify(template(5))}))
+advance(5)
+r['updated'] = outputs()[0]
+hc = r53.get_health_check(HealthCheckId=${JSON.stringify(r.id)})['HealthCheck']
+r['after'] = [hc['HealthCheckConfig']['FailureThreshold'], hc['HealthCheckVersion']]
+cfn.delete_stack(StackName='checks')
+advance(5)
+r['left'] = r53.get_health_check_count()['HealthCheckCount']
+out(r)
+`,
+    );
+    assert.deepEqual(u, { updated: 'UPDATE_COMPLETE', after: [5, 2], left: 0 });
+  });
+});
+
+/** A page on :80 that says `status: READY`; `GET /die` makes its server exit. */
+const READY_USER_DATA = `#!/bin/sh
+cat > /tmp/app.py <<'EOF'
+import http.server, os
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'status: READY\\n'
+        self.send_response(200)
+        self.send_header('content-length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        if self.path == '/die':
+            os._exit(0)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(('', 80), H).serve_forever()
+EOF
+nohup python3 /tmp/app.py > /dev/null 2>&1 &
+`;
+
+describe('Route 53 health checks under the sandbox driver: real requests to the public address', { skip: sandboxSkip }, () => {
+  let fl: Faultline;
+  let ip: string;
+  before(async () => {
+    fl = await startFaultline({ driver: 'sandbox' });
+    fl.clientEnv.USER_DATA = READY_USER_DATA;
+    ({ ip } = await fl.python(BOTO3_PRELUDE + SETUP.replace('MinCount=1, MaxCount=1,', "MinCount=1, MaxCount=1, UserData=os.environ['USER_DATA'],")));
+    await waitFor(`http://${ip}/`);
+  });
+  after(() => fl.close());
+
+  it('a string match passes or fails on the real body, and a server that exits fails the check with a refused connection while the world still says the instance is fine', async () => {
+    const r53 = (code: string) => fl.python(BOTO3_PRELUDE + `r53 = boto3.client('route53')\n` + code);
+    const { match, miss } = await r53(`
+c = lambda ref, s: r53.create_health_check(CallerReference=ref, HealthCheckConfig={'Type': 'HTTP_STR_MATCH', 'IPAddress': '${ip}', 'SearchString': s, 'RequestInterval': 10, 'FailureThreshold': 1})['HealthCheck']['Id']
+out({'match': c('match', 'READY'), 'miss': c('miss', 'NOT THERE')})`);
+    const statuses = async (): Promise<Record<string, string[]>> =>
+      r53(`
+s = lambda i: sorted(set(o['StatusReport']['Status'] for o in r53.get_health_check_status(HealthCheckId=i)['HealthCheckObservations']))
+out({'match': s('${match}'), 'miss': s('${miss}')})`);
+    /** Moves the clock an interval at a time until `ok` holds (the requests are real, so this waits in real time too). */
+    const advanceUntil = async (ok: (s: Record<string, string[]>) => boolean, what: string) => {
+      const deadline = Date.now() + 30_000;
+      let s = await statuses();
+      while (!ok(s)) {
+        if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(s)}`);
+        fl.advance(10);
+        await new Promise((r) => setTimeout(r, 250));
+        s = await statuses();
+      }
+    };
+    await advanceUntil((s) => s.match[0] === 'Success: HTTP Status Code 200, OK' && s.miss[0] === 'Failure: Search string not found in the response body.', 'the first real checks');
+    assert.equal(healthCheck(fl.app.env.store, '000000000000', match)!.healthy, true);
+    assert.equal(healthCheck(fl.app.env.store, '000000000000', miss)!.healthy, false);
+    await httpGet(`http://${ip}/die`);
+    await waitGone(`http://${ip}/`);
+    await advanceUntil((s) => s.match[0]?.startsWith('Failure: Connection refused') === true, 'the server gone');
+    assert.equal(healthCheck(fl.app.env.store, '000000000000', match)!.healthy, false);
   });
 });

@@ -16,10 +16,13 @@ import { cloudwatch } from '../../src/services/cloudwatch/index.ts';
 import { ec2 } from '../../src/services/ec2/index.ts';
 import { COLL as EC2_COLL, type InstanceRecord } from '../../src/services/ec2/state.ts';
 import { route53 } from '../../src/services/route53/index.ts';
+import { elb } from '../../src/services/elb/index.ts';
+import { classicKey, COLL as ELB_COLL, type LoadBalancerRecord } from '../../src/services/elb/state.ts';
 import { CHECKER_RANGES } from '../../src/services/route53/health-check.config.ts';
 import { healthCheck } from '../../src/services/route53/state.ts';
 import type { RequestContext } from '../../src/services/service.ts';
 import { healFault, injectFault } from '../../src/world/faults.ts';
+import { eventEntry } from '../../src/drills/timeline.ts';
 import { STATUS } from '../../src/services/route53/health-check.probe.ts';
 import { probe, specOf, type ProbeSpec } from '../../src/runtime/route53-probes.ts';
 
@@ -102,6 +105,9 @@ describe('Route 53 health checks on the clock (simulated checkers)', () => {
     advanceTo(t0 + 70_000);
     assert.equal(healthy(id), true);
     assert.deepEqual(changes(id, t0), ['40s healthy → unhealthy', '70s unhealthy → healthy']);
+    // Drills' timelines show the detection and the recovery.
+    const timeline = app.env.events.list().filter((e) => e.detail.healthCheckId === id).map((e) => eventEntry(e));
+    assert.deepEqual(timeline.map((t) => `${t?.phase} ${t?.message}`), [`detect Route 53 health check ${id}: healthy → unhealthy`, `repair Route 53 health check ${id}: unhealthy → healthy`]);
     const failures = r53('GetHealthCheckLastFailureReason', { HealthCheckId: id }).HealthCheckObservations;
     assert.equal(failures.length, 16);
     assert.equal(failures[0].StatusReport.CheckedTime, new Date(t0 + 40_000).toISOString());
@@ -161,6 +167,9 @@ describe('Route 53 health checks on the clock (simulated checkers)', () => {
     advanceTo(t0 + 10_001);
     assert.equal(healthy(three), true);
     assert.throws(() => create({ Type: 'CALCULATED', ChildHealthChecks: [three], HealthThreshold: 1 }), { code: 'InvalidInput' });
+    r53('DeleteHealthCheck', { HealthCheckId: b }); // a deleted child counts as unhealthy
+    advanceTo(t0 + 10_002);
+    assert.equal(healthy(three), false);
   });
 
   it('CLOUDWATCH_METRIC: follows the alarm\'s metric data against its threshold, not the alarm\'s state, and InsufficientDataHealthStatus when there is none', () => {
@@ -200,6 +209,25 @@ describe('Route 53 health checks on the clock (simulated checkers)', () => {
     assert.deepEqual([healthy(last), healthy(unhealthyWithout)], [true, true]);
     assert.deepEqual(changes(last, t0), ['120s healthy → unhealthy', '180s unhealthy → healthy']);
     assert.throws(() => create({ Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Region: 'us-east-1', Name: 'missing' } }), { code: 'InvalidInput' });
+  });
+
+  it('a load balancer node\'s public address: 503 while no target is healthy, 200 once one is; a port it does not listen on refuses', () => {
+    const web = webServer('behind-lb', ['0.0.0.0/0']);
+    const lbSg = ec2Call('CreateSecurityGroup', { GroupName: 'lb', Description: 'lb', VpcId: ids.vpc }).GroupId;
+    ec2Call('AuthorizeSecurityGroupIngress', { GroupId: lbSg, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 80, ToPort: 81, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] });
+    const elbCall = (op: string, input: Record<string, unknown>) => call(elb, ctx, op, input);
+    elbCall('CreateLoadBalancer', { LoadBalancerName: 'front', Subnets: [ids.subnet], SecurityGroups: [lbSg], Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 80 }] });
+    elbCall('ConfigureHealthCheck', { LoadBalancerName: 'front', HealthCheck: { Target: 'HTTP:80/', Interval: 10, Timeout: 5, UnhealthyThreshold: 2, HealthyThreshold: 2 } });
+    elbCall('RegisterInstancesWithLoadBalancer', { LoadBalancerName: 'front', Instances: [{ InstanceId: web.id }] });
+    const nodeIp = app.env.store.get<LoadBalancerRecord>(ELB_COLL.loadBalancers, scope, classicKey('front'))!.nodes[0].publicIp!;
+    const t0 = now();
+    const http = create({ Type: 'HTTP', IPAddress: nodeIp, RequestInterval: 10 });
+    const other = create({ Type: 'TCP', IPAddress: nodeIp, Port: 81, RequestInterval: 10 });
+    advanceTo(t0 + 10_000); // the instance is still registering
+    assert.deepEqual(statuses(http), ['Failure: HTTP Status Code 503, Service Temporarily Unavailable']);
+    assert.deepEqual(statuses(other), ['Failure: Connection refused. The endpoint is not accepting connections on the port.']);
+    advanceTo(t0 + 60_000); // registered at 30 s, its first check at 40 s passes
+    assert.deepEqual(statuses(http), ['Success: HTTP Status Code 200, OK']);
   });
 
   it('an app fault fails HTTP checks with 500; a domain name that does not resolve fails with "DNS resolution failed"; fewer than three regions are refused', () => {

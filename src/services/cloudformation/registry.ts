@@ -23,9 +23,10 @@ import { securityGroupRuleResources } from '../ec2/security-group-rules.cfn.ts';
 import { classicResources } from '../elb/classic.cfn.ts';
 import { elbv2Resources } from '../elb/v2.cfn.ts';
 import { route53Resources } from '../route53/route53.cfn.ts';
+import { route53HealthCheckResources } from '../route53/health-check.cfn.ts';
 import { zone } from '../route53/state.ts';
 
-const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources, ...route53Resources];
+const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources, ...route53Resources, ...route53HealthCheckResources];
 
 function parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean {
   const { store } = ctx.env;

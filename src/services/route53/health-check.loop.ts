@@ -70,11 +70,11 @@ function endpointStep(env: Env, account: string, rec: Read<HealthCheckRecord>): 
   next.nextCheckAt = now + interval;
   if (c.Disabled) return (save(env, account, rec, next), interval);
   const ep = endpointOf(env, c);
-  const real = env.runtime?.route53Health;
+  const runtime = env.runtime;
   const checkers = checkersOf(c);
   const results: (ProbeResult | undefined)[] = checkers.map((ch) => {
     const seen = worldProbe(env, c, ep, ch);
-    return !seen.ok || !real ? seen : real(account, rec.Id);
+    return !seen.ok || !runtime?.route53Health ? seen : runtime.route53Health(account, rec.Id);
   });
   if (results.some((r) => r === undefined)) return NO_CHECK_YET_MS;
   const threshold = Number(c.FailureThreshold);
@@ -154,12 +154,17 @@ export function save(env: Env, account: string, before: Read<HealthCheckRecord> 
       from: before.healthy ? 'healthy' : 'unhealthy',
       to: after.healthy ? 'healthy' : 'unhealthy',
     });
-    for (const parent of env.store.list<HealthCheckRecord>(COLL.healthChecks, accountScope(account))) {
-      if ((parent.HealthCheckConfig.ChildHealthChecks as readonly string[] | undefined)?.includes(after.Id)) env.scheduler.enqueue(HEALTH_CHECK_LOOP, healthCheckKey(account, parent.Id), now);
-    }
+    wakeParents(env, account, after.Id);
   }
   env.store.put(COLL.healthChecks, accountScope(account), after.Id, after);
   publishMetrics(env, account, after);
+}
+
+/** Queues the calculated checks that count `id` (its status changed, or it is gone). */
+export function wakeParents(env: Env, account: string, id: string): void {
+  for (const parent of env.store.list<HealthCheckRecord>(COLL.healthChecks, accountScope(account))) {
+    if ((parent.HealthCheckConfig.ChildHealthChecks as readonly string[] | undefined)?.includes(id)) env.scheduler.enqueue(HEALTH_CHECK_LOOP, healthCheckKey(account, parent.Id));
+  }
 }
 
 /**

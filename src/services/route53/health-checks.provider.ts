@@ -14,7 +14,7 @@ import { uuid } from '../../core/ids.ts';
 import { ALARMS, type AlarmRecord } from '../cloudwatch/alarms.state.ts';
 import type { Handler, RequestContext } from '../service.ts';
 import { alarmConfiguration, CHECKER_RANGES, checkersOf, invalidInput, newConfig, sameConfig, updatedConfig, type ConfigContext } from './health-check.config.ts';
-import { publishMetrics, save, scheduleHealthCheck } from './health-check.loop.ts';
+import { publishMetrics, save, scheduleHealthCheck, wakeParents } from './health-check.loop.ts';
 import { accountScope, COLL, healthCheck, type HealthCheckRecord } from './state.ts';
 
 type Read<T> = DeepReadonly<T>;
@@ -147,6 +147,7 @@ export const healthChecksHandlers: Record<string, Handler> = {
     ctx.env.store.delete(COLL.healthChecks, scope, rec.Id);
     ctx.env.store.put(COLL.deletedHealthCheckRefs, scope, rec.CallerReference, { deletedAt: ctx.env.clock.now() });
     publishMetrics(ctx.env, ctx.account, rec, true);
+    wakeParents(ctx.env, ctx.account, rec.Id);
     return {};
   },
 

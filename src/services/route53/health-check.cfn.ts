@@ -1,0 +1,58 @@
+/**
+ * CloudFormation's AWS::Route53::HealthCheck (CFN/aws-resource-route53-healthcheck.html), through
+ * the Route 53 operations: `HealthCheckConfig` as CreateHealthCheck takes it, with a caller
+ * reference made from the stack and logical id; a change updates the check in place (settings
+ * the API can't change fail the update with its error). `HealthCheckTags` are kept on the check.
+ * `Ref` and `Fn::GetAtt HealthCheckId` give its id.
+ */
+import { AwsError } from '../../core/errors.ts';
+import { callService } from '../../cloudformation/call-service.ts';
+import { attribute, deleteWithRetry, tagsOf } from '../../cloudformation/handler-kit.ts';
+import type { Props, ResourceContext, ResourceHandler } from '../../cloudformation/resource-handler.ts';
+import { route53 } from './index.ts';
+import { accountScope, COLL, healthCheck, type HealthCheckRecord } from './state.ts';
+
+const call = (rc: ResourceContext, op: string, input: Record<string, unknown>) => callService(route53, op, input, rc.request);
+
+/** The settings UpdateHealthCheck takes; an update sends them all, and resets the optional ones a template dropped. */
+const UPDATABLE = ['IPAddress', 'Port', 'ResourcePath', 'FullyQualifiedDomainName', 'SearchString', 'FailureThreshold', 'Inverted', 'Disabled', 'HealthThreshold', 'ChildHealthChecks', 'EnableSNI', 'Regions', 'AlarmIdentifier', 'InsufficientDataHealthStatus'];
+const RESETTABLE = ['FullyQualifiedDomainName', 'Regions', 'ResourcePath', 'ChildHealthChecks'];
+
+const configOf = (props: Props): Record<string, unknown> => (props.HealthCheckConfig ?? {}) as Record<string, unknown>;
+
+function setTags(rc: ResourceContext, id: string, props: Props): void {
+  const scope = accountScope(rc.request.account);
+  const rec = rc.env.store.mutable<HealthCheckRecord>(COLL.healthChecks, scope, id);
+  if (!rec) return;
+  rec.tags = tagsOf(props.HealthCheckTags);
+  rc.env.store.put(COLL.healthChecks, scope, id, rec);
+}
+
+const healthCheckResource: ResourceHandler = {
+  type: 'AWS::Route53::HealthCheck',
+  create(props, rc) {
+    const out = call(rc, 'CreateHealthCheck', { CallerReference: `${rc.stackId.slice(-36)}-${rc.logicalId}`.slice(-64), HealthCheckConfig: configOf(props) });
+    const id = out.HealthCheck.Id as string;
+    setTags(rc, id, props);
+    return { physicalId: id };
+  },
+  update(props, old, _changed, rc) {
+    const config = configOf(props);
+    const input: Record<string, unknown> = { HealthCheckId: old.physicalId };
+    for (const k of UPDATABLE) if (config[k] !== undefined) input[k] = config[k];
+    const reset = RESETTABLE.filter((k) => config[k] === undefined && configOf(old.props)[k] !== undefined);
+    if (reset.length) input.ResetElements = reset;
+    for (const k of ['Type', 'RequestInterval', 'MeasureLatency']) {
+      if (JSON.stringify(config[k]) !== JSON.stringify(configOf(old.props)[k])) throw new AwsError('InvalidInput', `${k} of a health check can't be changed after it is created.`, 400);
+    }
+    call(rc, 'UpdateHealthCheck', input);
+    setTags(rc, old.physicalId, props);
+  },
+  delete: (s, rc) =>
+    deleteWithRetry(s, rc.env.clock.now(), () => {
+      if (healthCheck(rc.env.store, rc.request.account, s.physicalId)) call(rc, 'DeleteHealthCheck', { HealthCheckId: s.physicalId });
+    }),
+  getAtt: (s, name) => attribute({ HealthCheckId: (id: string) => id }, name, s.physicalId),
+};
+
+export const route53HealthCheckResources: ResourceHandler[] = [healthCheckResource];
