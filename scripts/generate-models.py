@@ -132,6 +132,19 @@ OPERATIONS = {
         ChangeTagsForResource ListTagsForResource ListTagsForResources
         GetAccountLimit GetHostedZoneLimit GetDNSSEC ListQueryLoggingConfigs
     ''',
+    # RDS speaks awsQuery and signs as `rds`.
+    'rds': '''
+        CreateDBSubnetGroup DescribeDBSubnetGroups ModifyDBSubnetGroup DeleteDBSubnetGroup
+        CreateDBInstance DescribeDBInstances ModifyDBInstance RebootDBInstance DeleteDBInstance
+        StartDBInstance StopDBInstance RestoreDBInstanceToPointInTime RestoreDBInstanceFromDBSnapshot
+        DescribeDBInstanceAutomatedBackups
+        CreateDBSnapshot DescribeDBSnapshots DeleteDBSnapshot CopyDBSnapshot
+        CreateDBParameterGroup DescribeDBParameterGroups DeleteDBParameterGroup ModifyDBParameterGroup
+        DescribeDBParameters ResetDBParameterGroup
+        DescribeEvents DescribeEventCategories
+        AddTagsToResource RemoveTagsFromResource ListTagsForResource
+        DescribeOrderableDBInstanceOptions DescribeDBEngineVersions DescribeAccountAttributes
+    ''',
     # AWS FIS speaks restJson1 and signs as `fis`.
     'fis': '''
         CreateExperimentTemplate GetExperimentTemplate ListExperimentTemplates UpdateExperimentTemplate

@@ -20,4 +20,5 @@ export const models = {
   elb: load('elb'),
   elbv2: load('elbv2'),
   route53: load('route53'),
+  rds: load('rds'),
 };

@@ -8,8 +8,9 @@ import { elb, elbv2 } from './elb/index.ts';
 import { fis } from './fis/index.ts';
 import { iam } from './iam/index.ts';
 import { route53 } from './route53/index.ts';
+import { rds } from './rds/index.ts';
 import { s3 } from './s3/index.ts';
 import { sns } from './sns/index.ts';
 import { sts } from './sts/index.ts';
 
-export const services: readonly Service[] = [ec2, iam, sts, s3, cloudwatch, sns, autoscaling, cloudformation, fis, elb, elbv2, route53];
+export const services: readonly Service[] = [ec2, iam, sts, s3, cloudwatch, sns, autoscaling, cloudformation, fis, elb, elbv2, route53, rds];

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 
 const auth = (service: string) => `AWS4-HMAC-SHA256 Credential=test/20261130/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`;
-const OFFERED = 'it serves EC2, IAM, STS, S3, CloudWatch, SNS, Auto Scaling, CloudFormation, fis, Elastic Load Balancing, Elastic Load Balancing v2 and Route 53';
+const OFFERED = 'it serves EC2, IAM, STS, S3, CloudWatch, SNS, Auto Scaling, CloudFormation, fis, Elastic Load Balancing, Elastic Load Balancing v2, Route 53 and RDS';
 
 describe('services faultline does not serve', () => {
   let fl: Faultline;
@@ -22,7 +22,7 @@ describe('services faultline does not serve', () => {
   after(() => fl.close());
 
   // One of each protocol: rest-json (Lambda), JSON 1.0 and 1.1 (DynamoDB, SQS, SSM, KMS, Logs),
-  // Query (RDS) and REST-XML (CloudFront).
+  // Query (ElastiCache) and REST-XML (CloudFront).
   const cli: { args: string[]; operation: string; code: string; service: string }[] = [
     { args: ['lambda', 'list-functions'], operation: 'ListFunctions', code: 'UnknownOperationException', service: 'AWS Lambda (lambda)' },
     { args: ['dynamodb', 'list-tables'], operation: 'ListTables', code: 'UnknownOperationException', service: 'Amazon DynamoDB (dynamodb)' },
@@ -30,7 +30,7 @@ describe('services faultline does not serve', () => {
     { args: ['ssm', 'get-parameter', '--name', 'p'], operation: 'GetParameter', code: 'UnknownOperationException', service: 'Amazon Simple Systems Manager (SSM) (ssm)' },
     { args: ['kms', 'list-keys'], operation: 'ListKeys', code: 'UnknownOperationException', service: 'AWS Key Management Service (kms)' },
     { args: ['logs', 'describe-log-groups'], operation: 'DescribeLogGroups', code: 'UnknownOperationException', service: 'Amazon CloudWatch Logs (logs)' },
-    { args: ['rds', 'describe-db-instances'], operation: 'DescribeDBInstances', code: 'InvalidAction', service: 'Amazon Relational Database Service (rds)' },
+    { args: ['elasticache', 'describe-cache-clusters'], operation: 'DescribeCacheClusters', code: 'InvalidAction', service: 'Amazon ElastiCache (elasticache)' },
     { args: ['cloudfront', 'list-distributions'], operation: 'ListDistributions', code: 'UnknownOperationException', service: 'Amazon CloudFront (cloudfront)' },
   ];
 
@@ -62,9 +62,9 @@ describe('services faultline does not serve', () => {
     assert.equal(restJson.headers.get('x-amzn-errortype'), 'UnknownOperationException');
     assert.match((await restJson.json()).message, /faultline does not offer AWS Lambda/);
 
-    const q = await fetch(fl.url + '/', { method: 'POST', headers: { authorization: auth('rds'), 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=CreateDBInstance&Version=2014-10-31&DBInstanceIdentifier=db' });
+    const q = await fetch(fl.url + '/', { method: 'POST', headers: { authorization: auth('elasticache'), 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=CreateCacheCluster&Version=2015-02-02&CacheClusterId=c' });
     assert.equal(q.status, 400);
-    assert.match(await q.text(), /<ErrorResponse><Error><Type>Sender<\/Type><Code>InvalidAction<\/Code><Message>faultline does not offer Amazon Relational Database Service \(rds\)/);
+    assert.match(await q.text(), /<ErrorResponse><Error><Type>Sender<\/Type><Code>InvalidAction<\/Code><Message>faultline does not offer Amazon ElastiCache \(elasticache\)/);
 
     // Smithy RPCv2 CBOR: a map of two text strings, __type and message.
     const cbor = await fetch(fl.url + '/service/Foo/operation/Bar', { method: 'POST', headers: { authorization: auth('arc-region-switch'), 'smithy-protocol': 'rpc-v2-cbor', 'content-type': 'application/cbor' }, body: new Uint8Array([0xa0]) });
