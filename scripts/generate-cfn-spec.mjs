@@ -36,6 +36,8 @@ const TYPES = `
   AWS::S3::Bucket AWS::S3::BucketPolicy AWS::SNS::Topic AWS::SNS::Subscription AWS::SNS::TopicPolicy
   AWS::CloudFormation::WaitCondition AWS::CloudFormation::WaitConditionHandle
   AWS::ElasticLoadBalancing::LoadBalancer
+  AWS::ElasticLoadBalancingV2::LoadBalancer AWS::ElasticLoadBalancingV2::TargetGroup AWS::ElasticLoadBalancingV2::Listener
+  AWS::ElasticLoadBalancingV2::ListenerRule
 `.split(/\s+/).filter(Boolean);
 
 const dir = mkdtempSync(join(tmpdir(), 'cfn-spec-'));

@@ -21,8 +21,9 @@ import { autoscalingResources } from '../autoscaling/autoscaling.cfn.ts';
 import { launchTemplateResources } from '../ec2/launch-templates.cfn.ts';
 import { securityGroupRuleResources } from '../ec2/security-group-rules.cfn.ts';
 import { classicResources } from '../elb/classic.cfn.ts';
+import { elbv2Resources } from '../elb/v2.cfn.ts';
 
-const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...securityGroupRuleResources, ...classicResources];
+const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources];
 
 function parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean {
   const { store } = ctx.env;

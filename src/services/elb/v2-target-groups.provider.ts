@@ -212,6 +212,8 @@ export const targetGroupHandlers = {
     if (!store.get<VpcRecord>(EC2.vpcs, ctx, input.VpcId)) throw v2Errors.validation(`The VPC ID '${input.VpcId}' is not found`);
     if (input.IpAddressType !== undefined && input.IpAddressType !== 'ipv4') throw v2Errors.invalidConfiguration(`faultline does not support target groups with the IP address type '${input.IpAddressType}'`);
     const family = familyOf(input.Protocol);
+    // Terraform sends an empty ProtocolVersion for groups that have none.
+    if (input.ProtocolVersion === '') delete input.ProtocolVersion;
     if (input.ProtocolVersion !== undefined && (family !== 'application' || !['HTTP1', 'HTTP2', 'GRPC'].includes(input.ProtocolVersion))) {
       throw v2Errors.validation(`Protocol version '${input.ProtocolVersion}' is not valid for the protocol '${input.Protocol}'`);
     }
