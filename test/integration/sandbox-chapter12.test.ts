@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startFaultline, type Faultline } from '../harness.ts';
-import { httpGet, sandboxSkip } from '../sandbox-support.ts';
+import { advanceUntil, curlVia, httpGet, sandboxSkip } from '../sandbox-support.ts';
 import { classicKey, targetKey } from '../../src/services/elb/state.ts';
 
 const run = promisify(execFile);
@@ -45,24 +45,13 @@ describe("the book's chapter 12 load balancer, unmodified, under the sandbox dri
     const r = await fl.aws('ec2', 'describe-instances', '--instance-ids', ...ids);
     return Object.fromEntries(r.Reservations.flatMap((x: { Instances: { InstanceId: string; PrivateIpAddress: string }[] }) => x.Instances.map((i) => [i.InstanceId, i.PrivateIpAddress])));
   };
-  /** Moves the clock on an interval at a time until `ok` holds (checks are real, so this also waits in real time). */
-  const advanceUntil = async <T,>(read: () => Promise<T>, ok: (x: T) => boolean, what: string, step = INTERVAL, timeoutMs = 90_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    let x = await read();
-    while (!ok(x)) {
-      if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(x)}`);
-      fl.advance(step);
-      await new Promise((r) => setTimeout(r, 250));
-      x = await read();
-    }
-    return x;
-  };
-  /** The private IPs in the pages that `n` requests through the load balancer's name answer with, in order (curl, resolving the name to a node). */
+  const until = <T,>(read: () => Promise<T>, ok: (x: T) => boolean, what: string, step = INTERVAL, timeoutMs?: number) => advanceUntil((s) => fl.advance(s), read, ok, what, step, timeoutMs);
+  /** The private IPs in the pages that `n` requests through the load balancer's name answer with, in order. */
   const pages = async (n: number): Promise<string[]> => {
     const seen: string[] = [];
     for (let i = 0; i < n; i++) {
-      const { stdout } = await run('curl', ['-s', '--max-time', '2', '--resolve', `${host}:80:${nodes[0]}`, `http://${host}/`]).catch(() => ({ stdout: '' }));
-      seen.push(/<h1>([\d.]+)<\/h1>/.exec(stdout)?.[1] ?? `no page: ${stdout.slice(0, 100)}`);
+      const r = await curlVia(host, nodes[0]);
+      seen.push(/<h1>([\d.]+)<\/h1>/.exec(r?.body ?? '')?.[1] ?? `no page: ${r?.status} ${r?.body.slice(0, 100)}`);
     }
     return seen;
   };
@@ -70,7 +59,7 @@ describe("the book's chapter 12 load balancer, unmodified, under the sandbox dri
   it('deploys with the AWS CLI to CREATE_COMPLETE, and serves both instances in turn through the DNS name', async () => {
     await fl.aws('cloudformation', 'create-stack', '--stack-name', 'chapter12', '--template-body', `file://${TEMPLATE}`);
     // The servers boot, cfn-init installs httpd and cfn-signal signals the group: real time.
-    const stack = await advanceUntil(
+    const stack = await until(
       async () => (await fl.aws('cloudformation', 'describe-stacks', '--stack-name', 'chapter12')).Stacks[0],
       (s) => s.StackStatus !== 'CREATE_IN_PROGRESS',
       'the stack',
@@ -84,7 +73,7 @@ describe("the book's chapter 12 load balancer, unmodified, under the sandbox dri
 
     const ids = (await members()).map((m) => m.InstanceId);
     assert.equal(ids.length, 2);
-    await advanceUntil(health, (h) => ids.every((id) => h[id]?.State === 'InService'), 'both instances in service');
+    await until(health, (h) => ids.every((id) => h[id]?.State === 'InService'), 'both instances in service');
 
     const cli = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'resolve', host], { env: { ...process.env, FAULTLINE_URL: fl.url } });
     nodes = cli.stdout.trim().split('\n');
@@ -129,10 +118,10 @@ describe("the book's chapter 12 load balancer, unmodified, under the sandbox dri
     assert.deepEqual(new Set(await pages(4)), new Set([ips[kept]]), 'only the other page answers');
 
     // EC2's status checks fail, and the group (HealthCheckType EC2) replaces the instance.
-    const replaced = await advanceUntil(members, (ms) => ms.length === 2 && !ms.some((m) => m.InstanceId === lost) && ms.every((m) => m.LifecycleState === 'InService'), 'the replacement in service', 30, 120_000);
+    const replaced = await until(members, (ms) => ms.length === 2 && !ms.some((m) => m.InstanceId === lost) && ms.every((m) => m.LifecycleState === 'InService'), 'the replacement in service', 30, 120_000);
     const fresh = replaced.find((m) => m.InstanceId !== kept)!.InstanceId;
-    const after = await advanceUntil(health, (x) => x[fresh]?.State === 'InService', 'the replacement registered and in service', INTERVAL, 120_000);
-    assert.equal(after[lost], undefined, 'the terminated instance is deregistered');
+    const later = await until(health, (x) => x[fresh]?.State === 'InService', 'the replacement registered and in service', INTERVAL, 120_000);
+    assert.equal(later[lost], undefined, 'the terminated instance is deregistered');
     const freshIp = (await privateIps([fresh]))[fresh];
     assert.deepEqual(new Set(await pages(6)), new Set([ips[kept], freshIp]));
   });
@@ -140,7 +129,7 @@ describe("the book's chapter 12 load balancer, unmodified, under the sandbox dri
   it('deletes the stack and leaves nothing: no load balancer, no listener on the node, no instance', async () => {
     const ids = (await members()).map((m) => m.InstanceId);
     await fl.aws('cloudformation', 'delete-stack', '--stack-name', 'chapter12');
-    await advanceUntil(
+    await until(
       async () => (await fl.aws('cloudformation', 'list-stacks')).StackSummaries[0].StackStatus,
       (s) => s !== 'DELETE_IN_PROGRESS',
       'the stack deleted',
