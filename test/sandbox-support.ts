@@ -34,6 +34,20 @@ export function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number
   });
 }
 
+/**
+ * One `curl` of `http://HOST/`, with the host name resolved to `address` as a user's resolver
+ * would resolve a load balancer's DNS name (curl --resolve); undefined when nothing answers.
+ */
+export async function curlVia(host: string, address: string, path = '/'): Promise<{ status: number; body: string } | undefined> {
+  try {
+    const { stdout } = await runFile('curl', ['-s', '--max-time', '2', '--resolve', `${host}:80:${address}`, '-w', '\n%{http_code}', `http://${host}${path}`]);
+    const cut = stdout.lastIndexOf('\n');
+    return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Polls `url` until `ok` holds for its answer, or fails after `timeoutMs` of real time. */
 export async function waitFor(url: string, ok: (r: { status: number; body: string }) => boolean = (r) => r.status === 200, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -125,4 +139,21 @@ export async function loopsLeftUnder(dir: string): Promise<string[]> {
     await new Promise((r) => setTimeout(r, 100));
   }
   return left;
+}
+
+/**
+ * Steps a manual clock `step` seconds at a time until `ok` holds for what `read` returns, or fails
+ * after `timeoutMs` of real time: the sandbox's processes and checks are real, so each step also
+ * gives them a moment of real time.
+ */
+export async function advanceUntil<T>(advance: (seconds: number) => unknown, read: () => Promise<T>, ok: (x: T) => boolean, what: string, step: number, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let x = await read();
+  while (!ok(x)) {
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(x)}`);
+    await advance(step);
+    await new Promise((r) => setTimeout(r, 250));
+    x = await read();
+  }
+  return x;
 }

@@ -1,0 +1,146 @@
+/**
+ * RDS's records (DB instances, not Aurora), scoped by account and region. A DB instance keeps the
+ * members DescribeDBInstances returns (AWS's names) plus internal fields (lower camel case) that
+ * the loops and the engine runtime read:
+ *  - `placement`: the physical hosts of the primary and, for Multi-AZ, the standby (world hosts,
+ *    in the instance's AZs), which faults reach as they reach EC2 instances;
+ *  - `endpointIp`: the stable address of `Endpoint.Address` (from the loopback pool, like a public
+ *    IP), which moves with the primary on failover, as AWS's CNAME does;
+ *  - `engine`: what the runtime should run now (`running` while the primary's host and zone are
+ *    up and the status allows connections), and the data's generation, so that a restore or a
+ *    failover is seen by the runtime as a change.
+ * Statuses and timings follow ../shared/spec/rds.md on the clock (the instance loop).
+ */
+import type { Scope } from '../../core/store.ts';
+
+export const COLL = {
+  /** Keyed by the lower-case DBSubnetGroupName. */
+  subnetGroups: 'rds.subnetGroups',
+  /** Keyed by the lower-case DBInstanceIdentifier. */
+  instances: 'rds.instances',
+  /** Keyed by the lower-case DBSnapshotIdentifier (manual and automated, `rds:ID-YYYY-MM-DD-HH-MM`). */
+  snapshots: 'rds.snapshots',
+  /** Keyed by the lower-case DBParameterGroupName. */
+  parameterGroups: 'rds.parameterGroups',
+  /** Keyed by a sequence number, zero-padded (events are listed in order). */
+  events: 'rds.events',
+} as const;
+
+/** The instance loop, keyed `account/region/id`: status transitions, failover, recovery, backups. */
+export const INSTANCE_LOOP = 'rds.instance';
+
+export const scopedKey = (scope: Scope, id: string): string => `${scope.account}/${scope.region}/${id}`;
+export function parseScopedKey(key: string): { scope: Scope; id: string } {
+  const [account, region, ...rest] = key.split('/');
+  return { scope: { account, region }, id: rest.join('/') };
+}
+
+export interface Tag {
+  Key: string;
+  Value?: string;
+}
+
+export interface SubnetGroupRecord {
+  DBSubnetGroupName: string;
+  DBSubnetGroupDescription: string;
+  VpcId: string;
+  SubnetGroupStatus: 'Complete';
+  Subnets: { SubnetIdentifier: string; SubnetAvailabilityZone: { Name: string }; SubnetStatus: 'Active' }[];
+  DBSubnetGroupArn: string;
+  tags: Tag[];
+}
+
+export type Engine = 'postgres' | 'mysql' | 'mariadb';
+
+/** Where one copy of the instance runs. */
+export interface Placement {
+  zone: string;
+  host: string;
+  subnetId: string;
+}
+
+export interface DBInstanceRecord {
+  DBInstanceIdentifier: string;
+  DBInstanceArn: string;
+  DbiResourceId: string;
+  DBInstanceClass: string;
+  Engine: Engine;
+  EngineVersion: string;
+  DBInstanceStatus: string;
+  MasterUsername: string;
+  DBName?: string;
+  /** Set once the instance has an endpoint (after `creating`). */
+  Endpoint?: { Address: string; Port: number; HostedZoneId: string };
+  AllocatedStorage: number;
+  StorageType: string;
+  InstanceCreateTime?: string;
+  PreferredBackupWindow: string;
+  BackupRetentionPeriod: number;
+  DBSecurityGroups: never[];
+  VpcSecurityGroups: { VpcSecurityGroupId: string; Status: 'active' }[];
+  DBParameterGroups: { DBParameterGroupName: string; ParameterApplyStatus: string }[];
+  AvailabilityZone?: string;
+  SecondaryAvailabilityZone?: string;
+  DBSubnetGroupName: string;
+  PreferredMaintenanceWindow: string;
+  PendingModifiedValues: Record<string, unknown>;
+  LatestRestorableTime?: string;
+  MultiAZ: boolean;
+  AutoMinorVersionUpgrade: boolean;
+  PubliclyAccessible: boolean;
+  StorageEncrypted: boolean;
+  DeletionProtection: boolean;
+  CopyTagsToSnapshot: boolean;
+  tags: Tag[];
+  /** Internal: the master password (the runtime sets it in the engine; never returned). */
+  masterPassword: string;
+  placement: { primary?: Placement; standby?: Placement };
+  endpointIp?: string;
+  /** Clock ms when the current status ends (creating → backing-up → available, rebooting, failover…). */
+  statusUntil?: number;
+  /** What the engine runtime should do now, and a counter bumped when the data it serves changes (restore). */
+  engine: { running: boolean; dataGeneration: number; restoredFrom?: { snapshot?: string; pointInTime?: string; sourceInstance?: string } };
+  createdAt: number;
+}
+
+export interface DBSnapshotRecord {
+  DBSnapshotIdentifier: string;
+  DBInstanceIdentifier: string;
+  DBSnapshotArn: string;
+  SnapshotCreateTime?: string;
+  Engine: Engine;
+  EngineVersion: string;
+  AllocatedStorage: number;
+  Status: 'creating' | 'available' | 'deleting';
+  Port: number;
+  AvailabilityZone?: string;
+  VpcId?: string;
+  InstanceCreateTime?: string;
+  MasterUsername: string;
+  SnapshotType: 'manual' | 'automated';
+  PercentProgress: number;
+  DbiResourceId: string;
+  tags: Tag[];
+  /** Internal: when the snapshot's data was taken (clock ms), for point-in-time restore. */
+  takenAt: number;
+}
+
+export interface DBParameterGroupRecord {
+  DBParameterGroupName: string;
+  DBParameterGroupFamily: string;
+  Description: string;
+  DBParameterGroupArn: string;
+  parameters: Record<string, { ParameterValue: string; ApplyMethod?: string }>;
+  tags: Tag[];
+}
+
+export interface EventRecord {
+  SourceIdentifier: string;
+  SourceType: 'db-instance' | 'db-snapshot' | 'db-parameter-group' | 'db-subnet-group';
+  Message: string;
+  EventCategories: string[];
+  Date: string;
+  SourceArn: string;
+  /** e.g. `RDS-EVENT-0049` (not on the wire in Describe; kept for tests and the timeline). */
+  eventId?: string;
+}
