@@ -21,6 +21,7 @@ import { SimulatedDriver } from './runtime/simulated.driver.ts';
 import { SandboxDriver } from './runtime/sandbox.driver.ts';
 import { API_URL } from './runtime/vpc-network.ts';
 import { claimOwner, type Owner } from './runtime/owners.ts';
+import { DnsServer } from './runtime/dns-server.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -30,12 +31,16 @@ export interface AppOptions {
   log?: (msg: string) => void;
   /** The compute driver: `simulated` (the default) or `sandbox` (real processes; Linux, root). */
   driver?: DriverName;
+  /** Serve DNS for the host on 127.0.0.1 at this port (0: any free one); unset, no host DNS server. */
+  dnsPort?: number;
 }
 
 export interface App {
   env: Env;
   gateway: Gateway;
   driver: ComputeDriver;
+  /** Answers DNS: the host's server once it listens (`dnsPort`), and every VPC's Amazon resolver. */
+  dns: DnsServer;
   listen(port: number, host: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -77,6 +82,7 @@ export function createApp(opts: AppOptions): App {
   seedWorld(env);
   endInterruptedDrills(env);
   const gateway = createGateway(env, services, log);
+  const dns = new DnsServer(env);
   // Instances' own API calls arrive through their VPC's agent, as connections that the gateway
   // marks as theirs: they reach the AWS API, never the control API.
   const driver: ComputeDriver =
@@ -94,7 +100,9 @@ export function createApp(opts: AppOptions): App {
     env,
     gateway,
     driver,
-    listen(port, host) {
+    dns,
+    async listen(port, host) {
+      if (opts.dnsPort !== undefined) await dns.listen(opts.dnsPort, '127.0.0.1');
       return new Promise((resolve, reject) => {
         gateway.server.once('error', reject);
         const started = driver.start();
@@ -108,6 +116,7 @@ export function createApp(opts: AppOptions): App {
     },
     async close() {
       scheduler.stop();
+      await dns.close();
       await driver.close();
       clearInterval(clockSaver);
       unwatch();

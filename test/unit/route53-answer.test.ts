@@ -8,63 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../src/app.ts';
 import { answer, type DnsAnswer, type DnsQuery } from '../../src/services/route53/answer.ts';
-import { COLL, accountScope, recordKey, type HealthCheckRecord, type HostedZoneRecord, type RecordSetRecord, type ResourceRecordSet } from '../../src/services/route53/state.ts';
+import { COLL, accountScope, type ResourceRecordSet } from '../../src/services/route53/state.ts';
 import { COLL as ELB_COLL, classicKey, targetKey, type LoadBalancerRecord, type TargetGroupRecord, type TargetRecord } from '../../src/services/elb/state.ts';
 import { COLL as EC2_COLL, COMPUTE_COLL } from '../../src/services/ec2/state.ts';
+import { seedHealthCheck, seedRecordSet, seedZone } from '../route53-support.ts';
 
 const A1 = '000000000000';
 const A2 = '111111111111';
 const scope = { account: A1, region: 'us-east-1' };
 let app: App;
 let dir: string;
-let seq = 0;
 
 const write = (fn: () => void) => app.env.store.transaction(fn);
 const ask = (name: string, type = 'A', vpc?: DnsQuery['vpc']) => answer(app.env, { name, type, vpc });
 const values = (a: DnsAnswer) => a.answers.map((r) => r.value).sort();
 
-/** A hosted zone with its apex SOA and NS, as the API makes it; returns its id. */
-function zone(name: string, opts: { account?: string; vpcs?: string[]; createdAt?: number } = {}): string {
-  const id = `Z${String(++seq).padStart(13, '0')}`;
-  const account = opts.account ?? A1;
-  const zoneRec: HostedZoneRecord = {
-    Id: id,
-    Name: name,
-    CallerReference: id,
-    Config: { PrivateZone: !!opts.vpcs },
-    vpcs: (opts.vpcs ?? []).map((VPCId) => ({ VPCId, VPCRegion: 'us-east-1' })),
-    nameServers: ['ns-2048.awsdns-64.com'],
-    tags: [],
-    createdAt: opts.createdAt ?? seq,
-  };
-  write(() => app.env.store.put(COLL.zones, accountScope(account), id, zoneRec));
-  rrset(id, { Name: name, Type: 'SOA', TTL: 900, ResourceRecords: [{ Value: `ns-2048.awsdns-64.com. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400` }] }, { account });
-  rrset(id, { Name: name, Type: 'NS', TTL: 172800, ResourceRecords: [{ Value: 'ns-2048.awsdns-64.com.' }] }, { account });
-  return id;
-}
-
-/** A record set; by default served (its change INSYNC). */
-function rrset(zoneId: string, set: ResourceRecordSet, opts: { account?: string; served?: ResourceRecordSet | null; shown?: ResourceRecordSet | null } = {}) {
-  const key = recordKey(zoneId, set.Name, set.Type, set.SetIdentifier);
-  const rec: RecordSetRecord = { key, zoneId, rrset: opts.shown === null ? undefined : (opts.shown ?? set), served: opts.served === null ? undefined : (opts.served ?? set) };
-  write(() => app.env.store.put(COLL.records, accountScope(opts.account ?? A1), key, rec));
-}
-
-function healthCheck(id: string, healthy: boolean) {
-  const rec: HealthCheckRecord = {
-    Id: id,
-    CallerReference: id,
-    HealthCheckConfig: { Type: 'HTTP', IPAddress: '192.0.2.1', Port: 80 },
-    HealthCheckVersion: 1,
-    tags: [],
-    observations: [],
-    lastFailures: [],
-    healthy,
-    statusSince: 0,
-    createdAt: 0,
-  };
-  write(() => app.env.store.put(COLL.healthChecks, accountScope(A1), id, rec));
-}
+const zone = (name: string, opts: Parameters<typeof seedZone>[2] = {}) => seedZone(app.env, name, opts);
+const rrset = (zoneId: string, set: ResourceRecordSet, opts: Parameters<typeof seedRecordSet>[3] = {}) => seedRecordSet(app.env, zoneId, set, opts);
+const healthCheck = (id: string, healthy: boolean) => seedHealthCheck(app.env, id, healthy);
 
 const a = (name: string, ip: string, extra: Partial<ResourceRecordSet> = {}): ResourceRecordSet => ({ Name: name, Type: 'A', TTL: 60, ResourceRecords: [{ Value: ip }], ...extra });
 
