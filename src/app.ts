@@ -33,6 +33,8 @@ export interface AppOptions {
   driver?: DriverName;
   /** Serve DNS for the host on 127.0.0.1 at this port (0: any free one); unset, no host DNS server. */
   dnsPort?: number;
+  /** When `dnsPort` is taken (another faultline has the default), take any free port instead of failing. */
+  dnsPortFallback?: boolean;
 }
 
 export interface App {
@@ -102,7 +104,13 @@ export function createApp(opts: AppOptions): App {
     driver,
     dns,
     async listen(port, host) {
-      if (opts.dnsPort !== undefined) await dns.listen(opts.dnsPort, '127.0.0.1');
+      if (opts.dnsPort !== undefined) {
+        await dns.listen(opts.dnsPort, '127.0.0.1').catch((e: NodeJS.ErrnoException) => {
+          if (!opts.dnsPortFallback || e.code !== 'EADDRINUSE') throw new Error(`DNS port ${opts.dnsPort} on 127.0.0.1: ${e.message}`);
+          log(`faultline: DNS port ${opts.dnsPort} is taken; DNS answers on another port`);
+          return dns.listen(0, '127.0.0.1');
+        });
+      }
       return new Promise((resolve, reject) => {
         gateway.server.once('error', reject);
         const started = driver.start();

@@ -40,7 +40,8 @@ commands:
               --max-instances N how many instances the sandbox driver runs at once
                                 (default: from this machine's CPUs and memory)
               --dns-port N      serve DNS (UDP and TCP) on 127.0.0.1:N for hosted zones and faultline's
-                                own names (default ${DEFAULT_DNS_PORT}; 0 turns it off)
+                                own names (default ${DEFAULT_DNS_PORT}, or a free port when another
+                                faultline has it; 0 turns it off)
   cleanup   remove what faultlines that no longer run left on this machine (network namespaces,
             cgroups, mounts under their data directories, owner records) and print it
   status    show the clock, the zones and hosts, what runs where, and the active faults
@@ -83,12 +84,12 @@ async function up(argv: string[]) {
       driver: { type: 'string' },
       'public-ip-pool': { type: 'string' },
       'max-instances': { type: 'string' },
-      'dns-port': { type: 'string', default: String(DEFAULT_DNS_PORT) },
+      'dns-port': { type: 'string' },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
-  const dnsPort = Number(values['dns-port']);
+  const dnsPort = Number(values['dns-port'] ?? DEFAULT_DNS_PORT);
   if (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535) throw new Error(`--dns-port must be a port number (0 to turn DNS off), not ${values['dns-port']}`);
   if (values.clock && values.clock !== 'manual') throw new Error('--clock takes only "manual"');
   const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
@@ -110,7 +111,7 @@ async function up(argv: string[]) {
     driver = why ? 'simulated' : 'sandbox';
     if (why) process.stdout.write(`driver: simulated, because ${why}\n`);
   }
-  const app = createApp({ dataDir, clock: values.clock === 'manual' ? 'manual' : undefined, timeScale, config, driver, dnsPort: dnsPort || undefined });
+  const app = createApp({ dataDir, clock: values.clock === 'manual' ? 'manual' : undefined, timeScale, config, driver, dnsPort: dnsPort || undefined, dnsPortFallback: values['dns-port'] === undefined });
   const addr = await app.listen(port, values.host!);
   const url = `http://${addr.address}:${addr.port}`;
   const clock = app.env.clock.mode === 'manual' ? 'manual (POST /_faultline/clock/advance)' : `${app.env.clock.mode} x${app.env.clock.scale}`;
