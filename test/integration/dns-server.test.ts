@@ -109,6 +109,33 @@ describe('the DNS server, asked with dig', () => {
   });
 });
 
+describe('TestDNSAnswer', () => {
+  it('answers through the AWS CLI as the zone\'s name servers would, and names an unknown zone', async () => {
+    const zoneId = seedZone(fl.app.env, 'tested.example.');
+    seedRecordSet(fl.app.env, zoneId, { Name: 'www.tested.example.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.44' }, { Value: '192.0.2.45' }] });
+    seedRecordSet(fl.app.env, zoneId, { Name: 'app.tested.example.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'www.tested.example.' }] });
+    const [www, app, missing, unknown] = await Promise.all([
+      fl.aws('route53', 'test-dns-answer', '--hosted-zone-id', zoneId, '--record-name', 'www.tested.example', '--record-type', 'A'),
+      fl.aws('route53', 'test-dns-answer', '--hosted-zone-id', `/hostedzone/${zoneId}`, '--record-name', 'app.tested.example', '--record-type', 'A'),
+      fl.aws('route53', 'test-dns-answer', '--hosted-zone-id', zoneId, '--record-name', 'nope.tested.example', '--record-type', 'A'),
+      fl.awsRaw('route53', 'test-dns-answer', '--hosted-zone-id', 'ZNOSUCHZONE00', '--record-name', 'www.tested.example', '--record-type', 'A'),
+    ]);
+    assert.deepEqual({ ...www, RecordData: www.RecordData.sort() }, {
+      Nameserver: 'ns-2048.awsdns-64.com',
+      RecordName: 'www.tested.example',
+      RecordType: 'A',
+      RecordData: ['192.0.2.44', '192.0.2.45'],
+      ResponseCode: 'NOERROR',
+      Protocol: 'UDP',
+    });
+    assert.deepEqual(app.RecordData.slice(0, 1), ['www.tested.example.']);
+    assert.deepEqual(app.RecordData.slice(1).sort(), ['192.0.2.44', '192.0.2.45']);
+    assert.deepEqual([missing.ResponseCode, missing.RecordData], ['NXDOMAIN', []]);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /An error occurred \(NoSuchHostedZone\) when calling the TestDNSAnswer operation: No hosted zone found with ID: ZNOSUCHZONE00/);
+  });
+});
+
 describe('malformed packets', () => {
   const query = dnsPacket.encode({ id: 7, type: 'query', flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'www.example.com' }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as dnsPacket.Answer] });
   /** Random bytes, or a valid query with bytes flipped, cut or added. */
