@@ -89,7 +89,7 @@ export function createApp(opts: AppOptions): App {
   // marks as theirs: they reach the AWS API, never the control API.
   const driver: ComputeDriver =
     opts.driver === 'sandbox'
-      ? new SandboxDriver(env, { owner: owner!, log, onApiConnection: (socket, origin) => gateway.acceptFromInstance(socket, origin) })
+      ? new SandboxDriver(env, { owner: owner!, log, dns, onApiConnection: (socket, origin) => gateway.acceptFromInstance(socket, origin) })
       : new SimulatedDriver();
   if (driver.name === 'sandbox') env.instanceEndpoint = API_URL;
   env.runtime = driver;
