@@ -163,7 +163,7 @@ export async function ensureBaseImage(snapshots: SnapshotStore, staging: string)
       await cp(src, join(dir, 'etc', name), { recursive: true, verbatimSymlinks: true, errorOnExist: false, force: true });
     }
     await writeFile(join(dir, 'etc/hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
-    await writeFile(join(dir, 'etc/resolv.conf'), '# faultline: instances have no DNS server\n');
+    await writeFile(join(dir, 'etc/resolv.conf'), '# faultline: the init script writes the VPC\'s Amazon-provided DNS server here at every boot\n');
     await writeFile(join(dir, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
     const entries = await captureTree(snapshots, dir, [], {}, false);
     await snapshots.writeManifest({ id: BASE_SNAPSHOT, entries });
