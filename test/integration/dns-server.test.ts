@@ -114,12 +114,11 @@ describe('TestDNSAnswer', () => {
     const zoneId = seedZone(fl.app.env, 'tested.example.');
     seedRecordSet(fl.app.env, zoneId, { Name: 'www.tested.example.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.44' }, { Value: '192.0.2.45' }] });
     seedRecordSet(fl.app.env, zoneId, { Name: 'app.tested.example.', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'www.tested.example.' }] });
-    const [www, app, missing, unknown] = await Promise.all([
-      fl.aws('route53', 'test-dns-answer', '--hosted-zone-id', zoneId, '--record-name', 'www.tested.example', '--record-type', 'A'),
-      fl.aws('route53', 'test-dns-answer', '--hosted-zone-id', `/hostedzone/${zoneId}`, '--record-name', 'app.tested.example', '--record-type', 'A'),
-      fl.aws('route53', 'test-dns-answer', '--hosted-zone-id', zoneId, '--record-name', 'nope.tested.example', '--record-type', 'A'),
-      fl.awsRaw('route53', 'test-dns-answer', '--hosted-zone-id', 'ZNOSUCHZONE00', '--record-name', 'www.tested.example', '--record-type', 'A'),
-    ]);
+    // One after another: on 2 cores, parallel CLI workers each loading Route 53's model cost more.
+    const www = await fl.aws('route53', 'test-dns-answer', '--hosted-zone-id', zoneId, '--record-name', 'www.tested.example', '--record-type', 'A');
+    const app = await fl.aws('route53', 'test-dns-answer', '--hosted-zone-id', `/hostedzone/${zoneId}`, '--record-name', 'app.tested.example', '--record-type', 'A');
+    const missing = await fl.aws('route53', 'test-dns-answer', '--hosted-zone-id', zoneId, '--record-name', 'nope.tested.example', '--record-type', 'A');
+    const unknown = await fl.awsRaw('route53', 'test-dns-answer', '--hosted-zone-id', 'ZNOSUCHZONE00', '--record-name', 'www.tested.example', '--record-type', 'A');
     assert.deepEqual({ ...www, RecordData: www.RecordData.sort() }, {
       Nameserver: 'ns-2048.awsdns-64.com',
       RecordName: 'www.tested.example',
