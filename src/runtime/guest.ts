@@ -48,6 +48,8 @@ echo $$ > /run/faultline-init.pid
 IID=$(cat /run/faultline-instance/instance-id)
 log() { echo "cloud-init[faultline]: $*"; }
 log "boot of $IID ($(hostname)) at $(cat /run/faultline-instance/boot-time)"
+# DHCP's part: the VPC's Amazon-provided DNS server.
+[ -f /run/faultline-instance/resolv.conf ] && cat /run/faultline-instance/resolv.conf > /etc/resolv.conf
 mkdir -p /var/lib/cloud/instances/$IID/sem /var/lib/cloud/scripts/per-boot /var/lib/cloud/scripts/per-instance /var/lib/cloud/scripts/per-once
 ln -sfn /var/lib/cloud/instances/$IID /var/lib/cloud/instance
 mkdir -p /opt/aws/bin
@@ -161,7 +163,7 @@ export async function ensureBaseImage(snapshots: SnapshotStore, staging: string)
       await cp(src, join(dir, 'etc', name), { recursive: true, verbatimSymlinks: true, errorOnExist: false, force: true });
     }
     await writeFile(join(dir, 'etc/hosts'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n');
-    await writeFile(join(dir, 'etc/resolv.conf'), '# faultline: instances have no DNS server\n');
+    await writeFile(join(dir, 'etc/resolv.conf'), '# faultline: the init script writes the VPC\'s Amazon-provided DNS server here at every boot\n');
     await writeFile(join(dir, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o640 });
     const entries = await captureTree(snapshots, dir, [], {}, false);
     await snapshots.writeManifest({ id: BASE_SNAPSHOT, entries });
