@@ -46,6 +46,8 @@ elbv2 = boto3.client('elbv2', config=no_retry)
 v = ec2.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId']
 a = ec2.create_subnet(VpcId=v, CidrBlock='10.0.1.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId']
 b = ec2.create_subnet(VpcId=v, CidrBlock='10.0.2.0/24', AvailabilityZone='us-east-1b')['Subnet']['SubnetId']
+igw = ec2.create_internet_gateway()['InternetGateway']['InternetGatewayId']
+ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=v)
 sg = ec2.create_security_group(GroupName='web', Description='web', VpcId=v)['GroupId']
 ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{'IpProtocol': 'tcp', 'FromPort': p, 'ToPort': p, 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]} for p in (80, 8080)])
 alb = elbv2.create_load_balancer(Name='web', Subnets=[a, b], SecurityGroups=[sg])['LoadBalancers'][0]
