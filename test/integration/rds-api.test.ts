@@ -252,3 +252,56 @@ out({
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /InvalidParameterValue.*not a valid password/);
 });
+
+test('CloudFormation: a subnet group, a parameter group and a Multi-AZ instance; Endpoint attributes; a stack deletion snapshots the instance', async () => {
+  const template = JSON.stringify({
+    Parameters: { A: { Type: 'String' }, B: { Type: 'String' } },
+    Resources: {
+      Subnets: { Type: 'AWS::RDS::DBSubnetGroup', Properties: { DBSubnetGroupDescription: 'db', SubnetIds: [{ Ref: 'A' }, { Ref: 'B' }] } },
+      Params: { Type: 'AWS::RDS::DBParameterGroup', Properties: { Family: 'postgres15', Description: 'tuned', Parameters: { work_mem: '8192' } } },
+      Db: {
+        Type: 'AWS::RDS::DBInstance',
+        Properties: {
+          Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: '20', MultiAZ: 'true', BackupRetentionPeriod: '0',
+          MasterUsername: 'app', MasterUserPassword: 's3cret-pass', DBSubnetGroupName: { Ref: 'Subnets' }, DBParameterGroupName: { Ref: 'Params' },
+        },
+      },
+    },
+    Outputs: { Address: { Value: { 'Fn::GetAtt': ['Db', 'Endpoint.Address'] } }, Port: { Value: { 'Fn::GetAtt': ['Db', 'Endpoint.Port'] } }, Group: { Value: { Ref: 'Params' } } },
+  });
+  const started = await fl.python(RDS + `
+cfn = boto3.client('cloudformation', config=no_retry)
+subs = {s['AvailabilityZone']: s['SubnetId'] for s in ec2.describe_subnets()['Subnets']}
+cfn.create_stack(StackName='db-stack', TemplateBody=${JSON.stringify(template)}, Parameters=[{'ParameterKey': 'A', 'ParameterValue': subs['us-east-1a']}, {'ParameterKey': 'B', 'ParameterValue': subs['us-east-1b']}])
+out(cfn.describe_stacks(StackName='db-stack')['Stacks'][0]['StackStatus'])
+`);
+  assert.equal(started, 'CREATE_IN_PROGRESS');
+  fl.advance(320);
+  const r = await fl.python(RDS + `
+cfn = boto3.client('cloudformation', config=no_retry)
+s = cfn.describe_stacks(StackName='db-stack')['Stacks'][0]
+db = [x for x in cfn.describe_stack_resources(StackName='db-stack')['StackResources'] if x['LogicalResourceId'] == 'Db'][0]['PhysicalResourceId']
+i = inst(db)
+out({'status': s['StackStatus'], 'outputs': {o['OutputKey']: o['OutputValue'] for o in s.get('Outputs', [])}, 'db': db, 'address': i['Endpoint']['Address'], 'multi': i['MultiAZ'],
+     'pg': i['DBParameterGroups'][0]['DBParameterGroupName'], 'params': rds.describe_db_parameters(DBParameterGroupName=i['DBParameterGroups'][0]['DBParameterGroupName'])['Parameters']})
+`);
+  assert.equal(r.status, 'CREATE_COMPLETE');
+  assert.match(r.db, /^db-stack-db-[a-z0-9]+$/);
+  assert.equal(r.outputs.Address, r.address);
+  assert.equal(r.outputs.Port, '5432');
+  assert.equal(r.outputs.Group, r.pg);
+  assert.equal(r.multi, true);
+  assert.deepEqual(r.params.map((p: { ParameterName: string; ParameterValue: string }) => [p.ParameterName, p.ParameterValue]), [['work_mem', '8192']]);
+  await fl.python(RDS + `boto3.client('cloudformation').delete_stack(StackName='db-stack')`);
+  fl.advance(200);
+  const d = await fl.python(RDS + `
+cfn = boto3.client('cloudformation', config=no_retry)
+out({'db': outcome(lambda: inst('${r.db}')),
+     'snaps': [(s['DBSnapshotIdentifier'], s['Status'], s['SnapshotType']) for s in rds.describe_db_snapshots(DBInstanceIdentifier='${r.db}')['DBSnapshots']]})
+`);
+  assert.equal(d.db, `DBInstanceNotFound 404 DBInstance ${r.db} not found.`);
+  assert.equal(d.snaps.length, 1);
+  assert.match(d.snaps[0][0], /^db-stack-db-[a-z0-9]+$/);
+  assert.notEqual(d.snaps[0][0], r.db);
+  assert.deepEqual(d.snaps[0].slice(1), ['available', 'manual']);
+});

@@ -27,6 +27,10 @@ export const ENGINES: Record<Engine, EngineInfo> = {
 
 /** vCPUs and GiB of memory of each class offered. */
 export const CLASSES: Record<string, { vcpu: number; memory: number }> = {
+  // Previous generation, still named by older templates (the book's).
+  'db.t2.micro': { vcpu: 1, memory: 1 },
+  'db.t2.small': { vcpu: 1, memory: 2 },
+  'db.t2.medium': { vcpu: 2, memory: 4 },
   'db.t3.micro': { vcpu: 2, memory: 1 },
   'db.t3.small': { vcpu: 2, memory: 2 },
   'db.t3.medium': { vcpu: 2, memory: 4 },
