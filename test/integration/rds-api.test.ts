@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { COLL, type DBInstanceRecord } from '../../src/services/rds/state.ts';
+import { ROLE_ARN } from './fis-support.ts';
 
 let fl: Faultline;
 before(async () => {
@@ -304,4 +305,32 @@ out({'db': outcome(lambda: inst('${r.db}')),
   assert.match(d.snaps[0][0], /^db-stack-db-[a-z0-9]+$/);
   assert.notEqual(d.snaps[0][0], r.db);
   assert.deepEqual(d.snaps[0].slice(1), ['available', 'manual']);
+});
+
+test('FIS aws:rds:reboot-db-instances with forceFailover fails a Multi-AZ instance over; on a Single-AZ one the action fails', async () => {
+  await fl.python(RDS + `create('drill', MultiAZ=True, DBSubnetGroupName='wide', BackupRetentionPeriod=0)`);
+  fl.advance(300);
+  const r = await fl.python(RDS + `
+fis = boto3.client('fis', config=no_retry)
+def run(db):
+    t = fis.create_experiment_template(description='db failover', roleArn='${ROLE_ARN}', stopConditions=[{'source': 'none'}],
+        targets={'dbs': {'resourceType': 'aws:rds:db', 'resourceArns': ['arn:aws:rds:us-east-1:000000000000:db:' + db], 'selectionMode': 'ALL'}},
+        actions={'failover': {'actionId': 'aws:rds:reboot-db-instances', 'parameters': {'forceFailover': 'true'}, 'targets': {'DBInstances': 'dbs'}}})
+    return fis.start_experiment(experimentTemplateId=t['experimentTemplate']['id'])['experiment']['id']
+before = inst('drill')
+x = run('drill')
+advance(1)
+mid = inst('drill')['DBInstanceStatus']
+y = run('single')
+advance(80)
+e = lambda i: fis.get_experiment(id=i)['experiment']['state']
+after = inst('drill')
+out({'before': [before['AvailabilityZone'], before['SecondaryAvailabilityZone']], 'mid': mid, 'after': [after['AvailabilityZone'], after['SecondaryAvailabilityZone']],
+     'x': e(x)['status'], 'y': [e(y)['status'], e(y)['reason']]})
+`);
+  assert.equal(r.mid, 'rebooting');
+  assert.deepEqual(r.after, [r.before[1], r.before[0]]);
+  assert.equal(r.x, 'completed');
+  assert.equal(r.y[0], 'failed');
+  assert.match(r.y[1], /Single-AZ/);
 });
