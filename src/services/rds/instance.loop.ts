@@ -89,9 +89,10 @@ export const instanceLoop = (env: Env) => (key: string): number | void => {
   saveInstance(env, scope, i);
   const poll = env.config.rdsHealthCheckSeconds * 1000;
   const watching = ['available', 'backing-up', 'modifying', 'rebooting', 'starting'].includes(i.DBInstanceStatus);
-  const untilStatus = i.statusUntil !== undefined ? Math.max(0, i.statusUntil - now) : undefined;
-  if (!watching) return untilStatus;
-  return Math.min(untilStatus ?? Infinity, poll - (now % poll));
+  const deadlines = [i.statusUntil, i.outage?.recoveryUntil, i.standbyRecoveryUntil].filter((t): t is number => t !== undefined && t > now).map((t) => t - now);
+  if (!watching) return i.statusUntil !== undefined ? Math.max(0, i.statusUntil - now) : undefined;
+  // Recoveries end at their own time; the world is looked at on the health check's beat.
+  return Math.min(...deadlines, poll - (now % poll));
 };
 
 type Ev = (e: { id: EventId; args?: string[] } | { reason: string }) => void;
