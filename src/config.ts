@@ -51,6 +51,25 @@ export interface Config {
    * AWS says "generally within 60 seconds" and gives no number (spec route53.md §1).
    */
   route53PropagationSeconds: number;
+  /**
+   * RDS timings, in cloud seconds (spec rds.md §2-§5; AWS documents none of them as a number, so
+   * these are the spec's suggestions): `creating`, the first `backing-up`, `modifying`,
+   * `rebooting`, `stopping`/`starting`, `deleting`, a manual snapshot, and a Multi-AZ failover
+   * (AWS: "typically 60-120 seconds"; counted from detection, which the instance loop makes every
+   * `rdsHealthCheckSeconds`). A Single-AZ instance whose host fails (its zone up) moves to new
+   * compute after `rdsSingleAzRecoverySeconds`; a lost standby is replaced after `rdsStandbyRecoverySeconds`.
+   */
+  rdsCreateSeconds: number;
+  rdsBackupSeconds: number;
+  rdsModifySeconds: number;
+  rdsRebootSeconds: number;
+  rdsStopSeconds: number;
+  rdsDeleteSeconds: number;
+  rdsSnapshotSeconds: number;
+  rdsFailoverSeconds: number;
+  rdsHealthCheckSeconds: number;
+  rdsSingleAzRecoverySeconds: number;
+  rdsStandbyRecoverySeconds: number;
 }
 
 export const defaultConfig = (): Config => ({
@@ -76,6 +95,17 @@ export const defaultConfig = (): Config => ({
   alarmEvaluationExtraPeriods: 2,
   lbRegistrationSeconds: { classic: 30, application: 10, network: 60 },
   route53PropagationSeconds: 30,
+  rdsCreateSeconds: 300,
+  rdsBackupSeconds: 60,
+  rdsModifySeconds: 60,
+  rdsRebootSeconds: 60,
+  rdsStopSeconds: 60,
+  rdsDeleteSeconds: 60,
+  rdsSnapshotSeconds: 60,
+  rdsFailoverSeconds: 75,
+  rdsHealthCheckSeconds: 10,
+  rdsSingleAzRecoverySeconds: 600,
+  rdsStandbyRecoverySeconds: 300,
 });
 
 /**

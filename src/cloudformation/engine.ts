@@ -585,7 +585,8 @@ class StackRun {
   }
 
   private startDelete(op: Operation, entry: StackResource | RetiredResource): void {
-    const policy = this.policyOf(op, entry);
+    // A type may default to another policy than Delete when a stack is deleted (AWS::RDS::DBInstance: Snapshot).
+    const policy = this.policyOf(op, entry) ?? (op.kind === 'DELETE' && !('key' in entry) ? this.deps.handlers.get(entry.ResourceType)?.defaultDeletionPolicy : undefined);
     const ev = (status: string, reason?: string) => setResourceStatus(this.env, this.scope, this.stack, entry as StackResource, status, reason);
     if (!entry.PhysicalResourceId) {
       // Never created (it failed first): nothing to delete.

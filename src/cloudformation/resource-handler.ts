@@ -57,6 +57,8 @@ export interface ResourceHandler {
   update?(props: Props, old: ResourceState, changed: string[], rc: ResourceContext): { data?: Record<string, unknown> } | void;
   /** Deletes, or starts deleting; called again while it answers `wait`. A resource already gone is done. */
   delete(state: ResourceState, rc: ResourceContext): Progress;
+  /** The DeletionPolicy a stack's deletion applies when the template gives none (AWS's default is Delete, but not for every type). */
+  defaultDeletionPolicy?: 'Snapshot';
   /** For DeletionPolicy Snapshot. */
   snapshot?(state: ResourceState, rc: ResourceContext): void;
   /** Ref; the physical id when absent. */

@@ -62,6 +62,12 @@ export function eventEntry(e: LoggedEvent): TimelineEntry | undefined {
       const phase = d.to === 'unhealthy' ? 'detect' : 'repair';
       return line(phase, `Route 53 health check ${str(d.healthCheckId)}: ${str(d.from)} → ${str(d.to)}`, d.healthCheckId);
     }
+    case 'rds.instance.health':
+      // RDS finds the primary's host or zone down (detect), or the instance serving again (repair).
+      return line(d.to === 'unhealthy' ? 'detect' : 'repair', `DB instance ${str(d.instance)} ${d.to === 'unhealthy' ? `unavailable (${str(d.zone)})` : 'available again'}`, d.instance);
+    case 'rds.failover':
+      // A failover's start is RDS deciding to act; its completion is the repair.
+      return line(d.phase === 'started' ? 'decide' : 'repair', `DB instance ${str(d.instance)} failover ${str(d.phase)}: ${str(d.from)} → ${str(d.to)}`, d.instance);
     case 'autoscaling.instance.health':
       return line(d.health === 'Unhealthy' ? 'detect' : 'info', `group ${str(d.group)} marks the instance ${str(d.health)}`, d.instanceId);
     case 'autoscaling.activity.start':

@@ -148,7 +148,7 @@ print(json.dumps(out))
     assert.equal(zone.parameters.availabilityZoneIdentifier.required, true);
     assert.match((await fl.awsRaw('fis', 'get-action', '--id', 'aws:ec2:send-spot-instance-interruptions')).stderr, /ResourceNotFoundException/);
     const types = (await fl.aws('fis', 'list-target-resource-types')).targetResourceTypes.map((t: { resourceType: string }) => t.resourceType);
-    assert.deepEqual(types.sort(), ['aws:ec2:autoscaling-group', 'aws:ec2:ebs-volume', 'aws:ec2:instance', 'aws:ec2:subnet', 'aws:iam:role']);
+    assert.deepEqual(types.sort(), ['aws:ec2:autoscaling-group', 'aws:ec2:ebs-volume', 'aws:ec2:instance', 'aws:ec2:subnet', 'aws:iam:role', 'aws:rds:db']);
     const subnet = (await fl.aws('fis', 'get-target-resource-type', '--resource-type', 'aws:ec2:subnet')).targetResourceType;
     assert.deepEqual(Object.keys(subnet.parameters).sort(), ['availabilityZoneIdentifier', 'vpc']);
   });

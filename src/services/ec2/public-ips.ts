@@ -18,10 +18,10 @@ const CURSOR_ID = '#cursor';
 
 export interface PublicIpRecord {
   ip: string;
-  kind: 'auto' | 'elastic' | 'elb';
+  kind: 'auto' | 'elastic' | 'elb' | 'rds';
   account: string;
   region: string;
-  /** The network interface (auto, and a load balancer node's: elb) or allocation id (elastic) holding it. */
+  /** The network interface (auto, and a load balancer node's: elb), allocation id (elastic) or DB instance ARN (rds) holding it. */
   owner: string;
 }
 

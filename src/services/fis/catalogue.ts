@@ -8,12 +8,14 @@ import { apiActions } from './api.actions.ts';
 import { assertAlarmState, wait } from './control.actions.ts';
 import { rebootInstances, stopInstances, terminateInstances } from './ec2.actions.ts';
 import { disruptConnectivity, pauseVolumeIo } from './network-storage.actions.ts';
+import { rebootDbInstances } from './rds.actions.ts';
 import { worldActions } from './world.actions.ts';
 
 export const ACTIONS: readonly ActionSpec[] = [
   stopInstances,
   terminateInstances,
   rebootInstances,
+  rebootDbInstances,
   ...apiActions,
   disruptConnectivity,
   pauseVolumeIo,

@@ -11,6 +11,7 @@ import { autoscaling } from '../autoscaling/index.ts';
 import { ec2 } from '../ec2/index.ts';
 import { zoneNamed } from '../ec2/regions.provider.ts';
 import { loopContext } from '../ec2/scoped.ts';
+import { rds } from '../rds/index.ts';
 import { iamScope, ROLES, type RoleRecord } from '../iam/state.ts';
 import { validation, type Tags, type TemplateTarget } from './state.ts';
 
@@ -107,6 +108,18 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
         .filter((v) => zone(v) && v.State !== 'deleted')
         .map((v) => ({ arn: ec2Arn(scope, 'volume', v.VolumeId), tags: tagsOf(v as Tagged), described: v }));
     },
+  },
+  {
+    resourceType: 'aws:rds:db',
+    description: 'Amazon RDS DB instances (DescribeDBInstances).',
+    parameters: {},
+    arnPattern: /^arn:aws:rds:[a-z0-9-]+:\d{12}:db:[a-z][a-z0-9-]*$/,
+    list: (env, scope) =>
+      describeAll(env, scope, rds.handlers.DescribeDBInstances, 'DBInstances', 'Marker').map((i) => ({
+        arn: i.DBInstanceArn as string,
+        tags: tagsOf({ Tags: i.TagList as Tagged['Tags'] }),
+        described: i,
+      })),
   },
   {
     resourceType: 'aws:iam:role',

@@ -28,6 +28,10 @@ export const COLL = {
 
 /** The instance loop, keyed `account/region/id`: status transitions, failover, recovery, backups. */
 export const INSTANCE_LOOP = 'rds.instance';
+/** The snapshot loop, keyed `account/region/id`: `creating` → `available`. */
+export const SNAPSHOT_LOOP = 'rds.snapshot';
+/** The metrics loop, keyed `account/region/id`: the instance's AWS/RDS metrics every minute. */
+export const METRICS_LOOP = 'rds.metrics';
 
 export const scopedKey = (scope: Scope, id: string): string => `${scope.account}/${scope.region}/${id}`;
 export function parseScopedKey(key: string): { scope: Scope; id: string } {
@@ -101,6 +105,30 @@ export interface DBInstanceRecord {
   /** What the engine runtime should do now, and a counter bumped when the data it serves changes (restore). */
   engine: { running: boolean; dataGeneration: number; restoredFrom?: { snapshot?: string; pointInTime?: string; sourceInstance?: string } };
   createdAt: number;
+  /** Internal: the port the endpoint listens on (Endpoint.Port once the endpoint exists). */
+  port?: number;
+  /** Internal: what ModifyDBInstance with ApplyImmediately changes when `modifying` ends. */
+  modifying?: Modification;
+  /** Internal: a Multi-AZ failover under way (status `rebooting`): why, whether the user asked, when it completes. */
+  failover?: { reason: string; requested: boolean; until: number };
+  /** Internal: the primary's host or zone is down and there is no standby to fail over to; `recoveryUntil` once RDS moves it to new compute in its zone. */
+  outage?: { since: number; recoveryUntil?: number };
+  /** Internal: the standby's host or zone is down; a new standby is in place at this clock ms. */
+  standbyRecoveryUntil?: number;
+  /** Internal: the snapshot a deletion takes (`deleting` until it is done). */
+  finalSnapshot?: string;
+  /** Internal: the restoration event (RDS-EVENT-0019 or 0043) to log when `creating` ends; a new instance logs RDS-EVENT-0005. */
+  createdEvent?: { eventId: string; message: string };
+}
+
+/** The changes a ModifyDBInstance applies, as DBInstance members. */
+export interface Modification {
+  DBInstanceClass?: string;
+  MultiAZ?: boolean;
+  BackupRetentionPeriod?: number;
+  AllocatedStorage?: number;
+  DBParameterGroupName?: string;
+  EngineVersion?: string;
 }
 
 export interface DBSnapshotRecord {
@@ -123,6 +151,14 @@ export interface DBSnapshotRecord {
   tags: Tag[];
   /** Internal: when the snapshot's data was taken (clock ms), for point-in-time restore. */
   takenAt: number;
+  /** Internal: when `creating` ends (clock ms). */
+  readyAt?: number;
+  /** Internal: the source instance's master password and class, which a restore starts from. */
+  masterPassword: string;
+  DBInstanceClass: string;
+  /** Internal: the source's data generation when taken (the engine runtime copies that data). */
+  dataGeneration: number;
+  SourceDBSnapshotIdentifier?: string;
 }
 
 export interface DBParameterGroupRecord {
