@@ -40,7 +40,8 @@ export function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number
  */
 export async function curlVia(host: string, address: string, path = '/'): Promise<{ status: number; body: string } | undefined> {
   try {
-    const { stdout } = await runFile('curl', ['-s', '--max-time', '2', '--resolve', `${host}:80:${address}`, '-w', '\n%{http_code}', `http://${host}${path}`]);
+    // 5 s: an answer, however slow on a loaded machine; no answer at all is what callers look for.
+    const { stdout } = await runFile('curl', ['-s', '--max-time', '5', '--resolve', `${host}:80:${address}`, '-w', '\n%{http_code}', `http://${host}${path}`]);
     const cut = stdout.lastIndexOf('\n');
     return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
   } catch {

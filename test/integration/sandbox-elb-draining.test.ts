@@ -74,7 +74,7 @@ asg = boto3.client('autoscaling')
 g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=['web'])['AutoScalingGroups'][0]
 h = boto3.client('elbv2').describe_target_health(TargetGroupArn='${setup.tg}')['TargetHealthDescriptions']
 ids = [m['InstanceId'] for m in g['Instances']] + [t['Target']['Id'] for t in h] + ${JSON.stringify(also)}
-insts = [i for r in boto3.client('ec2').describe_instances(InstanceIds=ids)['Reservations'] for i in r['Instances']] if ids else []
+insts = [i for r in boto3.client('ec2').describe_instances(Filters=[{'Name': 'instance-id', 'Values': ids}])['Reservations'] for i in r['Instances']] if ids else []
 out({'members': {m['InstanceId']: m['LifecycleState'] for m in g['Instances']},
      'health': {t['Target']['Id']: t['TargetHealth']['State'] for t in h},
      'state': {i['InstanceId']: i['State']['Name'] for i in insts},
