@@ -13,6 +13,8 @@ import { startFaultline, type Faultline } from '../harness.ts';
 import { sandboxSkip } from '../sandbox-support.ts';
 import { parseCidr4, formatIp4 } from '../../src/services/ec2/cidr.ts';
 import { COLL, type DBInstanceRecord, type DBSnapshotRecord } from '../../src/services/rds/state.ts';
+import { readRecords, writeRecord } from '../../src/drills/probes.ts';
+import type { RecordProbe } from '../../src/drills/file.ts';
 
 const runFile = promisify(execFile);
 const scope = { account: '000000000000', region: 'us-east-1' };
@@ -77,13 +79,18 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
     assert.equal(await psql(ip1, 5432, 'postgres', 'SELECT 1'), '1', 'RDS for PostgreSQL also has the postgres database');
     const wrong = await runFile('psql', ['-h', ip1, '-U', 'app', '-d', 'shop', '-c', 'SELECT 1'], { env: { ...process.env, PGPASSWORD: 'wrong-password' } }).catch((e) => e as { stderr: string });
     assert.match((wrong as { stderr: string }).stderr, /password authentication failed for user "app"/);
+    // The drills' sql probe commits its numbered rows through the endpoint.
+    const probe: RecordProbe = { name: 'rows', interval: 10, kind: 'sql', url: `postgres://app:${PASSWORD}@${ip1}:5432/shop`, table: 'faultline_rpo', record: 'faultline_rpo row {n}', timeout: 5 };
+    for (const n of [1, 2, 3]) assert.deepEqual(await writeRecord(probe, n), { ok: true, detail: `faultline_rpo row ${n}: committed` });
 
     // The primary's host is lost: the engine is gone (no clean shutdown), then starts on the standby's host on the same storage.
     put({ ...get('orders'), engine: { running: false, dataGeneration: 0 } });
     await until(ip1, 5432, 'shop', 'SELECT 1', true);
+    assert.match((await writeRecord(probe, 4)).detail, /^faultline_rpo row 4: .*ECONNREFUSED/);
     const swapped = get('orders');
     put({ ...swapped, placement: { primary: swapped.placement.standby, standby: swapped.placement.primary }, engine: { running: true, dataGeneration: 0 } });
     assert.equal(await until(ip1, 5432, 'shop', 'SELECT count(*) FROM rows'), '100');
+    assert.deepEqual(await readRecords(probe), { numbers: new Set([1, 2, 3]) });
 
     // A snapshot while it runs, then a row after it: the restored instance has the first 100 rows only.
     fl.app.env.store.transaction(() =>
