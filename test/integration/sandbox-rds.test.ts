@@ -13,47 +13,12 @@ import { startFaultline, type Faultline } from '../harness.ts';
 import { sandboxSkip } from '../sandbox-support.ts';
 import { parseCidr4, formatIp4 } from '../../src/services/ec2/cidr.ts';
 import { COLL, type DBInstanceRecord, type DBSnapshotRecord } from '../../src/services/rds/state.ts';
+import { PASSWORD, dbInstanceRecord as instance, psql, psqlUntil } from '../rds-support.ts';
 import { readRecords, writeRecord } from '../../src/drills/probes.ts';
 import type { RecordProbe } from '../../src/drills/file.ts';
 
 const runFile = promisify(execFile);
 const scope = { account: '000000000000', region: 'us-east-1' };
-const PASSWORD = 'Secret-pass1';
-
-/** One `psql` command as a user runs it; undefined when the server refuses or is not there. */
-async function psql(ip: string, port: number, db: string, sql: string): Promise<string | undefined> {
-  try {
-    const { stdout } = await runFile('psql', ['-h', ip, '-p', String(port), '-U', 'app', '-d', db, '-tA', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: { ...process.env, PGPASSWORD: PASSWORD, PGCONNECT_TIMEOUT: '2' } });
-    return stdout.trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** Polls (real time) until `sql` answers, or until it stops answering with `gone`. */
-async function until(ip: string, port: number, db: string, sql: string, gone = false, timeoutMs = 30_000): Promise<string | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const out = await psql(ip, port, db, sql);
-    if (gone ? out === undefined : out !== undefined) return out;
-    if (Date.now() > deadline) throw new Error(`${ip}:${port}: ${gone ? 'still answers' : 'no answer'} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function instance(id: string, ip: string, extra: Partial<DBInstanceRecord> = {}): DBInstanceRecord {
-  return {
-    DBInstanceIdentifier: id, DBInstanceArn: `arn:aws:rds:us-east-1:000000000000:db:${id}`, DbiResourceId: `db-${id.toUpperCase()}`,
-    DBInstanceClass: 'db.t3.micro', Engine: 'postgres', EngineVersion: '15.4', DBInstanceStatus: 'available', MasterUsername: 'app', DBName: 'shop',
-    Endpoint: { Address: `${id}.abcdefghijkl.us-east-1.rds.amazonaws.com`, Port: 5432, HostedZoneId: 'Z2R2ITUGPM61AM' },
-    AllocatedStorage: 20, StorageType: 'gp3', PreferredBackupWindow: '03:00-03:30', BackupRetentionPeriod: 1, DBSecurityGroups: [], VpcSecurityGroups: [],
-    DBParameterGroups: [], DBSubnetGroupName: 'db', PreferredMaintenanceWindow: 'sun:05:00-sun:05:30', PendingModifiedValues: {}, MultiAZ: true,
-    AutoMinorVersionUpgrade: true, PubliclyAccessible: false, StorageEncrypted: false, DeletionProtection: false, CopyTagsToSnapshot: false, tags: [],
-    masterPassword: PASSWORD, placement: { primary: { zone: 'us-east-1a', host: 'h-a', subnetId: 'subnet-a' }, standby: { zone: 'us-east-1b', host: 'h-b', subnetId: 'subnet-b' } },
-    endpointIp: ip, engine: { running: true, dataGeneration: 0 }, createdAt: 0,
-    ...extra,
-  };
-}
 
 describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
   let fl: Faultline;
@@ -73,7 +38,7 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
 
   it('serves the instance with its master user and database, keeps every committed row across a failover, and restores a snapshot', async () => {
     put(instance('orders', ip1));
-    assert.equal(await until(ip1, 5432, 'shop', 'SELECT current_user'), 'app');
+    assert.equal(await psqlUntil(ip1, 5432, 'shop', 'SELECT current_user'), 'app');
     await psql(ip1, 5432, 'shop', 'CREATE TABLE rows (n int PRIMARY KEY)');
     assert.equal(await psql(ip1, 5432, 'shop', 'INSERT INTO rows SELECT generate_series(1, 100)'), 'INSERT 0 100');
     assert.equal(await psql(ip1, 5432, 'postgres', 'SELECT 1'), '1', 'RDS for PostgreSQL also has the postgres database');
@@ -85,11 +50,11 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
 
     // The primary's host is lost: the engine is gone (no clean shutdown), then starts on the standby's host on the same storage.
     put({ ...get('orders'), engine: { running: false, dataGeneration: 0 } });
-    await until(ip1, 5432, 'shop', 'SELECT 1', true);
+    await psqlUntil(ip1, 5432, 'shop', 'SELECT 1', { gone: true });
     assert.match((await writeRecord(probe, 4)).detail, /^faultline_rpo row 4: .*ECONNREFUSED/);
     const swapped = get('orders');
     put({ ...swapped, placement: { primary: swapped.placement.standby, standby: swapped.placement.primary }, engine: { running: true, dataGeneration: 0 } });
-    assert.equal(await until(ip1, 5432, 'shop', 'SELECT count(*) FROM rows'), '100');
+    assert.equal(await psqlUntil(ip1, 5432, 'shop', 'SELECT count(*) FROM rows'), '100');
     assert.deepEqual(await readRecords(probe), { numbers: new Set([1, 2, 3]) });
 
     // A snapshot while it runs, then a row after it: the restored instance has the first 100 rows only.
@@ -102,7 +67,7 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
     await fl.app.driver.settle();
     await psql(ip1, 5432, 'shop', 'INSERT INTO rows VALUES (101)');
     put(instance('orders-copy', ip2, { engine: { running: true, dataGeneration: 1, restoredFrom: { snapshot: 'before-101' } } }));
-    assert.equal(await until(ip2, 5432, 'shop', 'SELECT count(*) || \',\' || max(n) FROM rows'), '100,100');
+    assert.equal(await psqlUntil(ip2, 5432, 'shop', 'SELECT count(*) || \',\' || max(n) FROM rows'), '100,100');
     assert.equal(await psql(ip1, 5432, 'shop', 'SELECT count(*) FROM rows'), '101', 'the source keeps serving its own data');
   });
 });
