@@ -29,7 +29,12 @@ export type ProbeSpec = { name: string; interval: number; only?: 'simulated' | '
   | { kind: 'tcp'; host: string; port: number; timeout: number }
   | { kind: 'aws'; calls: AwsCallSpec[]; condition: string; instances?: string; timeout: number }
   | { kind: 'data'; write: string; method: string; read: string; list?: string; record: string; timeout: number }
+  | { kind: 'sql'; url: string; table: string; record: string; timeout: number }
 );
+
+/** The probes that write numbered records and read back which survived (RPO), not steady-state checks. */
+export type RecordProbe = Extract<ProbeSpec, { kind: 'data' | 'sql' }>;
+export const isRecordProbe = (p: ProbeSpec): p is RecordProbe => p.kind === 'data' || p.kind === 'sql';
 
 export interface DrillSpec {
   name: string;
@@ -134,7 +139,7 @@ class Checker {
 }
 
 const SETUP_KINDS = ['keyPair', 'stack', 'image', 'wait'];
-const PROBE_KINDS = ['http', 'tcp', 'aws', 'data'] as const;
+const PROBE_KINDS = ['http', 'tcp', 'aws', 'data', 'sql'] as const;
 
 /**
  * Parses and checks a drill file. `file` names it in messages. Throws DrillFileError with every
@@ -194,7 +199,7 @@ function check(c: Checker, raw: unknown): DrillSpec | undefined {
     probeNames.add(p.name);
     probes.push(p);
   }
-  if (probes.length && !probes.some((p) => p.kind !== 'data')) c.fail(['probes'], 'needs at least one steady-state probe (http, tcp or aws); a data probe measures RPO only');
+  if (probes.length && probes.every(isRecordProbe)) c.fail(['probes'], 'needs at least one steady-state probe (http, tcp or aws); a data or sql probe measures RPO only');
 
   const rec = c.object(top.recovery, ['recovery'], false) ?? {};
   c.only(rec, ['recovery'], ['checks', 'window']);
@@ -348,6 +353,15 @@ function checkProbe(c: Checker, raw: unknown, path: Path): ProbeSpec | undefined
       const instances = c.jmespath(body.instances, [...p, 'instances'], false);
       // An API call can take longer than a connection: a fleet-wide Describe call answers in seconds.
       return condition ? { ...base, kind, calls, condition, instances, timeout: timeout(body.timeout, 10) } : undefined;
+    }
+    case 'sql': {
+      c.only(body, p, ['url', 'table', 'timeout']);
+      const url = c.string(body.url, [...p, 'url']);
+      // A connection string that starts with a reference (a stack output) is whole only after setup.
+      if (url !== undefined && !url.startsWith('${') && !/^postgres(ql)?:\/\//.test(url)) c.fail([...p, 'url'], `must be a postgres:// connection string, not ${JSON.stringify(url)}`);
+      const table = c.string(body.table, [...p, 'table'], false) ?? 'faultline_rpo';
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) c.fail([...p, 'table'], 'must be a lower-case SQL name (letters, digits, _)');
+      return url ? { ...base, kind, url, table, record: `${table} row {n}`, timeout: timeout(body.timeout, 5) } : undefined;
     }
     default: {
       c.only(body, p, ['write', 'method', 'read', 'list', 'record', 'timeout']);

@@ -1,14 +1,16 @@
 /**
  * Probes reach the service as a user does: `http` requests its URL, `tcp` opens a connection,
  * `aws` makes API calls through faultline's endpoint and tests a JMESPath condition on the
- * answers, and `data` writes numbered records and reads back which survived (the RPO probe).
+ * answers, and `data` (through an application's URLs) or `sql` (in a database, sql-probe.ts) writes
+ * numbered records and reads back which survived (the RPO probe).
  * Each check answers ok or not with what it saw; the runner decides when to check.
  */
 import { connect } from 'node:net';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import jmespath from 'jmespath';
-import type { ProbeSpec } from './file.ts';
+import type { ProbeSpec, RecordProbe } from './file.ts';
+import { readRows, writeRow } from './sql-probe.ts';
 import { callAws } from './aws-call.ts';
 import { AwsError } from '../core/errors.ts';
 
@@ -132,8 +134,16 @@ export async function checkAws(spec: Extract<ProbeSpec, { kind: 'aws' }>, endpoi
 /** The record name for number `n` (`rec-{n}` → `rec-7`). */
 export const recordName = (pattern: string, n: number) => pattern.replace('{n}', String(n));
 
-/** Writes record `n` through the data probe's write URL; true when the service acknowledged it. */
-export async function writeRecord(spec: Extract<ProbeSpec, { kind: 'data' }>, n: number, resolveName?: NameResolver): Promise<Check> {
+/** Writes record `n` (through the data probe's write URL, or as the sql probe's row); ok when the service acknowledged it. */
+export async function writeRecord(spec: RecordProbe, n: number, resolveName?: NameResolver): Promise<Check> {
+  if (spec.kind === 'sql') {
+    try {
+      await writeRow(spec, n);
+      return { ok: true, detail: `${recordName(spec.record, n)}: committed` };
+    } catch (e) {
+      return { ok: false, detail: `${recordName(spec.record, n)}: ${errText(e)}` };
+    }
+  }
   try {
     const { status } = await send(spec.write.replaceAll('{n}', String(n)), { method: spec.method, timeoutMs: spec.timeout * 1000 }, resolveName);
     return { ok: status < 300, detail: `${recordName(spec.record, n)}: HTTP ${status}` };
@@ -142,8 +152,9 @@ export async function writeRecord(spec: Extract<ProbeSpec, { kind: 'data' }>, n:
   }
 }
 
-/** The record numbers the read URL lists now, or a reason it could not be read. */
-export async function readRecords(spec: Extract<ProbeSpec, { kind: 'data' }>, resolveName?: NameResolver): Promise<{ numbers: Set<number> } | { error: string }> {
+/** The record numbers the read URL lists (or the sql probe's table holds) now, or a reason they could not be read. */
+export async function readRecords(spec: RecordProbe, resolveName?: NameResolver): Promise<{ numbers: Set<number> } | { error: string }> {
+  if (spec.kind === 'sql') return readRows(spec).then((numbers) => ({ numbers }), (e) => ({ error: errText(e) }));
   let text: string;
   try {
     const res = await send(spec.read, { timeoutMs: spec.timeout * 1000 }, resolveName);

@@ -41,7 +41,7 @@ export interface ProbeSample {
 
 export interface ProbeResult {
   name: string;
-  kind: 'http' | 'tcp' | 'aws' | 'data';
+  kind: 'http' | 'tcp' | 'aws' | 'data' | 'sql';
   /** What it probes, in words a user recognises: a URL, host:port, an API call. */
   target: string;
   samples: ProbeSample[];

@@ -9,7 +9,8 @@ import { AwsError } from '../core/errors.ts';
 import type { LoggedEvent } from '../core/events.ts';
 import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
-import type { DrillSpec, ProbeSpec } from './file.ts';
+import { isRecordProbe, type DrillSpec, type ProbeSpec, type RecordProbe } from './file.ts';
+import { sqlTarget } from './sql-probe.ts';
 import { DrillStopped, Pace } from './pace.ts';
 import { cachingResolver } from './resolver.ts';
 import { checkAws, checkHttp, checkTcp, readRecords, recordName, writeRecord, type Check, type NameResolver } from './probes.ts';
@@ -28,7 +29,6 @@ export interface RunInput {
   driver: 'simulated' | 'sandbox';
 }
 
-type DataSpec = Extract<ProbeSpec, { kind: 'data' }>;
 interface Written {
   n: number;
   at: Instant;
@@ -138,8 +138,8 @@ export class DrillRunner {
       const exp = resolveRefs(spec.experiment, values);
       const probes = resolveRefs(spec.probes, values).filter((p) => !p.only || p.only === this.input.driver);
       disruption = spec.disruption ?? disruptionOfActions(templateActionIds(this.env, this.scope, exp) ?? []) ?? disruption;
-      const steady = probes.filter((p) => p.kind !== 'data');
-      const data = probes.find((p): p is DataSpec => p.kind === 'data');
+      const steady = probes.filter((p) => !isRecordProbe(p));
+      const data = probes.find(isRecordProbe);
       const written: Written[] = [];
       const due = new Map<string, number>();
       let serving: string[] = [];
@@ -157,11 +157,11 @@ export class DrillRunner {
         for (const p of probes) {
           if ((due.get(p.name) ?? 0) > t) continue;
           due.set(p.name, t + p.interval * 1000);
-          if (p.kind === 'data') {
+          if (isRecordProbe(p)) {
             const n = written.length + 1;
             const c = await writeRecord(p, n, this.resolveName);
             written.push({ n, at, ok: c.ok, beforeFault: faultAt === undefined });
-            this.record(p, p.write, at, c);
+            this.record(p, probeTarget(p), at, c);
             continue;
           }
           checked = true;
@@ -279,9 +279,9 @@ export class DrillRunner {
     return { cloud: new Date(cloudMs).toISOString(), real: real ?? this.now().real };
   }
 
-  private async dataRpo(data: DataSpec, written: Written[], fault: Instant): Promise<Measure> {
+  private async dataRpo(data: RecordProbe, written: Written[], fault: Instant): Promise<Measure> {
     const read = await readRecords(data, this.resolveName);
-    if ('error' in read) return { method: `data probe: the records could not be read back from ${data.read}: ${read.error}` };
+    if ('error' in read) return { method: `data probe: the records could not be read back from ${data.kind === 'sql' ? sqlTarget(data.url) : data.read}: ${read.error}` };
     const acked = written.filter((w) => w.ok && w.beforeFault);
     if (!acked.length) return { method: 'data probe: no record was acknowledged before the fault' };
     const lost = acked.filter((w) => !read.numbers.has(w.n));
@@ -348,4 +348,4 @@ export class DrillRunner {
 }
 
 const probeTarget = (p: ProbeSpec): string =>
-  p.kind === 'http' ? p.url : p.kind === 'tcp' ? `${p.host}:${p.port}` : p.kind === 'aws' ? p.calls.map((c) => `${c.service} ${c.operation}`).join(' → ') : p.write;
+  p.kind === 'http' ? p.url : p.kind === 'tcp' ? `${p.host}:${p.port}` : p.kind === 'aws' ? p.calls.map((c) => `${c.service} ${c.operation}`).join(' → ') : p.kind === 'sql' ? sqlTarget(p.url) : p.write;

@@ -13,6 +13,7 @@
  *  - load balancers' nodes get their private addresses on their VPC's bridge and their
  *    listeners on their public addresses (load-balancer-nodes.ts), and their targets are
  *    checked from them (lb-health-probes.ts);
+ *  - RDS's DB instances run their database engines, and DB snapshots get their data (db-engines.ts);
  *  - volume records become disks of their size (volumes.store.ts), snapshot records become
  *    manifests, deleted ones go; a volume whose I/O is paused (a volume fault) has its disk
  *    frozen while an instance uses it.
@@ -56,6 +57,7 @@ import { publicPortAllowed, rulesetMaker } from './firewall.ts';
 import { BASE_SNAPSHOT, ensureBaseImage, writeGuestFiles, type GuestFiles } from './guest.ts';
 import { MetadataServer } from './metadata.server.ts';
 import { aclRuleset } from './network-acls.ts';
+import { DbEngines } from './db-engines.ts';
 import { LbHealthProbes } from './lb-health-probes.ts';
 import { Route53Probes } from './route53-probes.ts';
 import { readLoadBalancers, type LoadBalancerView } from './lb-plan.ts';
@@ -162,6 +164,8 @@ export class SandboxDriver implements ComputeDriver {
   private lbProbes: LbHealthProbes;
   /** Route 53's endpoint health checks, made from the host to the public addresses. */
   private r53Probes: Route53Probes;
+  /** RDS's DB instances: their engines' processes and their snapshots' data. */
+  private dbs: DbEngines;
   private metadata: MetadataServer;
   private targets = new Map<string, EndpointTarget>();
   private failed = new Map<string, { bootKey: string; at: number }>();
@@ -197,6 +201,7 @@ export class SandboxDriver implements ComputeDriver {
     this.lbNodes = new LoadBalancerNodes((vpc) => this.vpcs.get(vpc), cut, opts.log);
     this.lbProbes = new LbHealthProbes((vpc) => this.vpcs.get(vpc), env.clock);
     this.r53Probes = new Route53Probes(env);
+    this.dbs = new DbEngines(env, join(this.runtime, 'rds'), opts.log);
     this.cap = machineCapacity(env.config.maxInstances);
   }
 
@@ -222,6 +227,7 @@ export class SandboxDriver implements ComputeDriver {
     if (!this.guest.awsCli) this.opts.log('faultline: sandbox: no AWS CLI on this host; instances will have none');
     for (const id of await this.volumes.ids()) if (await this.volumes.exists(id)) this.knownVolumes.add(id);
     for (const id of await this.snapshots.ids()) this.knownSnapshots.add(id);
+    await this.dbs.init();
     const loop = () => {
       if (this.closed) return;
       void this.tick().finally(() => {
@@ -304,6 +310,7 @@ export class SandboxDriver implements ComputeDriver {
     }
     this.reconcilePausedVolumes(task);
     this.reconcileLoadBalancers(task);
+    this.dbs.reconcile(task);
     await this.reconcileEndpoints();
     this.r53Probes.run();
     if (Clock.wallNow() - this.lastCpu > 5_000) {
@@ -798,6 +805,7 @@ export class SandboxDriver implements ComputeDriver {
     await Promise.race([Promise.all([this.boots.idle(), this.queue.idle()]), delay(2_000)]);
     this.endpoints.closeAll();
     this.lbNodes.closeAll();
+    await this.dbs.close();
     await Promise.all([...this.frozen].map((id) => this.thaw(id)));
     await Promise.all(
       [...this.boxes.values()].map(async (b) => {

@@ -77,6 +77,20 @@ describe('drill files', () => {
     assert.equal((probe(', timeout: 3') as { timeout: number }).timeout, 3);
   });
 
+  it('reads a sql probe with its defaults, refuses a connection string that is not postgres://, and a sql probe alone', () => {
+    const drill = (probe: string) => `name: t\nexperiment: {templateId: EXT1}\nprobes:\n  - name: page\n    http: {url: "http://h/"}\n  - name: rows\n    sql: ${probe}\ntargets:\n  AZ: {rtoInSecs: 1, rpoInSecs: 1}\n`;
+    assert.deepEqual(parseDrill(drill('{url: "postgres://app:${db.outputs.Password}@${db.outputs.Address}:5432/app"}'), 't.yaml').probes[1], {
+      name: 'rows', interval: 10, kind: 'sql', url: 'postgres://app:${db.outputs.Password}@${db.outputs.Address}:5432/app', table: 'faultline_rpo', record: 'faultline_rpo row {n}', timeout: 5,
+    });
+    assert.deepEqual(refusal(drill('{url: "mysql://h/app", table: "Rows; DROP"}')), [
+      'web.yaml:7: probes[1].sql.url: must be a postgres:// connection string, not "mysql://h/app"',
+      'web.yaml:7: probes[1].sql.table: must be a lower-case SQL name (letters, digits, _)',
+    ]);
+    assert.deepEqual(refusal('name: t\nexperiment: {templateId: EXT1}\nprobes:\n  - name: rows\n    sql: {url: "postgres://h/app"}\ntargets:\n  AZ: {rtoInSecs: 1, rpoInSecs: 1}\n'), [
+      'web.yaml:3: probes: needs at least one steady-state probe (http, tcp or aws); a data or sql probe measures RPO only',
+    ]);
+  });
+
   it('names the line of a YAML error', () => {
     assert.deepEqual(refusal('name: web\nprobes: []\nname: again\n'), ['web.yaml:3: Map keys must be unique']);
     assert.deepEqual(refusal('name: web\nprobes:\n  - name: a\n   b: c\n'), ['web.yaml:4: Sequence item without - indicator']);
@@ -88,7 +102,7 @@ describe('drill files', () => {
       .replace('rpoInSecs: 0', 'rpoInSecs: -1')
       .replace('name: page', 'name: page\n    colour: red');
     assert.deepEqual(refusal(bad), [
-      'web.yaml:13: probes[0].colour: is not a field here (expected name, interval, only, http, tcp, aws, data)',
+      'web.yaml:13: probes[0].colour: is not a field here (expected name, interval, only, http, tcp, aws, data, sql)',
       'web.yaml:15: probes[0].http.url: must be an http:// or https:// URL, not "ftp://example/"',
       'web.yaml:17: recovery.checks: must be at least 1',
       'web.yaml:19: targets.Hardware.rpoInSecs: must be at least 0',
@@ -121,10 +135,10 @@ probes:
     data: {write: "http://h/w", read: "http://h/r"}
 `;
     const lines = refusal(src, 'x.yaml');
-    assert.equal(lines[0], 'x.yaml:5: probes[0]: a probe has exactly one of http, tcp, aws, data');
+    assert.equal(lines[0], 'x.yaml:5: probes[0]: a probe has exactly one of http, tcp, aws, data, sql');
     assert.match(lines[1], /^x\.yaml:12: probes\[1\]\.aws\.condition: is not a JMESPath expression: /);
     assert.equal(lines[2], 'x.yaml:14: probes[2].data.write: must contain {n} (the record number), e.g. ...?name=rec-{n}');
-    assert.equal(lines[3], 'x.yaml:4: probes: needs at least one steady-state probe (http, tcp or aws); a data probe measures RPO only');
+    assert.equal(lines[3], 'x.yaml:4: probes: needs at least one steady-state probe (http, tcp or aws); a data or sql probe measures RPO only');
     assert.equal(lines.length, 4);
   });
 

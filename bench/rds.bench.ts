@@ -1,0 +1,100 @@
+/**
+ * RDS's real engines (PostgreSQL 15) under the sandbox driver, on this machine:
+ *  1. the engine's part of creation: from an instance record whose engine should run (what the
+ *     RDS API writes when the instance turns `available`) to the first accepted connection
+ *     (initdb, the master user, the database, the server start); target: under 5 s;
+ *  2. the real part of a failover: from the engine's restart on the standby's host (its old
+ *     process killed, as a crash) to the first answer, with every committed row there; target:
+ *     under 2 s;
+ *  3. a snapshot (pg_basebackup of the running server) and a restore from it to the first answer;
+ *  4. the CPU an idle engine uses.
+ * The cloud clock does not enter these: they are the real work the runtime does when the records
+ * change, whatever the time scale (manual clock here; under --time-scale 60 the API's statuses
+ * take 60 times less real time, and the engine's part is the same).
+ *
+ *   npx tsx bench/rds.bench.ts [rounds=5] [rows=100000]
+ */
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { startFaultline } from '../test/harness.ts';
+import { sandboxSkip } from '../test/sandbox-support.ts';
+import { dbInstanceRecord, psql, psqlUntil } from '../test/rds-support.ts';
+import { parseCidr4, formatIp4 } from '../src/services/ec2/cidr.ts';
+import { COLL, type DBInstanceRecord, type DBSnapshotRecord } from '../src/services/rds/state.ts';
+
+if (sandboxSkip) {
+  console.log(`rds bench skipped: ${sandboxSkip}`);
+  process.exit(0);
+}
+const rounds = Number(process.argv[2] ?? 5);
+const rows = Number(process.argv[3] ?? 100_000);
+const fl = await startFaultline({ driver: 'sandbox' });
+const scope = { account: '000000000000', region: 'us-east-1' };
+const store = fl.app.env.store;
+const put = (r: DBInstanceRecord) => store.transaction(() => store.put(COLL.instances, scope, r.DBInstanceIdentifier, r));
+const get = (id: string) => store.get<DBInstanceRecord>(COLL.instances, scope, id) as DBInstanceRecord;
+const pool = parseCidr4(fl.app.env.config.publicIpPool)!;
+const ms = (t0: number) => Math.round(performance.now() - t0);
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `median ${s[Math.floor(s.length / 2)]} ms, min ${s[0]} ms, max ${s.at(-1)} ms (${s.length} runs)`;
+};
+const fast = { stepMs: 10 };
+
+try {
+  const create: number[] = [];
+  const failover: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const ip = formatIp4(pool.base + 200 + i);
+    const id = `bench-${i}`;
+    let t = performance.now();
+    put(dbInstanceRecord(id, ip));
+    await psqlUntil(ip, 5432, 'shop', 'SELECT 1', fast);
+    create.push(ms(t));
+    await psql(ip, 5432, 'shop', `CREATE TABLE t (n int PRIMARY KEY, pad text); INSERT INTO t SELECT g, repeat('x', 100) FROM generate_series(1, ${rows}) g`);
+    // The primary's host fails: the engine is killed; then the standby's host takes over the same storage.
+    put({ ...get(id), engine: { running: false, dataGeneration: 0 } });
+    await psqlUntil(ip, 5432, 'shop', 'SELECT 1', { gone: true, ...fast });
+    const r = get(id);
+    t = performance.now();
+    put({ ...r, placement: { primary: r.placement.standby, standby: r.placement.primary }, engine: { running: true, dataGeneration: 0 } });
+    const n = await psqlUntil(ip, 5432, 'shop', 'SELECT count(*) FROM t', fast);
+    failover.push(ms(t));
+    if (n !== String(rows)) throw new Error(`after the failover ${n} rows, not ${rows}`);
+  }
+  console.log(`engine start, record to first connection: ${stats(create)}`);
+  console.log(`failover real part, restart to first answer with ${rows} rows: ${stats(failover)}`);
+
+  let t = performance.now();
+  store.transaction(() =>
+    store.put<DBSnapshotRecord>(COLL.snapshots, scope, 'snap', {
+      DBSnapshotIdentifier: 'snap', DBInstanceIdentifier: 'bench-0', DBSnapshotArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:snap', Engine: 'postgres', EngineVersion: '15.4',
+      AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: 'db-BENCH-0', tags: [], takenAt: fl.app.env.clock.now(),
+    }),
+  );
+  await fl.app.driver.settle();
+  console.log(`snapshot (pg_basebackup of a running server, ${rows} rows): ${ms(t)} ms`);
+  const ip = formatIp4(pool.base + 250);
+  t = performance.now();
+  put(dbInstanceRecord('restored', ip, { engine: { running: true, dataGeneration: 1, restoredFrom: { snapshot: 'snap' } } }));
+  const n = await psqlUntil(ip, 5432, 'shop', 'SELECT count(*) FROM t', fast);
+  console.log(`restore from the snapshot to first answer: ${ms(t)} ms (${n} rows)`);
+
+  // Idle CPU: every postgres process's CPU time over 10 s.
+  const cpu = () =>
+    execFileSync('ps', ['-u', 'postgres', '-o', 'pid=,comm='], { encoding: 'utf8' })
+      .trim().split('\n').filter((l) => l.includes('postgres'))
+      .reduce((sum, l) => {
+        try {
+          const f = readFileSync(`/proc/${l.trim().split(/\s+/)[0]}/stat`, 'utf8').split(') ')[1].split(' ');
+          return sum + Number(f[11]) + Number(f[12]);
+        } catch {
+          return sum;
+        }
+      }, 0);
+  const c0 = cpu();
+  await new Promise((r) => setTimeout(r, 10_000));
+  console.log(`idle CPU of ${rounds + 1} engines: ${(((cpu() - c0) / 100 / 10) * 100).toFixed(1)}% of one CPU`);
+} finally {
+  await fl.close();
+}

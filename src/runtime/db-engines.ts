@@ -1,0 +1,396 @@
+/**
+ * RDS's database engines under the sandbox driver: each DB instance whose record says
+ * `engine.running` runs one real engine process (PostgreSQL, db-engine-postgres.ts), listening on
+ * the instance's endpoint address (`endpointIp`, from the loopback pool) and port, so the host's
+ * clients reach `Endpoint.Address:Port` as they reach a public IP.
+ *
+ * Storage: the instance's data directory, `runtime/rds/ACCOUNT/REGION/ID/data`, is its Multi-AZ
+ * storage, which survives the loss of one zone. The engine is always stopped as a crash (kill -9
+ * of its jail, never a clean shutdown), so every start after a failover, reboot or outage runs the
+ * engine's own crash recovery on the same committed data. A restore (`engine.restoredFrom`, or a
+ * new `dataGeneration`) starts from a copy of a snapshot's data instead of initdb.
+ *
+ * Snapshots: for each DB snapshot record, a copy of a consistent state under
+ * `runtime/rds/snapshots/`: the engine's own online backup (pg_basebackup) while the instance
+ * runs, a file copy of its crash-consistent storage while it does not.
+ *
+ * Confinement: each engine runs in a jail (bubblewrap): its own PID, IPC, UTS and mount
+ * namespaces, the host's /usr read-only, its instance directory at /db and nothing else of the
+ * host's files, no capabilities, as the engine's unprivileged system user. It shares the host's
+ * network namespace (it listens only on its endpoint address): instances in a VPC do not reach it.
+ */
+// Real processes are paced in real time (retries after a failed start), read through the clock module.
+import { Clock } from '../core/clock.ts';
+import { connect } from 'node:net';
+import { appendFile, chown, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Scope } from '../core/store.ts';
+import type { Env } from '../services/service.ts';
+import { COLL, scopedKey, type DBInstanceRecord, type DBSnapshotRecord } from '../services/rds/state.ts';
+import { run, start, type Started } from './exec.ts';
+import { postgres } from './db-engine-postgres.ts';
+
+/** What one instance's engine should be now, from its record. */
+export interface EngineWant {
+  key: string;
+  scope: Scope;
+  id: string;
+  kind: EngineKind;
+  ip: string;
+  port: number;
+  user: string;
+  password: string;
+  dbName?: string;
+  generation: number;
+  restoredFrom?: DBInstanceRecord['engine']['restoredFrom'];
+  /** Changes when the process must start again: new data, address, port or primary host. */
+  runKey: string;
+}
+
+/** Commands run as the engine's system user in a jail over one directory (mounted at /db). */
+export interface Jail {
+  run(argv: string[], input?: string, env?: Record<string, string>): Promise<void>;
+  writeFile(name: string, text: string): Promise<void>;
+  appendFile(name: string, text: string): Promise<void>;
+  removeFile(name: string): Promise<void>;
+}
+
+/** One database engine: how to create its data, serve it and back it up. */
+export interface EngineKind {
+  name: string;
+  systemUser: string;
+  /** A file whose presence says the engine is installed. */
+  installed: string;
+  /** Makes /db/data from nothing: the master user with its password, and the database. */
+  create(jail: Jail, w: EngineWant): Promise<void>;
+  /** The server's command line (in the jail). */
+  serve(w: EngineWant): string[];
+  /** Writes a consistent copy of the running server's data into the jail's /db/data. */
+  backup(jail: Jail, w: EngineWant): Promise<void>;
+  /** Files of a running server that a file copy of its storage must not carry over. */
+  staleFiles: string[];
+}
+
+const KINDS: Partial<Record<DBInstanceRecord['Engine'], EngineKind>> = { postgres };
+
+interface Running {
+  proc: Started;
+  want: EngineWant;
+}
+
+/** Real ms before an engine whose start failed is tried again. */
+const RETRY_MS = 5_000;
+
+export class DbEngines {
+  private running = new Map<string, Running>();
+  /** Instances whose directory this runtime has made (by scoped key), so a deleted one's goes. */
+  private known = new Set<string>();
+  /** Snapshots whose data is complete (scoped keys). */
+  private snapshots = new Set<string>();
+  /** Engine starts and snapshot captures that failed, by scoped key, tried again after RETRY_MS. */
+  private failed = new Map<string, { runKey: string; at: number }>();
+  private users = new Map<string, { uid: number; gid: number } | undefined>();
+  private said = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private env: Env,
+    /** runtime/rds under the data directory. */
+    private root: string,
+    private log: (m: string) => void,
+  ) {}
+
+  async init(): Promise<void> {
+    for (const [account, region, id] of await this.tree(this.root, 3)) if (account !== 'snapshots') this.known.add(scopedKey({ account, region }, id));
+    for (const [account, region, id] of await this.tree(join(this.root, 'snapshots'), 3)) {
+      if (await exists(join(this.root, 'snapshots', account, region, id, 'complete'))) this.snapshots.add(scopedKey({ account, region }, decodeURIComponent(id)));
+    }
+  }
+
+  /** Starts the work that brings the engines in line with the records (one task per instance or snapshot at a time). */
+  reconcile(task: (key: string, fn: () => Promise<void>) => void): void {
+    const wants = this.wants();
+    const records = new Set<string>();
+    for (const [scope, inst] of this.env.store.scan<DBInstanceRecord>(COLL.instances)) records.add(scopedKey(scope, inst.DBInstanceIdentifier.toLowerCase()));
+    for (const [key, r] of this.running) {
+      const w = wants.get(key);
+      if (!w || w.runKey !== r.want.runKey) task(`db:${key}`, () => this.stop(key));
+    }
+    for (const w of wants.values()) {
+      if (this.running.has(w.key)) continue;
+      const f = this.failed.get(w.key);
+      if (f && f.runKey === w.runKey && Clock.wallNow() - f.at < RETRY_MS) continue;
+      task(`db:${w.key}`, () => this.start(w));
+    }
+    const pending = this.reconcileSnapshots(task, wants);
+    // A deleted instance's storage goes once every snapshot of it has been taken (a final snapshot is taken from it).
+    for (const key of this.known) if (!records.has(key) && !this.running.has(key) && !pending.has(key)) task(`db:${key}`, () => this.remove(key));
+  }
+
+  /** Kills every engine (as a crash: its storage stays for the next start). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.running.keys()].map((k) => this.stop(k)));
+  }
+
+  /** For tests: the engine log of an instance. */
+  logOf(scope: Scope, id: string): Promise<string> {
+    return readFile(join(this.dirOf(scopedKey(scope, id)), 'engine.log'), 'utf8').catch(() => '');
+  }
+
+  private wants(): Map<string, EngineWant> {
+    const out = new Map<string, EngineWant>();
+    for (const [scope, inst] of this.env.store.scan<DBInstanceRecord>(COLL.instances)) {
+      const r = inst as DBInstanceRecord;
+      if (!r.engine?.running || !r.endpointIp || !r.Endpoint?.Port) continue;
+      const kind = KINDS[r.Engine];
+      if (!kind) {
+        this.sayOnce(`engine:${r.Engine}`, `faultline: rds: no ${r.Engine} engine runs under the sandbox driver yet; ${r.DBInstanceIdentifier} has no server`);
+        continue;
+      }
+      const id = r.DBInstanceIdentifier.toLowerCase();
+      const key = scopedKey(scope, id);
+      const generation = r.engine.dataGeneration ?? 0;
+      out.set(key, {
+        key, scope, id, kind,
+        ip: r.endpointIp, port: r.Endpoint.Port,
+        user: r.MasterUsername, password: r.masterPassword, dbName: r.DBName,
+        generation, restoredFrom: r.engine.restoredFrom,
+        runKey: [generation, r.endpointIp, r.Endpoint.Port, r.placement?.primary?.host ?? ''].join('|'),
+      });
+    }
+    return out;
+  }
+
+  private dirOf(key: string): string {
+    const [account, region, ...id] = key.split('/');
+    return join(this.root, account, region, id.join('/'));
+  }
+
+  private snapshotDirOf(key: string): string {
+    const [account, region, ...id] = key.split('/');
+    return join(this.root, 'snapshots', account, region, encodeURIComponent(id.join('/')));
+  }
+
+  private async start(w: EngineWant): Promise<void> {
+    if (this.closed) return;
+    try {
+      const user = await this.userOf(w.kind);
+      const dir = this.dirOf(w.key);
+      this.known.add(w.key);
+      await mkdir(dir, { recursive: true });
+      await chown(dir, user.uid, user.gid);
+      const jail = this.jail(dir, user);
+      await this.prepare(w, jail, dir);
+      const proc = await start('bwrap', jailArgs(dir, user, {}, w.kind.serve(w)), join(dir, 'engine.log'));
+      if (this.closed) return proc.kill('SIGKILL');
+      const r: Running = { proc, want: w };
+      this.running.set(w.key, r);
+      this.failed.delete(w.key);
+      // An engine that ends by itself (it could not start, or crashed) is started again after a while.
+      void proc.exited.then((code) => {
+        if (this.running.get(w.key) !== r) return;
+        this.running.delete(w.key);
+        this.failed.set(w.key, { runKey: w.runKey, at: Clock.wallNow() });
+        if (!this.closed) this.log(`faultline: rds: the ${w.kind.name} server of ${w.id} exited with ${code ?? 'a signal'}; see ${join(dir, 'engine.log')}`);
+      });
+    } catch (e) {
+      this.failed.set(w.key, { runKey: w.runKey, at: Clock.wallNow() });
+      throw new Error(`rds: could not start the engine of ${w.id}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Makes the instance's data for this generation, once: a copy of a snapshot for a restore, else a new database. */
+  private async prepare(w: EngineWant, jail: Jail, dir: string): Promise<void> {
+    const marker = join(dir, 'generation');
+    const have = await readFile(marker, 'utf8').catch(() => undefined);
+    if (have === String(w.generation) && (await exists(join(dir, 'data')))) return;
+    await rm(join(dir, 'data'), { recursive: true, force: true });
+    const from = w.restoredFrom && this.restoreSource(w);
+    if (from) {
+      await run('cp', ['-a', join(this.snapshotDirOf(from), 'data'), join(dir, 'data')]);
+    } else await w.kind.create(jail, w);
+    await writeFile(marker, String(w.generation));
+  }
+
+  /**
+   * The snapshot a restore starts from: the one named, or for a point-in-time restore the latest
+   * snapshot (manual or automated) of the source instance taken at or before that time (so a
+   * point-in-time restore is as coarse as the backups). Throws until its data is there.
+   */
+  private restoreSource(w: EngineWant): string {
+    const r = w.restoredFrom!;
+    let key: string | undefined;
+    if (r.snapshot) key = scopedKey(w.scope, r.snapshot.toLowerCase());
+    else if (r.sourceInstance) {
+      const until = r.pointInTime ? Date.parse(r.pointInTime) : Infinity;
+      const source = r.sourceInstance.toLowerCase();
+      const candidates = this.env.store
+        .list<DBSnapshotRecord>(COLL.snapshots, w.scope)
+        .filter((s) => s.DBInstanceIdentifier.toLowerCase() === source && s.takenAt <= until && this.snapshots.has(scopedKey(w.scope, s.DBSnapshotIdentifier.toLowerCase())))
+        .sort((a, b) => b.takenAt - a.takenAt);
+      if (!candidates.length) throw new Error(`no backup of ${r.sourceInstance} taken at or before ${r.pointInTime ?? 'now'}`);
+      key = scopedKey(w.scope, candidates[0].DBSnapshotIdentifier.toLowerCase());
+    }
+    if (!key) return '';
+    if (!this.snapshots.has(key)) throw new Error(`the data of snapshot ${key.split('/').slice(2).join('/')} is not there (yet)`);
+    return key;
+  }
+
+  /** Kills the engine's jail: a crash, whatever the reason (its host is gone, a failover, a reboot). */
+  private async stop(key: string): Promise<void> {
+    const r = this.running.get(key);
+    if (!r) return;
+    this.running.delete(key);
+    r.proc.kill('SIGKILL');
+    await r.proc.exited;
+    // Killing the jail's monitor ends its PID namespace; wait until the port is free for the next start.
+    await closedPort(r.want.ip, r.want.port, 2_000);
+  }
+
+  private async remove(key: string): Promise<void> {
+    this.known.delete(key);
+    this.failed.delete(key);
+    await rm(this.dirOf(key), { recursive: true, force: true });
+  }
+
+  /**
+   * Captures the data of each snapshot record that has none yet, and removes the data of deleted
+   * ones; returns the instances (scoped keys) that snapshots still wait to be taken from.
+   */
+  private reconcileSnapshots(task: (key: string, fn: () => Promise<void>) => void, wants: Map<string, EngineWant>): Set<string> {
+    const pending = new Set<string>();
+    const present = new Set<string>();
+    for (const [scope, s] of this.env.store.scan<DBSnapshotRecord>(COLL.snapshots)) {
+      const key = scopedKey(scope, s.DBSnapshotIdentifier.toLowerCase());
+      present.add(key);
+      if (this.snapshots.has(key)) continue;
+      const source = scopedKey(scope, s.DBInstanceIdentifier.toLowerCase());
+      if (!this.known.has(source) && !wants.has(source)) continue;
+      pending.add(source);
+      const f = this.failed.get(key);
+      if (f && Clock.wallNow() - f.at < RETRY_MS) continue;
+      // One task per source instance: a backup never meets the instance's own start or stop halfway.
+      task(`db:${source}`, () => this.capture(key, source, s as DBSnapshotRecord));
+    }
+    for (const key of this.snapshots) {
+      if (present.has(key)) continue;
+      this.snapshots.delete(key);
+      task(`dbsnap:${key}`, () => rm(this.snapshotDirOf(key), { recursive: true, force: true }));
+    }
+    return pending;
+  }
+
+  private async capture(key: string, source: string, s: DBSnapshotRecord): Promise<void> {
+    if (this.snapshots.has(key)) return;
+    try {
+      await this.copyData(key, source, s);
+    } catch (e) {
+      this.failed.set(key, { runKey: '', at: Clock.wallNow() });
+      throw new Error(`rds: snapshot ${s.DBSnapshotIdentifier}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Writes a snapshot's data: the engine's online backup while it runs, else a copy of its storage. */
+  private async copyData(key: string, source: string, s: DBSnapshotRecord): Promise<void> {
+    const dest = this.snapshotDirOf(key);
+    const staging = `${dest}.partial`;
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(staging, { recursive: true });
+    const r = this.running.get(source);
+    if (r) {
+      const user = await this.userOf(r.want.kind);
+      await chown(staging, user.uid, user.gid);
+      await r.want.kind.backup(this.jail(staging, user), r.want);
+    } else {
+      const data = join(this.dirOf(source), 'data');
+      if (!(await exists(data))) throw new Error(`${s.DBInstanceIdentifier} has no data`);
+      // Not running: its storage is as a crash left it, which the engine's recovery makes consistent.
+      await run('cp', ['-a', data, join(staging, 'data')]);
+      const stale = KINDS[s.Engine]?.staleFiles ?? [];
+      await Promise.all(stale.map((f) => rm(join(staging, 'data', f), { force: true })));
+    }
+    await writeFile(join(staging, 'complete'), new Date(this.env.clock.now()).toISOString());
+    await mkdir(dirname(dest), { recursive: true });
+    await rm(dest, { recursive: true, force: true });
+    await rename(staging, dest);
+    this.snapshots.add(key);
+  }
+
+  private async userOf(kind: EngineKind): Promise<{ uid: number; gid: number }> {
+    if (!this.users.has(kind.systemUser)) {
+      const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
+      const line = passwd.split('\n').find((l) => l.startsWith(`${kind.systemUser}:`));
+      const installed = await exists(kind.installed);
+      this.users.set(kind.systemUser, line && installed ? { uid: Number(line.split(':')[2]), gid: Number(line.split(':')[3]) } : undefined);
+    }
+    const user = this.users.get(kind.systemUser);
+    if (!user) throw new Error(`${kind.name} is not installed on this host (no ${kind.installed} or no ${kind.systemUser} user)`);
+    return user;
+  }
+
+  private jail(dir: string, user: { uid: number; gid: number }): Jail {
+    const owned = async (name: string) => chown(join(dir, name), user.uid, user.gid);
+    return {
+      run: async (argv, input, env = {}) => void (await run('bwrap', jailArgs(dir, user, env, argv), { input })),
+      writeFile: async (name, text) => {
+        await writeFile(join(dir, name), text, { mode: 0o600 });
+        await owned(name);
+      },
+      appendFile: (name, text) => appendFile(join(dir, name), text),
+      removeFile: (name) => rm(join(dir, name), { force: true }),
+    };
+  }
+
+  private async tree(dir: string, depth: number): Promise<string[][]> {
+    if (depth === 0) return [[]];
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const out: string[][] = [];
+    for (const n of names) for (const rest of await this.tree(join(dir, n), depth - 1)) out.push([n, ...rest]);
+    return out;
+  }
+
+  private sayOnce(key: string, m: string): void {
+    if (this.said.has(key)) return;
+    this.said.add(key);
+    this.log(m);
+  }
+}
+
+/**
+ * bubblewrap's arguments for `argv` run as `user` in a jail over `dir` (at /db): new PID, IPC, UTS
+ * and mount namespaces, the host's /usr read-only, the user and group names, no capabilities
+ * once setpriv has changed to the user (bwrap, run by root, keeps only the two it needs for that).
+ */
+export function jailArgs(dir: string, user: { uid: number; gid: number }, env: Record<string, string>, argv: string[]): string[] {
+  return [
+    '--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'rds',
+    '--ro-bind', '/usr', '/usr',
+    '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/sbin', '/sbin',
+    '--perms', '0755', '--dir', '/etc', '--ro-bind', '/etc/passwd', '/etc/passwd', '--ro-bind', '/etc/group', '/etc/group',
+    '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/run',
+    '--bind', dir, '/db',
+    '--clearenv', '--setenv', 'LC_ALL', 'C', '--setenv', 'PATH', '/usr/bin:/bin',
+    ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v]),
+    '--chdir', '/db',
+    '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID',
+    '/usr/bin/setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--',
+    ...argv,
+  ];
+}
+
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+/** Resolves once nothing accepts connections on ip:port (or after `timeoutMs` of real time). */
+async function closedPort(ip: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Clock.wallNow() + timeoutMs;
+  while (Clock.wallNow() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: ip, port });
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (!open) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

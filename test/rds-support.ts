@@ -1,0 +1,45 @@
+/**
+ * For tests and benchmarks of RDS's engines: a DB instance record as the RDS API writes it
+ * (available, its engine running on `ip`), and `psql` run as a user runs it.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { DBInstanceRecord } from '../src/services/rds/state.ts';
+
+const runFile = promisify(execFile);
+export const PASSWORD = 'Secret-pass1';
+
+export function dbInstanceRecord(id: string, ip: string, extra: Partial<DBInstanceRecord> = {}): DBInstanceRecord {
+  return {
+    DBInstanceIdentifier: id, DBInstanceArn: `arn:aws:rds:us-east-1:000000000000:db:${id}`, DbiResourceId: `db-${id.toUpperCase()}`,
+    DBInstanceClass: 'db.t3.micro', Engine: 'postgres', EngineVersion: '15.4', DBInstanceStatus: 'available', MasterUsername: 'app', DBName: 'shop',
+    Endpoint: { Address: `${id}.abcdefghijkl.us-east-1.rds.amazonaws.com`, Port: 5432, HostedZoneId: 'Z2R2ITUGPM61AM' },
+    AllocatedStorage: 20, StorageType: 'gp3', PreferredBackupWindow: '03:00-03:30', BackupRetentionPeriod: 1, DBSecurityGroups: [], VpcSecurityGroups: [],
+    DBParameterGroups: [], DBSubnetGroupName: 'db', PreferredMaintenanceWindow: 'sun:05:00-sun:05:30', PendingModifiedValues: {}, MultiAZ: true,
+    AutoMinorVersionUpgrade: true, PubliclyAccessible: false, StorageEncrypted: false, DeletionProtection: false, CopyTagsToSnapshot: false, tags: [],
+    masterPassword: PASSWORD, placement: { primary: { zone: 'us-east-1a', host: 'h-a', subnetId: 'subnet-a' }, standby: { zone: 'us-east-1b', host: 'h-b', subnetId: 'subnet-b' } },
+    endpointIp: ip, engine: { running: true, dataGeneration: 0 }, createdAt: 0,
+    ...extra,
+  };
+}
+
+/** One `psql` command as the master user; undefined when the server refuses or is not there. */
+export async function psql(ip: string, port: number, db: string, sql: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await runFile('psql', ['-h', ip, '-p', String(port), '-U', 'app', '-d', db, '-tA', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: { ...process.env, PGPASSWORD: PASSWORD, PGCONNECT_TIMEOUT: '2' } });
+    return stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls (real time, `stepMs` apart) until `sql` answers, or with `gone` until it stops answering. */
+export async function psqlUntil(ip: string, port: number, db: string, sql: string, opts: { gone?: boolean; timeoutMs?: number; stepMs?: number } = {}): Promise<string | undefined> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  for (;;) {
+    const out = await psql(ip, port, db, sql);
+    if (opts.gone ? out === undefined : out !== undefined) return out;
+    if (Date.now() > deadline) throw new Error(`${ip}:${port}: ${opts.gone ? 'still answers' : 'no answer'} after ${opts.timeoutMs ?? 30_000} ms`);
+    await new Promise((r) => setTimeout(r, opts.stepMs ?? 100));
+  }
+}
