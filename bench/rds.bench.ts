@@ -69,7 +69,7 @@ try {
   store.transaction(() =>
     store.put<DBSnapshotRecord>(COLL.snapshots, scope, 'snap', {
       DBSnapshotIdentifier: 'snap', DBInstanceIdentifier: 'bench-0', DBSnapshotArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:snap', Engine: 'postgres', EngineVersion: '15.4',
-      AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: 'db-BENCH-0', tags: [], takenAt: fl.app.env.clock.now(),
+      AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: 'db-BENCH-0', tags: [], masterPassword: 'secret123', DBInstanceClass: 'db.t3.micro', dataGeneration: 0, takenAt: fl.app.env.clock.now(),
     }),
   );
   await fl.app.driver.settle();

@@ -61,7 +61,7 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
     fl.app.env.store.transaction(() =>
       fl.app.env.store.put<DBSnapshotRecord>(COLL.snapshots, scope, 'before-101', {
         DBSnapshotIdentifier: 'before-101', DBInstanceIdentifier: 'orders', DBSnapshotArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:before-101', Engine: 'postgres',
-        EngineVersion: '15.4', AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: 'db-ORDERS', tags: [], takenAt: fl.app.env.clock.now(),
+        EngineVersion: '15.4', AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: 'db-ORDERS', tags: [], masterPassword: 'secret123', DBInstanceClass: 'db.t3.micro', dataGeneration: 0, takenAt: fl.app.env.clock.now(),
       }),
     );
     await fl.app.driver.settle();
