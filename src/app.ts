@@ -21,6 +21,7 @@ import { SimulatedDriver } from './runtime/simulated.driver.ts';
 import { SandboxDriver } from './runtime/sandbox.driver.ts';
 import { API_URL } from './runtime/vpc-network.ts';
 import { claimOwner, type Owner } from './runtime/owners.ts';
+import { DnsServer } from './runtime/dns-server.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -30,12 +31,18 @@ export interface AppOptions {
   log?: (msg: string) => void;
   /** The compute driver: `simulated` (the default) or `sandbox` (real processes; Linux, root). */
   driver?: DriverName;
+  /** Serve DNS for the host on 127.0.0.1 at this port (0: any free one); unset, no host DNS server. */
+  dnsPort?: number;
+  /** When `dnsPort` is taken (another faultline has the default), take any free port instead of failing. */
+  dnsPortFallback?: boolean;
 }
 
 export interface App {
   env: Env;
   gateway: Gateway;
   driver: ComputeDriver;
+  /** Answers DNS: the host's server once it listens (`dnsPort`), and every VPC's Amazon resolver. */
+  dns: DnsServer;
   listen(port: number, host: string): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -77,11 +84,12 @@ export function createApp(opts: AppOptions): App {
   seedWorld(env);
   endInterruptedDrills(env);
   const gateway = createGateway(env, services, log);
+  const dns = new DnsServer(env);
   // Instances' own API calls arrive through their VPC's agent, as connections that the gateway
   // marks as theirs: they reach the AWS API, never the control API.
   const driver: ComputeDriver =
     opts.driver === 'sandbox'
-      ? new SandboxDriver(env, { owner: owner!, log, onApiConnection: (socket, origin) => gateway.acceptFromInstance(socket, origin) })
+      ? new SandboxDriver(env, { owner: owner!, log, dns, onApiConnection: (socket, origin) => gateway.acceptFromInstance(socket, origin) })
       : new SimulatedDriver();
   if (driver.name === 'sandbox') env.instanceEndpoint = API_URL;
   env.runtime = driver;
@@ -94,7 +102,15 @@ export function createApp(opts: AppOptions): App {
     env,
     gateway,
     driver,
-    listen(port, host) {
+    dns,
+    async listen(port, host) {
+      if (opts.dnsPort !== undefined) {
+        await dns.listen(opts.dnsPort, '127.0.0.1').catch((e: NodeJS.ErrnoException) => {
+          if (!opts.dnsPortFallback || e.code !== 'EADDRINUSE') throw new Error(`DNS port ${opts.dnsPort} on 127.0.0.1: ${e.message}`);
+          log(`faultline: DNS port ${opts.dnsPort} is taken; DNS answers on another port`);
+          return dns.listen(0, '127.0.0.1');
+        });
+      }
       return new Promise((resolve, reject) => {
         gateway.server.once('error', reject);
         const started = driver.start();
@@ -108,6 +124,7 @@ export function createApp(opts: AppOptions): App {
     },
     async close() {
       scheduler.stop();
+      await dns.close();
       await driver.close();
       clearInterval(clockSaver);
       unwatch();

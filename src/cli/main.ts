@@ -18,6 +18,9 @@ function positiveInt(flag: string, v: string): number {
   return n;
 }
 
+/** Needs no root, and is neither 53 nor mDNS's 5353: next to the API's 4566. */
+const DEFAULT_DNS_PORT = 4553;
+
 const USAGE = `usage: faultline <command> [options]
 
 commands:
@@ -36,6 +39,9 @@ commands:
                                 running faultline holds, the one it had before when it is free)
               --max-instances N how many instances the sandbox driver runs at once
                                 (default: from this machine's CPUs and memory)
+              --dns-port N      serve DNS (UDP and TCP) on 127.0.0.1:N for hosted zones and faultline's
+                                own names (default ${DEFAULT_DNS_PORT}, or a free port when another
+                                faultline has it; 0 turns it off)
   cleanup   remove what faultlines that no longer run left on this machine (network namespaces,
             cgroups, mounts under their data directories, owner records) and print it
   status    show the clock, the zones and hosts, what runs where, and the active faults
@@ -78,10 +84,13 @@ async function up(argv: string[]) {
       driver: { type: 'string' },
       'public-ip-pool': { type: 'string' },
       'max-instances': { type: 'string' },
+      'dns-port': { type: 'string' },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
+  const dnsPort = Number(values['dns-port'] ?? DEFAULT_DNS_PORT);
+  if (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535) throw new Error(`--dns-port must be a port number (0 to turn DNS off), not ${values['dns-port']}`);
   if (values.clock && values.clock !== 'manual') throw new Error('--clock takes only "manual"');
   const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
   if (timeScale !== undefined && !(timeScale > 0)) throw new Error('--time-scale must be a positive number');
@@ -102,7 +111,7 @@ async function up(argv: string[]) {
     driver = why ? 'simulated' : 'sandbox';
     if (why) process.stdout.write(`driver: simulated, because ${why}\n`);
   }
-  const app = createApp({ dataDir, clock: values.clock === 'manual' ? 'manual' : undefined, timeScale, config, driver });
+  const app = createApp({ dataDir, clock: values.clock === 'manual' ? 'manual' : undefined, timeScale, config, driver, dnsPort: dnsPort || undefined, dnsPortFallback: values['dns-port'] === undefined });
   const addr = await app.listen(port, values.host!);
   const url = `http://${addr.address}:${addr.port}`;
   const clock = app.env.clock.mode === 'manual' ? 'manual (POST /_faultline/clock/advance)' : `${app.env.clock.mode} x${app.env.clock.scale}`;
@@ -111,13 +120,15 @@ async function up(argv: string[]) {
   clock:  ${clock}
   driver: ${app.driver.name}${app.driver.capacity() ? `, room for ${app.driver.capacity()!.summary}` : ''}
   public IPs: ${app.env.config.publicIpPool}
+  dns: ${app.env.dnsAddress ?? 'off (--dns-port 0)'}
   regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
 
 Point your tools at it:
   export AWS_ENDPOINT_URL=${url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${app.env.config.defaultRegion}
   aws ec2 describe-availability-zones      # the AWS CLI, boto3 and the SDK v3 read AWS_ENDPOINT_URL
   aws --endpoint-url ${url} ec2 describe-regions
-  Terraform: provider "aws" { endpoints { ec2 = "${url}" ... } }, see the README
+${app.env.dnsAddress ? `  dig @${app.env.dnsAddress.replace(':', ' -p ')} www.example.com   # names in hosted zones, load balancers, instances
+` : ''}  Terraform: provider "aws" { endpoints { ec2 = "${url}" ... } }, see the README
 `);
   let stopping = false;
   const stop = async (signal: string) => {

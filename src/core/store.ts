@@ -31,6 +31,7 @@ export class Store {
   private mirror = new Map<string, Map<string, Map<string, unknown>>>(); // collection -> scope -> id -> doc
   private touched: Set<string> | null = null; // "collection\0scope\0id" written in the open transaction
   private stmts: Record<string, StatementSync>;
+  private gen = 0;
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -100,6 +101,14 @@ export class Store {
     }
   }
 
+  /**
+   * A number that changes whenever any record does (writes, rollbacks, reset): readers that
+   * derive something from many records (the DNS answers' index) rebuild it only when it moved.
+   */
+  get generation(): number {
+    return this.gen;
+  }
+
   count(coll: string, scope: Scope): number {
     return this.bucket(coll, scopeKey(scope), false)?.size ?? 0;
   }
@@ -110,6 +119,7 @@ export class Store {
     this.stmts.put.run(coll, sk, id, JSON.stringify(doc));
     this.touched!.add(`${coll}\0${sk}\0${id}`);
     this.bucket(coll, sk, true)!.set(id, doc);
+    this.gen++;
   }
 
   delete(coll: string, scope: Scope, id: string): void {
@@ -118,6 +128,7 @@ export class Store {
     this.stmts.del.run(coll, sk, id);
     this.touched!.add(`${coll}\0${sk}\0${id}`);
     this.bucket(coll, sk, false)?.delete(id);
+    this.gen++;
   }
 
   getMeta(key: string): string | undefined {
@@ -181,6 +192,7 @@ export class Store {
   }
 
   private reload(keys: Set<string>): void {
+    this.gen++;
     for (const k of keys) {
       const [coll, sk, id] = k.split('\0');
       const row = this.stmts.one.get(coll, sk, id) as { doc: string } | undefined;
@@ -200,6 +212,7 @@ export class Store {
       for (const { name } of tables) this.db.exec(`DELETE FROM "${name.replace(/"/g, '""')}"`);
     });
     this.mirror.clear();
+    this.gen++;
   }
 
   close(): void {

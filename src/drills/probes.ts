@@ -28,11 +28,11 @@ const errText = (e: unknown) => {
 /** JMESPath's truth: false, null, empty strings, lists and objects are false. */
 const truthy = (v: unknown) => !(v === false || v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length) || (typeof v === 'object' && v !== null && !Object.keys(v).length));
 
-/** The addresses a host name resolves to when faultline answers for it (a load balancer's DNS name), else undefined. */
+/** The addresses a host name resolves to when faultline's DNS answers for it (drills/resolver.ts), else undefined. */
 export type NameResolver = (host: string) => string[] | undefined;
 
 /**
- * Sends a request as a client that asks DNS would: a URL whose host is a load balancer's DNS name
+ * Sends a request as a client that asks DNS would: a URL whose host is one of faultline's names
  * (`resolveName` knows it) goes to the first address the name resolves to now, with the name kept
  * in the Host header; any other URL goes as fetch sends it.
  */

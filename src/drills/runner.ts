@@ -11,8 +11,8 @@ import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
 import type { DrillSpec, ProbeSpec } from './file.ts';
 import { DrillStopped, Pace } from './pace.ts';
-import { resolveLoadBalancer } from '../services/elb/resolve.ts';
-import { checkAws, checkHttp, checkTcp, readRecords, recordName, writeRecord, type Check } from './probes.ts';
+import { cachingResolver } from './resolver.ts';
+import { checkAws, checkHttp, checkTcp, readRecords, recordName, writeRecord, type Check, type NameResolver } from './probes.ts';
 import { resolveRefs } from './refs.ts';
 import { runSetup } from './setup.ts';
 import { breakdown, cloudSeconds, eventEntry, inRegion, instant, realSeconds } from './timeline.ts';
@@ -45,8 +45,8 @@ export class DrillRunner {
   /** When the first disruptive action started, once it has. */
   private faultStart: Instant | undefined;
   private probeResults = new Map<string, ProbeResult>();
-  /** How probes resolve a load balancer's DNS name: as AWS's DNS would answer at this check. */
-  private resolveName = (host: string) => resolveLoadBalancer(this.env, host)?.addresses;
+  /** How probes resolve the names faultline answers for: as a DNS client, each answer held for its TTL. */
+  private resolveName: NameResolver;
   private last = new Map<string, boolean>();
   result?: DrillResult;
 
@@ -54,6 +54,7 @@ export class DrillRunner {
     private env: Env,
     readonly input: RunInput,
   ) {
+    this.resolveName = cachingResolver(env);
     this.startSeq = env.events.lastSeq();
     this.started = this.now();
   }

@@ -82,7 +82,7 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
     case 'POST /_faultline/faults/heal-all':
       return json(200, { healed: activeFaults(env).map((f) => healFault(env, f.faultId).faultId) });
     case 'GET /_faultline/health':
-      return json(200, { status: 'ok', clock: clockView(env), regions: env.config.regions });
+      return json(200, { status: 'ok', clock: clockView(env), regions: env.config.regions, dns: env.dnsAddress ?? null });
     case 'GET /_faultline/clock':
       return json(200, clockView(env));
     case 'POST /_faultline/clock/advance': {

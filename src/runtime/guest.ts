@@ -48,6 +48,8 @@ echo $$ > /run/faultline-init.pid
 IID=$(cat /run/faultline-instance/instance-id)
 log() { echo "cloud-init[faultline]: $*"; }
 log "boot of $IID ($(hostname)) at $(cat /run/faultline-instance/boot-time)"
+# DHCP's part: the VPC's Amazon-provided DNS server.
+[ -f /run/faultline-instance/resolv.conf ] && cat /run/faultline-instance/resolv.conf > /etc/resolv.conf
 mkdir -p /var/lib/cloud/instances/$IID/sem /var/lib/cloud/scripts/per-boot /var/lib/cloud/scripts/per-instance /var/lib/cloud/scripts/per-once
 ln -sfn /var/lib/cloud/instances/$IID /var/lib/cloud/instance
 mkdir -p /opt/aws/bin

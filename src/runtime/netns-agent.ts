@@ -11,13 +11,16 @@
  *    the tag of the listener that accepted it, and a `cut` for that tag (the listener closed:
  *    its zone failed, its load balancer or address went) ends every flow it accepted;
  *  - for load balancers it also opens connections from a node's address and hands them back
- *    (the HTTP proxy speaks over them), and makes health checks from a node's address.
+ *    (the HTTP proxy speaks over them), and makes health checks from a node's address;
+ *  - it is the Amazon resolver's socket (port 53 at the VPC's base + 2 and 169.254.169.253):
+ *    faultline's DNS server answers the queries (listenDns).
  * Sockets travel as file descriptors (child_process handle passing), so no byte is copied twice.
  * It exits as soon as faultline goes away (the IPC channel closes), so a crash leaves no agent.
  *
  * Run by Node directly (type stripping): keep this file free of TypeScript-only runtime syntax.
  */
 import { createServer, connect, type Socket } from 'node:net';
+import { createSocket } from 'node:dgram';
 
 const [metadataIp, apiIp, apiPort, internetSource] = process.argv.slice(2);
 
@@ -166,11 +169,50 @@ function probe(req: Request) {
   );
 }
 
+/** UDP queries to the Amazon resolver waiting for faultline's answer, by query id (oldest first). */
+const dnsWaiting = new Map<number, (answer: Buffer) => void>();
+let nextDnsId = 1;
+/** At most this many UDP queries wait at once; beyond, the oldest is forgotten (its client asks again). */
+const DNS_WAITING_MAX = 4096;
+
+/**
+ * The VPC's Amazon resolver, once faultline asks: on port 53 of each address, UDP queries go to
+ * faultline as messages (it answers them by id), and TCP connections are handed over as they are.
+ */
+function listenDns(hosts: string[]) {
+  let pending = hosts.length * 2;
+  const done = () => --pending === 0 && send({ type: 'dnsListening' });
+  for (const host of hosts) {
+    const udp = createSocket('udp4');
+    udp.on('message', (msg: Buffer, rinfo: { address: string; port: number }) => {
+      const qid = nextDnsId++;
+      dnsWaiting.set(qid, (answer) => udp.send(answer, rinfo.port, rinfo.address));
+      if (dnsWaiting.size > DNS_WAITING_MAX) dnsWaiting.delete(dnsWaiting.keys().next().value!);
+      send({ type: 'dnsQuery', qid, data: msg.toString('base64'), remoteAddress: rinfo.address });
+    });
+    udp.on('error', (e: Error) => send({ type: 'error', message: `dns udp ${host}:53: ${e.message}` }));
+    udp.bind(53, host, done);
+    const tcp = createServer({ pauseOnConnect: true }, (socket: Socket) => {
+      send({ type: 'conn', kind: 'dns', remoteAddress: socket.remoteAddress, localPort: 53 }, socket, { keepOpen: false }, () => {});
+    });
+    tcp.on('error', (e: Error) => send({ type: 'error', message: `dns tcp ${host}:53: ${e.message}` }));
+    tcp.listen(53, host, done);
+  }
+}
+
+function answerDns(msg: { qid: number; data?: string }) {
+  const reply = dnsWaiting.get(msg.qid);
+  dnsWaiting.delete(msg.qid);
+  if (reply && msg.data) reply(Buffer.from(msg.data, 'base64'));
+}
+
 process.on('message', (msg: Request, handle: Socket | undefined) => {
   if (msg.type === 'forward') forward(msg, handle);
   else if (msg.type === 'connect') connectFor(msg);
   else if (msg.type === 'probe') probe(msg);
   else if (msg.type === 'cut' && msg.tag !== undefined) cut(msg.tag);
+  else if (msg.type === 'dnsListen') listenDns((msg as unknown as { hosts: string[] }).hosts);
+  else if (msg.type === 'dnsAnswer') answerDns(msg as unknown as { qid: number; data?: string });
 });
 
 process.on('disconnect', () => process.exit(0));

@@ -46,7 +46,7 @@ import { builtinSnapshot } from '../services/ec2/builtin-images.ts';
 import { parseCidr4, formatIp4 } from '../services/ec2/cidr.ts';
 import { instanceInitiatedShutdown } from '../services/ec2/instance.loop.ts';
 import { instanceType } from '../services/ec2/instance-types.ts';
-import { COLL, COMPUTE_COLL, type InstanceRecord, type NetworkAclRecord, type NetworkInterfaceRecord, type SnapshotRecord, type SubnetRecord, type VolumeRecord } from '../services/ec2/state.ts';
+import { COLL, COMPUTE_COLL, type InstanceRecord, type NetworkAclRecord, type NetworkInterfaceRecord, type SnapshotRecord, type SubnetRecord, type VolumeRecord, type VpcRecord } from '../services/ec2/state.ts';
 import { bootKeyOf, clearBootFailure, recordBootFailure } from '../services/ec2/boot-failures.ts';
 import type { ComputeDriver, MachineCapacity } from './driver.ts';
 import { KeyedQueue, Limiter, RuntimeError, run } from './exec.ts';
@@ -66,7 +66,8 @@ import { PublicEndpoints, listeningPorts, type EndpointTarget } from './public-e
 import { SandboxProcess } from './sandbox.process.ts';
 import { SnapshotStore } from './snapshots.store.ts';
 import { VolumeStore } from './volumes.store.ts';
-import { API_URL, METADATA_IP, VpcNetwork, gatewayOf, type AgentConnection } from './vpc-network.ts';
+import { API_URL, METADATA_IP, VpcNetwork, gatewayOf, resolverIps, type AgentConnection } from './vpc-network.ts';
+import type { DnsServer } from './dns-server.ts';
 
 export interface SandboxDriverOptions {
   /**
@@ -77,6 +78,8 @@ export interface SandboxDriverOptions {
   log: (m: string) => void;
   /** Serves a connection that an instance opened to the faultline API address, from `ip` in `vpcId`. */
   onApiConnection: (socket: Socket, origin: { vpcId: string; ip: string }) => void;
+  /** Answers the queries instances send to their VPC's Amazon resolver. */
+  dns: DnsServer;
   /** Real milliseconds between reconcile passes. */
   pollMs?: number;
 }
@@ -343,7 +346,32 @@ export class SandboxDriver implements ComputeDriver {
       const acl = acls.find((a) => a.Associations.some((x) => x.SubnetId === s.SubnetId));
       return acl ? [{ cidr: s.CidrBlock, entries: acl.Entries }] : [];
     });
-    return aclRuleset(filtered, [METADATA_IP, ...subnets.map((s) => gatewayOf(s.CidrBlock)!.split('/')[0])]);
+    // No ACL filters the metadata service, the subnets' routers or the Amazon resolver.
+    return aclRuleset(filtered, [METADATA_IP, ...this.resolverIpsOf(scope, vpcId), ...subnets.map((s) => gatewayOf(s.CidrBlock)!.split('/')[0])]);
+  }
+
+  private vpcScope(vpcId: string): Scope | undefined {
+    for (const [scope, vpc] of this.env.store.scan<VpcRecord>(COLL.vpcs)) if (vpc.VpcId === vpcId) return scope;
+    return undefined;
+  }
+
+  private resolverIpsOf(scope: Scope, vpcId: string): string[] {
+    return resolverIps(this.env.store.get<VpcRecord>(COLL.vpcs, scope, vpcId)?.CidrBlock ?? '');
+  }
+
+  /** The VPC's Amazon resolver: its agent listens, and faultline's DNS server answers with the VPC's private names. */
+  private serveDns(net: VpcNetwork, scope: Scope): Promise<void> {
+    const vpc = { vpcId: net.vpcId, account: scope.account, region: scope.region };
+    return net.serveDns(this.resolverIpsOf(scope, net.vpcId), (query, clientIp) => this.opts.dns.respond(query, { vpc, clientIp, tcp: false }));
+  }
+
+  /**
+   * /etc/resolv.conf as AWS's DHCP options give it (AmazonProvidedDNS, the region's domain); the
+   * init script puts it in place at every boot.
+   */
+  private resolvConf(scope: Scope, vpcId: string): string {
+    const domain = scope.region === 'us-east-1' ? 'ec2.internal' : `${scope.region}.compute.internal`;
+    return `# AmazonProvidedDNS of ${vpcId}, written at boot\nsearch ${domain}\nnameserver ${this.resolverIpsOf(scope, vpcId)[0]}\noptions timeout:2 attempts:5\n`;
   }
 
   /**
@@ -381,7 +409,11 @@ export class SandboxDriver implements ComputeDriver {
 
   private onAgentConnection(vpcId: string, c: AgentConnection): void {
     if (c.kind === 'imds') this.metadata.accept(c.socket, vpcId, c.remoteAddress);
-    else {
+    else if (c.kind === 'dns') {
+      const scope = this.vpcScope(vpcId);
+      if (scope) this.opts.dns.acceptTcp(c.socket, { vpc: { vpcId, ...scope }, clientIp: c.remoteAddress.replace(/^::ffff:/, '') });
+      else c.socket.destroy();
+    } else {
       this.opts.onApiConnection(c.socket, { vpcId, ip: c.remoteAddress.replace(/^::ffff:/, '') });
       c.socket.resume();
     }
@@ -435,7 +467,7 @@ export class SandboxDriver implements ComputeDriver {
     try {
       this.live();
       const net = this.vpc(eni.VpcId);
-      await this.queue.run(`vpc:${eni.VpcId}`, () => net.ensure());
+      await this.queue.run(`vpc:${eni.VpcId}`, () => net.ensure().then(() => this.serveDns(net, scope)));
       const subnets = this.env.store.list<SubnetRecord>(COLL.subnets, scope).filter((s) => s.VpcId === eni.VpcId);
       await net.syncSubnets(subnets.map((s) => s.CidrBlock));
       const subnet = subnets.find((s) => s.SubnetId === eni.SubnetId);
@@ -458,6 +490,7 @@ export class SandboxDriver implements ComputeDriver {
       await writeFile(join(dir, 'instance', 'instance-id'), id);
       await writeFile(join(dir, 'instance', 'boot-time'), new Date(this.env.clock.now()).toISOString());
       await writeFile(join(dir, 'instance', 'user-data'), inst.userData ? Buffer.from(inst.userData, 'base64') : '');
+      await writeFile(join(dir, 'instance', 'resolv.conf'), this.resolvConf(scope, eni.VpcId));
       this.live();
       const proc = new SandboxProcess({
         instanceId: id,

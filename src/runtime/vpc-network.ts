@@ -29,7 +29,19 @@ export const API_URL = `http://${API_IP}${API_PORT === 80 ? '' : `:${API_PORT}`}
 
 const AGENT = agentPath('netns-agent');
 
-export type AgentConnection = { kind: 'imds' | 'api'; remoteAddress: string; socket: Socket };
+export type AgentConnection = { kind: 'imds' | 'api' | 'dns'; remoteAddress: string; socket: Socket };
+
+/** The Amazon resolver's fixed address in every VPC, beside the VPC's base + 2 (spec route53.md §6). */
+export const RESOLVER_IP = '169.254.169.253';
+
+/** The addresses of a VPC's Amazon resolver: its primary CIDR's base + 2, and 169.254.169.253. */
+export function resolverIps(vpcCidr: string): string[] {
+  const c = parseCidr4(vpcCidr, false);
+  return c ? [formatIp4(c.base + 2), RESOLVER_IP] : [RESOLVER_IP];
+}
+
+/** Answers one DNS query packet from `clientIp` in the VPC, or undefined to drop it. */
+export type DnsAnswerer = (query: Buffer, clientIp: string) => Buffer | undefined;
 
 /** A connection that the agent failed to open: `timeout`, or the errno code (`ECONNREFUSED`…). */
 export class ConnectError extends Error {
@@ -75,6 +87,10 @@ export class VpcNetwork {
   private ready: Promise<void> | undefined;
   /** The network ACL ruleset in force in the router namespace, once one is. */
   acls: string | undefined;
+  /** The agent that serves the Amazon resolver (serveDns), and who answers its queries. */
+  private dnsAgent: ChildProcess | undefined;
+  private dnsAnswerer: DnsAnswerer | undefined;
+  private dnsListening: (() => void) | undefined;
 
   constructor(
     readonly ns: string,
@@ -125,7 +141,7 @@ export class VpcNetwork {
       this.agent = child;
       child.setMaxListeners(0); // one pending listener per socket in flight to the agent
       let listening = 0;
-      child.on('message', (msg: AgentAnswer & { type: string; id?: number; kind?: 'imds' | 'api'; remoteAddress?: string; message?: string }, handle: unknown) => {
+      child.on('message', (msg: AgentAnswer & { type: string; id?: number; kind?: AgentConnection['kind']; remoteAddress?: string; message?: string }, handle: unknown) => {
         if (msg.id !== undefined) this.settle(msg.id, msg, handle);
         else if (msg.type === 'listening' && ++listening === 2) resolve();
         else if (msg.type === 'error') {
@@ -134,6 +150,8 @@ export class VpcNetwork {
           // An agent that cannot listen serves nothing; the next one must not find it there.
           if (listening < 2) child.kill('SIGKILL');
         } else if (msg.type === 'conn' && handle) this.onConnection({ kind: msg.kind!, remoteAddress: msg.remoteAddress ?? '', socket: handle as Socket });
+        else if (msg.type === 'dnsQuery') this.onDnsQuery(msg as unknown as { qid: number; data: string; remoteAddress: string });
+        else if (msg.type === 'dnsListening') this.dnsListening?.();
       });
       child.once('exit', (code, signal) => {
         // Not by destroy(), which lets go of it first.
@@ -161,6 +179,32 @@ export class VpcNetwork {
     again.catch((e: Error) => {
       if (this.ready === again) this.restartAgent(e.message);
     });
+  }
+
+  /**
+   * Serves the VPC's Amazon resolver at `ips` in the router namespace: the addresses go on its
+   * loopback, and the agent listens on their port 53; `answerer` answers UDP queries, and TCP
+   * connections arrive as `dns` connections. Once per agent (a new agent is asked again).
+   */
+  async serveDns(ips: string[], answerer: DnsAnswerer): Promise<void> {
+    await this.ensure();
+    const agent = this.agent;
+    if (!agent || this.dnsAgent === agent) return;
+    for (const ip of ips) await sh(`ip -n ${q(this.ns)} addr replace ${ip}/32 dev lo`);
+    this.dnsAnswerer = answerer;
+    await new Promise<void>((resolve) => {
+      this.dnsListening = resolve;
+      agent.once('exit', () => resolve());
+      agent.send({ type: 'dnsListen', hosts: ips });
+    });
+    this.dnsListening = undefined;
+    this.dnsAgent = agent;
+  }
+
+  /** A UDP query the agent received: answered (or dropped) by its id. */
+  private onDnsQuery(msg: { qid: number; data: string; remoteAddress: string }): void {
+    const out = this.dnsAnswerer?.(Buffer.from(msg.data, 'base64'), msg.remoteAddress);
+    if (this.agent?.connected) this.agent.send({ type: 'dnsAnswer', qid: msg.qid, data: out?.toString('base64') });
   }
 
   /** Puts each subnet's router address on the bridge; level-triggered (adds the missing ones). */

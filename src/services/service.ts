@@ -22,6 +22,8 @@ export interface Env {
   config: Config;
   /** The URL this faultline answers on once it listens, for URLs it hands out (CloudFormation's wait condition handles). */
   endpoint?: string;
+  /** Where the host's DNS server answers (`127.0.0.1:PORT`), when it runs. */
+  dnsAddress?: string;
   /** Where instances reach faultline's API when they are real processes (the sandbox driver's address inside every VPC). */
   instanceEndpoint?: string;
   /** The compute driver's view of real instances (src/runtime/); absent or empty under the simulated driver. */

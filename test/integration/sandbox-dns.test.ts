@@ -1,0 +1,72 @@
+/**
+ * The Amazon resolver inside a VPC (sandbox driver): an instance's /etc/resolv.conf points at the
+ * VPC's base + 2, and software inside resolves the private hosted zone associated with its VPC
+ * and Amazon's private names (getent, python's socket, dig over UDP and TCP, at base + 2 and
+ * 169.254.169.253); the host's DNS server does not answer the private zone. The zone is written
+ * through the store as the Route 53 API leaves it (the API is another branch's work).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startFaultline, type Faultline } from '../harness.ts';
+import { sandboxSkip, waitFor } from '../sandbox-support.ts';
+import { seedRecordSet, seedZone } from '../route53-support.ts';
+
+const run = promisify(execFile);
+
+const PROBE = `#!/bin/sh
+mkdir -p /var/lib/app; R=/var/lib/app/results.txt
+echo "resolv $(grep nameserver /etc/resolv.conf)" >> $R
+echo "getent $(getent hosts db.corp.internal)" >> $R
+echo "self $(getent hosts $(hostname).ec2.internal)" >> $R
+echo "python $(python3 -c 'import socket; print(socket.gethostbyname("db.corp.internal"))' 2>&1)" >> $R
+echo "tcp $(dig +tcp +short @10.0.0.2 db.corp.internal 2>&1)" >> $R
+echo "fixed $(dig +short @169.254.169.253 db.corp.internal 2>&1)" >> $R
+echo "missing $(dig @10.0.0.2 nothing.corp.internal 2>&1 | grep -o 'status: [A-Z]*')" >> $R
+echo done >> $R
+cd /var/lib/app && nohup python3 -m http.server 8080 > /dev/null 2>&1 &
+`;
+
+describe('DNS inside a VPC', { skip: sandboxSkip }, () => {
+  let fl: Faultline;
+  let port: number;
+  let vpc: string;
+  let subnet: string;
+  let group: string;
+
+  before(async () => {
+    fl = await startFaultline({ driver: 'sandbox' });
+    port = (await fl.app.dns.listen(0, '127.0.0.1')).port;
+    vpc = (await fl.aws('ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16')).Vpc.VpcId;
+    await fl.aws('ec2', 'modify-vpc-attribute', '--vpc-id', vpc, '--enable-dns-hostnames', '{"Value":true}');
+    subnet = (await fl.aws('ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.0.1.0/24', '--availability-zone', 'us-east-1a')).Subnet.SubnetId;
+    await fl.aws('ec2', 'modify-subnet-attribute', '--subnet-id', subnet, '--map-public-ip-on-launch');
+    group = (await fl.aws('ec2', 'create-security-group', '--group-name', 'dns', '--description', 'dns', '--vpc-id', vpc)).GroupId;
+    await fl.aws('ec2', 'authorize-security-group-ingress', '--group-id', group, '--protocol', 'tcp', '--port', '8080', '--cidr', '0.0.0.0/0');
+    const zone = seedZone(fl.app.env, 'corp.internal.', { vpcs: [vpc] });
+    seedRecordSet(fl.app.env, zone, { Name: 'db.corp.internal.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '10.0.1.99' }] });
+  });
+  after(() => fl?.close());
+
+  it('resolves the private zone and the instance\'s private name from inside, through base + 2 and 169.254.169.253, over UDP and TCP', async () => {
+    const inst = (await fl.aws('ec2', 'run-instances', '--image-id', 'ami-1ecae776', '--instance-type', 't2.micro', '--subnet-id', subnet, '--security-group-ids', group, '--user-data', PROBE)).Instances[0];
+    fl.advance(60);
+    const described = (await fl.aws('ec2', 'describe-instances', '--instance-ids', inst.InstanceId)).Reservations[0].Instances[0];
+    const privateIp = described.PrivateIpAddress;
+    const results = (await waitFor(`http://${described.PublicIpAddress}:8080/results.txt`, (r) => r.body.includes('done'), 90_000)).body;
+    const line = (key: string) => results.split('\n').find((l) => l.startsWith(`${key} `))?.slice(key.length + 1).trim().split(/\s+/).join(' ');
+    assert.equal(line('resolv'), 'nameserver 10.0.0.2', results);
+    assert.equal(line('getent'), '10.0.1.99 db.corp.internal', results);
+    assert.equal(line('self'), `${privateIp} ip-${privateIp.replace(/\./g, '-')}.ec2.internal`, results);
+    assert.equal(line('python'), '10.0.1.99', results);
+    assert.equal(line('tcp'), '10.0.1.99', results);
+    assert.equal(line('fixed'), '10.0.1.99', results);
+    assert.equal(line('missing'), 'status: NXDOMAIN', results);
+  });
+
+  it('does not answer the private zone to the host', async () => {
+    const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+time=2', '+tries=1', 'db.corp.internal']);
+    assert.match(stdout, /status: REFUSED/);
+  });
+});
