@@ -13,8 +13,10 @@
  *  - anything else runs. `faultline up` anywhere else fails the test (it would block), and so
  *    does a second `npx faultline up` block in one document.
  * The user's faultline listens on 127.0.0.1:4566; the test's is on a free port, so that address is
- * replaced in the commands, and FAULTLINE_URL (what `npx faultline` reads) names it. Nothing else
- * of the user's shell is set: the documents export their AWS variables themselves.
+ * replaced in the commands, and FAULTLINE_URL (what `npx faultline` reads) names it. Its DNS is on
+ * 127.0.0.1:4553 unless another faultline (another test) has that port, when it takes a free one
+ * and prints it: `dig @127.0.0.1 -p 4553` is given the port it printed. Nothing else of the user's
+ * shell is set: the documents export their AWS variables themselves.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,6 +38,7 @@ const SHELL_TAGS = new Set(['', 'sh', 'bash', 'shell']);
 const SETUP = /^(sudo )?apt-get |^npm (ci|install|test)\b/;
 const UP = /^npx faultline up\b/;
 const USER_ADDRESS = '127.0.0.1:4566';
+const USER_DIG = '@127.0.0.1 -p 4553';
 
 function blocks(doc: string): Block[] {
   const out: Block[] = [];
@@ -96,7 +99,8 @@ describe('the command blocks of the README and the examples', () => {
           assert.equal(blocking, undefined, `${b.at}: faultline up blocks; put it first in a block of its own`);
           const file = join(dir, `block-${i}.sh`);
           const address = server ? new URL(server.url).host : USER_ADDRESS;
-          writeFileSync(file, lines.join('\n').replaceAll(USER_ADDRESS, address) + '\n');
+          const dns = server && /\bdns: 127\.0\.0\.1:(\d+)/.exec(server.output())?.[1];
+          writeFileSync(file, lines.join('\n').replaceAll(USER_ADDRESS, address).replaceAll(USER_DIG, dns ? `@127.0.0.1 -p ${dns}` : USER_DIG) + '\n');
           script.push(`README_BLOCK=${JSON.stringify(b.at)}`, `echo "=== $README_BLOCK"`, `source ${JSON.stringify(file)}`);
         }
         assert.ok(server, `${doc} has command blocks but no npx faultline up`);

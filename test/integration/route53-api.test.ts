@@ -314,11 +314,11 @@ test('CloudFormation: a stack with a zone, record sets (one by HostedZoneName) a
     },
   };
   const script = (body: string) => fl.python(R53 + `cfn = boto3.client('cloudformation', config=no_retry)\n` + body);
-  await script(`cfn.create_stack(StackName='dns', TemplateBody=${JSON.stringify(JSON.stringify(template))})`);
+  await script(`cfn.create_stack(StackName='jenkins-multiaz-route53-dns', TemplateBody=${JSON.stringify(JSON.stringify(template))})`);
   // Each resource waits for its change to be INSYNC (30 s): the zone, then its sets.
   for (let i = 0; i < 8; i++) fl.advance(31);
   const r = await script(`
-s = cfn.describe_stacks(StackName='dns')['Stacks'][0]
+s = cfn.describe_stacks(StackName='jenkins-multiaz-route53-dns')['Stacks'][0]
 outs = {o['OutputKey']: o['OutputValue'] for o in s.get('Outputs', [])}
 zid = outs.get('ZoneId')
 res = {'status': s['StackStatus'], 'reason': s.get('StackStatusReason'), 'outs': outs}
@@ -326,7 +326,7 @@ if zid:
     res['sets'] = sets(zid)
     res['tags'] = r53.list_tags_for_resource(ResourceType='hostedzone', ResourceId=zid)['ResourceTagSet']['Tags']
     res['api'] = r53.list_resource_record_sets(HostedZoneId=zid, StartRecordName='api.stack.example', MaxItems='1')['ResourceRecordSets'][0]['ResourceRecords']
-cfn.delete_stack(StackName='dns')
+cfn.delete_stack(StackName='jenkins-multiaz-route53-dns')
 out(res)
 `);
   assert.equal(r.status, 'CREATE_COMPLETE', r.reason);
@@ -346,8 +346,8 @@ out(res)
   assert.deepEqual(r.api, [{ Value: 'www.stack.example' }]);
   for (let i = 0; i < 4; i++) fl.advance(31);
   const after = await script(`
-out({'status': outcome(lambda: cfn.describe_stacks(StackName='dns')), 'zone': outcome(lambda: r53.get_hosted_zone(Id='${r.outs.ZoneId}'))})
+out({'status': outcome(lambda: cfn.describe_stacks(StackName='jenkins-multiaz-route53-dns')), 'zone': outcome(lambda: r53.get_hosted_zone(Id='${r.outs.ZoneId}'))})
 `);
-  assert.match(after.status, /^ValidationError 400 Stack with id dns does not exist/);
+  assert.match(after.status, /^ValidationError 400 Stack with id jenkins-multiaz-route53-dns does not exist/);
   assert.match(after.zone, /^NoSuchHostedZone 404 /);
 });

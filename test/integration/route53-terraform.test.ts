@@ -1,8 +1,9 @@
 /**
  * Terraform's AWS provider, from the local mirror: aws_route53_zone, aws_route53_record (simple,
- * weighted, and failover with an aws_route53_health_check), apply; a second plan shows no
- * changes; destroy removes it all. The provider waits for each change to be INSYNC, so the clock
- * is scaled (30 cloud seconds are half a real one).
+ * weighted, and failover with an aws_route53_health_check on an instance's public IP), apply;
+ * dig answers the primary, and the secondary once the instance's host fails; a second plan
+ * shows no changes; destroy removes it all. The provider waits for each change to be INSYNC, so
+ * the clock is scaled (30 cloud seconds are half a real one).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 
 const run = promisify(execFile);
 
-const HCL = `
+const hcl = (primaryIp: string) => `
 resource "aws_route53_zone" "main" {
   name    = "tf.example"
   comment = "from terraform"
@@ -52,7 +53,7 @@ resource "aws_route53_record" "weighted" {
 }
 
 resource "aws_route53_health_check" "primary" {
-  ip_address        = "192.0.2.21"
+  ip_address        = "${primaryIp}"
   port              = 80
   type              = "HTTP"
   resource_path     = "/health"
@@ -67,7 +68,7 @@ resource "aws_route53_record" "primary" {
   ttl             = 60
   set_identifier  = "primary"
   health_check_id = aws_route53_health_check.primary.id
-  records         = ["192.0.2.21"]
+  records         = ["${primaryIp}"]
   failover_routing_policy {
     type = "PRIMARY"
   }
@@ -90,13 +91,37 @@ output "name_servers" { value = aws_route53_zone.main.name_servers }
 output "www_fqdn"     { value = aws_route53_record.www.fqdn }
 `;
 
+/** An instance with a public IP serving port 80, for the primary; the clock runs 60 times real time. */
+const PRIMARY = `
+import time
+ec2 = boto3.client('ec2')
+v = ec2.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId']
+ec2.attach_internet_gateway(InternetGatewayId=ec2.create_internet_gateway()['InternetGateway']['InternetGatewayId'], VpcId=v)
+s = ec2.create_subnet(VpcId=v, CidrBlock='10.0.1.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId']
+sg = ec2.create_security_group(GroupName='web', Description='web', VpcId=v)['GroupId']
+ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{'IpProtocol': 'tcp', 'FromPort': 80, 'ToPort': 80, 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}])
+i = ec2.run_instances(ImageId='ami-1ecae776', InstanceType='t2.micro', MinCount=1, MaxCount=1,
+    NetworkInterfaces=[{'DeviceIndex': 0, 'SubnetId': s, 'Groups': [sg], 'AssociatePublicIpAddress': True}])['Instances'][0]['InstanceId']
+while True:
+    d = ec2.describe_instances(InstanceIds=[i])['Reservations'][0]['Instances'][0]
+    if d['State']['Name'] == 'running': break
+    time.sleep(0.2)
+out({'instance': i, 'ip': d['PublicIpAddress']})
+`;
+
 describe('terraform: aws_route53_zone, aws_route53_record (simple, weighted, failover), aws_route53_health_check', () => {
   let fl: Faultline;
-  before(async () => (fl = await startFaultline({ clock: 'scaled', timeScale: 60 })));
+  let dnsPort: number;
+  const dig = async (name: string) => (await run('dig', ['@127.0.0.1', '-p', String(dnsPort), name, '+short', '+time=2', '+tries=1'])).stdout.trim().split('\n');
+  before(async () => {
+    fl = await startFaultline({ clock: 'scaled', timeScale: 60 });
+    dnsPort = (await fl.app.dns.listen(0, '127.0.0.1')).port;
+  });
   after(() => fl.close());
 
-  it('applies, plans no changes, and destroys', async () => {
-    const tf = await terraform(fl, HCL);
+  it('applies, answers the failover set to dig (the secondary once the primary fails), plans no changes, and destroys', async () => {
+    const { instance, ip } = await fl.python(BOTO3_PRELUDE + PRIMARY);
+    const tf = await terraform(fl, hcl(ip));
     const out = await tf.apply();
     const zoneId = out.zone_id.value as string;
     assert.match(zoneId, /^Z[A-Z0-9]{20}$/);
@@ -118,12 +143,27 @@ out({
       ['tf.example.', 'TXT', null, null, null, false, ['"v=spf1 -all"']],
       ['app.tf.example.', 'A', 'blue', 1, null, false, ['192.0.2.11']],
       ['app.tf.example.', 'A', 'green', 3, null, false, ['192.0.2.12']],
-      ['svc.tf.example.', 'A', 'primary', null, 'PRIMARY', true, ['192.0.2.21']],
+      ['svc.tf.example.', 'A', 'primary', null, 'PRIMARY', true, [ip]],
       ['svc.tf.example.', 'A', 'secondary', null, 'SECONDARY', false, ['192.0.2.22']],
       ['www.tf.example.', 'A', null, null, null, false, ['192.0.2.1', '192.0.2.2']],
     ]);
     assert.deepEqual(seen.zone, { Comment: 'from terraform', PrivateZone: false });
     assert.deepEqual(seen.tags, [{ Key: 'team', Value: 'web' }]);
+
+    // The check is healthy (new, then passing): the primary. Its host fails: the secondary once
+    // the third check after the failure fails, 60 to 90 cloud seconds later (interval 30, threshold 3).
+    assert.deepEqual(await dig('svc.tf.example'), [ip]);
+    const failedAt = fl.app.env.clock.now();
+    const fault = await fetch(`${fl.url}/_faultline/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'host', instance }) });
+    assert.equal(fault.status, 201);
+    const deadline = Date.now() + 20_000;
+    while ((await dig('svc.tf.example'))[0] !== '192.0.2.22') {
+      assert.ok(Date.now() < deadline, 'still the primary 20 s (real) after its host failed');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const down = fl.app.env.events.list().find((e) => e.type === 'route53.health-check' && e.detail.to === 'unhealthy');
+    const after = (Date.parse(down!.time) - failedAt) / 1000;
+    assert.ok(after > 60 && after <= 90, `unhealthy ${after} s after the host failed`);
 
     const env = { ...fl.clientEnv, ...TF_ENV, TF_CLI_CONFIG_FILE: join(tf.dir, 'terraform.rc'), TF_INPUT: '0' };
     // -detailed-exitcode: 0 is "no changes", 2 would be a diff (which execFile reports as a failure).

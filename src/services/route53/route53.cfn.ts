@@ -36,7 +36,8 @@ const hostedZone: ResourceHandler = {
     const config = props.HostedZoneConfig as { Comment?: string } | undefined;
     const out = call(rc, 'CreateHostedZone', {
       Name: props.Name,
-      CallerReference: `${rc.stackId}-${rc.logicalId}-${rc.env.clock.now()}`,
+      // At most 128 characters: the varying parts first, the stack by its id's closing UUID.
+      CallerReference: `${rc.env.clock.now()}-${rc.stackId.split('/').pop()}-${rc.logicalId}`.slice(0, 128),
       HostedZoneConfig: config || vpcs.length ? { Comment: config?.Comment, PrivateZone: vpcs.length > 0 } : undefined,
       VPC: vpcs[0],
     });
