@@ -63,7 +63,8 @@ commands:
             of aws fis create-experiment-template --cli-input-json (--role: the experiment's role;
             --launch-role: roles whose launches in the zone fail)
   events    print the event log: faults and every reaction to them
-  resolve   print the addresses a load balancer's DNS name resolves to now, one a line:
+  resolve   print the addresses a name faultline answers for (a load balancer, a DB instance's
+            endpoint, a hosted zone's record) resolves to now, one a line:
               curl http://$(faultline resolve NAME | head -1)/
 ${DRILL_USAGE}
 These commands reach a running faultline at $FAULTLINE_URL (default http://127.0.0.1:4566).
@@ -243,9 +244,9 @@ async function main() {
     case 'drill':
       return process.exit(await drill(rest));
     case 'resolve': {
-      if (!rest[0]) throw new Error("resolve needs a load balancer's DNS name");
+      if (!rest[0]) throw new Error('resolve needs a DNS name');
       const { addresses } = await control('GET', `/_faultline/resolve?name=${encodeURIComponent(rest[0])}`);
-      if (!addresses.length) throw new Error(`${rest[0]} resolves to no address now (not active yet, or every zone is down)`);
+      if (!addresses.length) throw new Error(`${rest[0]} resolves to no address now`);
       return void process.stdout.write(addresses.map((a: string) => `${a}\n`).join(''));
     }
     case 'advance':

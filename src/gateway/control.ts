@@ -15,7 +15,7 @@ import { worldView } from '../world/view.ts';
 import { setCpuLoad } from '../world/load.ts';
 import { getDrill, listDrills, startDrill, stopDrill } from '../drills/drills.ts';
 import { azPowerInterruption } from '../services/fis/scenarios.ts';
-import { resolveLoadBalancer } from '../services/elb/resolve.ts';
+import { answer } from '../services/route53/answer.ts';
 
 export const CONTROL_PREFIX = '/_faultline/';
 
@@ -108,11 +108,14 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
       return json(200, azPowerInterruption(env, scope, options));
     }
     case 'GET /_faultline/resolve': {
+      // What faultline's DNS answers for the name now (a load balancer, a DB instance's endpoint,
+      // an instance's public name, a public hosted zone's record), for hosts whose resolver does
+      // not ask faultline.
       const name = url.searchParams.get('name');
-      if (!name) return controlError(400, "give name: a load balancer's DNS name");
-      const found = resolveLoadBalancer(env, name);
-      if (!found) return controlError(404, `no load balancer has the DNS name ${name}`);
-      return json(200, { name: name.toLowerCase(), addresses: found.addresses });
+      if (!name) return controlError(400, 'give name: a DNS name faultline answers for');
+      const found = answer(env, { name, type: 'A' });
+      if (found.rcode !== 'NOERROR') return controlError(404, `faultline answers no address for ${name} (${found.rcode})`);
+      return json(200, { name: name.toLowerCase(), addresses: found.answers.filter((a) => a.type === 'A').map((a) => a.value) });
     }
     case 'POST /_faultline/reset':
       env.store.reset();

@@ -12,6 +12,7 @@ import { COLL, accountScope, type ResourceRecordSet } from '../../src/services/r
 import { COLL as ELB_COLL, classicKey, targetKey, type LoadBalancerRecord, type TargetGroupRecord, type TargetRecord } from '../../src/services/elb/state.ts';
 import { COLL as EC2_COLL, COMPUTE_COLL } from '../../src/services/ec2/state.ts';
 import { seedHealthCheck, seedRecordSet, seedZone } from '../route53-support.ts';
+import { COLL as RDS_COLL } from '../../src/services/rds/state.ts';
 
 const A1 = '000000000000';
 const A2 = '111111111111';
@@ -323,5 +324,19 @@ describe('versions and owners', () => {
     rrset(z, a('www.only.test.', '192.0.2.9'));
     assert.deepEqual(values(answer(app.env, { name: 'www.only.test', type: 'A', zone: { account: A1, id: `/hostedzone/${z}` } })), ['192.0.2.9']);
     assert.equal(answer(app.env, { name: 'www.only.test', type: 'A', zone: { account: A2, id: z } }).rcode, 'REFUSED');
+  });
+});
+
+describe('DB instance endpoints', () => {
+  it('answers an endpoint with the address that follows its primary, TTL 5, and NXDOMAIN for one that does not exist', () => {
+    const address = 'orders.c0ffee123456.us-east-1.rds.amazonaws.com';
+    write(() =>
+      app.env.store.put(RDS_COLL.instances, scope, 'orders', { DBInstanceIdentifier: 'orders', Endpoint: { Address: address, Port: 5432, HostedZoneId: 'Z2R2ITUGPM61AM' }, endpointIp: '127.100.7.7' }),
+    );
+    const found = ask(address.toUpperCase());
+    assert.equal(found.rcode, 'NOERROR');
+    assert.deepEqual(found.answers, [{ name: `${address}.`, type: 'A', ttl: 5, value: '127.100.7.7' }]);
+    assert.equal(ask('other.c0ffee123456.us-east-1.rds.amazonaws.com').rcode, 'NXDOMAIN');
+    assert.equal(ask(address.replace('us-east-1', 'eu-west-1')).rcode, 'NXDOMAIN');
   });
 });

@@ -23,6 +23,7 @@ import type { Env } from '../service.ts';
 import { COLL as EC2_COLL, COMPUTE_COLL, type NetworkInterfaceRecord, type VpcRecord } from '../ec2/state.ts';
 import { resolveLoadBalancer, type Resolution } from '../elb/resolve.ts';
 import { groupsOfLoadBalancer, targetsOf } from '../elb/state.ts';
+import { COLL as RDS_COLL, type DBInstanceRecord } from '../rds/state.ts';
 import { COLL, canonicalName, healthCheck, stripZonePrefix, type HostedZoneRecord, type RecordSetRecord, type ResourceRecordSet } from './state.ts';
 
 export interface DnsQuery {
@@ -64,6 +65,8 @@ export interface DnsAnswer {
 const LB_TTL = 60;
 /** The TTL of instances' public and private names. */
 const INSTANCE_NAME_TTL = 60;
+/** RDS endpoints move on failover; AWS keeps their TTL short (and advises clients under 30 s). */
+const RDS_ENDPOINT_TTL = 5;
 /** Multivalue answer returns at most this many sets (spec §3). */
 const MULTIVALUE_MAX = 8;
 /** CNAME and alias chains longer than this are a loop: SERVFAIL. */
@@ -179,7 +182,7 @@ function resolve(ctx: Ctx, name: string, type: string, depth: number): Result {
     const own = privateInstanceName(ctx, name, type);
     if (own) return own;
   }
-  const own = loadBalancerName(ctx, name, type) ?? publicInstanceName(ctx, name, type);
+  const own = loadBalancerName(ctx, name, type) ?? publicInstanceName(ctx, name, type) ?? rdsEndpoint(ctx, name, type);
   if (own) return own;
   const zone = closestZone(ctx.idx.publicZones, name);
   if (zone) return fromZone(ctx, zone, name, type, depth);
@@ -215,6 +218,18 @@ function publicInstanceName(ctx: Ctx, name: string, type: string): Result | unde
     // Inside its own VPC the name resolves to the private address (spec §6 "Instance names").
     const inside = ctx.vpc?.vpcId === eni.VpcId && ctx.vpc.region === region;
     return own(name, type, 'A', INSTANCE_NAME_TTL, [inside ? eni.PrivateIpAddress : ip]);
+  }
+  return { rcode: 'NXDOMAIN', authoritative: true, answers: [], authority: [] };
+}
+
+/** `ID.CODE.REGION.rds.amazonaws.com`: a DB instance's endpoint, at the address that follows its primary. */
+function rdsEndpoint(ctx: Ctx, name: string, type: string): Result | undefined {
+  const m = /^[a-z0-9-]+\.[a-z0-9]+\.([a-z0-9-]+)\.rds\.amazonaws\.com\.$/.exec(name);
+  if (!m) return undefined;
+  for (const [scope, db] of ctx.env.store.scan<DBInstanceRecord>(RDS_COLL.instances)) {
+    if (scope.region !== m[1] || !db.endpointIp || `${db.Endpoint?.Address}.` !== name) continue;
+    ctx.cacheable = false;
+    return own(name, type, 'A', RDS_ENDPOINT_TTL, [db.endpointIp]);
   }
   return { rcode: 'NXDOMAIN', authoritative: true, answers: [], authority: [] };
 }
