@@ -67,7 +67,9 @@ const docs = [
 /** The options of the document's `npx faultline up` line, without its comment. */
 const upOptions = (line: string) => line.replace(/#.*/, '').trim().split(/\s+/).slice(3);
 
-describe('the command blocks of the README and the examples', () => {
+// The documents run at once: each has its own faultline and shell, and together they are the
+// suite's longest file (minutes under the sandbox driver).
+describe('the command blocks of the README and the examples', { concurrency: true }, () => {
   for (const doc of docs) {
     const all = blocks(doc);
     const upLine = all.find((b) => SHELL_TAGS.has(b.lang) && UP.test(b.lines[0] ?? ''))?.lines[0];

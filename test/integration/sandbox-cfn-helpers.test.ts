@@ -15,7 +15,8 @@ import { startFaultline, type Faultline } from '../harness.ts';
 import { awsCli } from '../clients.ts';
 import { httpGet, sandboxSkip, waitFor } from '../sandbox-support.ts';
 
-const CHAPTER12 = new URL('../../../shared/seed-templates/aws-in-action-neighbours/chapter12-loadbalancer.json', import.meta.url);
+// The book's template, as the fixtures keep it (CI's checkout has no ../shared).
+const CHAPTER12 = new URL('../fixtures/aws-in-action/chapter12-loadbalancer.json', import.meta.url);
 
 const userData = (...lines: unknown[]) => ({ 'Fn::Base64': { 'Fn::Join': ['', lines] } });
 
