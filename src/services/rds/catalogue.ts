@@ -60,10 +60,10 @@ export function engineOf(name: string): Engine {
   return engine as Engine;
 }
 
-/** The version asked for (a full version, or a major one such as `15` or `8.0`), or the newest. */
+/** The version asked for (a full version, or a major one such as `15` or `8.0`), or the newest when none is (Terraform sends an empty one). */
 export function versionOf(engine: Engine, asked: string | undefined): string {
   const versions = ENGINES[engine].versions;
-  if (asked === undefined) return versions[versions.length - 1];
+  if (asked === undefined || asked === '') return versions[versions.length - 1];
   const match = versions.filter((v) => v === asked || v.startsWith(asked + '.'));
   if (!match.length) throw rdsErrors.invalidCombination(`Cannot find version ${asked} for ${engine}`);
   return match[match.length - 1];
