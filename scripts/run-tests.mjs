@@ -1,10 +1,10 @@
 // Runs every test file under test/ with node:test through tsx. Files are listed explicitly so the
 // runner does not depend on glob support in `node --test`.
 //
-// Four files run at a time: most of every file's time is spent waiting on other processes (the
-// AWS CLI, Terraform's provider and its fixed waits, real instances). With three, the suite kept
-// two cores 121 % busy and took 8 min 35 s before RDS's Terraform file (5 min of the provider's
-// waits) came; earlier, two at a time took 8 min 38 s where three took 7 min 28 s.
+// Three files run at a time: most of every file's time is spent waiting on other processes (the
+// AWS CLI, Terraform's provider and its fixed waits, real instances), and three keep two cores
+// busy: two at a time took 8 min 38 s where three took 7 min 28 s; four took 11 min 18 s where
+// three took 8 min 35 s (Terraform's provider and the clock pumps of its tests slow each other).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -24,5 +24,5 @@ walk('test');
 const weight = (f) => (/readme|terraform/.test(f) ? 0 : /sandbox/.test(f) ? 1 : 2);
 files.sort((a, b) => weight(a) - weight(b));
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=4', ...selected], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=3', ...selected], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
