@@ -334,3 +334,24 @@ out({'before': [before['AvailabilityZone'], before['SecondaryAvailabilityZone']]
   assert.equal(r.y[0], 'failed');
   assert.match(r.y[1], /Single-AZ/);
 });
+
+test('ModifyDBInstance: applied at once with ApplyImmediately (modifying for 60 s), else kept pending', async () => {
+  await fl.python(RDS + `create('resized', DBSubnetGroupName='wide', BackupRetentionPeriod=0)`);
+  fl.advance(300);
+  const r = await fl.python(RDS + `
+before = inst('resized')['DBInstanceStatus']
+now = rds.modify_db_instance(DBInstanceIdentifier='resized', DBInstanceClass='db.t3.small', BackupRetentionPeriod=3, ApplyImmediately=True)['DBInstance']
+out({'before': before, 'now': now['DBInstanceStatus']})
+`);
+  assert.deepEqual(r, { before: 'available', now: 'modifying' });
+  fl.advance(59);
+  assert.equal(await fl.python(RDS + `out(inst('resized')['DBInstanceStatus'])`), 'modifying');
+  fl.advance(1);
+  const done = await fl.python(RDS + `
+i = inst('resized')
+later = rds.modify_db_instance(DBInstanceIdentifier='resized', DBInstanceClass='db.t3.medium')['DBInstance']
+out({'applied': [i['DBInstanceStatus'], i['DBInstanceClass'], i['BackupRetentionPeriod'], i['PendingModifiedValues']], 'later': [later['DBInstanceStatus'], later['DBInstanceClass'], later['PendingModifiedValues']]})
+`);
+  assert.deepEqual(done.applied, ['available', 'db.t3.small', 3, {}]);
+  assert.deepEqual(done.later, ['available', 'db.t3.small', { DBInstanceClass: 'db.t3.medium' }]);
+});
