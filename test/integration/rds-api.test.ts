@@ -338,6 +338,9 @@ out({'before': [before['AvailabilityZone'], before['SecondaryAvailabilityZone']]
 test('ModifyDBInstance: applied at once with ApplyImmediately (modifying for 60 s), else kept pending', async () => {
   await fl.python(RDS + `create('resized', DBSubnetGroupName='wide', BackupRetentionPeriod=0)`);
   fl.advance(300);
+  // Terraform sends EngineVersion '' when none is set: the engine's default version, as with none.
+  const blank = await fl.python(RDS + `out(create('blank-version', Engine='mariadb', EngineVersion='', BackupRetentionPeriod=0)['EngineVersion'])`);
+  assert.match(blank, /^10\.11\./);
   const r = await fl.python(RDS + `
 before = inst('resized')['DBInstanceStatus']
 now = rds.modify_db_instance(DBInstanceIdentifier='resized', DBInstanceClass='db.t3.small', BackupRetentionPeriod=3, ApplyImmediately=True)['DBInstance']
