@@ -25,6 +25,8 @@ export const METADATA_IP = '169.254.169.254';
 /** Where the faultline API answers inside every VPC; instances get AWS_ENDPOINT_URL pointing here. */
 export const API_IP = '169.254.169.250';
 export const API_PORT = 80;
+/** The router's MAC on every VPC's bridge (locally administered; each VPC is an L2 domain of its own). */
+const ROUTER_MAC = '0a:fa:17:00:00:01';
 export const API_URL = `http://${API_IP}${API_PORT === 80 ? '' : `:${API_PORT}`}`;
 
 const AGENT = agentPath('netns-agent');
@@ -116,6 +118,10 @@ export class VpcNetwork {
         `ip netns add ${n}`,
         `ip -n ${n} link set lo up`,
         `ip -n ${n} link add br0 type bridge`,
+        // A bridge takes the lowest MAC of its ports unless it has its own: without one, it
+        // changed whenever an instance's link came or went, and instances that had cached the old
+        // one for the router or a load balancer node stopped reaching them until it expired.
+        `ip -n ${n} link set br0 address ${ROUTER_MAC}`,
         `ip -n ${n} link set br0 up`,
         `ip -n ${n} addr add ${METADATA_IP}/32 dev lo`,
         `ip -n ${n} addr add ${API_IP}/32 dev lo`,
