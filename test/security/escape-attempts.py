@@ -331,6 +331,26 @@ def _():
     return '; '.join(errors)
 
 
+@attempt('reach the host or the VPC\'s router through the Amazon resolver\'s addresses')
+def _():
+    # The resolver (the VPC's base + 2 and 169.254.169.253) serves DNS on port 53 only; the host's
+    # port and any other must not connect through it (a refusal is the router's own stack).
+    nameserver = next((l.split()[1] for l in open('/etc/resolv.conf') if l.startswith('nameserver')), None)
+    if not nameserver:
+        raise Escaped('no nameserver in /etc/resolv.conf: the resolver this attempt tests is missing')
+    errors = []
+    for a in (nameserver, '169.254.169.253'):
+        for port in (HOST_PORT, 22, 80):
+            try:
+                socket.create_connection((a, port), timeout=2).close()
+                raise Escaped(f'connected to {a}:{port}')
+            except socket.timeout:
+                errors.append(f'{a}:{port}: timed out')
+            except OSError as e:
+                errors.append(f'{a}:{port}: {err(e.errno)}')
+    return '; '.join(errors)
+
+
 # ---- resource limits (bounded) ----
 
 @attempt(f'fork past the process limit (bounded at {FORK_BOUND})')
