@@ -190,12 +190,19 @@ function listenDns(hosts: string[]) {
       if (dnsWaiting.size > DNS_WAITING_MAX) dnsWaiting.delete(dnsWaiting.keys().next().value!);
       send({ type: 'dnsQuery', qid, data: msg.toString('base64'), remoteAddress: rinfo.address });
     });
-    udp.on('error', (e: Error) => send({ type: 'error', message: `dns udp ${host}:53: ${e.message}` }));
+    // A socket that cannot listen still counts down, so that faultline hears back (and its error).
+    udp.once('error', (e: Error) => {
+      send({ type: 'error', message: `dns udp ${host}:53: ${e.message}` });
+      done();
+    });
     udp.bind(53, host, done);
     const tcp = createServer({ pauseOnConnect: true }, (socket: Socket) => {
       send({ type: 'conn', kind: 'dns', remoteAddress: socket.remoteAddress, localPort: 53 }, socket, { keepOpen: false }, () => {});
     });
-    tcp.on('error', (e: Error) => send({ type: 'error', message: `dns tcp ${host}:53: ${e.message}` }));
+    tcp.once('error', (e: Error) => {
+      send({ type: 'error', message: `dns tcp ${host}:53: ${e.message}` });
+      done();
+    });
     tcp.listen(53, host, done);
   }
 }

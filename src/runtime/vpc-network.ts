@@ -92,6 +92,8 @@ export class VpcNetwork {
   /** The agent that serves the Amazon resolver (serveDns), and who answers its queries. */
   private dnsAgent: ChildProcess | undefined;
   private dnsAnswerer: DnsAnswerer | undefined;
+  /** The resolver's addresses once it is served, so that a restarted agent serves it again. */
+  private dnsIps: string[] | undefined;
   private dnsListening: (() => void) | undefined;
 
   constructor(
@@ -182,7 +184,10 @@ export class VpcNetwork {
       if (this.ready === again) return this.startAgent();
     });
     this.ready = again;
-    again.catch((e: Error) => {
+    // The resolver it served dies with it: the new agent serves it again.
+    again.then(() => {
+      if (this.ready === again && this.dnsIps && this.dnsAnswerer) void this.serveDns(this.dnsIps, this.dnsAnswerer).catch((e: Error) => this.log(`faultline: VPC ${this.vpcId} resolver: ${e.message}`));
+    }, (e: Error) => {
       if (this.ready === again) this.restartAgent(e.message);
     });
   }
@@ -197,6 +202,7 @@ export class VpcNetwork {
     const agent = this.agent;
     if (!agent || this.dnsAgent === agent) return;
     for (const ip of ips) await sh(`ip -n ${q(this.ns)} addr replace ${ip}/32 dev lo`);
+    this.dnsIps = ips;
     this.dnsAnswerer = answerer;
     await new Promise<void>((resolve) => {
       this.dnsListening = resolve;

@@ -8,6 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import type { SandboxDriver } from '../../src/runtime/sandbox.driver.ts';
 import { promisify } from 'node:util';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { sandboxSkip, waitFor } from '../sandbox-support.ts';
@@ -63,6 +64,23 @@ describe('DNS inside a VPC', { skip: sandboxSkip }, () => {
     assert.equal(line('tcp'), '10.0.1.99', results);
     assert.equal(line('fixed'), '10.0.1.99', results);
     assert.equal(line('missing'), 'status: NXDOMAIN', results);
+  });
+
+  it('serves the resolver again when the VPC\'s agent dies and comes back', async () => {
+    const ns = `${(fl.app.driver as SandboxDriver).namespacePrefix()}${vpc}`;
+    // Asked from inside the router namespace faultline made, where the resolver's address lives.
+    const ask = async () => (await run('ip', ['netns', 'exec', ns, 'dig', '+short', '+time=1', '+tries=1', '@10.0.0.2', 'db.corp.internal']).catch((e: { stdout: string }) => e)).stdout.trim();
+    assert.equal(await ask(), '10.0.1.99');
+    const pids = (await run('ip', ['netns', 'pids', ns])).stdout.trim().split('\n');
+    assert.equal(pids.length, 1, `the agent is the router namespace's only process: ${pids}`);
+    process.kill(Number(pids[0]), 'SIGKILL');
+    let answer = '';
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && answer !== '10.0.1.99'; ) {
+      await new Promise((r) => setTimeout(r, 300));
+      answer = await ask();
+    }
+    assert.equal(answer, '10.0.1.99', 'the new agent answers at base + 2');
+    assert.notEqual((await run('ip', ['netns', 'pids', ns])).stdout.trim(), pids[0]);
   });
 
   it('does not answer the private zone to the host', async () => {
