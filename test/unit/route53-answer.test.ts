@@ -59,6 +59,9 @@ describe('simple records, negative answers and wildcards', () => {
     assert.equal(r.authoritative, true);
     assert.deepEqual(values(r), ['192.0.2.10', '192.0.2.11']);
     assert.deepEqual(r.answers.map((x) => [x.name, x.type, x.ttl]), [['www.simple.test.', 'A', 300], ['www.simple.test.', 'A', 300]]);
+    // Several values come in a new order each time, so the answer is never kept rendered.
+    assert.equal(r.cacheable, false);
+    assert.equal(ask('simple.test', 'MX').cacheable, true);
     assert.deepEqual(values(ask('simple.test', 'MX')), ['10 mail.simple.test.']);
     assert.deepEqual(values(ask('simple.test', 'TXT')), ['"v=spf1 -all"']);
   });
@@ -189,6 +192,11 @@ describe('routing policies and health', () => {
     rrset(z, a('g.latency.test.', '192.0.2.7', { SetIdentifier: 'de', GeoLocation: { CountryCode: 'DE' } }));
     rrset(z, a('g.latency.test.', '192.0.2.8', { SetIdentifier: 'default', GeoLocation: { CountryCode: '*' } }));
     assert.deepEqual(values(ask('g.latency.test')), ['192.0.2.8']);
+    // An unhealthy default is still the only set a local asker matches.
+    healthCheck('hc-geo-default', false);
+    rrset(z, a('h.latency.test.', '192.0.2.9', { SetIdentifier: 'de', GeoLocation: { CountryCode: 'DE' } }));
+    rrset(z, a('h.latency.test.', '192.0.2.10', { SetIdentifier: 'default', GeoLocation: { CountryCode: '*' }, HealthCheckId: 'hc-geo-default' }));
+    assert.deepEqual(values(ask('h.latency.test')), ['192.0.2.10']);
   });
 });
 
@@ -284,6 +292,8 @@ describe('private zones and instance names', () => {
     // Without DNS hostnames the VPC's private zones are not answered; without DNS support nothing is.
     write(() => app.env.store.put(EC2_COLL.vpcs, scope, vpc.vpcId, { VpcId: vpc.vpcId, CidrBlock: '10.0.0.0/16', enableDnsSupport: true, enableDnsHostnames: false }));
     assert.deepEqual(values(ask('www.corp.test', 'A', vpc)), ['192.0.2.80']);
+    // Nor are Amazon's private instance names (both attributes are needed, spec §6).
+    assert.notEqual(ask('ip-10-0-0-5.ec2.internal', 'A', vpc).rcode, 'NOERROR');
     write(() => app.env.store.put(EC2_COLL.vpcs, scope, vpc.vpcId, { VpcId: vpc.vpcId, CidrBlock: '10.0.0.0/16', enableDnsSupport: false, enableDnsHostnames: false }));
     assert.equal(ask('www.corp.test', 'A', vpc).rcode, 'REFUSED');
     write(() => app.env.store.put(EC2_COLL.vpcs, scope, vpc.vpcId, { VpcId: vpc.vpcId, CidrBlock: '10.0.0.0/16', enableDnsSupport: true, enableDnsHostnames: true }));

@@ -6,8 +6,9 @@
  *  - inside a VPC (`vpc` set, the Amazon resolver): the private hosted zones associated with the
  *    VPC (the most specific zone decides; no record there is NXDOMAIN, never a fall back to
  *    public DNS), then Amazon's private instance names (`ip-10-0-0-5.ec2.internal`);
- *  - faultline's own public names: load balancers (elb/resolve.ts) and instances' public names
- *    (`ec2-127-100-0-5.compute-1.amazonaws.com`, the private IP when asked from its own VPC);
+ *  - faultline's own public names: load balancers (elb/resolve.ts), instances' public names
+ *    (`ec2-127-100-0-5.compute-1.amazonaws.com`, the private IP when asked from its own VPC) and
+ *    DB instances' endpoints (the address that follows the primary);
  *  - public hosted zones, of any account: the version DNS serves (`served`), the most specific
  *    zone; when two zones have one name (two accounts, or one account twice) the oldest answers.
  * Anything else is not faultline's: REFUSED from the host's server, SERVFAIL from a VPC's
@@ -179,7 +180,8 @@ function resolve(ctx: Ctx, name: string, type: string, depth: number): Result {
     if (!record?.enableDnsSupport) return refused();
     const zone = record.enableDnsHostnames ? closestZone(ctx.idx.privateZones.get(`${vpc.region}/${vpc.vpcId}`), name) : undefined;
     if (zone) return fromZone(ctx, zone, name, type, depth);
-    const own = privateInstanceName(ctx, name, type);
+    // Amazon's private names resolve only with both DNS attributes on (spec §6).
+    const own = record.enableDnsHostnames ? privateInstanceName(ctx, name, type) : undefined;
     if (own) return own;
   }
   const own = loadBalancerName(ctx, name, type) ?? publicInstanceName(ctx, name, type) ?? rdsEndpoint(ctx, name, type);
@@ -228,7 +230,6 @@ function rdsEndpoint(ctx: Ctx, name: string, type: string): Result | undefined {
   if (!m) return undefined;
   for (const [scope, db] of ctx.env.store.scan<DBInstanceRecord>(RDS_COLL.instances)) {
     if (scope.region !== m[1] || !db.endpointIp || `${db.Endpoint?.Address}.` !== name) continue;
-    ctx.cacheable = false;
     return own(name, type, 'A', RDS_ENDPOINT_TTL, [db.endpointIp]);
   }
   return { rcode: 'NXDOMAIN', authoritative: true, answers: [], authority: [] };
@@ -262,7 +263,7 @@ function fromZone(ctx: Ctx, view: ZoneView, name: string, type: string, depth: n
   // A delegation below the apex, at or above the name: a referral to its name servers.
   for (let n = name; n !== view.zone.Name && within(n, view.zone.Name); n = parent(n)) {
     const ns = view.names.get(n)?.find((s) => s.Type === 'NS');
-    if (ns) return { rcode: 'NOERROR', authoritative: false, answers: [], authority: valuesOf(ns, n) };
+    if (ns) return { rcode: 'NOERROR', authoritative: false, answers: [], authority: valuesOf(ctx, ns, n) };
   }
   let sets = view.names.get(name);
   if (!sets) {
@@ -275,7 +276,7 @@ function fromZone(ctx: Ctx, view: ZoneView, name: string, type: string, depth: n
   }
   const cnames = sets.filter((s) => s.Type === 'CNAME');
   if (cnames.length && type !== 'CNAME') {
-    const records = route(ctx, view, cnames, depth).flatMap((s) => valuesOf(s, name));
+    const records = route(ctx, view, cnames, depth).flatMap((s) => valuesOf(ctx, s, name));
     const target = records[0]?.value;
     if (!target) return negative('NOERROR');
     const chased = resolve(ctx, canonicalName(target), type, depth + 1);
@@ -285,15 +286,18 @@ function fromZone(ctx: Ctx, view: ZoneView, name: string, type: string, depth: n
   }
   const typed = sets.filter((s) => s.Type === type);
   if (!typed.length) return negative('NOERROR');
-  const answers = route(ctx, view, typed, depth).flatMap((s) => (s.AliasTarget ? aliasRecords(ctx, view, s, name, depth) : valuesOf(s, name)));
+  const answers = route(ctx, view, typed, depth).flatMap((s) => (s.AliasTarget ? aliasRecords(ctx, view, s, name, depth) : valuesOf(ctx, s, name)));
   if (!answers.length) return negative('NOERROR');
   return { rcode: 'NOERROR', authoritative: true, answers, authority: [] };
 }
 
 /** A set's values as records of `owner`; several values of one set come in random order (spec §3 "Simple"). */
-function valuesOf(set: DeepReadonly<ResourceRecordSet>, owner: string): DnsRecord[] {
+function valuesOf(ctx: Ctx, set: DeepReadonly<ResourceRecordSet>, owner: string): DnsRecord[] {
   const records = (set.ResourceRecords ?? []).map((r) => ({ name: owner, type: set.Type, ttl: set.TTL ?? 0, value: r.Value }));
-  return records.length > 1 ? shuffle(records) : records;
+  if (records.length < 2) return records;
+  // A new order for every query: such an answer is never kept rendered.
+  ctx.cacheable = false;
+  return shuffle(records);
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -345,7 +349,9 @@ function route(ctx: Ctx, view: ZoneView, sets: readonly DeepReadonly<ResourceRec
   if (first.Weight !== undefined) return [weighted(ctx, pool)];
   if (first.Region) return [latencyOrder(pool, ctx.vpc?.region ?? 'us-east-1')[0]];
   if (first.GeoLocation) {
-    const fallback = pool.find((s) => s.GeoLocation?.CountryCode === '*');
+    // The default location is the only set a local asker matches: when it is unhealthy, it is
+    // still the one answered (no set of the asker's candidates is healthy).
+    const fallback = pool.find((s) => s.GeoLocation?.CountryCode === '*') ?? sets.find((s) => s.GeoLocation?.CountryCode === '*');
     return fallback ? [fallback] : [];
   }
   return [first];
