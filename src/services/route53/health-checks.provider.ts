@@ -16,6 +16,7 @@ import type { Handler, RequestContext } from '../service.ts';
 import { alarmConfiguration, CHECKER_RANGES, checkersOf, newConfig, sameConfig, updatedConfig, type ConfigContext } from './health-check.config.ts';
 import { r53Errors } from './errors.ts';
 import { publishMetrics, save, scheduleHealthCheck, wakeParents } from './health-check.loop.ts';
+import { maxItems } from './lookups.ts';
 import { accountScope, COLL, healthCheck, type HealthCheckRecord } from './state.ts';
 
 type Read<T> = DeepReadonly<T>;
@@ -97,13 +98,11 @@ export const healthChecksHandlers: Record<string, Handler> = {
   },
 
   ListHealthChecks(input: { Marker?: string; MaxItems?: string }, ctx: RequestContext) {
-    const max = input.MaxItems === undefined ? 100 : Number(input.MaxItems);
-    if (!Number.isInteger(max) || max < 1) throw r53Errors.invalidInput(`Invalid value for MaxItems: ${input.MaxItems}.`);
-    const limit = Math.min(max, 1000);
+    const max = maxItems(input.MaxItems, 100, 1000);
     const sorted = [...all(ctx)].sort((a, b) => a.Id.localeCompare(b.Id));
     const from = input.Marker === undefined ? 0 : sorted.findIndex((h) => h.Id >= input.Marker!);
-    const page = from < 0 ? [] : sorted.slice(from, from + limit);
-    const rest = from < 0 ? [] : sorted.slice(from + limit);
+    const page = from < 0 ? [] : sorted.slice(from, from + max);
+    const rest = from < 0 ? [] : sorted.slice(from + max);
     return {
       HealthChecks: page.map((h) => view(ctx, h)),
       Marker: input.Marker ?? '',

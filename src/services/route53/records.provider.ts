@@ -9,7 +9,7 @@ import { COLL as ELB, type LoadBalancerRecord } from '../elb/state.ts';
 import type { Handler, RequestContext } from '../service.ts';
 import { changeInfo, submitChange, type SetWrites } from './changes.loop.ts';
 import { r53Errors } from './errors.ts';
-import { liveSets, requireZone, zoneRecords } from './lookups.ts';
+import { liveSets, maxItems, requireZone, zoneRecords } from './lookups.ts';
 import { inZone, reversedName, wireName } from './names.ts';
 import { checkChangeInput, notInTargetZone, policyOf, setProblems, type Change } from './record-validation.ts';
 import { accountScope, canonicalName, COLL, recordKey, stripZonePrefix, zone as zoneById, type ChangeRecord, type HostedZoneRecord, type ResourceRecordSet } from './state.ts';
@@ -156,12 +156,7 @@ export const recordsHandlers: Record<string, Handler> = {
     const zone = requireZone(ctx, input.HostedZoneId);
     if (input.StartRecordType !== undefined && input.StartRecordName === undefined) throw r53Errors.invalidInput('The input is not valid: StartRecordType requires StartRecordName.');
     if (input.StartRecordIdentifier !== undefined && input.StartRecordType === undefined) throw r53Errors.invalidInput('The input is not valid: StartRecordIdentifier requires StartRecordType.');
-    let max = MAX_LIST_ITEMS;
-    if (input.MaxItems !== undefined) {
-      max = Number(input.MaxItems);
-      if (!Number.isInteger(max) || max < 1) throw r53Errors.invalidInput(`Invalid value for MaxItems: ${input.MaxItems}`);
-      max = Math.min(max, MAX_LIST_ITEMS);
-    }
+    const max = maxItems(input.MaxItems, MAX_LIST_ITEMS, MAX_LIST_ITEMS);
     const sets = [...liveSets(ctx, zone.Id)].sort(listOrder);
     let start = 0;
     if (input.StartRecordName !== undefined) {

@@ -9,7 +9,7 @@ import { COLL as EC2, type VpcRecord } from '../ec2/state.ts';
 import type { Handler, RequestContext } from '../service.ts';
 import { changeInfo, route53Id, submitChange, type SetWrites } from './changes.loop.ts';
 import { r53Errors } from './errors.ts';
-import { liveSets, requireZone } from './lookups.ts';
+import { liveSets, maxItems, requireZone } from './lookups.ts';
 import { checkDomainName, reversedName } from './names.ts';
 import { accountScope, canonicalName, COLL, healthCheck, recordKey, stripZonePrefix, type HealthCheckRecord, type HostedZoneRecord, type ResourceRecordSet, type Tag } from './state.ts';
 
@@ -70,14 +70,6 @@ const zonesOf = (ctx: RequestContext) => ctx.env.store.list<HostedZoneRecord>(CO
 function checkNoConflict(ctx: RequestContext, name: string, vpc: { VPCRegion: string; VPCId: string }, except?: string): void {
   const clash = zonesOf(ctx).find((z) => z.Id !== except && z.Name === name && z.vpcs.some((v) => v.VPCId === vpc.VPCId && v.VPCRegion === vpc.VPCRegion));
   if (clash) throw new AwsError('ConflictingDomainExists', `The VPC ${vpc.VPCId} in ${vpc.VPCRegion} is already associated with another private hosted zone named ${name}.`, 400);
-}
-
-/** Markers and counts are strings in the model; MaxItems defaults to 100 and a bad one is InvalidInput. */
-function maxItems(v: string | undefined, dflt: number, cap: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw r53Errors.invalidInput(`Invalid value for MaxItems: ${v}`);
-  return Math.min(n, cap);
 }
 
 function tagTarget(ctx: RequestContext, type: string, id: string): { tags: readonly DeepReadonly<Tag>[]; write: (tags: Tag[]) => void } {
