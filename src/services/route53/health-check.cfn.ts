@@ -9,14 +9,11 @@ import { AwsError } from '../../core/errors.ts';
 import { callService } from '../../cloudformation/call-service.ts';
 import { attribute, deleteWithRetry, tagsOf } from '../../cloudformation/handler-kit.ts';
 import type { Props, ResourceContext, ResourceHandler } from '../../cloudformation/resource-handler.ts';
+import { RESETTABLE, UPDATABLE } from './health-check.config.ts';
 import { route53 } from './index.ts';
 import { accountScope, COLL, healthCheck, type HealthCheckRecord } from './state.ts';
 
 const call = (rc: ResourceContext, op: string, input: Record<string, unknown>) => callService(route53, op, input, rc.request);
-
-/** The settings UpdateHealthCheck takes; an update sends them all, and resets the optional ones a template dropped. */
-const UPDATABLE = ['IPAddress', 'Port', 'ResourcePath', 'FullyQualifiedDomainName', 'SearchString', 'FailureThreshold', 'Inverted', 'Disabled', 'HealthThreshold', 'ChildHealthChecks', 'EnableSNI', 'Regions', 'AlarmIdentifier', 'InsufficientDataHealthStatus'];
-const RESETTABLE = ['FullyQualifiedDomainName', 'Regions', 'ResourcePath', 'ChildHealthChecks'];
 
 const configOf = (props: Props): Record<string, unknown> => (props.HealthCheckConfig ?? {}) as Record<string, unknown>;
 
@@ -38,6 +35,7 @@ const healthCheckResource: ResourceHandler = {
   },
   update(props, old, _changed, rc) {
     const config = configOf(props);
+    // An update sends every setting UpdateHealthCheck takes, and resets the optional ones the template dropped.
     const input: Record<string, unknown> = { HealthCheckId: old.physicalId };
     for (const k of UPDATABLE) if (config[k] !== undefined) input[k] = config[k];
     const reset = RESETTABLE.filter((k) => config[k] === undefined && configOf(old.props)[k] !== undefined);

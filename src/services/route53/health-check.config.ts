@@ -59,11 +59,11 @@ const UNCHECKABLE = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', 
 );
 
 /** The settings an update may change; ResetElements names some of them. */
-const UPDATABLE = [
+export const UPDATABLE = [
   'IPAddress', 'Port', 'ResourcePath', 'FullyQualifiedDomainName', 'SearchString', 'FailureThreshold', 'Inverted', 'Disabled',
   'HealthThreshold', 'ChildHealthChecks', 'EnableSNI', 'Regions', 'AlarmIdentifier', 'InsufficientDataHealthStatus',
 ] as const;
-const RESETTABLE = ['FullyQualifiedDomainName', 'Regions', 'ResourcePath', 'ChildHealthChecks'];
+export const RESETTABLE = ['FullyQualifiedDomainName', 'Regions', 'ResourcePath', 'ChildHealthChecks'];
 
 export interface ConfigContext {
   /** The public IP pool: its loopback addresses are faultline's public addresses, and checkable. */
