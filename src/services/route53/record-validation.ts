@@ -7,7 +7,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { DeepReadonly } from '../../core/store.ts';
-import { COLL as ELB, type LoadBalancerRecord } from '../elb/state.ts';
+import { loadBalancerByDnsName } from '../elb/resolve.ts';
 import type { RequestContext } from '../service.ts';
 import { r53Errors } from './errors.ts';
 import { inZone } from './names.ts';
@@ -96,11 +96,7 @@ export function setProblems(ctx: RequestContext, zone: DeepReadonly<HostedZoneRe
  */
 function elbProblem(ctx: RequestContext, name: string, rr: DeepReadonly<ResourceRecordSet>): string | undefined {
   const target = rr.AliasTarget!;
-  const wanted = canonicalName(target.DNSName).replace(/^dualstack\./, '').slice(0, -1);
-  let lb: DeepReadonly<LoadBalancerRecord> | undefined;
-  for (const [scope, candidate] of ctx.env.store.scan<LoadBalancerRecord>(ELB.loadBalancers)) {
-    if (scope.account === ctx.account && candidate.dnsName.toLowerCase() === wanted) lb = candidate;
-  }
+  const lb = loadBalancerByDnsName(ctx.env.store, target.DNSName, ctx.account)?.lb;
   if (!lb) return undefined;
   if (lb.canonicalHostedZoneId !== target.HostedZoneId) return notInTargetZone(target.DNSName, rr.Type, target.HostedZoneId);
   if (rr.Type !== 'A' && rr.Type !== 'AAAA') return `RRSet with DNS name ${name}, type ${rr.Type} is not permitted: an alias to a load balancer must be of type A or AAAA`;

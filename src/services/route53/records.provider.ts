@@ -5,7 +5,7 @@
  * ListResourceRecordSets and GetChange.
  */
 import type { DeepReadonly } from '../../core/store.ts';
-import { COLL as ELB, type LoadBalancerRecord } from '../elb/state.ts';
+import { loadBalancerByDnsName } from '../elb/resolve.ts';
 import type { Handler, RequestContext } from '../service.ts';
 import { changeInfo, submitChange, type SetWrites } from './changes.loop.ts';
 import { r53Errors } from './errors.ts';
@@ -87,8 +87,7 @@ function nameProblems(zone: DeepReadonly<HostedZoneRecord>, rr: RRSet, atName: R
  */
 function aliasProblem(ctx: RequestContext, zone: DeepReadonly<HostedZoneRecord>, rr: RRSet, working: Map<string, RRSet>): string | undefined {
   const target = rr.AliasTarget!;
-  const lbName = target.DNSName.replace(/^dualstack\./, '').slice(0, -1);
-  for (const [scope, lb] of ctx.env.store.scan<LoadBalancerRecord>(ELB.loadBalancers)) if (scope.account === ctx.account && lb.dnsName.toLowerCase() === lbName) return undefined;
+  if (loadBalancerByDnsName(ctx.env.store, target.DNSName, ctx.account)) return undefined;
   const targetZone = target.HostedZoneId === zone.Id ? zone : zoneById(ctx.env.store, ctx.account, target.HostedZoneId);
   if (!targetZone || !inZone(target.DNSName, targetZone.Name)) return notInTargetZone(target.DNSName, rr.Type, target.HostedZoneId);
   const sets = targetZone === zone ? [...working.values()] : liveSets(ctx, targetZone.Id);
