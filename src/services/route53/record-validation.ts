@@ -10,7 +10,7 @@ import type { DeepReadonly } from '../../core/store.ts';
 import { loadBalancerByDnsName } from '../elb/resolve.ts';
 import type { RequestContext } from '../service.ts';
 import { r53Errors } from './errors.ts';
-import { inZone } from './names.ts';
+import { inZone, valueFields } from './names.ts';
 import { canonicalName, healthCheck, type HostedZoneRecord, type ResourceRecordSet } from './state.ts';
 
 export type Action = 'CREATE' | 'DELETE' | 'UPSERT';
@@ -119,19 +119,6 @@ function domainProblem(v: string): string | undefined {
   return undefined;
 }
 
-/** TXT and SPF values: one or more character strings, quoted or bare, each at most 255 characters. */
-function characterStrings(v: string): string[] | undefined {
-  const out: string[] = [];
-  const re = /\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"]+))/gy;
-  let m: RegExpExecArray | null;
-  let at = 0;
-  while (at < v.length && (m = re.exec(v))) {
-    out.push(m[1] ?? m[2]);
-    at = re.lastIndex;
-  }
-  return v.slice(at).trim() === '' ? out : undefined;
-}
-
 /**
  * Value syntax by type, as `CODE (why)` in AWS's `FATAL problem` form. The A and AAAA codes and
  * the domain-name ones are AWS's (observed); for the others AWS's codes are not published and these
@@ -157,7 +144,8 @@ export function valueProblem(type: string, v: string): string | undefined {
       return fields.slice(0, 3).every(u16) ? domainProblem(fields[3]) : 'SRVRRDATAIllegalNumber (Priority, weight and port must be 0 to 65535)';
     case 'TXT':
     case 'SPF': {
-      const strings = characterStrings(v);
+      // One or more character strings, quoted or bare, each at most 255 characters.
+      const strings = valueFields(v);
       if (!strings?.length) return 'InvalidCharacterString (Value should be enclosed in quotation marks)';
       return strings.some((s) => s.length > 255) ? `${type}RDATATooLong (Character string is longer than 255 characters)` : undefined;
     }
