@@ -13,9 +13,12 @@ import { liveSets, maxItems, requireZone } from './lookups.ts';
 import { checkDomainName, reversedName } from './names.ts';
 import { accountScope, canonicalName, COLL, healthCheck, recordKey, stripZonePrefix, type HealthCheckRecord, type HostedZoneRecord, type ResourceRecordSet, type Tag } from './state.ts';
 
-/** The delegation set of every public zone, and the set private zones answer with (observed). */
+/**
+ * The delegation set of every public zone, and the set private zones answer with (observed); as
+ * DelegationSet shows them, without the trailing dot the zone's NS and SOA values have.
+ */
 const PUBLIC_NAME_SERVERS = ['ns-2048.awsdns-64.com', 'ns-2049.awsdns-65.net', 'ns-2050.awsdns-66.org', 'ns-2051.awsdns-67.co.uk'];
-const PRIVATE_NAME_SERVERS = ['ns-0.awsdns-00.com.', 'ns-512.awsdns-00.net.', 'ns-1024.awsdns-00.org.', 'ns-1536.awsdns-00.co.uk.'];
+const PRIVATE_NAME_SERVERS = ['ns-0.awsdns-00.com', 'ns-512.awsdns-00.net', 'ns-1024.awsdns-00.org', 'ns-1536.awsdns-00.co.uk'];
 const NS_TTL = 172800;
 const SOA_TTL = 900;
 /** Mailbox, serial (never incremented), refresh, retry, expire and minimum (negative-caching TTL). */
@@ -49,7 +52,7 @@ const delegationSet = (z: DeepReadonly<HostedZoneRecord>) => ({ NameServers: [..
 
 /** The apex SOA and NS sets a new zone starts with. */
 function apexSets(name: string, priv: boolean): ResourceRecordSet[] {
-  const servers = priv ? PRIVATE_NAME_SERVERS : PUBLIC_NAME_SERVERS.map((s) => s + '.');
+  const servers = (priv ? PRIVATE_NAME_SERVERS : PUBLIC_NAME_SERVERS).map((s) => s + '.');
   return [
     { Name: name, Type: 'NS', TTL: NS_TTL, ResourceRecords: servers.map((Value) => ({ Value })) },
     { Name: name, Type: 'SOA', TTL: SOA_TTL, ResourceRecords: [{ Value: `${priv ? servers[3] : servers[0]} ${SOA_TAIL}` }] },
@@ -107,7 +110,7 @@ export const zonesHandlers: Record<string, Handler> = {
       // Left out of responses when the request gave none (spec §1).
       Config: input.HostedZoneConfig ? { Comment: input.HostedZoneConfig.Comment, PrivateZone: priv } : priv ? { PrivateZone: true } : undefined,
       vpcs: vpc ? [vpc] : [],
-      nameServers: priv ? PRIVATE_NAME_SERVERS.map((s) => s.slice(0, -1)) : [...PUBLIC_NAME_SERVERS],
+      nameServers: [...(priv ? PRIVATE_NAME_SERVERS : PUBLIC_NAME_SERVERS)],
       tags: [],
       createdAt: ctx.env.clock.now(),
     };
