@@ -24,7 +24,7 @@ import type { Env } from '../services/service.ts';
 import { answer, type DnsQuery, type DnsRecord } from '../services/route53/answer.ts';
 import { valueFields } from '../services/route53/names.ts';
 
-export interface DnsAsker {
+interface DnsAsker {
   /** A query to a VPC's Amazon resolver. */
   vpc?: DnsQuery['vpc'];
   clientIp?: string;

@@ -14,7 +14,7 @@ import type { HealthCheckRecord } from './state.ts';
 
 export type HealthCheckConfig = HealthCheckRecord['HealthCheckConfig'];
 
-export const ENDPOINT_TYPES = ['HTTP', 'HTTPS', 'HTTP_STR_MATCH', 'HTTPS_STR_MATCH', 'TCP'] as const;
+const ENDPOINT_TYPES = ['HTTP', 'HTTPS', 'HTTP_STR_MATCH', 'HTTPS_STR_MATCH', 'TCP'] as const;
 const TYPES = [...ENDPOINT_TYPES, 'CALCULATED', 'CLOUDWATCH_METRIC'];
 export const isEndpointType = (type: string): boolean => (ENDPOINT_TYPES as readonly string[]).includes(type);
 export const isHttpsType = (type: string): boolean => type === 'HTTPS' || type === 'HTTPS_STR_MATCH';
@@ -35,7 +35,7 @@ export const CHECKER_RANGES: Record<string, [string, string]> = {
   'ap-northeast-1': ['54.248.220.0/26', '54.250.253.192/26'],
   'sa-east-1': ['177.71.207.128/26', '54.232.40.64/26'],
 };
-export const CHECKER_REGIONS = Object.keys(CHECKER_RANGES);
+const CHECKER_REGIONS = Object.keys(CHECKER_RANGES);
 
 export interface Checker {
   Region: string;

@@ -124,7 +124,7 @@ function domainProblem(v: string): string | undefined {
  * the domain-name ones are AWS's (observed); for the others AWS's codes are not published and these
  * follow their pattern.
  */
-export function valueProblem(type: string, v: string): string | undefined {
+function valueProblem(type: string, v: string): string | undefined {
   const fields = v.trim().split(/\s+/);
   const single = (t: string) => (/\s/.test(v.trim()) ? `${t}RRDATANotSingleField (Value contains spaces)` : undefined);
   switch (type) {
