@@ -13,7 +13,7 @@ import type { DeepReadonly } from '../../core/store.ts';
 import { uuid } from '../../core/ids.ts';
 import { ALARMS, type AlarmRecord } from '../cloudwatch/alarms.state.ts';
 import type { Handler, RequestContext } from '../service.ts';
-import { alarmConfiguration, CHECKER_RANGES, checkersOf, newConfig, sameConfig, updatedConfig, type ConfigContext } from './health-check.config.ts';
+import { alarmConfiguration, CHECKER_RANGES, checkersOf, isEndpointType, newConfig, sameConfig, updatedConfig, type ConfigContext } from './health-check.config.ts';
 import { r53Errors } from './errors.ts';
 import { publishMetrics, save, scheduleHealthCheck, wakeParents } from './health-check.loop.ts';
 import { maxItems } from './lookups.ts';
@@ -72,7 +72,7 @@ export const healthChecksHandlers: Record<string, Handler> = {
     const deleted = env.store.get<{ deletedAt: number }>(COLL.deletedHealthCheckRefs, accountScope(ctx.account), ref);
     if (deleted && now - deleted.deletedAt < DELETED_REF_MS) throw taken;
     const id = uuid();
-    const endpoint = config.RequestInterval !== undefined;
+    const endpoint = isEndpointType(config.Type);
     const rec: HealthCheckRecord = {
       Id: id,
       CallerReference: ref,
