@@ -22,8 +22,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Env } from '../services/service.ts';
 import { answer, type DnsQuery, type DnsRecord } from '../services/route53/answer.ts';
+import { valueFields } from '../services/route53/names.ts';
 
-export interface DnsAsker {
+interface DnsAsker {
   /** A query to a VPC's Amazon resolver. */
   vpc?: DnsQuery['vpc'];
   clientIp?: string;
@@ -243,10 +244,10 @@ function wireData(type: string, v: string): unknown {
       return (dnsPacket as unknown as { txt: { encode(data: Buffer[]): Buffer } }).txt.encode(characterStrings(v)).subarray(2);
     case 'CAA': {
       const [, flags, tag, value] = /^(\d+)\s+(\S+)\s+(.*)$/.exec(v) ?? [];
-      return { flags: int(flags), tag, value: characterStrings(value ?? '').map((b) => b.toString()).join('') };
+      return { flags: int(flags), tag, value: fields(value ?? '').join('') };
     }
     case 'NAPTR': {
-      const [order, preference, flags, services, regexp, replacement] = tokens(v);
+      const [order, preference, flags, services, regexp, replacement] = fields(v);
       return { order: int(order), preference: int(preference), flags, services, regexp, replacement };
     }
     case 'DS':
@@ -260,19 +261,19 @@ function wireData(type: string, v: string): unknown {
   }
 }
 
-/** Space-separated tokens, where a quoted one may hold spaces. */
-function tokens(v: string): string[] {
-  return [...v.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? unescape(m[1]) : m[2]));
+/** A value's fields (names.ts valueFields); a value they can't be read from is not served. */
+function fields(v: string): string[] {
+  const out = valueFields(v);
+  if (!out) throw new Error(`unreadable value: ${v}`);
+  return out;
 }
 
 /** TXT's character strings from Route 53's form (`"a" "b"`, `\"`, `\065`), each at most 255 bytes. */
 function characterStrings(v: string): Buffer[] {
   const out: Buffer[] = [];
-  for (const m of v.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) {
-    const bytes = Buffer.from(m[1] !== undefined ? unescape(m[1]) : m[2], 'latin1');
+  for (const field of fields(v)) {
+    const bytes = Buffer.from(field, 'latin1');
     for (let i = 0; i < bytes.length || i === 0; i += 255) out.push(bytes.subarray(i, i + 255));
   }
   return out.length ? out : [Buffer.alloc(0)];
 }
-
-const unescape = (s: string) => s.replace(/\\(\d{3}|.)/g, (_, c: string) => (c.length === 3 ? String.fromCharCode(parseInt(c, 8)) : c));

@@ -47,6 +47,7 @@ import { builtinSnapshot } from '../services/ec2/builtin-images.ts';
 import { parseCidr4, formatIp4 } from '../services/ec2/cidr.ts';
 import { instanceInitiatedShutdown } from '../services/ec2/instance.loop.ts';
 import { instanceType } from '../services/ec2/instance-types.ts';
+import { internalDomain } from '../services/ec2/public-ips.ts';
 import { COLL, COMPUTE_COLL, type InstanceRecord, type NetworkAclRecord, type NetworkInterfaceRecord, type SnapshotRecord, type SubnetRecord, type VolumeRecord, type VpcRecord } from '../services/ec2/state.ts';
 import { bootKeyOf, clearBootFailure, recordBootFailure } from '../services/ec2/boot-failures.ts';
 import type { ComputeDriver, MachineCapacity } from './driver.ts';
@@ -377,8 +378,7 @@ export class SandboxDriver implements ComputeDriver {
    * init script puts it in place at every boot.
    */
   private resolvConf(scope: Scope, vpcId: string): string {
-    const domain = scope.region === 'us-east-1' ? 'ec2.internal' : `${scope.region}.compute.internal`;
-    return `# AmazonProvidedDNS of ${vpcId}, written at boot\nsearch ${domain}\nnameserver ${this.resolverIpsOf(scope, vpcId)[0]}\noptions timeout:2 attempts:5\n`;
+    return `# AmazonProvidedDNS of ${vpcId}, written at boot\nsearch ${internalDomain(scope.region)}\nnameserver ${this.resolverIpsOf(scope, vpcId)[0]}\noptions timeout:2 attempts:5\n`;
   }
 
   /**

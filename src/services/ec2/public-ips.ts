@@ -63,6 +63,8 @@ const dashed = (ip: string) => ip.replace(/\./g, '-');
 export const publicDnsName = (region: string, ip: string) =>
   region === 'us-east-1' ? `ec2-${dashed(ip)}.compute-1.amazonaws.com` : `ec2-${dashed(ip)}.${region}.compute.amazonaws.com`;
 
+/** The region's internal domain: `ec2.internal` in us-east-1, `REGION.compute.internal` elsewhere. */
+export const internalDomain = (region: string) => (region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`);
+
 /** `ip-10-0-0-5.ec2.internal` in us-east-1, `ip-10-0-0-5.REGION.compute.internal` elsewhere. */
-export const privateDnsName = (region: string, ip: string) =>
-  region === 'us-east-1' ? `ip-${dashed(ip)}.ec2.internal` : `ip-${dashed(ip)}.${region}.compute.internal`;
+export const privateDnsName = (region: string, ip: string) => `ip-${dashed(ip)}.${internalDomain(region)}`;

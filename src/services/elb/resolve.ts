@@ -10,7 +10,7 @@
  * The one place that knows the answer: the control API, the CLI and the drills' http probe ask
  * it, and a DNS server can serve it.
  */
-import type { DeepReadonly, Scope } from '../../core/store.ts';
+import type { DeepReadonly, Scope, Store } from '../../core/store.ts';
 import type { Env } from '../service.ts';
 import { zoneHealthy } from '../../world/state.ts';
 import { serving as lbServing } from './v2-views.ts';
@@ -31,13 +31,19 @@ const canonical = (name: string) =>
     .replace(/\.$/, '')
     .replace(/^dualstack\./, '');
 
-/** The load balancer a DNS name belongs to and the addresses it resolves to now; undefined when no load balancer has it. */
-export function resolveLoadBalancer(env: Env, name: string): Resolution | undefined {
+/** The load balancer a DNS name belongs to (in `account` when given), with its scope; undefined when none has it. */
+export function loadBalancerByDnsName(store: Store, name: string, account?: string): { scope: Scope; lb: DeepReadonly<LoadBalancerRecord> } | undefined {
   const wanted = canonical(name);
-  for (const [scope, lb] of env.store.scan<LoadBalancerRecord>(COLL.loadBalancers)) {
-    if (lb.dnsName.toLowerCase() === wanted) return { scope, loadBalancer: lb.key, addresses: addressesOf(env, scope, lb) };
+  for (const [scope, lb] of store.scan<LoadBalancerRecord>(COLL.loadBalancers)) {
+    if ((account === undefined || scope.account === account) && lb.dnsName.toLowerCase() === wanted) return { scope, lb };
   }
   return undefined;
+}
+
+/** The load balancer a DNS name belongs to and the addresses it resolves to now; undefined when no load balancer has it. */
+export function resolveLoadBalancer(env: Env, name: string): Resolution | undefined {
+  const found = loadBalancerByDnsName(env.store, name);
+  return found && { scope: found.scope, loadBalancer: found.lb.key, addresses: addressesOf(env, found.scope, found.lb) };
 }
 
 function addressesOf(env: Env, scope: Scope, lb: DeepReadonly<LoadBalancerRecord>): string[] {

@@ -3,7 +3,7 @@ import { AwsError } from '../../core/errors.ts';
 
 export const r53Errors = {
   noSuchHostedZone: (id: string) => new AwsError('NoSuchHostedZone', `No hosted zone found with ID: ${id}`, 404),
-  noSuchHealthCheck: (id: string) => new AwsError('NoSuchHealthCheck', `No health check exists with the specified ID ${id}`, 404),
+  noSuchHealthCheck: (id: string) => new AwsError('NoSuchHealthCheck', `A health check with id ${id} does not exist.`, 404),
   noSuchChange: (id: string) => new AwsError('NoSuchChange', `A change with the specified change ID does not exist: ${id}`, 404),
   invalidInput: (message: string) => new AwsError('InvalidInput', message, 400),
   invalidDomainName: (message: string) => new AwsError('InvalidDomainName', message, 400),

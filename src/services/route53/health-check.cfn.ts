@@ -7,37 +7,28 @@
  */
 import { AwsError } from '../../core/errors.ts';
 import { callService } from '../../cloudformation/call-service.ts';
-import { attribute, deleteWithRetry, tagsOf } from '../../cloudformation/handler-kit.ts';
+import { attribute, deleteWithRetry } from '../../cloudformation/handler-kit.ts';
 import type { Props, ResourceContext, ResourceHandler } from '../../cloudformation/resource-handler.ts';
+import { RESETTABLE, UPDATABLE } from './health-check.config.ts';
 import { route53 } from './index.ts';
-import { accountScope, COLL, healthCheck, type HealthCheckRecord } from './state.ts';
+import { changeTags } from './route53.cfn.ts';
+import { healthCheck } from './state.ts';
 
 const call = (rc: ResourceContext, op: string, input: Record<string, unknown>) => callService(route53, op, input, rc.request);
 
-/** The settings UpdateHealthCheck takes; an update sends them all, and resets the optional ones a template dropped. */
-const UPDATABLE = ['IPAddress', 'Port', 'ResourcePath', 'FullyQualifiedDomainName', 'SearchString', 'FailureThreshold', 'Inverted', 'Disabled', 'HealthThreshold', 'ChildHealthChecks', 'EnableSNI', 'Regions', 'AlarmIdentifier', 'InsufficientDataHealthStatus'];
-const RESETTABLE = ['FullyQualifiedDomainName', 'Regions', 'ResourcePath', 'ChildHealthChecks'];
-
 const configOf = (props: Props): Record<string, unknown> => (props.HealthCheckConfig ?? {}) as Record<string, unknown>;
-
-function setTags(rc: ResourceContext, id: string, props: Props): void {
-  const scope = accountScope(rc.request.account);
-  const rec = rc.env.store.mutable<HealthCheckRecord>(COLL.healthChecks, scope, id);
-  if (!rec) return;
-  rec.tags = tagsOf(props.HealthCheckTags);
-  rc.env.store.put(COLL.healthChecks, scope, id, rec);
-}
 
 const healthCheckResource: ResourceHandler = {
   type: 'AWS::Route53::HealthCheck',
   create(props, rc) {
     const out = call(rc, 'CreateHealthCheck', { CallerReference: `${rc.stackId.slice(-36)}-${rc.logicalId}`.slice(-64), HealthCheckConfig: configOf(props) });
     const id = out.HealthCheck.Id as string;
-    setTags(rc, id, props);
+    changeTags(rc, 'healthcheck', id, undefined, props.HealthCheckTags);
     return { physicalId: id };
   },
   update(props, old, _changed, rc) {
     const config = configOf(props);
+    // An update sends every setting UpdateHealthCheck takes, and resets the optional ones the template dropped.
     const input: Record<string, unknown> = { HealthCheckId: old.physicalId };
     for (const k of UPDATABLE) if (config[k] !== undefined) input[k] = config[k];
     const reset = RESETTABLE.filter((k) => config[k] === undefined && configOf(old.props)[k] !== undefined);
@@ -46,7 +37,7 @@ const healthCheckResource: ResourceHandler = {
       if (JSON.stringify(config[k]) !== JSON.stringify(configOf(old.props)[k])) throw new AwsError('InvalidInput', `${k} of a health check can't be changed after it is created.`, 400);
     }
     call(rc, 'UpdateHealthCheck', input);
-    setTags(rc, old.physicalId, props);
+    changeTags(rc, 'healthcheck', old.physicalId, old.props.HealthCheckTags, props.HealthCheckTags);
   },
   delete: (s, rc) =>
     deleteWithRetry(s, rc.env.clock.now(), () => {

@@ -5,16 +5,16 @@
  * The protocol layer checks only the XML's shape, so ranges and enums are checked here, each with
  * `InvalidInput` as Route 53 answers.
  */
-import { AwsError } from '../../core/errors.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import { ip4InCidr, parseCidr4, parseIp4 } from '../ec2/cidr.ts';
 import { COMPARISON_OPERATORS } from '../cloudwatch/evaluate.ts';
 import type { AlarmRecord } from '../cloudwatch/alarms.state.ts';
+import { r53Errors } from './errors.ts';
 import type { HealthCheckRecord } from './state.ts';
 
 export type HealthCheckConfig = HealthCheckRecord['HealthCheckConfig'];
 
-export const ENDPOINT_TYPES = ['HTTP', 'HTTPS', 'HTTP_STR_MATCH', 'HTTPS_STR_MATCH', 'TCP'] as const;
+const ENDPOINT_TYPES = ['HTTP', 'HTTPS', 'HTTP_STR_MATCH', 'HTTPS_STR_MATCH', 'TCP'] as const;
 const TYPES = [...ENDPOINT_TYPES, 'CALCULATED', 'CLOUDWATCH_METRIC'];
 export const isEndpointType = (type: string): boolean => (ENDPOINT_TYPES as readonly string[]).includes(type);
 export const isHttpsType = (type: string): boolean => type === 'HTTPS' || type === 'HTTPS_STR_MATCH';
@@ -35,7 +35,7 @@ export const CHECKER_RANGES: Record<string, [string, string]> = {
   'ap-northeast-1': ['54.248.220.0/26', '54.250.253.192/26'],
   'sa-east-1': ['177.71.207.128/26', '54.232.40.64/26'],
 };
-export const CHECKER_REGIONS = Object.keys(CHECKER_RANGES);
+const CHECKER_REGIONS = Object.keys(CHECKER_RANGES);
 
 export interface Checker {
   Region: string;
@@ -53,19 +53,17 @@ export function checkersOf(config: DeepReadonly<HealthCheckConfig>): Checker[] {
   );
 }
 
-export const invalidInput = (message: string): AwsError => new AwsError('InvalidInput', message, 400);
-
 /** Addresses Route 53 cannot check: private, shared, loopback, link-local, multicast and reserved IPv4 ranges. */
 const UNCHECKABLE = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '224.0.0.0/3'].map(
   (c) => parseCidr4(c)!,
 );
 
 /** The settings an update may change; ResetElements names some of them. */
-const UPDATABLE = [
+export const UPDATABLE = [
   'IPAddress', 'Port', 'ResourcePath', 'FullyQualifiedDomainName', 'SearchString', 'FailureThreshold', 'Inverted', 'Disabled',
   'HealthThreshold', 'ChildHealthChecks', 'EnableSNI', 'Regions', 'AlarmIdentifier', 'InsufficientDataHealthStatus',
 ] as const;
-const RESETTABLE = ['FullyQualifiedDomainName', 'Regions', 'ResourcePath', 'ChildHealthChecks'];
+export const RESETTABLE = ['FullyQualifiedDomainName', 'Regions', 'ResourcePath', 'ChildHealthChecks'];
 
 export interface ConfigContext {
   /** The public IP pool: its loopback addresses are faultline's public addresses, and checkable. */
@@ -80,7 +78,7 @@ export interface ConfigContext {
 export function newConfig(input: Record<string, unknown>, cx: ConfigContext): HealthCheckConfig {
   const type = String(input.Type);
   if (!TYPES.includes(type)) {
-    throw invalidInput(type === 'RECOVERY_CONTROL' ? 'faultline does not support RECOVERY_CONTROL health checks.' : `Invalid value for Type: ${type}.`);
+    throw r53Errors.invalidInput(type === 'RECOVERY_CONTROL' ? 'faultline does not support RECOVERY_CONTROL health checks.' : `Invalid value for Type: ${type}.`);
   }
   const config: HealthCheckConfig = { ...input, Type: type };
   if (isEndpointType(type)) {
@@ -104,7 +102,7 @@ export function updatedConfig(old: DeepReadonly<HealthCheckConfig>, input: Recor
   const config = structuredClone(old) as HealthCheckConfig;
   for (const key of UPDATABLE) if (input[key] !== undefined) config[key] = input[key];
   for (const element of (input.ResetElements as string[] | undefined) ?? []) {
-    if (!RESETTABLE.includes(element)) throw invalidInput(`Invalid value for ResetElements: ${element}.`);
+    if (!RESETTABLE.includes(element)) throw r53Errors.invalidInput(`Invalid value for ResetElements: ${element}.`);
     delete config[element];
   }
   return check(config, cx);
@@ -115,7 +113,7 @@ function check(c: HealthCheckConfig, cx: ConfigContext): HealthCheckConfig {
   const type = c.Type;
   const has = (k: string) => c[k] !== undefined;
   const only = (keys: string[], allowed: boolean, why: string) => {
-    for (const k of keys) if (!allowed && has(k)) throw invalidInput(`${k} is not allowed ${why}.`);
+    for (const k of keys) if (!allowed && has(k)) throw r53Errors.invalidInput(`${k} is not allowed ${why}.`);
   };
   const endpoint = isEndpointType(type);
   only(['IPAddress', 'FullyQualifiedDomainName', 'Port', 'RequestInterval', 'FailureThreshold', 'MeasureLatency', 'Regions', 'EnableSNI'], endpoint, `for health checks of type ${type}`);
@@ -134,64 +132,64 @@ const intIn = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v 
 function checkEndpoint(c: HealthCheckConfig, cx: ConfigContext): void {
   const ip = c.IPAddress as string | undefined;
   const fqdn = c.FullyQualifiedDomainName as string | undefined;
-  if (ip === undefined && fqdn === undefined) throw invalidInput('You must specify either IPAddress or FullyQualifiedDomainName.');
+  if (ip === undefined && fqdn === undefined) throw r53Errors.invalidInput('You must specify either IPAddress or FullyQualifiedDomainName.');
   if (ip !== undefined) checkAddress(ip, cx);
-  if (fqdn !== undefined && (!fqdn || fqdn.length > 255 || !/^[A-Za-z0-9*_.-]+$/.test(fqdn))) throw invalidInput(`Invalid value for FullyQualifiedDomainName: ${fqdn}.`);
-  if (c.Type === 'TCP' && c.Port === undefined) throw invalidInput('Port is required for health checks of type TCP.');
-  if (c.Port !== undefined && !intIn(c.Port, 1, 65535)) throw invalidInput(`Invalid value for Port: ${c.Port}. Specify a port from 1 to 65535.`);
-  if (c.RequestInterval !== 10 && c.RequestInterval !== 30) throw invalidInput(`Invalid value for RequestInterval: ${c.RequestInterval}. Specify 10 or 30.`);
-  if (!intIn(c.FailureThreshold, 1, 10)) throw invalidInput(`Invalid value for FailureThreshold: ${c.FailureThreshold}. Specify a value from 1 to 10.`);
+  if (fqdn !== undefined && (!fqdn || fqdn.length > 255 || !/^[A-Za-z0-9*_.-]+$/.test(fqdn))) throw r53Errors.invalidInput(`Invalid value for FullyQualifiedDomainName: ${fqdn}.`);
+  if (c.Type === 'TCP' && c.Port === undefined) throw r53Errors.invalidInput('Port is required for health checks of type TCP.');
+  if (c.Port !== undefined && !intIn(c.Port, 1, 65535)) throw r53Errors.invalidInput(`Invalid value for Port: ${c.Port}. Specify a port from 1 to 65535.`);
+  if (c.RequestInterval !== 10 && c.RequestInterval !== 30) throw r53Errors.invalidInput(`Invalid value for RequestInterval: ${c.RequestInterval}. Specify 10 or 30.`);
+  if (!intIn(c.FailureThreshold, 1, 10)) throw r53Errors.invalidInput(`Invalid value for FailureThreshold: ${c.FailureThreshold}. Specify a value from 1 to 10.`);
   if (c.ResourcePath !== undefined) {
     const path = String(c.ResourcePath);
-    if (path.length > 255) throw invalidInput('ResourcePath must be at most 255 characters.');
+    if (path.length > 255) throw r53Errors.invalidInput('ResourcePath must be at most 255 characters.');
     c.ResourcePath = path.startsWith('/') ? path : `/${path}`;
   }
   if (isStrMatch(c.Type)) {
     const s = c.SearchString as string | undefined;
-    if (!s || s.length > 255) throw invalidInput(`SearchString is required for health checks of type ${c.Type}, and at most 255 characters.`);
+    if (!s || s.length > 255) throw r53Errors.invalidInput(`SearchString is required for health checks of type ${c.Type}, and at most 255 characters.`);
   }
   const regions = c.Regions as string[] | undefined;
   if (regions !== undefined) {
-    for (const r of regions) if (!CHECKER_RANGES[r]) throw invalidInput(`Invalid value for Regions: ${r}.`);
-    if (new Set(regions).size !== regions.length) throw invalidInput('Regions must not name a region twice.');
-    if (regions.length < 3) throw invalidInput('Specify at least three regions in Regions.');
+    for (const r of regions) if (!CHECKER_RANGES[r]) throw r53Errors.invalidInput(`Invalid value for Regions: ${r}.`);
+    if (new Set(regions).size !== regions.length) throw r53Errors.invalidInput('Regions must not name a region twice.');
+    if (regions.length < 3) throw r53Errors.invalidInput('Specify at least three regions in Regions.');
   }
 }
 
 function checkAddress(ip: string, cx: ConfigContext): void {
   const v4 = parseIp4(ip);
   if (v4 === undefined) {
-    if (!/^[0-9a-fA-F:.]+$/.test(ip) || !ip.includes(':')) throw invalidInput(`Invalid value for IPAddress: ${ip}.`);
-    if (/^(::1?|fe[89ab][0-9a-f]?:|f[cd][0-9a-f]{0,2}:|ff[0-9a-f]{0,2}:)/i.test(ip)) throw invalidInput(`IP address ${ip} is not a public address and can't be checked.`);
+    if (!/^[0-9a-fA-F:.]+$/.test(ip) || !ip.includes(':')) throw r53Errors.invalidInput(`Invalid value for IPAddress: ${ip}.`);
+    if (/^(::1?|fe[89ab][0-9a-f]?:|f[cd][0-9a-f]{0,2}:|ff[0-9a-f]{0,2}:)/i.test(ip)) throw r53Errors.invalidInput(`IP address ${ip} is not a public address and can't be checked.`);
     return;
   }
   const pool = parseCidr4(cx.publicIpPool, false);
   if (pool && ip4InCidr(pool, v4)) return;
-  if (UNCHECKABLE.some((c) => ip4InCidr(c, v4))) throw invalidInput(`IP address ${ip} is not a public address and can't be checked.`);
+  if (UNCHECKABLE.some((c) => ip4InCidr(c, v4))) throw r53Errors.invalidInput(`IP address ${ip} is not a public address and can't be checked.`);
 }
 
 function checkChildren(c: HealthCheckConfig, cx: ConfigContext): void {
   const children = (c.ChildHealthChecks as string[] | undefined) ?? [];
-  if (children.length > 256) throw invalidInput('A calculated health check can have at most 256 child health checks.');
+  if (children.length > 256) throw r53Errors.invalidInput('A calculated health check can have at most 256 child health checks.');
   for (const id of children) {
     const child = cx.healthCheck(id);
-    if (!child) throw new AwsError('NoSuchHealthCheck', `A health check with id ${id} does not exist.`, 404);
-    if (child.HealthCheckConfig.Type === 'CALCULATED') throw invalidInput(`Health check ${id} is a calculated health check; it can't be a child health check.`);
+    if (!child) throw r53Errors.noSuchHealthCheck(id);
+    if (child.HealthCheckConfig.Type === 'CALCULATED') throw r53Errors.invalidInput(`Health check ${id} is a calculated health check; it can't be a child health check.`);
   }
   c.ChildHealthChecks = children;
   c.HealthThreshold ??= 0;
-  if (!intIn(c.HealthThreshold, 0, 256)) throw invalidInput(`Invalid value for HealthThreshold: ${c.HealthThreshold}. Specify a value from 0 to 256.`);
+  if (!intIn(c.HealthThreshold, 0, 256)) throw r53Errors.invalidInput(`Invalid value for HealthThreshold: ${c.HealthThreshold}. Specify a value from 0 to 256.`);
 }
 
 function checkAlarm(c: HealthCheckConfig, cx: ConfigContext): void {
   const id = c.AlarmIdentifier as { Region?: string; Name?: string } | undefined;
-  if (!id?.Region || !id.Name) throw invalidInput('AlarmIdentifier with Region and Name is required for health checks of type CLOUDWATCH_METRIC.');
+  if (!id?.Region || !id.Name) throw r53Errors.invalidInput('AlarmIdentifier with Region and Name is required for health checks of type CLOUDWATCH_METRIC.');
   const status = c.InsufficientDataHealthStatus;
   if (status !== undefined && status !== 'Healthy' && status !== 'Unhealthy' && status !== 'LastKnownStatus') {
-    throw invalidInput(`Invalid value for InsufficientDataHealthStatus: ${String(status)}.`);
+    throw r53Errors.invalidInput(`Invalid value for InsufficientDataHealthStatus: ${String(status)}.`);
   }
   const alarm = cx.alarm(id.Region, id.Name);
-  if (!alarm) throw invalidInput(`The CloudWatch alarm ${id.Name} doesn't exist in ${id.Region}.`);
+  if (!alarm) throw r53Errors.invalidInput(`The CloudWatch alarm ${id.Name} doesn't exist in ${id.Region}.`);
   unsupportedAlarm(alarm);
 }
 
@@ -206,7 +204,7 @@ function unsupportedAlarm(a: DeepReadonly<AlarmRecord>): void {
         : !COMPARISON_OPERATORS.includes(a.ComparisonOperator)
           ? 'anomaly detection alarms'
           : undefined;
-  if (why) throw invalidInput(`Route 53 health checks don't support ${why}: ${a.AlarmName}.`);
+  if (why) throw r53Errors.invalidInput(`Route 53 health checks don't support ${why}: ${a.AlarmName}.`);
 }
 
 /** The CloudWatchAlarmConfiguration a CLOUDWATCH_METRIC check shows: its alarm's settings. */

@@ -40,7 +40,7 @@ const METRICS_SCOPE_REGION = 'us-east-1';
 
 export const healthCheckLoops = (env: Env): Record<string, Reconciler> => ({ [HEALTH_CHECK_LOOP]: (key) => step(env, key) });
 
-export const healthCheckKey = (account: string, id: string): string => `${account}/${id}`;
+const healthCheckKey = (account: string, id: string): string => `${account}/${id}`;
 
 /** Arms a check's timer: an endpoint check's first check is one interval away; the others are computed now. */
 export function scheduleHealthCheck(env: Env, account: string, rec: Read<HealthCheckRecord>): void {
@@ -98,7 +98,7 @@ function endpointStep(env: Env, account: string, rec: Read<HealthCheckRecord>): 
 }
 
 /** One checker's view after a result: `threshold` results in a row that disagree with it flip it. */
-export function afterResult(view: { healthy: boolean; streak: number }, ok: boolean, threshold: number): { healthy: boolean; streak: number } {
+function afterResult(view: { healthy: boolean; streak: number }, ok: boolean, threshold: number): { healthy: boolean; streak: number } {
   if (ok === view.healthy) return { healthy: view.healthy, streak: 0 };
   return view.streak + 1 >= threshold ? { healthy: ok, streak: 0 } : { healthy: view.healthy, streak: view.streak + 1 };
 }
@@ -133,7 +133,7 @@ function metricStep(env: Env, account: string, rec: Read<HealthCheckRecord>): nu
 }
 
 /** The status DNS reads: what the checks measured, unless disabled (healthy), then inverted if asked. */
-export function statusOf(rec: Pick<Read<HealthCheckRecord>, 'measured' | 'HealthCheckConfig'>): boolean {
+function statusOf(rec: Pick<Read<HealthCheckRecord>, 'measured' | 'HealthCheckConfig'>): boolean {
   const healthy = rec.HealthCheckConfig.Disabled ? true : rec.measured;
   return rec.HealthCheckConfig.Inverted ? !healthy : healthy;
 }

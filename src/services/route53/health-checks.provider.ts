@@ -13,16 +13,16 @@ import type { DeepReadonly } from '../../core/store.ts';
 import { uuid } from '../../core/ids.ts';
 import { ALARMS, type AlarmRecord } from '../cloudwatch/alarms.state.ts';
 import type { Handler, RequestContext } from '../service.ts';
-import { alarmConfiguration, CHECKER_RANGES, checkersOf, invalidInput, newConfig, sameConfig, updatedConfig, type ConfigContext } from './health-check.config.ts';
+import { alarmConfiguration, CHECKER_RANGES, checkersOf, isEndpointType, newConfig, sameConfig, updatedConfig, type ConfigContext } from './health-check.config.ts';
+import { r53Errors } from './errors.ts';
 import { publishMetrics, save, scheduleHealthCheck, wakeParents } from './health-check.loop.ts';
+import { maxItems } from './lookups.ts';
 import { accountScope, COLL, healthCheck, type HealthCheckRecord } from './state.ts';
 
 type Read<T> = DeepReadonly<T>;
 
 /** How long a deleted check's CallerReference stays taken (undocumented "a number of days"). */
 const DELETED_REF_MS = 30 * 24 * 3600 * 1000;
-
-const noSuchHealthCheck = (id: string) => new AwsError('NoSuchHealthCheck', `A health check with id ${id} does not exist.`, 404);
 
 function configContext(ctx: RequestContext): ConfigContext {
   return {
@@ -34,7 +34,7 @@ function configContext(ctx: RequestContext): ConfigContext {
 
 function find(ctx: RequestContext, id: string): Read<HealthCheckRecord> {
   const rec = healthCheck(ctx.env.store, ctx.account, id);
-  if (!rec) throw noSuchHealthCheck(id);
+  if (!rec) throw r53Errors.noSuchHealthCheck(id);
   return rec;
 }
 
@@ -58,7 +58,7 @@ const observationView = (o: Read<HealthCheckRecord>['observations'][number]) => 
 export const healthChecksHandlers: Record<string, Handler> = {
   CreateHealthCheck(input: { CallerReference: string; HealthCheckConfig: Record<string, unknown> }, ctx: RequestContext) {
     const ref = input.CallerReference;
-    if (!ref || ref.length > 64) throw invalidInput('CallerReference must be 1 to 64 characters.');
+    if (!ref || ref.length > 64) throw r53Errors.invalidInput('CallerReference must be 1 to 64 characters.');
     const config = newConfig(input.HealthCheckConfig ?? {}, configContext(ctx));
     const env = ctx.env;
     const now = env.clock.now();
@@ -72,7 +72,7 @@ export const healthChecksHandlers: Record<string, Handler> = {
     const deleted = env.store.get<{ deletedAt: number }>(COLL.deletedHealthCheckRefs, accountScope(ctx.account), ref);
     if (deleted && now - deleted.deletedAt < DELETED_REF_MS) throw taken;
     const id = uuid();
-    const endpoint = config.RequestInterval !== undefined;
+    const endpoint = isEndpointType(config.Type);
     const rec: HealthCheckRecord = {
       Id: id,
       CallerReference: ref,
@@ -98,13 +98,11 @@ export const healthChecksHandlers: Record<string, Handler> = {
   },
 
   ListHealthChecks(input: { Marker?: string; MaxItems?: string }, ctx: RequestContext) {
-    const max = input.MaxItems === undefined ? 100 : Number(input.MaxItems);
-    if (!Number.isInteger(max) || max < 1) throw invalidInput(`Invalid value for MaxItems: ${input.MaxItems}.`);
-    const limit = Math.min(max, 1000);
+    const max = maxItems(input.MaxItems, 100, 1000);
     const sorted = [...all(ctx)].sort((a, b) => a.Id.localeCompare(b.Id));
     const from = input.Marker === undefined ? 0 : sorted.findIndex((h) => h.Id >= input.Marker!);
-    const page = from < 0 ? [] : sorted.slice(from, from + limit);
-    const rest = from < 0 ? [] : sorted.slice(from + limit);
+    const page = from < 0 ? [] : sorted.slice(from, from + max);
+    const rest = from < 0 ? [] : sorted.slice(from + max);
     return {
       HealthChecks: page.map((h) => view(ctx, h)),
       Marker: input.Marker ?? '',
@@ -124,7 +122,7 @@ export const healthChecksHandlers: Record<string, Handler> = {
       );
     }
     const config = updatedConfig(rec.HealthCheckConfig, input, configContext(ctx));
-    if ((config.ChildHealthChecks as string[] | undefined)?.includes(rec.Id)) throw invalidInput('A calculated health check cannot be its own child.');
+    if ((config.ChildHealthChecks as string[] | undefined)?.includes(rec.Id)) throw r53Errors.invalidInput('A calculated health check cannot be its own child.');
     const next = structuredClone(rec) as HealthCheckRecord;
     next.HealthCheckConfig = config;
     next.HealthCheckVersion = rec.HealthCheckVersion + 1;
@@ -157,7 +155,7 @@ export const healthChecksHandlers: Record<string, Handler> = {
 
   GetHealthCheckStatus(input: { HealthCheckId: string }, ctx: RequestContext) {
     const rec = find(ctx, input.HealthCheckId);
-    if (rec.HealthCheckConfig.Type === 'CALCULATED') throw invalidInput(`GetHealthCheckStatus doesn't return the status of calculated health checks: ${rec.Id} is calculated.`);
+    if (rec.HealthCheckConfig.Type === 'CALCULATED') throw r53Errors.invalidInput(`GetHealthCheckStatus doesn't return the status of calculated health checks: ${rec.Id} is calculated.`);
     return { HealthCheckObservations: rec.observations.map(observationView) };
   },
 

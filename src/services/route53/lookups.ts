@@ -1,4 +1,4 @@
-/** Lookups the Route 53 providers share: a zone by id (either form), a zone's record sets. */
+/** Lookups the Route 53 providers share: a zone by id (either form), a zone's record sets, a list's page size. */
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { r53Errors } from './errors.ts';
@@ -16,3 +16,11 @@ export const zoneRecords = (ctx: RequestContext, zoneId: string): DeepReadonly<R
 
 /** The record sets the API shows for a zone. */
 export const liveSets = (ctx: RequestContext, zoneId: string) => zoneRecords(ctx, zoneId).flatMap((r) => (r.rrset ? [r.rrset] : []));
+
+/** A list's MaxItems: a string in the model, `dflt` when absent, at most `cap`; a bad one is InvalidInput. */
+export function maxItems(v: string | undefined, dflt: number, cap: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw r53Errors.invalidInput(`Invalid value for MaxItems: ${v}`);
+  return Math.min(n, cap);
+}

@@ -7,10 +7,10 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { DeepReadonly } from '../../core/store.ts';
-import { COLL as ELB, type LoadBalancerRecord } from '../elb/state.ts';
+import { loadBalancerByDnsName } from '../elb/resolve.ts';
 import type { RequestContext } from '../service.ts';
 import { r53Errors } from './errors.ts';
-import { inZone } from './names.ts';
+import { inZone, valueFields } from './names.ts';
 import { canonicalName, healthCheck, type HostedZoneRecord, type ResourceRecordSet } from './state.ts';
 
 export type Action = 'CREATE' | 'DELETE' | 'UPSERT';
@@ -96,11 +96,7 @@ export function setProblems(ctx: RequestContext, zone: DeepReadonly<HostedZoneRe
  */
 function elbProblem(ctx: RequestContext, name: string, rr: DeepReadonly<ResourceRecordSet>): string | undefined {
   const target = rr.AliasTarget!;
-  const wanted = canonicalName(target.DNSName).replace(/^dualstack\./, '').slice(0, -1);
-  let lb: DeepReadonly<LoadBalancerRecord> | undefined;
-  for (const [scope, candidate] of ctx.env.store.scan<LoadBalancerRecord>(ELB.loadBalancers)) {
-    if (scope.account === ctx.account && candidate.dnsName.toLowerCase() === wanted) lb = candidate;
-  }
+  const lb = loadBalancerByDnsName(ctx.env.store, target.DNSName, ctx.account)?.lb;
   if (!lb) return undefined;
   if (lb.canonicalHostedZoneId !== target.HostedZoneId) return notInTargetZone(target.DNSName, rr.Type, target.HostedZoneId);
   if (rr.Type !== 'A' && rr.Type !== 'AAAA') return `RRSet with DNS name ${name}, type ${rr.Type} is not permitted: an alias to a load balancer must be of type A or AAAA`;
@@ -123,25 +119,12 @@ function domainProblem(v: string): string | undefined {
   return undefined;
 }
 
-/** TXT and SPF values: one or more character strings, quoted or bare, each at most 255 characters. */
-function characterStrings(v: string): string[] | undefined {
-  const out: string[] = [];
-  const re = /\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"]+))/gy;
-  let m: RegExpExecArray | null;
-  let at = 0;
-  while (at < v.length && (m = re.exec(v))) {
-    out.push(m[1] ?? m[2]);
-    at = re.lastIndex;
-  }
-  return v.slice(at).trim() === '' ? out : undefined;
-}
-
 /**
  * Value syntax by type, as `CODE (why)` in AWS's `FATAL problem` form. The A and AAAA codes and
  * the domain-name ones are AWS's (observed); for the others AWS's codes are not published and these
  * follow their pattern.
  */
-export function valueProblem(type: string, v: string): string | undefined {
+function valueProblem(type: string, v: string): string | undefined {
   const fields = v.trim().split(/\s+/);
   const single = (t: string) => (/\s/.test(v.trim()) ? `${t}RRDATANotSingleField (Value contains spaces)` : undefined);
   switch (type) {
@@ -161,7 +144,8 @@ export function valueProblem(type: string, v: string): string | undefined {
       return fields.slice(0, 3).every(u16) ? domainProblem(fields[3]) : 'SRVRRDATAIllegalNumber (Priority, weight and port must be 0 to 65535)';
     case 'TXT':
     case 'SPF': {
-      const strings = characterStrings(v);
+      // One or more character strings, quoted or bare, each at most 255 characters.
+      const strings = valueFields(v);
       if (!strings?.length) return 'InvalidCharacterString (Value should be enclosed in quotation marks)';
       return strings.some((s) => s.length > 255) ? `${type}RDATATooLong (Character string is longer than 255 characters)` : undefined;
     }

@@ -5,11 +5,11 @@
  * ListResourceRecordSets and GetChange.
  */
 import type { DeepReadonly } from '../../core/store.ts';
-import { COLL as ELB, type LoadBalancerRecord } from '../elb/state.ts';
+import { loadBalancerByDnsName } from '../elb/resolve.ts';
 import type { Handler, RequestContext } from '../service.ts';
 import { changeInfo, submitChange, type SetWrites } from './changes.loop.ts';
 import { r53Errors } from './errors.ts';
-import { liveSets, requireZone, zoneRecords } from './lookups.ts';
+import { liveSets, maxItems, requireZone, zoneRecords } from './lookups.ts';
 import { inZone, reversedName, wireName } from './names.ts';
 import { checkChangeInput, notInTargetZone, policyOf, setProblems, type Change } from './record-validation.ts';
 import { accountScope, canonicalName, COLL, recordKey, stripZonePrefix, zone as zoneById, type ChangeRecord, type HostedZoneRecord, type ResourceRecordSet } from './state.ts';
@@ -87,8 +87,7 @@ function nameProblems(zone: DeepReadonly<HostedZoneRecord>, rr: RRSet, atName: R
  */
 function aliasProblem(ctx: RequestContext, zone: DeepReadonly<HostedZoneRecord>, rr: RRSet, working: Map<string, RRSet>): string | undefined {
   const target = rr.AliasTarget!;
-  const lbName = target.DNSName.replace(/^dualstack\./, '').slice(0, -1);
-  for (const [scope, lb] of ctx.env.store.scan<LoadBalancerRecord>(ELB.loadBalancers)) if (scope.account === ctx.account && lb.dnsName.toLowerCase() === lbName) return undefined;
+  if (loadBalancerByDnsName(ctx.env.store, target.DNSName, ctx.account)) return undefined;
   const targetZone = target.HostedZoneId === zone.Id ? zone : zoneById(ctx.env.store, ctx.account, target.HostedZoneId);
   if (!targetZone || !inZone(target.DNSName, targetZone.Name)) return notInTargetZone(target.DNSName, rr.Type, target.HostedZoneId);
   const sets = targetZone === zone ? [...working.values()] : liveSets(ctx, targetZone.Id);
@@ -156,12 +155,7 @@ export const recordsHandlers: Record<string, Handler> = {
     const zone = requireZone(ctx, input.HostedZoneId);
     if (input.StartRecordType !== undefined && input.StartRecordName === undefined) throw r53Errors.invalidInput('The input is not valid: StartRecordType requires StartRecordName.');
     if (input.StartRecordIdentifier !== undefined && input.StartRecordType === undefined) throw r53Errors.invalidInput('The input is not valid: StartRecordIdentifier requires StartRecordType.');
-    let max = MAX_LIST_ITEMS;
-    if (input.MaxItems !== undefined) {
-      max = Number(input.MaxItems);
-      if (!Number.isInteger(max) || max < 1) throw r53Errors.invalidInput(`Invalid value for MaxItems: ${input.MaxItems}`);
-      max = Math.min(max, MAX_LIST_ITEMS);
-    }
+    const max = maxItems(input.MaxItems, MAX_LIST_ITEMS, MAX_LIST_ITEMS);
     const sets = [...liveSets(ctx, zone.Id)].sort(listOrder);
     let start = 0;
     if (input.StartRecordName !== undefined) {

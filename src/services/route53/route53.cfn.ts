@@ -24,6 +24,17 @@ function insync(state: ResourceState, rc: ResourceContext): Progress {
   return info.Status === 'INSYNC' ? DONE : wait(1000);
 }
 
+/**
+ * A resource's tags from a template's old list to its new one, through ChangeTagsForResource:
+ * the new tags are (re)written and the keys the template dropped removed.
+ */
+export function changeTags(rc: ResourceContext, type: 'hostedzone' | 'healthcheck', id: string, before: unknown, after: unknown): void {
+  const add = tagsOf(after);
+  const removed = tagsOf(before).filter((t) => !add.some((a) => a.Key === t.Key)).map((t) => t.Key);
+  if (!add.length && !removed.length) return;
+  call(rc, 'ChangeTagsForResource', { ResourceType: type, ResourceId: id, AddTags: add.length ? add : undefined, RemoveTagKeys: removed.length ? removed : undefined });
+}
+
 type Vpc = { VPCId: string; VPCRegion: string };
 const vpcsOf = (v: unknown): Vpc[] => (Array.isArray(v) ? (v as Vpc[]).map((x) => ({ VPCId: String(x.VPCId), VPCRegion: String(x.VPCRegion) })) : []);
 const sameVpc = (a: Vpc) => (b: Vpc) => a.VPCId === b.VPCId && a.VPCRegion === b.VPCRegion;
@@ -43,8 +54,7 @@ const hostedZone: ResourceHandler = {
     });
     const id = stripZonePrefix(out.HostedZone.Id);
     for (const vpc of vpcs.slice(1)) call(rc, 'AssociateVPCWithHostedZone', { HostedZoneId: id, VPC: vpc });
-    const tags = tagsOf(props.HostedZoneTags);
-    if (tags.length) call(rc, 'ChangeTagsForResource', { ResourceType: 'hostedzone', ResourceId: id, AddTags: tags });
+    changeTags(rc, 'hostedzone', id, undefined, props.HostedZoneTags);
     return { physicalId: id, data: { changeId: out.ChangeInfo.Id } };
   },
   stabilize: insync,
@@ -53,12 +63,7 @@ const hostedZone: ResourceHandler = {
     if (other.length) throw new AwsError('NotUpdatable', `faultline cannot update ${other.join(', ')} of a hosted zone in place.`);
     const id = old.physicalId;
     if (changed.includes('HostedZoneConfig')) call(rc, 'UpdateHostedZoneComment', { Id: id, Comment: (props.HostedZoneConfig as { Comment?: string } | undefined)?.Comment });
-    if (changed.includes('HostedZoneTags')) {
-      const before = tagsOf(old.props.HostedZoneTags);
-      const after = tagsOf(props.HostedZoneTags);
-      const removed = before.filter((t) => !after.some((a) => a.Key === t.Key)).map((t) => t.Key);
-      call(rc, 'ChangeTagsForResource', { ResourceType: 'hostedzone', ResourceId: id, AddTags: after.length ? after : undefined, RemoveTagKeys: removed.length ? removed : undefined });
-    }
+    if (changed.includes('HostedZoneTags')) changeTags(rc, 'hostedzone', id, old.props.HostedZoneTags, props.HostedZoneTags);
     if (changed.includes('VPCs')) {
       const before = vpcsOf(old.props.VPCs);
       const after = vpcsOf(props.VPCs);

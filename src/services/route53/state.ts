@@ -30,7 +30,7 @@ export const CHANGE_LOOP = 'route53.change';
 /** The health check loop, keyed `account/healthCheckId`: one timer per check. */
 export const HEALTH_CHECK_LOOP = 'route53.healthCheck';
 
-export const GLOBAL_REGION = 'global';
+const GLOBAL_REGION = 'global';
 export const accountScope = (account: string): Scope => ({ account, region: GLOBAL_REGION });
 
 /** A DNS name as Route 53 keeps it: lower case, with the trailing dot, `\052` for a leading `*`. */

@@ -9,13 +9,16 @@ import { COLL as EC2, type VpcRecord } from '../ec2/state.ts';
 import type { Handler, RequestContext } from '../service.ts';
 import { changeInfo, route53Id, submitChange, type SetWrites } from './changes.loop.ts';
 import { r53Errors } from './errors.ts';
-import { liveSets, requireZone } from './lookups.ts';
+import { liveSets, maxItems, requireZone } from './lookups.ts';
 import { checkDomainName, reversedName } from './names.ts';
 import { accountScope, canonicalName, COLL, healthCheck, recordKey, stripZonePrefix, type HealthCheckRecord, type HostedZoneRecord, type ResourceRecordSet, type Tag } from './state.ts';
 
-/** The delegation set of every public zone, and the set private zones answer with (observed). */
+/**
+ * The delegation set of every public zone, and the set private zones answer with (observed); as
+ * DelegationSet shows them, without the trailing dot the zone's NS and SOA values have.
+ */
 const PUBLIC_NAME_SERVERS = ['ns-2048.awsdns-64.com', 'ns-2049.awsdns-65.net', 'ns-2050.awsdns-66.org', 'ns-2051.awsdns-67.co.uk'];
-const PRIVATE_NAME_SERVERS = ['ns-0.awsdns-00.com.', 'ns-512.awsdns-00.net.', 'ns-1024.awsdns-00.org.', 'ns-1536.awsdns-00.co.uk.'];
+const PRIVATE_NAME_SERVERS = ['ns-0.awsdns-00.com', 'ns-512.awsdns-00.net', 'ns-1024.awsdns-00.org', 'ns-1536.awsdns-00.co.uk'];
 const NS_TTL = 172800;
 const SOA_TTL = 900;
 /** Mailbox, serial (never incremented), refresh, retry, expire and minimum (negative-caching TTL). */
@@ -49,7 +52,7 @@ const delegationSet = (z: DeepReadonly<HostedZoneRecord>) => ({ NameServers: [..
 
 /** The apex SOA and NS sets a new zone starts with. */
 function apexSets(name: string, priv: boolean): ResourceRecordSet[] {
-  const servers = priv ? PRIVATE_NAME_SERVERS : PUBLIC_NAME_SERVERS.map((s) => s + '.');
+  const servers = (priv ? PRIVATE_NAME_SERVERS : PUBLIC_NAME_SERVERS).map((s) => s + '.');
   return [
     { Name: name, Type: 'NS', TTL: NS_TTL, ResourceRecords: servers.map((Value) => ({ Value })) },
     { Name: name, Type: 'SOA', TTL: SOA_TTL, ResourceRecords: [{ Value: `${priv ? servers[3] : servers[0]} ${SOA_TAIL}` }] },
@@ -70,14 +73,6 @@ const zonesOf = (ctx: RequestContext) => ctx.env.store.list<HostedZoneRecord>(CO
 function checkNoConflict(ctx: RequestContext, name: string, vpc: { VPCRegion: string; VPCId: string }, except?: string): void {
   const clash = zonesOf(ctx).find((z) => z.Id !== except && z.Name === name && z.vpcs.some((v) => v.VPCId === vpc.VPCId && v.VPCRegion === vpc.VPCRegion));
   if (clash) throw new AwsError('ConflictingDomainExists', `The VPC ${vpc.VPCId} in ${vpc.VPCRegion} is already associated with another private hosted zone named ${name}.`, 400);
-}
-
-/** Markers and counts are strings in the model; MaxItems defaults to 100 and a bad one is InvalidInput. */
-function maxItems(v: string | undefined, dflt: number, cap: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw r53Errors.invalidInput(`Invalid value for MaxItems: ${v}`);
-  return Math.min(n, cap);
 }
 
 function tagTarget(ctx: RequestContext, type: string, id: string): { tags: readonly DeepReadonly<Tag>[]; write: (tags: Tag[]) => void } {
@@ -115,7 +110,7 @@ export const zonesHandlers: Record<string, Handler> = {
       // Left out of responses when the request gave none (spec §1).
       Config: input.HostedZoneConfig ? { Comment: input.HostedZoneConfig.Comment, PrivateZone: priv } : priv ? { PrivateZone: true } : undefined,
       vpcs: vpc ? [vpc] : [],
-      nameServers: priv ? PRIVATE_NAME_SERVERS.map((s) => s.slice(0, -1)) : [...PUBLIC_NAME_SERVERS],
+      nameServers: [...(priv ? PRIVATE_NAME_SERVERS : PUBLIC_NAME_SERVERS)],
       tags: [],
       createdAt: ctx.env.clock.now(),
     };
