@@ -9,6 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { sandboxSkip } from '../sandbox-support.ts';
 import { parseCidr4, formatIp4 } from '../../src/services/ec2/cidr.ts';
@@ -24,13 +27,14 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
   let fl: Faultline;
   let ip1: string;
   let ip2: string;
+  let ip3: string;
   const put = (r: DBInstanceRecord) => fl.app.env.store.transaction(() => fl.app.env.store.put(COLL.instances, scope, r.DBInstanceIdentifier, r));
   const get = (id: string) => fl.app.env.store.get<DBInstanceRecord>(COLL.instances, scope, id) as DBInstanceRecord;
 
   before(async () => {
     fl = await startFaultline({ driver: 'sandbox' });
     const pool = parseCidr4(fl.app.env.config.publicIpPool)!;
-    [ip1, ip2] = [formatIp4(pool.base + 250), formatIp4(pool.base + 251)];
+    [ip1, ip2, ip3] = [formatIp4(pool.base + 250), formatIp4(pool.base + 251), formatIp4(pool.base + 252)];
   });
   after(async () => {
     await fl?.close();
@@ -69,5 +73,31 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
     put(instance('orders-copy', ip2, { engine: { running: true, dataGeneration: 1, restoredFrom: { snapshot: 'before-101' } } }));
     assert.equal(await psqlUntil(ip2, 5432, 'shop', 'SELECT count(*) || \',\' || max(n) FROM rows'), '100,100');
     assert.equal(await psql(ip1, 5432, 'shop', 'SELECT count(*) FROM rows'), '101', 'the source keeps serving its own data');
+  });
+
+  it('gives the master user no superuser, and the engine\'s user no file faultline writes through', async () => {
+    put(instance('jailed', ip3));
+    assert.equal(await psqlUntil(ip3, 5432, 'shop', 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user'), 'f');
+    assert.equal(await psql(ip3, 5432, 'shop', "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'shop'"), 'app', 'the master user owns DBName');
+    const copy = await runFile('psql', ['-h', ip3, '-U', 'app', '-d', 'shop', '-c', "COPY (SELECT 1) TO PROGRAM 'true'"], { env: { ...process.env, PGPASSWORD: PASSWORD } }).catch((e) => e as { stderr: string });
+    assert.match((copy as { stderr: string }).stderr, /must be superuser or have privileges of the pg_execute_server_program role/);
+
+    // Whoever runs code as the engine's user in its jail (postgres, its directory at /db) links the files faultline writes there to a file of the test's own.
+    const tmp = mkdtempSync(join(tmpdir(), 'rds-jail-'));
+    const target = join(tmp, 'target');
+    writeFileSync(target, 'untouched\n');
+    const dir = join(fl.dataDir, 'runtime', 'rds', scope.account, scope.region, 'jailed');
+    const asEngineUser = ['--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
+      '--ro-bind', '/etc/passwd', '/etc/passwd', '--ro-bind', '/etc/group', '/etc/group', '--bind', dir, '/db', 'setpriv', '--reuid=postgres', '--regid=postgres', '--clear-groups'];
+    for (const name of ['engine.log', 'generation', 'admin', 'pg_hba.conf', 'pwfile']) {
+      await runFile('bwrap', [...asEngineUser, 'ln', '-sfn', target, `/db/${name}`]).catch(() => undefined);
+    }
+    // A crash and a new generation of data: faultline opens the log, writes the marker, the config and a new database.
+    put({ ...get('jailed'), engine: { running: false, dataGeneration: 0 } });
+    await psqlUntil(ip3, 5432, 'shop', 'SELECT 1', { gone: true });
+    put({ ...get('jailed'), engine: { running: true, dataGeneration: 1 } });
+    assert.equal(await psqlUntil(ip3, 5432, 'shop', 'SELECT current_user'), 'app');
+    assert.equal(readFileSync(target, 'utf8'), 'untouched\n');
+    rmSync(tmp, { recursive: true, force: true });
   });
 });
