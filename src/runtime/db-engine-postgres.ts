@@ -61,6 +61,11 @@ export const postgres: EngineKind = {
     ]);
   },
 
+  async setPassword(jail: Jail, w: EngineWant, admin: string): Promise<void> {
+    const psql = [`${BIN}/psql`, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', w.ip, '-p', String(w.port), '-U', ADMIN, '-d', 'postgres', '-w'];
+    await jail.run(withPassword(psql), `${admin}\nALTER ROLE ${ident(w.user)} PASSWORD ${literal(w.password)};\n`);
+  },
+
   serve(w: EngineWant): string[] {
     return [
       `${BIN}/postgres`, '-D', '/db/data',

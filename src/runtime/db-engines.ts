@@ -28,7 +28,7 @@
 import { Clock } from '../core/clock.ts';
 import { connect } from 'node:net';
 import { chmod, chown, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
@@ -74,8 +74,10 @@ export interface EngineKind {
    * with the password `admin`, the master user with its password, and the instance's database.
    */
   create(jail: Jail, w: EngineWant, admin: string): Promise<void>;
-  /** Sets the internal superuser's and the master user's passwords in /db/data while no server runs (after a restore). */
+  /** Sets the internal superuser's and the master user's passwords in /db/data while no server runs (after a restore, or a change while stopped). */
   reset(jail: Jail, w: EngineWant, admin: string): Promise<void>;
+  /** Sets the master user's password in the running server, as the internal superuser. */
+  setPassword(jail: Jail, w: EngineWant, admin: string): Promise<void>;
   /** The server's command line (in the jail). */
   serve(w: EngineWant): string[];
   /** Writes a consistent copy of the running server's data into the jail's empty /db/data, as the internal superuser. */
@@ -132,11 +134,11 @@ export class DbEngines {
     for (const [key, r] of this.running) {
       const w = wants.get(key);
       if (!w || w.runKey !== r.want.runKey) task(`db:${key}`, () => this.stop(key));
+      else if (w.password !== r.want.password && !this.failedLately(`${key}#password`)) task(`db:${key}`, () => this.setPassword(w));
     }
     for (const w of wants.values()) {
       if (this.running.has(w.key)) continue;
-      const f = this.failed.get(w.key);
-      if (f && f.runKey === w.runKey && Clock.wallNow() - f.at < RETRY_MS) continue;
+      if (this.failedLately(w.key, w.runKey)) continue;
       task(`db:${w.key}`, () => this.start(w));
     }
     const pending = this.reconcileSnapshots(task, wants);
@@ -218,17 +220,20 @@ export class DbEngines {
 
   /**
    * Makes the instance's data for this generation, once: a copy of a snapshot for a restore, else
-   * a new database. Returns the internal superuser's password, which a new database or a restore
-   * gets afresh (a restore's data carries its source's).
+   * a new database; and sets the master password if it changed while the engine was stopped.
+   * Returns the internal superuser's password, which a new database or a restore gets afresh (a
+   * restore's data carries its source's). `admin` and `applied` (a digest of the master password
+   * the engine has) are root's, unreadable to the engine's user.
    */
   private async prepare(w: EngineWant, jail: Jail, dir: string, user: User): Promise<string> {
     const data = join(dir, 'data');
     const marker = join(dir, 'generation');
     const secret = join(dir, 'admin');
+    const applied = join(dir, 'applied');
     const fresh = (await readFile(marker, 'utf8').catch(() => undefined)) !== String(w.generation) || !(await exists(data));
     if (!fresh) {
       const admin = await readFile(secret, 'utf8').catch(() => undefined);
-      if (admin) return admin;
+      if (admin && (await readFile(applied, 'utf8').catch(() => undefined)) === digest(w.password)) return admin;
     }
     const admin = randomBytes(24).toString('base64url');
     if (fresh) {
@@ -243,6 +248,7 @@ export class DbEngines {
       }
     } else await w.kind.reset(jail, w, admin);
     await writeOwn(secret, admin, 0o600);
+    await writeOwn(applied, digest(w.password), 0o600);
     await writeOwn(marker, String(w.generation), 0o644);
     return admin;
   }
@@ -269,6 +275,27 @@ export class DbEngines {
     if (!key) return '';
     if (!this.snapshots.has(key)) throw new Error(`the data of snapshot ${key.split('/').slice(2).join('/')} is not there (yet)`);
     return key;
+  }
+
+  /** Whether `key`'s work (for `runKey`, if given) failed less than RETRY_MS ago. */
+  private failedLately(key: string, runKey?: string): boolean {
+    const f = this.failed.get(key);
+    return !!f && (runKey === undefined || f.runKey === runKey) && Clock.wallNow() - f.at < RETRY_MS;
+  }
+
+  /** Gives the running engine the record's new master password (no restart), as RDS applies a new one at once. */
+  private async setPassword(w: EngineWant): Promise<void> {
+    const r = this.running.get(w.key);
+    if (!r || r.want.runKey !== w.runKey) return;
+    try {
+      const dir = this.dirOf(w.key);
+      await w.kind.setPassword(this.jail(dir, await this.userOf(w.kind)), w, r.admin);
+      await writeOwn(join(dir, 'applied'), digest(w.password), 0o600);
+      r.want = w;
+    } catch (e) {
+      this.failed.set(`${w.key}#password`, { runKey: '', at: Clock.wallNow() });
+      throw new Error(`rds: could not set the master password of ${w.id}: ${(e as Error).message}`);
+    }
   }
 
   /** Kills the engine's jail: a crash, whatever the reason (its host is gone, a failover, a reboot). */
@@ -302,8 +329,7 @@ export class DbEngines {
       const source = scopedKey(scope, s.DBInstanceIdentifier.toLowerCase());
       if (!this.known.has(source) && !wants.has(source)) continue;
       pending.add(source);
-      const f = this.failed.get(key);
-      if (f && Clock.wallNow() - f.at < RETRY_MS) continue;
+      if (this.failedLately(key)) continue;
       // One task per source instance: a backup never meets the instance's own start or stop halfway.
       task(`db:${source}`, () => this.capture(key, source, s as DBSnapshotRecord));
     }
@@ -404,6 +430,7 @@ export function jailArgs(dir: string, user: User, argv: string[]): string[] {
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
+const digest = (password: string) => createHash('sha256').update(password).digest('hex');
 
 /**
  * Makes `dir` root's, 0755, so that the engine's user can create, remove or replace nothing in it

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startFaultline, type Faultline } from '../harness.ts';
@@ -28,13 +28,14 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
   let ip1: string;
   let ip2: string;
   let ip3: string;
+  let ip4: string;
   const put = (r: DBInstanceRecord) => fl.app.env.store.transaction(() => fl.app.env.store.put(COLL.instances, scope, r.DBInstanceIdentifier, r));
   const get = (id: string) => fl.app.env.store.get<DBInstanceRecord>(COLL.instances, scope, id) as DBInstanceRecord;
 
   before(async () => {
     fl = await startFaultline({ driver: 'sandbox' });
     const pool = parseCidr4(fl.app.env.config.publicIpPool)!;
-    [ip1, ip2, ip3] = [formatIp4(pool.base + 250), formatIp4(pool.base + 251), formatIp4(pool.base + 252)];
+    [ip1, ip2, ip3, ip4] = [250, 251, 252, 253].map((n) => formatIp4(pool.base + n));
   });
   after(async () => {
     await fl?.close();
@@ -99,5 +100,26 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
     assert.equal(await psqlUntil(ip3, 5432, 'shop', 'SELECT current_user'), 'app');
     assert.equal(readFileSync(target, 'utf8'), 'untouched\n');
     rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('gives the running engine a new master password at once, and still takes snapshots after', async () => {
+    put(instance('rotated', ip4));
+    await psqlUntil(ip4, 5432, 'shop', 'SELECT 1');
+    // ModifyDBInstance with MasterUserPassword changes only the record's password.
+    put({ ...get('rotated'), masterPassword: 'New-pass2' });
+    const as = (password: string) =>
+      runFile('psql', ['-h', ip4, '-U', 'app', '-d', 'shop', '-tAc', 'SELECT 1'], { env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '2' } }).then((r) => r.stdout.trim(), (e) => (e as { stderr: string }).stderr);
+    const deadline = Date.now() + 30_000;
+    while ((await as('New-pass2')) !== '1' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await as('New-pass2'), '1');
+    assert.match(await as(PASSWORD), /password authentication failed for user "app"/);
+    fl.app.env.store.transaction(() =>
+      fl.app.env.store.put<DBSnapshotRecord>(COLL.snapshots, scope, 'after-rotation', {
+        DBSnapshotIdentifier: 'after-rotation', DBInstanceIdentifier: 'rotated', DBSnapshotArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:after-rotation', Engine: 'postgres',
+        EngineVersion: '15.4', AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: 'db-ROTATED', tags: [], masterPassword: 'New-pass2', DBInstanceClass: 'db.t3.micro', dataGeneration: 0, takenAt: fl.app.env.clock.now(),
+      }),
+    );
+    await fl.app.driver.settle();
+    assert.ok(existsSync(join(fl.dataDir, 'runtime', 'rds', 'snapshots', scope.account, scope.region, 'after-rotation', 'complete')), 'the snapshot captured its data');
   });
 });
