@@ -18,11 +18,17 @@
  * namespaces, the host's /usr read-only, its instance directory at /db and nothing else of the
  * host's files, no capabilities, as the engine's unprivileged system user. It shares the host's
  * network namespace (it listens only on its endpoint address): instances in a VPC do not reach it.
+ * The instance directory is root's (0755): the engine's user owns only `data/` in it, so the
+ * files faultline writes and opens there (the generation marker, engine.log, the engine's config,
+ * the internal superuser's password) cannot be swapped for a link by whoever runs code as that
+ * user. Passwords never go on a command line or into a file the engine's user can read: they reach
+ * the engine's tools on stdin.
  */
 // Real processes are paced in real time (retries after a failed start), read through the clock module.
 import { Clock } from '../core/clock.ts';
 import { connect } from 'node:net';
-import { appendFile, chown, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
@@ -47,12 +53,12 @@ export interface EngineWant {
   runKey: string;
 }
 
-/** Commands run as the engine's system user in a jail over one directory (mounted at /db). */
+/**
+ * Commands run as the engine's system user in a jail over one root-owned directory (mounted at
+ * /db) whose `data/` the user owns; `input` is the command's stdin (where passwords go).
+ */
 export interface Jail {
-  run(argv: string[], input?: string, env?: Record<string, string>): Promise<void>;
-  writeFile(name: string, text: string): Promise<void>;
-  appendFile(name: string, text: string): Promise<void>;
-  removeFile(name: string): Promise<void>;
+  run(argv: string[], input?: string): Promise<void>;
 }
 
 /** One database engine: how to create its data, serve it and back it up. */
@@ -61,12 +67,21 @@ export interface EngineKind {
   systemUser: string;
   /** A file whose presence says the engine is installed. */
   installed: string;
-  /** Makes /db/data from nothing: the master user with its password, and the database. */
-  create(jail: Jail, w: EngineWant): Promise<void>;
+  /** Files faultline writes into the instance's directory (root's, read-only to the engine), which serve() names at /db/NAME. */
+  config: Record<string, string>;
+  /**
+   * Makes the empty /db/data (the engine's user owns it) a new database: the internal superuser
+   * with the password `admin`, the master user with its password, and the instance's database.
+   */
+  create(jail: Jail, w: EngineWant, admin: string): Promise<void>;
+  /** Sets the internal superuser's and the master user's passwords in /db/data while no server runs (after a restore, or a change while stopped). */
+  reset(jail: Jail, w: EngineWant, admin: string): Promise<void>;
+  /** Sets the master user's password in the running server, as the internal superuser. */
+  setPassword(jail: Jail, w: EngineWant, admin: string): Promise<void>;
   /** The server's command line (in the jail). */
   serve(w: EngineWant): string[];
-  /** Writes a consistent copy of the running server's data into the jail's /db/data. */
-  backup(jail: Jail, w: EngineWant): Promise<void>;
+  /** Writes a consistent copy of the running server's data into the jail's empty /db/data, as the internal superuser. */
+  backup(jail: Jail, w: EngineWant, admin: string): Promise<void>;
   /** Files of a running server that a file copy of its storage must not carry over. */
   staleFiles: string[];
 }
@@ -76,7 +91,11 @@ const KINDS: Partial<Record<DBInstanceRecord['Engine'], EngineKind>> = { postgre
 interface Running {
   proc: Started;
   want: EngineWant;
+  /** The internal superuser's password. */
+  admin: string;
 }
+
+type User = { uid: number; gid: number };
 
 /** Real ms before an engine whose start failed is tried again. */
 const RETRY_MS = 5_000;
@@ -115,11 +134,11 @@ export class DbEngines {
     for (const [key, r] of this.running) {
       const w = wants.get(key);
       if (!w || w.runKey !== r.want.runKey) task(`db:${key}`, () => this.stop(key));
+      else if (w.password !== r.want.password && !this.failedLately(`${key}#password`)) task(`db:${key}`, () => this.setPassword(w));
     }
     for (const w of wants.values()) {
       if (this.running.has(w.key)) continue;
-      const f = this.failed.get(w.key);
-      if (f && f.runKey === w.runKey && Clock.wallNow() - f.at < RETRY_MS) continue;
+      if (this.failedLately(w.key, w.runKey)) continue;
       task(`db:${w.key}`, () => this.start(w));
     }
     const pending = this.reconcileSnapshots(task, wants);
@@ -178,13 +197,12 @@ export class DbEngines {
       const user = await this.userOf(w.kind);
       const dir = this.dirOf(w.key);
       this.known.add(w.key);
-      await mkdir(dir, { recursive: true });
-      await chown(dir, user.uid, user.gid);
-      const jail = this.jail(dir, user);
-      await this.prepare(w, jail, dir);
-      const proc = await start('bwrap', jailArgs(dir, user, {}, w.kind.serve(w)), join(dir, 'engine.log'));
+      await rootDir(dir);
+      const admin = await this.prepare(w, this.jail(dir, user), dir, user);
+      for (const [name, text] of Object.entries(w.kind.config)) await writeOwn(join(dir, name), text, 0o644);
+      const proc = await start('bwrap', jailArgs(dir, user, w.kind.serve(w)), join(dir, 'engine.log'));
       if (this.closed) return proc.kill('SIGKILL');
-      const r: Running = { proc, want: w };
+      const r: Running = { proc, want: w, admin };
       this.running.set(w.key, r);
       this.failed.delete(w.key);
       // An engine that ends by itself (it could not start, or crashed) is started again after a while.
@@ -200,17 +218,39 @@ export class DbEngines {
     }
   }
 
-  /** Makes the instance's data for this generation, once: a copy of a snapshot for a restore, else a new database. */
-  private async prepare(w: EngineWant, jail: Jail, dir: string): Promise<void> {
+  /**
+   * Makes the instance's data for this generation, once: a copy of a snapshot for a restore, else
+   * a new database; and sets the master password if it changed while the engine was stopped.
+   * Returns the internal superuser's password, which a new database or a restore gets afresh (a
+   * restore's data carries its source's). `admin` and `applied` (a digest of the master password
+   * the engine has) are root's, unreadable to the engine's user.
+   */
+  private async prepare(w: EngineWant, jail: Jail, dir: string, user: User): Promise<string> {
+    const data = join(dir, 'data');
     const marker = join(dir, 'generation');
-    const have = await readFile(marker, 'utf8').catch(() => undefined);
-    if (have === String(w.generation) && (await exists(join(dir, 'data')))) return;
-    await rm(join(dir, 'data'), { recursive: true, force: true });
-    const from = w.restoredFrom && this.restoreSource(w);
-    if (from) {
-      await run('cp', ['-a', join(this.snapshotDirOf(from), 'data'), join(dir, 'data')]);
-    } else await w.kind.create(jail, w);
-    await writeFile(marker, String(w.generation));
+    const secret = join(dir, 'admin');
+    const applied = join(dir, 'applied');
+    const fresh = (await readFile(marker, 'utf8').catch(() => undefined)) !== String(w.generation) || !(await exists(data));
+    if (!fresh) {
+      const admin = await readFile(secret, 'utf8').catch(() => undefined);
+      if (admin && (await readFile(applied, 'utf8').catch(() => undefined)) === digest(w.password)) return admin;
+    }
+    const admin = randomBytes(24).toString('base64url');
+    if (fresh) {
+      await rm(data, { recursive: true, force: true });
+      const from = w.restoredFrom && this.restoreSource(w);
+      if (from) {
+        await run('cp', ['-a', join(this.snapshotDirOf(from), 'data'), data]);
+        await w.kind.reset(jail, w, admin);
+      } else {
+        await dataDir(dir, user);
+        await w.kind.create(jail, w, admin);
+      }
+    } else await w.kind.reset(jail, w, admin);
+    await writeOwn(secret, admin, 0o600);
+    await writeOwn(applied, digest(w.password), 0o600);
+    await writeOwn(marker, String(w.generation), 0o644);
+    return admin;
   }
 
   /**
@@ -235,6 +275,27 @@ export class DbEngines {
     if (!key) return '';
     if (!this.snapshots.has(key)) throw new Error(`the data of snapshot ${key.split('/').slice(2).join('/')} is not there (yet)`);
     return key;
+  }
+
+  /** Whether `key`'s work (for `runKey`, if given) failed less than RETRY_MS ago. */
+  private failedLately(key: string, runKey?: string): boolean {
+    const f = this.failed.get(key);
+    return !!f && (runKey === undefined || f.runKey === runKey) && Clock.wallNow() - f.at < RETRY_MS;
+  }
+
+  /** Gives the running engine the record's new master password (no restart), as RDS applies a new one at once. */
+  private async setPassword(w: EngineWant): Promise<void> {
+    const r = this.running.get(w.key);
+    if (!r || r.want.runKey !== w.runKey) return;
+    try {
+      const dir = this.dirOf(w.key);
+      await w.kind.setPassword(this.jail(dir, await this.userOf(w.kind)), w, r.admin);
+      await writeOwn(join(dir, 'applied'), digest(w.password), 0o600);
+      r.want = w;
+    } catch (e) {
+      this.failed.set(`${w.key}#password`, { runKey: '', at: Clock.wallNow() });
+      throw new Error(`rds: could not set the master password of ${w.id}: ${(e as Error).message}`);
+    }
   }
 
   /** Kills the engine's jail: a crash, whatever the reason (its host is gone, a failover, a reboot). */
@@ -268,8 +329,7 @@ export class DbEngines {
       const source = scopedKey(scope, s.DBInstanceIdentifier.toLowerCase());
       if (!this.known.has(source) && !wants.has(source)) continue;
       pending.add(source);
-      const f = this.failed.get(key);
-      if (f && Clock.wallNow() - f.at < RETRY_MS) continue;
+      if (this.failedLately(key)) continue;
       // One task per source instance: a backup never meets the instance's own start or stop halfway.
       task(`db:${source}`, () => this.capture(key, source, s as DBSnapshotRecord));
     }
@@ -296,12 +356,12 @@ export class DbEngines {
     const dest = this.snapshotDirOf(key);
     const staging = `${dest}.partial`;
     await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
+    await rootDir(staging);
     const r = this.running.get(source);
     if (r) {
       const user = await this.userOf(r.want.kind);
-      await chown(staging, user.uid, user.gid);
-      await r.want.kind.backup(this.jail(staging, user), r.want);
+      await dataDir(staging, user);
+      await r.want.kind.backup(this.jail(staging, user), r.want, r.admin);
     } else {
       const data = join(this.dirOf(source), 'data');
       if (!(await exists(data))) throw new Error(`${s.DBInstanceIdentifier} has no data`);
@@ -317,7 +377,7 @@ export class DbEngines {
     this.snapshots.add(key);
   }
 
-  private async userOf(kind: EngineKind): Promise<{ uid: number; gid: number }> {
+  private async userOf(kind: EngineKind): Promise<User> {
     if (!this.users.has(kind.systemUser)) {
       const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
       const line = passwd.split('\n').find((l) => l.startsWith(`${kind.systemUser}:`));
@@ -329,17 +389,8 @@ export class DbEngines {
     return user;
   }
 
-  private jail(dir: string, user: { uid: number; gid: number }): Jail {
-    const owned = async (name: string) => chown(join(dir, name), user.uid, user.gid);
-    return {
-      run: async (argv, input, env = {}) => void (await run('bwrap', jailArgs(dir, user, env, argv), { input })),
-      writeFile: async (name, text) => {
-        await writeFile(join(dir, name), text, { mode: 0o600 });
-        await owned(name);
-      },
-      appendFile: (name, text) => appendFile(join(dir, name), text),
-      removeFile: (name) => rm(join(dir, name), { force: true }),
-    };
+  private jail(dir: string, user: User): Jail {
+    return { run: async (argv, input) => void (await run('bwrap', jailArgs(dir, user, argv), { input })) };
   }
 
   private async tree(dir: string, depth: number): Promise<string[][]> {
@@ -362,7 +413,7 @@ export class DbEngines {
  * and mount namespaces, the host's /usr read-only, the user and group names, no capabilities
  * once setpriv has changed to the user (bwrap, run by root, keeps only the two it needs for that).
  */
-export function jailArgs(dir: string, user: { uid: number; gid: number }, env: Record<string, string>, argv: string[]): string[] {
+export function jailArgs(dir: string, user: User, argv: string[]): string[] {
   return [
     '--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'rds',
     '--ro-bind', '/usr', '/usr',
@@ -371,7 +422,6 @@ export function jailArgs(dir: string, user: { uid: number; gid: number }, env: R
     '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/run',
     '--bind', dir, '/db',
     '--clearenv', '--setenv', 'LC_ALL', 'C', '--setenv', 'PATH', '/usr/bin:/bin',
-    ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v]),
     '--chdir', '/db',
     '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID',
     '/usr/bin/setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--',
@@ -380,6 +430,31 @@ export function jailArgs(dir: string, user: { uid: number; gid: number }, env: R
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
+const digest = (password: string) => createHash('sha256').update(password).digest('hex');
+
+/**
+ * Makes `dir` root's, 0755, so that the engine's user can create, remove or replace nothing in it
+ * but inside `data/`; a link its user planted before (when the directory was theirs) is removed.
+ */
+async function rootDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await chown(dir, 0, 0);
+  await chmod(dir, 0o755);
+  const log = join(dir, 'engine.log');
+  if ((await lstat(log).catch(() => undefined))?.isSymbolicLink()) await rm(log);
+}
+
+/** The empty `data/` in a root-owned directory, the engine user's (0700, as the engines require). */
+async function dataDir(dir: string, user: User): Promise<void> {
+  await mkdir(join(dir, 'data'), { mode: 0o700 });
+  await chown(join(dir, 'data'), user.uid, user.gid);
+}
+
+/** Writes a file of root's anew: never through a link or into a file that was there (O_CREAT|O_EXCL). */
+async function writeOwn(path: string, text: string, mode: number): Promise<void> {
+  await rm(path, { force: true });
+  await writeFile(path, text, { mode, flag: 'wx' });
+}
 
 /** Resolves once nothing accepts connections on ip:port (or after `timeoutMs` of real time). */
 async function closedPort(ip: string, port: number, timeoutMs: number): Promise<void> {

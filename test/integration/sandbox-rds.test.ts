@@ -9,6 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { sandboxSkip } from '../sandbox-support.ts';
 import { parseCidr4, formatIp4 } from '../../src/services/ec2/cidr.ts';
@@ -24,13 +27,15 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
   let fl: Faultline;
   let ip1: string;
   let ip2: string;
+  let ip3: string;
+  let ip4: string;
   const put = (r: DBInstanceRecord) => fl.app.env.store.transaction(() => fl.app.env.store.put(COLL.instances, scope, r.DBInstanceIdentifier, r));
   const get = (id: string) => fl.app.env.store.get<DBInstanceRecord>(COLL.instances, scope, id) as DBInstanceRecord;
 
   before(async () => {
     fl = await startFaultline({ driver: 'sandbox' });
     const pool = parseCidr4(fl.app.env.config.publicIpPool)!;
-    [ip1, ip2] = [formatIp4(pool.base + 250), formatIp4(pool.base + 251)];
+    [ip1, ip2, ip3, ip4] = [250, 251, 252, 253].map((n) => formatIp4(pool.base + n));
   });
   after(async () => {
     await fl?.close();
@@ -69,5 +74,52 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
     put(instance('orders-copy', ip2, { engine: { running: true, dataGeneration: 1, restoredFrom: { snapshot: 'before-101' } } }));
     assert.equal(await psqlUntil(ip2, 5432, 'shop', 'SELECT count(*) || \',\' || max(n) FROM rows'), '100,100');
     assert.equal(await psql(ip1, 5432, 'shop', 'SELECT count(*) FROM rows'), '101', 'the source keeps serving its own data');
+  });
+
+  it('gives the master user no superuser, and the engine\'s user no file faultline writes through', async () => {
+    put(instance('jailed', ip3));
+    assert.equal(await psqlUntil(ip3, 5432, 'shop', 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user'), 'f');
+    assert.equal(await psql(ip3, 5432, 'shop', "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'shop'"), 'app', 'the master user owns DBName');
+    const copy = await runFile('psql', ['-h', ip3, '-U', 'app', '-d', 'shop', '-c', "COPY (SELECT 1) TO PROGRAM 'true'"], { env: { ...process.env, PGPASSWORD: PASSWORD } }).catch((e) => e as { stderr: string });
+    assert.match((copy as { stderr: string }).stderr, /must be superuser or have privileges of the pg_execute_server_program role/);
+
+    // Whoever runs code as the engine's user in its jail (postgres, its directory at /db) links the files faultline writes there to a file of the test's own.
+    const tmp = mkdtempSync(join(tmpdir(), 'rds-jail-'));
+    const target = join(tmp, 'target');
+    writeFileSync(target, 'untouched\n');
+    const dir = join(fl.dataDir, 'runtime', 'rds', scope.account, scope.region, 'jailed');
+    const asEngineUser = ['--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
+      '--ro-bind', '/etc/passwd', '/etc/passwd', '--ro-bind', '/etc/group', '/etc/group', '--bind', dir, '/db', 'setpriv', '--reuid=postgres', '--regid=postgres', '--clear-groups'];
+    for (const name of ['engine.log', 'generation', 'admin', 'pg_hba.conf', 'pwfile']) {
+      await runFile('bwrap', [...asEngineUser, 'ln', '-sfn', target, `/db/${name}`]).catch(() => undefined);
+    }
+    // A crash and a new generation of data: faultline opens the log, writes the marker, the config and a new database.
+    put({ ...get('jailed'), engine: { running: false, dataGeneration: 0 } });
+    await psqlUntil(ip3, 5432, 'shop', 'SELECT 1', { gone: true });
+    put({ ...get('jailed'), engine: { running: true, dataGeneration: 1 } });
+    assert.equal(await psqlUntil(ip3, 5432, 'shop', 'SELECT current_user'), 'app');
+    assert.equal(readFileSync(target, 'utf8'), 'untouched\n');
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('gives the running engine a new master password at once, and still takes snapshots after', async () => {
+    put(instance('rotated', ip4));
+    await psqlUntil(ip4, 5432, 'shop', 'SELECT 1');
+    // ModifyDBInstance with MasterUserPassword changes only the record's password.
+    put({ ...get('rotated'), masterPassword: 'New-pass2' });
+    const as = (password: string) =>
+      runFile('psql', ['-h', ip4, '-U', 'app', '-d', 'shop', '-tAc', 'SELECT 1'], { env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '2' } }).then((r) => r.stdout.trim(), (e) => (e as { stderr: string }).stderr);
+    const deadline = Date.now() + 30_000;
+    while ((await as('New-pass2')) !== '1' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await as('New-pass2'), '1');
+    assert.match(await as(PASSWORD), /password authentication failed for user "app"/);
+    fl.app.env.store.transaction(() =>
+      fl.app.env.store.put<DBSnapshotRecord>(COLL.snapshots, scope, 'after-rotation', {
+        DBSnapshotIdentifier: 'after-rotation', DBInstanceIdentifier: 'rotated', DBSnapshotArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:after-rotation', Engine: 'postgres',
+        EngineVersion: '15.4', AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: 'db-ROTATED', tags: [], masterPassword: 'New-pass2', DBInstanceClass: 'db.t3.micro', dataGeneration: 0, takenAt: fl.app.env.clock.now(),
+      }),
+    );
+    await fl.app.driver.settle();
+    assert.ok(existsSync(join(fl.dataDir, 'runtime', 'rds', 'snapshots', scope.account, scope.region, 'after-rotation', 'complete')), 'the snapshot captured its data');
   });
 });

@@ -353,7 +353,7 @@ export const instanceHandlers = {
     if (input.PreferredMaintenanceWindow !== undefined) i.PreferredMaintenanceWindow = input.PreferredMaintenanceWindow.toLowerCase();
     if (groups) i.VpcSecurityGroups = groups;
     if (retentionNow !== undefined) i.BackupRetentionPeriod = retentionNow;
-    // The password applies as soon as possible: the engine gets it with the record.
+    // The password applies at once, with no restart: the engine runtime sets it in the running engine, or before its next start.
     if (password !== undefined) i.masterPassword = password;
 
     const changes = Object.keys(change).length > 0;
