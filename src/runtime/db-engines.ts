@@ -152,11 +152,6 @@ export class DbEngines {
     await Promise.all([...this.running.keys()].map((k) => this.stop(k)));
   }
 
-  /** For tests: the engine log of an instance. */
-  logOf(scope: Scope, id: string): Promise<string> {
-    return readFile(join(this.dirOf(scopedKey(scope, id)), 'engine.log'), 'utf8').catch(() => '');
-  }
-
   private wants(): Map<string, EngineWant> {
     const out = new Map<string, EngineWant>();
     for (const [scope, inst] of this.env.store.scan<DBInstanceRecord>(COLL.instances)) {
@@ -413,7 +408,7 @@ export class DbEngines {
  * and mount namespaces, the host's /usr read-only, the user and group names, no capabilities
  * once setpriv has changed to the user (bwrap, run by root, keeps only the two it needs for that).
  */
-export function jailArgs(dir: string, user: User, argv: string[]): string[] {
+function jailArgs(dir: string, user: User, argv: string[]): string[] {
   return [
     '--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'rds',
     '--ro-bind', '/usr', '/usr',

@@ -46,8 +46,6 @@ export interface Env {
      * Absent when the driver makes none (simulated): the health check loop reads the world instead.
      */
     route53Health?(account: string, healthCheckId: string): ProbeResult | undefined;
-    /** The connections a DB instance's real engine has now, for its DatabaseConnections metric; absent under the simulated driver (RDS publishes 0). */
-    rdsConnections?(scope: Scope, instanceId: string): number | undefined;
   };
 }
 

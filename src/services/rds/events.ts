@@ -44,7 +44,6 @@ export type EventId = keyof typeof EVENTS;
 export const FAILOVER_REASONS = {
   unhealthy: 'The primary host of the RDS Multi-AZ instance is unhealthy.',
   unreachable: 'The primary host of the RDS Multi-AZ instance is unreachable due to loss of network connectivity.',
-  modified: 'The RDS instance was modified by customer.',
   requested: 'The user requested a failover of the DB instance.',
 };
 

@@ -1,10 +1,9 @@
 /**
  * The AWS/RDS metrics alarms commonly use (spec rds.md §9), once a minute on the clock per
  * instance (`METRICS_LOOP`), dimension `DBInstanceIdentifier`, through the same path as
- * PutMetricData. The values are simulated and steady (a lightly loaded database), except
- * `DatabaseConnections`, which the engine runtime may count for real (`Env.runtime.rdsConnections`);
- * without it, 0. Nothing is published while the engine is down for an outage or stopped; across a
- * failover or reboot only `DatabaseConnections`, at 0.
+ * PutMetricData. The values are simulated and steady (a lightly loaded database; no engine's
+ * connections are counted yet, so `DatabaseConnections` is 0). Nothing is published while the
+ * engine is down for an outage or stopped; across a failover or reboot only `DatabaseConnections`.
  */
 import type { Scope } from '../../core/store.ts';
 import { putMetric } from '../cloudwatch/metrics.provider.ts';
@@ -31,7 +30,7 @@ export const metricsLoop = (env: Env) => (key: string): number | void => {
   if (i.DBInstanceStatus === 'rebooting') put('DatabaseConnections', 0, 'Count');
   else if (i.engine.running && SERVING.has(i.DBInstanceStatus)) {
     put('CPUUtilization', 2, 'Percent');
-    put('DatabaseConnections', env.runtime?.rdsConnections?.(scope, id) ?? 0, 'Count');
+    put('DatabaseConnections', 0, 'Count');
     // What the engine itself takes of the storage: a small fixed amount for a new database.
     put('FreeStorageSpace', i.AllocatedStorage * GIB - 0.5 * GIB, 'Bytes');
     put('ReadLatency', 0.001, 'Seconds');
