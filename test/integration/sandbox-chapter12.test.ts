@@ -108,7 +108,6 @@ describe("the book's chapter 12 load balancer, unmodified, under the sandbox dri
     // Worked out by hand: the first check after the failure, then UnhealthyThreshold - 1 more intervals.
     const firstFailing = phase + Math.floor((failedAt - phase) / (INTERVAL * 1000) + 1) * INTERVAL * 1000;
     const outOfService = firstFailing + (UNHEALTHY_THRESHOLD - 1) * INTERVAL * 1000;
-    assert.ok(outOfService > failedAt + INTERVAL * 1000 && outOfService <= failedAt + UNHEALTHY_THRESHOLD * INTERVAL * 1000);
     fl.advance((outOfService - failedAt) / 1000 - 1);
     assert.equal((await health())[lost].State, 'InService', 'not before the worked-out time');
     fl.advance(1);
