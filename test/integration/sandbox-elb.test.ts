@@ -261,6 +261,12 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     const pids = (await run('ip', ['netns', 'pids', ns])).stdout.trim().split('\n');
     assert.equal(pids.length, 1, `the agent is the router namespace's only process: ${pids}`);
     process.kill(Number(pids[0]), 'SIGKILL');
+    // Really gone from the namespace before the clock moves.
+    const deadline = Date.now() + 10_000;
+    while ((await run('ip', ['netns', 'pids', ns])).stdout.trim().split('\n').includes(pids[0])) {
+      assert.ok(Date.now() < deadline, `the killed agent ${pids[0]} is gone within 10 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     // Checks made while it is down have no answer: over more than the unhealthy threshold of
     // intervals, the instance that serves stays in service.
     for (let i = 0; i < 6; i++) {
