@@ -38,10 +38,10 @@ export function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number
  * One `curl` of `http://HOST/`, with the host name resolved to `address` as a user's resolver
  * would resolve a load balancer's DNS name (curl --resolve); undefined when nothing answers.
  */
-export async function curlVia(host: string, address: string, path = '/'): Promise<{ status: number; body: string } | undefined> {
+export async function curlVia(host: string, address: string): Promise<{ status: number; body: string } | undefined> {
   try {
     // 5 s: an answer, however slow on a loaded machine; no answer at all is what callers look for.
-    const { stdout } = await runFile('curl', ['-s', '--max-time', '5', '--resolve', `${host}:80:${address}`, '-w', '\n%{http_code}', `http://${host}${path}`]);
+    const { stdout } = await runFile('curl', ['-s', '--max-time', '5', '--resolve', `${host}:80:${address}`, '-w', '\n%{http_code}', `http://${host}/`]);
     const cut = stdout.lastIndexOf('\n');
     return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
   } catch {
