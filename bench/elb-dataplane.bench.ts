@@ -16,7 +16,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startFaultline, type Faultline } from '../test/harness.ts';
 import { BOTO3_PRELUDE } from '../test/boto3-prelude.ts';
-import { httpGet, sandboxSkip, waitFor } from '../test/sandbox-support.ts';
+import { httpGet, sandboxSkip, waitFor, webAppUserData } from '../test/sandbox-support.ts';
 
 if (sandboxSkip) {
   console.log(`elb data plane bench skipped: ${sandboxSkip}`);
@@ -31,32 +31,12 @@ const run = promisify(execFile);
 const SETUP = (interval: number, manual: boolean) => `
 ec2 = boto3.client('ec2')
 elbv2 = boto3.client('elbv2', config=no_retry)
-app = '''#!/bin/sh
-cat > /root/app.py <<'EOF'
-import http.server, os, socket
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-    def do_GET(self):
-        body = ('hello from %s\\\\n' % socket.gethostname()).encode()
-        self.send_response(200)
-        self.send_header('content-length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
-        if self.path == '/die':
-            os._exit(0)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(('', 8080), H).serve_forever()
-EOF
-nohup python3 /root/app.py > /dev/null 2>&1 &
-'''
 v = ec2.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId']
 ec2.attach_internet_gateway(InternetGatewayId=ec2.create_internet_gateway()['InternetGateway']['InternetGatewayId'], VpcId=v)
 subnets = [ec2.create_subnet(VpcId=v, CidrBlock='10.0.%d.0/24' % (i + 1), AvailabilityZone='us-east-1' + z)['Subnet']['SubnetId'] for i, z in enumerate('ab')]
 sg = ec2.create_security_group(GroupName='web', Description='web', VpcId=v)['GroupId']
 ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{'IpProtocol': 'tcp', 'FromPort': 80, 'ToPort': 8080, 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}])
-ids = [ec2.run_instances(ImageId='ami-1ecae776', InstanceType='t2.micro', MinCount=1, MaxCount=1, UserData=app,
+ids = [ec2.run_instances(ImageId='ami-1ecae776', InstanceType='t2.micro', MinCount=1, MaxCount=1, UserData=os.environ['USER_DATA'],
     NetworkInterfaces=[{'DeviceIndex': 0, 'SubnetId': s, 'Groups': [sg], 'AssociatePublicIpAddress': True}])['Instances'][0]['InstanceId'] for s in subnets]
 lb = elbv2.create_load_balancer(Name='bench', Subnets=subnets, SecurityGroups=[sg])['LoadBalancers'][0]
 tg = elbv2.create_target_group(Name='bench', Protocol='HTTP', Port=8080, VpcId=v, HealthCheckIntervalSeconds=${interval}, HealthCheckTimeoutSeconds=2,
@@ -98,6 +78,7 @@ async function load(url: string): Promise<{ rps: number; failed: number }> {
 }
 
 async function prepare(fl: Faultline, interval: number): Promise<{ setup: Setup; nodes: string[] }> {
+  fl.clientEnv.USER_DATA = webAppUserData({ keepAlive: true });
   const setup: Setup = await fl.python(BOTO3_PRELUDE + SETUP(interval, fl.app.env.clock.mode === 'manual'));
   for (const ip of setup.publicIps) await waitFor(`http://${ip}:8080/`, undefined, 120_000);
   const healthy = `out([t['TargetHealth']['State'] for t in boto3.client('elbv2').describe_target_health(TargetGroupArn='${setup.tg}')['TargetHealthDescriptions']])`;

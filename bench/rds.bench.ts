@@ -14,11 +14,11 @@
  *
  *   npx tsx bench/rds.bench.ts [rounds=5] [rows=100000]
  */
-import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { startFaultline } from '../test/harness.ts';
 import { sandboxSkip } from '../test/sandbox-support.ts';
-import { dbInstanceRecord, psql, psqlUntil } from '../test/rds-support.ts';
+import { dbInstanceRecord, dbSnapshotRecord, psql, psqlUntil } from '../test/rds-support.ts';
+import { procStat } from '../test/user-shell.ts';
 import { parseCidr4, formatIp4 } from '../src/services/ec2/cidr.ts';
 import { COLL, type DBInstanceRecord, type DBSnapshotRecord } from '../src/services/rds/state.ts';
 
@@ -67,10 +67,7 @@ try {
 
   let t = performance.now();
   store.transaction(() =>
-    store.put<DBSnapshotRecord>(COLL.snapshots, scope, 'snap', {
-      DBSnapshotIdentifier: 'snap', DBInstanceIdentifier: 'bench-0', DBSnapshotArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:snap', Engine: 'postgres', EngineVersion: '15.4',
-      AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: 'db-BENCH-0', tags: [], masterPassword: 'secret123', DBInstanceClass: 'db.t3.micro', dataGeneration: 0, takenAt: fl.app.env.clock.now(),
-    }),
+    store.put<DBSnapshotRecord>(COLL.snapshots, scope, 'snap', dbSnapshotRecord('snap', 'bench-0', fl.app.env.clock.now())),
   );
   await fl.app.driver.settle();
   console.log(`snapshot (pg_basebackup of a running server, ${rows} rows): ${ms(t)} ms`);
@@ -86,7 +83,7 @@ try {
       .trim().split('\n').filter((l) => l.includes('postgres'))
       .reduce((sum, l) => {
         try {
-          const f = readFileSync(`/proc/${l.trim().split(/\s+/)[0]}/stat`, 'utf8').split(') ')[1].split(' ');
+          const f = procStat(Number(l.trim().split(/\s+/)[0]));
           return sum + Number(f[11]) + Number(f[12]);
         } catch {
           return sum;

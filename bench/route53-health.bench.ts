@@ -9,8 +9,8 @@
  * The checks watch an instance's public IP, so that they pass and every checker reads the world.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { startFaultline, startMoto, type Running } from './servers.ts';
+import { procStat } from '../test/user-shell.ts';
 
 const COUNT = Number(process.argv[2] ?? 1000);
 const MINUTES = 5;
@@ -49,7 +49,7 @@ print(ec2.describe_instances(InstanceIds=[i])['Reservations'][0]['Instances'][0]
 
 /** A process's CPU time so far, in milliseconds. */
 function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const fields = procStat(pid);
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
 }
 

@@ -1,10 +1,10 @@
 /**
  * For tests and benchmarks of RDS's engines: a DB instance record as the RDS API writes it
- * (available, its engine running on `ip`), and `psql` run as a user runs it.
+ * (available, its engine running on `ip`), a snapshot record of one, and `psql` run as a user runs it.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { DBInstanceRecord } from '../src/services/rds/state.ts';
+import type { DBInstanceRecord, DBSnapshotRecord } from '../src/services/rds/state.ts';
 
 const runFile = promisify(execFile);
 export const PASSWORD = 'Secret-pass1';
@@ -20,6 +20,15 @@ export function dbInstanceRecord(id: string, ip: string, extra: Partial<DBInstan
     masterPassword: PASSWORD, placement: { primary: { zone: 'us-east-1a', host: 'h-a', subnetId: 'subnet-a' }, standby: { zone: 'us-east-1b', host: 'h-b', subnetId: 'subnet-b' } },
     endpointIp: ip, engine: { running: true, dataGeneration: 0 }, createdAt: 0,
     ...extra,
+  };
+}
+
+/** A manual snapshot of `instanceId` (a dbInstanceRecord) as the RDS API writes it when it starts taking one at `takenAt`. */
+export function dbSnapshotRecord(id: string, instanceId: string, takenAt: number): DBSnapshotRecord {
+  return {
+    DBSnapshotIdentifier: id, DBInstanceIdentifier: instanceId, DBSnapshotArn: `arn:aws:rds:us-east-1:000000000000:snapshot:${id}`, Engine: 'postgres', EngineVersion: '15.4',
+    AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: `db-${instanceId.toUpperCase()}`, tags: [],
+    masterPassword: PASSWORD, DBInstanceClass: 'db.t3.micro', dataGeneration: 0, takenAt,
   };
 }
 

@@ -6,7 +6,7 @@
 import type { Env } from '../src/services/service.ts';
 import { COLL, accountScope, recordKey, type HealthCheckRecord, type HostedZoneRecord, type RecordSetRecord, type ResourceRecordSet } from '../src/services/route53/state.ts';
 
-export const ACCOUNT = '000000000000';
+const ACCOUNT = '000000000000';
 export const SOA_VALUE = 'ns-2048.awsdns-64.com. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400';
 let seq = 0;
 

@@ -38,15 +38,72 @@ export function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number
  * One `curl` of `http://HOST/`, with the host name resolved to `address` as a user's resolver
  * would resolve a load balancer's DNS name (curl --resolve); undefined when nothing answers.
  */
-export async function curlVia(host: string, address: string, path = '/'): Promise<{ status: number; body: string } | undefined> {
+export async function curlVia(host: string, address: string): Promise<{ status: number; body: string } | undefined> {
   try {
     // 5 s: an answer, however slow on a loaded machine; no answer at all is what callers look for.
-    const { stdout } = await runFile('curl', ['-s', '--max-time', '5', '--resolve', `${host}:80:${address}`, '-w', '\n%{http_code}', `http://${host}${path}`]);
+    const { stdout } = await runFile('curl', ['-s', '--max-time', '5', '--resolve', `${host}:80:${address}`, '-w', '\n%{http_code}', `http://${host}/`]);
     const cut = stdout.lastIndexOf('\n');
     return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The private IPs in the `<h1>IP</h1>` pages that `n` curls of `http://HOST/` through `address`
+ * answer with, in order (what came instead, where no such page did).
+ */
+export async function pagesVia(host: string, address: string, n: number): Promise<string[]> {
+  const seen: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await curlVia(host, address);
+    seen.push(/<h1>([\d.]+)<\/h1>/.exec(r?.body ?? '')?.[1] ?? `no page: ${r?.status} ${r?.body.slice(0, 100)}`);
+  }
+  return seen;
+}
+
+/**
+ * User data for an instance that serves, on `port`, `hello from HOST PATH` and on a second line
+ * `xff=` the X-Forwarded-For it saw (None without one). `GET /slow` answers after 3 s; `GET /die`
+ * answers, then makes the server exit; `GET /hold` answers once a `GET /release` came, and
+ * `GET /holding` says how many were held. `keepAlive` serves HTTP/1.1 keep-alive, as a bench's
+ * load wants; otherwise each connection carries one request.
+ */
+export function webAppUserData({ port = 8080, keepAlive = false }: { port?: number; keepAlive?: boolean } = {}): string {
+  return `#!/bin/sh
+mkdir -p /var/lib/app
+cat > /var/lib/app/app.py <<'EOF'
+import http.server, os, socket, threading, time
+released = threading.Event()
+holding = [0]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = '${keepAlive ? 'HTTP/1.1' : 'HTTP/1.0'}'
+    def do_GET(self):
+        if self.path == '/slow':
+            time.sleep(3)
+        if self.path == '/hold':
+            holding[0] += 1
+            released.wait()
+        if self.path == '/release':
+            released.set()
+        if self.path == '/holding':
+            body = '%d' % holding[0]
+        else:
+            body = 'hello from %s %s\\nxff=%s\\n' % (socket.gethostname(), self.path, self.headers.get('X-Forwarded-For'))
+        body = body.encode()
+        self.send_response(200)
+        self.send_header('content-length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        if self.path == '/die':
+            os._exit(0)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(('', ${port}), H).serve_forever()
+EOF
+nohup python3 /var/lib/app/app.py > /var/log/app.log 2>&1 &
+`;
 }
 
 /** Polls `url` until `ok` holds for its answer, or fails after `timeoutMs` of real time. */

@@ -49,6 +49,8 @@ export const TF_ENV = { TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', GOGC: '4
 export interface TerraformRun {
   dir: string;
   apply(): Promise<Record<string, { value: unknown }>>;
+  /** `terraform plan -detailed-exitcode`: its output; a planned change (exit code 2) fails it as an error does. */
+  plan(): Promise<string>;
   destroy(): Promise<void>;
 }
 
@@ -89,6 +91,9 @@ provider_installation {
       await tf('apply', '-auto-approve', '-input=false', '-no-color');
       const { stdout } = await tf('output', '-json');
       return JSON.parse(stdout);
+    },
+    async plan() {
+      return (await tf('plan', '-detailed-exitcode', '-input=false', '-no-color')).stdout;
     },
     async destroy() {
       await tf('destroy', '-auto-approve', '-input=false', '-no-color');

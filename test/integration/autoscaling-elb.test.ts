@@ -105,7 +105,7 @@ out(res)
     assert.equal(r.draining[0][0], 'WaitingForELBConnectionDraining');
     assert.equal(r.runningWhileDraining, 'running');
     assert.equal(r.stillDraining, 'WaitingForELBConnectionDraining', '44 s of the target group’s 45 s delay');
-    assert.notEqual(r.after, 'WaitingForELBConnectionDraining');
+    assert.equal(r.after, 'InProgress', 'drained at 45 s: EC2 is terminating the instance');
     assert.equal(r.done, 'Successful');
     const gone = r.draining[0][1].split(': ')[1];
     const [kept] = r.left;

@@ -1,7 +1,7 @@
 /**
  * faultline's DNS server (runtime/dns-server.ts) on a loopback port, asked by a real DNS client:
  * `dig` from bind9-dnsutils. Zones and record sets are written through the store as the Route 53
- * API leaves them once INSYNC (the API is another branch's work); what is tested is the wire.
+ * API leaves them once INSYNC, to test the server in isolation from the API; what is tested is the wire.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { healthCheck } from '../../src/services/route53/state.ts';
-import { httpGet, sandboxSkip, waitFor, waitGone } from '../sandbox-support.ts';
+import { advanceUntil, httpGet, sandboxSkip, waitFor, waitGone, webAppUserData } from '../sandbox-support.ts';
 
 const SETUP = `
 ec2 = boto3.client('ec2')
@@ -235,33 +235,12 @@ out(r)
   });
 });
 
-/** A page on :80 that says `status: READY`; `GET /die` makes its server exit. */
-const READY_USER_DATA = `#!/bin/sh
-cat > /tmp/app.py <<'EOF'
-import http.server, os
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b'status: READY\\n'
-        self.send_response(200)
-        self.send_header('content-length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
-        if self.path == '/die':
-            os._exit(0)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(('', 80), H).serve_forever()
-EOF
-nohup python3 /tmp/app.py > /dev/null 2>&1 &
-`;
-
 describe('Route 53 health checks under the sandbox driver: real requests to the public address', { skip: sandboxSkip }, () => {
   let fl: Faultline;
   let ip: string;
   before(async () => {
     fl = await startFaultline({ driver: 'sandbox' });
-    fl.clientEnv.USER_DATA = READY_USER_DATA;
+    fl.clientEnv.USER_DATA = webAppUserData({ port: 80 });
     ({ ip } = await fl.python(BOTO3_PRELUDE + SETUP.replace('MinCount=1, MaxCount=1,', "MinCount=1, MaxCount=1, UserData=os.environ['USER_DATA'],")));
     await waitFor(`http://${ip}/`);
   });
@@ -271,28 +250,19 @@ describe('Route 53 health checks under the sandbox driver: real requests to the 
     const r53 = (code: string) => fl.python(BOTO3_PRELUDE + `r53 = boto3.client('route53')\n` + code);
     const { match, miss } = await r53(`
 c = lambda ref, s: r53.create_health_check(CallerReference=ref, HealthCheckConfig={'Type': 'HTTP_STR_MATCH', 'IPAddress': '${ip}', 'SearchString': s, 'RequestInterval': 10, 'FailureThreshold': 1})['HealthCheck']['Id']
-out({'match': c('match', 'READY'), 'miss': c('miss', 'NOT THERE')})`);
+out({'match': c('match', 'hello from'), 'miss': c('miss', 'NOT THERE')})`);
     const statuses = async (): Promise<Record<string, string[]>> =>
       r53(`
 s = lambda i: sorted(set(o['StatusReport']['Status'] for o in r53.get_health_check_status(HealthCheckId=i)['HealthCheckObservations']))
 out({'match': s('${match}'), 'miss': s('${miss}')})`);
     /** Moves the clock an interval at a time until `ok` holds (the requests are real, so this waits in real time too). */
-    const advanceUntil = async (ok: (s: Record<string, string[]>) => boolean, what: string) => {
-      const deadline = Date.now() + 30_000;
-      let s = await statuses();
-      while (!ok(s)) {
-        if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(s)}`);
-        fl.advance(10);
-        await new Promise((r) => setTimeout(r, 250));
-        s = await statuses();
-      }
-    };
-    await advanceUntil((s) => s.match[0] === 'Success: HTTP Status Code 200, OK' && s.miss[0] === 'Failure: Search string not found in the response body.', 'the first real checks');
+    const statusesUntil = (ok: (s: Record<string, string[]>) => boolean, what: string) => advanceUntil((s) => fl.advance(s), statuses, ok, what, 10, 30_000);
+    await statusesUntil((s) => s.match[0] === 'Success: HTTP Status Code 200, OK' && s.miss[0] === 'Failure: Search string not found in the response body.', 'the first real checks');
     assert.equal(healthCheck(fl.app.env.store, '000000000000', match)!.healthy, true);
     assert.equal(healthCheck(fl.app.env.store, '000000000000', miss)!.healthy, false);
     await httpGet(`http://${ip}/die`);
     await waitGone(`http://${ip}/`);
-    await advanceUntil((s) => s.match[0]?.startsWith('Failure: Connection refused') === true, 'the server gone');
+    await statusesUntil((s) => s.match[0]?.startsWith('Failure: Connection refused') === true, 'the server gone');
     assert.equal(healthCheck(fl.app.env.store, '000000000000', match)!.healthy, false);
   });
 });

@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startFaultline, type Faultline } from '../harness.ts';
-import { advanceUntil, curlVia, httpGet, sandboxSkip } from '../sandbox-support.ts';
+import { advanceUntil, httpGet, pagesVia, sandboxSkip } from '../sandbox-support.ts';
 import { classicKey, targetKey } from '../../src/services/elb/state.ts';
 
 const run = promisify(execFile);
@@ -47,14 +47,7 @@ describe("the book's chapter 12 load balancer, unmodified, under the sandbox dri
   };
   const until = <T,>(read: () => Promise<T>, ok: (x: T) => boolean, what: string, step = INTERVAL, timeoutMs?: number) => advanceUntil((s) => fl.advance(s), read, ok, what, step, timeoutMs);
   /** The private IPs in the pages that `n` requests through the load balancer's name answer with, in order. */
-  const pages = async (n: number): Promise<string[]> => {
-    const seen: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const r = await curlVia(host, nodes[0]);
-      seen.push(/<h1>([\d.]+)<\/h1>/.exec(r?.body ?? '')?.[1] ?? `no page: ${r?.status} ${r?.body.slice(0, 100)}`);
-    }
-    return seen;
-  };
+  const pages = (n: number) => pagesVia(host, nodes[0], n);
 
   it('deploys with the AWS CLI to CREATE_COMPLETE, and serves both instances in turn through the DNS name', async () => {
     await fl.aws('cloudformation', 'create-stack', '--stack-name', 'chapter12', '--template-body', `file://${TEMPLATE}`);
@@ -108,7 +101,6 @@ describe("the book's chapter 12 load balancer, unmodified, under the sandbox dri
     // Worked out by hand: the first check after the failure, then UnhealthyThreshold - 1 more intervals.
     const firstFailing = phase + Math.floor((failedAt - phase) / (INTERVAL * 1000) + 1) * INTERVAL * 1000;
     const outOfService = firstFailing + (UNHEALTHY_THRESHOLD - 1) * INTERVAL * 1000;
-    assert.ok(outOfService > failedAt + INTERVAL * 1000 && outOfService <= failedAt + UNHEALTHY_THRESHOLD * INTERVAL * 1000);
     fl.advance((outOfService - failedAt) / 1000 - 1);
     assert.equal((await health())[lost].State, 'InService', 'not before the worked-out time');
     fl.advance(1);

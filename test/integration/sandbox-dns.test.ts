@@ -3,7 +3,7 @@
  * VPC's base + 2, and software inside resolves the private hosted zone associated with its VPC
  * and Amazon's private names (getent, python's socket, dig over UDP and TCP, at base + 2 and
  * 169.254.169.253); the host's DNS server does not answer the private zone. The zone is written
- * through the store as the Route 53 API leaves it (the API is another branch's work).
+ * through the store as the Route 53 API leaves it, to test the resolver in isolation from the API.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

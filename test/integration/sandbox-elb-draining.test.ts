@@ -9,35 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
-import { advanceUntil, httpGet, sandboxSkip, waitFor } from '../sandbox-support.ts';
+import { advanceUntil, httpGet, sandboxSkip, waitFor, webAppUserData } from '../sandbox-support.ts';
 
 const DELAY = 60;
-
-/** On :8080 its host name and the path; `/hold` answers once `/release` came; `/holding` counts the held. */
-const APP_USER_DATA = `#!/bin/sh
-mkdir -p /var/lib/app
-cat > /var/lib/app/app.py <<'EOF'
-import http.server, socket, threading
-released = threading.Event()
-holding = [0]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == '/hold':
-            holding[0] += 1
-            released.wait()
-        if self.path == '/release':
-            released.set()
-        body = ('%d' % holding[0] if self.path == '/holding' else '%s %s' % (socket.gethostname(), self.path)).encode()
-        self.send_response(200)
-        self.send_header('content-length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(('', 8080), H).serve_forever()
-EOF
-nohup python3 /var/lib/app/app.py > /var/log/app.log 2>&1 &
-`;
 
 const SETUP = `
 import base64
@@ -85,7 +59,7 @@ out({'members': {m['InstanceId']: m['LifecycleState'] for m in g['Instances']},
 
   before(async () => {
     fl = await startFaultline({ driver: 'sandbox' });
-    fl.clientEnv.USER_DATA = APP_USER_DATA;
+    fl.clientEnv.USER_DATA = webAppUserData();
     setup = await fl.python(BOTO3_PRELUDE + SETUP);
   });
   after(() => fl?.close());
@@ -115,11 +89,11 @@ asg.set_desired_capacity(AutoScalingGroupName='web', DesiredCapacity=1)
     assert.equal(draining.state[gone], 'running', 'the group waits for the delay before it terminates');
     assert.deepEqual(draining.activities.find((a) => a.Description === `Terminating EC2 instance: ${gone}`)?.StatusCode, 'WaitingForELBConnectionDraining');
 
-    for (let i = 0; i < 6; i++) assert.equal((await httpGet(`http://${node}/`))?.body, `${ready.name[kept]} /`, 'new requests reach only the instance kept');
+    for (let i = 0; i < 6; i++) assert.equal((await httpGet(`http://${node}/`))?.body.split('\n')[0], `hello from ${ready.name[kept]} /`, 'new requests reach only the instance kept');
 
     for (const id of [gone, kept]) assert.equal((await httpGet(`http://${ready.ip[id]}:8080/release`))?.status, 200);
     const answers = await Promise.all(held);
-    assert.deepEqual(new Set(answers.map((r) => `${r?.status} ${r?.body}`)), new Set([`200 ${ready.name[kept]} /hold`, `200 ${ready.name[gone]} /hold`]));
+    assert.deepEqual(new Set(answers.map((r) => `${r?.status} ${r?.body.split('\n')[0]}`)), new Set([`200 hello from ${ready.name[kept]} /hold`, `200 hello from ${ready.name[gone]} /hold`]));
 
     const done = await advanceUntil((s) => fl.advance(s), () => look([gone]), (x) => !(gone in x.health) && x.state[gone] === 'terminated', 'the target forgotten and the instance terminated', 10);
     assert.deepEqual(Object.keys(done.members), [kept]);

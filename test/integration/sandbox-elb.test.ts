@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
-import { httpGet, sandboxSkip, waitFor, waitGone } from '../sandbox-support.ts';
+import { advanceUntil, httpGet, sandboxSkip, waitFor, waitGone, webAppUserData } from '../sandbox-support.ts';
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { once } from 'node:events';
@@ -22,30 +22,6 @@ import { resolveLoadBalancer } from '../../src/services/elb/resolve.ts';
 import type { SandboxDriver } from '../../src/runtime/sandbox.driver.ts';
 
 const run = promisify(execFile);
-
-/** A tiny app on :8080: its host name and the X-Forwarded-For it saw; `GET /slow` answers after 3 s, `GET /die` makes it exit. */
-export const APP_USER_DATA = `#!/bin/sh
-mkdir -p /var/lib/app
-cat > /var/lib/app/app.py <<'EOF'
-import http.server, os, socket, time
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == '/slow':
-            time.sleep(3)
-        body = ('hello from %s xff=%s\\n' % (socket.gethostname(), self.headers.get('X-Forwarded-For'))).encode()
-        self.send_response(200)
-        self.send_header('content-length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
-        if self.path == '/die':
-            os._exit(0)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(('', 8080), H).serve_forever()
-EOF
-nohup python3 /var/lib/app/app.py > /var/log/app.log 2>&1 &
-`;
 
 const SETUP = `
 ec2 = boto3.client('ec2')
@@ -110,17 +86,7 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     return Object.fromEntries([...r.classic.map((s) => [s.InstanceId, s]), ...r.alb.map((t) => [`alb:${t.Target.Id}`, { State: t.TargetHealth.State, Reason: t.TargetHealth.Reason }])]);
   };
   /** Moves the clock on an interval at a time until `ok` holds for the instances' health (checks are real, so this waits in real time too). */
-  const advanceUntil = async (ok: (h: Awaited<ReturnType<typeof health>>) => boolean, what: string) => {
-    const deadline = Date.now() + 60_000;
-    let h = await health();
-    while (!ok(h)) {
-      if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(h)}`);
-      fl.advance(5);
-      await new Promise((r) => setTimeout(r, 250));
-      h = await health();
-    }
-    return h;
-  };
+  const healthUntil = (ok: (h: Awaited<ReturnType<typeof health>>) => boolean, what: string) => advanceUntil((s) => fl.advance(s), health, ok, what, 5, 60_000);
   /** The host names that answer `n` requests to `url`. */
   const answering = async (url: string, n = 8): Promise<Set<string>> => {
     const names = new Set<string>();
@@ -153,9 +119,9 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
 
   before(async () => {
     fl = await startFaultline({ driver: 'sandbox' });
-    fl.clientEnv.USER_DATA = APP_USER_DATA;
+    fl.clientEnv.USER_DATA = webAppUserData();
     setup = await fl.python(BOTO3_PRELUDE + SETUP);
-    await advanceUntil((h) => setup.ids.every((id) => h[id]?.State === 'InService' && h[`alb:${id}`]?.State === 'healthy'), 'both instances in service and healthy');
+    await healthUntil((h) => setup.ids.every((id) => h[id]?.State === 'InService' && h[`alb:${id}`]?.State === 'healthy'), 'both instances in service and healthy');
     nodes = await resolve();
     albNodes = await resolve(setup.albDns);
   });
@@ -168,7 +134,7 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     assert.deepEqual(await answering(`http://${nodes[0]}/`), new Set([hostOf(0)]));
     assert.deepEqual(await answering(`http://${nodes[1]}/`), new Set([hostOf(1)]));
     // The TCP listener forwards the connection whole (the app sees no X-Forwarded-For).
-    assert.match((await httpGet(`http://${nodes[1]}:81/`))!.body, new RegExp(`hello from ${hostOf(1)} xff=None`));
+    assert.match((await httpGet(`http://${nodes[1]}:81/`))!.body, new RegExp(`hello from ${hostOf(1)} /\nxff=None`));
     await crossZone(true);
     assert.deepEqual(await answering(`http://${nodes[0]}/`), new Set([hostOf(0), hostOf(1)]));
     // The app saw the client's address in X-Forwarded-For; the connection came from a node, which
@@ -211,7 +177,7 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
   it('takes an instance whose application exits out of service after the thresholds; its node answers 503 and leaves the DNS answer', async () => {
     const died = await httpGet(`http://${nodes[0]}/die`);
     assert.equal(died?.status, 200);
-    const h = await advanceUntil((x) => x[setup.ids[0]].State === 'OutOfService', 'the first instance out of service');
+    const h = await healthUntil((x) => x[setup.ids[0]].State === 'OutOfService', 'the first instance out of service');
     assert.equal(h[setup.ids[0]].Description, 'Instance has failed at least the UnhealthyThreshold number of health checks consecutively.');
     assert.equal(h[setup.ids[1]].State, 'InService');
     // Cross-zone off: the first zone's node has no healthy instance. A Classic node answers 503,
@@ -224,7 +190,7 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     assert.deepEqual(await answering(`http://${nodes[0]}/`), new Set([hostOf(1)]));
     assert.deepEqual(await resolve(), nodes);
     // The ALB's check failed it too (refused: FailedHealthChecks), and its nodes send only to the other.
-    const alb = await advanceUntil((x) => x[`alb:${setup.ids[0]}`].State === 'unhealthy', 'the first ALB target unhealthy');
+    const alb = await healthUntil((x) => x[`alb:${setup.ids[0]}`].State === 'unhealthy', 'the first ALB target unhealthy');
     assert.equal(alb[`alb:${setup.ids[0]}`].Reason, 'Target.FailedHealthChecks');
     assert.deepEqual(await answering(`http://${albNodes[0]}/`), new Set([hostOf(1)]));
   });
@@ -242,7 +208,7 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     await waitGone(`http://${nodes[1]}/`);
     await within(closed, 10_000, 'the flow through the stopped node is cut');
     assert.deepEqual(await resolve(), [nodes[0]]);
-    const h = await advanceUntil((x) => x[setup.ids[1]].State === 'OutOfService' && x[`alb:${setup.ids[1]}`].State === 'unhealthy', 'the second instance out of service');
+    const h = await healthUntil((x) => x[setup.ids[1]].State === 'OutOfService' && x[`alb:${setup.ids[1]}`].State === 'unhealthy', 'the second instance out of service');
     assert.equal(h[`alb:${setup.ids[1]}`].Reason, 'Target.Timeout');
     // Neither instance is healthy now: the remaining node has nothing to send to. The ALB's fails
     // open to its unhealthy targets, and counts the requests it sends them (the client does not wait).
@@ -251,7 +217,7 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     for (let i = 0; i < 2; i++) await httpGet(`http://${albNodes[0]}/`, 300);
     assert.equal(traffic(setup.alb).unhealthyRouting, failedOpen + 2);
     await fetch(`${fl.url}/_faultline/faults/${fault.faultId}/heal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    await advanceUntil((x) => x[setup.ids[1]].State === 'InService', 'the second instance back in service');
+    await healthUntil((x) => x[setup.ids[1]].State === 'InService', 'the second instance back in service');
     await waitFor(`http://${nodes[1]}/`, (r) => r.body.includes(hostOf(1)));
     assert.deepEqual(await answering(`http://${nodes[0]}/`), new Set([hostOf(1)]));
   });
@@ -261,6 +227,12 @@ describe('load balancers under the sandbox driver: nodes, real health checks, zo
     const pids = (await run('ip', ['netns', 'pids', ns])).stdout.trim().split('\n');
     assert.equal(pids.length, 1, `the agent is the router namespace's only process: ${pids}`);
     process.kill(Number(pids[0]), 'SIGKILL');
+    // Really gone from the namespace before the clock moves.
+    const deadline = Date.now() + 10_000;
+    while ((await run('ip', ['netns', 'pids', ns])).stdout.trim().split('\n').includes(pids[0])) {
+      assert.ok(Date.now() < deadline, `the killed agent ${pids[0]} is gone within 10 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     // Checks made while it is down have no answer: over more than the unhealthy threshold of
     // intervals, the instance that serves stays in service.
     for (let i = 0; i < 6; i++) {

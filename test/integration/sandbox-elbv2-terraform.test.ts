@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { terraform, type TerraformRun } from '../terraform.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
-import { advanceUntil, curlVia, httpGet, sandboxSkip } from '../sandbox-support.ts';
+import { advanceUntil, httpGet, pagesVia, sandboxSkip } from '../sandbox-support.ts';
 
 const INTERVAL = 10;
 
@@ -198,14 +198,7 @@ out({'members': {m['InstanceId']: m['LifecycleState'] + '/' + m['HealthStatus'] 
      'ip': {i['InstanceId']: i.get('PrivateIpAddress') for i in insts}})
 `);
   /** The private IPs in the pages that `n` requests through the ALB's name (to its first node) answer with. */
-  const pages = async (n: number, address = nodes[0]): Promise<Set<string>> => {
-    const seen = new Set<string>();
-    for (let i = 0; i < n; i++) {
-      const r = await curlVia(host, address);
-      seen.add(/<h1>([\d.]+)<\/h1>/.exec(r?.body ?? '')?.[1] ?? `no page: ${r?.status} ${r?.body.slice(0, 100)}`);
-    }
-    return seen;
-  };
+  const pages = async (n: number, address = nodes[0]) => new Set(await pagesVia(host, address, n));
   const inService = (x: Awaited<ReturnType<typeof look>>) =>
     Object.keys(x.members).length === 2 && Object.entries(x.members).every(([id, s]) => s === 'InService/Healthy' && x.health[id] === 'healthy');
 

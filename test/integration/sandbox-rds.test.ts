@@ -16,7 +16,7 @@ import { startFaultline, type Faultline } from '../harness.ts';
 import { sandboxSkip } from '../sandbox-support.ts';
 import { parseCidr4, formatIp4 } from '../../src/services/ec2/cidr.ts';
 import { COLL, type DBInstanceRecord, type DBSnapshotRecord } from '../../src/services/rds/state.ts';
-import { PASSWORD, dbInstanceRecord as instance, psql, psqlUntil } from '../rds-support.ts';
+import { PASSWORD, dbInstanceRecord as instance, dbSnapshotRecord, psql, psqlUntil } from '../rds-support.ts';
 import { readRecords, writeRecord } from '../../src/drills/probes.ts';
 import type { RecordProbe } from '../../src/drills/file.ts';
 
@@ -64,10 +64,7 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
 
     // A snapshot while it runs, then a row after it: the restored instance has the first 100 rows only.
     fl.app.env.store.transaction(() =>
-      fl.app.env.store.put<DBSnapshotRecord>(COLL.snapshots, scope, 'before-101', {
-        DBSnapshotIdentifier: 'before-101', DBInstanceIdentifier: 'orders', DBSnapshotArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:before-101', Engine: 'postgres',
-        EngineVersion: '15.4', AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: 'db-ORDERS', tags: [], masterPassword: 'secret123', DBInstanceClass: 'db.t3.micro', dataGeneration: 0, takenAt: fl.app.env.clock.now(),
-      }),
+      fl.app.env.store.put<DBSnapshotRecord>(COLL.snapshots, scope, 'before-101', dbSnapshotRecord('before-101', 'orders', fl.app.env.clock.now())),
     );
     await fl.app.driver.settle();
     await psql(ip1, 5432, 'shop', 'INSERT INTO rows VALUES (101)');

@@ -1,5 +1,5 @@
-// The ELB health loop on the manual clock, with records written directly (the Classic and ELBv2
-// APIs are other branches' work): transitions at the times the thresholds give, worked out by hand.
+// The ELB health loop on the manual clock, with records written directly so that it is tested in
+// isolation from the Classic and ELBv2 APIs: transitions at the times the thresholds give, worked out by hand.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // What names answer (services/route53/answer.ts), with zones, record sets, health checks, load
-// balancers and interfaces written directly through the store (the Route 53 API is another
-// branch's work), on the manual clock.
+// balancers and interfaces written directly through the store (to test the answers in isolation
+// from the Route 53 API), on the manual clock.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
