@@ -145,6 +145,30 @@ OPERATIONS = {
         AddTagsToResource RemoveTagsFromResource ListTagsForResource
         DescribeOrderableDBInstanceOptions DescribeDBEngineVersions DescribeAccountAttributes
     ''',
+    # Systems Manager's Parameter Store speaks awsJson1_1 and signs as `ssm`.
+    'ssm': '''
+        PutParameter GetParameter GetParameters GetParametersByPath DeleteParameter DeleteParameters
+        DescribeParameters GetParameterHistory LabelParameterVersion UnlabelParameterVersion
+        AddTagsToResource RemoveTagsFromResource ListTagsForResource
+    ''',
+    # ECR speaks awsJson1_1 and signs as `ecr`: repositories and their policies, no image layers.
+    'ecr': '''
+        CreateRepository DescribeRepositories DeleteRepository
+        PutLifecyclePolicy GetLifecyclePolicy DeleteLifecyclePolicy
+        SetRepositoryPolicy GetRepositoryPolicy DeleteRepositoryPolicy
+        PutImageTagMutability PutImageScanningConfiguration
+        TagResource UntagResource ListTagsForResource
+        DescribeImages ListImages BatchDeleteImage GetAuthorizationToken
+    ''',
+    # KMS speaks awsJson1_1 and signs as `kms`.
+    'kms': '''
+        CreateKey DescribeKey ListKeys EnableKey DisableKey ScheduleKeyDeletion CancelKeyDeletion
+        UpdateKeyDescription GetKeyPolicy PutKeyPolicy ListKeyPolicies
+        EnableKeyRotation DisableKeyRotation GetKeyRotationStatus
+        CreateAlias DeleteAlias UpdateAlias ListAliases
+        Encrypt Decrypt GenerateDataKey GenerateDataKeyWithoutPlaintext ReEncrypt GenerateRandom
+        TagResource UntagResource ListResourceTags
+    ''',
     # AWS FIS speaks restJson1 and signs as `fis`.
     'fis': '''
         CreateExperimentTemplate GetExperimentTemplate ListExperimentTemplates UpdateExperimentTemplate

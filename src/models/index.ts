@@ -21,4 +21,7 @@ export const models = {
   elbv2: load('elbv2'),
   route53: load('route53'),
   rds: load('rds'),
+  ssm: load('ssm'),
+  ecr: load('ecr'),
+  kms: load('kms'),
 };

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 
 const auth = (service: string) => `AWS4-HMAC-SHA256 Credential=test/20261130/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`;
-const OFFERED = 'it serves EC2, IAM, STS, S3, CloudWatch, SNS, Auto Scaling, CloudFormation, fis, Elastic Load Balancing, Elastic Load Balancing v2, Route 53 and RDS';
+const OFFERED = 'it serves EC2, IAM, STS, S3, CloudWatch, SNS, Auto Scaling, CloudFormation, fis, Elastic Load Balancing, Elastic Load Balancing v2, Route 53, RDS, SSM, ECR and KMS';
 
 describe('services faultline does not serve', () => {
   let fl: Faultline;
@@ -21,14 +21,14 @@ describe('services faultline does not serve', () => {
   });
   after(() => fl.close());
 
-  // One of each protocol: rest-json (Lambda), JSON 1.0 and 1.1 (DynamoDB, SQS, SSM, KMS, Logs),
+  // One of each protocol: rest-json (Lambda), JSON 1.0 and 1.1 (DynamoDB, SQS, Secrets Manager, EventBridge, Logs),
   // Query (ElastiCache) and REST-XML (CloudFront).
   const cli: { args: string[]; operation: string; code: string; service: string }[] = [
     { args: ['lambda', 'list-functions'], operation: 'ListFunctions', code: 'UnknownOperationException', service: 'AWS Lambda (lambda)' },
     { args: ['dynamodb', 'list-tables'], operation: 'ListTables', code: 'UnknownOperationException', service: 'Amazon DynamoDB (dynamodb)' },
     { args: ['sqs', 'list-queues'], operation: 'ListQueues', code: 'UnknownOperationException', service: 'Amazon Simple Queue Service (sqs)' },
-    { args: ['ssm', 'get-parameter', '--name', 'p'], operation: 'GetParameter', code: 'UnknownOperationException', service: 'Amazon Simple Systems Manager (SSM) (ssm)' },
-    { args: ['kms', 'list-keys'], operation: 'ListKeys', code: 'UnknownOperationException', service: 'AWS Key Management Service (kms)' },
+    { args: ['secretsmanager', 'list-secrets'], operation: 'ListSecrets', code: 'UnknownOperationException', service: 'AWS Secrets Manager (secretsmanager)' },
+    { args: ['events', 'list-rules'], operation: 'ListRules', code: 'UnknownOperationException', service: 'Amazon EventBridge (events)' },
     { args: ['logs', 'describe-log-groups'], operation: 'DescribeLogGroups', code: 'UnknownOperationException', service: 'Amazon CloudWatch Logs (logs)' },
     { args: ['elasticache', 'describe-cache-clusters'], operation: 'DescribeCacheClusters', code: 'InvalidAction', service: 'Amazon ElastiCache (elasticache)' },
     { args: ['cloudfront', 'list-distributions'], operation: 'ListDistributions', code: 'UnknownOperationException', service: 'Amazon CloudFront (cloudfront)' },
@@ -82,9 +82,9 @@ describe('services faultline does not serve', () => {
   });
 
   it('an unsigned request naming an unserved service by its X-Amz-Target is refused the same way', async () => {
-    const r = await fetch(fl.url + '/', { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetParameter' }, body: '{"Name":"p"}' });
+    const r = await fetch(fl.url + '/', { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.ListSecrets' }, body: '{}' });
     assert.equal(r.status, 400);
     assert.equal(r.headers.get('content-type'), 'application/x-amz-json-1.1');
-    assert.match((await r.json()).message, /faultline does not offer Amazon Simple Systems Manager \(SSM\) \(ssm\)/);
+    assert.match((await r.json()).message, /faultline does not offer AWS Secrets Manager \(secretsmanager\)/);
   });
 });
