@@ -108,7 +108,7 @@ describe('control API guard against browsers', () => {
     const { stdout } = await cli('fail', 'az', 'us-east-1b');
     const faultId = /^(fault-[0-9a-f]+): az us-east-1b failed/.exec(stdout)?.[1];
     assert.ok(faultId, stdout);
-    const status = JSON.parse((await cli('status')).stdout);
+    const status = JSON.parse((await cli('status', '--json')).stdout);
     assert.equal(status.regions.find((r: { region: string }) => r.region === 'us-east-1').zones.find((z: { zone: string }) => z.zone === 'us-east-1b').power, 'off');
     assert.deepEqual(JSON.parse((await cli('heal', '--all')).stdout).healed, [faultId]);
     const advanced = JSON.parse((await cli('advance', '60')).stdout);
