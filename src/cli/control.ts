@@ -5,10 +5,12 @@
 
 export const controlEndpoint = () => process.env.FAULTLINE_URL ?? process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
 
-/** fetch, with an error that names the address when nothing answers there. */
+/** fetch with the control token (FAULTLINE_TOKEN), and an error that names the address when nothing answers there. */
 async function reach(base: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const token = process.env.FAULTLINE_TOKEN;
+  const headers = { ...(init.headers as Record<string, string> | undefined), ...(token ? { 'x-faultline-token': token } : {}) };
   try {
-    return await fetch(base + path, init);
+    return await fetch(base + path, { ...init, headers });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (e as Error).message;

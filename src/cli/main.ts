@@ -14,6 +14,7 @@ import { controlCall, controlEndpoint } from './control.ts';
 import { eventsCommand, EVENTS_USAGE } from './events.ts';
 import { renderStatus, type World } from './status.ts';
 import { requestLog, type LogFormat, type LogLevel } from '../gateway/request-log.ts';
+import { controlToken } from '../gateway/control-token.ts';
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -120,7 +121,7 @@ async function up(argv: string[]) {
   if (values.clock && values.clock !== 'manual') throw new Error('--clock takes only "manual"');
   const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
   if (timeScale !== undefined && !(timeScale > 0)) throw new Error('--time-scale must be a positive number');
-  const config: Partial<Config> = {};
+  const config: Partial<Config> = { controlToken: controlToken(values.host!, process.env.FAULTLINE_TOKEN) };
   if (values.regions) {
     config.regions = parseRegions(values.regions);
     config.defaultRegion = Object.keys(config.regions)[0];
@@ -148,9 +149,11 @@ async function up(argv: string[]) {
   public IPs: ${app.env.config.publicIpPool}
   dns: ${app.env.dnsAddress ?? 'off (--dns-port 0)'}
   regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
-
+${config.controlToken ? `  control token: ${config.controlToken} (the control API needs it: faultline commands send FAULTLINE_TOKEN)
+` : ''}
 Point your tools at it:
-  export AWS_ENDPOINT_URL=${url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${app.env.config.defaultRegion}
+  export AWS_ENDPOINT_URL=${url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${app.env.config.defaultRegion}${config.controlToken ? `
+  export FAULTLINE_URL=${url} FAULTLINE_TOKEN=${config.controlToken}` : ''}
   aws ec2 describe-availability-zones      # the AWS CLI, boto3 and the SDK v3 read AWS_ENDPOINT_URL
   aws --endpoint-url ${url} ec2 describe-regions
 ${app.env.dnsAddress ? `  dig @${app.env.dnsAddress.replace(':', ' -p ')} www.example.com   # names in hosted zones, load balancers, instances

@@ -14,6 +14,7 @@ import { principalFor } from '../services/iam/identity.ts';
 import { route } from './route.ts';
 import { CONTROL_PREFIX, controlError, handleControl } from './control.ts';
 import { EVENT_STREAM_PATH, streamEvents } from './event-stream.ts';
+import { carriesToken } from './control-token.ts';
 import { hostName, refusal } from './guard.ts';
 import { handleWaitConditionSignal, isSignalPath } from '../services/cloudformation/signals.ts';
 import { refuseUnserved } from './unserved.ts';
@@ -132,6 +133,10 @@ async function serve(env: Env, gateway: Gateway, fromInstance: InstanceOrigin | 
     if (control) {
       // Instances reach the AWS API and their wait condition handles here, never the control API.
       if (fromInstance) return send(res, controlError(403, 'the control API does not answer sandboxed instances'));
+      const token = env.config.controlToken;
+      if (token && !carriesToken(token, req.headers['x-faultline-token'], url)) {
+        return send(res, controlError(401, 'this faultline listens beyond loopback: the control API needs the token `faultline up` printed, in the x-faultline-token header (faultline commands send FAULTLINE_TOKEN)'));
+      }
       if (req.method === 'GET' && url.pathname === EVENT_STREAM_PATH) return streamEvents(env, url, req, res);
       const body = await readBody(req, env.config.maxRequestBytes);
       const started = Clock.wallNow();

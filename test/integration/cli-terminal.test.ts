@@ -126,17 +126,36 @@ describe('the faultline terminal', () => {
   });
 });
 
-describe('faultline up --log-level', () => {
-  it('logs each AWS request as a JSON line, and nothing by default', async () => {
+describe('faultline up --log-level, and a control token', () => {
+  it('logs each AWS request as a JSON line; with FAULTLINE_TOKEN the control API wants the token, the AWS API does not', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'faultline-log-'));
-    const proc = spawn(process.execPath, ['bin/faultline.mjs', 'up', '--port', '0', '--data-dir', dataDir, '--driver', 'simulated', '--dns-port', '0', '--log-level', 'info', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const token = 'tok-' + process.pid;
+    const proc = spawn(process.execPath, ['bin/faultline.mjs', 'up', '--port', '0', '--data-dir', dataDir, '--driver', 'simulated', '--dns-port', '0', '--log-level', 'info', '--log-format', 'json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FAULTLINE_TOKEN: token },
+    });
     try {
       const out = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
       const url = /faultline is up on (\S+)/.exec((await out.next()).value as string)![1];
+      let banner = '';
+      while (!banner.includes('FAULTLINE_TOKEN=')) banner += ((await out.next()).value as string) + '\n';
+      assert.match(banner, new RegExp(`control token: ${token} `));
+      assert.match(banner, new RegExp(`export FAULTLINE_URL=${url} FAULTLINE_TOKEN=${token}`));
       const err = createInterface({ input: proc.stderr! })[Symbol.asyncIterator]();
       const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1' };
       await run('aws', ['--endpoint-url', url, 'ec2', 'describe-vpcs', '--vpc-ids', 'vpc-0000000'], { env }).catch(() => undefined);
-      await fetch(`${url}/_faultline/health`);
+      const refused = await fetch(`${url}/_faultline/health`);
+      assert.equal(refused.status, 401);
+      assert.match((await refused.json()).error, /needs the token `faultline up` printed/);
+      assert.equal((await fetch(`${url}/_faultline/health`, { headers: { 'x-faultline-token': token } })).status, 200);
+      assert.equal((await fetch(`${url}/_faultline/health?token=${token}`)).status, 200);
+      assert.equal((await fetch(`${url}/_faultline/health`, { headers: { 'x-faultline-token': token + 'x' } })).status, 401);
+      const without = await run(process.execPath, ['bin/faultline.mjs', 'status'], { env: { ...env, FAULTLINE_URL: url } }).then(
+        () => 'succeeded',
+        (e: { stderr: string }) => e.stderr,
+      );
+      assert.match(without, /needs the token/);
+      assert.match((await run(process.execPath, ['bin/faultline.mjs', 'status'], { env: { ...env, FAULTLINE_URL: url, FAULTLINE_TOKEN: token } })).stdout, /^clock /);
       const entry = JSON.parse((await err.next()).value as string);
       assert.equal(entry.service, 'ec2');
       assert.equal(entry.operation, 'DescribeVpcs');
