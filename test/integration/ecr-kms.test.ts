@@ -267,3 +267,69 @@ out(o)
   assert.deepEqual(r.aliasesLeft, [], "the key's aliases go with it");
   assert.ok(!r.keysLeft.includes(id) && r.keysLeft.includes(r.k2), 'only the deleted key is gone');
 });
+
+test('CloudFormation: a repository with a lifecycle policy and a key with an alias, created and deleted with the stack (AWS CLI)', async () => {
+  const template = {
+    Resources: {
+      Repo: {
+        Type: 'AWS::ECR::Repository',
+        Properties: {
+          ImageTagMutability: 'IMMUTABLE',
+          LifecyclePolicy: { LifecyclePolicyText: LIFECYCLE },
+          RepositoryPolicyText: { Version: '2012-10-17', Statement: [{ Sid: 'LambdaPull', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['ecr:BatchGetImage'] }] },
+          Tags: [{ Key: 'app', Value: 'cdk' }],
+        },
+      },
+      Key: {
+        Type: 'AWS::KMS::Key',
+        Properties: {
+          Description: 'assets',
+          EnableKeyRotation: true,
+          PendingWindowInDays: 7,
+          KeyPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: { Ref: 'AWS::AccountId' } }, Action: 'kms:*', Resource: '*' }] },
+        },
+      },
+      KeyAlias: { Type: 'AWS::KMS::Alias', Properties: { AliasName: 'alias/cdk-assets-key', TargetKeyId: { Ref: 'Key' } } },
+    },
+    Outputs: {
+      RepoName: { Value: { Ref: 'Repo' } },
+      RepoUri: { Value: { 'Fn::GetAtt': ['Repo', 'RepositoryUri'] } },
+      RepoArn: { Value: { 'Fn::GetAtt': ['Repo', 'Arn'] } },
+      KeyId: { Value: { Ref: 'Key' } },
+      KeyArn: { Value: { 'Fn::GetAtt': ['Key', 'Arn'] } },
+      Alias: { Value: { Ref: 'KeyAlias' } },
+    },
+  };
+  await fl.aws('cloudformation', 'create-stack', '--stack-name', 'Assets', '--template-body', JSON.stringify(template));
+  fl.advance(1);
+  const stack = (await fl.aws('cloudformation', 'describe-stacks', '--stack-name', 'Assets')).Stacks[0];
+  assert.equal(stack.StackStatus, 'CREATE_COMPLETE', JSON.stringify(stack));
+  const outputs = Object.fromEntries(stack.Outputs.map((o: { OutputKey: string; OutputValue: string }) => [o.OutputKey, o.OutputValue]));
+  assert.match(outputs.RepoName, /^assets-repo-[a-z0-9]{12}$/);
+  assert.equal(outputs.RepoUri, `000000000000.dkr.ecr.us-east-1.amazonaws.com/${outputs.RepoName}`);
+  assert.equal(outputs.RepoArn, `arn:aws:ecr:us-east-1:000000000000:repository/${outputs.RepoName}`);
+  assert.equal(outputs.KeyArn, `arn:aws:kms:us-east-1:000000000000:key/${outputs.KeyId}`);
+  assert.equal(outputs.Alias, 'alias/cdk-assets-key');
+
+  const repo = (await fl.aws('ecr', 'describe-repositories', '--repository-names', outputs.RepoName)).repositories[0];
+  assert.equal(repo.imageTagMutability, 'IMMUTABLE');
+  assert.equal((await fl.aws('ecr', 'get-lifecycle-policy', '--repository-name', outputs.RepoName)).lifecyclePolicyText, LIFECYCLE);
+  assert.equal(JSON.parse((await fl.aws('ecr', 'get-repository-policy', '--repository-name', outputs.RepoName)).policyText).Statement[0].Sid, 'LambdaPull');
+  assert.deepEqual((await fl.aws('ecr', 'list-tags-for-resource', '--resource-arn', outputs.RepoArn)).tags, [{ Key: 'app', Value: 'cdk' }]);
+  const key = (await fl.aws('kms', 'describe-key', '--key-id', 'alias/cdk-assets-key')).KeyMetadata;
+  assert.deepEqual([key.KeyId, key.Description, key.KeyState], [outputs.KeyId, 'assets', 'Enabled']);
+  assert.equal((await fl.aws('kms', 'get-key-rotation-status', '--key-id', outputs.KeyId)).KeyRotationEnabled, true);
+  assert.deepEqual(JSON.parse((await fl.aws('kms', 'get-key-policy', '--key-id', outputs.KeyId)).Policy).Statement[0].Principal, { AWS: '000000000000' });
+
+  await fl.aws('cloudformation', 'delete-stack', '--stack-name', 'Assets');
+  fl.advance(1);
+  const gone = await fl.awsRaw('cloudformation', 'describe-stacks', '--stack-name', 'Assets');
+  assert.match(gone.stderr, /Stack with id Assets does not exist/);
+  assert.match((await fl.awsRaw('ecr', 'describe-repositories', '--repository-names', outputs.RepoName)).stderr, /RepositoryNotFoundException/);
+  assert.deepEqual((await fl.aws('kms', 'list-aliases', '--key-id', outputs.KeyId)).Aliases, []);
+  const pending = (await fl.aws('kms', 'describe-key', '--key-id', outputs.KeyId)).KeyMetadata;
+  assert.equal(pending.KeyState, 'PendingDeletion', 'deleting the stack schedules the key for deletion');
+  assert.equal(pending.PendingDeletionWindowInDays, 7);
+  fl.advance(7 * 86400);
+  assert.match((await fl.awsRaw('kms', 'describe-key', '--key-id', outputs.KeyId)).stderr, /NotFoundException/);
+});
