@@ -585,8 +585,11 @@ class StackRun {
   }
 
   private startDelete(op: Operation, entry: StackResource | RetiredResource): void {
-    // A type may default to another policy than Delete when a stack is deleted (AWS::RDS::DBInstance: Snapshot).
-    const policy = this.policyOf(op, entry) ?? (op.kind === 'DELETE' && !('key' in entry) ? this.deps.handlers.get(entry.ResourceType)?.defaultDeletionPolicy : undefined);
+    // A type may default to another DeletionPolicy than Delete (AWS::RDS::DBInstance: Snapshot),
+    // which holds when its stack is deleted and when an update removes it from the template, not
+    // when an update replaces it (that is UpdateReplacePolicy's, whose default is Delete).
+    const deleted = 'key' in entry ? !entry.replaced && op.kind !== 'ROLLBACK' && op.kind !== 'UPDATE_ROLLBACK' : op.kind === 'DELETE';
+    const policy = this.policyOf(op, entry) ?? (deleted ? this.deps.handlers.get(entry.ResourceType)?.defaultDeletionPolicy : undefined);
     const ev = (status: string, reason?: string) => setResourceStatus(this.env, this.scope, this.stack, entry as StackResource, status, reason);
     if (!entry.PhysicalResourceId) {
       // Never created (it failed first): nothing to delete.
