@@ -118,12 +118,30 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
       return json(200, { name: name.toLowerCase(), addresses: found.answers.filter((a) => a.type === 'A').map((a) => a.value) });
     }
     case 'POST /_faultline/reset':
-      env.store.reset();
-      seedWorld(env);
+      resetWorld(env);
       return json(200, { status: 'reset' });
     default:
       return json(404, { error: `no control route ${route}` });
   }
+}
+
+/** Forgets every resource of every account and seeds the world again. */
+function resetWorld(env: Env): void {
+  env.store.reset();
+  seedWorld(env);
+}
+
+/**
+ * moto's server mode resets at `POST /moto-api/reset` (any body, any content type), and test
+ * suites written for it call that between tests: faultline answers it as moto does. It is guarded
+ * as the control API is (own Host and Origin only, never from instances, the token when one is set).
+ */
+export const MOTO_RESET_PATH = '/moto-api/reset';
+
+export function handleMotoReset(env: Env, method: string): WireResponse {
+  if (method !== 'POST') return json(400, { Error: 'Need to POST to reset Moto' });
+  resetWorld(env);
+  return json(200, { status: 'ok' });
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Protocol, WireRequest, WireResponse } from '../protocols/protocol.
 import type { Env, Service } from '../services/service.ts';
 import { principalFor } from '../services/iam/identity.ts';
 import { route } from './route.ts';
-import { CONTROL_PREFIX, controlError, handleControl } from './control.ts';
+import { CONTROL_PREFIX, MOTO_RESET_PATH, controlError, handleControl, handleMotoReset } from './control.ts';
 import { EVENT_STREAM_PATH, streamEvents } from './event-stream.ts';
 import { carriesToken } from './control-token.ts';
 import { hostName, refusal } from './guard.ts';
@@ -124,7 +124,7 @@ function renderError(service: Service, protocol: Protocol, e: unknown, requestId
 async function serve(env: Env, gateway: Gateway, fromInstance: InstanceOrigin | undefined, req: IncomingMessage, res: ServerResponse, log: (m: string) => void) {
   try {
     const url = requestUrl(req);
-    const control = url.pathname.startsWith(CONTROL_PREFIX);
+    const control = url.pathname.startsWith(CONTROL_PREFIX) || url.pathname === MOTO_RESET_PATH;
     const refused = refusal(req.headers, { control, listenName: env.endpoint && hostName(env.endpoint.replace(/^\w+:\/\//, '')) });
     if (refused) {
       if (control) return send(res, controlError(refused.status, refused.message));
@@ -139,6 +139,7 @@ async function serve(env: Env, gateway: Gateway, fromInstance: InstanceOrigin | 
       }
       if (req.method === 'GET' && url.pathname === EVENT_STREAM_PATH) return streamEvents(env, url, req, res);
       const body = await readBody(req, env.config.maxRequestBytes);
+      if (url.pathname === MOTO_RESET_PATH) return send(res, handleMotoReset(env, req.method ?? 'GET'));
       const started = Clock.wallNow();
       const answer = handleControl(env, req.method ?? 'GET', url, req.headers['content-type'], body);
       gateway.requestLog?.({ time: new Date(env.clock.now()).toISOString(), method: req.method ?? 'GET', path: url.pathname, status: answer.status, ms: since(started), control: true });
