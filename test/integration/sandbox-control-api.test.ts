@@ -79,6 +79,7 @@ describe('the control API from inside a sandboxed instance', { skip: sandboxSkip
     await fl.python(`import boto3, json
 s3 = boto3.client('s3')
 s3.create_bucket(Bucket='shared-site')
+s3.delete_public_access_block(Bucket='shared-site')
 for key in ('public.txt', 'private.txt'):
     s3.put_object(Bucket='shared-site', Key=key, Body=b'page')
 s3.put_bucket_policy(Bucket='shared-site', Policy=json.dumps({'Version': '2012-10-17', 'Statement': [
