@@ -4,6 +4,7 @@
  * (without it, its stand-in ciphertext: the value base64-encoded, since faultline keeps the value
  * as given). CloudFormation's parameter types and dynamic references read through here too.
  */
+import { AwsError } from '../../core/errors.ts';
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
 import { ssmErrors } from './errors.ts';
@@ -77,4 +78,15 @@ export function readParameter(env: Env, scope: Scope, input: string, decrypt?: b
   const rec = findParameter(env, scope, sel.name);
   if (!rec) throw ssmErrors.notFound();
   return versionView(scope, rec.Name, selectVersion(rec, sel), decrypt, sel.selector);
+}
+
+/** A parameter (`name` or `name:version|label`), decrypted, as CloudFormation reads it; undefined when there is none. */
+export function storedParameter(env: Env, scope: Scope, selector: string): { Type: string; Value: string } | undefined {
+  try {
+    const p = readParameter(env, scope, selector, true);
+    return { Type: p.Type, Value: p.Value };
+  } catch (e) {
+    if (e instanceof AwsError && (e.code === 'ParameterNotFound' || e.code === 'ParameterVersionNotFound')) return undefined;
+    throw e;
+  }
 }
