@@ -13,10 +13,11 @@ import type { Env } from '../services/service.ts';
 import { parseDuration } from '../core/duration.ts';
 import { AwsError } from '../core/errors.ts';
 import { deleteEvents, setResourceStatus, setStackStatus } from './events.ts';
-import { activeResources, evalContext, importersOf, listExports, resourceContext, stateOf, type EngineDeps } from './evaluation.ts';
+import { activeResources, evalContext, importersOf, listExports, requestContext, resourceContext, stateOf, type EngineDeps } from './evaluation.ts';
+import { resolveDynamicReferences } from './dynamic-references.ts';
 import { buildGraph, type Graph } from './graph.ts';
 import { asString, resolve, type EvalContext } from './intrinsics.ts';
-import { awsTypeOf, isListType, splitList } from './parameters.ts';
+import { awsTypeOf, isListType, splitList, valueType } from './parameters.ts';
 import type { Progress, Props, ResourceHandler } from './resource-handler.ts';
 import { parseStackId, STACKS, type Operation, type RetiredResource, type StackOutput, type StackRecord, type StackResource } from './state.ts';
 import { cachedTemplate, type ResourceDecl, type Template } from './template.ts';
@@ -134,9 +135,12 @@ class StackRun {
     const ctx = resourceContext(this.env, this.scope, this.stack, this.stack.StackName).request;
     for (const p of this.stack.parameters) {
       const decl = this.template.Parameters[p.ParameterKey];
-      const awsType = decl && awsTypeOf(decl.Type);
+      // A Systems Manager type of an AWS-specific type is checked on the value it resolved to.
+      const type = decl && valueType(decl.Type);
+      const awsType = type && awsTypeOf(type);
       if (!awsType) continue;
-      const values = isListType(decl.Type) ? splitList(p.ParameterValue) : [p.ParameterValue];
+      const value = p.ResolvedValue ?? p.ParameterValue;
+      const values = isListType(type) ? splitList(value) : [value];
       for (const v of values) {
         if (!this.deps.parameterResourceExists(ctx, awsType, v)) {
           this.failOperation(op, `Parameter validation failed: parameter value ${v} for parameter name ${p.ParameterKey} does not exist.`);
@@ -196,7 +200,8 @@ class StackRun {
     let props: Props;
     let metadata: unknown;
     try {
-      props = (resolve(decl.Properties ?? {}, ctx) ?? {}) as Props;
+      const request = requestContext(this.env, this.scope);
+      props = resolveDynamicReferences((resolve(decl.Properties ?? {}, ctx) ?? {}) as Props, decl.Type, (selector) => this.deps.readParameter(request, selector));
       metadata = decl.Metadata === undefined ? undefined : resolve(decl.Metadata, ctx);
     } catch (e) {
       return this.failBeforeStart(op, id, decl, live ? 'update' : 'create', failureReason(e, this.log));
