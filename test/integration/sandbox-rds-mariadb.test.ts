@@ -13,6 +13,8 @@ import { sandboxSkip } from '../sandbox-support.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { PASSWORD, mariadb, mariadbUntil } from '../rds-support.ts';
 import { COLL, type DBInstanceRecord } from '../../src/services/rds/state.ts';
+import { readRecords, writeRecord } from '../../src/drills/probes.ts';
+import type { RecordProbe } from '../../src/drills/file.ts';
 
 const RDS = BOTO3_PRELUDE + `
 rds = boto3.client('rds', config=no_retry)
@@ -74,12 +76,17 @@ boto3.client('rds').create_db_subnet_group(DBSubnetGroupName='main', DBSubnetGro
     assert.match((await q('SHUTDOWN')).error!, /ERROR 1227 .*SHUTDOWN privilege/);
     assert.equal((await q("SELECT GROUP_CONCAT(CONCAT(User, '@', Host) ORDER BY User) FROM mysql.user")).out, 'app@%,mariadb.sys@localhost,rdsadmin@localhost', 'no root; the internal superuser only from inside the jail');
 
+    // The drills' sql probe commits its numbered rows through a mysql:// connection string.
+    const probe: RecordProbe = { name: 'rows', interval: 10, kind: 'sql', url: `mysql://app:${PASSWORD}@${ip}:3306/shop`, table: 'faultline_rpo', record: 'faultline_rpo row {n}', timeout: 5 };
+    for (const n of [1, 2, 3]) assert.deepEqual(await writeRecord(probe, n), { ok: true, detail: `faultline_rpo row ${n}: committed` });
+
     // The primary's zone fails: RDS notices at its next health check and fails over in 75 s.
     const zones = [up.AvailabilityZone, up.SecondaryAvailabilityZone];
     await fl.python(RDS + `control('/_faultline/faults', {'kind': 'az', 'target': '${zones[0]}'})`);
     fl.advance(toNextCheck());
     assert.equal(record('shop').DBInstanceStatus, 'rebooting');
     await mariadbUntil(ip, 3306, 'SELECT 1', { gone: true });
+    assert.match((await writeRecord(probe, 4)).detail, /^faultline_rpo row 4: .*ECONNREFUSED/);
     fl.advance(75);
     const over = await fl.python(RDS + `out(inst('shop'))`);
     assert.equal(over.DBInstanceStatus, 'available');
@@ -88,6 +95,7 @@ boto3.client('rds').create_db_subnet_group(DBSubnetGroupName='main', DBSubnetGro
     assert.equal(await resolve(over.Endpoint.Address), ip);
     // InnoDB's crash recovery on the same storage, in the standby's zone: every committed row.
     assert.equal(await mariadbUntil(ip, 3306, 'SELECT COUNT(*), SUM(n) FROM rows_committed', { db: 'shop' }), '100\t5050');
+    assert.deepEqual(await readRecords(probe), { numbers: new Set([1, 2, 3]) });
     await fl.python(RDS + `control('/_faultline/faults/heal-all', {})`);
   });
 
