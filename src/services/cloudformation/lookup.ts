@@ -5,6 +5,7 @@
 import { AwsError, errors } from '../../core/errors.ts';
 import type { Scope } from '../../core/store.ts';
 import { evalContext, type EngineDeps } from '../../cloudformation/evaluation.ts';
+import { checkRules } from '../../cloudformation/rules.ts';
 import { resolveParameters, type GivenParameter, type StackParameter } from '../../cloudformation/parameters.ts';
 import { parseStackId, STACKS, type StackRecord } from '../../cloudformation/state.ts';
 import { MAX_BODY_BYTES, MAX_URL_TEMPLATE_BYTES, parseTemplate, type Template } from '../../cloudformation/template.ts';
@@ -95,13 +96,14 @@ export function checkedTemplate(body: string): CheckedTemplate {
 }
 
 /**
- * Parameters for a template, checked; and the template's conditions evaluated once, so that a
- * condition that cannot be evaluated fails the call rather than the stack.
+ * Parameters for a template, checked; the template's conditions evaluated once, so that a
+ * condition that cannot be evaluated fails the call rather than the stack; and its Rules.
  */
 export function checkedParameters(ctx: RequestContext, deps: EngineDeps, t: Template, given: GivenParameter[] | undefined, stack: StackRecord): StackParameter[] {
   const params = resolveParameters(t, given, stack.parameters);
   const ec = evalContext(ctx.env, ctx, deps, stack, t, params);
   for (const name of Object.keys(t.Conditions)) ec.condition(name);
+  checkRules(t, ec, deps.ruleLookups(ctx));
   return params;
 }
 
