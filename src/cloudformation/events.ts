@@ -12,9 +12,16 @@ import { EVENTS, type StackEvent, type StackRecord, type StackResource, type Sta
 
 const eventKey = (stackId: string, seq: number) => `${stackId}#${String(seq).padStart(9, '0')}`;
 
+/**
+ * Records an event. Timestamps of one stack's events increase strictly, a millisecond apart
+ * when the clock has not moved (a whole stack can be created in one instant of the manual
+ * clock): clients such as the CDK CLI sort the events they read by Timestamp, and events of
+ * one instant would otherwise show in any order.
+ */
 function put(env: Env, scope: Scope, stack: StackRecord, e: Omit<StackEvent, 'StackId' | 'StackName' | 'seq' | 'Timestamp'>): void {
   stack.eventSeq += 1;
-  const ev: StackEvent = { StackId: stack.StackId, StackName: stack.StackName, Timestamp: env.clock.now(), seq: stack.eventSeq, ...e };
+  stack.eventTime = Math.max(env.clock.now(), (stack.eventTime ?? -Infinity) + 1);
+  const ev: StackEvent = { StackId: stack.StackId, StackName: stack.StackName, Timestamp: stack.eventTime, seq: stack.eventSeq, ...e };
   if (ev.ResourceStatusReason === undefined) delete ev.ResourceStatusReason;
   if (ev.ResourceProperties === undefined) delete ev.ResourceProperties;
   env.store.put(EVENTS, scope, eventKey(stack.StackId, stack.eventSeq), ev);

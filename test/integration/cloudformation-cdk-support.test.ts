@@ -2,8 +2,8 @@
  * What CDK's templates and the CDK CLI need from CloudFormation, on the manual clock: template
  * Rules refusing a stack with their AssertDescription (AWS CLI), AWS::CDK::Metadata under its
  * CDKMetadataAvailable condition, Lambda-backed custom resources failing at once, and
- * DescribeStackEvents paging newest first with tokens that events written between pages do
- * not shift (boto3, as the CDK CLI reads them through the SDK).
+ * DescribeStackEvents paging newest first, in strictly ordered times, with tokens that events
+ * written between pages do not shift (boto3, as the CDK CLI reads them through the SDK).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -111,5 +111,8 @@ print(json.dumps({'rest': rest(${JSON.stringify(first.NextToken)}), 'now': cf.de
     assert.equal(r.read.length, 40 * 3 + 2);
     assert.deepEqual(r.status, ['CREATE_COMPLETE']);
     assert.deepEqual(r.now.slice(0, 2), ['busy UPDATE_COMPLETE', 'busy UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'], 'the newest event first');
+    // Made in one instant of the manual clock, they still have distinct times, in their order: readers sort by Timestamp.
+    const times = [...first.StackEvents, ...later.rest].map((e: { Timestamp: string }) => Date.parse(e.Timestamp));
+    assert.ok(times.every((t: number, i: number) => i === 0 || t < times[i - 1]), 'timestamps decrease, newest first');
   });
 });
