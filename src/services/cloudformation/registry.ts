@@ -30,7 +30,7 @@ import { route53HealthCheckResources } from '../route53/health-check.cfn.ts';
 import { zone } from '../route53/state.ts';
 import { rdsResources } from '../rds/rds.cfn.ts';
 
-const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...cdkMetadataResources, ...customResources, ...autoscalingResources, ...launchTemplateResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources, ...route53Resources, ...route53HealthCheckResources, ...rdsResources];
+const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources, ...route53Resources, ...route53HealthCheckResources, ...rdsResources];
 
 function parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean {
   const { store } = ctx.env;
@@ -121,6 +121,9 @@ function attributeOf(ctx: RequestContext, awsType: string, id: string, attribute
   }
 }
 
+/** CloudFormation's own types that CDK apps use. */
+const cdkResources: ResourceHandler[] = [...cdkMetadataResources, ...customResources];
+
 /** Handlers by type; every `Custom::` type is a custom resource. */
 class HandlerMap extends Map<string, ResourceHandler> {
   override get(type: string): ResourceHandler | undefined {
@@ -129,7 +132,7 @@ class HandlerMap extends Map<string, ResourceHandler> {
 }
 
 export const engineDeps: EngineDeps = {
-  handlers: new HandlerMap(handlers.map((h) => [h.type, h])),
+  handlers: new HandlerMap([...handlers, ...cdkResources].map((h) => [h.type, h])),
   parameterResourceExists,
   ruleLookups: (ctx): RuleLookups => ({ all: (type) => allOfType(ctx, type), attribute: (type, id, attr) => attributeOf(ctx, type, id, attr) }),
 };
