@@ -9,7 +9,7 @@ import type { Scope } from '../core/store.ts';
 import { regionZones } from '../config.ts';
 import type { Env, RequestContext } from '../services/service.ts';
 import { conditionEvaluator, type EvalContext, templateError } from './intrinsics.ts';
-import { parameterValues, type StackParameter } from './parameters.ts';
+import { parameterValues, type StackParameter, type StoredParameter } from './parameters.ts';
 import { AttributeError, type ResourceContext, type ResourceHandler, type ResourceState, type Signal } from './resource-handler.ts';
 import type { RuleLookups } from './rules.ts';
 import { STACKS, type StackRecord } from './state.ts';
@@ -23,6 +23,8 @@ export interface EngineDeps {
   parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean;
   /** What template Rules read from the account (Fn::RefAll, Fn::ValueOf). */
   ruleLookups(ctx: RequestContext): RuleLookups;
+  /** A Systems Manager parameter (`name` or `name:version`, the account's or a public one), decrypted; undefined when there is none. */
+  readParameter(ctx: RequestContext, selector: string): StoredParameter | undefined;
 }
 
 export const zonesOfRegion = (env: Env, region: string): string[] => (regionZones(env.config, region) ?? []).map((l) => region + l).sort();
