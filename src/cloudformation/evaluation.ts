@@ -11,6 +11,7 @@ import type { Env, RequestContext } from '../services/service.ts';
 import { conditionEvaluator, type EvalContext, templateError } from './intrinsics.ts';
 import { parameterValues, type StackParameter, type StoredParameter } from './parameters.ts';
 import { AttributeError, type ResourceContext, type ResourceHandler, type ResourceState, type Signal } from './resource-handler.ts';
+import type { RuleLookups } from './rules.ts';
 import { STACKS, type StackRecord } from './state.ts';
 import { cachedTemplate, type Template } from './template.ts';
 import { own } from '../core/own.ts';
@@ -20,6 +21,8 @@ export interface EngineDeps {
   handlers: ReadonlyMap<string, ResourceHandler>;
   /** Whether the resource an AWS-specific parameter value names exists. */
   parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean;
+  /** What template Rules read from the account (Fn::RefAll, Fn::ValueOf). */
+  ruleLookups(ctx: RequestContext): RuleLookups;
   /** A Systems Manager parameter (`name` or `name:version`, the account's or a public one), decrypted; undefined when there is none. */
   readParameter(ctx: RequestContext, selector: string): StoredParameter | undefined;
 }

@@ -146,6 +146,8 @@ export interface StackRecord {
   op?: Operation;
   /** The last event's sequence number; events are keyed by it so that they list newest first. */
   eventSeq: number;
+  /** The last event's Timestamp (clock ms). */
+  eventTime?: number;
 }
 
 export interface StackEvent {

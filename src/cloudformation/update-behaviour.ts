@@ -25,8 +25,8 @@ const knownTypes = new Set(spec.known);
 
 export const typeSpec = (type: string): TypeSpec | undefined => own(spec.types, type);
 
-/** Whether AWS has the resource type at all (supported or not by faultline). */
-export const isKnownType = (type: string): boolean => knownTypes.has(type) || type.startsWith('Custom::');
+/** Whether AWS has the resource type at all (supported or not by faultline); the spec leaves out the CDK's metadata. */
+export const isKnownType = (type: string): boolean => knownTypes.has(type) || type.startsWith('Custom::') || type === 'AWS::CDK::Metadata';
 
 export type UpdateKind = 'None' | 'NoInterruption' | 'Interruption' | 'Replacement';
 

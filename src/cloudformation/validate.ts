@@ -6,6 +6,7 @@
 import { AwsError, errors } from '../core/errors.ts';
 import { buildGraph } from './graph.ts';
 import { intrinsicName } from './intrinsics.ts';
+import { checkRulesShape } from './rules.ts';
 import type { Template } from './template.ts';
 import { isKnownType, typeSpec } from './update-behaviour.ts';
 
@@ -36,6 +37,7 @@ export function checkTemplate(t: Template): TemplateFacts {
   if (unknown.length) throw errors.validation(`Template format error: Unrecognized resource types: [${unknown.join(', ')}]`);
   buildGraph(t);
   checkGetAtts(t);
+  checkRulesShape(t.Rules);
   const iam = Object.entries(t.Resources).filter(([, r]) => Object.hasOwn(IAM_TYPES, r.Type));
   const named = iam.filter(([, r]) => {
     const prop = IAM_TYPES[r.Type];

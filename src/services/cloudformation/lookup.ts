@@ -5,6 +5,7 @@
 import { AwsError, errors } from '../../core/errors.ts';
 import type { Scope } from '../../core/store.ts';
 import { evalContext, type EngineDeps } from '../../cloudformation/evaluation.ts';
+import { checkRules } from '../../cloudformation/rules.ts';
 import { resolveParameters, resolveSsmParameters, type GivenParameter, type StackParameter } from '../../cloudformation/parameters.ts';
 import { checkDynamicReferences } from '../../cloudformation/dynamic-references.ts';
 import { parseStackId, STACKS, type StackRecord } from '../../cloudformation/state.ts';
@@ -97,8 +98,9 @@ export function checkedTemplate(body: string): CheckedTemplate {
 
 /**
  * Parameters for a template, checked, with those of Systems Manager types resolved from the
- * parameter store; the template's literal dynamic references checked; and its conditions
- * evaluated once, so that a condition that cannot be evaluated fails the call rather than the stack.
+ * parameter store; the template's literal dynamic references checked; its conditions evaluated
+ * once, so that a condition that cannot be evaluated fails the call rather than the stack; and
+ * its Rules, on the resolved values.
  */
 export function checkedParameters(ctx: RequestContext, deps: EngineDeps, t: Template, given: GivenParameter[] | undefined, stack: StackRecord): StackParameter[] {
   const read = (selector: string) => deps.readParameter(ctx, selector);
@@ -106,6 +108,7 @@ export function checkedParameters(ctx: RequestContext, deps: EngineDeps, t: Temp
   checkDynamicReferences(t.Resources, read);
   const ec = evalContext(ctx.env, ctx, deps, stack, t, params);
   for (const name of Object.keys(t.Conditions)) ec.condition(name);
+  checkRules(t, ec, deps.ruleLookups(ctx));
   return params;
 }
 

@@ -6,7 +6,7 @@
 import { AwsError, errors } from '../../core/errors.ts';
 import { uuid } from '../../core/ids.ts';
 import { queueStack } from '../../cloudformation/engine.ts';
-import { setResourceStatus, setStackStatus, stackEvents } from '../../cloudformation/events.ts';
+import { setResourceStatus, setStackStatus, stackEventPage } from '../../cloudformation/events.ts';
 import { importersOf, listExports } from '../../cloudformation/evaluation.ts';
 import type { GivenParameter } from '../../cloudformation/parameters.ts';
 import { STACKS, type StackRecord, type StackStatus } from '../../cloudformation/state.ts';
@@ -240,8 +240,8 @@ export const stackHandlers = {
   DescribeStackEvents(input: { StackName?: string; NextToken?: string }, ctx: RequestContext) {
     if (!input.StackName) throw errors.validation('StackName must be specified');
     const s = requireStack(ctx, input.StackName);
-    const p = page(stackEvents(ctx.env, ctx, s.StackId), input.NextToken, 100);
-    return { StackEvents: p.items.map(({ seq: _seq, ...e }) => e), NextToken: p.NextToken };
+    const p = stackEventPage(ctx.env, ctx, s.StackId, input.NextToken);
+    return { StackEvents: p.events.map(({ seq: _seq, ...e }) => e), NextToken: p.NextToken };
   },
 
   DescribeStackResources(input: { StackName?: string; LogicalResourceId?: string; PhysicalResourceId?: string }, ctx: RequestContext) {
