@@ -148,6 +148,7 @@ async function up(argv: string[]) {
   public IPs: ${app.env.config.publicIpPool}
   dns: ${app.env.dnsAddress ?? 'off (--dns-port 0)'}
   regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
+  console: ${url}/_faultline/console/
 
 Point your tools at it:
   export AWS_ENDPOINT_URL=${url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${app.env.config.defaultRegion}

@@ -16,7 +16,7 @@ export const namedTemplates = (source: string): string[] => [...source.matchAll(
 
 const baseName = (path: string) => path.split('/').pop() ?? path;
 
-const seconds = (m: Measure) => (m.seconds === undefined ? 'not recovered' : `${m.seconds} s`);
+const seconds = (m: Measure) => (m.seconds === undefined ? 'not measured' : `${m.seconds} s`);
 
 function download(blob: Blob, name: string) {
   const a = document.createElement('a');

@@ -88,8 +88,13 @@ function HostView({ region, host, zoneDown, faults, impaired, selected, onSelect
   const short = `host ${host.hostId.slice(host.hostId.lastIndexOf('-') + 1)}`;
   return (
     <li class={`host tone-edge-${st.tone}${host.residents.length ? '' : ' empty'}`}>
-      <button class="target host-name" aria-pressed={isSelected(selected, 'host', host.hostId)} aria-label={`host ${host.hostId}, ${st.text}, ${host.residents.length} running`} data-host={host.hostId} onClick={(e) => onSelect(target, e.currentTarget)}>
-        <span class="name">{short}</span> <Badge status={st} />
+      <button class="target host-name" aria-pressed={isSelected(selected, 'host', host.hostId)} data-host={host.hostId} data-state={st.text} onClick={(e) => onSelect(target, e.currentTarget)}>
+        <span class="name">{short}</span>
+        <span class="sr-only">
+          {' '}
+          ({host.hostId}, {host.residents.length} running)
+        </span>{' '}
+        <Badge status={st} />
         {faultsOn(faults, target).length > 0 && <span class="fault-mark">fault</span>}
       </button>
       {host.residents.length > 0 && (

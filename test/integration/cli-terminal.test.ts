@@ -127,12 +127,16 @@ describe('the faultline terminal', () => {
 });
 
 describe('faultline up --log-level', () => {
-  it('logs each AWS request as a JSON line, and nothing by default', async () => {
+  it('prints where the console is, and logs each AWS request as a JSON line', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'faultline-log-'));
     const proc = spawn(process.execPath, ['bin/faultline.mjs', 'up', '--port', '0', '--data-dir', dataDir, '--driver', 'simulated', '--dns-port', '0', '--log-level', 'info', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const out = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
       const url = /faultline is up on (\S+)/.exec((await out.next()).value as string)![1];
+      let line: string;
+      do line = (await out.next()).value as string;
+      while (!line.includes('console:'));
+      assert.equal(line, `  console: ${url}/_faultline/console/`);
       const err = createInterface({ input: proc.stderr! })[Symbol.asyncIterator]();
       const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1' };
       await run('aws', ['--endpoint-url', url, 'ec2', 'describe-vpcs', '--vpc-ids', 'vpc-0000000'], { env }).catch(() => undefined);
