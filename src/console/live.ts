@@ -1,8 +1,8 @@
 /**
  * The console's live state: the world, the overview views and the timeline, kept current by the
- * event stream. Each event is appended to the timeline at once; the views it may have changed
- * are marked and read again together, at most every REFRESH_MS, so a burst of events (a zone
- * failing under a thousand instances) costs one read of each view, not one per event.
+ * event stream. Events are appended to the timeline once a frame; the views they may have
+ * changed are marked and read again together, at most once every REFRESH_MS, so a burst of
+ * events (a zone failing under a thousand instances) costs one read of each view, not one per event.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { followEvents, getJson, type LoggedEvent } from './api.ts';
@@ -35,13 +35,14 @@ export function useLive(): Live {
   const [events, setEvents] = useState<LoggedEvent[]>([]);
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<string>();
-  const pending = useRef({ world: false, clock: false, views: new Set<View>(), timer: 0, running: false });
+  const pending = useRef({ world: false, clock: false, views: new Set<View>(), timer: 0, running: false, lastRead: 0 });
 
   const flush = async () => {
     const p = pending.current;
     p.timer = 0;
     if (p.running) return schedule();
     p.running = true;
+    p.lastRead = performance.now();
     const views = [...p.views];
     const readWorld = p.world;
     const readClock = p.clock;
@@ -63,9 +64,10 @@ export function useLive(): Live {
       p.running = false;
     }
   };
+  // At once when the views were last read long enough ago, else when REFRESH_MS has passed since.
   const schedule = () => {
     const p = pending.current;
-    if (!p.timer) p.timer = window.setTimeout(() => void flush(), REFRESH_MS);
+    if (!p.timer) p.timer = window.setTimeout(() => void flush(), Math.max(0, p.lastRead + REFRESH_MS - performance.now()));
   };
   const mark = (what: { world?: boolean; clock?: boolean; views?: View[] }) => {
     const p = pending.current;
@@ -80,23 +82,41 @@ export function useLive(): Live {
     let lastSeq = 0;
     void (async () => {
       try {
-        const [w, o, c] = await Promise.all([getJson<World>('/_faultline/world'), getJson<Overview>('/_faultline/overview'), getJson<Clock>('/_faultline/clock')]);
-        setWorld(w);
-        setOverview(o);
-        setClock({ clock: c, at: performance.now() });
+        // Each view is shown as soon as it arrives; the world first, since it is what the page is for.
+        const [, o] = await Promise.all([
+          getJson<World>('/_faultline/world').then(setWorld),
+          getJson<Overview>('/_faultline/overview').then((o) => (setOverview(o), o)),
+          getJson<Clock>('/_faultline/clock').then((c) => setClock({ clock: c, at: performance.now() })),
+        ]);
         lastSeq = Math.max(0, o.lastSeq - HISTORY);
       } catch (e) {
         setError(`faultline did not answer: ${(e as Error).message}`);
         return;
       }
+      // Events are taken into the page once a frame: a burst of thousands is one render, not one each.
+      let arrived: LoggedEvent[] = [];
+      let reset = false;
+      let frame = 0;
+      const take = () => {
+        frame = 0;
+        const batch = arrived;
+        const fresh = reset;
+        arrived = [];
+        reset = false;
+        setEvents((prev) => (fresh ? batch : [...prev, ...batch]).slice(-KEPT));
+      };
       stop = followEvents(
         lastSeq,
         (e) => {
           // A reconnection replays from where the stream began; a reset starts the log again at 1.
           if (e.seq <= lastSeq && e.seq !== 1) return;
-          const fresh = e.seq === 1 && lastSeq > 0;
+          if (e.seq === 1 && lastSeq > 0) {
+            reset = true;
+            arrived = [];
+          }
           lastSeq = e.seq;
-          setEvents((prev) => (fresh ? [e] : prev.length >= KEPT ? [...prev.slice(prev.length - KEPT + 1), e] : [...prev, e]));
+          arrived.push(e);
+          if (!frame) frame = requestAnimationFrame(take);
           const a = affected(e.type);
           mark({ world: a.world, views: a.views, clock: true });
         },

@@ -18,6 +18,19 @@ function App() {
   const live = useLive();
   const [selected, setSelected] = useState<{ target: Target; el: HTMLElement }>();
   const impaired = useMemo(() => new Set(live.overview?.impaired ?? []), [live.overview?.impaired]);
+  // The big views are built again only when what they show changed: the same element tells Preact
+  // to skip it, so an event that only adds a timeline line does not walk thousands of instances.
+  const worldView = useMemo(
+    () => (live.world ? <WorldView world={live.world} impaired={impaired} selected={selected?.target} onSelect={(target, el) => setSelected({ target, el })} /> : <p>loading…</p>),
+    [live.world, impaired, selected?.target],
+  );
+  const o = live.overview;
+  const alarms = useMemo(() => o && <Alarms alarms={o.alarms} />, [o?.alarms]);
+  const groups = useMemo(() => o && <Groups groups={o.groups} />, [o?.groups]);
+  const stacks = useMemo(() => o && <Stacks stacks={o.stacks} />, [o?.stacks]);
+  const loadBalancers = useMemo(() => o && <LoadBalancers loadBalancers={o.loadBalancers} />, [o?.loadBalancers]);
+  const dbInstances = useMemo(() => o && <DbInstances dbInstances={o.dbInstances} />, [o?.dbInstances]);
+  const drills = useMemo(() => <Drills />, []);
   const close = () => {
     const back = selected?.el;
     setSelected(undefined);
@@ -43,18 +56,14 @@ function App() {
           <section id="world" aria-labelledby="world-h" class="panel">
             <h2 id="world-h">World</h2>
             {selected && live.world && <Actions target={selected.target} faults={live.world.faults} onDone={live.refresh} onClose={close} />}
-            {live.world ? <WorldView world={live.world} impaired={impaired} selected={selected?.target} onSelect={(target, el) => setSelected({ target, el })} /> : <p>loading…</p>}
+            {worldView}
           </section>
-          {live.overview && (
-            <>
-              <Alarms overview={live.overview} />
-              <Groups overview={live.overview} />
-              <Stacks overview={live.overview} />
-              <LoadBalancers overview={live.overview} />
-              <DbInstances overview={live.overview} />
-            </>
-          )}
-          <Drills />
+          {alarms}
+          {groups}
+          {stacks}
+          {loadBalancers}
+          {dbInstances}
+          {drills}
         </main>
         <Timeline events={live.events} connected={live.connected} />
       </div>

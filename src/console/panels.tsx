@@ -18,10 +18,10 @@ function Panel({ id, title, count, children }: { id: string; title: string; coun
   );
 }
 
-export function Alarms({ overview }: { overview: Overview }) {
+export function Alarms({ alarms: all }: Pick<Overview, 'alarms'>) {
   // Alarms in ALARM first: what the user came to see.
   const rank = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 } as const;
-  const alarms = [...overview.alarms].sort((a, b) => rank[a.state] - rank[b.state] || a.name.localeCompare(b.name));
+  const alarms = [...all].sort((a, b) => rank[a.state] - rank[b.state] || a.name.localeCompare(b.name));
   return (
     <Panel id="alarms" title="Alarms" count={alarms.length}>
       <table>
@@ -55,9 +55,9 @@ export function Alarms({ overview }: { overview: Overview }) {
   );
 }
 
-export function Groups({ overview }: { overview: Overview }) {
+export function Groups({ groups }: Pick<Overview, 'groups'>) {
   return (
-    <Panel id="groups" title="Auto Scaling groups" count={overview.groups.length}>
+    <Panel id="groups" title="Auto Scaling groups" count={groups.length}>
       <table>
         <thead>
           <tr>
@@ -69,7 +69,7 @@ export function Groups({ overview }: { overview: Overview }) {
           </tr>
         </thead>
         <tbody>
-          {overview.groups.map((g) => {
+          {groups.map((g) => {
             const short = g.inService < g.desired;
             return (
               <tr key={`${g.account}/${g.region}/${g.name}`} data-group={g.name}>
@@ -99,9 +99,9 @@ export function Groups({ overview }: { overview: Overview }) {
   );
 }
 
-export function Stacks({ overview }: { overview: Overview }) {
+export function Stacks({ stacks }: Pick<Overview, 'stacks'>) {
   return (
-    <Panel id="stacks" title="Stacks" count={overview.stacks.length}>
+    <Panel id="stacks" title="Stacks" count={stacks.length}>
       <table>
         <thead>
           <tr>
@@ -112,7 +112,7 @@ export function Stacks({ overview }: { overview: Overview }) {
           </tr>
         </thead>
         <tbody>
-          {overview.stacks.map((s) => (
+          {stacks.map((s) => (
             <tr key={`${s.account}/${s.region}/${s.name}`} data-stack={s.name}>
               <th scope="row">{s.name}</th>
               <td title={s.reason}>
@@ -128,9 +128,9 @@ export function Stacks({ overview }: { overview: Overview }) {
   );
 }
 
-export function LoadBalancers({ overview }: { overview: Overview }) {
+export function LoadBalancers({ loadBalancers }: Pick<Overview, 'loadBalancers'>) {
   return (
-    <Panel id="load-balancers" title="Load balancers" count={overview.loadBalancers.length}>
+    <Panel id="load-balancers" title="Load balancers" count={loadBalancers.length}>
       <table>
         <thead>
           <tr>
@@ -141,7 +141,7 @@ export function LoadBalancers({ overview }: { overview: Overview }) {
           </tr>
         </thead>
         <tbody>
-          {overview.loadBalancers.map((lb) => (
+          {loadBalancers.map((lb) => (
             <tr key={`${lb.account}/${lb.region}/${lb.kind}/${lb.name}`} data-lb={lb.name}>
               <th scope="row">{lb.name}</th>
               <td>
@@ -171,9 +171,9 @@ export function LoadBalancers({ overview }: { overview: Overview }) {
   );
 }
 
-export function DbInstances({ overview }: { overview: Overview }) {
+export function DbInstances({ dbInstances }: Pick<Overview, 'dbInstances'>) {
   return (
-    <Panel id="db-instances" title="DB instances" count={overview.dbInstances.length}>
+    <Panel id="db-instances" title="DB instances" count={dbInstances.length}>
       <table>
         <thead>
           <tr>
@@ -185,7 +185,7 @@ export function DbInstances({ overview }: { overview: Overview }) {
           </tr>
         </thead>
         <tbody>
-          {overview.dbInstances.map((d) => (
+          {dbInstances.map((d) => (
             <tr key={`${d.account}/${d.region}/${d.id}`} data-db={d.id}>
               <th scope="row">{d.id}</th>
               <td>
