@@ -1,5 +1,6 @@
 // Builds dist/ from src/: the CLI as one CommonJS bundle (dist/faultline.cjs), the agents that it
-// forks (dist/netns-agent.cjs, dist/spawn-agent.cjs), and the data files that the code reads beside itself.
+// forks (dist/netns-agent.cjs, dist/spawn-agent.cjs), the data files that the code reads beside
+// itself, and the web console (dist/console/: its page, style and one browser bundle with Preact).
 // Run at `npm ci` (the `prepare` script) and by bin/faultline.mjs when src/ has changed since.
 //
 // Why a CommonJS bundle: loading one file instead of ~200 TypeScript modules compiled at run time
@@ -54,6 +55,33 @@ function writeAtomically(path, write) {
   renameSync(tmp, path);
 }
 
+export const consoleDir = join(distDir, 'console');
+
+/**
+ * The web console that gateway/console.ts serves: src/console/ bundled for the browser, with its
+ * page and style beside it. Tests that run the TypeScript call this to serve the current sources.
+ */
+export async function buildConsole() {
+  const { build: esbuild } = await import('esbuild');
+  const src = join(root, 'src', 'console');
+  const result = await esbuild({
+    entryPoints: { console: join(src, 'main.tsx') },
+    outdir: consoleDir,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    write: false,
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  for (const f of result.outputFiles) writeAtomically(f.path, (tmp) => writeFileSync(tmp, f.contents));
+  for (const name of ['index.html', 'console.css']) writeAtomically(join(consoleDir, name), (tmp) => copyFileSync(join(src, name), tmp));
+}
+
 export async function build() {
   // esbuild is loaded only to build, so that bin/faultline.mjs can check sourcesMtime() cheaply.
   const { build: esbuild } = await import('esbuild');
@@ -79,6 +107,7 @@ export async function build() {
     logLevel: 'warning',
   });
   for (const [from, to] of dataFiles()) writeAtomically(join(distDir, to), (tmp) => copyFileSync(from, tmp));
+  await buildConsole();
   // The bundle last: bin/faultline.mjs takes its time as the time of the whole build.
   const outputs = [...result.outputFiles.filter((f) => f.path !== bundle), ...result.outputFiles.filter((f) => f.path === bundle)];
   for (const f of outputs) writeAtomically(f.path, (tmp) => writeFileSync(tmp, f.contents));

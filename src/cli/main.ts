@@ -149,6 +149,7 @@ async function up(argv: string[]) {
   public IPs: ${app.env.config.publicIpPool}
   dns: ${app.env.dnsAddress ?? 'off (--dns-port 0)'}
   regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
+  console: ${url}/_faultline/console/${config.controlToken ? `#token=${config.controlToken}` : ''}
 ${config.controlToken ? `  control token: ${config.controlToken} (the control API needs it: faultline commands send FAULTLINE_TOKEN)
 ` : ''}
 Point your tools at it:

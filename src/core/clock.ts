@@ -15,15 +15,16 @@ export interface ClockOptions {
 
 export class Clock {
   readonly mode: ClockMode;
-  readonly scale: number;
+  private speed: number;
+  private stopped = false;
   private base: number;
   private wallBase: number;
   private listeners = new Set<() => void>();
 
   constructor(opts: ClockOptions) {
     this.mode = opts.mode;
-    this.scale = opts.mode === 'scaled' ? (opts.scale ?? 1) : opts.mode === 'real' ? 1 : 0;
-    if (!(this.scale >= 0) || !Number.isFinite(this.scale)) throw new Error(`invalid time scale ${opts.scale}`);
+    this.speed = opts.mode === 'scaled' ? (opts.scale ?? 1) : opts.mode === 'real' ? 1 : 0;
+    if (!(this.speed >= 0) || !Number.isFinite(this.speed)) throw new Error(`invalid time scale ${opts.scale}`);
     this.wallBase = Clock.wallNow();
     this.base = opts.start ?? this.wallBase;
   }
@@ -32,20 +33,45 @@ export class Clock {
     return Date.now();
   }
 
+  /** Cloud seconds per real second while the clock runs (0 for a manual clock). */
+  get scale(): number {
+    return this.speed;
+  }
+
+  /** A paused scaled clock stands still until it is resumed. */
+  get paused(): boolean {
+    return this.stopped;
+  }
+
   /** Cloud time in milliseconds since the epoch. */
   now(): number {
-    if (this.mode === 'manual') return this.base;
-    return Math.floor(this.base + (Clock.wallNow() - this.wallBase) * this.scale);
+    if (this.mode === 'manual' || this.stopped) return this.base;
+    return Math.floor(this.base + (Clock.wallNow() - this.wallBase) * this.speed);
+  }
+
+  /**
+   * Changes a scaled clock's speed, or pauses and resumes it, from this instant on: cloud time
+   * so far stays as it was, so time never jumps or runs backwards. A real clock runs at wall speed
+   * and a manual one only when stepped, so neither changes; `Error` says why.
+   */
+  setRate(change: { scale?: number; paused?: boolean }): void {
+    if (this.mode !== 'scaled') throw new Error(`the clock is ${this.mode}; only a scaled clock (faultline up --time-scale N) can change speed or pause`);
+    if (change.scale !== undefined && !(change.scale > 0 && Number.isFinite(change.scale))) throw new Error(`invalid time scale ${change.scale}`);
+    this.base = this.now();
+    this.wallBase = Clock.wallNow();
+    if (change.scale !== undefined) this.speed = change.scale;
+    if (change.paused !== undefined) this.stopped = change.paused;
+    for (const l of this.listeners) l();
   }
 
   date(): Date {
     return new Date(this.now());
   }
 
-  /** Real milliseconds until cloud time reaches `at`; Infinity on a manual clock. */
+  /** Real milliseconds until cloud time reaches `at`; Infinity on a manual or paused clock. */
   realDelayUntil(at: number): number {
-    if (this.mode === 'manual') return Infinity;
-    return Math.max(0, (at - this.now()) / this.scale);
+    if (this.mode === 'manual' || this.stopped) return Infinity;
+    return Math.max(0, (at - this.now()) / this.speed);
   }
 
   /**

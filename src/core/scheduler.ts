@@ -39,6 +39,8 @@ export class Scheduler {
       next: db.prepare('SELECT key, due FROM timers ORDER BY due LIMIT 1'),
       pending: db.prepare('SELECT key, due FROM timers WHERE key LIKE ? ORDER BY due'),
     };
+    // A scaled clock that changes speed or resumes moves every due time's real delay.
+    clock.onChange(() => this.wake());
   }
 
   register(loop: string, fn: Reconciler): void {

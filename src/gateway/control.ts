@@ -18,6 +18,10 @@ import { azPowerInterruption } from '../services/fis/scenarios.ts';
 import { answer } from '../services/route53/answer.ts';
 import { eventFilter, matches } from '../core/event-filter.ts';
 import { services } from '../services/index.ts';
+import { overview } from './overview.ts';
+import { consoleAsset } from './console.ts';
+import { htmlReport } from '../drills/report/html.ts';
+import { jsonReport } from '../drills/report/json.ts';
 
 export const CONTROL_PREFIX = '/_faultline/';
 
@@ -34,10 +38,16 @@ const isJson = (contentType: string | undefined) => contentType?.split(';')[0].t
 const clockView = (env: Env) => ({
   mode: env.clock.mode,
   scale: env.clock.scale,
+  paused: env.clock.paused,
   now: new Date(env.clock.now()).toISOString(),
 });
 
 export function handleControl(env: Env, method: string, url: URL, contentType: string | undefined, body: Buffer): WireResponse {
+  // The console's files: GETs of static assets, before the JSON routes.
+  if (method === 'GET') {
+    const asset = consoleAsset(url.pathname);
+    if (asset) return asset;
+  }
   if (method === 'POST' && !isJson(contentType)) return controlError(415, 'control requests that change the world are POSTs with Content-Type: application/json');
   const path = url.pathname.replace(/\/+$/, '');
   let input: Record<string, unknown> = {};
@@ -64,6 +74,8 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
   const drill = /^(GET|POST) \/_faultline\/drills\/([\w-]+)(\/stop)?$/.exec(route);
   if (drill?.[1] === 'GET' && !drill[3]) return json(200, getDrill(env, drill[2]));
   if (drill?.[1] === 'POST' && drill[3]) return json(200, stopDrill(env, drill[2]));
+  const report = /^GET \/_faultline\/drills\/([\w-]+)\/report$/.exec(route);
+  if (report) return drillReport(env, report[1], url.searchParams.get('format') ?? 'json');
   switch (route) {
     case 'GET /_faultline/world':
       return json(200, worldView(env));
@@ -87,6 +99,24 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
       return json(200, { status: 'ok', clock: clockView(env), regions: env.config.regions, dns: env.dnsAddress ?? null });
     case 'GET /_faultline/clock':
       return json(200, clockView(env));
+    case 'POST /_faultline/clock': {
+      const { scale, paused } = input;
+      if (scale === undefined && paused === undefined) return controlError(400, 'give scale (cloud seconds per real second) or paused (true or false)');
+      if (scale !== undefined && !(typeof scale === 'number' && scale > 0 && scale <= 1e6)) return controlError(400, 'scale must be a number above 0 and at most 1000000');
+      if (paused !== undefined && typeof paused !== 'boolean') return controlError(400, 'paused must be true or false');
+      try {
+        env.clock.setRate({ scale, paused });
+      } catch (e) {
+        return controlError(409, (e as Error).message);
+      }
+      return json(200, clockView(env));
+    }
+    case 'GET /_faultline/overview':
+      try {
+        return json(200, overview(env, url.searchParams.get('views')));
+      } catch (e) {
+        return controlError(400, (e as Error).message);
+      }
     case 'POST /_faultline/clock/advance': {
       if (env.clock.mode !== 'manual') return json(409, { error: `the clock is ${env.clock.mode}; only a manual clock can be advanced` });
       const seconds = Number(input.seconds ?? url.searchParams.get('seconds'));
@@ -142,6 +172,17 @@ export function handleMotoReset(env: Env, method: string): WireResponse {
   if (method !== 'POST') return json(400, { Error: 'Need to POST to reset Moto' });
   resetWorld(env);
   return json(200, { status: 'ok' });
+}
+
+/** A finished drill's report, as `faultline drill run` writes it: `html` (one self-contained page) or `json`. */
+function drillReport(env: Env, id: string, format: string): WireResponse {
+  if (format !== 'html' && format !== 'json') return controlError(400, `format is html or json, not ${format}`);
+  const drill = getDrill(env, id);
+  if (!drill.result) return controlError(409, drill.status === 'running' ? `drill ${id} is running; its report exists once it ends` : `drill ${id} has no result (${drill.status}${drill.error ? `: ${drill.error.split('\n')[0]}` : ''})`);
+  const file = `${id}.${format}`;
+  const disposition = { 'content-disposition': `attachment; filename="${file}"` };
+  if (format === 'json') return { status: 200, headers: { 'content-type': 'application/json', ...disposition }, body: JSON.stringify(jsonReport(drill.result), null, 2) };
+  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', ...disposition }, body: htmlReport(drill.result) };
 }
 
 /**

@@ -15,6 +15,7 @@ import { route } from './route.ts';
 import { CONTROL_PREFIX, MOTO_RESET_PATH, controlError, handleControl, handleMotoReset } from './control.ts';
 import { EVENT_STREAM_PATH, streamEvents } from './event-stream.ts';
 import { carriesToken } from './control-token.ts';
+import { CONSOLE_PATH } from './console.ts';
 import { hostName, refusal } from './guard.ts';
 import { handleWaitConditionSignal, isSignalPath } from '../services/cloudformation/signals.ts';
 import { refuseUnserved } from './unserved.ts';
@@ -134,7 +135,9 @@ async function serve(env: Env, gateway: Gateway, fromInstance: InstanceOrigin | 
       // Instances reach the AWS API and their wait condition handles here, never the control API.
       if (fromInstance) return send(res, controlError(403, 'the control API does not answer sandboxed instances'));
       const token = env.config.controlToken;
-      if (token && !carriesToken(token, req.headers['x-faultline-token'], url)) {
+      // The console's own files hold no data and load before the page can read its token.
+      const consoleFile = req.method === 'GET' && (url.pathname === CONSOLE_PATH || url.pathname.startsWith(CONSOLE_PATH + '/'));
+      if (token && !consoleFile && !carriesToken(token, req.headers['x-faultline-token'], url)) {
         return send(res, controlError(401, 'this faultline listens beyond loopback: the control API needs the token `faultline up` printed, in the x-faultline-token header (faultline commands send FAULTLINE_TOKEN)'));
       }
       if (req.method === 'GET' && url.pathname === EVENT_STREAM_PATH) return streamEvents(env, url, req, res);

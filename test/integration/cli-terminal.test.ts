@@ -127,7 +127,7 @@ describe('the faultline terminal', () => {
 });
 
 describe('faultline up --log-level, and a control token', () => {
-  it('logs each AWS request as a JSON line; with FAULTLINE_TOKEN the control API wants the token, the AWS API does not', async () => {
+  it('prints where the console is, logs each AWS request as a JSON line; with FAULTLINE_TOKEN the control API wants the token, the AWS API does not', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'faultline-log-'));
     const token = 'tok-' + process.pid;
     const proc = spawn(process.execPath, ['bin/faultline.mjs', 'up', '--port', '0', '--data-dir', dataDir, '--driver', 'simulated', '--dns-port', '0', '--log-level', 'info', '--log-format', 'json'], {
@@ -141,6 +141,7 @@ describe('faultline up --log-level, and a control token', () => {
       while (!banner.includes('FAULTLINE_TOKEN=')) banner += ((await out.next()).value as string) + '\n';
       assert.match(banner, new RegExp(`control token: ${token} `));
       assert.match(banner, new RegExp(`export FAULTLINE_URL=${url} FAULTLINE_TOKEN=${token}`));
+      assert.ok(banner.split('\n').includes(`  console: ${url}/_faultline/console/#token=${token}`), banner);
       const err = createInterface({ input: proc.stderr! })[Symbol.asyncIterator]();
       const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1' };
       await run('aws', ['--endpoint-url', url, 'ec2', 'describe-vpcs', '--vpc-ids', 'vpc-0000000'], { env }).catch(() => undefined);
@@ -149,6 +150,9 @@ describe('faultline up --log-level, and a control token', () => {
       assert.match((await refused.json()).error, /needs the token `faultline up` printed/);
       assert.equal((await fetch(`${url}/_faultline/health`, { headers: { 'x-faultline-token': token } })).status, 200);
       assert.equal((await fetch(`${url}/_faultline/health?token=${token}`)).status, 200);
+      // The console's page loads without the token (it reads it from the URL's #token=), its data does not.
+      assert.equal((await fetch(`${url}/_faultline/console/`)).status, 200);
+      assert.equal((await fetch(`${url}/_faultline/overview`)).status, 401);
       assert.equal((await fetch(`${url}/_faultline/health`, { headers: { 'x-faultline-token': token + 'x' } })).status, 401);
       const without = await run(process.execPath, ['bin/faultline.mjs', 'status'], { env: { ...env, FAULTLINE_URL: url } }).then(
         () => 'succeeded',
