@@ -40,6 +40,8 @@ const TYPES = `
   AWS::ElasticLoadBalancingV2::ListenerRule
   AWS::Route53::HostedZone AWS::Route53::RecordSet AWS::Route53::RecordSetGroup AWS::Route53::HealthCheck
   AWS::RDS::DBInstance AWS::RDS::DBSubnetGroup AWS::RDS::DBParameterGroup
+  AWS::ECR::Repository AWS::KMS::Key AWS::KMS::Alias
+  AWS::SSM::Parameter
 `.split(/\s+/).filter(Boolean);
 
 const dir = mkdtempSync(join(tmpdir(), 'cfn-spec-'));

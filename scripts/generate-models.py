@@ -57,6 +57,11 @@ OPERATIONS = {
         PutObject GetObject HeadObject DeleteObject DeleteObjects ListObjects ListObjectsV2
         PutBucketPolicy GetBucketPolicy DeleteBucketPolicy
         PutBucketAcl PutObjectAcl
+        PutBucketLifecycleConfiguration GetBucketLifecycleConfiguration DeleteBucketLifecycle
+        PutBucketVersioning GetBucketVersioning
+        PutBucketEncryption GetBucketEncryption DeleteBucketEncryption
+        PutPublicAccessBlock GetPublicAccessBlock DeletePublicAccessBlock
+        PutBucketOwnershipControls GetBucketOwnershipControls DeleteBucketOwnershipControls
     ''',
     # CloudWatch signs as `monitoring`; botocore keeps its definition under data/cloudwatch.
     'cloudwatch': '''

@@ -22,6 +22,7 @@ import { SandboxDriver } from './runtime/sandbox.driver.ts';
 import { API_URL } from './runtime/vpc-network.ts';
 import { claimOwner, type Owner } from './runtime/owners.ts';
 import { DnsServer } from './runtime/dns-server.ts';
+import type { RequestLog } from './gateway/request-log.ts';
 
 export interface AppOptions {
   dataDir: string;
@@ -29,6 +30,8 @@ export interface AppOptions {
   timeScale?: number;
   config?: Partial<Config>;
   log?: (msg: string) => void;
+  /** Logs every API request (`faultline up --log-level`); unset, none is logged. */
+  requestLog?: RequestLog;
   /** The compute driver: `simulated` (the default) or `sandbox` (real processes; Linux, root). */
   driver?: DriverName;
   /** Serve DNS for the host on 127.0.0.1 at this port (0: any free one); unset, no host DNS server. */
@@ -83,7 +86,7 @@ export function createApp(opts: AppOptions): App {
   scheduler.register(FAULT_EXPIRY_LOOP, faultExpiryLoop(env));
   seedWorld(env);
   endInterruptedDrills(env);
-  const gateway = createGateway(env, services, log);
+  const gateway = createGateway(env, services, log, opts.requestLog);
   const dns = new DnsServer(env);
   // Instances' own API calls arrive through their VPC's agent, as connections that the gateway
   // marks as theirs: they reach the AWS API, never the control API.

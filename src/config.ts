@@ -22,6 +22,8 @@ export interface Config {
   /** Cloud seconds an image or snapshot stays `pending`. */
   imageSeconds: number;
   snapshotSeconds: number;
+  /** The token the control API requires (gateway/control-token.ts); unset, it requires none. */
+  controlToken?: string;
   /** Physical hosts in each AZ, and how many instances each holds. */
   hostsPerZone: number;
   hostCapacity: number;

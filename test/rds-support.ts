@@ -1,6 +1,7 @@
 /**
  * For tests and benchmarks of RDS's engines: a DB instance record as the RDS API writes it
- * (available, its engine running on `ip`), a snapshot record of one, and `psql` run as a user runs it.
+ * (available, its engine running on `ip`), a snapshot record of one, and `psql` and `mariadb` run
+ * as a user runs them.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -42,13 +43,39 @@ export async function psql(ip: string, port: number, db: string, sql: string): P
   }
 }
 
-/** Polls (real time, `stepMs` apart) until `sql` answers, or with `gone` until it stops answering. */
-export async function psqlUntil(ip: string, port: number, db: string, sql: string, opts: { gone?: boolean; timeoutMs?: number; stepMs?: number } = {}): Promise<string | undefined> {
+type UntilOptions = { gone?: boolean; timeoutMs?: number; stepMs?: number };
+
+/** Polls `ask` (real time, `stepMs` apart) until it answers, or with `gone` until it stops answering (undefined). */
+async function until(where: string, ask: () => Promise<string | undefined>, opts: UntilOptions): Promise<string | undefined> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   for (;;) {
-    const out = await psql(ip, port, db, sql);
+    const out = await ask();
     if (opts.gone ? out === undefined : out !== undefined) return out;
-    if (Date.now() > deadline) throw new Error(`${ip}:${port}: ${opts.gone ? 'still answers' : 'no answer'} after ${opts.timeoutMs ?? 30_000} ms`);
+    if (Date.now() > deadline) throw new Error(`${where}: ${opts.gone ? 'still answers' : 'no answer'} after ${opts.timeoutMs ?? 30_000} ms`);
     await new Promise((r) => setTimeout(r, opts.stepMs ?? 100));
   }
+}
+
+/** Polls until `sql` answers through psql, or with `gone` until it stops answering. */
+export function psqlUntil(ip: string, port: number, db: string, sql: string, opts: UntilOptions = {}): Promise<string | undefined> {
+  return until(`${ip}:${port}`, () => psql(ip, port, db, sql), opts);
+}
+
+/**
+ * One statement through MariaDB's client (`mariadb`, or `mysql`, its other name) as the master
+ * user, the password in MYSQL_PWD: the output, or `error` with the client's message when it fails.
+ */
+export async function mariadb(ip: string, port: number, sql: string, opts: { db?: string; client?: string; password?: string } = {}): Promise<{ out?: string; error?: string }> {
+  const args = ['-h', ip, '-P', String(port), '-u', 'app', '--connect-timeout=2', '-N', '-B', '-e', sql, ...(opts.db ? [opts.db] : [])];
+  try {
+    const { stdout } = await runFile(opts.client ?? 'mariadb', args, { env: { ...process.env, MYSQL_PWD: opts.password ?? PASSWORD } });
+    return { out: stdout.trim() };
+  } catch (e) {
+    return { error: String((e as { stderr?: string }).stderr ?? e).trim() };
+  }
+}
+
+/** Polls until `sql` answers through MariaDB's client, or with `gone` until it stops answering. */
+export function mariadbUntil(ip: string, port: number, sql: string, opts: UntilOptions & { db?: string; client?: string; password?: string } = {}): Promise<string | undefined> {
+  return until(`${ip}:${port}`, async () => (await mariadb(ip, port, sql, opts)).out, opts);
 }

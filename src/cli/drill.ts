@@ -66,15 +66,19 @@ export function drillTemplates(source: string, dir: string, file: string): Recor
 
 /** Whether a faultline answers at `base` (a refused connection says no; other failures are errors). */
 async function answers(base: string): Promise<boolean> {
+  const token = process.env.FAULTLINE_TOKEN;
+  let res: Response;
   try {
-    const res = await fetch(base + '/_faultline/health', { signal: AbortSignal.timeout(5000) });
-    await res.arrayBuffer();
-    return res.ok;
+    res = await fetch(base + '/_faultline/health', { signal: AbortSignal.timeout(5000), headers: token ? { 'x-faultline-token': token } : {} });
   } catch (e) {
     const code = (e as { cause?: { code?: string } }).cause?.code;
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') return false;
     throw new Error(`cannot tell whether faultline answers at ${base}: ${(e as Error).message}`);
   }
+  const text = await res.text();
+  // A faultline that wants a token answers: say so, rather than run on a world of our own.
+  if (res.status === 401) throw new Error(`the faultline at ${base} wants its control token: ${JSON.parse(text).error}`);
+  return res.ok;
 }
 
 interface World {

@@ -11,6 +11,10 @@ import { sandboxUnsupported, type DriverName } from '../runtime/driver.ts';
 import { drill, DRILL_USAGE } from './drill.ts';
 import { fisCommand } from './fis.ts';
 import { controlCall, controlEndpoint } from './control.ts';
+import { eventsCommand, EVENTS_USAGE } from './events.ts';
+import { renderStatus, type World } from './status.ts';
+import { requestLog, type LogFormat, type LogLevel } from '../gateway/request-log.ts';
+import { controlToken } from '../gateway/control-token.ts';
 
 function positiveInt(flag: string, v: string): number {
   const n = Number(v);
@@ -21,10 +25,9 @@ function positiveInt(flag: string, v: string): number {
 /** Needs no root, and is neither 53 nor mDNS's 5353: next to the API's 4566. */
 const DEFAULT_DNS_PORT = 4553;
 
-const USAGE = `usage: faultline <command> [options]
-
-commands:
-  up        run the AWS endpoint
+/** Each command's help: `faultline help COMMAND` and `faultline COMMAND --help` print it. */
+const COMMANDS: Record<string, string> = {
+  up: `up        run the AWS endpoint
               --port N          (default 4566)
               --host ADDR       (default 127.0.0.1)
               --data-dir DIR    (default ./.faultline)
@@ -42,11 +45,15 @@ commands:
               --dns-port N      serve DNS (UDP and TCP) on 127.0.0.1:N for hosted zones and faultline's
                                 own names (default ${DEFAULT_DNS_PORT}, or a free port when another
                                 faultline has it; 0 turns it off)
-  cleanup   remove what faultlines that no longer run left on this machine (network namespaces,
-            cgroups, mounts under their data directories, owner records) and print it
-  status    show the clock, the zones and hosts, what runs where, and the active faults
-  advance   advance a manual clock: faultline advance SECONDS
-  fail      inject a fault (each takes --duration SECONDS to heal by itself):
+              --log-level LEVEL off (default), info (every AWS API request, to stderr) or
+                                debug (the control API's requests too)
+              --log-format FMT  text (default) or json (one JSON object a line)`,
+  cleanup: `cleanup   remove what faultlines that no longer run left on this machine (network namespaces,
+            cgroups, mounts under their data directories, owner records) and print it`,
+  status: `status    show the clock, the active faults, and each region's zones and hosts with what runs
+            on them (hosts with nothing on them are counted); --json: the control API's view`,
+  advance: `advance   advance a manual clock: faultline advance SECONDS`,
+  fail: `fail      inject a fault (each takes --duration SECONDS to heal by itself):
               fail host --instance i-... | --host HOST_ID [--network]
               fail az ZONE [--network]
               fail instance i-...
@@ -56,19 +63,32 @@ commands:
               fail capacity --az ZONE... [--group NAME... | --role ARN...] [--percentage N]
                        launches in the zones fail with InsufficientInstanceCapacity
               fail subnet subnet-... [--scope all] [--account ID]   (cuts traffic in and out of it)
-              fail volume vol-... [--account ID]   (pauses its I/O)
-  heal      heal a fault: faultline heal FAULT_ID | --all
-  fis scenario az-power-interruption --az ZONE [--duration PT30M] [--role ARN] [--launch-role ARN]...
+              fail volume vol-... [--account ID]   (pauses its I/O)`,
+  heal: `heal      heal a fault: faultline heal FAULT_ID | --all`,
+  reset: `reset     forget every resource of every account and start the world again (the clock keeps its time)`,
+  fis: `fis scenario az-power-interruption --az ZONE [--duration PT30M] [--role ARN] [--launch-role ARN]...
             print AWS FIS's "AZ Availability: Power Interruption" scenario for the zone, as the input
             of aws fis create-experiment-template --cli-input-json (--role: the experiment's role;
-            --launch-role: roles whose launches in the zone fail)
-  events    print the event log: faults and every reaction to them
-  resolve   print the addresses a name faultline answers for (a load balancer, a DB instance's
+            --launch-role: roles whose launches in the zone fail)`,
+  events: `events    print the event log: faults and every reaction to them, one a line (cloud time,
+            real time, source, message)
+              [--follow] [--kind KIND]... [--resource ID] [--since TIME] [--json]`,
+  resolve: `resolve   print the addresses a name faultline answers for (a load balancer, a DB instance's
             endpoint, a hosted zone's record) resolves to now, one a line:
-              curl http://$(faultline resolve NAME | head -1)/
-${DRILL_USAGE}
+              curl http://$(faultline resolve NAME | head -1)/`,
+  drill: DRILL_USAGE.replace(/^  /, '').trimEnd(),
+};
+
+const USAGE = `usage: faultline <command> [options]
+
+commands:
+${Object.values(COMMANDS).map((u) => `  ${u}`).join('\n')}
+
 These commands reach a running faultline at $FAULTLINE_URL (default http://127.0.0.1:4566).
+\`faultline help COMMAND\` or \`faultline COMMAND --help\` shows one command's help.
 `;
+
+const usageOf = (cmd: string) => (cmd === 'events' ? EVENTS_USAGE : `usage: faultline ${COMMANDS[cmd]}\n`);
 
 async function up(argv: string[]) {
   const { values } = parseArgs({
@@ -86,8 +106,14 @@ async function up(argv: string[]) {
       'public-ip-pool': { type: 'string' },
       'max-instances': { type: 'string' },
       'dns-port': { type: 'string' },
+      'log-level': { type: 'string', default: 'off' },
+      'log-format': { type: 'string', default: 'text' },
     },
   });
+  const level = values['log-level'] as LogLevel;
+  if (!['off', 'info', 'debug'].includes(level)) throw new Error(`--log-level takes off, info or debug, not ${level}`);
+  const format = values['log-format'] as LogFormat;
+  if (!['text', 'json'].includes(format)) throw new Error(`--log-format takes text or json, not ${format}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
   const dnsPort = Number(values['dns-port'] ?? DEFAULT_DNS_PORT);
@@ -95,7 +121,7 @@ async function up(argv: string[]) {
   if (values.clock && values.clock !== 'manual') throw new Error('--clock takes only "manual"');
   const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
   if (timeScale !== undefined && !(timeScale > 0)) throw new Error('--time-scale must be a positive number');
-  const config: Partial<Config> = {};
+  const config: Partial<Config> = { controlToken: controlToken(values.host!, process.env.FAULTLINE_TOKEN) };
   if (values.regions) {
     config.regions = parseRegions(values.regions);
     config.defaultRegion = Object.keys(config.regions)[0];
@@ -112,7 +138,7 @@ async function up(argv: string[]) {
     driver = why ? 'simulated' : 'sandbox';
     if (why) process.stdout.write(`driver: simulated, because ${why}\n`);
   }
-  const app = createApp({ dataDir, clock: values.clock === 'manual' ? 'manual' : undefined, timeScale, config, driver, dnsPort: dnsPort || undefined, dnsPortFallback: values['dns-port'] === undefined });
+  const app = createApp({ dataDir, clock: values.clock === 'manual' ? 'manual' : undefined, timeScale, config, driver, dnsPort: dnsPort || undefined, dnsPortFallback: values['dns-port'] === undefined, requestLog: requestLog(level, format, (line) => process.stderr.write(line + '\n')) });
   const addr = await app.listen(port, values.host!);
   const url = `http://${addr.address}:${addr.port}`;
   const clock = app.env.clock.mode === 'manual' ? 'manual (POST /_faultline/clock/advance)' : `${app.env.clock.mode} x${app.env.clock.scale}`;
@@ -123,9 +149,11 @@ async function up(argv: string[]) {
   public IPs: ${app.env.config.publicIpPool}
   dns: ${app.env.dnsAddress ?? 'off (--dns-port 0)'}
   regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
-
+${config.controlToken ? `  control token: ${config.controlToken} (the control API needs it: faultline commands send FAULTLINE_TOKEN)
+` : ''}
 Point your tools at it:
-  export AWS_ENDPOINT_URL=${url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${app.env.config.defaultRegion}
+  export AWS_ENDPOINT_URL=${url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${app.env.config.defaultRegion}${config.controlToken ? `
+  export FAULTLINE_URL=${url} FAULTLINE_TOKEN=${config.controlToken}` : ''}
   aws ec2 describe-availability-zones      # the AWS CLI, boto3 and the SDK v3 read AWS_ENDPOINT_URL
   aws --endpoint-url ${url} ec2 describe-regions
 ${app.env.dnsAddress ? `  dig @${app.env.dnsAddress.replace(':', ' -p ')} www.example.com   # names in hosted zones, load balancers, instances
@@ -220,44 +248,78 @@ async function fail(argv: string[]) {
   process.stdout.write(`${fault.faultId}: ${fault.kind} ${fault.target} failed at ${new Date(fault.startedAt).toISOString()}${fault.endsAt ? `, heals at ${new Date(fault.endsAt).toISOString()}` : ''}\n`);
 }
 
-async function main() {
-  const [cmd, ...rest] = process.argv.slice(2);
+/** The arguments of a command that takes at most `max` positionals and no options but `flags`. */
+function plain(cmd: string, argv: string[], max: number, flags: Record<string, { type: 'boolean' }> = {}) {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: flags });
+  if (positionals.length > max) throw new Error(`${cmd} takes ${max ? `at most ${max} argument${max > 1 ? 's' : ''}` : 'no arguments'}, not ${positionals.join(' ')}`);
+  return { values: values as Record<string, boolean | undefined>, positionals };
+}
+
+const print = (x: unknown) => void process.stdout.write(JSON.stringify(x) + '\n');
+
+async function run(cmd: string, rest: string[]) {
   switch (cmd) {
     case 'up':
       return up(rest);
     case 'cleanup':
+      plain(cmd, rest, 0);
       return cleanup();
-    case 'status':
-      return void process.stdout.write(JSON.stringify(await control('GET', '/_faultline/world'), null, 2) + '\n');
+    case 'status': {
+      const { values } = plain(cmd, rest, 0, { json: { type: 'boolean' } });
+      const world = await control('GET', '/_faultline/world');
+      return void process.stdout.write(values.json ? JSON.stringify(world, null, 2) + '\n' : renderStatus(world as World));
+    }
     case 'fail':
       return fail(rest);
     case 'fis':
       return fisCommand(rest);
     case 'heal': {
-      const path = rest[0] === '--all' ? '/_faultline/faults/heal-all' : `/_faultline/faults/${rest[0]}/heal`;
-      if (!rest[0]) throw new Error('heal needs a fault id or --all');
-      return void process.stdout.write(JSON.stringify(await control('POST', path)) + '\n');
+      const { values, positionals } = plain(cmd, rest, 1, { all: { type: 'boolean' } });
+      if (values.all) return print(await control('POST', '/_faultline/faults/heal-all'));
+      if (!positionals[0]) throw new Error('heal needs a fault id or --all');
+      return print(await control('POST', `/_faultline/faults/${encodeURIComponent(positionals[0])}/heal`));
     }
+    case 'reset':
+      plain(cmd, rest, 0);
+      return print(await control('POST', '/_faultline/reset'));
     case 'events':
-      for (const e of (await control('GET', '/_faultline/events')).events) process.stdout.write(`${e.time}  ${e.type}  ${JSON.stringify(e.detail)}\n`);
-      return;
+      return eventsCommand(rest);
     case 'drill':
       return process.exit(await drill(rest));
     case 'resolve': {
-      if (!rest[0]) throw new Error('resolve needs a DNS name');
-      const { addresses } = await control('GET', `/_faultline/resolve?name=${encodeURIComponent(rest[0])}`);
-      if (!addresses.length) throw new Error(`${rest[0]} resolves to no address now`);
+      const [name] = plain(cmd, rest, 1).positionals;
+      if (!name) throw new Error('resolve needs a DNS name');
+      const { addresses } = await control('GET', `/_faultline/resolve?name=${encodeURIComponent(name)}`);
+      if (!addresses.length) throw new Error(`${name} resolves to no address now`);
       return void process.stdout.write(addresses.map((a: string) => `${a}\n`).join(''));
     }
-    case 'advance':
-      return void process.stdout.write(JSON.stringify(await control('POST', '/_faultline/clock/advance', { seconds: Number(rest[0]) })) + '\n');
-    case undefined:
-    case 'help':
-    case '--help':
-      return void process.stdout.write(USAGE);
-    default:
-      process.stderr.write(`faultline: unknown command "${cmd}"\n${USAGE}`);
-      process.exit(2);
+    case 'advance': {
+      const [seconds] = plain(cmd, rest, 1).positionals;
+      if (seconds === undefined || !Number.isFinite(Number(seconds))) throw new Error('advance needs a number of seconds');
+      return print(await control('POST', '/_faultline/clock/advance', { seconds: Number(seconds) }));
+    }
+  }
+}
+
+async function main() {
+  const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === undefined || cmd === '--help' || cmd === '-h') return void process.stdout.write(USAGE);
+  if (cmd === 'help') {
+    if (rest[0] && !COMMANDS[rest[0]]) throw new Error(`no command "${rest[0]}"; \`faultline help\` lists them`);
+    return void process.stdout.write(rest[0] ? usageOf(rest[0]) : USAGE);
+  }
+  if (!Object.hasOwn(COMMANDS, cmd)) {
+    process.stderr.write(`faultline: unknown command "${cmd}"\n${USAGE}`);
+    process.exit(2);
+  }
+  if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(usageOf(cmd));
+  try {
+    await run(cmd, rest);
+  } catch (e) {
+    // parseArgs's own errors (an unknown option, a missing value) say what is wrong; add whose help to read.
+    const code = (e as { code?: string }).code;
+    if (code?.startsWith('ERR_PARSE_ARGS')) throw new Error(`${(e as Error).message}\n${usageOf(cmd)}`);
+    throw e;
   }
 }
 

@@ -13,10 +13,11 @@ import type { Env } from '../services/service.ts';
 import { parseDuration } from '../core/duration.ts';
 import { AwsError } from '../core/errors.ts';
 import { deleteEvents, setResourceStatus, setStackStatus } from './events.ts';
-import { activeResources, evalContext, importersOf, listExports, resourceContext, stateOf, type EngineDeps } from './evaluation.ts';
+import { activeResources, evalContext, importersOf, listExports, requestContext, resourceContext, stateOf, type EngineDeps } from './evaluation.ts';
+import { resolveDynamicReferences } from './dynamic-references.ts';
 import { buildGraph, type Graph } from './graph.ts';
 import { asString, resolve, type EvalContext } from './intrinsics.ts';
-import { awsTypeOf, isListType, splitList } from './parameters.ts';
+import { awsTypeOf, isListType, splitList, valueType } from './parameters.ts';
 import type { Progress, Props, ResourceHandler } from './resource-handler.ts';
 import { parseStackId, STACKS, type Operation, type RetiredResource, type StackOutput, type StackRecord, type StackResource } from './state.ts';
 import { cachedTemplate, type ResourceDecl, type Template } from './template.ts';
@@ -134,9 +135,12 @@ class StackRun {
     const ctx = resourceContext(this.env, this.scope, this.stack, this.stack.StackName).request;
     for (const p of this.stack.parameters) {
       const decl = this.template.Parameters[p.ParameterKey];
-      const awsType = decl && awsTypeOf(decl.Type);
+      // A Systems Manager type of an AWS-specific type is checked on the value it resolved to.
+      const type = decl && valueType(decl.Type);
+      const awsType = type && awsTypeOf(type);
       if (!awsType) continue;
-      const values = isListType(decl.Type) ? splitList(p.ParameterValue) : [p.ParameterValue];
+      const value = p.ResolvedValue ?? p.ParameterValue;
+      const values = isListType(type) ? splitList(value) : [value];
       for (const v of values) {
         if (!this.deps.parameterResourceExists(ctx, awsType, v)) {
           this.failOperation(op, `Parameter validation failed: parameter value ${v} for parameter name ${p.ParameterKey} does not exist.`);
@@ -196,7 +200,8 @@ class StackRun {
     let props: Props;
     let metadata: unknown;
     try {
-      props = (resolve(decl.Properties ?? {}, ctx) ?? {}) as Props;
+      const request = requestContext(this.env, this.scope);
+      props = resolveDynamicReferences((resolve(decl.Properties ?? {}, ctx) ?? {}) as Props, decl.Type, (selector) => this.deps.readParameter(request, selector));
       metadata = decl.Metadata === undefined ? undefined : resolve(decl.Metadata, ctx);
     } catch (e) {
       return this.failBeforeStart(op, id, decl, live ? 'update' : 'create', failureReason(e, this.log));
@@ -585,8 +590,11 @@ class StackRun {
   }
 
   private startDelete(op: Operation, entry: StackResource | RetiredResource): void {
-    // A type may default to another policy than Delete when a stack is deleted (AWS::RDS::DBInstance: Snapshot).
-    const policy = this.policyOf(op, entry) ?? (op.kind === 'DELETE' && !('key' in entry) ? this.deps.handlers.get(entry.ResourceType)?.defaultDeletionPolicy : undefined);
+    // A type may default to another DeletionPolicy than Delete (AWS::RDS::DBInstance: Snapshot),
+    // which holds when its stack is deleted and when an update removes it from the template, not
+    // when an update replaces it (that is UpdateReplacePolicy's, whose default is Delete).
+    const deleted = 'key' in entry ? !entry.replaced && op.kind !== 'ROLLBACK' && op.kind !== 'UPDATE_ROLLBACK' : op.kind === 'DELETE';
+    const policy = this.policyOf(op, entry) ?? (deleted ? this.deps.handlers.get(entry.ResourceType)?.defaultDeletionPolicy : undefined);
     const ev = (status: string, reason?: string) => setResourceStatus(this.env, this.scope, this.stack, entry as StackResource, status, reason);
     if (!entry.PhysicalResourceId) {
       // Never created (it failed first): nothing to delete.

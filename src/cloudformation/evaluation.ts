@@ -9,7 +9,7 @@ import type { Scope } from '../core/store.ts';
 import { regionZones } from '../config.ts';
 import type { Env, RequestContext } from '../services/service.ts';
 import { conditionEvaluator, type EvalContext, templateError } from './intrinsics.ts';
-import { parameterValues, type StackParameter } from './parameters.ts';
+import { parameterValues, type StackParameter, type StoredParameter } from './parameters.ts';
 import { AttributeError, type ResourceContext, type ResourceHandler, type ResourceState, type Signal } from './resource-handler.ts';
 import { STACKS, type StackRecord } from './state.ts';
 import { cachedTemplate, type Template } from './template.ts';
@@ -20,6 +20,8 @@ export interface EngineDeps {
   handlers: ReadonlyMap<string, ResourceHandler>;
   /** Whether the resource an AWS-specific parameter value names exists. */
   parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean;
+  /** A Systems Manager parameter (`name` or `name:version`, the account's or a public one), decrypted; undefined when there is none. */
+  readParameter(ctx: RequestContext, selector: string): StoredParameter | undefined;
 }
 
 export const zonesOfRegion = (env: Env, region: string): string[] => (regionZones(env.config, region) ?? []).map((l) => region + l).sort();

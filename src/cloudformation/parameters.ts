@@ -18,6 +18,8 @@ export interface GivenParameter {
 export interface StackParameter {
   ParameterKey: string;
   ParameterValue: string;
+  /** For a Systems Manager parameter type, the parameter's value when the operation started (the given value is its name). */
+  ResolvedValue?: string;
   NoEcho?: boolean;
 }
 
@@ -47,10 +49,25 @@ export function awsTypeOf(type: string): string | undefined {
   return AWS_TYPES.includes(inner) ? inner : undefined;
 }
 
+const SSM_VALUE = /^AWS::SSM::Parameter::Value<(.+)>$/;
+
+/**
+ * The type a Systems Manager parameter type's value has (`AWS::SSM::Parameter::Value<T>` → T:
+ * String, List<String>, CommaDelimitedList or an AWS-specific type, list or not); undefined for
+ * other types.
+ */
+export function ssmValueType(type: string): string | undefined {
+  const inner = SSM_VALUE.exec(type)?.[1];
+  if (inner === undefined) return undefined;
+  return ['String', 'List<String>', 'CommaDelimitedList'].includes(inner) || awsTypeOf(inner) ? inner : undefined;
+}
+
+/** The type of the value Ref gives: a Systems Manager type's value type, else the type itself. */
+export const valueType = (type: string): string => ssmValueType(type) ?? type;
+
 export function checkParameterType(name: string, decl: ParameterDecl): void {
   const t = decl.Type;
-  if (BASIC_TYPES.includes(t) || awsTypeOf(t)) return;
-  if (t.startsWith('AWS::SSM::Parameter::')) throw errors.validation(`Parameter ${name} has type ${t}: faultline has no Systems Manager parameters.`);
+  if (BASIC_TYPES.includes(t) || awsTypeOf(t) || t === 'AWS::SSM::Parameter::Name' || ssmValueType(t)) return;
   throw errors.validation(`Template format error: Unrecognized parameter type: ${t}`);
 }
 
@@ -137,14 +154,42 @@ export function resolveParameters(t: Template, given: GivenParameter[] | undefin
   return out;
 }
 
-/** Parameter values as Ref sees them: strings, and arrays for list types. */
+/** A Systems Manager parameter as CloudFormation reads it from the account's store. */
+export interface StoredParameter {
+  Type: string;
+  Value: string;
+}
+
+/**
+ * Resolves the parameters of Systems Manager types from the parameter store (`read` gives the
+ * parameter a name or `name:version` selects, or undefined), as CloudFormation does when an
+ * operation starts: a missing one, or a SecureString, fails the call with AWS's texts.
+ */
+export function resolveSsmParameters(t: Template, params: readonly StackParameter[], read: (name: string) => StoredParameter | undefined): StackParameter[] {
+  const missing: string[] = [];
+  const secure: string[] = [];
+  const out = params.map((p) => {
+    const decl = t.Parameters[p.ParameterKey];
+    if (!decl || !ssmValueType(decl.Type)) return p;
+    const found = read(p.ParameterValue);
+    if (!found) missing.push(p.ParameterValue);
+    else if (found.Type === 'SecureString') secure.push(p.ParameterValue);
+    return { ...p, ResolvedValue: found?.Value };
+  });
+  if (missing.length) throw errors.validation(`Unable to fetch parameters [${missing.join(',')}] from parameter store for this account.`);
+  if (secure.length) throw errors.validation(`Parameters [${secure.join(',')}] referenced by template have types not supported by CloudFormation.`);
+  return out;
+}
+
+/** Parameter values as Ref sees them: strings, and arrays for list types; a Systems Manager type's resolved value. */
 export function parameterValues(t: Template, params: readonly StackParameter[]): Record<string, string | string[]> {
   // No prototype: Ref looks names up here, and `toString` must not be found.
   const out: Record<string, string | string[]> = Object.create(null);
   for (const p of params) {
     const decl = t.Parameters[p.ParameterKey];
     if (!decl) continue;
-    out[p.ParameterKey] = isListType(decl.Type) ? splitList(p.ParameterValue) : p.ParameterValue;
+    const value = p.ResolvedValue ?? p.ParameterValue;
+    out[p.ParameterKey] = isListType(valueType(decl.Type)) ? splitList(value) : value;
   }
   return out;
 }

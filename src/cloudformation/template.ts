@@ -105,6 +105,23 @@ function parseJson(body: string): unknown {
   }
 }
 
+/**
+ * A body that looks like JSON but is not well-formed JSON (a trailing comma, say) is read as YAML,
+ * of which JSON is a subset, as CloudFormation does; when YAML cannot read it either, the error
+ * is JSON's, which says where the JSON went wrong.
+ */
+function parseJsonOrYaml(body: string): unknown {
+  try {
+    return parseJson(body);
+  } catch (jsonError) {
+    try {
+      return parseYaml(body);
+    } catch {
+      throw jsonError;
+    }
+  }
+}
+
 function parseYaml(body: string): unknown {
   const doc = YAML.parseDocument(body, { customTags: YAML_TAGS, uniqueKeys: true, prettyErrors: true });
   const problem = doc.errors[0] ?? doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
@@ -130,7 +147,7 @@ const dictionary = <T = any>(section: unknown): Record<string, T> => Object.assi
 /** Parses a body and checks its structure; the result always has every section, possibly empty. */
 export function parseTemplate(body: string): Template {
   const trimmed = body.trimStart();
-  const raw = trimmed.startsWith('{') ? parseJson(body) : parseYaml(body);
+  const raw = trimmed.startsWith('{') ? parseJsonOrYaml(body) : parseYaml(body);
   if (!isObject(raw)) throw formatError('not a JSON or YAML object; a template is a mapping of sections.');
   const unknown = Object.keys(raw).filter((k) => !SECTIONS.has(k));
   if (unknown.length) throw formatError(`Invalid template property or properties [${unknown.join(', ')}]`);

@@ -22,6 +22,8 @@ export class EventLog {
   private since: StatementSync;
   private latest: StatementSync;
   private firstAt: StatementSync;
+  private followers = new Set<() => void>();
+  private notifyQueued = false;
 
   constructor(store: Store, private clock: Clock) {
     // Logs written before real time was recorded gain the column (new ones have it from the
@@ -36,6 +38,21 @@ export class EventLog {
 
   emit(type: string, detail: Record<string, unknown>): void {
     this.insert.run(this.clock.now(), Clock.wallNow(), type, JSON.stringify(detail));
+    // Followers read after the emitting transaction has ended (handlers and loop steps are
+    // synchronous), so they see the event only if it was committed.
+    if (this.followers.size && !this.notifyQueued) {
+      this.notifyQueued = true;
+      setImmediate(() => {
+        this.notifyQueued = false;
+        for (const f of this.followers) f();
+      });
+    }
+  }
+
+  /** Calls `onNew` soon after events are logged, until the returned function is called. */
+  follow(onNew: () => void): () => void {
+    this.followers.add(onNew);
+    return () => this.followers.delete(onNew);
   }
 
   /** The sequence number of the newest event (0 when the log is empty): where a reader starts to follow it. */

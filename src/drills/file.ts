@@ -358,7 +358,7 @@ function checkProbe(c: Checker, raw: unknown, path: Path): ProbeSpec | undefined
       c.only(body, p, ['url', 'table', 'timeout']);
       const url = c.string(body.url, [...p, 'url']);
       // A connection string that starts with a reference (a stack output) is whole only after setup.
-      if (url !== undefined && !url.startsWith('${') && !/^postgres(ql)?:\/\//.test(url)) c.fail([...p, 'url'], `must be a postgres:// connection string, not ${JSON.stringify(url)}`);
+      if (url !== undefined && !url.startsWith('${') && !/^(postgres(ql)?|mysql):\/\//.test(url)) c.fail([...p, 'url'], `must be a postgres:// or mysql:// connection string, not ${JSON.stringify(url)}`);
       const table = c.string(body.table, [...p, 'table'], false) ?? 'faultline_rpo';
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) c.fail([...p, 'table'], 'must be a lower-case SQL name (letters, digits, _)');
       return url ? { ...base, kind, url, table, record: `${table} row {n}`, timeout: timeout(body.timeout, 5) } : undefined;

@@ -16,6 +16,8 @@ import { setCpuLoad } from '../world/load.ts';
 import { getDrill, listDrills, startDrill, stopDrill } from '../drills/drills.ts';
 import { azPowerInterruption } from '../services/fis/scenarios.ts';
 import { answer } from '../services/route53/answer.ts';
+import { eventFilter, matches } from '../core/event-filter.ts';
+import { services } from '../services/index.ts';
 
 export const CONTROL_PREFIX = '/_faultline/';
 
@@ -92,10 +94,8 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
       env.scheduler.advanceTo(env.clock.now() + Math.round(seconds * 1000));
       return json(200, clockView(env));
     }
-    case 'GET /_faultline/events': {
-      const after = Number(url.searchParams.get('after') ?? 0);
-      return json(200, { events: env.events.list(Number.isFinite(after) ? after : 0) });
-    }
+    case 'GET /_faultline/events':
+      return json(200, filteredEvents(env, url.searchParams));
     case 'GET /_faultline/sns/deliveries': {
       const after = Number(url.searchParams.get('after') ?? 0);
       return json(200, { deliveries: listDeliveries(env, { topicArn: url.searchParams.get('topicArn') ?? undefined, after: Number.isFinite(after) ? after : 0 }) });
@@ -118,11 +118,54 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
       return json(200, { name: name.toLowerCase(), addresses: found.answers.filter((a) => a.type === 'A').map((a) => a.value) });
     }
     case 'POST /_faultline/reset':
-      env.store.reset();
-      seedWorld(env);
+      resetWorld(env);
       return json(200, { status: 'reset' });
     default:
       return json(404, { error: `no control route ${route}` });
+  }
+}
+
+/** Forgets every resource of every account and seeds the world again. */
+function resetWorld(env: Env): void {
+  env.store.reset();
+  seedWorld(env);
+}
+
+/**
+ * moto's server mode resets at `POST /moto-api/reset` (any body, any content type), and test
+ * suites written for it call that between tests: faultline answers it as moto does. It is guarded
+ * as the control API is (own Host and Origin only, never from instances, the token when one is set).
+ */
+export const MOTO_RESET_PATH = '/moto-api/reset';
+
+export function handleMotoReset(env: Env, method: string): WireResponse {
+  if (method !== 'POST') return json(400, { Error: 'Need to POST to reset Moto' });
+  resetWorld(env);
+  return json(200, { status: 'ok' });
+}
+
+/**
+ * Up to 1,000 events after `after` that pass the filters, and `lastSeq`: how far the log was
+ * read, where the next page starts.
+ */
+function filteredEvents(env: Env, q: URLSearchParams) {
+  let filter;
+  try {
+    filter = eventFilter(q);
+  } catch (e) {
+    throw new AwsError('InvalidParameter', (e as Error).message, 400);
+  }
+  const after = Number(q.get('after') ?? 0);
+  let lastSeq = Number.isInteger(after) && after > 0 ? after : 0;
+  const events = [];
+  for (;;) {
+    const page = env.events.list(lastSeq, 1000);
+    for (const e of page) {
+      if (events.length === 1000) return { events, lastSeq };
+      if (matches(e, filter)) events.push(e);
+      lastSeq = e.seq;
+    }
+    if (page.length < 1000) return { events, lastSeq };
   }
 }
 
@@ -137,5 +180,19 @@ function faultSpec(env: Env, input: Record<string, unknown>): FaultSpec {
   }
   delete spec.instance;
   if (typeof spec.target !== 'string' || !spec.target) throw new AwsError('InvalidParameter', 'a fault needs a target', 400);
+  if ((spec.kind === 'instance' || spec.kind === 'app') && /^i-[0-9a-f]+$/.test(spec.target) && !locateInstance(env, spec.target)) {
+    throw new AwsError('NotFound', `no instance ${spec.target} in any account`, 404);
+  }
+  if (spec.kind === 'api') checkOperations(spec.target, spec.operation);
   return spec;
+}
+
+/** An API fault names a service faultline serves (by signing name, or `*`) and operations that service has. */
+function checkOperations(target: string, operation: unknown) {
+  if (target === '*') return;
+  const served = services.filter((s) => s.signingName === target);
+  if (!served.length) throw new AwsError('InvalidParameter', `faultline serves no service that signs as ${target}; use one of ${[...new Set(services.map((s) => s.signingName))].join(', ')} or *`, 400);
+  if (typeof operation !== 'string' || operation.trim() === '*') return;
+  const unknown = operation.split(',').map((o) => o.trim()).filter((o) => o && !served.some((s) => Object.hasOwn(s.model.operations, o)));
+  if (unknown.length) throw new AwsError('InvalidParameter', `${target} has no operation ${unknown.join(', ')}`, 400);
 }

@@ -12,13 +12,17 @@ import type { Protocol, WireRequest, WireResponse } from '../protocols/protocol.
 import type { Env, Service } from '../services/service.ts';
 import { principalFor } from '../services/iam/identity.ts';
 import { route } from './route.ts';
-import { CONTROL_PREFIX, controlError, handleControl } from './control.ts';
+import { CONTROL_PREFIX, MOTO_RESET_PATH, controlError, handleControl, handleMotoReset } from './control.ts';
+import { EVENT_STREAM_PATH, streamEvents } from './event-stream.ts';
+import { carriesToken } from './control-token.ts';
 import { hostName, refusal } from './guard.ts';
 import { handleWaitConditionSignal, isSignalPath } from '../services/cloudformation/signals.ts';
 import { refuseUnserved } from './unserved.ts';
 import { apiFault } from '../world/faults.ts';
 import { regionZones } from '../config.ts';
 import { own } from '../core/own.ts';
+import { Clock } from '../core/clock.ts';
+import { since, type RequestEntry, type RequestLog } from './request-log.ts';
 import { requireStackMember, unsignedInstanceCaller, type InstanceOrigin } from './instance-callers.ts';
 
 export interface Gateway {
@@ -29,17 +33,31 @@ export interface Gateway {
   refuse(req: WireRequest, error: AwsError): WireResponse;
   /** Serves a connection from a sandboxed instance: the AWS API and wait condition handles, never the control API. */
   acceptFromInstance(socket: Socket, origin: InstanceOrigin): void;
+  /** Where each request is logged, when the log is on. */
+  requestLog?: RequestLog;
 }
 
-export function createGateway(env: Env, services: readonly Service[], log: (m: string) => void): Gateway {
+export function createGateway(env: Env, services: readonly Service[], log: (m: string) => void, requestLog?: RequestLog): Gateway {
   const handle = (wire: WireRequest, origin?: InstanceOrigin): WireResponse => {
+    if (!requestLog) return answer(wire, origin, {});
+    const started = Clock.wallNow();
+    const entry: Partial<RequestEntry> = {};
+    const res = answer(wire, origin, entry);
+    requestLog({ time: new Date(env.clock.now()).toISOString(), method: wire.method, path: wire.path, status: res.status, ms: since(started), ...entry });
+    return res;
+  };
+  /** Answers one AWS API request, noting in `entry` what the request log says of it. */
+  const answer = (wire: WireRequest, origin: InstanceOrigin | undefined, entry: Partial<RequestEntry>): WireResponse => {
     const requestId = newRequestId();
+    entry.requestId = requestId;
     const r = route(wire, services);
     if (!r) return { status: 404, headers: {}, body: 'no service' };
     if ('unserved' in r) return refuseUnserved(r.unserved, wire, r.hints, services, requestId);
     const { service, protocol } = r;
+    entry.service = service.signingName;
     try {
       const parsed = protocol.parse(wire, service.model);
+      entry.operation = parsed.operation;
       const handler = own(service.handlers, parsed.operation);
       if (!handler) throw errors.invalidAction(parsed.operation);
       // An unsigned call from an instance acts as that instance (its helper scripts' calls), is
@@ -55,6 +73,8 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
       if (!service.global && !regionZones(env.config, region)) {
         throw new AwsError('AuthFailure', `The region ${region} is not offered by this faultline; it offers ${Object.keys(env.config.regions).join(', ')}.`, 401);
       }
+      entry.account = principal.account;
+      entry.region = region;
       const ctx = { account: principal.account, region, requestId, principal, env };
       const output = env.store.transaction(() => {
         if (fromInstance) requireStackMember(ctx, fromInstance, parsed.operation, (parsed.input as { StackName?: unknown }).StackName);
@@ -62,6 +82,7 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
       });
       return protocol.serialize(service.model, parsed.operation, output, requestId, wire);
     } catch (e) {
+      entry.error = e instanceof AwsError ? e.code : 'InternalFailure';
       return renderError(service, protocol, e, requestId, wire, log);
     }
   };
@@ -84,6 +105,7 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
     handle,
     refuse,
     acceptFromInstance,
+    requestLog,
   };
   gateway.server.keepAliveTimeout = 60_000;
   return gateway;
@@ -102,7 +124,7 @@ function renderError(service: Service, protocol: Protocol, e: unknown, requestId
 async function serve(env: Env, gateway: Gateway, fromInstance: InstanceOrigin | undefined, req: IncomingMessage, res: ServerResponse, log: (m: string) => void) {
   try {
     const url = requestUrl(req);
-    const control = url.pathname.startsWith(CONTROL_PREFIX);
+    const control = url.pathname.startsWith(CONTROL_PREFIX) || url.pathname === MOTO_RESET_PATH;
     const refused = refusal(req.headers, { control, listenName: env.endpoint && hostName(env.endpoint.replace(/^\w+:\/\//, '')) });
     if (refused) {
       if (control) return send(res, controlError(refused.status, refused.message));
@@ -111,8 +133,17 @@ async function serve(env: Env, gateway: Gateway, fromInstance: InstanceOrigin | 
     if (control) {
       // Instances reach the AWS API and their wait condition handles here, never the control API.
       if (fromInstance) return send(res, controlError(403, 'the control API does not answer sandboxed instances'));
+      const token = env.config.controlToken;
+      if (token && !carriesToken(token, req.headers['x-faultline-token'], url)) {
+        return send(res, controlError(401, 'this faultline listens beyond loopback: the control API needs the token `faultline up` printed, in the x-faultline-token header (faultline commands send FAULTLINE_TOKEN)'));
+      }
+      if (req.method === 'GET' && url.pathname === EVENT_STREAM_PATH) return streamEvents(env, url, req, res);
       const body = await readBody(req, env.config.maxRequestBytes);
-      return send(res, handleControl(env, req.method ?? 'GET', url, req.headers['content-type'], body));
+      if (url.pathname === MOTO_RESET_PATH) return send(res, handleMotoReset(env, req.method ?? 'GET'));
+      const started = Clock.wallNow();
+      const answer = handleControl(env, req.method ?? 'GET', url, req.headers['content-type'], body);
+      gateway.requestLog?.({ time: new Date(env.clock.now()).toISOString(), method: req.method ?? 'GET', path: url.pathname, status: answer.status, ms: since(started), control: true });
+      return send(res, answer);
     }
     if (isSignalPath(url.pathname)) return send(res, handleWaitConditionSignal(env, req.method ?? 'GET', url, await readBody(req, env.config.maxRequestBytes)));
     const isUpload = req.method === 'PUT';

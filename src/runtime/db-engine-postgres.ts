@@ -85,7 +85,7 @@ export const postgres: EngineKind = {
 
   async backup(jail: Jail, w: EngineWant, admin: string): Promise<void> {
     // A base backup of the running server, with the WAL it needs (-X stream): a consistent copy taken without stopping it.
-    await jail.run(withPassword([`${BIN}/pg_basebackup`, '-h', w.ip, '-p', String(w.port), '-U', ADMIN, '-D', '/db/data', '-X', 'stream', '-c', 'fast', '-w']), `${admin}\n`);
+    await jail.run(withPassword([`${BIN}/pg_basebackup`, '-h', w.ip, '-p', String(w.port), '-U', ADMIN, '-D', '/backup/data', '-X', 'stream', '-c', 'fast', '-w']), `${admin}\n`);
   },
 
   staleFiles: ['postmaster.pid'],

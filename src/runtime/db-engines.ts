@@ -1,8 +1,9 @@
 /**
  * RDS's database engines under the sandbox driver: each DB instance whose record says
- * `engine.running` runs one real engine process (PostgreSQL, db-engine-postgres.ts), listening on
- * the instance's endpoint address (`endpointIp`, from the loopback pool) and port, so the host's
- * clients reach `Endpoint.Address:Port` as they reach a public IP.
+ * `engine.running` runs one real engine process (PostgreSQL, db-engine-postgres.ts; MariaDB for
+ * the mysql and mariadb engines, db-engine-mariadb.ts), listening on the instance's endpoint
+ * address (`endpointIp`, from the loopback pool) and port, so the host's clients reach
+ * `Endpoint.Address:Port` as they reach a public IP.
  *
  * Storage: the instance's data directory, `runtime/rds/ACCOUNT/REGION/ID/data`, is its Multi-AZ
  * storage, which survives the loss of one zone. The engine is always stopped as a crash (kill -9
@@ -11,8 +12,8 @@
  * new `dataGeneration`) starts from a copy of a snapshot's data instead of initdb.
  *
  * Snapshots: for each DB snapshot record, a copy of a consistent state under
- * `runtime/rds/snapshots/`: the engine's own online backup (pg_basebackup) while the instance
- * runs, a file copy of its crash-consistent storage while it does not.
+ * `runtime/rds/snapshots/`: the engine's own online backup (pg_basebackup, mariadb-backup) while
+ * the instance runs, a file copy of its crash-consistent storage while it does not.
  *
  * Confinement: each engine runs in a jail (bubblewrap): its own PID, IPC, UTS and mount
  * namespaces, the host's /usr read-only, its instance directory at /db and nothing else of the
@@ -35,6 +36,7 @@ import type { Env } from '../services/service.ts';
 import { COLL, scopedKey, type DBInstanceRecord, type DBSnapshotRecord } from '../services/rds/state.ts';
 import { run, start, type Started } from './exec.ts';
 import { postgres } from './db-engine-postgres.ts';
+import { mariadb } from './db-engine-mariadb.ts';
 
 /** What one instance's engine should be now, from its record. */
 export interface EngineWant {
@@ -80,13 +82,17 @@ export interface EngineKind {
   setPassword(jail: Jail, w: EngineWant, admin: string): Promise<void>;
   /** The server's command line (in the jail). */
   serve(w: EngineWant): string[];
-  /** Writes a consistent copy of the running server's data into the jail's empty /db/data, as the internal superuser. */
+  /**
+   * Writes a consistent copy of the running server's data into the empty /backup/data, as the
+   * internal superuser, in a jail over the instance's directory (/db, as the server has it) in
+   * which /backup is the snapshot's directory (root's, its `data/` the engine user's).
+   */
   backup(jail: Jail, w: EngineWant, admin: string): Promise<void>;
   /** Files of a running server that a file copy of its storage must not carry over. */
   staleFiles: string[];
 }
 
-const KINDS: Partial<Record<DBInstanceRecord['Engine'], EngineKind>> = { postgres };
+const KINDS: Partial<Record<DBInstanceRecord['Engine'], EngineKind>> = { postgres, mysql: mariadb, mariadb };
 
 interface Running {
   proc: Started;
@@ -356,7 +362,7 @@ export class DbEngines {
     if (r) {
       const user = await this.userOf(r.want.kind);
       await dataDir(staging, user);
-      await r.want.kind.backup(this.jail(staging, user), r.want, r.admin);
+      await r.want.kind.backup(this.jail(this.dirOf(source), user, ['--bind', staging, '/backup']), r.want, r.admin);
     } else {
       const data = join(this.dirOf(source), 'data');
       if (!(await exists(data))) throw new Error(`${s.DBInstanceIdentifier} has no data`);
@@ -384,8 +390,9 @@ export class DbEngines {
     return user;
   }
 
-  private jail(dir: string, user: User): Jail {
-    return { run: async (argv, input) => void (await run('bwrap', jailArgs(dir, user, argv), { input })) };
+  /** Runs commands in a jail over `dir`, with `mounts` (more of bubblewrap's mount options) first. */
+  private jail(dir: string, user: User, mounts: string[] = []): Jail {
+    return { run: async (argv, input) => void (await run('bwrap', [...mounts, ...jailArgs(dir, user, argv)], { input })) };
   }
 
   private async tree(dir: string, depth: number): Promise<string[][]> {

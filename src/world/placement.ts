@@ -12,7 +12,7 @@ export interface Placed {
   State: { Name: string };
 }
 
-const OCCUPYING = new Set(['pending', 'running', 'stopping', 'shutting-down']);
+export const OCCUPYING = new Set(['pending', 'running', 'stopping', 'shutting-down']);
 
 export function hostLoad(env: Env, region: string): Map<string, number> {
   const load = new Map<string, number>();

@@ -14,7 +14,15 @@ const BUCKET = 'cfn-policies-site';
 function template(bucketPolicy: unknown, topicPolicy: unknown) {
   return JSON.stringify({
     Resources: {
-      Site: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: { BucketName: BUCKET } },
+      // A public bucket policy needs Block Public Access off, as on S3 since April 2023.
+      Site: {
+        Type: 'AWS::S3::Bucket',
+        DeletionPolicy: 'Retain',
+        Properties: {
+          BucketName: BUCKET,
+          PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false },
+        },
+      },
       SitePolicy: { Type: 'AWS::S3::BucketPolicy', Properties: { Bucket: { Ref: 'Site' }, PolicyDocument: bucketPolicy } },
       Alerts: { Type: 'AWS::SNS::Topic', DeletionPolicy: 'Retain', Properties: { TopicName: 'cfn-policies-alerts' } },
       AlertsPolicy: { Type: 'AWS::SNS::TopicPolicy', Properties: { Topics: [{ Ref: 'Alerts' }], PolicyDocument: topicPolicy } },

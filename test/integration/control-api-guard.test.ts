@@ -108,10 +108,20 @@ describe('control API guard against browsers', () => {
     const { stdout } = await cli('fail', 'az', 'us-east-1b');
     const faultId = /^(fault-[0-9a-f]+): az us-east-1b failed/.exec(stdout)?.[1];
     assert.ok(faultId, stdout);
-    const status = JSON.parse((await cli('status')).stdout);
+    const status = JSON.parse((await cli('status', '--json')).stdout);
     assert.equal(status.regions.find((r: { region: string }) => r.region === 'us-east-1').zones.find((z: { zone: string }) => z.zone === 'us-east-1b').power, 'off');
     assert.deepEqual(JSON.parse((await cli('heal', '--all')).stdout).healed, [faultId]);
     const advanced = JSON.parse((await cli('advance', '60')).stdout);
     assert.equal(advanced.mode, 'manual');
+  });
+
+  it("answers moto's reset path as moto does, under the same guard: test suites written for moto reset faultline between tests", async () => {
+    const foreign = await raw('POST', '/moto-api/reset', { host: own(), origin: 'http://evil.example' });
+    assert.equal(foreign.status, 403);
+    assert.equal(await vpcs(), 1, 'a page of another origin did not reset it');
+    assert.deepEqual(await raw('GET', '/moto-api/reset', { host: own() }), { status: 400, body: '{"Error":"Need to POST to reset Moto"}' });
+    // As moto's own clients call it: a bare POST, no content type.
+    assert.deepEqual(await raw('POST', '/moto-api/reset', { host: own() }), { status: 200, body: '{"status":"ok"}' });
+    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs')).Vpcs, []);
   });
 });

@@ -254,8 +254,9 @@ out({
   assert.match(bad.stderr, /InvalidParameterValue.*not a valid password/);
 });
 
-test('CloudFormation: a subnet group, a parameter group and a Multi-AZ instance; Endpoint attributes; a stack deletion snapshots the instance', async () => {
-  const template = JSON.stringify({
+test('CloudFormation: a subnet group, a parameter group and a Multi-AZ instance; Endpoint attributes; an update that removes an instance, and a stack deletion, snapshot it', async () => {
+  const spare = { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: '20', BackupRetentionPeriod: '0', MasterUsername: 'app', MasterUserPassword: 's3cret-pass', DBSubnetGroupName: { Ref: 'Subnets' } } };
+  const templateOf = (withSpare: boolean) => JSON.stringify({
     Parameters: { A: { Type: 'String' }, B: { Type: 'String' } },
     Resources: {
       Subnets: { Type: 'AWS::RDS::DBSubnetGroup', Properties: { DBSubnetGroupDescription: 'db', SubnetIds: [{ Ref: 'A' }, { Ref: 'B' }] } },
@@ -267,13 +268,14 @@ test('CloudFormation: a subnet group, a parameter group and a Multi-AZ instance;
           MasterUsername: 'app', MasterUserPassword: 's3cret-pass', DBSubnetGroupName: { Ref: 'Subnets' }, DBParameterGroupName: { Ref: 'Params' },
         },
       },
+      ...(withSpare ? { Spare: spare } : {}),
     },
     Outputs: { Address: { Value: { 'Fn::GetAtt': ['Db', 'Endpoint.Address'] } }, Port: { Value: { 'Fn::GetAtt': ['Db', 'Endpoint.Port'] } }, Group: { Value: { Ref: 'Params' } } },
   });
   const started = await fl.python(RDS + `
 cfn = boto3.client('cloudformation', config=no_retry)
 subs = {s['AvailabilityZone']: s['SubnetId'] for s in ec2.describe_subnets()['Subnets']}
-cfn.create_stack(StackName='db-stack', TemplateBody=${JSON.stringify(template)}, Parameters=[{'ParameterKey': 'A', 'ParameterValue': subs['us-east-1a']}, {'ParameterKey': 'B', 'ParameterValue': subs['us-east-1b']}])
+cfn.create_stack(StackName='db-stack', TemplateBody=${JSON.stringify(templateOf(true))}, Parameters=[{'ParameterKey': 'A', 'ParameterValue': subs['us-east-1a']}, {'ParameterKey': 'B', 'ParameterValue': subs['us-east-1b']}])
 out(cfn.describe_stacks(StackName='db-stack')['Stacks'][0]['StackStatus'])
 `);
   assert.equal(started, 'CREATE_IN_PROGRESS');
@@ -293,6 +295,20 @@ out({'status': s['StackStatus'], 'outputs': {o['OutputKey']: o['OutputValue'] fo
   assert.equal(r.outputs.Group, r.pg);
   assert.equal(r.multi, true);
   assert.deepEqual(r.params.map((p: { ParameterName: string; ParameterValue: string }) => [p.ParameterName, p.ParameterValue]), [['work_mem', '8192']]);
+  // Removed from the template, an instance without a DeletionPolicy gets RDS's default, Snapshot.
+  const spareId = await fl.python(RDS + `
+cfn = boto3.client('cloudformation', config=no_retry)
+spare = [x for x in cfn.describe_stack_resources(StackName='db-stack')['StackResources'] if x['LogicalResourceId'] == 'Spare'][0]['PhysicalResourceId']
+cfn.update_stack(StackName='db-stack', TemplateBody=${JSON.stringify(templateOf(false))}, Parameters=[{'ParameterKey': 'A', 'UsePreviousValue': True}, {'ParameterKey': 'B', 'UsePreviousValue': True}])
+out(spare)
+`);
+  fl.advance(200);
+  const removed = await fl.python(RDS + `
+cfn = boto3.client('cloudformation', config=no_retry)
+out({'status': cfn.describe_stacks(StackName='db-stack')['Stacks'][0]['StackStatus'], 'db': outcome(lambda: inst('${spareId}')),
+     'snaps': [(s['Status'], s['SnapshotType']) for s in rds.describe_db_snapshots(DBInstanceIdentifier='${spareId}')['DBSnapshots']]})
+`);
+  assert.deepEqual(removed, { status: 'UPDATE_COMPLETE', db: `DBInstanceNotFound 404 DBInstance ${spareId} not found.`, snaps: [['available', 'manual']] });
   await fl.python(RDS + `boto3.client('cloudformation').delete_stack(StackName='db-stack')`);
   fl.advance(200);
   const d = await fl.python(RDS + `

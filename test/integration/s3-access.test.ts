@@ -1,7 +1,9 @@
 /**
  * Who may use a bucket: its owner's signed requests; anonymous requests (no credentials) and
  * other accounts only as a bucket policy or a canned ACL allows. Driven through boto3 and the
- * AWS CLI (signed with two accounts' keys, and unsigned), and plain curl.
+ * AWS CLI (signed with two accounts' keys, and unsigned), and plain curl. The buckets here take
+ * ACLs and public grants, as S3's buckets did before April 2023: made with ObjectWriter ownership
+ * and without Block Public Access (s3-configurations.test.ts tests those settings).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +36,9 @@ def code(fn):
         return e.response['Error']['Code']
 def read(s3, bucket, key):
     return s3.get_object(Bucket=bucket, Key=key)['Body'].read().decode()
+def open_bucket(name):
+    owner.create_bucket(Bucket=name, ObjectOwnership='ObjectWriter')
+    owner.delete_public_access_block(Bucket=name)
 `;
 
 describe('S3 access between accounts and for anonymous requests', () => {
@@ -69,7 +74,7 @@ describe('S3 access between accounts and for anonymous requests', () => {
 
   it('refuses anonymous requests to list, read, overwrite and delete a private bucket, in S3 XML', async () => {
     await py(`
-owner.create_bucket(Bucket='private-a')
+open_bucket('private-a')
 owner.put_object(Bucket='private-a', Key='k', Body=b'secret')
 `);
     for (const [method, path, data] of [
@@ -141,7 +146,7 @@ print(json.dumps({
       Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::site-a/*' }],
     });
     const first = await py(`
-owner.create_bucket(Bucket='site-a')
+open_bucket('site-a')
 owner.put_object(Bucket='site-a', Key='index.html', Body=b'secret')
 before = code(lambda: owner.get_bucket_policy(Bucket='site-a'))
 owner.put_bucket_policy(Bucket='site-a', Policy=${JSON.stringify(readPolicy)})
@@ -187,7 +192,7 @@ print(json.dumps({'anon': code(lambda: read(anon, 'site-a', 'index.html')), 'pol
       ],
     });
     const out = await py(`
-owner.create_bucket(Bucket='shared-a')
+open_bucket('shared-a')
 owner.put_object(Bucket='shared-a', Key='report.csv', Body=b'secret')
 owner.put_bucket_policy(Bucket='shared-a', Policy=${JSON.stringify(policy)})
 other.put_object(Bucket='shared-a', Key='from-other.csv', Body=b'hello')
@@ -253,14 +258,16 @@ print(json.dumps([
   });
 
   it('serves what canned ACLs make public, on buckets and on objects', async () => {
-    await ok(OWNER, 's3api', 'create-bucket', '--bucket', 'dropbox-a', '--acl', 'public-read-write');
+    await ok(OWNER, 's3api', 'create-bucket', '--bucket', 'dropbox-a', '--object-ownership', 'ObjectWriter');
+    await ok(OWNER, 's3api', 'delete-public-access-block', '--bucket', 'dropbox-a');
+    await ok(OWNER, 's3api', 'put-bucket-acl', '--bucket', 'dropbox-a', '--acl', 'public-read-write');
     await ok(OWNER, 's3api', 'put-object', '--bucket', 'dropbox-a', '--key', 'public.txt', '--body', file, '--acl', 'public-read');
     assert.equal((await curl('PUT', '/dropbox-a/drop.txt', 'dropped')).status, 200);
     assert.equal((await curl('DELETE', '/dropbox-a/drop.txt')).status, 204);
     assert.deepEqual(await curl('GET', '/dropbox-a/public.txt'), { status: 200, body: 'secret' });
 
     const out = await py(`
-owner.create_bucket(Bucket='acl-a')
+open_bucket('acl-a')
 owner.put_object(Bucket='acl-a', Key='private.txt', Body=b'secret')
 r = {'privateBefore': code(lambda: read(anon, 'acl-a', 'private.txt')), 'listBefore': code(lambda: anon.list_objects_v2(Bucket='acl-a'))}
 owner.put_object_acl(Bucket='acl-a', Key='private.txt', ACL='public-read')

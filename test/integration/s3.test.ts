@@ -84,7 +84,9 @@ describe('S3', () => {
   });
 
   it('serves a public-read object put with the CLI to a plain HTTP GET, path style and virtual-host style', async () => {
-    await fl.aws('s3api', 'create-bucket', '--bucket', 'web-bucket');
+    // Public objects need a bucket that takes ACLs and does not block public access, as on S3 since April 2023.
+    await fl.aws('s3api', 'create-bucket', '--bucket', 'web-bucket', '--object-ownership', 'ObjectWriter');
+    await fl.aws('s3api', 'delete-public-access-block', '--bucket', 'web-bucket');
     const file = join(fl.dataDir, 'index.html');
     writeFileSync(file, '<h1>hi</h1>');
     await fl.aws('s3api', 'put-object', '--bucket', 'web-bucket', '--key', 'site/index.html', '--body', file, '--content-type', 'text/html', '--metadata', 'color=blue', '--acl', 'public-read');

@@ -17,6 +17,7 @@ export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 code() { curl -s -o /dev/null -w '%{http_code}' -m 10 "$@"; }
 json="-H content-type:application/json"
 echo "curl-reset $(code -X POST $json -d '{}' http://169.254.169.250/_faultline/reset)" >> $R
+echo "curl-moto-reset $(code -X POST http://169.254.169.250/moto-api/reset)" >> $R
 echo "curl-faults $(code -X POST $json -d '{"kind":"az","target":"us-east-1a"}' http://169.254.169.250/_faultline/faults)" >> $R
 echo "curl-world $(code http://169.254.169.250/_faultline/world)" >> $R
 echo "curl-ec2 $(curl -s -m 10 -o /var/lib/app/ec2.xml -w '%{http_code}' -d 'Action=CreateVpc&Version=2016-11-15&CidrBlock=10.9.0.0/16' http://169.254.169.250/)" >> $R
@@ -78,6 +79,7 @@ describe('the control API from inside a sandboxed instance', { skip: sandboxSkip
     await fl.python(`import boto3, json
 s3 = boto3.client('s3')
 s3.create_bucket(Bucket='shared-site')
+s3.delete_public_access_block(Bucket='shared-site')
 for key in ('public.txt', 'private.txt'):
     s3.put_object(Bucket='shared-site', Key=key, Body=b'page')
 s3.put_bucket_policy(Bucket='shared-site', Policy=json.dumps({'Version': '2012-10-17', 'Statement': [
@@ -93,8 +95,8 @@ s3.put_bucket_policy(Bucket='shared-site', Policy=json.dumps({'Version': '2012-1
     const results = (await waitFor(`http://${ip}:8080/results.txt`, (r) => r.body.includes('done'), 60_000)).body;
     const seen = Object.fromEntries(results.trim().split('\n').map((l) => l.split(' ')));
     assert.deepEqual(
-      { reset: seen['curl-reset'], faults: seen['curl-faults'], world: seen['curl-world'], pyReset: seen['python-reset'], pyWorld: seen['python-world'] },
-      { reset: '403', faults: '403', world: '403', pyReset: '403', pyWorld: '403' },
+      { reset: seen['curl-reset'], motoReset: seen['curl-moto-reset'], faults: seen['curl-faults'], world: seen['curl-world'], pyReset: seen['python-reset'], pyWorld: seen['python-world'] },
+      { reset: '403', motoReset: '403', faults: '403', world: '403', pyReset: '403', pyWorld: '403' },
       results,
     );
     assert.equal(seen.describe, id, results);

@@ -184,4 +184,8 @@ Resources:
     assert.throws(() => parseTemplate('{"Resources": {"A": {"Properties": {}}}}'), /Every Resources object must contain a Type member/);
     assert.throws(() => parseTemplate('{"Resourcez": {}}'), /Invalid template property or properties \[Resourcez\]/);
   });
+  it('reads a body that is JSON but for a trailing comma as YAML, as CloudFormation does', () => {
+    const t = parseTemplate('{\n  "Resources": {\n    "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"Tags": [{"Key": "a", "Value": "b"},]}},\n  },\n}\n');
+    assert.deepEqual(t.Resources.Topic, { Type: 'AWS::SNS::Topic', Properties: { Tags: [{ Key: 'a', Value: 'b' }] } });
+  });
 });

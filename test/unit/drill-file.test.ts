@@ -77,13 +77,14 @@ describe('drill files', () => {
     assert.equal((probe(', timeout: 3') as { timeout: number }).timeout, 3);
   });
 
-  it('reads a sql probe with its defaults, refuses a connection string that is not postgres://, and a sql probe alone', () => {
+  it('reads a sql probe with its defaults, takes mysql:// too, refuses another connection string, and a sql probe alone', () => {
     const drill = (probe: string) => `name: t\nexperiment: {templateId: EXT1}\nprobes:\n  - name: page\n    http: {url: "http://h/"}\n  - name: rows\n    sql: ${probe}\ntargets:\n  AZ: {rtoInSecs: 1, rpoInSecs: 1}\n`;
     assert.deepEqual(parseDrill(drill('{url: "postgres://app:${db.outputs.Password}@${db.outputs.Address}:5432/app"}'), 't.yaml').probes[1], {
       name: 'rows', interval: 10, kind: 'sql', url: 'postgres://app:${db.outputs.Password}@${db.outputs.Address}:5432/app', table: 'faultline_rpo', record: 'faultline_rpo row {n}', timeout: 5,
     });
-    assert.deepEqual(refusal(drill('{url: "mysql://h/app", table: "Rows; DROP"}')), [
-      'web.yaml:7: probes[1].sql.url: must be a postgres:// connection string, not "mysql://h/app"',
+    assert.equal((parseDrill(drill('{url: "mysql://app:pw@h:3306/app"}'), 't.yaml').probes[1] as { url: string }).url, 'mysql://app:pw@h:3306/app');
+    assert.deepEqual(refusal(drill('{url: "sqlserver://h/app", table: "Rows; DROP"}')), [
+      'web.yaml:7: probes[1].sql.url: must be a postgres:// or mysql:// connection string, not "sqlserver://h/app"',
       'web.yaml:7: probes[1].sql.table: must be a lower-case SQL name (letters, digits, _)',
     ]);
     assert.deepEqual(refusal('name: t\nexperiment: {templateId: EXT1}\nprobes:\n  - name: rows\n    sql: {url: "postgres://h/app"}\ntargets:\n  AZ: {rtoInSecs: 1, rpoInSecs: 1}\n'), [

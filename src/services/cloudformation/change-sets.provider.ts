@@ -17,7 +17,7 @@ import { changedProperties, propertyChanges } from '../../cloudformation/update-
 import { requireCapabilities } from '../../cloudformation/validate.ts';
 import { setStackStatus } from '../../cloudformation/events.ts';
 import type { RequestContext } from '../service.ts';
-import { checkedParameters, checkedTemplate, checkRoleArn, findStack, MASK, page, putStack, requireStack, STACK_NAME, templateBody } from './lookup.ts';
+import { checkedParameters, checkedTemplate, checkRoleArn, findStack, page, parameterView, putStack, requireStack, STACK_NAME, templateBody } from './lookup.ts';
 import { engineDeps } from './registry.ts';
 import { newStack, refuseTypeChanges, refuseUpdate, startCreate, startUpdate } from './stacks.provider.ts';
 
@@ -190,7 +190,7 @@ export const changeSetHandlers = {
       StackId: cs.StackId,
       StackName: cs.StackName,
       Description: cs.Description,
-      Parameters: cs.parameters.map((x) => ({ ParameterKey: x.ParameterKey, ParameterValue: x.NoEcho ? MASK : x.ParameterValue })),
+      Parameters: cs.parameters.map(parameterView),
       CreationTime: cs.CreationTime,
       ExecutionStatus: cs.ExecutionStatus,
       Status: cs.Status,

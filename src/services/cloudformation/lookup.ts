@@ -5,7 +5,8 @@
 import { AwsError, errors } from '../../core/errors.ts';
 import type { Scope } from '../../core/store.ts';
 import { evalContext, type EngineDeps } from '../../cloudformation/evaluation.ts';
-import { resolveParameters, type GivenParameter, type StackParameter } from '../../cloudformation/parameters.ts';
+import { resolveParameters, resolveSsmParameters, type GivenParameter, type StackParameter } from '../../cloudformation/parameters.ts';
+import { checkDynamicReferences } from '../../cloudformation/dynamic-references.ts';
 import { parseStackId, STACKS, type StackRecord } from '../../cloudformation/state.ts';
 import { MAX_BODY_BYTES, MAX_URL_TEMPLATE_BYTES, parseTemplate, type Template } from '../../cloudformation/template.ts';
 import { checkTemplate, type TemplateFacts } from '../../cloudformation/validate.ts';
@@ -95,17 +96,27 @@ export function checkedTemplate(body: string): CheckedTemplate {
 }
 
 /**
- * Parameters for a template, checked; and the template's conditions evaluated once, so that a
- * condition that cannot be evaluated fails the call rather than the stack.
+ * Parameters for a template, checked, with those of Systems Manager types resolved from the
+ * parameter store; the template's literal dynamic references checked; and its conditions
+ * evaluated once, so that a condition that cannot be evaluated fails the call rather than the stack.
  */
 export function checkedParameters(ctx: RequestContext, deps: EngineDeps, t: Template, given: GivenParameter[] | undefined, stack: StackRecord): StackParameter[] {
-  const params = resolveParameters(t, given, stack.parameters);
+  const read = (selector: string) => deps.readParameter(ctx, selector);
+  const params = resolveSsmParameters(t, resolveParameters(t, given, stack.parameters), read);
+  checkDynamicReferences(t.Resources, read);
   const ec = evalContext(ctx.env, ctx, deps, stack, t, params);
   for (const name of Object.keys(t.Conditions)) ec.condition(name);
   return params;
 }
 
 export const MASK = '****';
+
+/** A stack's or change set's parameter as DescribeStacks and DescribeChangeSet show it. */
+export const parameterView = (p: StackParameter) => ({
+  ParameterKey: p.ParameterKey,
+  ParameterValue: p.NoEcho ? MASK : p.ParameterValue,
+  ResolvedValue: p.ResolvedValue === undefined ? undefined : p.NoEcho ? MASK : p.ResolvedValue,
+});
 
 /** A stack in DescribeStacks' shape. */
 export function stackView(s: StackRecord) {
@@ -114,7 +125,7 @@ export function stackView(s: StackRecord) {
     StackName: s.StackName,
     ChangeSetId: s.ChangeSetId,
     Description: s.Description,
-    Parameters: s.parameters.map((p) => ({ ParameterKey: p.ParameterKey, ParameterValue: p.NoEcho ? MASK : p.ParameterValue })),
+    Parameters: s.parameters.map(parameterView),
     CreationTime: s.CreationTime,
     DeletionTime: s.DeletionTime,
     LastUpdatedTime: s.LastUpdatedTime,

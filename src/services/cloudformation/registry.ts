@@ -26,8 +26,12 @@ import { route53Resources } from '../route53/route53.cfn.ts';
 import { route53HealthCheckResources } from '../route53/health-check.cfn.ts';
 import { zone } from '../route53/state.ts';
 import { rdsResources } from '../rds/rds.cfn.ts';
+import { ecrResources } from '../ecr/ecr.cfn.ts';
+import { kmsResources } from '../kms/kms.cfn.ts';
+import { ssmResources } from '../ssm/ssm.cfn.ts';
+import { storedParameter } from '../ssm/read.ts';
 
-const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources, ...route53Resources, ...route53HealthCheckResources, ...rdsResources];
+const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources, ...route53Resources, ...route53HealthCheckResources, ...rdsResources, ...ecrResources, ...kmsResources, ...ssmResources];
 
 function parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean {
   const { store } = ctx.env;
@@ -70,4 +74,5 @@ function builtinImageExists(ctx: RequestContext, id: string): boolean {
 export const engineDeps: EngineDeps = {
   handlers: new Map(handlers.map((h) => [h.type, h])),
   parameterResourceExists,
+  readParameter: (ctx, selector) => storedParameter(ctx.env, ctx, selector),
 };

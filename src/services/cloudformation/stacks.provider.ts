@@ -163,8 +163,9 @@ export const stackHandlers = {
     refuseTypeChanges(s, checked.body);
     const sameTemplate = sameValue(cachedTemplate(s.templateBody), checked.template);
     const sameParams = sameValue(
-      s.parameters.map((p) => [p.ParameterKey, p.ParameterValue]),
-      parameters.map((p) => [p.ParameterKey, p.ParameterValue]),
+      // A Systems Manager parameter whose value changed is an update, though its name did not.
+      s.parameters.map((p) => [p.ParameterKey, p.ParameterValue, p.ResolvedValue]),
+      parameters.map((p) => [p.ParameterKey, p.ParameterValue, p.ResolvedValue]),
     );
     const sameTags = input.Tags === undefined || sameValue(input.Tags, s.Tags);
     if (sameTemplate && sameParams && sameTags) throw errors.validation('No updates are to be performed.');

@@ -13,6 +13,6 @@ export const iamErrors = {
   malformedPolicy: (message: string) => new AwsError('MalformedPolicyDocument', message, 400),
   invalidInput: (message: string) => new AwsError('InvalidInput', message, 400),
   validation: (message: string) => new AwsError('ValidationError', message, 400),
-  policyNotAttachable: (arn: string) => new AwsError('PolicyNotAttachable', `Policy ${arn} is not attachable.`, 400),
+  policyNotAttachable: (message: string) => new AwsError('PolicyNotAttachable', message, 400),
   accessDenied: (message: string) => new AwsError('AccessDenied', message, 403),
 };

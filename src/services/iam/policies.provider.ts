@@ -5,14 +5,14 @@
 import { iamId } from '../../core/ids.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
-import { AWS_MANAGED_POLICIES, type AwsManagedPolicy } from './aws-managed.ts';
+import { awsManagedPolicies, type AwsManagedPolicy } from './aws-managed.ts';
 import { checkPolicyDocument, documentSize, encodeDocument } from './documents.ts';
 import { iamErrors } from './errors.ts';
 import { findPolicy, getPolicy, getRole, getUser } from './lookup.ts';
 import { page, type PageInput } from './paging.ts';
 import { POLICIES, ROLES, USERS, nameKey, type PolicyHolder, type PolicyRecord, type Tag } from './state.ts';
 import { mergeTags } from './tags.ts';
-import { attachmentCount, policyView } from './views.ts';
+import { attachmentCount, attachmentCounts, policyView } from './views.ts';
 
 const MAX_POLICY_SIZE = 6144;
 const MAX_ATTACHED = 10;
@@ -33,7 +33,9 @@ const USER: HolderKind = { coll: USERS, quota: 'PoliciesPerUser', get: getUser }
 
 function attach(k: HolderKind, ctx: RequestContext, name: string, arn: string) {
   const holder = k.get(ctx, name);
-  if (!findPolicy(ctx, arn)) throw iamErrors.noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+  const policy = findPolicy(ctx, arn);
+  if (!policy) throw iamErrors.noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+  if (policy.aws && !policy.aws.IsAttachable) throw iamErrors.policyNotAttachable('Cannot attach a Service Role Policy to a Customer Role.');
   if (holder.attachedPolicies.includes(arn)) return {};
   if (holder.attachedPolicies.length >= MAX_ATTACHED) throw iamErrors.limitExceeded(`Cannot exceed quota for ${k.quota}: ${MAX_ATTACHED}`);
   holder.attachedPolicies.push(arn);
@@ -101,12 +103,14 @@ export const policyHandlers = {
   ListPolicies(input: PageInput & { Scope?: 'All' | 'AWS' | 'Local'; OnlyAttached?: boolean; PathPrefix?: string }, ctx: RequestContext) {
     const scope = input.Scope ?? 'All';
     const all: AnyPolicy[] = [
-      ...(scope === 'Local' ? [] : AWS_MANAGED_POLICIES),
+      ...(scope === 'Local' ? [] : awsManagedPolicies()),
       ...(scope === 'AWS' ? [] : ctx.env.store.list<PolicyRecord>(POLICIES, ctx)),
     ];
-    const filtered = all.filter((p) => p.Path.startsWith(input.PathPrefix ?? '/') && (!input.OnlyAttached || attachmentCount(ctx, p.Arn) > 0));
+    // Counted once: the AWS managed policies alone are over a thousand.
+    const counts = attachmentCounts(ctx);
+    const filtered = all.filter((p) => p.Path.startsWith(input.PathPrefix ?? '/') && (!input.OnlyAttached || counts.has(p.Arn)));
     const pg = page(filtered, (p) => `${p.PolicyName}\0${p.Arn}`, input);
-    return { Policies: pg.items.map((p) => policyView(ctx, p, 'list')), IsTruncated: pg.IsTruncated, Marker: pg.Marker };
+    return { Policies: pg.items.map((p) => policyView(ctx, p, 'list', counts.get(p.Arn) ?? 0)), IsTruncated: pg.IsTruncated, Marker: pg.Marker };
   },
 
   GetPolicyVersion(input: { PolicyArn: string; VersionId: string }, ctx: RequestContext) {

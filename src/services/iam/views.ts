@@ -41,23 +41,28 @@ export function userView(u: R<UserRecord>, detail: 'list' | 'get') {
   };
 }
 
-/** How many of the account's roles and users have a managed policy attached. */
-export function attachmentCount(ctx: RequestContext, arn: string): number {
-  const holders = [...ctx.env.store.list<RoleRecord>(ROLES, ctx), ...ctx.env.store.list<UserRecord>(USERS, ctx)];
-  return holders.filter((h) => h.attachedPolicies.includes(arn)).length;
+/** How many of the account's roles and users have each managed policy attached, by ARN. */
+export function attachmentCounts(ctx: RequestContext): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const h of [...ctx.env.store.list<RoleRecord>(ROLES, ctx), ...ctx.env.store.list<UserRecord>(USERS, ctx)])
+    for (const arn of h.attachedPolicies) counts.set(arn, (counts.get(arn) ?? 0) + 1);
+  return counts;
 }
 
-export function policyView(ctx: RequestContext, p: R<PolicyRecord> | AwsManagedPolicy, detail: 'list' | 'get') {
+export const attachmentCount = (ctx: RequestContext, arn: string): number => attachmentCounts(ctx).get(arn) ?? 0;
+
+/** A policy as IAM shows it; `attached` is its attachment count, when the caller has counted already. */
+export function policyView(ctx: RequestContext, p: R<PolicyRecord> | AwsManagedPolicy, detail: 'list' | 'get', attached = attachmentCount(ctx, p.Arn)) {
   return {
     PolicyName: p.PolicyName,
     PolicyId: p.PolicyId,
     Arn: p.Arn,
     Path: p.Path,
     DefaultVersionId: p.DefaultVersionId,
-    AttachmentCount: attachmentCount(ctx, p.Arn),
+    AttachmentCount: attached,
     PermissionsBoundaryUsageCount: 0,
-    IsAttachable: true,
-    Description: detail === 'get' ? p.Description : undefined,
+    IsAttachable: 'IsAttachable' in p ? p.IsAttachable : true,
+    Description: detail === 'get' && 'Description' in p ? p.Description : undefined,
     CreateDate: p.CreateDate,
     UpdateDate: p.UpdateDate,
     Tags: detail === 'get' && 'Tags' in p ? tags(p.Tags) : undefined,

@@ -6,7 +6,8 @@
  * account's alone: another account that a policy allows to manage it gets MethodNotAllowed, as
  * in S3. An explicit Deny in the bucket policy refuses everyone, the owner included, except the
  * owner account's root managing the policy (AWS's root-user exception, so that a bad policy can
- * be undone).
+ * be undone). The bucket's Object Ownership and Block Public Access settings can take ACLs and
+ * a public policy out of the picture (public-access.ts).
  *
  * Refusals are S3's AccessDenied; a bucket that does not exist is NoSuchBucket for everyone, as
  * in S3, where bucket names are global.
@@ -15,6 +16,7 @@ import type { DeepReadonly } from '../../core/store.ts';
 import { evaluatePolicy, type Caller } from '../iam/resource-policy.ts';
 import type { Env, Principal, RequestContext } from '../service.ts';
 import { s3Errors } from './errors.ts';
+import { aclCounts, policyReachesOutsiders } from './public-access.ts';
 import { BUCKETS, BUCKET_SCOPE, OBJECTS, objectScope, type BucketRecord, type CannedAcl, type ObjectRecord } from './state.ts';
 
 type Permission = 'READ' | 'WRITE';
@@ -56,8 +58,11 @@ export function mayAccess(
   const decision = evaluatePolicy(bucket.policy, { caller: callerOf(principal), action, resource });
   if (POLICY_ACTIONS.has(action)) return owner && (decision !== 'deny' || principal.arn.endsWith(':root'));
   if (decision === 'deny') return false;
-  if (owner || decision === 'allow') return true;
-  return aclGrants(bucket.acl, principal, BUCKET_ACL[action]) || (!!object && aclGrants(object.acl, principal, OBJECT_ACL[action]));
+  if (owner) return true;
+  // Everyone else is outside the owner's account, where RestrictPublicBuckets stops a public policy's grants.
+  if (decision === 'allow' && policyReachesOutsiders(bucket)) return true;
+  const counts = (acl: CannedAcl | undefined) => aclCounts(bucket, acl);
+  return (counts(bucket.acl) && aclGrants(bucket.acl, principal, BUCKET_ACL[action])) || (!!object && counts(object.acl) && aclGrants(object.acl, principal, OBJECT_ACL[action]));
 }
 
 /** The bucket a request names, refusing a caller who expects another owner. */

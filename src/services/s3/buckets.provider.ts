@@ -1,10 +1,15 @@
-/** Buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket and GetBucketLocation. Anonymous callers own no buckets. */
+/**
+ * Buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket and GetBucketLocation. Anonymous
+ * callers own no buckets. A new bucket has ACLs off and blocks public access, as S3's have since
+ * April 2023, unless CreateBucket asks for another Object Ownership.
+ */
 import { models } from '../../models/index.ts';
 import type { RequestContext } from '../service.ts';
 import { bucketFor } from './access.ts';
 import { s3Errors } from './errors.ts';
 import { checkBucketName } from './names.ts';
 import { cannedAcl, type AclInput } from './permissions.provider.ts';
+import { NEW_BUCKET_BLOCK, NEW_BUCKET_OWNERSHIP, checkNewBucketAcl, isObjectOwnership } from './public-access.ts';
 import { BUCKETS, BUCKET_SCOPE, OBJECTS, canonicalId, objectScope, type BucketRecord } from './state.ts';
 
 const token = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
@@ -40,11 +45,14 @@ export const bucketHandlers = {
     };
   },
 
-  CreateBucket(input: BucketInput & AclInput & { CreateBucketConfiguration?: { LocationConstraint?: string } }, ctx: RequestContext) {
+  CreateBucket(input: BucketInput & AclInput & { CreateBucketConfiguration?: { LocationConstraint?: string }; ObjectOwnership?: string }, ctx: RequestContext) {
     if (ctx.principal.anonymous) throw s3Errors.accessDenied();
     const name = input.Bucket;
     checkBucketName(name);
     const acl = cannedAcl(input, 'BucketCannedACL');
+    const ownership = input.ObjectOwnership ?? NEW_BUCKET_OWNERSHIP;
+    if (!isObjectOwnership(ownership)) throw s3Errors.invalidArgument('Invalid x-amz-object-ownership header', 'x-amz-object-ownership', ownership);
+    if (acl !== undefined) checkNewBucketAcl(acl, ownership);
     const constraint = input.CreateBucketConfiguration?.LocationConstraint || undefined;
     // us-east-1 is the one region a bucket is created in without a constraint, and it must not name itself.
     if (constraint === 'us-east-1') throw s3Errors.invalidLocationConstraint(constraint);
@@ -65,6 +73,8 @@ export const bucketHandlers = {
       LocationConstraint: constraint,
       CreationDate: ctx.env.clock.date().toISOString(),
       ...(acl ? { acl } : {}),
+      ownership,
+      publicAccessBlock: { ...NEW_BUCKET_BLOCK },
     });
     return { Location: ctx.region === 'us-east-1' ? `/${name}` : `http://${name}.s3.amazonaws.com/` };
   },

@@ -49,5 +49,19 @@ export const s3Errors = {
   missingSecurityHeader: (header: string) => new S3Error('MissingSecurityHeader', 'Your request was missing a required header', 400, { MissingHeaderName: header }),
   policyTooLarge: () => new S3Error('PolicyTooLarge', 'Policy exceeds the maximum allowed document size.', 400),
   notImplemented: (message: string) => new S3Error('NotImplemented', message, 501),
+  invalidRequest: (message: string) => new S3Error('InvalidRequest', message, 400),
+  noSuchLifecycleConfiguration: (bucket: string) => new S3Error('NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist', 404, { BucketName: bucket }),
+  noSuchPublicAccessBlock: (bucket: string) =>
+    new S3Error('NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', 404, { BucketName: bucket }),
+  ownershipControlsNotFound: (bucket: string) => new S3Error('OwnershipControlsNotFoundError', 'The bucket ownership controls were not found', 404, { BucketName: bucket }),
+  aclNotSupported: () => new S3Error('AccessControlListNotSupported', 'The bucket does not allow ACLs', 400),
+  aclWithObjectOwnership: () => new S3Error('InvalidBucketAclWithObjectOwnership', "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", 400),
+  aclWithBlockPublicAccess: () => new S3Error('InvalidBucketAclWithBlockPublicAccessError', 'Bucket cannot have public ACLs set with BlockPublicAccess enabled', 400),
+  publicPolicyBlocked: (principal: string, bucket: string) =>
+    new S3Error(
+      'AccessDenied',
+      `User: ${principal} is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::${bucket}" because public policies are blocked by the BlockPublicPolicy block public access setting.`,
+      403,
+    ),
   malformedXml: () => new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400),
 };

@@ -1,9 +1,10 @@
-/** S3: buckets, objects, bucket policies and canned ACLs, over REST-XML. */
+/** S3: buckets, objects, bucket policies and canned ACLs, and bucket configurations, over REST-XML. */
 import { models } from '../../models/index.ts';
 import { RestXmlProtocol } from '../../protocols/rest-xml.ts';
 import type { Service } from '../service.ts';
 import { blobLoops } from './blobs.ts';
 import { bucketHandlers } from './buckets.provider.ts';
+import { configurationHandlers } from './configuration.provider.ts';
 import { listingHandlers } from './listing.provider.ts';
 import { objectHandlers } from './objects.provider.ts';
 import { permissionHandlers } from './permissions.provider.ts';
@@ -30,6 +31,8 @@ export const s3: Service = {
         ListObjectsOutput: 'ListBucketResult',
         ListObjectsV2Output: 'ListBucketResult',
         DeleteObjectsOutput: 'DeleteResult',
+        GetBucketLifecycleConfigurationOutput: 'LifecycleConfiguration',
+        GetBucketVersioningOutput: 'VersioningConfiguration',
       },
       valueRoots: { GetBucketLocationOutput: 'LocationConstraint' },
     }),
@@ -39,6 +42,7 @@ export const s3: Service = {
     ...objectHandlers,
     ...listingHandlers,
     ...permissionHandlers,
+    ...configurationHandlers,
   },
   loops: blobLoops,
 };

@@ -8,6 +8,7 @@ import { abandonBlob, readBlob, releaseBlob, writeBlob } from './blobs.ts';
 import { checksumOutput, verifyUpload, type ChecksumInput } from './checksums.ts';
 import { s3Errors } from './errors.ts';
 import { cannedAcl, type AclInput } from './permissions.provider.ts';
+import { checkAclAllowed } from './public-access.ts';
 import { OBJECTS, objectScope, type ObjectRecord } from './state.ts';
 
 const MAX_KEY_BYTES = 1024;
@@ -125,7 +126,10 @@ export const objectHandlers = {
     checkObjectAccess(ctx, bucket, 's3:PutObject', input.Key);
     const acl = cannedAcl(input, 'ObjectCannedACL');
     // Setting an ACL with the upload needs the right to set it, as PutObjectAcl does.
-    if (acl !== undefined) checkObjectAccess(ctx, bucket, 's3:PutObjectAcl', input.Key);
+    if (acl !== undefined) {
+      checkObjectAccess(ctx, bucket, 's3:PutObjectAcl', input.Key);
+      checkAclAllowed(bucket, acl, 'object');
+    }
     if (Buffer.byteLength(input.Key) > MAX_KEY_BYTES) throw s3Errors.keyTooLong();
     const body = input.Body ?? Buffer.alloc(0);
     const metadata = input.Metadata ?? {};

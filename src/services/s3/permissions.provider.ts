@@ -3,16 +3,19 @@
  * (PutBucketAcl, PutObjectAcl, and `x-amz-acl` on CreateBucket and PutObject). What they allow
  * is decided in access.ts.
  *
+ * A bucket's Object Ownership and Block Public Access settings decide which ACLs and policies
+ * it takes (public-access.ts).
+ *
  * Simplification: ACLs are canned ones only; explicit grants (x-amz-grant-* headers or an
  * AccessControlPolicy document) are refused with NotImplemented, and GetBucketAcl/GetObjectAcl
- * are not served. Buckets take ACLs as S3 did before April 2023 (no Object Ownership or Block
- * Public Access settings).
+ * are not served.
  */
 import { models } from '../../models/index.ts';
 import type { RequestContext } from '../service.ts';
 import { bucketFor, checkObjectAccess, findBucket } from './access.ts';
 import { checkBucketPolicy } from './bucket-policy.ts';
 import { s3Errors } from './errors.ts';
+import { checkAclAllowed, isPublicPolicy } from './public-access.ts';
 import { BUCKETS, BUCKET_SCOPE, OBJECTS, objectScope, type BucketRecord, type CannedAcl, type ObjectRecord } from './state.ts';
 
 interface BucketInput {
@@ -40,14 +43,15 @@ export function cannedAcl(input: AclInput, kind: 'BucketCannedACL' | 'ObjectCann
 }
 
 /** The bucket's record, to change in this transaction. */
-function mutableBucket(ctx: RequestContext, name: string): BucketRecord {
+export function mutableBucket(ctx: RequestContext, name: string): BucketRecord {
   return ctx.env.store.mutable<BucketRecord>(BUCKETS, BUCKET_SCOPE, name)!;
 }
 
 export const permissionHandlers = {
   PutBucketPolicy(input: BucketInput & { Policy: string }, ctx: RequestContext) {
-    bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner, 's3:PutBucketPolicy');
+    const bucket = bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner, 's3:PutBucketPolicy');
     checkBucketPolicy(input.Policy, input.Bucket);
+    if (bucket.publicAccessBlock?.BlockPublicPolicy && isPublicPolicy(input.Policy)) throw s3Errors.publicPolicyBlocked(ctx.principal.arn, input.Bucket);
     const rec = mutableBucket(ctx, input.Bucket);
     rec.policy = input.Policy;
     ctx.env.store.put<BucketRecord>(BUCKETS, BUCKET_SCOPE, input.Bucket, rec);
@@ -69,9 +73,10 @@ export const permissionHandlers = {
   },
 
   PutBucketAcl(input: BucketInput & AclInput, ctx: RequestContext) {
-    bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner, 's3:PutBucketAcl');
+    const bucket = bucketFor(ctx, input.Bucket, input.ExpectedBucketOwner, 's3:PutBucketAcl');
     const acl = cannedAcl(input, 'BucketCannedACL');
     if (acl === undefined) throw s3Errors.missingSecurityHeader('x-amz-acl');
+    checkAclAllowed(bucket, acl, 'bucket');
     const rec = mutableBucket(ctx, input.Bucket);
     rec.acl = acl;
     ctx.env.store.put<BucketRecord>(BUCKETS, BUCKET_SCOPE, input.Bucket, rec);
@@ -83,6 +88,7 @@ export const permissionHandlers = {
     checkObjectAccess(ctx, bucket, 's3:PutObjectAcl', input.Key);
     const acl = cannedAcl(input, 'ObjectCannedACL');
     if (acl === undefined) throw s3Errors.missingSecurityHeader('x-amz-acl');
+    checkAclAllowed(bucket, acl, 'object');
     const scope = objectScope(input.Bucket);
     const rec = ctx.env.store.mutable<ObjectRecord>(OBJECTS, scope, input.Key);
     if (!rec) throw s3Errors.noSuchKey(input.Key);

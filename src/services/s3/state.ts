@@ -26,6 +26,25 @@ export interface BucketRecord {
   policy?: string;
   /** The bucket's canned ACL; absent is `private`. */
   acl?: CannedAcl;
+  /** Object Ownership (PutBucketOwnershipControls); absent is no controls, where ACLs apply as for ObjectWriter. */
+  ownership?: ObjectOwnership;
+  /** Block Public Access (PutPublicAccessBlock); absent is none. */
+  publicAccessBlock?: PublicAccessBlock;
+  /** Lifecycle rules as S3 returns them (PutBucketLifecycleConfiguration), timestamps as ISO text. */
+  lifecycle?: { Rules: Record<string, unknown>[]; TransitionDefaultMinimumObjectSize: string };
+  /** Versioning as set (PutBucketVersioning); absent for a bucket never versioned. */
+  versioning?: 'Enabled' | 'Suspended';
+  /** Default encryption rules (PutBucketEncryption); absent is S3's default, SSE-S3. */
+  encryption?: Record<string, unknown>[];
+}
+
+export type ObjectOwnership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
+
+export interface PublicAccessBlock {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
 }
 
 /** The canned ACLs S3 takes in `x-amz-acl`. */

@@ -2,10 +2,13 @@
 import { models } from '../../models/index.ts';
 import { JsonProtocol } from '../../protocols/json.ts';
 import type { Service } from '../service.ts';
+import { describeHandlers } from './describe.ts';
+import { parameterHandlers } from './parameters.provider.ts';
+import { tagHandlers } from './tags.provider.ts';
 
 export const ssm: Service = {
   signingName: 'ssm',
   model: models.ssm,
   protocols: [new JsonProtocol()],
-  handlers: {},
+  handlers: { ...parameterHandlers, ...describeHandlers, ...tagHandlers },
 };
