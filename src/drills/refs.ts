@@ -1,7 +1,8 @@
 /**
  * References in a drill file to what its setup made: `${STEP.outputs.KEY}` (a stack output),
  * `${STEP.resources.LOGICAL_ID}` (a stack resource's physical id), `${STEP.stackId}`,
- * `${STEP.zone}` (the zone of the stack's first running instance),
+ * `${STEP.zone}` (the zone of the stack's first running instance), `${STEP.databaseZone}` (the zone
+ * of the primary of the stack's first DB instance),
  * `${STEP.imageId}`, `${STEP.snapshotId}` (an image step), `${STEP.keyName}`.
  * Filled in once the setup has run, throughout the experiment template and the probes.
  */

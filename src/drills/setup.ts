@@ -2,7 +2,7 @@
  * A drill's setup, done as a user would do it with the AWS CLI: a key pair, a CloudFormation
  * stack created (or updated, when a later step names it again) and waited for, an image made
  * from a stack's running instance and waited for, or cloud time let pass. Each step's results
- * (outputs, physical ids, the zone of the stack's instance, the image and its snapshot) are what
+ * (outputs, physical ids, the zones of the stack's instance and database, the image and its snapshot) are what
  * later `${STEP....}` references read.
  */
 import { AwsError } from '../core/errors.ts';
@@ -108,9 +108,13 @@ async function stack(step: Step<'stack'>, call: Call, ctx: SetupContext) {
   // The zone the stack's (first) instance runs in, for a drill that fails that zone.
   const [first] = await stackInstances({ resources: physical, resourceTypes: types }, call);
   const zone = first ? (await call('ec2', 'DescribeInstances', { InstanceIds: [first] })).Reservations[0].Instances[0].Placement.AvailabilityZone : undefined;
+  // The zone of the primary of the stack's (first) DB instance, for a drill that fails the database's zone.
+  const database = resources.find((r) => r.ResourceType === 'AWS::RDS::DBInstance')?.PhysicalResourceId;
+  const databaseZone = database ? (await call('rds', 'DescribeDBInstances', { DBInstanceIdentifier: database })).DBInstances[0].AvailabilityZone : undefined;
   return {
     stackId: described.StackId,
     ...(zone ? { zone } : {}),
+    ...(databaseZone ? { databaseZone } : {}),
     outputs: Object.fromEntries(((described.Outputs ?? []) as { OutputKey: string; OutputValue: string }[]).map((o) => [o.OutputKey, o.OutputValue])),
     resources: physical,
     resourceTypes: types,

@@ -18,7 +18,8 @@
  * Confinement: each engine runs in a jail (bubblewrap): its own PID, IPC, UTS and mount
  * namespaces, the host's /usr read-only, its instance directory at /db and nothing else of the
  * host's files, no capabilities, as the engine's unprivileged system user. It shares the host's
- * network namespace (it listens only on its endpoint address): instances in a VPC do not reach it.
+ * network namespace (it listens only on its endpoint address), which no VPC reaches: instances reach it
+ * only at its private address in their VPC, where its security groups allow (db-endpoints.ts).
  * The instance directory is root's (0755): the engine's user owns only `data/` in it, so the
  * files faultline writes and opens there (the generation marker, engine.log, the engine's config,
  * the internal superuser's password) cannot be swapped for a link by whoever runs code as that

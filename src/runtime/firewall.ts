@@ -26,18 +26,18 @@ function ingressRules(env: Env, scope: Scope, groupIds: readonly string[]): Secu
 
 const protoOf = (p: string) => (p === '6' ? 'tcp' : p === '17' ? 'udp' : p === '1' ? 'icmp' : p);
 
-type Interface = { VpcId: string; Groups: readonly { GroupId: string }[] };
+export type Interface = { VpcId: string; Groups: readonly { GroupId: string }[] };
 
 /**
- * Makes the nftables rulesets (each one atomic `nft -f` input) of one reconcile pass. Interfaces
- * with the same groups in the same VPC share a ruleset, and a referenced group's members are
- * listed once per pass: a pass over a thousand instances of one group builds one ruleset, rather
- * than listing every interface for every instance.
+ * Makes the accept rules (nftables lines) of interfaces' security groups, for one reconcile pass.
+ * Interfaces with the same groups in the same VPC share their rules, and a referenced group's
+ * members are listed once per pass: a pass over a thousand instances of one group builds the
+ * rules once, rather than listing every interface for every instance.
  */
-export function rulesetMaker(env: Env): (scope: Scope, eni: Interface) => string {
+export function acceptsMaker(env: Env): (scope: Scope, eni: Interface) => string[] {
   const interfaces = new Map<string, DeepReadonly<NetworkInterfaceRecord>[]>();
   const members = new Map<string, string[]>();
-  const made = new Map<string, string>();
+  const made = new Map<string, string[]>();
   const membersOf = (scope: Scope, vpcId: string, groupId: string): string[] => {
     const where = `${scope.account}/${scope.region}`;
     const key = `${where}/${vpcId}/${groupId}`;
@@ -53,13 +53,25 @@ export function rulesetMaker(env: Env): (scope: Scope, eni: Interface) => string
   return (scope, eni) => {
     const groupIds = eni.Groups.map((g) => g.GroupId);
     const key = `${scope.account}/${scope.region}/${eni.VpcId}/${groupIds.join(',')}`;
-    let ruleset = made.get(key);
-    if (ruleset === undefined) made.set(key, (ruleset = renderRuleset(ingressRules(env, scope, groupIds), (g) => membersOf(scope, eni.VpcId, g))));
+    let lines = made.get(key);
+    if (lines === undefined) made.set(key, (lines = acceptLines(ingressRules(env, scope, groupIds), (g) => membersOf(scope, eni.VpcId, g))));
+    return lines;
+  };
+}
+
+/** Makes the instances' nftables rulesets (each one atomic `nft -f` input) of one reconcile pass (see acceptsMaker). */
+export function rulesetMaker(env: Env): (scope: Scope, eni: Interface) => string {
+  const accepts = acceptsMaker(env);
+  const made = new Map<string[], string>();
+  return (scope, eni) => {
+    const lines = accepts(scope, eni);
+    let ruleset = made.get(lines);
+    if (ruleset === undefined) made.set(lines, (ruleset = renderRuleset(lines)));
     return ruleset;
   };
 }
 
-function renderRuleset(rules: SecurityGroupRuleRecord[], membersOf: (groupId: string) => string[]): string {
+function acceptLines(rules: SecurityGroupRuleRecord[], membersOf: (groupId: string) => string[]): string[] {
   const lines: string[] = [];
   for (const r of rules) {
     const sources = r.ReferencedGroupInfo ? membersOf(r.ReferencedGroupInfo.GroupId) : r.CidrIpv4 ? [r.CidrIpv4] : [];
@@ -72,6 +84,10 @@ function renderRuleset(rules: SecurityGroupRuleRecord[], membersOf: (groupId: st
       lines.push(r.FromPort === -1 ? `${src} meta l4proto ${proto} accept` : `${src} ${proto} dport ${ports} accept`);
     } else if (proto === 'icmp') lines.push(`${src} meta l4proto icmp accept`);
   }
+  return lines;
+}
+
+function renderRuleset(lines: string[]): string {
   return [
     'flush ruleset',
     'table inet faultline {',

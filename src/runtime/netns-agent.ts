@@ -13,13 +13,16 @@
  *  - for load balancers it also opens connections from a node's address and hands them back
  *    (the HTTP proxy speaks over them), and makes health checks from a node's address;
  *  - it is the Amazon resolver's socket (port 53 at the VPC's base + 2 and 169.254.169.253):
- *    faultline's DNS server answers the queries (listenDns).
+ *    faultline's DNS server answers the queries (listenDns);
+ *  - it listens on the private addresses of DB instances' endpoints (which faultline put on the
+ *    router's bridge) and hands each accepted connection to faultline (serveEndpoints), which
+ *    connects it to the engine (db-endpoints.ts).
  * Sockets travel as file descriptors (child_process handle passing), so no byte is copied twice.
  * It exits as soon as faultline goes away (the IPC channel closes), so a crash leaves no agent.
  *
  * Run by Node directly (type stripping): keep this file free of TypeScript-only runtime syntax.
  */
-import { createServer, connect, type Socket } from 'node:net';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 
 const [metadataIp, apiIp, apiPort, internetSource] = process.argv.slice(2);
@@ -213,6 +216,40 @@ function answerDns(msg: { qid: number; data?: string }) {
   if (reply && msg.data) reply(Buffer.from(msg.data, 'base64'));
 }
 
+/** The endpoint listeners, by `host:port`. */
+const endpoints = new Map<string, Server>();
+
+/**
+ * Listens on exactly the endpoints given (level-triggered: closes the others, opens the new
+ * ones), then says so with the addresses it could not listen on.
+ */
+function serveEndpoints(wanted: { host: string; port: number }[]) {
+  const keys = new Set(wanted.map((e) => `${e.host}:${e.port}`));
+  for (const [key, server] of endpoints) {
+    if (keys.has(key)) continue;
+    server.close();
+    endpoints.delete(key);
+  }
+  const fresh = wanted.filter((e) => !endpoints.has(`${e.host}:${e.port}`));
+  const failed: string[] = [];
+  let pending = fresh.length;
+  const done = () => --pending <= 0 && send({ type: 'endpointsServed', failed });
+  if (!fresh.length) return done();
+  for (const { host, port } of fresh) {
+    const key = `${host}:${port}`;
+    const server = createServer({ pauseOnConnect: true }, (socket: Socket) => {
+      send({ type: 'conn', kind: 'endpoint', remoteAddress: socket.remoteAddress, localAddress: host, localPort: port }, socket, { keepOpen: false }, () => {});
+    });
+    endpoints.set(key, server);
+    server.once('error', (e: Error) => {
+      endpoints.delete(key);
+      failed.push(`${key}: ${e.message}`);
+      done();
+    });
+    server.listen(port, host, done);
+  }
+}
+
 process.on('message', (msg: Request, handle: Socket | undefined) => {
   if (msg.type === 'forward') forward(msg, handle);
   else if (msg.type === 'connect') connectFor(msg);
@@ -220,6 +257,7 @@ process.on('message', (msg: Request, handle: Socket | undefined) => {
   else if (msg.type === 'cut' && msg.tag !== undefined) cut(msg.tag);
   else if (msg.type === 'dnsListen') listenDns((msg as unknown as { hosts: string[] }).hosts);
   else if (msg.type === 'dnsAnswer') answerDns(msg as unknown as { qid: number; data?: string });
+  else if (msg.type === 'serveEndpoints') serveEndpoints((msg as unknown as { endpoints: { host: string; port: number }[] }).endpoints);
 });
 
 process.on('disconnect', () => process.exit(0));

@@ -9,6 +9,9 @@
  *    and load balancer nodes' health checks and traffic (the agent connects from the node's
  *    private address, which is on the router's bridge): for those only the target's subnet's
  *    ACL applies, not that of the node's own subnet.
+ *  - between a subnet and a DB instance's endpoint address (on the router's bridge, served by the
+ *    agent): the client's subnet's outbound entries and the endpoint's subnet's inbound ones,
+ *    and the reverse for replies; none for a client in the endpoint's own subnet.
  * Traffic within a subnet is bridged, never routed, so no ACL sees it, as on AWS. Nor do ACLs
  * filter instance metadata or the subnet's router address (AWS documents both as exempt).
  *
@@ -41,9 +44,10 @@ function entryRule(e: DeepReadonly<NetworkAclEntryRecord>, peer: 'saddr' | 'dadd
 
 /**
  * The router's ruleset (one atomic `nft -f` input) for the VPC's subnets and their ACLs;
- * `exempt`: the addresses on the router that no ACL filters (metadata, subnet routers).
+ * `exempt`: the addresses on the router that no ACL filters (metadata, subnet routers);
+ * `endpoints`: DB instances' endpoint addresses on the router, each with its subnet's CIDR.
  */
-export function aclRuleset(subnets: readonly SubnetAcl[], exempt: readonly string[]): string {
+export function aclRuleset(subnets: readonly SubnetAcl[], exempt: readonly string[], endpoints: readonly { ip: string; cidr: string }[] = []): string {
   const chains: string[] = [];
   const forwardOut: string[] = [];
   const forwardIn: string[] = [];
@@ -59,6 +63,14 @@ export function aclRuleset(subnets: readonly SubnetAcl[], exempt: readonly strin
     input.push(`ip saddr ${s.cidr} jump out${i}`);
     output.push(`ip daddr ${s.cidr} jump in${i}`);
   });
+  // An endpoint is in its subnet: its subnet's ACL applies as to an instance there, the client's own after it.
+  const toEndpoints: string[] = [];
+  const fromEndpoints: string[] = [];
+  for (const e of endpoints) {
+    const i = subnets.findIndex((s) => s.cidr === e.cidr);
+    toEndpoints.push(`ip daddr ${e.ip} ip saddr ${e.cidr} accept`, ...(i < 0 ? [] : [`ip daddr ${e.ip} jump in${i}`]));
+    fromEndpoints.push(`ip saddr ${e.ip} ip daddr ${e.cidr} accept`, ...(i < 0 ? [] : [`ip saddr ${e.ip} jump out${i}`]));
+  }
   const free = exempt.length ? `{ ${exempt.join(', ')} }` : undefined;
   const hook = (name: string, rules: string[]) => [`  chain ${name} {`, `    type filter hook ${name} priority 0; policy accept;`, ...rules.map((r) => `    ${r}`), '  }'];
   return [
@@ -66,8 +78,8 @@ export function aclRuleset(subnets: readonly SubnetAcl[], exempt: readonly strin
     'table ip faultline_acl {',
     ...chains,
     ...hook('forward', [...forwardOut, ...forwardIn]),
-    ...hook('input', [...(free ? [`ip daddr ${free} accept`] : []), ...input]),
-    ...hook('output', [...(free ? [`ip saddr ${free} accept`] : []), ...output]),
+    ...hook('input', [...(free ? [`ip daddr ${free} accept`] : []), ...toEndpoints, ...input]),
+    ...hook('output', [...(free ? [`ip saddr ${free} accept`] : []), ...fromEndpoints, ...output]),
     '}',
     '',
   ].join('\n');

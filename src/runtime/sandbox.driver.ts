@@ -14,6 +14,7 @@
  *    listeners on their public addresses (load-balancer-nodes.ts), and their targets are
  *    checked from them (lb-health-probes.ts);
  *  - RDS's DB instances run their database engines, and DB snapshots get their data (db-engines.ts);
+ *    their endpoints are served inside their VPCs, behind their security groups (db-endpoints.ts);
  *  - volume records become disks of their size (volumes.store.ts), snapshot records become
  *    manifests, deleted ones go; a volume whose I/O is paused (a volume fault) has its disk
  *    frozen while an instance uses it.
@@ -54,11 +55,12 @@ import type { ComputeDriver, MachineCapacity } from './driver.ts';
 import { KeyedQueue, Limiter, RuntimeError, run } from './exec.ts';
 import { Cgroup, cleanGroup, detectCgroups, pidsLimitMissing, type CgroupMode } from './cgroups.ts';
 import { removeStale } from './cleanup.ts';
-import { publicPortAllowed, rulesetMaker } from './firewall.ts';
+import { acceptsMaker, publicPortAllowed, rulesetMaker, type Interface } from './firewall.ts';
 import { BASE_SNAPSHOT, ensureBaseImage, writeGuestFiles, type GuestFiles } from './guest.ts';
 import { MetadataServer } from './metadata.server.ts';
 import { aclRuleset } from './network-acls.ts';
 import { DbEngines } from './db-engines.ts';
+import { DbEndpointRelay, endpointRules, readDbEndpoints, type DbEndpoint } from './db-endpoints.ts';
 import { LbHealthProbes } from './lb-health-probes.ts';
 import { Route53Probes } from './route53-probes.ts';
 import { readLoadBalancers, type LoadBalancerView } from './lb-plan.ts';
@@ -167,6 +169,7 @@ export class SandboxDriver implements ComputeDriver {
   private r53Probes: Route53Probes;
   /** RDS's DB instances: their engines' processes and their snapshots' data. */
   private dbs: DbEngines;
+  private dbRelay = new DbEndpointRelay();
   private metadata: MetadataServer;
   private targets = new Map<string, EndpointTarget>();
   private failed = new Map<string, { bootKey: string; at: number }>();
@@ -304,13 +307,16 @@ export class SandboxDriver implements ComputeDriver {
         await net.destroy();
       });
     }
+    const dbEndpoints = readDbEndpoints(this.env);
+    const accepts = acceptsMaker(this.env);
     for (const [vpcId, scope] of neededVpcs) {
       const net = this.vpcs.get(vpcId);
-      const acls = net && this.aclRulesetOf(scope, vpcId);
+      const acls = net && this.routerRulesetOf(scope, vpcId, dbEndpoints.filter((e) => e.vpcId === vpcId), accepts);
       if (net && acls !== net.acls) task(`vpc:${vpcId}`, () => net.applyAcls(acls!));
     }
     this.reconcilePausedVolumes(task);
     this.reconcileLoadBalancers(task);
+    this.reconcileDbEndpoints(task, dbEndpoints);
     this.dbs.reconcile(task);
     await this.reconcileEndpoints();
     this.r53Probes.run();
@@ -346,16 +352,21 @@ export class SandboxDriver implements ComputeDriver {
     return out;
   }
 
-  /** The router ruleset of a VPC's subnets' network ACLs (a subnet with none is not filtered). */
-  private aclRulesetOf(scope: Scope, vpcId: string): string {
+  /**
+   * The router's ruleset: the VPC's subnets' network ACLs (a subnet with none is not filtered),
+   * and its DB endpoints' security groups.
+   */
+  private routerRulesetOf(scope: Scope, vpcId: string, endpoints: DbEndpoint[], accepts: (scope: Scope, eni: Interface) => string[]): string {
     const subnets = this.env.store.list<SubnetRecord>(COLL.subnets, scope).filter((s) => s.VpcId === vpcId);
     const acls = this.env.store.list<NetworkAclRecord>(COLL.networkAcls, scope).filter((a) => a.VpcId === vpcId);
     const filtered = subnets.flatMap((s) => {
       const acl = acls.find((a) => a.Associations.some((x) => x.SubnetId === s.SubnetId));
       return acl ? [{ cidr: s.CidrBlock, entries: acl.Entries }] : [];
     });
+    const cidrOf = new Map(subnets.map((s) => [s.SubnetId, s.CidrBlock]));
+    const inSubnets = endpoints.filter((e) => cidrOf.has(e.subnetId)).map((e) => ({ ip: e.ip, cidr: cidrOf.get(e.subnetId)! }));
     // No ACL filters the metadata service, the subnets' routers or the Amazon resolver.
-    return aclRuleset(filtered, [METADATA_IP, ...this.resolverIpsOf(scope, vpcId), ...subnets.map((s) => gatewayOf(s.CidrBlock)!.split('/')[0])]);
+    return aclRuleset(filtered, [METADATA_IP, ...this.resolverIpsOf(scope, vpcId), ...subnets.map((s) => gatewayOf(s.CidrBlock)!.split('/')[0])], inSubnets) + endpointRules(endpoints, accepts);
   }
 
   private vpcScope(vpcId: string): Scope | undefined {
@@ -416,6 +427,7 @@ export class SandboxDriver implements ComputeDriver {
 
   private onAgentConnection(vpcId: string, c: AgentConnection): void {
     if (c.kind === 'imds') this.metadata.accept(c.socket, vpcId, c.remoteAddress);
+    else if (c.kind === 'endpoint') this.dbRelay.accept(vpcId, c.socket, c.localAddress, c.localPort);
     else if (c.kind === 'dns') {
       const scope = this.vpcScope(vpcId);
       if (scope) this.opts.dns.acceptTcp(c.socket, { vpc: { vpcId, ...scope }, clientIp: c.remoteAddress.replace(/^::ffff:/, '') });
@@ -730,6 +742,15 @@ export class SandboxDriver implements ComputeDriver {
     }
     this.lbNodes.sync(lbs);
     this.lbProbes.run(lbs);
+  }
+
+  /** DB instances' endpoints: served by their VPCs' agents, relayed to their engines. */
+  private reconcileDbEndpoints(task: (key: string, fn: () => Promise<void>) => void, endpoints: DbEndpoint[]): void {
+    this.dbRelay.sync(endpoints);
+    for (const [vpcId, net] of this.vpcs) {
+      const served = endpoints.filter((e) => e.vpcId === vpcId).map((e) => ({ ip: e.ip, port: e.port }));
+      if (!net.servesEndpoints(served)) task(`vpc:${vpcId}`, () => net.serveEndpoints(served));
+    }
   }
 
   lbHealth(scope: Scope, targetKey: string): HealthObservation | undefined {

@@ -12,6 +12,8 @@
  * Load balancer nodes' private addresses are put on the bridge too (as /32s), so that the agent
  * connects from them: health checks and forwarded traffic arrive from the node's address, as on
  * AWS, and an instance's security group that names the load balancer's group admits them.
+ * So are DB instances' endpoint addresses, on which the agent listens (serveEndpoints): the
+ * VPC's side of RDS's endpoints (db-endpoints.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { agentPath } from './agent-path.ts';
@@ -31,7 +33,15 @@ export const API_URL = `http://${API_IP}${API_PORT === 80 ? '' : `:${API_PORT}`}
 
 const AGENT = agentPath('netns-agent');
 
-export type AgentConnection = { kind: 'imds' | 'api' | 'dns'; remoteAddress: string; socket: Socket };
+export type AgentConnection = { kind: 'imds' | 'api' | 'dns' | 'endpoint'; remoteAddress: string; socket: Socket; localAddress?: string; localPort?: number };
+
+/** An address and port inside the VPC where the agent accepts connections for faultline (a DB instance's endpoint). */
+export interface ServedEndpoint {
+  ip: string;
+  port: number;
+}
+
+const endpointKey = (eps: readonly ServedEndpoint[]) => eps.map((e) => `${e.ip}:${e.port}`).sort().join(',');
 
 /** The Amazon resolver's fixed address in every VPC, beside the VPC's base + 2 (spec route53.md §6). */
 export const RESOLVER_IP = '169.254.169.253';
@@ -95,6 +105,11 @@ export class VpcNetwork {
   /** The resolver's addresses once it is served, so that a restarted agent serves it again. */
   private dnsIps: string[] | undefined;
   private dnsListening: (() => void) | undefined;
+  /** The endpoints served (addresses on the bridge, the agent listening), and by which agent. */
+  private endpoints: ServedEndpoint[] = [];
+  private endpointsAgent: ChildProcess | undefined;
+  /** Hears the agent's answer to the one serveEndpoints message in flight (one task per VPC at a time). */
+  private endpointsServed: ((failed: string[]) => void) | undefined;
 
   constructor(
     readonly ns: string,
@@ -133,6 +148,7 @@ export class VpcNetwork {
     );
     this.gateways.clear();
     this.nodeIps.clear();
+    this.endpoints = [];
     this.acls = undefined;
     await this.startAgent();
   }
@@ -149,7 +165,7 @@ export class VpcNetwork {
       this.agent = child;
       child.setMaxListeners(0); // one pending listener per socket in flight to the agent
       let listening = 0;
-      child.on('message', (msg: AgentAnswer & { type: string; id?: number; kind?: AgentConnection['kind']; remoteAddress?: string; message?: string }, handle: unknown) => {
+      child.on('message', (msg: AgentAnswer & { type: string; id?: number; kind?: AgentConnection['kind']; remoteAddress?: string; localAddress?: string; localPort?: number; message?: string; failed?: string[] }, handle: unknown) => {
         if (msg.id !== undefined) this.settle(msg.id, msg, handle);
         else if (msg.type === 'listening' && ++listening === 2) resolve();
         else if (msg.type === 'error') {
@@ -157,9 +173,10 @@ export class VpcNetwork {
           reject(new Error(msg.message));
           // An agent that cannot listen serves nothing; the next one must not find it there.
           if (listening < 2) child.kill('SIGKILL');
-        } else if (msg.type === 'conn' && handle) this.onConnection({ kind: msg.kind!, remoteAddress: msg.remoteAddress ?? '', socket: handle as Socket });
+        } else if (msg.type === 'conn' && handle) this.onConnection({ kind: msg.kind!, remoteAddress: msg.remoteAddress ?? '', socket: handle as Socket, localAddress: msg.localAddress, localPort: msg.localPort });
         else if (msg.type === 'dnsQuery') this.onDnsQuery(msg as unknown as { qid: number; data: string; remoteAddress: string });
         else if (msg.type === 'dnsListening') this.dnsListening?.();
+        else if (msg.type === 'endpointsServed') this.endpointsServed?.(msg.failed ?? []);
       });
       child.once('exit', (code, signal) => {
         // Not by destroy(), which lets go of it first.
@@ -184,7 +201,7 @@ export class VpcNetwork {
       if (this.ready === again) return this.startAgent();
     });
     this.ready = again;
-    // The resolver it served dies with it: the new agent serves it again.
+    // The resolver it served dies with it: the new agent serves it again (its endpoints too, on the driver's next pass).
     again.then(() => {
       if (this.ready === again && this.dnsIps && this.dnsAnswerer) void this.serveDns(this.dnsIps, this.dnsAnswerer).catch((e: Error) => this.log(`faultline: VPC ${this.vpcId} resolver: ${e.message}`));
     }, (e: Error) => {
@@ -211,6 +228,48 @@ export class VpcNetwork {
     });
     this.dnsListening = undefined;
     this.dnsAgent = agent;
+  }
+
+  /**
+   * Serves exactly `eps` inside the VPC: their addresses on the bridge (as /32s) and the agent
+   * listening on them, each accepted connection arriving as an `endpoint` connection with the
+   * address and port it reached. Level-triggered; a new agent (after a crash) is asked again.
+   */
+  async serveEndpoints(eps: readonly ServedEndpoint[]): Promise<void> {
+    await this.ensure();
+    const agent = this.agent;
+    if (!agent) return;
+    const ips = new Set(eps.map((e) => e.ip));
+    const had = new Set(this.endpoints.map((e) => e.ip));
+    // The agent stops listening before an address goes, and listens once one is there.
+    const failed = await this.listenOn(agent, eps.filter((e) => had.has(e.ip)));
+    for (const ip of had) if (!ips.has(ip)) await sh(`ip -n ${q(this.ns)} addr del ${ip}/32 dev br0`).catch(() => {});
+    for (const ip of ips) if (!had.has(ip)) await sh(`ip -n ${q(this.ns)} addr replace ${ip}/32 dev br0`);
+    this.endpoints = eps.filter((e) => had.has(e.ip));
+    failed.push(...(await this.listenOn(agent, eps)));
+    this.endpoints = [...eps];
+    this.endpointsAgent = agent;
+    if (failed.length) throw new Error(`VPC ${this.vpcId} endpoints: ${failed.join('; ')}`);
+  }
+
+  /** Has the agent listen on exactly `eps`; resolves with what it could not listen on. */
+  private listenOn(agent: ChildProcess, eps: readonly ServedEndpoint[]): Promise<string[]> {
+    return new Promise((resolve) => {
+      const exited = () => finish(['the agent exited']);
+      const finish = (failed: string[]) => {
+        agent.off('exit', exited);
+        this.endpointsServed = undefined;
+        resolve(failed);
+      };
+      this.endpointsServed = finish;
+      agent.once('exit', exited);
+      agent.send({ type: 'serveEndpoints', endpoints: eps.map((e) => ({ host: e.ip, port: e.port })) });
+    });
+  }
+
+  /** Whether the endpoints served are exactly `eps`, by the agent that runs now. */
+  servesEndpoints(eps: readonly ServedEndpoint[]): boolean {
+    return this.endpointsAgent === this.agent && endpointKey(this.endpoints) === endpointKey(eps);
   }
 
   /** A UDP query the agent received: answered (or dropped) by its id. */

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resourceId } from '../../core/ids.ts';
-import type { Scope } from '../../core/store.ts';
+import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
 import { allocatePublicIp, privateDnsName, publicDnsName, releasePublicIp } from './public-ips.ts';
@@ -17,11 +17,13 @@ import type { Tag } from './filters.ts';
 
 const ENIS = COMPUTE_COLL.networkInterfaces;
 
+/** A new MAC address: locally administered, as AWS's interfaces have. */
+const newMac = () => ['02', ...[...randomBytes(5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+
 export function createInstanceInterface(
   ctx: RequestContext,
   opts: { subnet: SubnetRecord; instanceId: string; groups: GroupIdentifier[]; privateIp: string; autoPublicIp: boolean; now: string; deleteOnTermination: boolean; description?: string; tags: Tag[] },
 ): NetworkInterfaceRecord {
-  const mac = ['02', ...[...randomBytes(5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
   const dns = privateDnsName(ctx.region, opts.privateIp);
   const eni: NetworkInterfaceRecord = {
     NetworkInterfaceId: resourceId('eni'),
@@ -33,7 +35,7 @@ export function createInstanceInterface(
     OwnerId: ctx.account,
     RequesterManaged: false,
     Status: 'in-use',
-    MacAddress: mac,
+    MacAddress: newMac(),
     PrivateIpAddress: opts.privateIp,
     PrivateDnsName: dns,
     PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: opts.privateIp, PrivateDnsName: dns }],
@@ -55,6 +57,48 @@ export function createInstanceInterface(
     TagSet: opts.tags,
     autoPublicIp: opts.autoPublicIp,
   };
+  return eni;
+}
+
+/** The interface's view of security groups: each id with its group's name. */
+export const groupIdentifiers = (ctx: RequestContext, ids: readonly string[]): GroupIdentifier[] =>
+  ids.map((id) => ({ GroupId: id, GroupName: ctx.env.store.get<{ GroupName: string }>(COLL.securityGroups, ctx, id)?.GroupName ?? id }));
+
+/**
+ * An interface that an AWS service makes for itself in a customer's subnet (a load balancer's
+ * node, a DB instance's endpoint): requester-managed, with no attachment, in the service's
+ * security groups, at a private address of the subnet that the caller has taken (`id`: one the
+ * caller chose, when it names other things after it). Put in the store.
+ */
+export function createServiceInterface(
+  ctx: RequestContext,
+  opts: { id?: string; subnet: DeepReadonly<SubnetRecord>; privateIp: string; groupIds: readonly string[]; description: string; interfaceType?: NetworkInterfaceRecord['InterfaceType']; association?: NetworkInterfaceRecord['Association'] },
+): NetworkInterfaceRecord {
+  const dns = privateDnsName(ctx.region, opts.privateIp);
+  const eni: NetworkInterfaceRecord = {
+    NetworkInterfaceId: opts.id ?? resourceId('eni'),
+    SubnetId: opts.subnet.SubnetId,
+    VpcId: opts.subnet.VpcId,
+    AvailabilityZone: opts.subnet.AvailabilityZone,
+    AvailabilityZoneId: opts.subnet.AvailabilityZoneId,
+    Description: opts.description,
+    OwnerId: ctx.account,
+    RequesterManaged: true,
+    Status: 'in-use',
+    MacAddress: newMac(),
+    PrivateIpAddress: opts.privateIp,
+    PrivateDnsName: dns,
+    PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: opts.privateIp, PrivateDnsName: dns, Association: opts.association }],
+    SourceDestCheck: true,
+    InterfaceType: opts.interfaceType ?? 'interface',
+    Groups: groupIdentifiers(ctx, opts.groupIds),
+    Ipv6Addresses: [],
+    Association: opts.association,
+    Tags: [],
+    TagSet: [],
+    autoPublicIp: false,
+  };
+  ctx.env.store.put(ENIS, ctx, eni.NetworkInterfaceId, eni);
   return eni;
 }
 

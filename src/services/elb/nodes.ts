@@ -11,7 +11,8 @@ import { resourceId } from '../../core/ids.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { allocatePrivateIp, releasePrivateIp } from '../ec2/subnet-addresses.ts';
-import { allocatePublicIp, privateDnsName, releasePublicIp } from '../ec2/public-ips.ts';
+import { allocatePublicIp, releasePublicIp } from '../ec2/public-ips.ts';
+import { createServiceInterface, groupIdentifiers } from '../ec2/network-interfaces.ts';
 import { COLL as EC2_COLL, COMPUTE_COLL, type InternetGatewayRecord, type NetworkInterfaceRecord, type SubnetRecord, type VpcRecord } from '../ec2/state.ts';
 import { loadBalancerFullName } from './arns.ts';
 import type { LoadBalancerKind, LoadBalancerRecord, NodeRecord } from './state.ts';
@@ -58,34 +59,9 @@ function interfaceDescription(lb: Pick<LoadBalancerRecord, 'kind' | 'name' | 'ar
 export function createNode(ctx: RequestContext, lb: Pick<LoadBalancerRecord, 'kind' | 'name' | 'arn' | 'scheme' | 'securityGroups'>, subnet: SubnetRecord): NodeRecord {
   const privateIp = allocatePrivateIp(ctx, subnet.SubnetId);
   const eniId = resourceId('eni');
-  const mac = ['02', ...[...randomBytes(5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
-  const dns = privateDnsName(ctx.region, privateIp);
   const publicIp = lb.scheme === 'internet-facing' ? allocatePublicIp(ctx.env, { kind: 'elb', account: ctx.account, region: ctx.region, owner: eniId }) : undefined;
   const association = publicIp ? { IpOwnerId: 'amazon-elb', PublicIp: publicIp, PublicDnsName: '' } : undefined;
-  const eni: NetworkInterfaceRecord = {
-    NetworkInterfaceId: eniId,
-    SubnetId: subnet.SubnetId,
-    VpcId: subnet.VpcId,
-    AvailabilityZone: subnet.AvailabilityZone,
-    AvailabilityZoneId: subnet.AvailabilityZoneId,
-    Description: interfaceDescription(lb),
-    OwnerId: ctx.account,
-    RequesterManaged: true,
-    Status: 'in-use',
-    MacAddress: mac,
-    PrivateIpAddress: privateIp,
-    PrivateDnsName: dns,
-    PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: privateIp, PrivateDnsName: dns, Association: association }],
-    SourceDestCheck: true,
-    InterfaceType: lb.kind === 'network' ? 'network_load_balancer' : 'interface',
-    Groups: lb.securityGroups.map((id) => ({ GroupId: id, GroupName: ctx.env.store.get<{ GroupName: string }>(EC2_COLL.securityGroups, ctx, id)?.GroupName ?? id })),
-    Ipv6Addresses: [],
-    Association: association,
-    Tags: [],
-    TagSet: [],
-    autoPublicIp: false,
-  };
-  ctx.env.store.put(COMPUTE_COLL.networkInterfaces, ctx, eniId, eni);
+  createServiceInterface(ctx, { id: eniId, subnet, privateIp, groupIds: lb.securityGroups, description: interfaceDescription(lb), interfaceType: lb.kind === 'network' ? 'network_load_balancer' : 'interface', association });
   return { zone: subnet.AvailabilityZone, subnetId: subnet.SubnetId, eniId, privateIp, publicIp };
 }
 
@@ -101,7 +77,7 @@ export function setNodeGroups(ctx: RequestContext, nodes: readonly NodeRecord[],
   for (const node of nodes) {
     const eni = ctx.env.store.mutable<NetworkInterfaceRecord>(COMPUTE_COLL.networkInterfaces, ctx, node.eniId);
     if (!eni) continue;
-    eni.Groups = groupIds.map((id) => ({ GroupId: id, GroupName: ctx.env.store.get<{ GroupName: string }>(EC2_COLL.securityGroups, ctx, id)?.GroupName ?? id }));
+    eni.Groups = groupIdentifiers(ctx, groupIds);
     ctx.env.store.put(COMPUTE_COLL.networkInterfaces, ctx, eni.NetworkInterfaceId, eni);
   }
 }

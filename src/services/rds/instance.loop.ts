@@ -7,7 +7,8 @@
  *  - watches the world every `rdsHealthCheckSeconds` (on multiples of it, so times are
  *    predictable) while the instance is up: when the primary's host or zone fails, a Multi-AZ
  *    instance with a usable standby fails over (status `rebooting` for `rdsFailoverSeconds`,
- *    RDS-EVENT-0013 and the reason, then 0049 and 0006, the AZs swapped, the endpoint kept); any
+ *    RDS-EVENT-0013 and the reason, then 0049 and 0006, the AZs swapped, the endpoint's name kept,
+ *    its address inside the VPC moved to the new primary's subnet); any
  *    other is unavailable (`engine.running` false, status unchanged) until its zone heals
  *    (RDS-EVENT-0006), or, when only its host failed, until RDS moves it to new compute in its
  *    zone after `rdsSingleAzRecoverySeconds` (0020, 0021). A standby whose host or zone is lost
@@ -21,6 +22,7 @@ import type { Env } from '../service.ts';
 import { FAILOVER_REASONS, logEvent, type EventId } from './events.ts';
 import { endpointOf, forgetInstance, instanceSource, saveInstance, startInstance } from './instances.ts';
 import { queueMetrics } from './metrics.ts';
+import { placeInterface } from './network-interface.ts';
 import { placeCopy } from './placement.ts';
 import { automatedName, takeSnapshot } from './snapshots.ts';
 import { COLL, parseScopedKey, type DBInstanceRecord, type DBSnapshotRecord, type Placement, type SubnetGroupRecord } from './state.ts';
@@ -154,6 +156,8 @@ function failedOver(env: Env, scope: Scope, i: DBInstanceRecord, ev: Ev): void {
   i.placement = { primary: next, ...(old && old !== next ? { standby: old } : {}) };
   i.AvailabilityZone = next?.zone;
   i.SecondaryAvailabilityZone = old && old !== next ? old.zone : undefined;
+  // Inside the VPC the name now answers an address of the new primary's subnet (the old one's is kept if that subnet is full).
+  if (next) placeInterface(env, scope, i, next.subnetId);
   i.failover = undefined;
   i.DBInstanceStatus = 'available';
   i.engine.running = usable(env, scope.region, next);

@@ -4,7 +4,8 @@
  * it ends (`statusUntil`); the instance loop (instance.loop.ts) moves it on the clock, watches the
  * world and fails over. The endpoint's address is `ID.cXXXXXXXXXXX.REGION.rds.amazonaws.com`,
  * served at `endpointIp`, a loopback address from the public IP pool that stays the instance's
- * for its life (it moves with the primary, as AWS's CNAME does).
+ * for its life (it moves with the primary, as AWS's CNAME does), and inside the VPC at the
+ * private address of its interface in the primary's subnet (network-interface.ts).
  */
 import { createHash, randomInt } from 'node:crypto';
 import { AwsError } from '../../core/errors.ts';
@@ -17,6 +18,7 @@ import { checkClass, checkStorage, ENGINES, engineOf, versionOf } from './catalo
 import { checkIdentifier, rdsErrors } from './errors.ts';
 import { logEvent } from './events.ts';
 import { defaultParameterGroup, findParameterGroup } from './parameter-groups.ts';
+import { placeInterface, releaseInterface, syncInterfaceGroups } from './network-interface.ts';
 import { groupZones, placeCopy } from './placement.ts';
 import { takeSnapshot } from './snapshots.ts';
 import { findSubnetGroup, view as subnetGroupView } from './subnet-groups.ts';
@@ -245,6 +247,9 @@ export function newInstance(ctx: RequestContext, input: NewInstanceInput, restor
     port,
     ...(restored?.createdEvent ? { createdEvent: restored.createdEvent } : {}),
   };
+  if (!placeInterface(env, ctx, rec, primary.subnetId)) {
+    throw new AwsError('InvalidVPCNetworkStateFault', `The subnet ${primary.subnetId} of DB subnet group ${group.DBSubnetGroupName} has no free IP address for the DB instance.`, 400);
+  }
   env.store.put(COLL.instances, ctx, id, rec);
   schedule(env, ctx, id, rec.statusUntil);
   return rec;
@@ -351,7 +356,10 @@ export const instanceHandlers = {
     if (input.AutoMinorVersionUpgrade !== undefined) i.AutoMinorVersionUpgrade = input.AutoMinorVersionUpgrade;
     if (input.PreferredBackupWindow !== undefined) i.PreferredBackupWindow = input.PreferredBackupWindow;
     if (input.PreferredMaintenanceWindow !== undefined) i.PreferredMaintenanceWindow = input.PreferredMaintenanceWindow.toLowerCase();
-    if (groups) i.VpcSecurityGroups = groups;
+    if (groups) {
+      i.VpcSecurityGroups = groups;
+      syncInterfaceGroups(env, ctx, i);
+    }
     if (retentionNow !== undefined) i.BackupRetentionPeriod = retentionNow;
     // The password applies at once, with no restart: the engine runtime sets it in the running engine, or before its next start.
     if (password !== undefined) i.masterPassword = password;
@@ -449,8 +457,9 @@ export function startInstance(env: Env, scope: Scope, i: DBInstanceRecord): void
   schedule(env, scope, i.DBInstanceIdentifier, i.statusUntil);
 }
 
-/** Forgets a deleted instance: its endpoint address goes back to the pool, its automated snapshots go. */
-export function forgetInstance(env: Env, scope: Scope, i: Read<DBInstanceRecord>): void {
+/** Forgets a deleted instance: its endpoint addresses go back to the pool and the subnet, its interface goes. */
+export function forgetInstance(env: Env, scope: Scope, i: DBInstanceRecord): void {
   releasePublicIp(env, i.endpointIp);
+  releaseInterface(env, scope, i);
   env.store.delete(COLL.instances, scope, i.DBInstanceIdentifier);
 }

@@ -6,6 +6,9 @@
  *    in the instance's AZs), which faults reach as they reach EC2 instances;
  *  - `endpointIp`: the stable address of `Endpoint.Address` (from the loopback pool, like a public
  *    IP), which moves with the primary on failover, as AWS's CNAME does;
+ *  - `networkInterface`: the endpoint inside the VPC, a requester-managed interface in the
+ *    primary's subnet and the instance's security groups, whose private address the name answers
+ *    inside the VPC; on failover it moves to the new primary's subnet;
  *  - `engine`: what the runtime should run now (`running` while the primary's host and zone are
  *    up and the status allows connections), and the data's generation, so that a restore or a
  *    failover is seen by the runtime as a change.
@@ -100,6 +103,8 @@ export interface DBInstanceRecord {
   masterPassword: string;
   placement: { primary?: Placement; standby?: Placement };
   endpointIp?: string;
+  /** Internal: the interface of the endpoint inside the VPC (network-interface.ts). */
+  networkInterface?: { eniId: string; vpcId: string; subnetId: string; privateIp: string };
   /** Clock ms when the current status ends (creating → backing-up → available, rebooting, failover…). */
   statusUntil?: number;
   /** What the engine runtime should do now, and a counter bumped when the data it serves changes (restore). */

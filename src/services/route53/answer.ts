@@ -8,7 +8,8 @@
  *    public DNS), then Amazon's private instance names (`ip-10-0-0-5.ec2.internal`);
  *  - faultline's own public names: load balancers (elb/resolve.ts), instances' public names
  *    (`ec2-127-100-0-5.compute-1.amazonaws.com`, the private IP when asked from its own VPC) and
- *    DB instances' endpoints (the address that follows the primary);
+ *    DB instances' endpoints (the address that follows the primary, the private one when asked
+ *    from its own VPC);
  *  - public hosted zones, of any account: the version DNS serves (`served`), the most specific
  *    zone; when two zones have one name (two accounts, or one account twice) the oldest answers.
  * Anything else is not faultline's: REFUSED from the host's server, SERVFAIL from a VPC's
@@ -224,13 +225,18 @@ function publicInstanceName(ctx: Ctx, name: string, type: string): Result | unde
   return { rcode: 'NXDOMAIN', authoritative: true, answers: [], authority: [] };
 }
 
-/** `ID.CODE.REGION.rds.amazonaws.com`: a DB instance's endpoint, at the address that follows its primary. */
+/**
+ * `ID.CODE.REGION.rds.amazonaws.com`: a DB instance's endpoint, at the address that follows its
+ * primary: inside its own VPC the private address of its interface there, elsewhere its endpoint
+ * address (the loopback pool's, which the host reaches).
+ */
 function rdsEndpoint(ctx: Ctx, name: string, type: string): Result | undefined {
   const m = /^[a-z0-9-]+\.[a-z0-9]+\.([a-z0-9-]+)\.rds\.amazonaws\.com\.$/.exec(name);
   if (!m) return undefined;
   for (const [scope, db] of ctx.env.store.scan<DBInstanceRecord>(RDS_COLL.instances)) {
     if (scope.region !== m[1] || !db.endpointIp || `${db.Endpoint?.Address}.` !== name) continue;
-    return own(name, type, 'A', RDS_ENDPOINT_TTL, [db.endpointIp]);
+    const inside = db.networkInterface && ctx.vpc?.vpcId === db.networkInterface.vpcId && ctx.vpc.account === scope.account && ctx.vpc.region === scope.region;
+    return own(name, type, 'A', RDS_ENDPOINT_TTL, [inside ? db.networkInterface!.privateIp : db.endpointIp]);
   }
   return { rcode: 'NXDOMAIN', authoritative: true, answers: [], authority: [] };
 }
