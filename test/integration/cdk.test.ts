@@ -1,5 +1,5 @@
 /**
- * The CDK as its users run it (issue 15): the app in test/fixtures/cdk (a VPC with an Auto
+ * The CDK as its users run it (issue 15): the app in examples/cdk (a VPC with an Auto
  * Scaling group and a CPU alarm; an instance with a recover alarm), synthesised with the default
  * synthesizer, then `cdk bootstrap`, `cdk deploy --all` and `cdk destroy --all` with the CDK CLI
  * against one faultline, the resources checked through the AWS CLI, and an AZ failure that the
@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { startFaultline, type Faultline } from '../harness.ts';
 
 const run = promisify(execFile);
-const APP = fileURLToPath(new URL('../fixtures/cdk/', import.meta.url));
+const APP = fileURLToPath(new URL('../../examples/cdk/', import.meta.url));
 const CDK = fileURLToPath(new URL('../../node_modules/aws-cdk/bin/cdk', import.meta.url));
 
 describe('the CDK CLI against faultline', () => {
