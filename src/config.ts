@@ -22,6 +22,11 @@ export interface Config {
   /** Cloud seconds an image or snapshot stays `pending`. */
   imageSeconds: number;
   snapshotSeconds: number;
+  /**
+   * Check every operation's output against the model before it is sent (protocols/shape-check.ts),
+   * answering InternalFailure and logging what does not fit. The tests turn it on.
+   */
+  checkResponseShapes?: boolean;
   /** The token the control API requires (gateway/control-token.ts); unset, it requires none. */
   controlToken?: string;
   /** Physical hosts in each AZ, and how many instances each holds. */

@@ -38,11 +38,13 @@ export async function startFaultline(
     clock: opts.clock ?? 'manual',
     timeScale: opts.timeScale,
     // A sandbox faultline claims a public IP pool that no other running one holds (runtime/owners.ts).
-    config: opts.config,
+    // Every response is checked against its operation's output shape in the model: one that does
+    // not fit fails the request that returned it (InternalFailure), and says why on stderr.
+    config: { checkResponseShapes: true, ...opts.config },
     driver: opts.driver,
     log: (m) => {
       opts.log?.(m);
-      if (process.env.FAULTLINE_TEST_LOG) process.stderr.write(m + '\n');
+      if (process.env.FAULTLINE_TEST_LOG || m.includes('does not fit the model')) process.stderr.write(m + '\n');
     },
   });
   const addr = await app.listen(0, '127.0.0.1');

@@ -12,6 +12,7 @@ import type { Protocol, WireRequest, WireResponse } from '../protocols/protocol.
 import type { Env, Service } from '../services/service.ts';
 import { principalFor } from '../services/iam/identity.ts';
 import { route } from './route.ts';
+import { outputProblems } from '../protocols/shape-check.ts';
 import { CONTROL_PREFIX, MOTO_RESET_PATH, controlError, handleControl, handleMotoReset } from './control.ts';
 import { EVENT_STREAM_PATH, streamEvents } from './event-stream.ts';
 import { carriesToken } from './control-token.ts';
@@ -79,7 +80,12 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
       const ctx = { account: principal.account, region, requestId, principal, env };
       const output = env.store.transaction(() => {
         if (fromInstance) requireStackMember(ctx, fromInstance, parsed.operation, (parsed.input as { StackName?: unknown }).StackName);
-        return handler(parsed.input, ctx);
+        const out = handler(parsed.input, ctx);
+        if (env.config.checkResponseShapes) {
+          const problems = outputProblems(service.model, parsed.operation, out);
+          if (problems.length) throw new Error(`the output does not fit the model:\n  ${problems.slice(0, 20).join('\n  ')}`);
+        }
+        return out;
       });
       return protocol.serialize(service.model, parsed.operation, output, requestId, wire);
     } catch (e) {

@@ -147,7 +147,7 @@ export const zonesHandlers: Record<string, Handler> = {
     }
     const page = all.slice(start, start + max);
     const next = all[start + max];
-    return { HostedZones: page.map((z) => view(ctx, z)), Marker: input.Marker, IsTruncated: next !== undefined, NextMarker: next?.Id, MaxItems: String(max) };
+    return { HostedZones: page.map((z) => view(ctx, z)), Marker: input.Marker ?? '', IsTruncated: next !== undefined, NextMarker: next?.Id, MaxItems: String(max) };
   },
 
   ListHostedZonesByName(input: { DNSName?: string; HostedZoneId?: string; MaxItems?: string }, ctx) {
