@@ -33,7 +33,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
-import { COLL, scopedKey, type DBInstanceRecord, type DBSnapshotRecord } from '../services/rds/state.ts';
+import { COLL, scopedKey, snapshotIdOf, type DBInstanceRecord, type DBSnapshotRecord } from '../services/rds/state.ts';
 import { run, start, type Started } from './exec.ts';
 import { postgres } from './db-engine-postgres.ts';
 import { mariadb } from './db-engine-mariadb.ts';
@@ -317,47 +317,61 @@ export class DbEngines {
   }
 
   /**
-   * Captures the data of each snapshot record that has none yet, and removes the data of deleted
-   * ones; returns the instances (scoped keys) that snapshots still wait to be taken from.
+   * Captures the data of each snapshot record that has none yet (a copy's from its source
+   * snapshot's data), and removes the data of deleted ones, but not while a copy still needs it;
+   * returns the instances (scoped keys) that snapshots still wait to be taken from.
    */
   private reconcileSnapshots(task: (key: string, fn: () => Promise<void>) => void, wants: Map<string, EngineWant>): Set<string> {
     const pending = new Set<string>();
     const present = new Set<string>();
+    const copied = new Set<string>();
     for (const [scope, s] of this.env.store.scan<DBSnapshotRecord>(COLL.snapshots)) {
       const key = scopedKey(scope, s.DBSnapshotIdentifier.toLowerCase());
       present.add(key);
       if (this.snapshots.has(key)) continue;
+      if (s.SourceDBSnapshotIdentifier !== undefined) {
+        const from = scopedKey(scope, snapshotIdOf(s.SourceDBSnapshotIdentifier).toLowerCase());
+        copied.add(from);
+        if (this.snapshots.has(from) && !this.failedLately(key)) task(`dbsnap:${key}`, () => this.capture(key, s.DBSnapshotIdentifier, (staging) => this.copySnapshot(from, staging)));
+        continue;
+      }
       const source = scopedKey(scope, s.DBInstanceIdentifier.toLowerCase());
       if (!this.known.has(source) && !wants.has(source)) continue;
       pending.add(source);
       if (this.failedLately(key)) continue;
       // One task per source instance: a backup never meets the instance's own start or stop halfway.
-      task(`db:${source}`, () => this.capture(key, source, s as DBSnapshotRecord));
+      task(`db:${source}`, () => this.capture(key, s.DBSnapshotIdentifier, (staging) => this.copyInstance(source, s as DBSnapshotRecord, staging)));
     }
     for (const key of this.snapshots) {
-      if (present.has(key)) continue;
+      if (present.has(key) || copied.has(key)) continue;
       this.snapshots.delete(key);
       task(`dbsnap:${key}`, () => rm(this.snapshotDirOf(key), { recursive: true, force: true }));
     }
     return pending;
   }
 
-  private async capture(key: string, source: string, s: DBSnapshotRecord): Promise<void> {
+  /** Writes a snapshot's data with `fill` into a staging directory, then puts it in place, complete. */
+  private async capture(key: string, name: string, fill: (staging: string) => Promise<void>): Promise<void> {
     if (this.snapshots.has(key)) return;
+    const dest = this.snapshotDirOf(key);
+    const staging = `${dest}.partial`;
     try {
-      await this.copyData(key, source, s);
+      await rm(staging, { recursive: true, force: true });
+      await rootDir(staging);
+      await fill(staging);
+      await writeFile(join(staging, 'complete'), new Date(this.env.clock.now()).toISOString());
+      await mkdir(dirname(dest), { recursive: true });
+      await rm(dest, { recursive: true, force: true });
+      await rename(staging, dest);
+      this.snapshots.add(key);
     } catch (e) {
       this.failed.set(key, { runKey: '', at: Clock.wallNow() });
-      throw new Error(`rds: snapshot ${s.DBSnapshotIdentifier}: ${(e as Error).message}`);
+      throw new Error(`rds: snapshot ${name}: ${(e as Error).message}`);
     }
   }
 
-  /** Writes a snapshot's data: the engine's online backup while it runs, else a copy of its storage. */
-  private async copyData(key: string, source: string, s: DBSnapshotRecord): Promise<void> {
-    const dest = this.snapshotDirOf(key);
-    const staging = `${dest}.partial`;
-    await rm(staging, { recursive: true, force: true });
-    await rootDir(staging);
+  /** An instance's data: the engine's online backup while it runs, else a copy of its storage. */
+  private async copyInstance(source: string, s: DBSnapshotRecord, staging: string): Promise<void> {
     const r = this.running.get(source);
     if (r) {
       const user = await this.userOf(r.want.kind);
@@ -371,11 +385,11 @@ export class DbEngines {
       const stale = KINDS[s.Engine]?.staleFiles ?? [];
       await Promise.all(stale.map((f) => rm(join(staging, 'data', f), { force: true })));
     }
-    await writeFile(join(staging, 'complete'), new Date(this.env.clock.now()).toISOString());
-    await mkdir(dirname(dest), { recursive: true });
-    await rm(dest, { recursive: true, force: true });
-    await rename(staging, dest);
-    this.snapshots.add(key);
+  }
+
+  /** A copy of another snapshot's data (CopyDBSnapshot): what that snapshot holds, whatever its instance holds now. */
+  private async copySnapshot(from: string, staging: string): Promise<void> {
+    await run('cp', ['-a', join(this.snapshotDirOf(from), 'data'), join(staging, 'data')]);
   }
 
   private async userOf(kind: EngineKind): Promise<User> {

@@ -3,7 +3,8 @@
  * is a PostgreSQL server on its endpoint address, with its master user, password and database;
  * `psql` on the host writes rows. Killing it and starting it on another host (a failover) keeps
  * every committed row, through crash recovery on the same storage; a snapshot is a consistent copy
- * taken while it runs, and an instance restored from it starts with that data and nothing later.
+ * taken while it runs, and an instance restored from it starts with that data and nothing later;
+ * a copy of the snapshot (CopyDBSnapshot) holds the same data, not what the instance holds since.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startFaultline, type Faultline } from '../harness.ts';
+import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { sandboxSkip } from '../sandbox-support.ts';
 import { parseCidr4, formatIp4 } from '../../src/services/ec2/cidr.ts';
 import { COLL, type DBInstanceRecord, type DBSnapshotRecord } from '../../src/services/rds/state.ts';
@@ -29,13 +31,14 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
   let ip2: string;
   let ip3: string;
   let ip4: string;
+  let ip5: string;
   const put = (r: DBInstanceRecord) => fl.app.env.store.transaction(() => fl.app.env.store.put(COLL.instances, scope, r.DBInstanceIdentifier, r));
   const get = (id: string) => fl.app.env.store.get<DBInstanceRecord>(COLL.instances, scope, id) as DBInstanceRecord;
 
   before(async () => {
     fl = await startFaultline({ driver: 'sandbox' });
     const pool = parseCidr4(fl.app.env.config.publicIpPool)!;
-    [ip1, ip2, ip3, ip4] = [250, 251, 252, 253].map((n) => formatIp4(pool.base + n));
+    [ip1, ip2, ip3, ip4, ip5] = [250, 251, 252, 253, 254].map((n) => formatIp4(pool.base + n));
   });
   after(async () => {
     await fl?.close();
@@ -71,6 +74,14 @@ describe('RDS engines (sandbox driver)', { skip: sandboxSkip }, () => {
     put(instance('orders-copy', ip2, { engine: { running: true, dataGeneration: 1, restoredFrom: { snapshot: 'before-101' } } }));
     assert.equal(await psqlUntil(ip2, 5432, 'shop', 'SELECT count(*) || \',\' || max(n) FROM rows'), '100,100');
     assert.equal(await psql(ip1, 5432, 'shop', 'SELECT count(*) FROM rows'), '101', 'the source keeps serving its own data');
+
+    // CopyDBSnapshot of it, once available: the copy holds the snapshot's 100 rows, not the instance's 101.
+    const snapshot = fl.app.env.store.get<DBSnapshotRecord>(COLL.snapshots, scope, 'before-101') as DBSnapshotRecord;
+    fl.app.env.store.transaction(() => fl.app.env.store.put<DBSnapshotRecord>(COLL.snapshots, scope, 'before-101', { ...snapshot, Status: 'available', PercentProgress: 100 }));
+    await fl.python(BOTO3_PRELUDE + `boto3.client('rds').copy_db_snapshot(SourceDBSnapshotIdentifier='before-101', TargetDBSnapshotIdentifier='copy-of-100')`);
+    await fl.app.driver.settle();
+    put(instance('from-copy', ip5, { engine: { running: true, dataGeneration: 1, restoredFrom: { snapshot: 'copy-of-100' } } }));
+    assert.equal(await psqlUntil(ip5, 5432, 'shop', 'SELECT count(*) || \',\' || max(n) FROM rows'), '100,100');
   });
 
   it('gives the master user no superuser, and the engine\'s user no file faultline writes through', async () => {

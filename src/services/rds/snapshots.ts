@@ -10,7 +10,7 @@ import type { Env, RequestContext } from '../service.ts';
 import { checkIdentifier, rdsErrors } from './errors.ts';
 import { logEvent } from './events.ts';
 import { earliestRestorableTime, findInstance, instanceSource, latestRestorableTime, newInstance, portOf, view as instanceView, type NewInstanceInput } from './instances.ts';
-import { COLL, SNAPSHOT_LOOP, scopedKey, parseScopedKey, type DBInstanceRecord, type DBSnapshotRecord, type SubnetGroupRecord, type Tag } from './state.ts';
+import { COLL, SNAPSHOT_LOOP, scopedKey, parseScopedKey, snapshotIdOf, type DBInstanceRecord, type DBSnapshotRecord, type SubnetGroupRecord, type Tag } from './state.ts';
 
 type Read<T> = DeepReadonly<T>;
 const MAX_MANUAL = 100;
@@ -148,8 +148,7 @@ export const snapshotHandlers = {
   },
 
   CopyDBSnapshot(input: { SourceDBSnapshotIdentifier: string; TargetDBSnapshotIdentifier: string; Tags?: Tag[]; CopyTags?: boolean }, ctx: RequestContext) {
-    const sourceId = input.SourceDBSnapshotIdentifier.startsWith('arn:') ? input.SourceDBSnapshotIdentifier.slice(input.SourceDBSnapshotIdentifier.lastIndexOf(':snapshot:') + 10) : input.SourceDBSnapshotIdentifier;
-    const src = findSnapshot(ctx, sourceId);
+    const src = findSnapshot(ctx, snapshotIdOf(input.SourceDBSnapshotIdentifier));
     if (src.Status !== 'available') throw rdsErrors.snapshotState('Cannot copy the snapshot because it is not currently in the available state.');
     const id = checkIdentifier(input.TargetDBSnapshotIdentifier, 'TargetDBSnapshotIdentifier', 255);
     if (ctx.env.store.get(COLL.snapshots, ctx, id)) throw rdsErrors.snapshotExists(id);
@@ -173,8 +172,7 @@ export const snapshotHandlers = {
 
   RestoreDBInstanceFromDBSnapshot(input: RestoreCommon & { DBInstanceIdentifier: string; DBSnapshotIdentifier?: string }, ctx: RequestContext) {
     if (input.DBSnapshotIdentifier === undefined) throw rdsErrors.invalidValue('The parameter DBSnapshotIdentifier must be provided.');
-    const snapId = input.DBSnapshotIdentifier.startsWith('arn:') ? input.DBSnapshotIdentifier.slice(input.DBSnapshotIdentifier.lastIndexOf(':snapshot:') + 10) : input.DBSnapshotIdentifier;
-    const s = findSnapshot(ctx, snapId);
+    const s = findSnapshot(ctx, snapshotIdOf(input.DBSnapshotIdentifier));
     if (s.Status !== 'available') throw rdsErrors.snapshotState(`Snapshot ${s.DBSnapshotIdentifier} is not available.`);
     const rec = newInstance(ctx, restoredInput({ ...input, BackupRetentionPeriod: input.BackupRetentionPeriod }, { ...s, Port: s.Port }), {
       masterPassword: s.masterPassword,

@@ -39,6 +39,9 @@ export function parseScopedKey(key: string): { scope: Scope; id: string } {
   return { scope: { account, region }, id: rest.join('/') };
 }
 
+/** A snapshot's identifier from its identifier or its ARN (`arn:aws:rds:REGION:ACCOUNT:snapshot:ID`). */
+export const snapshotIdOf = (idOrArn: string): string => (idOrArn.startsWith('arn:') ? idOrArn.slice(idOrArn.lastIndexOf(':snapshot:') + 10) : idOrArn);
+
 export interface Tag {
   Key: string;
   Value?: string;
