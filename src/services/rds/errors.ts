@@ -27,6 +27,8 @@ export const rdsErrors = {
   snapshotQuota: () => new AwsError('SnapshotQuotaExceeded', 'Cannot create more than 100 manual snapshots', 400),
   instanceQuota: () => new AwsError('InstanceQuotaExceeded', 'Cannot create more than 40 DB instances', 400),
   pitrNotEnabled: (id: string) => new AwsError('PointInTimeRestoreNotEnabled', `Point-in-time restore is not enabled for DB instance ${id}: its backup retention period is 0.`, 400),
+  /** The fault's documented text (API reference, DBInstanceAutomatedBackupNotFoundFault). */
+  automatedBackupNotFound: () => new AwsError('DBInstanceAutomatedBackupNotFound', 'No automated backup for this DB instance was found.', 404),
   invalidRestore: (message: string) => new AwsError('InvalidRestoreFault', message, 400),
   capacity: (zone: string) => new AwsError('InsufficientDBInstanceCapacity', `Cannot create a database instance because there is no capacity in availability zone ${zone}.`, 400),
   badIdentifier: (name: string) =>

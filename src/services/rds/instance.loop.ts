@@ -22,7 +22,7 @@ import { FAILOVER_REASONS, logEvent, type EventId } from './events.ts';
 import { endpointOf, forgetInstance, instanceSource, saveInstance, startInstance } from './instances.ts';
 import { queueMetrics } from './metrics.ts';
 import { placeCopy } from './placement.ts';
-import { automatedName, takeSnapshot } from './snapshots.ts';
+import { automatedName, deleteAutomatedBackups, takeSnapshot } from './snapshots.ts';
 import { COLL, parseScopedKey, type DBInstanceRecord, type DBSnapshotRecord, type Placement, type SubnetGroupRecord } from './state.ts';
 
 const SEVEN_DAYS_MS = 7 * 86_400_000;
@@ -57,7 +57,7 @@ export const instanceLoop = (env: Env) => (key: string): number | void => {
         i.DBInstanceStatus = 'available';
         break;
       case 'modifying':
-        if (!modified(env, scope, i, ev)) i.statusUntil = now + env.config.rdsHealthCheckSeconds * 1000;
+        if (!modified(env, scope, i, now, ev)) i.statusUntil = now + env.config.rdsHealthCheckSeconds * 1000;
         break;
       case 'rebooting':
         if (i.failover) failedOver(env, scope, i, ev);
@@ -105,19 +105,24 @@ function created(env: Env, scope: Scope, i: DBInstanceRecord, now: number, ev: E
   else ev({ id: 'RDS-EVENT-0005' });
   i.createdEvent = undefined;
   queueMetrics(env, scope, i.DBInstanceIdentifier);
-  if (i.BackupRetentionPeriod === 0) {
-    i.DBInstanceStatus = 'available';
-    return;
-  }
   // The first backup (spec §2): a full automated snapshot, taken from the standby on Multi-AZ.
+  if (i.BackupRetentionPeriod > 0) backUp(env, scope, i, now, ev);
+  else i.DBInstanceStatus = 'available';
+}
+
+/** An automated backup: `backing-up` while its snapshot is taken (RDS-EVENT-0001, then 0002). */
+function backUp(env: Env, scope: Scope, i: DBInstanceRecord, now: number, ev: Ev): void {
   i.DBInstanceStatus = 'backing-up';
   i.statusUntil = now + env.config.rdsBackupSeconds * 1000;
   ev({ id: 'RDS-EVENT-0001' });
   takeSnapshot(env, scope, i, automatedName(i.DBInstanceIdentifier, now), 'automated', env.config.rdsBackupSeconds * 1000);
 }
 
-/** Applies a ModifyDBInstance; false while a new standby has nowhere to go (it tries again). */
-function modified(env: Env, scope: Scope, i: DBInstanceRecord, ev: Ev): boolean {
+/**
+ * Applies a ModifyDBInstance; false while a new standby has nowhere to go (it tries again).
+ * Backups turned on take one at once; turned off, the automated backups go (spec §5).
+ */
+function modified(env: Env, scope: Scope, i: DBInstanceRecord, now: number, ev: Ev): boolean {
   const m = i.modifying ?? {};
   if (m.MultiAZ === true && !i.placement.standby) {
     const group = env.store.get<SubnetGroupRecord>(COLL.subnetGroups, scope, i.DBSubnetGroupName);
@@ -136,6 +141,10 @@ function modified(env: Env, scope: Scope, i: DBInstanceRecord, ev: Ev): boolean 
   if (m.EngineVersion !== undefined) i.EngineVersion = m.EngineVersion;
   if (m.AllocatedStorage !== undefined) i.AllocatedStorage = m.AllocatedStorage;
   if (m.BackupRetentionPeriod !== undefined) i.BackupRetentionPeriod = m.BackupRetentionPeriod;
+  if (m.BackupRetentionPeriod === 0) {
+    deleteAutomatedBackups(env, scope, i);
+    i.restorableFrom = undefined;
+  }
   if (m.DBParameterGroupName !== undefined) i.DBParameterGroups = [{ DBParameterGroupName: m.DBParameterGroupName, ParameterApplyStatus: 'in-sync' }];
   i.modifying = undefined;
   i.PendingModifiedValues = {};
@@ -143,6 +152,7 @@ function modified(env: Env, scope: Scope, i: DBInstanceRecord, ev: Ev): boolean 
   i.engine.running = usable(env, scope.region, i.placement.primary);
   if (m.MultiAZ === true) ev({ id: 'RDS-EVENT-0025' });
   if (m.MultiAZ === false) ev({ id: 'RDS-EVENT-0029' });
+  if (m.BackupRetentionPeriod) backUp(env, scope, i, now, ev);
   return true;
 }
 
@@ -168,9 +178,7 @@ function deleted(env: Env, scope: Scope, i: DBInstanceRecord, ev: Ev): number | 
   const snap = i.finalSnapshot ? env.store.get<DBSnapshotRecord>(COLL.snapshots, scope, i.finalSnapshot) : undefined;
   if (snap?.Status === 'creating') return Math.max(1000, (snap.readyAt ?? 0) - env.clock.now());
   ev({ id: 'RDS-EVENT-0003' });
-  for (const s of env.store.list<DBSnapshotRecord>(COLL.snapshots, scope)) {
-    if (s.SnapshotType === 'automated' && s.DBInstanceIdentifier === i.DBInstanceIdentifier) env.store.delete(COLL.snapshots, scope, s.DBSnapshotIdentifier);
-  }
+  deleteAutomatedBackups(env, scope, i);
   forgetInstance(env, scope, i);
 }
 

@@ -49,16 +49,18 @@ export function findInstance(ctx: { env: Env } & Scope, id: string): Read<DBInst
 export const mutableInstance = (ctx: { env: Env } & Scope, id: string) => structuredClone(findInstance(ctx, id)) as DBInstanceRecord;
 export const saveInstance = (env: Env, scope: Scope, i: DBInstanceRecord) => env.store.put(COLL.instances, scope, i.DBInstanceIdentifier, i);
 
-/** The latest time a point-in-time restore can reach: the last 5-minute log upload (spec §5), not before the instance was created. */
+/**
+ * The latest time a point-in-time restore can reach: the last 5-minute log upload (spec §5), not
+ * before the first automated backup; none until that backup is done.
+ */
 export function latestRestorableTime(env: Env, i: Read<DBInstanceRecord>): number | undefined {
-  if (i.BackupRetentionPeriod === 0 || !i.InstanceCreateTime) return undefined;
-  const created = Date.parse(i.InstanceCreateTime);
-  return Math.max(created, Math.floor(env.clock.now() / RESTORE_GRANULARITY_MS) * RESTORE_GRANULARITY_MS);
+  if (i.BackupRetentionPeriod === 0 || i.restorableFrom === undefined) return undefined;
+  return Math.max(i.restorableFrom, Math.floor(env.clock.now() / RESTORE_GRANULARITY_MS) * RESTORE_GRANULARITY_MS);
 }
-/** The earliest: the later of creation and now minus the retention. */
+/** The earliest: the later of the first automated backup and now minus the retention. */
 export function earliestRestorableTime(env: Env, i: Read<DBInstanceRecord>): number | undefined {
-  if (i.BackupRetentionPeriod === 0 || !i.InstanceCreateTime) return undefined;
-  return Math.max(Date.parse(i.InstanceCreateTime), env.clock.now() - i.BackupRetentionPeriod * 86_400_000);
+  if (i.BackupRetentionPeriod === 0 || i.restorableFrom === undefined) return undefined;
+  return Math.max(i.restorableFrom, env.clock.now() - i.BackupRetentionPeriod * 86_400_000);
 }
 
 /** The instance as DescribeDBInstances shows it. */

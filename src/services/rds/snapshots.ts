@@ -80,7 +80,23 @@ export const snapshotLoop = (env: Env) => (key: string): number | void => {
   s.readyAt = undefined;
   env.store.put(COLL.snapshots, scope, id, s);
   logEvent(env, scope, snapshotSource(scope, id), { id: s.SnapshotType === 'manual' ? 'RDS-EVENT-0042' : 'RDS-EVENT-0091' });
+  if (s.SnapshotType === 'automated') backedUp(env, scope, s);
 };
+
+/** The first automated backup of an instance with backups on makes it restorable to a point in time from then. */
+function backedUp(env: Env, scope: Scope, s: Read<DBSnapshotRecord>): void {
+  const i = env.store.mutable<DBInstanceRecord>(COLL.instances, scope, s.DBInstanceIdentifier);
+  if (!i || i.DbiResourceId !== s.DbiResourceId || i.BackupRetentionPeriod === 0 || i.restorableFrom !== undefined) return;
+  i.restorableFrom = s.takenAt;
+  env.store.put(COLL.instances, scope, i.DBInstanceIdentifier, i);
+}
+
+/** Deletes an instance's automated snapshots (its deletion, or backups turned off). */
+export function deleteAutomatedBackups(env: Env, scope: Scope, i: Read<DBInstanceRecord>): void {
+  for (const s of env.store.list<DBSnapshotRecord>(COLL.snapshots, scope)) {
+    if (s.SnapshotType === 'automated' && s.DbiResourceId === i.DbiResourceId) env.store.delete(COLL.snapshots, scope, s.DBSnapshotIdentifier);
+  }
+}
 
 const view = (s: Read<DBSnapshotRecord>) => ({ ...s, TagList: s.tags, LicenseModel: s.Engine === 'postgres' ? 'postgresql-license' : 'general-public-license', Encrypted: false, StorageType: 'gp3', SnapshotTarget: 'region', OriginalSnapshotCreateTime: s.SnapshotCreateTime });
 
@@ -199,7 +215,8 @@ export const snapshotHandlers = {
     if (src.BackupRetentionPeriod === 0) throw rdsErrors.pitrNotEnabled(src.DBInstanceIdentifier);
     const latest = latestRestorableTime(env, src);
     const earliest = earliestRestorableTime(env, src);
-    if (latest === undefined || earliest === undefined) throw rdsErrors.instanceState(`DB instance ${src.DBInstanceIdentifier} has no backups to restore from yet.`);
+    // Backups are on, but the first one is not done yet: nothing to restore from.
+    if (latest === undefined || earliest === undefined) throw rdsErrors.automatedBackupNotFound();
     const at = input.RestoreTime === undefined ? latest : input.RestoreTime instanceof Date ? input.RestoreTime.getTime() : Date.parse(input.RestoreTime);
     if (!(at >= earliest && at <= latest)) {
       throw rdsErrors.invalidRestore(`Restore time ${iso(at)} is outside the restorable window of DB instance ${src.DBInstanceIdentifier}: ${iso(earliest)} to ${iso(latest)}.`);
@@ -220,15 +237,17 @@ export const snapshotHandlers = {
       .list<DBInstanceRecord>(COLL.instances, ctx)
       .filter((i) => i.BackupRetentionPeriod > 0 && i.InstanceCreateTime)
       .filter((i) => (input.DBInstanceIdentifier === undefined || i.DBInstanceIdentifier === input.DBInstanceIdentifier.toLowerCase()) && (input.DbiResourceId === undefined || i.DbiResourceId === input.DbiResourceId))
-      .map((i) => ({
+      .map((i) => ({ i, earliest: earliestRestorableTime(env, i), latest: latestRestorableTime(env, i) }))
+      .map(({ i, earliest, latest }) => ({
         DBInstanceArn: i.DBInstanceArn,
         DbiResourceId: i.DbiResourceId,
         DBInstanceIdentifier: i.DBInstanceIdentifier,
         DBInstanceAutomatedBackupsArn: `arn:aws:rds:${ctx.region}:${ctx.account}:auto-backup:ab-${i.DbiResourceId.slice(3).toLowerCase()}`,
         Region: ctx.region,
-        RestoreWindow: { EarliestTime: iso(earliestRestorableTime(env, i)!), LatestTime: iso(latestRestorableTime(env, i)!) },
+        // AWS's `creating`: waiting for the first automated backup, with no restore window yet.
+        RestoreWindow: earliest !== undefined && latest !== undefined ? { EarliestTime: iso(earliest), LatestTime: iso(latest) } : {},
         AllocatedStorage: i.AllocatedStorage,
-        Status: 'active',
+        Status: latest !== undefined ? 'active' : 'creating',
         Port: portOf(i),
         AvailabilityZone: i.AvailabilityZone,
         InstanceCreateTime: i.InstanceCreateTime,

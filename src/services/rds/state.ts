@@ -120,6 +120,12 @@ export interface DBInstanceRecord {
   standbyRecoveryUntil?: number;
   /** Internal: the snapshot a deletion takes (`deleting` until it is done). */
   finalSnapshot?: string;
+  /**
+   * Internal: when the data of the first automated backup since backups were turned on was taken
+   * (clock ms), set once that backup is `available`: no LatestRestorableTime, and no point-in-time
+   * restore, before it, nor to a time before it.
+   */
+  restorableFrom?: number;
   /** Internal: the restoration event (RDS-EVENT-0019 or 0043) to log when `creating` ends; a new instance logs RDS-EVENT-0005. */
   createdEvent?: { eventId: string; message: string };
 }
