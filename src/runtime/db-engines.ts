@@ -8,8 +8,10 @@
  * Storage: the instance's data directory, `runtime/rds/ACCOUNT/REGION/ID/data`, is its Multi-AZ
  * storage, which survives the loss of one zone. The engine is always stopped as a crash (kill -9
  * of its jail, never a clean shutdown), so every start after a failover, reboot or outage runs the
- * engine's own crash recovery on the same committed data. A restore (`engine.restoredFrom`, or a
- * new `dataGeneration`) starts from a copy of a snapshot's data instead of initdb.
+ * engine's own crash recovery on the same committed data. The directory is marked with the
+ * instance's DbiResourceId: an instance re-created under the same identifier (another
+ * DbiResourceId) never serves the old data, but a new database, or for a restore
+ * (`engine.restoredFrom`) a copy of a snapshot's data.
  *
  * Snapshots: for each DB snapshot record, a copy of a consistent state under
  * `runtime/rds/snapshots/`: the engine's own online backup (pg_basebackup, mariadb-backup) while
@@ -20,7 +22,7 @@
  * host's files, no capabilities, as the engine's unprivileged system user. It shares the host's
  * network namespace (it listens only on its endpoint address): instances in a VPC do not reach it.
  * The instance directory is root's (0755): the engine's user owns only `data/` in it, so the
- * files faultline writes and opens there (the generation marker, engine.log, the engine's config,
+ * files faultline writes and opens there (the resource id marker, engine.log, the engine's config,
  * the internal superuser's password) cannot be swapped for a link by whoever runs code as that
  * user. Passwords never go on a command line or into a file the engine's user can read: they reach
  * the engine's tools on stdin.
@@ -49,9 +51,10 @@ export interface EngineWant {
   user: string;
   password: string;
   dbName?: string;
-  generation: number;
+  /** The instance's DbiResourceId, which its data directory is marked with. */
+  resourceId: string;
   restoredFrom?: DBInstanceRecord['engine']['restoredFrom'];
-  /** Changes when the process must start again: new data, address, port or primary host. */
+  /** Changes when the process must start again: another instance (re-created), address, port or primary host. */
   runKey: string;
 }
 
@@ -103,6 +106,9 @@ interface Running {
 
 type User = { uid: number; gid: number };
 
+/** The file in an instance's directory that names the instance (DbiResourceId) whose data is there. */
+const RESOURCE_ID = 'resource-id';
+
 /** Real ms before an engine whose start failed is tried again. */
 const RETRY_MS = 5_000;
 
@@ -135,6 +141,10 @@ export class DbEngines {
   /** Starts the work that brings the engines in line with the records (one task per instance or snapshot at a time). */
   reconcile(task: (key: string, fn: () => Promise<void>) => void): void {
     const wants = this.wants();
+    // Snapshots first: a capture is the first task of its instance's key (one task per key a pass),
+    // so it copies the data it was taken of before a stop, or the start of an instance re-created
+    // under the same identifier, changes it.
+    const pending = this.reconcileSnapshots(task, wants);
     const records = new Set<string>();
     for (const [scope, inst] of this.env.store.scan<DBInstanceRecord>(COLL.instances)) records.add(scopedKey(scope, inst.DBInstanceIdentifier.toLowerCase()));
     for (const [key, r] of this.running) {
@@ -147,7 +157,6 @@ export class DbEngines {
       if (this.failedLately(w.key, w.runKey)) continue;
       task(`db:${w.key}`, () => this.start(w));
     }
-    const pending = this.reconcileSnapshots(task, wants);
     // A deleted instance's storage goes once every snapshot of it has been taken (a final snapshot is taken from it).
     for (const key of this.known) if (!records.has(key) && !this.running.has(key) && !pending.has(key)) task(`db:${key}`, () => this.remove(key));
   }
@@ -170,13 +179,12 @@ export class DbEngines {
       }
       const id = r.DBInstanceIdentifier.toLowerCase();
       const key = scopedKey(scope, id);
-      const generation = r.engine.dataGeneration ?? 0;
       out.set(key, {
         key, scope, id, kind,
         ip: r.endpointIp, port: r.Endpoint.Port,
         user: r.MasterUsername, password: r.masterPassword, dbName: r.DBName,
-        generation, restoredFrom: r.engine.restoredFrom,
-        runKey: [generation, r.endpointIp, r.Endpoint.Port, r.placement?.primary?.host ?? ''].join('|'),
+        resourceId: r.DbiResourceId, restoredFrom: r.engine.restoredFrom,
+        runKey: [r.DbiResourceId, r.endpointIp, r.Endpoint.Port, r.placement?.primary?.host ?? ''].join('|'),
       });
     }
     return out;
@@ -220,7 +228,7 @@ export class DbEngines {
   }
 
   /**
-   * Makes the instance's data for this generation, once: a copy of a snapshot for a restore, else
+   * Makes the data of this instance (its DbiResourceId), once: a copy of a snapshot for a restore, else
    * a new database; and sets the master password if it changed while the engine was stopped.
    * Returns the internal superuser's password, which a new database or a restore gets afresh (a
    * restore's data carries its source's). `admin` and `applied` (a digest of the master password
@@ -228,10 +236,10 @@ export class DbEngines {
    */
   private async prepare(w: EngineWant, jail: Jail, dir: string, user: User): Promise<string> {
     const data = join(dir, 'data');
-    const marker = join(dir, 'generation');
+    const marker = join(dir, RESOURCE_ID);
     const secret = join(dir, 'admin');
     const applied = join(dir, 'applied');
-    const fresh = (await readFile(marker, 'utf8').catch(() => undefined)) !== String(w.generation) || !(await exists(data));
+    const fresh = (await this.resourceIdOf(dir)) !== w.resourceId || !(await exists(data));
     if (!fresh) {
       const admin = await readFile(secret, 'utf8').catch(() => undefined);
       if (admin && (await readFile(applied, 'utf8').catch(() => undefined)) === digest(w.password)) return admin;
@@ -250,7 +258,7 @@ export class DbEngines {
     } else await w.kind.reset(jail, w, admin);
     await writeOwn(secret, admin, 0o600);
     await writeOwn(applied, digest(w.password), 0o600);
-    await writeOwn(marker, String(w.generation), 0o644);
+    await writeOwn(marker, w.resourceId, 0o644);
     return admin;
   }
 
@@ -268,7 +276,8 @@ export class DbEngines {
       const source = r.sourceInstance.toLowerCase();
       const candidates = this.env.store
         .list<DBSnapshotRecord>(COLL.snapshots, w.scope)
-        .filter((s) => s.DBInstanceIdentifier.toLowerCase() === source && s.takenAt <= until && this.snapshots.has(scopedKey(w.scope, s.DBSnapshotIdentifier.toLowerCase())))
+        .filter((s) => s.DBInstanceIdentifier.toLowerCase() === source && (r.sourceDbiResourceId === undefined || s.DbiResourceId === r.sourceDbiResourceId))
+        .filter((s) => s.takenAt <= until && this.snapshots.has(scopedKey(w.scope, s.DBSnapshotIdentifier.toLowerCase())))
         .sort((a, b) => b.takenAt - a.takenAt);
       if (!candidates.length) throw new Error(`no backup of ${r.sourceInstance} taken at or before ${r.pointInTime ?? 'now'}`);
       key = scopedKey(w.scope, candidates[0].DBSnapshotIdentifier.toLowerCase());
@@ -373,6 +382,8 @@ export class DbEngines {
   /** An instance's data: the engine's online backup while it runs, else a copy of its storage. */
   private async copyInstance(source: string, s: DBSnapshotRecord, staging: string): Promise<void> {
     const r = this.running.get(source);
+    const resourceId = r ? r.want.resourceId : await this.resourceIdOf(this.dirOf(source));
+    if (resourceId !== s.DbiResourceId) throw new Error(`the data of ${s.DBInstanceIdentifier} (${s.DbiResourceId}) is gone`);
     if (r) {
       const user = await this.userOf(r.want.kind);
       await dataDir(staging, user);
@@ -390,6 +401,11 @@ export class DbEngines {
   /** A copy of another snapshot's data (CopyDBSnapshot): what that snapshot holds, whatever its instance holds now. */
   private async copySnapshot(from: string, staging: string): Promise<void> {
     await run('cp', ['-a', join(this.snapshotDirOf(from), 'data'), join(staging, 'data')]);
+  }
+
+  /** The DbiResourceId of the instance whose data is in `dir`, if any. */
+  private resourceIdOf(dir: string): Promise<string | undefined> {
+    return readFile(join(dir, RESOURCE_ID), 'utf8').catch(() => undefined);
   }
 
   private async userOf(kind: EngineKind): Promise<User> {

@@ -182,7 +182,7 @@ out(res)
   assert.equal(r.no_final, 'InvalidParameterCombination 400 FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
   const source = record('source');
   assert.deepEqual(record('copy').engine.restoredFrom, { snapshot: 'nightly', sourceInstance: 'source' });
-  assert.deepEqual(record('pitr').engine.restoredFrom, { sourceInstance: 'source', pointInTime: new Date(Date.parse(r.lrt.replace(' ', 'T'))).toISOString() });
+  assert.deepEqual(record('pitr').engine.restoredFrom, { sourceInstance: 'source', sourceDbiResourceId: source.DbiResourceId, pointInTime: new Date(Date.parse(r.lrt.replace(' ', 'T'))).toISOString() });
   assert.equal(record('copy').masterPassword, source.masterPassword);
   assert.notEqual(record('copy').endpointIp, source.endpointIp);
 

@@ -161,7 +161,6 @@ export interface NewInstanceInput {
 export interface Restored {
   masterPassword: string;
   restoredFrom: DBInstanceRecord['engine']['restoredFrom'];
-  dataGeneration: number;
   createdEvent: DBInstanceRecord['createdEvent'];
 }
 
@@ -242,7 +241,7 @@ export function newInstance(ctx: RequestContext, input: NewInstanceInput, restor
     placement: { primary, ...(standby ? { standby } : {}) },
     endpointIp: allocatePublicIp(env, { kind: 'rds', account: ctx.account, region: ctx.region, owner: arn }),
     statusUntil: now + env.config.rdsCreateSeconds * 1000,
-    engine: { running: false, dataGeneration: restored?.dataGeneration ?? 1, ...(restored?.restoredFrom ? { restoredFrom: restored.restoredFrom } : {}) },
+    engine: { running: false, ...(restored?.restoredFrom ? { restoredFrom: restored.restoredFrom } : {}) },
     createdAt: now,
     port,
     ...(restored?.createdEvent ? { createdEvent: restored.createdEvent } : {}),

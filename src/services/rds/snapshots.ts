@@ -1,8 +1,9 @@
 /**
  * DB snapshots, manual and automated, and the restores that make new instances from them or from
  * a point in time (spec rds.md §5). A snapshot is `creating` for `rdsSnapshotSeconds` (the
- * snapshot loop makes it `available`); it records the source's data generation, which the engine
- * runtime copies. A point-in-time restore reaches back to the latest 5-minute log upload.
+ * snapshot loop makes it `available`); the engine runtime copies the data of the instance it names
+ * (by DbiResourceId) as it was then, or for a copy, its source snapshot's data. A point-in-time
+ * restore reaches back to the latest 5-minute log upload.
  */
 import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly, Scope } from '../../core/store.ts';
@@ -60,7 +61,6 @@ export function takeSnapshot(env: Env, scope: Scope, i: Read<DBInstanceRecord>, 
     readyAt: now + takesMs,
     masterPassword: i.masterPassword,
     DBInstanceClass: i.DBInstanceClass,
-    dataGeneration: i.engine.dataGeneration,
   };
   env.store.put(COLL.snapshots, scope, id, s);
   logEvent(env, scope, snapshotSource(scope, id), { id: type === 'manual' ? 'RDS-EVENT-0040' : 'RDS-EVENT-0090' });
@@ -192,7 +192,6 @@ export const snapshotHandlers = {
     if (s.Status !== 'available') throw rdsErrors.snapshotState(`Snapshot ${s.DBSnapshotIdentifier} is not available.`);
     const rec = newInstance(ctx, restoredInput({ ...input, BackupRetentionPeriod: input.BackupRetentionPeriod }, { ...s, Port: s.Port }), {
       masterPassword: s.masterPassword,
-      dataGeneration: s.dataGeneration,
       restoredFrom: { snapshot: s.DBSnapshotIdentifier, sourceInstance: s.DBInstanceIdentifier },
       createdEvent: { eventId: 'RDS-EVENT-0043', message: s.DBSnapshotIdentifier },
     });
@@ -224,8 +223,7 @@ export const snapshotHandlers = {
     const { TargetDBInstanceIdentifier, SourceDBInstanceIdentifier: _s, SourceDbiResourceId: _r, RestoreTime: _t, UseLatestRestorableTime: _u, ...rest } = input;
     const rec = newInstance(ctx, restoredInput({ ...rest, DBInstanceIdentifier: TargetDBInstanceIdentifier }, { ...src, Port: portOf(src) }), {
       masterPassword: src.masterPassword,
-      dataGeneration: src.engine.dataGeneration,
-      restoredFrom: { sourceInstance: src.DBInstanceIdentifier, pointInTime: iso(at) },
+      restoredFrom: { sourceInstance: src.DBInstanceIdentifier, sourceDbiResourceId: src.DbiResourceId, pointInTime: iso(at) },
       createdEvent: { eventId: 'RDS-EVENT-0019', message: src.DBInstanceIdentifier },
     });
     return { DBInstance: instanceView(env, ctx, rec) };

@@ -7,8 +7,9 @@
  *  - `endpointIp`: the stable address of `Endpoint.Address` (from the loopback pool, like a public
  *    IP), which moves with the primary on failover, as AWS's CNAME does;
  *  - `engine`: what the runtime should run now (`running` while the primary's host and zone are
- *    up and the status allows connections), and the data's generation, so that a restore or a
- *    failover is seen by the runtime as a change.
+ *    up and the status allows connections), and for a restore, where its data comes from. The
+ *    runtime keeps an instance's data by its `DbiResourceId`, so an instance re-created under the
+ *    same identifier starts with new data.
  * Statuses and timings follow ../shared/spec/rds.md on the clock (the instance loop).
  */
 import type { Scope } from '../../core/store.ts';
@@ -105,8 +106,12 @@ export interface DBInstanceRecord {
   endpointIp?: string;
   /** Clock ms when the current status ends (creating → backing-up → available, rebooting, failover…). */
   statusUntil?: number;
-  /** What the engine runtime should do now, and a counter bumped when the data it serves changes (restore). */
-  engine: { running: boolean; dataGeneration: number; restoredFrom?: { snapshot?: string; pointInTime?: string; sourceInstance?: string } };
+  /**
+   * What the engine runtime should do now, and where a restored instance's data comes from: a
+   * snapshot, or for a point in time the latest backup then of the source (its identifier and
+   * DbiResourceId, so that an instance since re-created under that identifier is not mistaken for it).
+   */
+  engine: { running: boolean; restoredFrom?: { snapshot?: string; pointInTime?: string; sourceInstance?: string; sourceDbiResourceId?: string } };
   createdAt: number;
   /** Internal: the port the endpoint listens on (Endpoint.Port once the endpoint exists). */
   port?: number;
@@ -165,8 +170,6 @@ export interface DBSnapshotRecord {
   /** Internal: the source instance's master password and class, which a restore starts from. */
   masterPassword: string;
   DBInstanceClass: string;
-  /** Internal: the source's data generation when taken (the engine runtime copies that data). */
-  dataGeneration: number;
   SourceDBSnapshotIdentifier?: string;
 }
 
