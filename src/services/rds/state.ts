@@ -131,6 +131,8 @@ export interface DBInstanceRecord {
    * restore, before it, nor to a time before it.
    */
   restorableFrom?: number;
+  /** Internal: when the latest automated backup was started (clock ms): one a day, in the backup window. */
+  lastBackupAt?: number;
   /** Internal: the restoration event (RDS-EVENT-0019 or 0043) to log when `creating` ends; a new instance logs RDS-EVENT-0005. */
   createdEvent?: { eventId: string; message: string };
 }
