@@ -12,10 +12,12 @@ import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { COLL, type DBInstanceRecord } from '../../src/services/rds/state.ts';
 import { ROLE_ARN } from './fis-support.ts';
+import { toMidday } from '../rds-support.ts';
 
 let fl: Faultline;
 before(async () => {
   fl = await startFaultline();
+  fl.advance(toMidday(fl.app.env.clock.now()));
   await fl.python(RDS + `
 vpc = ec2.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId']
 a = ec2.create_subnet(VpcId=vpc, CidrBlock='10.0.1.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId']
