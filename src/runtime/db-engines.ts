@@ -33,7 +33,7 @@ import { connect } from 'node:net';
 import { chmod, chown, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { Scope } from '../core/store.ts';
+import type { DeepReadonly, Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
 import { COLL, scopedKey, snapshotIdOf, type DBInstanceRecord, type DBSnapshotRecord } from '../services/rds/state.ts';
 import { run, start, type Started } from './exec.ts';
@@ -109,6 +109,8 @@ type User = { uid: number; gid: number };
 /** The file in an instance's directory that names the instance (DbiResourceId) whose data is there. */
 const RESOURCE_ID = 'resource-id';
 
+class NotInstalled extends Error {}
+
 /** Real ms before an engine whose start failed is tried again. */
 const RETRY_MS = 5_000;
 
@@ -140,13 +142,18 @@ export class DbEngines {
 
   /** Starts the work that brings the engines in line with the records (one task per instance or snapshot at a time). */
   reconcile(task: (key: string, fn: () => Promise<void>) => void): void {
-    const wants = this.wants();
+    const wants = new Map<string, EngineWant>();
+    const records = new Set<string>();
+    for (const [scope, inst] of this.env.store.scan<DBInstanceRecord>(COLL.instances)) {
+      const key = scopedKey(scope, inst.DBInstanceIdentifier.toLowerCase());
+      records.add(key);
+      const w = this.wantOf(key, scope, inst);
+      if (w) wants.set(key, w);
+    }
     // Snapshots first: a capture is the first task of its instance's key (one task per key a pass),
     // so it copies the data it was taken of before a stop, or the start of an instance re-created
     // under the same identifier, changes it.
     const pending = this.reconcileSnapshots(task, wants);
-    const records = new Set<string>();
-    for (const [scope, inst] of this.env.store.scan<DBInstanceRecord>(COLL.instances)) records.add(scopedKey(scope, inst.DBInstanceIdentifier.toLowerCase()));
     for (const [key, r] of this.running) {
       const w = wants.get(key);
       if (!w || w.runKey !== r.want.runKey) task(`db:${key}`, () => this.stop(key));
@@ -167,27 +174,21 @@ export class DbEngines {
     await Promise.all([...this.running.keys()].map((k) => this.stop(k)));
   }
 
-  private wants(): Map<string, EngineWant> {
-    const out = new Map<string, EngineWant>();
-    for (const [scope, inst] of this.env.store.scan<DBInstanceRecord>(COLL.instances)) {
-      const r = inst as DBInstanceRecord;
-      if (!r.engine?.running || !r.endpointIp || !r.Endpoint?.Port) continue;
-      const kind = KINDS[r.Engine];
-      if (!kind) {
-        this.sayOnce(`engine:${r.Engine}`, `faultline: rds: no ${r.Engine} engine runs under the sandbox driver yet; ${r.DBInstanceIdentifier} has no server`);
-        continue;
-      }
-      const id = r.DBInstanceIdentifier.toLowerCase();
-      const key = scopedKey(scope, id);
-      out.set(key, {
-        key, scope, id, kind,
-        ip: r.endpointIp, port: r.Endpoint.Port,
-        user: r.MasterUsername, password: r.masterPassword, dbName: r.DBName,
-        resourceId: r.DbiResourceId, restoredFrom: r.engine.restoredFrom,
-        runKey: [r.DbiResourceId, r.endpointIp, r.Endpoint.Port, r.placement?.primary?.host ?? ''].join('|'),
-      });
+  /** What the instance's engine should be now, if it should run. */
+  private wantOf(key: string, scope: Scope, r: DeepReadonly<DBInstanceRecord>): EngineWant | undefined {
+    if (!r.engine?.running || !r.endpointIp || !r.Endpoint?.Port) return undefined;
+    const kind = KINDS[r.Engine];
+    if (!kind) {
+      this.sayOnce(`engine:${r.Engine}`, `faultline: rds: no ${r.Engine} engine runs under the sandbox driver yet; ${r.DBInstanceIdentifier} has no server`);
+      return undefined;
     }
-    return out;
+    return {
+      key, scope, id: r.DBInstanceIdentifier.toLowerCase(), kind,
+      ip: r.endpointIp, port: r.Endpoint.Port,
+      user: r.MasterUsername, password: r.masterPassword, dbName: r.DBName,
+      resourceId: r.DbiResourceId, restoredFrom: r.engine.restoredFrom,
+      runKey: [r.DbiResourceId, r.endpointIp, r.Endpoint.Port, r.placement?.primary?.host ?? ''].join('|'),
+    };
   }
 
   private dirOf(key: string): string {
@@ -223,6 +224,8 @@ export class DbEngines {
       });
     } catch (e) {
       this.failed.set(w.key, { runKey: w.runKey, at: Clock.wallNow() });
+      // An engine the host lacks is said once, not at every retry of every instance of it.
+      if (e instanceof NotInstalled) return this.sayOnce(`installed:${w.kind.name}`, `faultline: rds: ${e.message}; its DB instances have no server`);
       throw new Error(`rds: could not start the engine of ${w.id}: ${(e as Error).message}`);
     }
   }
@@ -416,7 +419,7 @@ export class DbEngines {
       this.users.set(kind.systemUser, line && installed ? { uid: Number(line.split(':')[2]), gid: Number(line.split(':')[3]) } : undefined);
     }
     const user = this.users.get(kind.systemUser);
-    if (!user) throw new Error(`${kind.name} is not installed on this host (no ${kind.installed} or no ${kind.systemUser} user)`);
+    if (!user) throw new NotInstalled(`${kind.name} is not installed on this host (no ${kind.installed} or no ${kind.systemUser} user)`);
     return user;
   }
 

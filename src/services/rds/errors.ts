@@ -18,6 +18,9 @@ export const rdsErrors = {
       400,
     ),
   invalidSubnet: (message: string) => new AwsError('InvalidSubnet', message, 400),
+  subnetInUse: (subnet: string, instance: string) => new AwsError('SubnetAlreadyInUse', `The subnet ${subnet} is in use by DB instance ${instance}.`, 400),
+  /** faultline's regions have no default VPC, whose subnets AWS would use. */
+  noDefaultVpc: () => new AwsError('InvalidVPCNetworkStateFault', 'There is no default VPC in this region: give a DBSubnetGroupName (a DB subnet group covering at least two availability zones).', 400),
   parameterGroupNotFound: (name: string) => new AwsError('DBParameterGroupNotFound', `DBParameterGroup not found: ${name}`, 404),
   parameterGroupExists: (name: string) => new AwsError('DBParameterGroupAlreadyExists', `Parameter group ${name} already exists`, 400),
   parameterGroupState: (message: string) => new AwsError('InvalidDBParameterGroupState', message, 400),

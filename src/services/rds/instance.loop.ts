@@ -210,7 +210,6 @@ function deleted(env: Env, scope: Scope, i: DBInstanceRecord, ev: Ev): number | 
   const snap = i.finalSnapshot ? env.store.get<DBSnapshotRecord>(COLL.snapshots, scope, i.finalSnapshot) : undefined;
   if (snap?.Status === 'creating') return Math.max(1000, (snap.readyAt ?? 0) - env.clock.now());
   ev({ id: 'RDS-EVENT-0003' });
-  deleteAutomatedBackups(env, scope, i);
   forgetInstance(env, scope, i);
 }
 

@@ -7,7 +7,6 @@
  * for its life (it moves with the primary, as AWS's CNAME does).
  */
 import { createHash, randomInt } from 'node:crypto';
-import { AwsError } from '../../core/errors.ts';
 import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import { allocatePublicIp, releasePublicIp } from '../ec2/public-ips.ts';
@@ -18,7 +17,7 @@ import { checkIdentifier, rdsErrors } from './errors.ts';
 import { logEvent } from './events.ts';
 import { defaultParameterGroup, findParameterGroup } from './parameter-groups.ts';
 import { groupZones, placeCopy } from './placement.ts';
-import { takeSnapshot } from './snapshots.ts';
+import { deleteAutomatedBackups, takeSnapshot } from './snapshots.ts';
 import { findSubnetGroup, view as subnetGroupView } from './subnet-groups.ts';
 import { COLL, INSTANCE_LOOP, scopedKey, type DBInstanceRecord, type Engine, type Modification, type SubnetGroupRecord, type Tag } from './state.ts';
 
@@ -186,10 +185,7 @@ export function newInstance(ctx: RequestContext, input: NewInstanceInput, restor
   if (input.PreferredMaintenanceWindow !== undefined && !MAINTENANCE.test(input.PreferredMaintenanceWindow.toLowerCase())) throw rdsErrors.invalidValue(`The maintenance window must be in the format ddd:hh24:mi-ddd:hh24:mi: ${input.PreferredMaintenanceWindow}`);
   if (env.store.get(COLL.instances, ctx, id)) throw rdsErrors.instanceExists();
   if (env.store.count(COLL.instances, ctx) >= MAX_INSTANCES) throw rdsErrors.instanceQuota();
-  if (input.DBSubnetGroupName === undefined) {
-    // faultline's regions have no default VPC, whose subnets AWS would use.
-    throw new AwsError('InvalidVPCNetworkStateFault', 'There is no default VPC in this region: give a DBSubnetGroupName (a DB subnet group covering at least two availability zones).', 400);
-  }
+  if (input.DBSubnetGroupName === undefined) throw rdsErrors.noDefaultVpc();
   const group = findSubnetGroup(ctx, input.DBSubnetGroupName);
   const zones = groupZones(group);
   if (input.AvailabilityZone !== undefined && !zones.includes(input.AvailabilityZone)) {
@@ -452,6 +448,7 @@ export function startInstance(env: Env, scope: Scope, i: DBInstanceRecord): void
 
 /** Forgets a deleted instance: its endpoint address goes back to the pool, its automated snapshots go. */
 export function forgetInstance(env: Env, scope: Scope, i: Read<DBInstanceRecord>): void {
+  deleteAutomatedBackups(env, scope, i);
   releasePublicIp(env, i.endpointIp);
   env.store.delete(COLL.instances, scope, i.DBInstanceIdentifier);
 }
