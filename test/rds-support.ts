@@ -19,17 +19,25 @@ export function dbInstanceRecord(id: string, ip: string, extra: Partial<DBInstan
     DBParameterGroups: [], DBSubnetGroupName: 'db', PreferredMaintenanceWindow: 'sun:05:00-sun:05:30', PendingModifiedValues: {}, MultiAZ: true,
     AutoMinorVersionUpgrade: true, PubliclyAccessible: false, StorageEncrypted: false, DeletionProtection: false, CopyTagsToSnapshot: false, tags: [],
     masterPassword: PASSWORD, placement: { primary: { zone: 'us-east-1a', host: 'h-a', subnetId: 'subnet-a' }, standby: { zone: 'us-east-1b', host: 'h-b', subnetId: 'subnet-b' } },
-    endpointIp: ip, engine: { running: true, dataGeneration: 0 }, createdAt: 0,
+    endpointIp: ip, engine: { running: true }, createdAt: 0,
     ...extra,
   };
 }
+
+/**
+ * Whole hours (in seconds) from cloud time `now` (ms) to the hour from 12:00 UTC. A test that
+ * creates instances with the default backup window (03:00-03:30 UTC) advances there first, so that
+ * no daily backup falls in its hours, whatever time of day it runs; whole hours keep the clock off
+ * the 10-second beat of health checks, as the test found it.
+ */
+export const toMidday = (now: number): number => (((12 - new Date(now).getUTCHours()) % 24) + 24) % 24 * 3600;
 
 /** A manual snapshot of `instanceId` (a dbInstanceRecord) as the RDS API writes it when it starts taking one at `takenAt`. */
 export function dbSnapshotRecord(id: string, instanceId: string, takenAt: number): DBSnapshotRecord {
   return {
     DBSnapshotIdentifier: id, DBInstanceIdentifier: instanceId, DBSnapshotArn: `arn:aws:rds:us-east-1:000000000000:snapshot:${id}`, Engine: 'postgres', EngineVersion: '15.4',
     AllocatedStorage: 20, Status: 'creating', Port: 5432, MasterUsername: 'app', SnapshotType: 'manual', PercentProgress: 0, DbiResourceId: `db-${instanceId.toUpperCase()}`, tags: [],
-    masterPassword: PASSWORD, DBInstanceClass: 'db.t3.micro', dataGeneration: 0, takenAt,
+    masterPassword: PASSWORD, DBInstanceClass: 'db.t3.micro', takenAt,
   };
 }
 

@@ -8,8 +8,10 @@
  * Storage: the instance's data directory, `runtime/rds/ACCOUNT/REGION/ID/data`, is its Multi-AZ
  * storage, which survives the loss of one zone. The engine is always stopped as a crash (kill -9
  * of its jail, never a clean shutdown), so every start after a failover, reboot or outage runs the
- * engine's own crash recovery on the same committed data. A restore (`engine.restoredFrom`, or a
- * new `dataGeneration`) starts from a copy of a snapshot's data instead of initdb.
+ * engine's own crash recovery on the same committed data. The directory is marked with the
+ * instance's DbiResourceId: an instance re-created under the same identifier (another
+ * DbiResourceId) never serves the old data, but a new database, or for a restore
+ * (`engine.restoredFrom`) a copy of a snapshot's data.
  *
  * Snapshots: for each DB snapshot record, a copy of a consistent state under
  * `runtime/rds/snapshots/`: the engine's own online backup (pg_basebackup, mariadb-backup) while
@@ -21,7 +23,7 @@
  * network namespace (it listens only on its endpoint address), which no VPC reaches: instances reach it
  * only at its private address in their VPC, where its security groups allow (db-endpoints.ts).
  * The instance directory is root's (0755): the engine's user owns only `data/` in it, so the
- * files faultline writes and opens there (the generation marker, engine.log, the engine's config,
+ * files faultline writes and opens there (the resource id marker, engine.log, the engine's config,
  * the internal superuser's password) cannot be swapped for a link by whoever runs code as that
  * user. Passwords never go on a command line or into a file the engine's user can read: they reach
  * the engine's tools on stdin.
@@ -32,9 +34,9 @@ import { connect } from 'node:net';
 import { chmod, chown, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { Scope } from '../core/store.ts';
+import type { DeepReadonly, Scope } from '../core/store.ts';
 import type { Env } from '../services/service.ts';
-import { COLL, scopedKey, type DBInstanceRecord, type DBSnapshotRecord } from '../services/rds/state.ts';
+import { COLL, scopedKey, snapshotIdOf, type DBInstanceRecord, type DBSnapshotRecord } from '../services/rds/state.ts';
 import { run, start, type Started } from './exec.ts';
 import { postgres } from './db-engine-postgres.ts';
 import { mariadb } from './db-engine-mariadb.ts';
@@ -50,9 +52,10 @@ export interface EngineWant {
   user: string;
   password: string;
   dbName?: string;
-  generation: number;
+  /** The instance's DbiResourceId, which its data directory is marked with. */
+  resourceId: string;
   restoredFrom?: DBInstanceRecord['engine']['restoredFrom'];
-  /** Changes when the process must start again: new data, address, port or primary host. */
+  /** Changes when the process must start again: another instance (re-created), address, port or primary host. */
   runKey: string;
 }
 
@@ -104,6 +107,11 @@ interface Running {
 
 type User = { uid: number; gid: number };
 
+/** The file in an instance's directory that names the instance (DbiResourceId) whose data is there. */
+const RESOURCE_ID = 'resource-id';
+
+class NotInstalled extends Error {}
+
 /** Real ms before an engine whose start failed is tried again. */
 const RETRY_MS = 5_000;
 
@@ -135,9 +143,18 @@ export class DbEngines {
 
   /** Starts the work that brings the engines in line with the records (one task per instance or snapshot at a time). */
   reconcile(task: (key: string, fn: () => Promise<void>) => void): void {
-    const wants = this.wants();
+    const wants = new Map<string, EngineWant>();
     const records = new Set<string>();
-    for (const [scope, inst] of this.env.store.scan<DBInstanceRecord>(COLL.instances)) records.add(scopedKey(scope, inst.DBInstanceIdentifier.toLowerCase()));
+    for (const [scope, inst] of this.env.store.scan<DBInstanceRecord>(COLL.instances)) {
+      const key = scopedKey(scope, inst.DBInstanceIdentifier.toLowerCase());
+      records.add(key);
+      const w = this.wantOf(key, scope, inst);
+      if (w) wants.set(key, w);
+    }
+    // Snapshots first: a capture is the first task of its instance's key (one task per key a pass),
+    // so it copies the data it was taken of before a stop, or the start of an instance re-created
+    // under the same identifier, changes it.
+    const pending = this.reconcileSnapshots(task, wants);
     for (const [key, r] of this.running) {
       const w = wants.get(key);
       if (!w || w.runKey !== r.want.runKey) task(`db:${key}`, () => this.stop(key));
@@ -148,7 +165,6 @@ export class DbEngines {
       if (this.failedLately(w.key, w.runKey)) continue;
       task(`db:${w.key}`, () => this.start(w));
     }
-    const pending = this.reconcileSnapshots(task, wants);
     // A deleted instance's storage goes once every snapshot of it has been taken (a final snapshot is taken from it).
     for (const key of this.known) if (!records.has(key) && !this.running.has(key) && !pending.has(key)) task(`db:${key}`, () => this.remove(key));
   }
@@ -159,28 +175,21 @@ export class DbEngines {
     await Promise.all([...this.running.keys()].map((k) => this.stop(k)));
   }
 
-  private wants(): Map<string, EngineWant> {
-    const out = new Map<string, EngineWant>();
-    for (const [scope, inst] of this.env.store.scan<DBInstanceRecord>(COLL.instances)) {
-      const r = inst as DBInstanceRecord;
-      if (!r.engine?.running || !r.endpointIp || !r.Endpoint?.Port) continue;
-      const kind = KINDS[r.Engine];
-      if (!kind) {
-        this.sayOnce(`engine:${r.Engine}`, `faultline: rds: no ${r.Engine} engine runs under the sandbox driver yet; ${r.DBInstanceIdentifier} has no server`);
-        continue;
-      }
-      const id = r.DBInstanceIdentifier.toLowerCase();
-      const key = scopedKey(scope, id);
-      const generation = r.engine.dataGeneration ?? 0;
-      out.set(key, {
-        key, scope, id, kind,
-        ip: r.endpointIp, port: r.Endpoint.Port,
-        user: r.MasterUsername, password: r.masterPassword, dbName: r.DBName,
-        generation, restoredFrom: r.engine.restoredFrom,
-        runKey: [generation, r.endpointIp, r.Endpoint.Port, r.placement?.primary?.host ?? ''].join('|'),
-      });
+  /** What the instance's engine should be now, if it should run. */
+  private wantOf(key: string, scope: Scope, r: DeepReadonly<DBInstanceRecord>): EngineWant | undefined {
+    if (!r.engine?.running || !r.endpointIp || !r.Endpoint?.Port) return undefined;
+    const kind = KINDS[r.Engine];
+    if (!kind) {
+      this.sayOnce(`engine:${r.Engine}`, `faultline: rds: no ${r.Engine} engine runs under the sandbox driver yet; ${r.DBInstanceIdentifier} has no server`);
+      return undefined;
     }
-    return out;
+    return {
+      key, scope, id: r.DBInstanceIdentifier.toLowerCase(), kind,
+      ip: r.endpointIp, port: r.Endpoint.Port,
+      user: r.MasterUsername, password: r.masterPassword, dbName: r.DBName,
+      resourceId: r.DbiResourceId, restoredFrom: r.engine.restoredFrom,
+      runKey: [r.DbiResourceId, r.endpointIp, r.Endpoint.Port, r.placement?.primary?.host ?? ''].join('|'),
+    };
   }
 
   private dirOf(key: string): string {
@@ -216,12 +225,14 @@ export class DbEngines {
       });
     } catch (e) {
       this.failed.set(w.key, { runKey: w.runKey, at: Clock.wallNow() });
+      // An engine the host lacks is said once, not at every retry of every instance of it.
+      if (e instanceof NotInstalled) return this.sayOnce(`installed:${w.kind.name}`, `faultline: rds: ${e.message}; its DB instances have no server`);
       throw new Error(`rds: could not start the engine of ${w.id}: ${(e as Error).message}`);
     }
   }
 
   /**
-   * Makes the instance's data for this generation, once: a copy of a snapshot for a restore, else
+   * Makes the data of this instance (its DbiResourceId), once: a copy of a snapshot for a restore, else
    * a new database; and sets the master password if it changed while the engine was stopped.
    * Returns the internal superuser's password, which a new database or a restore gets afresh (a
    * restore's data carries its source's). `admin` and `applied` (a digest of the master password
@@ -229,10 +240,10 @@ export class DbEngines {
    */
   private async prepare(w: EngineWant, jail: Jail, dir: string, user: User): Promise<string> {
     const data = join(dir, 'data');
-    const marker = join(dir, 'generation');
+    const marker = join(dir, RESOURCE_ID);
     const secret = join(dir, 'admin');
     const applied = join(dir, 'applied');
-    const fresh = (await readFile(marker, 'utf8').catch(() => undefined)) !== String(w.generation) || !(await exists(data));
+    const fresh = (await this.resourceIdOf(dir)) !== w.resourceId || !(await exists(data));
     if (!fresh) {
       const admin = await readFile(secret, 'utf8').catch(() => undefined);
       if (admin && (await readFile(applied, 'utf8').catch(() => undefined)) === digest(w.password)) return admin;
@@ -251,7 +262,7 @@ export class DbEngines {
     } else await w.kind.reset(jail, w, admin);
     await writeOwn(secret, admin, 0o600);
     await writeOwn(applied, digest(w.password), 0o600);
-    await writeOwn(marker, String(w.generation), 0o644);
+    await writeOwn(marker, w.resourceId, 0o644);
     return admin;
   }
 
@@ -269,7 +280,8 @@ export class DbEngines {
       const source = r.sourceInstance.toLowerCase();
       const candidates = this.env.store
         .list<DBSnapshotRecord>(COLL.snapshots, w.scope)
-        .filter((s) => s.DBInstanceIdentifier.toLowerCase() === source && s.takenAt <= until && this.snapshots.has(scopedKey(w.scope, s.DBSnapshotIdentifier.toLowerCase())))
+        .filter((s) => s.DBInstanceIdentifier.toLowerCase() === source && (r.sourceDbiResourceId === undefined || s.DbiResourceId === r.sourceDbiResourceId))
+        .filter((s) => s.takenAt <= until && this.snapshots.has(scopedKey(w.scope, s.DBSnapshotIdentifier.toLowerCase())))
         .sort((a, b) => b.takenAt - a.takenAt);
       if (!candidates.length) throw new Error(`no backup of ${r.sourceInstance} taken at or before ${r.pointInTime ?? 'now'}`);
       key = scopedKey(w.scope, candidates[0].DBSnapshotIdentifier.toLowerCase());
@@ -318,48 +330,64 @@ export class DbEngines {
   }
 
   /**
-   * Captures the data of each snapshot record that has none yet, and removes the data of deleted
-   * ones; returns the instances (scoped keys) that snapshots still wait to be taken from.
+   * Captures the data of each snapshot record that has none yet (a copy's from its source
+   * snapshot's data), and removes the data of deleted ones, but not while a copy still needs it;
+   * returns the instances (scoped keys) that snapshots still wait to be taken from.
    */
   private reconcileSnapshots(task: (key: string, fn: () => Promise<void>) => void, wants: Map<string, EngineWant>): Set<string> {
     const pending = new Set<string>();
     const present = new Set<string>();
+    const copied = new Set<string>();
     for (const [scope, s] of this.env.store.scan<DBSnapshotRecord>(COLL.snapshots)) {
       const key = scopedKey(scope, s.DBSnapshotIdentifier.toLowerCase());
       present.add(key);
       if (this.snapshots.has(key)) continue;
+      if (s.SourceDBSnapshotIdentifier !== undefined) {
+        const from = scopedKey(scope, snapshotIdOf(s.SourceDBSnapshotIdentifier).toLowerCase());
+        copied.add(from);
+        if (this.snapshots.has(from) && !this.failedLately(key)) task(`dbsnap:${key}`, () => this.capture(key, s.DBSnapshotIdentifier, (staging) => this.copySnapshot(from, staging)));
+        continue;
+      }
       const source = scopedKey(scope, s.DBInstanceIdentifier.toLowerCase());
       if (!this.known.has(source) && !wants.has(source)) continue;
       pending.add(source);
       if (this.failedLately(key)) continue;
       // One task per source instance: a backup never meets the instance's own start or stop halfway.
-      task(`db:${source}`, () => this.capture(key, source, s as DBSnapshotRecord));
+      task(`db:${source}`, () => this.capture(key, s.DBSnapshotIdentifier, (staging) => this.copyInstance(source, s as DBSnapshotRecord, staging)));
     }
     for (const key of this.snapshots) {
-      if (present.has(key)) continue;
+      if (present.has(key) || copied.has(key)) continue;
       this.snapshots.delete(key);
       task(`dbsnap:${key}`, () => rm(this.snapshotDirOf(key), { recursive: true, force: true }));
     }
     return pending;
   }
 
-  private async capture(key: string, source: string, s: DBSnapshotRecord): Promise<void> {
+  /** Writes a snapshot's data with `fill` into a staging directory, then puts it in place, complete. */
+  private async capture(key: string, name: string, fill: (staging: string) => Promise<void>): Promise<void> {
     if (this.snapshots.has(key)) return;
+    const dest = this.snapshotDirOf(key);
+    const staging = `${dest}.partial`;
     try {
-      await this.copyData(key, source, s);
+      await rm(staging, { recursive: true, force: true });
+      await rootDir(staging);
+      await fill(staging);
+      await writeFile(join(staging, 'complete'), new Date(this.env.clock.now()).toISOString());
+      await mkdir(dirname(dest), { recursive: true });
+      await rm(dest, { recursive: true, force: true });
+      await rename(staging, dest);
+      this.snapshots.add(key);
     } catch (e) {
       this.failed.set(key, { runKey: '', at: Clock.wallNow() });
-      throw new Error(`rds: snapshot ${s.DBSnapshotIdentifier}: ${(e as Error).message}`);
+      throw new Error(`rds: snapshot ${name}: ${(e as Error).message}`);
     }
   }
 
-  /** Writes a snapshot's data: the engine's online backup while it runs, else a copy of its storage. */
-  private async copyData(key: string, source: string, s: DBSnapshotRecord): Promise<void> {
-    const dest = this.snapshotDirOf(key);
-    const staging = `${dest}.partial`;
-    await rm(staging, { recursive: true, force: true });
-    await rootDir(staging);
+  /** An instance's data: the engine's online backup while it runs, else a copy of its storage. */
+  private async copyInstance(source: string, s: DBSnapshotRecord, staging: string): Promise<void> {
     const r = this.running.get(source);
+    const resourceId = r ? r.want.resourceId : await this.resourceIdOf(this.dirOf(source));
+    if (resourceId !== s.DbiResourceId) throw new Error(`the data of ${s.DBInstanceIdentifier} (${s.DbiResourceId}) is gone`);
     if (r) {
       const user = await this.userOf(r.want.kind);
       await dataDir(staging, user);
@@ -372,11 +400,16 @@ export class DbEngines {
       const stale = KINDS[s.Engine]?.staleFiles ?? [];
       await Promise.all(stale.map((f) => rm(join(staging, 'data', f), { force: true })));
     }
-    await writeFile(join(staging, 'complete'), new Date(this.env.clock.now()).toISOString());
-    await mkdir(dirname(dest), { recursive: true });
-    await rm(dest, { recursive: true, force: true });
-    await rename(staging, dest);
-    this.snapshots.add(key);
+  }
+
+  /** A copy of another snapshot's data (CopyDBSnapshot): what that snapshot holds, whatever its instance holds now. */
+  private async copySnapshot(from: string, staging: string): Promise<void> {
+    await run('cp', ['-a', join(this.snapshotDirOf(from), 'data'), join(staging, 'data')]);
+  }
+
+  /** The DbiResourceId of the instance whose data is in `dir`, if any. */
+  private resourceIdOf(dir: string): Promise<string | undefined> {
+    return readFile(join(dir, RESOURCE_ID), 'utf8').catch(() => undefined);
   }
 
   private async userOf(kind: EngineKind): Promise<User> {
@@ -387,7 +420,7 @@ export class DbEngines {
       this.users.set(kind.systemUser, line && installed ? { uid: Number(line.split(':')[2]), gid: Number(line.split(':')[3]) } : undefined);
     }
     const user = this.users.get(kind.systemUser);
-    if (!user) throw new Error(`${kind.name} is not installed on this host (no ${kind.installed} or no ${kind.systemUser} user)`);
+    if (!user) throw new NotInstalled(`${kind.name} is not installed on this host (no ${kind.installed} or no ${kind.systemUser} user)`);
     return user;
   }
 

@@ -12,10 +12,12 @@ import { startFaultline, type Faultline } from '../harness.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
 import { COLL, type DBInstanceRecord } from '../../src/services/rds/state.ts';
 import { ROLE_ARN } from './fis-support.ts';
+import { toMidday } from '../rds-support.ts';
 
 let fl: Faultline;
 before(async () => {
   fl = await startFaultline();
+  fl.advance(toMidday(fl.app.env.clock.now()));
   await fl.python(RDS + `
 vpc = ec2.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId']
 a = ec2.create_subnet(VpcId=vpc, CidrBlock='10.0.1.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId']
@@ -182,7 +184,7 @@ out(res)
   assert.equal(r.no_final, 'InvalidParameterCombination 400 FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
   const source = record('source');
   assert.deepEqual(record('copy').engine.restoredFrom, { snapshot: 'nightly', sourceInstance: 'source' });
-  assert.deepEqual(record('pitr').engine.restoredFrom, { sourceInstance: 'source', pointInTime: new Date(Date.parse(r.lrt.replace(' ', 'T'))).toISOString() });
+  assert.deepEqual(record('pitr').engine.restoredFrom, { sourceInstance: 'source', sourceDbiResourceId: source.DbiResourceId, pointInTime: new Date(Date.parse(r.lrt.replace(' ', 'T'))).toISOString() });
   assert.equal(record('copy').masterPassword, source.masterPassword);
   assert.notEqual(record('copy').endpointIp, source.endpointIp);
 
@@ -348,10 +350,10 @@ out({'before': [before['AvailabilityZone'], before['SecondaryAvailabilityZone']]
   assert.deepEqual(r.after, [r.before[1], r.before[0]]);
   assert.equal(r.x, 'completed');
   assert.equal(r.y[0], 'failed');
-  assert.match(r.y[1], /Single-AZ/);
+  assert.equal(r.y[1], 'Action failover failed: InvalidParameterCombination: Cannot reboot a Single-AZ DB instance with failover: ForceFailover needs a Multi-AZ instance.', 'RDS\'s refusal, as the dependent service\'s failure');
 });
 
-test('ModifyDBInstance: applied at once with ApplyImmediately (modifying for 60 s), else kept pending', async () => {
+test('ModifyDBInstance: applied at once with ApplyImmediately (modifying for 60 s), else kept pending; backups turned on take one before any restore, turned off go', async () => {
   await fl.python(RDS + `create('resized', DBSubnetGroupName='wide', BackupRetentionPeriod=0)`);
   fl.advance(300);
   // Terraform sends EngineVersion '' when none is set: the engine's default version, as with none.
@@ -359,18 +361,42 @@ test('ModifyDBInstance: applied at once with ApplyImmediately (modifying for 60 
   assert.match(blank, /^10\.11\./);
   const r = await fl.python(RDS + `
 before = inst('resized')['DBInstanceStatus']
+off = outcome(lambda: rds.restore_db_instance_to_point_in_time(SourceDBInstanceIdentifier='resized', TargetDBInstanceIdentifier='resized-pitr', UseLatestRestorableTime=True, DBSubnetGroupName='wide'))
 now = rds.modify_db_instance(DBInstanceIdentifier='resized', DBInstanceClass='db.t3.small', BackupRetentionPeriod=3, ApplyImmediately=True)['DBInstance']
-out({'before': before, 'now': now['DBInstanceStatus']})
+out({'before': before, 'now': now['DBInstanceStatus'], 'off': off, 'lrt': now.get('LatestRestorableTime')})
 `);
-  assert.deepEqual(r, { before: 'available', now: 'modifying' });
+  assert.deepEqual(r, { before: 'available', now: 'modifying', off: 'PointInTimeRestoreNotEnabled 400 Point-in-time restore is not enabled for DB instance resized: its backup retention period is 0.', lrt: null });
   fl.advance(59);
   assert.equal(await fl.python(RDS + `out(inst('resized')['DBInstanceStatus'])`), 'modifying');
   fl.advance(1);
+  const PITR = `lambda: rds.restore_db_instance_to_point_in_time(SourceDBInstanceIdentifier='resized', TargetDBInstanceIdentifier='resized-pitr', UseLatestRestorableTime=True, DBSubnetGroupName='wide')`;
+  const SNAPS = `[(s['SnapshotType'], s['Status']) for s in rds.describe_db_snapshots(DBInstanceIdentifier='resized')['DBSnapshots']]`;
+  const BACKUPS = `[(b['Status'], sorted(b['RestoreWindow'])) for b in rds.describe_db_instance_automated_backups(DBInstanceIdentifier='resized')['DBInstanceAutomatedBackups']]`;
   const done = await fl.python(RDS + `
 i = inst('resized')
+res = {'applied': [i['DBInstanceStatus'], i['DBInstanceClass'], i['BackupRetentionPeriod'], i['PendingModifiedValues']], 'lrt': i.get('LatestRestorableTime'),
+       'pitr': outcome(${PITR}), 'snaps': ${SNAPS}, 'backups': ${BACKUPS}}
+advance(60)
+i = inst('resized')
+res['after'] = [i['DBInstanceStatus'], 'LatestRestorableTime' in i, ${SNAPS}, ${BACKUPS}, outcome(${PITR})]
+res['events'] = events('resized')
 later = rds.modify_db_instance(DBInstanceIdentifier='resized', DBInstanceClass='db.t3.medium')['DBInstance']
-out({'applied': [i['DBInstanceStatus'], i['DBInstanceClass'], i['BackupRetentionPeriod'], i['PendingModifiedValues']], 'later': [later['DBInstanceStatus'], later['DBInstanceClass'], later['PendingModifiedValues']]})
+res['later'] = [later['DBInstanceStatus'], later['DBInstanceClass'], later['PendingModifiedValues']]
+out(res)
 `);
-  assert.deepEqual(done.applied, ['available', 'db.t3.small', 3, {}]);
+  // Turning backups on is an outage that ends with the first backup (RDS-EVENT-0001, 0002); until it is done, nothing to restore from.
+  assert.deepEqual(done.applied, ['backing-up', 'db.t3.small', 3, {}]);
+  assert.equal(done.lrt, null);
+  assert.equal(done.pitr, 'DBInstanceAutomatedBackupNotFound 404 No automated backup for this DB instance was found.');
+  assert.deepEqual(done.snaps, [['automated', 'creating']]);
+  assert.deepEqual(done.backups, [['creating', []]]);
+  assert.deepEqual(done.after, ['available', true, [['automated', 'available']], [['active', ['EarliestTime', 'LatestTime']]], 'ok']);
+  assert.deepEqual(done.events, ['DB instance created.', 'Backing up DB instance.', 'Finished DB instance backup.']);
   assert.deepEqual(done.later, ['available', 'db.t3.small', { DBInstanceClass: 'db.t3.medium' }]);
+
+  // Turned off: an outage, then no automated backups and no restorable time.
+  await fl.python(RDS + `rds.modify_db_instance(DBInstanceIdentifier='resized', BackupRetentionPeriod=0, ApplyImmediately=True)`);
+  fl.advance(60);
+  const off = await fl.python(RDS + `i = inst('resized'); out([i['DBInstanceStatus'], 'LatestRestorableTime' in i, ${SNAPS}])`);
+  assert.deepEqual(off, ['available', false, []]);
 });

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { sandboxSkip } from '../sandbox-support.ts';
 import { BOTO3_PRELUDE } from '../boto3-prelude.ts';
-import { PASSWORD, mariadb, mariadbUntil } from '../rds-support.ts';
+import { PASSWORD, mariadb, mariadbUntil, toMidday } from '../rds-support.ts';
 import { COLL, type DBInstanceRecord } from '../../src/services/rds/state.ts';
 import { readRecords, writeRecord } from '../../src/drills/probes.ts';
 import type { RecordProbe } from '../../src/drills/file.ts';
@@ -39,6 +39,7 @@ describe('RDS MariaDB and MySQL engines (sandbox driver)', { skip: sandboxSkip }
 
   before(async () => {
     fl = await startFaultline({ driver: 'sandbox' });
+    fl.advance(toMidday(fl.app.env.clock.now()));
     await fl.python(BOTO3_PRELUDE + `
 ec2 = boto3.client('ec2', config=no_retry)
 vpc = ec2.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId']

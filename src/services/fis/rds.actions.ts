@@ -5,8 +5,7 @@
  */
 import { loopContext } from '../ec2/scoped.ts';
 import { rds } from '../rds/index.ts';
-import { ActionFailed, type ActionSpec } from './action.ts';
-import { AwsError } from '../../core/errors.ts';
+import type { ActionSpec } from './action.ts';
 
 const idOf = (arn: string) => arn.slice(arn.lastIndexOf(':db:') + 4);
 
@@ -22,13 +21,7 @@ export const rebootDbInstances: ActionSpec = {
     },
   },
   start(run) {
-    for (const arn of run.targets) {
-      try {
-        rds.handlers.RebootDBInstance({ DBInstanceIdentifier: idOf(arn), ForceFailover: run.parameters.forceFailover === 'true' }, loopContext(run.env, run.scope));
-      } catch (e) {
-        if (e instanceof AwsError) throw new ActionFailed(e.code, e.message);
-        throw e;
-      }
-    }
+    // RDS's refusal (an AwsError) fails the action as the dependent service's failure.
+    for (const arn of run.targets) rds.handlers.RebootDBInstance({ DBInstanceIdentifier: idOf(arn), ForceFailover: run.parameters.forceFailover === 'true' }, loopContext(run.env, run.scope));
   },
 };

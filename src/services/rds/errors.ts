@@ -18,6 +18,10 @@ export const rdsErrors = {
       400,
     ),
   invalidSubnet: (message: string) => new AwsError('InvalidSubnet', message, 400),
+  subnetInUse: (subnet: string, instance: string) => new AwsError('SubnetAlreadyInUse', `The subnet ${subnet} is in use by DB instance ${instance}.`, 400),
+  /** faultline's regions have no default VPC, whose subnets AWS would use. */
+  noDefaultVpc: () => new AwsError('InvalidVPCNetworkStateFault', 'There is no default VPC in this region: give a DBSubnetGroupName (a DB subnet group covering at least two availability zones).', 400),
+  subnetFull: (subnet: string, group: string) => new AwsError('InvalidVPCNetworkStateFault', `The subnet ${subnet} of DB subnet group ${group} has no free IP address for the DB instance.`, 400),
   parameterGroupNotFound: (name: string) => new AwsError('DBParameterGroupNotFound', `DBParameterGroup not found: ${name}`, 404),
   parameterGroupExists: (name: string) => new AwsError('DBParameterGroupAlreadyExists', `Parameter group ${name} already exists`, 400),
   parameterGroupState: (message: string) => new AwsError('InvalidDBParameterGroupState', message, 400),
@@ -27,6 +31,8 @@ export const rdsErrors = {
   snapshotQuota: () => new AwsError('SnapshotQuotaExceeded', 'Cannot create more than 100 manual snapshots', 400),
   instanceQuota: () => new AwsError('InstanceQuotaExceeded', 'Cannot create more than 40 DB instances', 400),
   pitrNotEnabled: (id: string) => new AwsError('PointInTimeRestoreNotEnabled', `Point-in-time restore is not enabled for DB instance ${id}: its backup retention period is 0.`, 400),
+  /** The fault's documented text (API reference, DBInstanceAutomatedBackupNotFoundFault). */
+  automatedBackupNotFound: () => new AwsError('DBInstanceAutomatedBackupNotFound', 'No automated backup for this DB instance was found.', 404),
   invalidRestore: (message: string) => new AwsError('InvalidRestoreFault', message, 400),
   capacity: (zone: string) => new AwsError('InsufficientDBInstanceCapacity', `Cannot create a database instance because there is no capacity in availability zone ${zone}.`, 400),
   badIdentifier: (name: string) =>

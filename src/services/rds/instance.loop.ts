@@ -4,6 +4,9 @@
  *    §2, §3, §5, §8): creating → backing-up (the first automated snapshot) → available; modifying,
  *    rebooting (with or without failover), stopping → stopped (RDS starts it after seven days),
  *    starting, deleting (after the final snapshot);
+ *  - with backups on, takes the daily automated backup when the PreferredBackupWindow opens
+ *    (`backing-up`, RDS-EVENT-0001 and 0002), if the instance is `available` then or later in the
+ *    window, and deletes the automated snapshots the retention no longer needs;
  *  - watches the world every `rdsHealthCheckSeconds` (on multiples of it, so times are
  *    predictable) while the instance is up: when the primary's host or zone fails, a Multi-AZ
  *    instance with a usable standby fails over (status `rebooting` for `rdsFailoverSeconds`,
@@ -24,10 +27,12 @@ import { endpointOf, forgetInstance, instanceSource, saveInstance, startInstance
 import { queueMetrics } from './metrics.ts';
 import { placeInterface } from './network-interface.ts';
 import { placeCopy } from './placement.ts';
-import { automatedName, takeSnapshot } from './snapshots.ts';
+import { automatedName, deleteAutomatedBackups, takeSnapshot } from './snapshots.ts';
 import { COLL, parseScopedKey, type DBInstanceRecord, type DBSnapshotRecord, type Placement, type SubnetGroupRecord } from './state.ts';
 
-const SEVEN_DAYS_MS = 7 * 86_400_000;
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+const SEVEN_DAYS_MS = 7 * DAY_MS;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Why a copy cannot serve, if it cannot: its zone or host without power or network. */
@@ -59,7 +64,7 @@ export const instanceLoop = (env: Env) => (key: string): number | void => {
         i.DBInstanceStatus = 'available';
         break;
       case 'modifying':
-        if (!modified(env, scope, i, ev)) i.statusUntil = now + env.config.rdsHealthCheckSeconds * 1000;
+        if (!modified(env, scope, i, now, ev)) i.statusUntil = now + env.config.rdsHealthCheckSeconds * 1000;
         break;
       case 'rebooting':
         if (i.failover) failedOver(env, scope, i, ev);
@@ -88,6 +93,8 @@ export const instanceLoop = (env: Env) => (key: string): number | void => {
     }
   }
   if (i.DBInstanceStatus === 'available' || i.DBInstanceStatus === 'backing-up') watch(env, scope, i, now, ev);
+  // The window opens on a minute, so on a health check's beat (the loop's wake-up while `available`).
+  if (i.DBInstanceStatus === 'available' && i.BackupRetentionPeriod > 0 && backupDue(i, now)) backUp(env, scope, i, now, ev);
   saveInstance(env, scope, i);
   const poll = env.config.rdsHealthCheckSeconds * 1000;
   const watching = ['available', 'backing-up', 'modifying', 'rebooting', 'starting'].includes(i.DBInstanceStatus);
@@ -107,19 +114,49 @@ function created(env: Env, scope: Scope, i: DBInstanceRecord, now: number, ev: E
   else ev({ id: 'RDS-EVENT-0005' });
   i.createdEvent = undefined;
   queueMetrics(env, scope, i.DBInstanceIdentifier);
-  if (i.BackupRetentionPeriod === 0) {
-    i.DBInstanceStatus = 'available';
-    return;
-  }
   // The first backup (spec §2): a full automated snapshot, taken from the standby on Multi-AZ.
-  i.DBInstanceStatus = 'backing-up';
-  i.statusUntil = now + env.config.rdsBackupSeconds * 1000;
-  ev({ id: 'RDS-EVENT-0001' });
-  takeSnapshot(env, scope, i, automatedName(i.DBInstanceIdentifier, now), 'automated', env.config.rdsBackupSeconds * 1000);
+  if (i.BackupRetentionPeriod > 0) backUp(env, scope, i, now, ev);
+  else i.DBInstanceStatus = 'available';
 }
 
-/** Applies a ModifyDBInstance; false while a new standby has nowhere to go (it tries again). */
-function modified(env: Env, scope: Scope, i: DBInstanceRecord, ev: Ev): boolean {
+/**
+ * An automated backup: `backing-up` while its snapshot is taken (RDS-EVENT-0001, then 0002); the
+ * automated snapshots the retention no longer needs go.
+ */
+function backUp(env: Env, scope: Scope, i: DBInstanceRecord, now: number, ev: Ev): void {
+  i.DBInstanceStatus = 'backing-up';
+  i.statusUntil = now + env.config.rdsBackupSeconds * 1000;
+  i.lastBackupAt = now;
+  ev({ id: 'RDS-EVENT-0001' });
+  takeSnapshot(env, scope, i, automatedName(i.DBInstanceIdentifier, now), 'automated', env.config.rdsBackupSeconds * 1000);
+  pruneAutomatedBackups(env, scope, i, now);
+}
+
+/** Whether the backup window (`hh24:mi-hh24:mi`, UTC) is open and no backup was started since it opened. */
+export function backupDue(i: Pick<DBInstanceRecord, 'PreferredBackupWindow' | 'lastBackupAt'>, now: number): boolean {
+  const [start, end] = i.PreferredBackupWindow.split('-').map((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5)));
+  let opened = Math.floor(now / DAY_MS) * DAY_MS + start * MINUTE_MS;
+  if (opened > now) opened -= DAY_MS;
+  const length = (((end - start) % 1440) + 1440) % 1440 * MINUTE_MS;
+  return now < opened + length && (i.lastBackupAt === undefined || i.lastBackupAt < opened);
+}
+
+/**
+ * Deletes the automated snapshots older than the retention period, but for the newest of them
+ * taken at or before its start: the earliest restorable time restores from that one.
+ */
+function pruneAutomatedBackups(env: Env, scope: Scope, i: DBInstanceRecord, now: number): void {
+  const cutoff = now - i.BackupRetentionPeriod * DAY_MS;
+  const mine = env.store.list<DBSnapshotRecord>(COLL.snapshots, scope).filter((s) => s.SnapshotType === 'automated' && s.DbiResourceId === i.DbiResourceId);
+  const base = Math.max(...mine.filter((s) => s.takenAt <= cutoff).map((s) => s.takenAt));
+  for (const s of mine) if (s.takenAt < base) env.store.delete(COLL.snapshots, scope, s.DBSnapshotIdentifier);
+}
+
+/**
+ * Applies a ModifyDBInstance; false while a new standby has nowhere to go (it tries again).
+ * Backups turned on take one at once; turned off, the automated backups go (spec §5).
+ */
+function modified(env: Env, scope: Scope, i: DBInstanceRecord, now: number, ev: Ev): boolean {
   const m = i.modifying ?? {};
   if (m.MultiAZ === true && !i.placement.standby) {
     const group = env.store.get<SubnetGroupRecord>(COLL.subnetGroups, scope, i.DBSubnetGroupName);
@@ -138,6 +175,10 @@ function modified(env: Env, scope: Scope, i: DBInstanceRecord, ev: Ev): boolean 
   if (m.EngineVersion !== undefined) i.EngineVersion = m.EngineVersion;
   if (m.AllocatedStorage !== undefined) i.AllocatedStorage = m.AllocatedStorage;
   if (m.BackupRetentionPeriod !== undefined) i.BackupRetentionPeriod = m.BackupRetentionPeriod;
+  if (m.BackupRetentionPeriod === 0) {
+    deleteAutomatedBackups(env, scope, i);
+    i.restorableFrom = undefined;
+  }
   if (m.DBParameterGroupName !== undefined) i.DBParameterGroups = [{ DBParameterGroupName: m.DBParameterGroupName, ParameterApplyStatus: 'in-sync' }];
   i.modifying = undefined;
   i.PendingModifiedValues = {};
@@ -145,6 +186,7 @@ function modified(env: Env, scope: Scope, i: DBInstanceRecord, ev: Ev): boolean 
   i.engine.running = usable(env, scope.region, i.placement.primary);
   if (m.MultiAZ === true) ev({ id: 'RDS-EVENT-0025' });
   if (m.MultiAZ === false) ev({ id: 'RDS-EVENT-0029' });
+  if (m.BackupRetentionPeriod) backUp(env, scope, i, now, ev);
   return true;
 }
 
@@ -172,9 +214,6 @@ function deleted(env: Env, scope: Scope, i: DBInstanceRecord, ev: Ev): number | 
   const snap = i.finalSnapshot ? env.store.get<DBSnapshotRecord>(COLL.snapshots, scope, i.finalSnapshot) : undefined;
   if (snap?.Status === 'creating') return Math.max(1000, (snap.readyAt ?? 0) - env.clock.now());
   ev({ id: 'RDS-EVENT-0003' });
-  for (const s of env.store.list<DBSnapshotRecord>(COLL.snapshots, scope)) {
-    if (s.SnapshotType === 'automated' && s.DBInstanceIdentifier === i.DBInstanceIdentifier) env.store.delete(COLL.snapshots, scope, s.DBSnapshotIdentifier);
-  }
   forgetInstance(env, scope, i);
 }
 

@@ -8,7 +8,6 @@
  * private address of its interface in the primary's subnet (network-interface.ts).
  */
 import { createHash, randomInt } from 'node:crypto';
-import { AwsError } from '../../core/errors.ts';
 import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import { allocatePublicIp, releasePublicIp } from '../ec2/public-ips.ts';
@@ -20,7 +19,7 @@ import { logEvent } from './events.ts';
 import { defaultParameterGroup, findParameterGroup } from './parameter-groups.ts';
 import { placeInterface, releaseInterface, syncInterfaceGroups } from './network-interface.ts';
 import { groupZones, placeCopy } from './placement.ts';
-import { takeSnapshot } from './snapshots.ts';
+import { deleteAutomatedBackups, takeSnapshot } from './snapshots.ts';
 import { findSubnetGroup, view as subnetGroupView } from './subnet-groups.ts';
 import { COLL, INSTANCE_LOOP, scopedKey, type DBInstanceRecord, type Engine, type Modification, type SubnetGroupRecord, type Tag } from './state.ts';
 
@@ -51,16 +50,18 @@ export function findInstance(ctx: { env: Env } & Scope, id: string): Read<DBInst
 export const mutableInstance = (ctx: { env: Env } & Scope, id: string) => structuredClone(findInstance(ctx, id)) as DBInstanceRecord;
 export const saveInstance = (env: Env, scope: Scope, i: DBInstanceRecord) => env.store.put(COLL.instances, scope, i.DBInstanceIdentifier, i);
 
-/** The latest time a point-in-time restore can reach: the last 5-minute log upload (spec §5), not before the instance was created. */
+/**
+ * The latest time a point-in-time restore can reach: the last 5-minute log upload (spec §5), not
+ * before the first automated backup; none until that backup is done.
+ */
 export function latestRestorableTime(env: Env, i: Read<DBInstanceRecord>): number | undefined {
-  if (i.BackupRetentionPeriod === 0 || !i.InstanceCreateTime) return undefined;
-  const created = Date.parse(i.InstanceCreateTime);
-  return Math.max(created, Math.floor(env.clock.now() / RESTORE_GRANULARITY_MS) * RESTORE_GRANULARITY_MS);
+  if (i.BackupRetentionPeriod === 0 || i.restorableFrom === undefined) return undefined;
+  return Math.max(i.restorableFrom, Math.floor(env.clock.now() / RESTORE_GRANULARITY_MS) * RESTORE_GRANULARITY_MS);
 }
-/** The earliest: the later of creation and now minus the retention. */
+/** The earliest: the later of the first automated backup and now minus the retention. */
 export function earliestRestorableTime(env: Env, i: Read<DBInstanceRecord>): number | undefined {
-  if (i.BackupRetentionPeriod === 0 || !i.InstanceCreateTime) return undefined;
-  return Math.max(Date.parse(i.InstanceCreateTime), env.clock.now() - i.BackupRetentionPeriod * 86_400_000);
+  if (i.BackupRetentionPeriod === 0 || i.restorableFrom === undefined) return undefined;
+  return Math.max(i.restorableFrom, env.clock.now() - i.BackupRetentionPeriod * 86_400_000);
 }
 
 /** The instance as DescribeDBInstances shows it. */
@@ -161,7 +162,6 @@ export interface NewInstanceInput {
 export interface Restored {
   masterPassword: string;
   restoredFrom: DBInstanceRecord['engine']['restoredFrom'];
-  dataGeneration: number;
   createdEvent: DBInstanceRecord['createdEvent'];
 }
 
@@ -187,10 +187,7 @@ export function newInstance(ctx: RequestContext, input: NewInstanceInput, restor
   if (input.PreferredMaintenanceWindow !== undefined && !MAINTENANCE.test(input.PreferredMaintenanceWindow.toLowerCase())) throw rdsErrors.invalidValue(`The maintenance window must be in the format ddd:hh24:mi-ddd:hh24:mi: ${input.PreferredMaintenanceWindow}`);
   if (env.store.get(COLL.instances, ctx, id)) throw rdsErrors.instanceExists();
   if (env.store.count(COLL.instances, ctx) >= MAX_INSTANCES) throw rdsErrors.instanceQuota();
-  if (input.DBSubnetGroupName === undefined) {
-    // faultline's regions have no default VPC, whose subnets AWS would use.
-    throw new AwsError('InvalidVPCNetworkStateFault', 'There is no default VPC in this region: give a DBSubnetGroupName (a DB subnet group covering at least two availability zones).', 400);
-  }
+  if (input.DBSubnetGroupName === undefined) throw rdsErrors.noDefaultVpc();
   const group = findSubnetGroup(ctx, input.DBSubnetGroupName);
   const zones = groupZones(group);
   if (input.AvailabilityZone !== undefined && !zones.includes(input.AvailabilityZone)) {
@@ -242,13 +239,13 @@ export function newInstance(ctx: RequestContext, input: NewInstanceInput, restor
     placement: { primary, ...(standby ? { standby } : {}) },
     endpointIp: allocatePublicIp(env, { kind: 'rds', account: ctx.account, region: ctx.region, owner: arn }),
     statusUntil: now + env.config.rdsCreateSeconds * 1000,
-    engine: { running: false, dataGeneration: restored?.dataGeneration ?? 1, ...(restored?.restoredFrom ? { restoredFrom: restored.restoredFrom } : {}) },
+    engine: { running: false, ...(restored?.restoredFrom ? { restoredFrom: restored.restoredFrom } : {}) },
     createdAt: now,
     port,
     ...(restored?.createdEvent ? { createdEvent: restored.createdEvent } : {}),
   };
   if (!placeInterface(env, ctx, rec, primary.subnetId)) {
-    throw new AwsError('InvalidVPCNetworkStateFault', `The subnet ${primary.subnetId} of DB subnet group ${group.DBSubnetGroupName} has no free IP address for the DB instance.`, 400);
+    throw rdsErrors.subnetFull(primary.subnetId, group.DBSubnetGroupName);
   }
   env.store.put(COLL.instances, ctx, id, rec);
   schedule(env, ctx, id, rec.statusUntil);
@@ -457,8 +454,9 @@ export function startInstance(env: Env, scope: Scope, i: DBInstanceRecord): void
   schedule(env, scope, i.DBInstanceIdentifier, i.statusUntil);
 }
 
-/** Forgets a deleted instance: its endpoint addresses go back to the pool and the subnet, its interface goes. */
-export function forgetInstance(env: Env, scope: Scope, i: DBInstanceRecord): void {
+/** Forgets a deleted instance: its endpoint addresses go back to the pool and the subnet, its interface and its automated snapshots go. */
+export function forgetInstance(env: Env, scope: Scope, i: Read<DBInstanceRecord>): void {
+  deleteAutomatedBackups(env, scope, i);
   releasePublicIp(env, i.endpointIp);
   releaseInterface(env, scope, i);
   env.store.delete(COLL.instances, scope, i.DBInstanceIdentifier);

@@ -8,7 +8,7 @@
  * interface is made anew in the new primary's subnet, and the old address goes back.
  * Each of these runs inside the caller's transaction.
  */
-import type { Scope } from '../../core/store.ts';
+import type { DeepReadonly, Scope } from '../../core/store.ts';
 import { createServiceInterface, groupIdentifiers } from '../ec2/network-interfaces.ts';
 import { loopContext } from '../ec2/scoped.ts';
 import { COLL as EC2, COMPUTE_COLL, type NetworkInterfaceRecord, type SubnetRecord } from '../ec2/state.ts';
@@ -35,7 +35,7 @@ export function placeInterface(env: Env, scope: Scope, i: DBInstanceRecord, subn
 }
 
 /** Removes the instance's interface and gives its address back. */
-export function releaseInterface(env: Env, scope: Scope, i: DBInstanceRecord): void {
+export function releaseInterface(env: Env, scope: Scope, i: DeepReadonly<DBInstanceRecord>): void {
   const n = i.networkInterface;
   if (!n) return;
   releasePrivateIp(loopContext(env, scope), n.subnetId, n.privateIp);

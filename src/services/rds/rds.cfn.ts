@@ -22,11 +22,9 @@ import { COLL, type DBInstanceRecord, type DBParameterGroupRecord, type SubnetGr
 const call = (rc: ResourceContext, op: string, input: Record<string, unknown>) => callService(rds, op, input, rc.request);
 const POLL_MS = 10_000;
 const instanceOf = (rc: ResourceContext, id: string) => rc.env.store.get<DBInstanceRecord>(COLL.instances, rc.request, id.toLowerCase());
-const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
-/** The settings CreateDBInstance and ModifyDBInstance share, from the template's properties. */
-const settings = (p: Props) =>
-  defined({
+/** The settings CreateDBInstance and ModifyDBInstance share, from the template's properties (callService drops those left undefined). */
+const settings = (p: Props): Record<string, unknown> => ({
     DBInstanceClass: p.DBInstanceClass,
     AllocatedStorage: num(p.AllocatedStorage),
     MultiAZ: bool(p.MultiAZ),
@@ -40,7 +38,7 @@ const settings = (p: Props) =>
     CopyTagsToSnapshot: bool(p.CopyTagsToSnapshot),
     AutoMinorVersionUpgrade: bool(p.AutoMinorVersionUpgrade),
     EngineVersion: p.EngineVersion === undefined ? undefined : String(p.EngineVersion),
-  });
+});
 
 const family = (engine: unknown) => {
   const e = String(engine ?? '').toLowerCase();
@@ -66,8 +64,8 @@ const dbInstance: ResourceHandler = {
     };
     const out =
       props.DBSnapshotIdentifier !== undefined
-        ? call(rc, 'RestoreDBInstanceFromDBSnapshot', defined({ ...common, DBSnapshotIdentifier: props.DBSnapshotIdentifier, AllocatedStorage: undefined, BackupRetentionPeriod: undefined }))
-        : call(rc, 'CreateDBInstance', defined({ ...common, Engine: props.Engine, MasterUsername: props.MasterUsername, MasterUserPassword: props.MasterUserPassword }));
+        ? call(rc, 'RestoreDBInstanceFromDBSnapshot', { ...common, DBSnapshotIdentifier: props.DBSnapshotIdentifier, AllocatedStorage: undefined, BackupRetentionPeriod: undefined })
+        : call(rc, 'CreateDBInstance', { ...common, Engine: props.Engine, MasterUsername: props.MasterUsername, MasterUserPassword: props.MasterUserPassword });
     return { physicalId: out.DBInstance.DBInstanceIdentifier };
   },
   stabilize(s, rc) {
@@ -79,7 +77,8 @@ const dbInstance: ResourceHandler = {
   update(props, old, changed, rc) {
     const input: Record<string, unknown> = { DBInstanceIdentifier: old.physicalId, ApplyImmediately: true };
     const now = settings(props);
-    for (const [k, v] of Object.entries(now)) if (JSON.stringify(v) !== JSON.stringify(settings(old.props)[k])) input[k] = v;
+    const before = settings(old.props);
+    for (const [k, v] of Object.entries(now)) if (v !== undefined && JSON.stringify(v) !== JSON.stringify(before[k])) input[k] = v;
     if (changed.includes('MasterUserPassword')) input.MasterUserPassword = props.MasterUserPassword;
     if (changed.includes('AvailabilityZone') || changed.includes('StorageType')) {
       throw new AwsError('NotUpdatable', `faultline cannot change ${changed.filter((c) => c === 'AvailabilityZone' || c === 'StorageType').join(', ')} of a DB instance in place.`);

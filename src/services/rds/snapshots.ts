@@ -1,8 +1,9 @@
 /**
  * DB snapshots, manual and automated, and the restores that make new instances from them or from
  * a point in time (spec rds.md §5). A snapshot is `creating` for `rdsSnapshotSeconds` (the
- * snapshot loop makes it `available`); it records the source's data generation, which the engine
- * runtime copies. A point-in-time restore reaches back to the latest 5-minute log upload.
+ * snapshot loop makes it `available`); the engine runtime copies the data of the instance it names
+ * (by DbiResourceId) as it was then, or for a copy, its source snapshot's data. A point-in-time
+ * restore reaches back to the latest 5-minute log upload.
  */
 import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly, Scope } from '../../core/store.ts';
@@ -10,7 +11,7 @@ import type { Env, RequestContext } from '../service.ts';
 import { checkIdentifier, rdsErrors } from './errors.ts';
 import { logEvent } from './events.ts';
 import { earliestRestorableTime, findInstance, instanceSource, latestRestorableTime, newInstance, portOf, view as instanceView, type NewInstanceInput } from './instances.ts';
-import { COLL, SNAPSHOT_LOOP, scopedKey, parseScopedKey, type DBInstanceRecord, type DBSnapshotRecord, type SubnetGroupRecord, type Tag } from './state.ts';
+import { COLL, SNAPSHOT_LOOP, scopedKey, parseScopedKey, snapshotIdOf, type DBInstanceRecord, type DBSnapshotRecord, type SubnetGroupRecord, type Tag } from './state.ts';
 
 type Read<T> = DeepReadonly<T>;
 const MAX_MANUAL = 100;
@@ -60,7 +61,6 @@ export function takeSnapshot(env: Env, scope: Scope, i: Read<DBInstanceRecord>, 
     readyAt: now + takesMs,
     masterPassword: i.masterPassword,
     DBInstanceClass: i.DBInstanceClass,
-    dataGeneration: i.engine.dataGeneration,
   };
   env.store.put(COLL.snapshots, scope, id, s);
   logEvent(env, scope, snapshotSource(scope, id), { id: type === 'manual' ? 'RDS-EVENT-0040' : 'RDS-EVENT-0090' });
@@ -80,7 +80,23 @@ export const snapshotLoop = (env: Env) => (key: string): number | void => {
   s.readyAt = undefined;
   env.store.put(COLL.snapshots, scope, id, s);
   logEvent(env, scope, snapshotSource(scope, id), { id: s.SnapshotType === 'manual' ? 'RDS-EVENT-0042' : 'RDS-EVENT-0091' });
+  if (s.SnapshotType === 'automated') backedUp(env, scope, s);
 };
+
+/** The first automated backup of an instance with backups on makes it restorable to a point in time from then. */
+function backedUp(env: Env, scope: Scope, s: Read<DBSnapshotRecord>): void {
+  const i = env.store.mutable<DBInstanceRecord>(COLL.instances, scope, s.DBInstanceIdentifier);
+  if (!i || i.DbiResourceId !== s.DbiResourceId || i.BackupRetentionPeriod === 0 || i.restorableFrom !== undefined) return;
+  i.restorableFrom = s.takenAt;
+  env.store.put(COLL.instances, scope, i.DBInstanceIdentifier, i);
+}
+
+/** Deletes an instance's automated snapshots (its deletion, or backups turned off). */
+export function deleteAutomatedBackups(env: Env, scope: Scope, i: Read<DBInstanceRecord>): void {
+  for (const s of env.store.list<DBSnapshotRecord>(COLL.snapshots, scope)) {
+    if (s.SnapshotType === 'automated' && s.DbiResourceId === i.DbiResourceId) env.store.delete(COLL.snapshots, scope, s.DBSnapshotIdentifier);
+  }
+}
 
 const view = (s: Read<DBSnapshotRecord>) => ({ ...s, TagList: s.tags, LicenseModel: s.Engine === 'postgres' ? 'postgresql-license' : 'general-public-license', Encrypted: false, StorageType: 'gp3', SnapshotTarget: 'region', OriginalSnapshotCreateTime: s.SnapshotCreateTime });
 
@@ -148,8 +164,7 @@ export const snapshotHandlers = {
   },
 
   CopyDBSnapshot(input: { SourceDBSnapshotIdentifier: string; TargetDBSnapshotIdentifier: string; Tags?: Tag[]; CopyTags?: boolean }, ctx: RequestContext) {
-    const sourceId = input.SourceDBSnapshotIdentifier.startsWith('arn:') ? input.SourceDBSnapshotIdentifier.slice(input.SourceDBSnapshotIdentifier.lastIndexOf(':snapshot:') + 10) : input.SourceDBSnapshotIdentifier;
-    const src = findSnapshot(ctx, sourceId);
+    const src = findSnapshot(ctx, snapshotIdOf(input.SourceDBSnapshotIdentifier));
     if (src.Status !== 'available') throw rdsErrors.snapshotState('Cannot copy the snapshot because it is not currently in the available state.');
     const id = checkIdentifier(input.TargetDBSnapshotIdentifier, 'TargetDBSnapshotIdentifier', 255);
     if (ctx.env.store.get(COLL.snapshots, ctx, id)) throw rdsErrors.snapshotExists(id);
@@ -173,12 +188,10 @@ export const snapshotHandlers = {
 
   RestoreDBInstanceFromDBSnapshot(input: RestoreCommon & { DBInstanceIdentifier: string; DBSnapshotIdentifier?: string }, ctx: RequestContext) {
     if (input.DBSnapshotIdentifier === undefined) throw rdsErrors.invalidValue('The parameter DBSnapshotIdentifier must be provided.');
-    const snapId = input.DBSnapshotIdentifier.startsWith('arn:') ? input.DBSnapshotIdentifier.slice(input.DBSnapshotIdentifier.lastIndexOf(':snapshot:') + 10) : input.DBSnapshotIdentifier;
-    const s = findSnapshot(ctx, snapId);
+    const s = findSnapshot(ctx, snapshotIdOf(input.DBSnapshotIdentifier));
     if (s.Status !== 'available') throw rdsErrors.snapshotState(`Snapshot ${s.DBSnapshotIdentifier} is not available.`);
     const rec = newInstance(ctx, restoredInput({ ...input, BackupRetentionPeriod: input.BackupRetentionPeriod }, { ...s, Port: s.Port }), {
       masterPassword: s.masterPassword,
-      dataGeneration: s.dataGeneration,
       restoredFrom: { snapshot: s.DBSnapshotIdentifier, sourceInstance: s.DBInstanceIdentifier },
       createdEvent: { eventId: 'RDS-EVENT-0043', message: s.DBSnapshotIdentifier },
     });
@@ -201,7 +214,8 @@ export const snapshotHandlers = {
     if (src.BackupRetentionPeriod === 0) throw rdsErrors.pitrNotEnabled(src.DBInstanceIdentifier);
     const latest = latestRestorableTime(env, src);
     const earliest = earliestRestorableTime(env, src);
-    if (latest === undefined || earliest === undefined) throw rdsErrors.instanceState(`DB instance ${src.DBInstanceIdentifier} has no backups to restore from yet.`);
+    // Backups are on, but the first one is not done yet: nothing to restore from.
+    if (latest === undefined || earliest === undefined) throw rdsErrors.automatedBackupNotFound();
     const at = input.RestoreTime === undefined ? latest : input.RestoreTime instanceof Date ? input.RestoreTime.getTime() : Date.parse(input.RestoreTime);
     if (!(at >= earliest && at <= latest)) {
       throw rdsErrors.invalidRestore(`Restore time ${iso(at)} is outside the restorable window of DB instance ${src.DBInstanceIdentifier}: ${iso(earliest)} to ${iso(latest)}.`);
@@ -209,8 +223,7 @@ export const snapshotHandlers = {
     const { TargetDBInstanceIdentifier, SourceDBInstanceIdentifier: _s, SourceDbiResourceId: _r, RestoreTime: _t, UseLatestRestorableTime: _u, ...rest } = input;
     const rec = newInstance(ctx, restoredInput({ ...rest, DBInstanceIdentifier: TargetDBInstanceIdentifier }, { ...src, Port: portOf(src) }), {
       masterPassword: src.masterPassword,
-      dataGeneration: src.engine.dataGeneration,
-      restoredFrom: { sourceInstance: src.DBInstanceIdentifier, pointInTime: iso(at) },
+      restoredFrom: { sourceInstance: src.DBInstanceIdentifier, sourceDbiResourceId: src.DbiResourceId, pointInTime: iso(at) },
       createdEvent: { eventId: 'RDS-EVENT-0019', message: src.DBInstanceIdentifier },
     });
     return { DBInstance: instanceView(env, ctx, rec) };
@@ -222,15 +235,17 @@ export const snapshotHandlers = {
       .list<DBInstanceRecord>(COLL.instances, ctx)
       .filter((i) => i.BackupRetentionPeriod > 0 && i.InstanceCreateTime)
       .filter((i) => (input.DBInstanceIdentifier === undefined || i.DBInstanceIdentifier === input.DBInstanceIdentifier.toLowerCase()) && (input.DbiResourceId === undefined || i.DbiResourceId === input.DbiResourceId))
-      .map((i) => ({
+      .map((i) => ({ i, earliest: earliestRestorableTime(env, i), latest: latestRestorableTime(env, i) }))
+      .map(({ i, earliest, latest }) => ({
         DBInstanceArn: i.DBInstanceArn,
         DbiResourceId: i.DbiResourceId,
         DBInstanceIdentifier: i.DBInstanceIdentifier,
         DBInstanceAutomatedBackupsArn: `arn:aws:rds:${ctx.region}:${ctx.account}:auto-backup:ab-${i.DbiResourceId.slice(3).toLowerCase()}`,
         Region: ctx.region,
-        RestoreWindow: { EarliestTime: iso(earliestRestorableTime(env, i)!), LatestTime: iso(latestRestorableTime(env, i)!) },
+        // AWS's `creating`: waiting for the first automated backup, with no restore window yet.
+        RestoreWindow: earliest !== undefined && latest !== undefined ? { EarliestTime: iso(earliest), LatestTime: iso(latest) } : {},
         AllocatedStorage: i.AllocatedStorage,
-        Status: 'active',
+        Status: latest !== undefined ? 'active' : 'creating',
         Port: portOf(i),
         AvailabilityZone: i.AvailabilityZone,
         InstanceCreateTime: i.InstanceCreateTime,

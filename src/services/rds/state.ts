@@ -10,8 +10,9 @@
  *    primary's subnet and the instance's security groups, whose private address the name answers
  *    inside the VPC; on failover it moves to the new primary's subnet;
  *  - `engine`: what the runtime should run now (`running` while the primary's host and zone are
- *    up and the status allows connections), and the data's generation, so that a restore or a
- *    failover is seen by the runtime as a change.
+ *    up and the status allows connections), and for a restore, where its data comes from. The
+ *    runtime keeps an instance's data by its `DbiResourceId`, so an instance re-created under the
+ *    same identifier starts with new data.
  * Statuses and timings follow ../shared/spec/rds.md on the clock (the instance loop).
  */
 import type { Scope } from '../../core/store.ts';
@@ -41,6 +42,9 @@ export function parseScopedKey(key: string): { scope: Scope; id: string } {
   const [account, region, ...rest] = key.split('/');
   return { scope: { account, region }, id: rest.join('/') };
 }
+
+/** A snapshot's identifier from its identifier or its ARN (`arn:aws:rds:REGION:ACCOUNT:snapshot:ID`). */
+export const snapshotIdOf = (idOrArn: string): string => (idOrArn.startsWith('arn:') ? idOrArn.slice(idOrArn.lastIndexOf(':snapshot:') + 10) : idOrArn);
 
 export interface Tag {
   Key: string;
@@ -107,8 +111,12 @@ export interface DBInstanceRecord {
   networkInterface?: { eniId: string; vpcId: string; subnetId: string; privateIp: string };
   /** Clock ms when the current status ends (creating → backing-up → available, rebooting, failover…). */
   statusUntil?: number;
-  /** What the engine runtime should do now, and a counter bumped when the data it serves changes (restore). */
-  engine: { running: boolean; dataGeneration: number; restoredFrom?: { snapshot?: string; pointInTime?: string; sourceInstance?: string } };
+  /**
+   * What the engine runtime should do now, and where a restored instance's data comes from: a
+   * snapshot, or for a point in time the latest backup then of the source (its identifier and
+   * DbiResourceId, so that an instance since re-created under that identifier is not mistaken for it).
+   */
+  engine: { running: boolean; restoredFrom?: { snapshot?: string; pointInTime?: string; sourceInstance?: string; sourceDbiResourceId?: string } };
   createdAt: number;
   /** Internal: the port the endpoint listens on (Endpoint.Port once the endpoint exists). */
   port?: number;
@@ -122,6 +130,14 @@ export interface DBInstanceRecord {
   standbyRecoveryUntil?: number;
   /** Internal: the snapshot a deletion takes (`deleting` until it is done). */
   finalSnapshot?: string;
+  /**
+   * Internal: when the data of the first automated backup since backups were turned on was taken
+   * (clock ms), set once that backup is `available`: no LatestRestorableTime, and no point-in-time
+   * restore, before it, nor to a time before it.
+   */
+  restorableFrom?: number;
+  /** Internal: when the latest automated backup was started (clock ms): one a day, in the backup window. */
+  lastBackupAt?: number;
   /** Internal: the restoration event (RDS-EVENT-0019 or 0043) to log when `creating` ends; a new instance logs RDS-EVENT-0005. */
   createdEvent?: { eventId: string; message: string };
 }
@@ -161,8 +177,6 @@ export interface DBSnapshotRecord {
   /** Internal: the source instance's master password and class, which a restore starts from. */
   masterPassword: string;
   DBInstanceClass: string;
-  /** Internal: the source's data generation when taken (the engine runtime copies that data). */
-  dataGeneration: number;
   SourceDBSnapshotIdentifier?: string;
 }
 

@@ -1,5 +1,4 @@
 /** DB subnet groups (spec rds.md §6): subnets of one VPC covering at least two AZs, named in lower case. */
-import { AwsError } from '../../core/errors.ts';
 import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import { COLL as EC2, type SubnetRecord } from '../ec2/state.ts';
@@ -23,7 +22,7 @@ export function findSubnetGroup(ctx: RequestContext, name: string): DeepReadonly
 }
 
 /** The subnets given, all in one VPC and covering at least two AZs. */
-function subnetsOf(ctx: RequestContext, ids: readonly string[]): SubnetGroupRecord['Subnets'] & { vpc?: string } {
+function subnetsOf(ctx: RequestContext, ids: readonly string[]): SubnetGroupRecord['Subnets'] {
   const subnets = [...new Set(ids)].map((id) => {
     const s = ctx.env.store.get<SubnetRecord>(EC2.subnets, ctx, id);
     if (!s) throw rdsErrors.invalidSubnet(`The subnet ${id} does not exist.`);
@@ -64,7 +63,7 @@ export const subnetGroupHandlers = {
     // Subnets that instances sit in must stay.
     for (const i of ctx.env.store.list<DBInstanceRecord>(COLL.instances, ctx).filter((i) => i.DBSubnetGroupName === g.DBSubnetGroupName)) {
       for (const p of [i.placement.primary, i.placement.standby]) {
-        if (p && !subnets.some((s) => s.SubnetIdentifier === p.subnetId)) throw new AwsError('SubnetAlreadyInUse', `The subnet ${p.subnetId} is in use by DB instance ${i.DBInstanceIdentifier}.`, 400);
+        if (p && !subnets.some((s) => s.SubnetIdentifier === p.subnetId)) throw rdsErrors.subnetInUse(p.subnetId, i.DBInstanceIdentifier);
       }
     }
     g.Subnets = subnets;
