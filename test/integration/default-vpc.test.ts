@@ -122,10 +122,12 @@ describe('faultline up --no-default-vpc', () => {
   before(async () => (fl = await startFaultline({ config: { defaultVpc: false } })));
   after(() => fl.close());
 
-  it('keeps accounts without a default VPC: launches need a subnet', async () => {
+  it('keeps accounts without a default VPC: launches and security groups need one', async () => {
     const vpcs = await fl.aws('ec2', 'describe-vpcs');
     assert.deepEqual(vpcs.Vpcs, []);
     const run = await fl.awsRaw('ec2', 'run-instances', '--image-id', AMI, '--instance-type', 't2.micro');
     assert.match(run.stderr, /VPCIdNotSpecified.*No default VPC for this user/);
+    const group = await fl.awsRaw('ec2', 'create-security-group', '--group-name', 'nodefault', '--description', 'x');
+    assert.match(group.stderr, /VPCIdNotSpecified.*No default VPC for this user/);
   });
 });

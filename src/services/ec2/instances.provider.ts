@@ -16,7 +16,7 @@ import { applyLaunchTemplate } from './launch-templates.provider.ts';
 import { disassociateElasticIps, osUpAt, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
 import { autoRecoverySupported, instanceType } from './instance-types.ts';
 import { createInstanceInterface, getInterface, putInterface, syncInstanceNetwork } from './network-interfaces.ts';
-import { zoneId } from './regions.provider.ts';
+import { zoneId, zonesOf } from './regions.provider.ts';
 import { defaultSubnetIn, defaultVpcOf } from './default-vpc.ts';
 import { liveInstances } from './network.ts';
 import { zoneHealthy } from '../../world/state.ts';
@@ -74,6 +74,7 @@ function defaultSubnetFor(ctx: RequestContext, zone: string | undefined): string
   const vpc = defaultVpcOf(ctx);
   if (!vpc) throw new AwsError('VPCIdNotSpecified', 'No default VPC for this user');
   if (zone !== undefined) {
+    if (!zonesOf(ctx.env.config, ctx.region).includes(zone)) throw new AwsError('InvalidParameterValue', `Invalid availability zone: [${zone}]`);
     const subnet = defaultSubnetIn(ctx, vpc.VpcId, zone);
     if (!subnet) throw new AwsError('MissingInput', `No default subnet for availability zone: '${zone}'.`);
     return subnet.SubnetId;
