@@ -30,7 +30,10 @@ let byName: Map<string, InstanceTypeSpec> | undefined;
 function specs(): Map<string, InstanceTypeSpec> {
   if (byName) return byName;
   byName = new Map();
-  for (const info of instanceTypeCatalogue().types) {
+  for (const published of instanceTypeCatalogue().types) {
+    // AWS now lists T1 for simplified automatic recovery; faultline keeps the book's rule that
+    // recovery excludes t1 (spec §3, Requirements), and says so where AWS's answer says otherwise.
+    const info = published.InstanceType.startsWith('t1.') ? { ...published, AutoRecoverySupported: false } : published;
     const burstable = info.BurstablePerformanceSupported === true;
     byName.set(info.InstanceType, {
       name: info.InstanceType,
@@ -104,7 +107,7 @@ export const instanceTypeHandlers = {
   DescribeInstanceTypes(input: { InstanceTypes?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }, _ctx: RequestContext) {
     const unknown = (input.InstanceTypes ?? []).filter((n) => !specs().has(n));
     if (unknown.length) throw new AwsError('InvalidInstanceType', `The following supplied instance types do not exist: [${unknown.join(', ')}]`);
-    const picked = input.InstanceTypes?.length ? input.InstanceTypes.map((n) => specs().get(n)!.info) : instanceTypeCatalogue().types;
+    const picked = input.InstanceTypes?.length ? input.InstanceTypes.map((n) => specs().get(n)!.info) : [...specs().values()].map((t) => t.info);
     const filtered = applyFilters(picked, input.Filters, typeFilters);
     // AWS answers at most 100 types a page, asked or not.
     const { page, NextToken } = paginate(filtered, input.MaxResults ?? 100, input.NextToken, 5, 100);
