@@ -18,7 +18,7 @@ OUT = os.path.join(os.path.dirname(__file__), '..', 'src', 'models')
 OPERATIONS = {
     'ec2': '''
         DescribeRegions DescribeAvailabilityZones DescribeAccountAttributes
-        CreateVpc DeleteVpc DescribeVpcs ModifyVpcAttribute DescribeVpcAttribute
+        CreateVpc DeleteVpc DescribeVpcs ModifyVpcAttribute DescribeVpcAttribute CreateDefaultVpc CreateDefaultSubnet
         CreateSubnet DeleteSubnet DescribeSubnets ModifySubnetAttribute
         CreateInternetGateway DeleteInternetGateway DescribeInternetGateways AttachInternetGateway DetachInternetGateway
         CreateRouteTable DeleteRouteTable DescribeRouteTables CreateRoute DeleteRoute ReplaceRoute
@@ -31,7 +31,7 @@ OPERATIONS = {
         CreateTags DeleteTags DescribeTags
         RunInstances DescribeInstances DescribeInstanceStatus StartInstances StopInstances RebootInstances
         TerminateInstances GetConsoleOutput DescribeInstanceAttribute ModifyInstanceAttribute
-        DescribeInstanceTypes DescribeInstanceCreditSpecifications ModifyInstanceMaintenanceOptions
+        DescribeInstanceTypes DescribeInstanceTypeOfferings DescribeInstanceCreditSpecifications ModifyInstanceMaintenanceOptions
         DescribeNetworkInterfaces
         CreateVolume DeleteVolume DescribeVolumes DescribeVolumeStatus AttachVolume DetachVolume
         CreateSnapshot DeleteSnapshot DescribeSnapshots

@@ -1,14 +1,20 @@
 import { cidr4Contains, formatCidr4, parseCidr4, parseIp4 } from './services/ec2/cidr.ts';
 import { own } from './core/own.ts';
+import { REGIONS } from './models/ec2-catalogue.ts';
 
 const LOOPBACK = parseCidr4('127.0.0.0/8')!;
 
 /** faultline's settings, with the embedded defaults a bare `faultline up` uses. */
 export interface Config {
-  /** Region name to its AZ letters. */
+  /** Region name to its AZ letters: by default every commercial region with its AZs (src/models/ec2-regions.json). */
   regions: Record<string, string[]>;
   defaultRegion: string;
   defaultAccount: string;
+  /**
+   * Whether an account finds a default VPC in a region at its first use of the region, as new
+   * AWS accounts do (`faultline up --no-default-vpc` turns it off).
+   */
+  defaultVpc: boolean;
   /** Cloud seconds from RunInstances to `running`. */
   bootSeconds: number;
   /** Cloud seconds that stopping and shutting down take. */
@@ -80,13 +86,10 @@ export interface Config {
 }
 
 export const defaultConfig = (): Config => ({
-  regions: {
-    'us-east-1': ['a', 'b', 'c', 'd', 'e', 'f'],
-    'us-west-2': ['a', 'b', 'c', 'd'],
-    'eu-west-1': ['a', 'b', 'c'],
-  },
+  regions: Object.fromEntries(Object.entries(REGIONS).map(([region, r]) => [region, r.zones.map(([letter]) => letter)])),
   defaultRegion: 'us-east-1',
   defaultAccount: '000000000000',
+  defaultVpc: true,
   bootSeconds: 30,
   stopSeconds: 20,
   terminatedVisibleMinutes: 60,
@@ -138,12 +141,21 @@ export function parsePublicIpPool(spec: string): string {
  */
 export const regionZones = (config: Config, region: string): string[] | undefined => own(config.regions, region);
 
-/** Parses `us-east-1=a,b,c;eu-west-1=a,b` into a region map. */
+/**
+ * Parses `us-east-1=a,b,c;eu-west-1=a,b` into a region map; a region named without letters
+ * (`us-east-1;eu-west-1`) has its AZs from the region table.
+ */
 export function parseRegions(spec: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const part of spec.split(';').map((s) => s.trim()).filter(Boolean)) {
     const [region, azs] = part.split('=');
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region) || !azs) throw new Error(`bad region spec "${part}": expected e.g. us-east-1=a,b,c`);
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new Error(`bad region spec "${part}": expected e.g. us-east-1=a,b,c`);
+    if (azs === undefined) {
+      const known = own(REGIONS, region);
+      if (!known) throw new Error(`unknown region ${region}: give its AZ letters (${region}=a,b,c)`);
+      out[region] = known.zones.map(([letter]) => letter);
+      continue;
+    }
     const letters = azs.split(',').map((s) => s.trim());
     if (letters.some((l) => !/^[a-z]$/.test(l))) throw new Error(`bad AZ letters in "${part}"`);
     out[region] = letters;

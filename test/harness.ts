@@ -90,6 +90,13 @@ export async function startFaultline(
   };
 }
 
+/**
+ * AWS CLI filters for the VPCs and subnets a test made itself, leaving out the default VPC and its
+ * default subnets that every account finds in a region (services/ec2/default-vpc.ts).
+ */
+export const OWN_VPCS = ['--filters', 'Name=is-default,Values=false'];
+export const OWN_SUBNETS = ['--filters', 'Name=default-for-az,Values=false'];
+
 /** `Name: message` of the error a call fails with; throws if it succeeds. */
 export async function failure(p: Promise<unknown>): Promise<string> {
   try {

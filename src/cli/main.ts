@@ -33,7 +33,11 @@ const COMMANDS: Record<string, string> = {
               --data-dir DIR    (default ./.faultline)
               --time-scale N    cloud seconds per real second (default 1)
               --clock manual    only POST /_faultline/clock/advance moves time
-              --regions SPEC    e.g. "us-east-1=a,b,c;eu-west-1=a,b"
+              --regions SPEC    the regions offered (default: every commercial region), e.g.
+                                "us-east-1;eu-west-1" (their AZs) or "us-east-1=a,b,c;eu-west-1=a,b"
+              --no-default-vpc  accounts have no default VPC (run-instances without a subnet
+                                fails with VPCIdNotSpecified); by default each account finds one
+                                in a region at its first use of the region
               --hosts-per-zone N, --host-capacity N   size of the simulated world (8 x 128)
               --driver NAME     sandbox (instances run as real processes; Linux, root)
                                 or simulated (records only); default: sandbox where possible
@@ -88,6 +92,13 @@ These commands reach a running faultline at $FAULTLINE_URL (default http://127.0
 \`faultline help COMMAND\` or \`faultline COMMAND --help\` shows one command's help.
 `;
 
+/** The regions offered, for the banner: each with its AZ letters, or a count when they are many. */
+function regionSummary(regions: Record<string, string[]>): string {
+  const names = Object.keys(regions);
+  if (names.length > 4) return `${names.length} (${names.slice(0, 3).join(', ')}, ...: aws ec2 describe-regions)`;
+  return Object.entries(regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ');
+}
+
 const usageOf = (cmd: string) => (cmd === 'events' ? EVENTS_USAGE : `usage: faultline ${COMMANDS[cmd]}\n`);
 
 async function up(argv: string[]) {
@@ -100,6 +111,7 @@ async function up(argv: string[]) {
       'time-scale': { type: 'string' },
       clock: { type: 'string' },
       regions: { type: 'string' },
+      'no-default-vpc': { type: 'boolean' },
       'hosts-per-zone': { type: 'string' },
       'host-capacity': { type: 'string' },
       driver: { type: 'string' },
@@ -126,6 +138,7 @@ async function up(argv: string[]) {
     config.regions = parseRegions(values.regions);
     config.defaultRegion = Object.keys(config.regions)[0];
   }
+  if (values['no-default-vpc']) config.defaultVpc = false;
   if (values['hosts-per-zone']) config.hostsPerZone = positiveInt('--hosts-per-zone', values['hosts-per-zone']);
   if (values['host-capacity']) config.hostCapacity = positiveInt('--host-capacity', values['host-capacity']);
   if (values['public-ip-pool']) config.publicIpPool = parsePublicIpPool(values['public-ip-pool']);
@@ -148,7 +161,7 @@ async function up(argv: string[]) {
   driver: ${app.driver.name}${app.driver.capacity() ? `, room for ${app.driver.capacity()!.summary}` : ''}
   public IPs: ${app.env.config.publicIpPool}
   dns: ${app.env.dnsAddress ?? 'off (--dns-port 0)'}
-  regions: ${Object.entries(app.env.config.regions).map(([r, a]) => `${r} (${a.join('')})`).join(', ')}
+  regions: ${regionSummary(app.env.config.regions)}${app.env.config.defaultVpc ? '' : ', no default VPC'}
   console: ${url}/_faultline/console/${config.controlToken ? `#token=${config.controlToken}` : ''}
 ${config.controlToken ? `  control token: ${config.controlToken} (the control API needs it: faultline commands send FAULTLINE_TOKEN)
 ` : ''}

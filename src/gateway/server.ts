@@ -22,6 +22,7 @@ import { handleWaitConditionSignal, isSignalPath } from '../services/cloudformat
 import { refuseUnserved } from './unserved.ts';
 import { apiFault } from '../world/faults.ts';
 import { regionZones } from '../config.ts';
+import { prepareAccountRegion } from '../services/ec2/default-vpc.ts';
 import { own } from '../core/own.ts';
 import { Clock } from '../core/clock.ts';
 import { since, type RequestEntry, type RequestLog } from './request-log.ts';
@@ -77,6 +78,7 @@ export function createGateway(env: Env, services: readonly Service[], log: (m: s
       }
       entry.account = principal.account;
       entry.region = region;
+      if (!service.global) prepareAccountRegion(env, principal.account, region);
       const ctx = { account: principal.account, region, requestId, principal, env };
       const output = env.store.transaction(() => {
         if (fromInstance) requireStackMember(ctx, fromInstance, parsed.operation, (parsed.input as { StackName?: unknown }).StackName);

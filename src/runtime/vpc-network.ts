@@ -224,7 +224,8 @@ export class VpcNetwork {
     await new Promise<void>((resolve) => {
       this.dnsListening = resolve;
       agent.once('exit', () => resolve());
-      agent.send({ type: 'dnsListen', hosts: ips });
+      // An agent that died since ensure() (killed, as a test does) has no channel: its 'exit' resolves.
+      agent.send({ type: 'dnsListen', hosts: ips }, (e) => e && resolve());
     });
     this.dnsListening = undefined;
     this.dnsAgent = agent;

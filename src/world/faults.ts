@@ -16,7 +16,7 @@ import { zoneNamed } from '../services/ec2/regions.provider.ts';
 import { disruptSubnet, restoreSubnet } from '../services/ec2/subnet-disruption.ts';
 import { COLL, type VolumeRecord } from '../services/ec2/state.ts';
 import { volumeNotFound } from '../services/ec2/volumes.provider.ts';
-import { HOSTS, ZONES, worldScope, type HostRecord, type ZoneRecord } from './state.ts';
+import { HOSTS, ZONES, ensureWorldRegion, worldScope, type HostRecord, type ZoneRecord } from './state.ts';
 
 export const FAULTS = 'world.faults';
 export const FAULT_EXPIRY_LOOP = 'world.fault-expiry';
@@ -116,6 +116,7 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
     // An API fault without a region holds in every region ('*'); any other fault is in one.
     const region = spec.region ?? (spec.kind === 'az' ? spec.target.slice(0, -1) : spec.kind === 'api' ? '*' : env.config.defaultRegion);
     if (region !== '*' && !own(env.config.regions, region)) throw new AwsError('NotFound', `no region ${region}`, 404);
+    if (region !== '*') ensureWorldRegion(env, region);
     const now = env.clock.now();
     const fault: FaultRecord = { ...spec, faultId: `fault-${uuid().slice(0, 8)}`, region, startedAt: now };
     if (spec.account !== undefined && !/^\d{12}$/.test(spec.account)) throw new AwsError('InvalidParameter', `account must be a 12-digit account id, not ${spec.account}`, 400);

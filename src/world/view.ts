@@ -41,7 +41,8 @@ export function worldView(env: Env) {
   return {
     clock: new Date(env.clock.now()).toISOString(),
     clockMode: { mode: env.clock.mode, scale: env.clock.scale },
-    regions: Object.keys(env.config.regions).map((region) => {
+    // The regions in use: a region's world is made at its first use (state.ts).
+    regions: Object.keys(env.config.regions).filter((region) => env.store.list(ZONES, worldScope(region)).length).map((region) => {
       const residents = residentsByHost(env, region);
       const hosts = env.store.list<HostRecord>(HOSTS, worldScope(region));
       return {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFaultline, type Faultline } from '../harness.ts';
+import { startFaultline, type Faultline, OWN_VPCS, OWN_SUBNETS } from '../harness.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/cloudformation/', import.meta.url));
 const SEED = fileURLToPath(new URL('../fixtures/aws-in-action-ch11/', import.meta.url));
@@ -99,7 +99,7 @@ describe('CloudFormation API through the AWS CLI', () => {
     assert.equal(ev.find((e) => e.ResourceStatus === 'ROLLBACK_IN_PROGRESS')?.ResourceStatusReason, 'The following resource(s) failed to create: [Subnet]. Rollback requested by user.');
     assert.match(ev.find((e) => e.LogicalResourceId === 'Subnet' && e.ResourceStatus === 'CREATE_FAILED')!.ResourceStatusReason!, /\(Service: EC2; Status Code: 400; Error Code: InvalidSubnet\.Range;/);
     assert.ok(ev.some((e) => e.LogicalResourceId === 'Kept' && e.ResourceStatus === 'DELETE_SKIPPED'));
-    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs')).Vpcs, []);
+    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs', ...OWN_VPCS)).Vpcs, []);
     const topics = (await fl.aws('sns', 'list-topics')).Topics;
     assert.equal(topics.length, 1, 'the retained topic outlives the stack');
     await fl.aws('sns', 'delete-topic', '--topic-arn', topics[0].TopicArn);
@@ -109,10 +109,10 @@ describe('CloudFormation API through the AWS CLI', () => {
     await fl.aws('cloudformation', 'create-stack', '--stack-name', 'kept', '--template-body', body('failing.yaml'), '--parameters', 'ParameterKey=SubnetCidr,ParameterValue=10.9.0.0/24', '--on-failure', 'DO_NOTHING');
     fl.advance(1);
     assert.equal((await stack('kept')).StackStatus, 'CREATE_FAILED');
-    assert.equal((await fl.aws('ec2', 'describe-vpcs')).Vpcs.length, 1, 'DO_NOTHING keeps what was created');
+    assert.equal((await fl.aws('ec2', 'describe-vpcs', ...OWN_VPCS)).Vpcs.length, 1, 'DO_NOTHING keeps what was created');
     await fl.aws('cloudformation', 'delete-stack', '--stack-name', 'kept');
     fl.advance(1);
-    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs')).Vpcs, []);
+    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs', ...OWN_VPCS)).Vpcs, []);
   });
 
   it('rolls back a failed update to the resources it had', async () => {
@@ -125,7 +125,7 @@ describe('CloudFormation API through the AWS CLI', () => {
     assert.equal(s.StackStatus, 'UPDATE_ROLLBACK_COMPLETE');
     assert.equal((await resource('net', 'Subnet')).PhysicalResourceId, before);
     assert.deepEqual(s.Parameters, [{ ParameterKey: 'SubnetCidr', ParameterValue: '10.0.0.0/24' }]);
-    const subnets = (await fl.aws('ec2', 'describe-subnets')).Subnets.map((x: { SubnetId: string }) => x.SubnetId);
+    const subnets = (await fl.aws('ec2', 'describe-subnets', ...OWN_SUBNETS)).Subnets.map((x: { SubnetId: string }) => x.SubnetId);
     assert.deepEqual(subnets, [before]);
     const statuses = (await events('net')).map((e) => e.ResourceStatus).filter((x, i, a) => a.indexOf(x) === i);
     for (const st of ['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_FAILED']) assert.ok(statuses.includes(st), st);
@@ -176,7 +176,7 @@ describe('CloudFormation API through the AWS CLI', () => {
     fl.advance(1);
     assert.equal((await stack('cs')).StackStatus, 'UPDATE_COMPLETE');
     assert.notEqual((await resource('cs', 'Vpc')).PhysicalResourceId, vpcBefore);
-    assert.equal((await fl.aws('ec2', 'describe-vpcs')).Vpcs.length, 1, 'the replaced VPC is deleted during clean-up');
+    assert.equal((await fl.aws('ec2', 'describe-vpcs', ...OWN_VPCS)).Vpcs.length, 1, 'the replaced VPC is deleted during clean-up');
   });
 
   it('summarises and validates templates, and refuses bad ones', async () => {
@@ -255,7 +255,7 @@ describe('aws cloudformation deploy on a running clock', () => {
     assert.match(first.stdout, /Successfully created\/updated stack - web/);
     const second = await deploy('--parameter-overrides', 'Owner=ops');
     assert.equal(second.code, 0, second.stderr);
-    const vpc = (await fl.aws('ec2', 'describe-vpcs')).Vpcs[0];
+    const vpc = (await fl.aws('ec2', 'describe-vpcs', ...OWN_VPCS)).Vpcs[0];
     assert.deepEqual(vpc.Tags, [{ Key: 'Owner', Value: 'ops' }]);
     // The CLI fails on an empty change set unless told not to.
     const third = await deploy('--parameter-overrides', 'Owner=ops');

@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { startFaultline, type Faultline } from '../harness.ts';
+import { startFaultline, type Faultline, OWN_VPCS } from '../harness.ts';
 
 const SEED = new URL('../fixtures/aws-in-action-ch11/', import.meta.url);
 const path = (name: string) => fileURLToPath(new URL(name, SEED));
@@ -123,7 +123,7 @@ describe('CloudFormation: the multi-AZ templates through the AWS CLI', () => {
     assert.deepEqual(deleted, ['jenkins-elasticip', 'jenkins-multiaz']);
     assert.deepEqual((await fl.aws('autoscaling', 'describe-auto-scaling-groups')).AutoScalingGroups, []);
     assert.deepEqual((await fl.aws('autoscaling', 'describe-launch-configurations')).LaunchConfigurations, []);
-    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs')).Vpcs, []);
+    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs', ...OWN_VPCS)).Vpcs, []);
     assert.deepEqual((await fl.aws('ec2', 'describe-addresses')).Addresses, []);
     assert.deepEqual((await fl.aws('iam', 'list-roles')).Roles, []);
     assert.deepEqual(await running(), []);

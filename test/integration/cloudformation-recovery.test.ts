@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFaultline, type Faultline } from '../harness.ts';
+import { startFaultline, type Faultline, OWN_VPCS } from '../harness.ts';
 
 const SEED = new URL('../fixtures/aws-in-action-ch11/', import.meta.url);
 const template = (name: string) => `file://${new URL(name, SEED).pathname}`;
@@ -80,7 +80,7 @@ describe('CloudFormation: recovery.json through the AWS CLI', () => {
     fl.advance(120);
     const gone = await fl.awsRaw('cloudformation', 'describe-stacks', '--stack-name', 'jenkins-recovery');
     assert.match(gone.stderr, /Stack with id jenkins-recovery does not exist/);
-    const vpcs = (await fl.aws('ec2', 'describe-vpcs')).Vpcs;
+    const vpcs = (await fl.aws('ec2', 'describe-vpcs', ...OWN_VPCS)).Vpcs;
     assert.deepEqual(vpcs, []);
     const alarms = (await fl.aws('cloudwatch', 'describe-alarms')).MetricAlarms;
     assert.deepEqual(alarms, []);

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { request, Agent } from 'node:http';
 import { S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startFaultline, type Faultline } from '../harness.ts';
+import { startFaultline, type Faultline, OWN_VPCS } from '../harness.ts';
 
 const run = promisify(execFile);
 
@@ -122,6 +122,6 @@ describe('control API guard against browsers', () => {
     assert.deepEqual(await raw('GET', '/moto-api/reset', { host: own() }), { status: 400, body: '{"Error":"Need to POST to reset Moto"}' });
     // As moto's own clients call it: a bare POST, no content type.
     assert.deepEqual(await raw('POST', '/moto-api/reset', { host: own() }), { status: 200, body: '{"status":"ok"}' });
-    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs')).Vpcs, []);
+    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs', ...OWN_VPCS)).Vpcs, []);
   });
 });

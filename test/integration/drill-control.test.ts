@@ -42,7 +42,7 @@ describe('drills: the control API', () => {
 
   const worldIsEmpty = async () => {
     assert.deepEqual((await ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs, []);
-    assert.deepEqual((await ec2.send(new DescribeVpcsCommand({}))).Vpcs, []);
+    assert.deepEqual((await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['false'] }] }))).Vpcs, []);
     assert.deepEqual((await control(fl, 'GET', '/_faultline/drills')).body.drills, []);
   };
 

@@ -201,7 +201,7 @@ describe('ec2 instances through the AWS CLI', () => {
 
   it('answers launch errors as AWS does', async () => {
     assert.match(await errorOf(fl, 'ec2', 'run-instances', '--image-id', 'ami-12345678', '--subnet-id', net.subnet), /InvalidAMIID\.NotFound.*ami-12345678/);
-    assert.match(await errorOf(fl, 'ec2', 'run-instances', '--image-id', AMI, '--instance-type', 't2.micro'), /VPCIdNotSpecified.*No default VPC for this user/);
+    assert.match(await errorOf(fl, 'ec2', 'run-instances', '--image-id', AMI, '--instance-type', 't2.micro', '--placement', 'AvailabilityZone=us-east-1z'), /InvalidParameterValue.*Invalid availability zone: \[us-east-1z\]/);
     assert.match(await errorOf(fl, 'ec2', 'run-instances', '--image-id', AMI, '--subnet-id', 'subnet-0123456789abcdef0'), /InvalidSubnetID\.NotFound/);
     assert.match(await errorOf(fl, 'ec2', 'run-instances', '--image-id', AMI, '--subnet-id', net.subnet, '--key-name', 'nokey'), /InvalidKeyPair\.NotFound/);
     assert.match(await errorOf(fl, 'ec2', 'run-instances', '--image-id', AMI, '--subnet-id', net.subnet, '--instance-type', 'x9.huge'), /InvalidParameterValue/);

@@ -16,6 +16,9 @@ import { getExperiment, startExperimentFromTemplate, stopExperimentById } from '
 const NO_STOP = [{ source: 'none' }];
 const byTag = (key: string, value: string, selectionMode = 'ALL') => ({ resourceType: 'aws:ec2:instance', resourceTags: { [key]: value }, selectionMode });
 
+// The targets by AZ resolve to every subnet of the zone: this world's own, without the default VPC's.
+const NO_DEFAULT_VPC = { defaultVpc: false };
+
 describe('FIS experiments', () => {
   let fl: Faultline;
   let world: FisWorld;
@@ -52,7 +55,7 @@ print(json.dumps({'experiments': xs, 'states': states}, default=lambda d: d.time
   const states = async (ids: string[]) => (await look([], ids)).states;
 
   before(async () => {
-    fl = await startFaultline({ dataDir });
+    fl = await startFaultline({ dataDir, config: NO_DEFAULT_VPC });
     world = await fisWorld(fl, 4);
   });
   after(async () => {
@@ -271,7 +274,7 @@ print(json.dumps({'state': x['state'], 'action': x['actions']['pause']['state'],
     });
     fl.advance(60);
     await fl.close();
-    fl = await startFaultline({ dataDir });
+    fl = await startFaultline({ dataDir, config: NO_DEFAULT_VPC });
     assert.equal((await experiment(id)).actions.pause.state.status, 'running');
     fl.advance(300);
     const seen = await look([id], [doomed]);

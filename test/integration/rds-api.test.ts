@@ -276,7 +276,7 @@ test('CloudFormation: a subnet group, a parameter group and a Multi-AZ instance;
   });
   const started = await fl.python(RDS + `
 cfn = boto3.client('cloudformation', config=no_retry)
-subs = {s['AvailabilityZone']: s['SubnetId'] for s in ec2.describe_subnets()['Subnets']}
+subs = {s['AvailabilityZone']: s['SubnetId'] for s in ec2.describe_subnets(Filters=[{'Name': 'default-for-az', 'Values': ['false']}])['Subnets']}
 cfn.create_stack(StackName='db-stack', TemplateBody=${JSON.stringify(templateOf(true))}, Parameters=[{'ParameterKey': 'A', 'ParameterValue': subs['us-east-1a']}, {'ParameterKey': 'B', 'ParameterValue': subs['us-east-1b']}])
 out(cfn.describe_stacks(StackName='db-stack')['Stacks'][0]['StackStatus'])
 `);

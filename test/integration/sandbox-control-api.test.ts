@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFaultline, type Faultline } from '../harness.ts';
+import { startFaultline, type Faultline, OWN_VPCS } from '../harness.ts';
 import { httpGet, sandboxSkip, waitFor } from '../sandbox-support.ts';
 
 const PROBE = `#!/bin/sh
@@ -104,7 +104,7 @@ s3.put_bucket_policy(Bucket='shared-site', Policy=json.dumps({'Version': '2012-1
     assert.match((await httpGet(`http://${ip}:8080/ec2.xml`))!.body, /<Code>MissingAuthenticationToken<\/Code>/);
     // Nothing the instance sent took effect: no fault, the world was not reset, no VPC was made.
     assert.deepEqual((await (await fetch(`${fl.url}/_faultline/faults`)).json()).faults, []);
-    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs')).Vpcs.map((v: { VpcId: string }) => v.VpcId), [vpc]);
+    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs', ...OWN_VPCS)).Vpcs.map((v: { VpcId: string }) => v.VpcId), [vpc]);
     await fl.aws('ec2', 'terminate-instances', '--instance-ids', id);
   });
 

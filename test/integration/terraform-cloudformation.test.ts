@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFaultline, type Faultline } from '../harness.ts';
+import { startFaultline, type Faultline, OWN_VPCS } from '../harness.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pluginMirror, providerBlock, terraform } from '../terraform.ts';
@@ -62,7 +62,7 @@ describe('CloudFormation through Terraform', { skip: !mirror && 'no local mirror
     assert.deepEqual((await fl.aws('ec2', 'describe-vpcs', '--vpc-ids', String(out.vpc.value))).Vpcs[0].Tags, [{ Key: 'Owner', Value: 'bob' }]);
 
     await tf.destroy();
-    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs')).Vpcs, []);
+    assert.deepEqual((await fl.aws('ec2', 'describe-vpcs', ...OWN_VPCS)).Vpcs, []);
     const stacks = (await fl.aws('cloudformation', 'list-stacks', '--stack-status-filter', 'DELETE_COMPLETE')).StackSummaries;
     assert.deepEqual(stacks.map((s: { StackName: string }) => s.StackName), ['tf-net']);
   });

@@ -21,6 +21,7 @@ import { snapshotHandlers, snapshotLoops } from './snapshots.provider.ts';
 import { imageHandlers, imageLoops } from './images.provider.ts';
 import { addressHandlers } from './addresses.provider.ts';
 import { launchTemplateHandlers } from './launch-templates.provider.ts';
+import { defaultVpcHandlers } from './default-vpc.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
@@ -30,6 +31,7 @@ export const ec2: Service = {
     ...regionHandlers,
     ...tagHandlers,
     ...vpcHandlers,
+    ...defaultVpcHandlers,
     ...subnetHandlers,
     ...internetGatewayHandlers,
     ...routeTableHandlers,

@@ -1,139 +1,129 @@
 /**
- * The built-in catalogue of instance types: what RunInstances accepts and DescribeInstanceTypes
- * lists. Sizes follow AWS's published figures for each type.
+ * The instance type catalogue: every type of the EC2 model's enumeration with AWS's published
+ * figures (src/models/ec2-instance-types.json, generated), what RunInstances accepts,
+ * DescribeInstanceTypes lists and DescribeInstanceTypeOfferings offers, and what sizes the
+ * sandbox's CPU and memory limits.
  */
 import { AwsError } from '../../core/errors.ts';
+import { instanceTypeCatalogue, type InstanceTypeInfo } from '../../models/ec2-catalogue.ts';
 import type { RequestContext } from '../service.ts';
 import { applyFilters, paginate, type Filter } from './filters.ts';
+import { regionZones } from '../../config.ts';
+import { zoneId } from './regions.provider.ts';
 
 export interface InstanceTypeSpec {
   name: string;
   vcpus: number;
+  cores: number;
+  threadsPerCore: number;
   memoryMiB: number;
-  hypervisor: 'xen' | 'nitro';
+  architectures: string[];
   burstable: boolean;
-  currentGeneration: boolean;
-  network: string;
-  /** Default CPU credits of a burstable type. */
+  /** Default CPU credits of a burstable type: T2 launches `standard`, later T families `unlimited`. */
   credits?: 'standard' | 'unlimited';
-  maxEnis: number;
-  ipsPerEni: number;
-  freeTier?: boolean;
-  paravirtual?: boolean;
+  autoRecovery: boolean;
+  info: InstanceTypeInfo;
 }
 
-const sizes = ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge'];
+let byName: Map<string, InstanceTypeSpec> | undefined;
 
-function family(prefix: string, vcpuMem: [string, number, number, string][], extra: Partial<InstanceTypeSpec>): InstanceTypeSpec[] {
-  return vcpuMem.map(([size, vcpus, mem, network]) => ({
-    name: `${prefix}.${size}`,
-    vcpus,
-    memoryMiB: mem,
-    hypervisor: 'nitro',
-    burstable: false,
-    currentGeneration: true,
-    network,
-    maxEnis: vcpus <= 2 ? 3 : vcpus <= 4 ? 4 : 8,
-    ipsPerEni: vcpus <= 2 ? 10 : vcpus <= 4 ? 15 : 30,
-    ...extra,
-  }));
+function specs(): Map<string, InstanceTypeSpec> {
+  if (byName) return byName;
+  byName = new Map();
+  for (const published of instanceTypeCatalogue().types) {
+    // AWS now lists T1 for simplified automatic recovery; faultline keeps the book's rule that
+    // recovery excludes t1 (spec §3, Requirements), and says so where AWS's answer says otherwise.
+    const info = published.InstanceType.startsWith('t1.') ? { ...published, AutoRecoverySupported: false } : published;
+    const burstable = info.BurstablePerformanceSupported === true;
+    byName.set(info.InstanceType, {
+      name: info.InstanceType,
+      vcpus: info.VCpuInfo.DefaultVCpus,
+      threadsPerCore: info.VCpuInfo.DefaultThreadsPerCore ?? 1,
+      cores: info.VCpuInfo.DefaultCores ?? info.VCpuInfo.DefaultVCpus,
+      memoryMiB: info.MemoryInfo.SizeInMiB,
+      architectures: info.ProcessorInfo.SupportedArchitectures,
+      burstable,
+      credits: burstable ? (info.InstanceType.startsWith('t2.') ? 'standard' : 'unlimited') : undefined,
+      autoRecovery: info.AutoRecoverySupported === true,
+      info,
+    });
+  }
+  return byName;
 }
 
-const net = (n: number) => (n <= 8 ? 'Up to 10 Gigabit' : n <= 32 ? 'Up to 10 Gigabit' : n <= 48 ? '12 Gigabit' : n <= 64 ? '20 Gigabit' : '25 Gigabit');
+export const instanceType = (name: string): InstanceTypeSpec | undefined => specs().get(name);
 
-const CATALOGUE: InstanceTypeSpec[] = [
-  { name: 't1.micro', vcpus: 1, memoryMiB: 627, hypervisor: 'xen', burstable: false, currentGeneration: false, network: 'Very Low', maxEnis: 2, ipsPerEni: 2, paravirtual: true },
-  { name: 'm1.small', vcpus: 1, memoryMiB: 1740, hypervisor: 'xen', burstable: false, currentGeneration: false, network: 'Low', maxEnis: 2, ipsPerEni: 4, paravirtual: true },
-  ...family('t2', [
-    ['nano', 1, 512, 'Low to Moderate'], ['micro', 1, 1024, 'Low to Moderate'], ['small', 1, 2048, 'Low to Moderate'],
-    ['medium', 2, 4096, 'Low to Moderate'], ['large', 2, 8192, 'Low to Moderate'], ['xlarge', 4, 16384, 'Moderate'], ['2xlarge', 8, 32768, 'Moderate'],
-  ], { hypervisor: 'xen', burstable: true, credits: 'standard' }),
-  ...family('t3', [
-    ['nano', 2, 512, 'Up to 5 Gigabit'], ['micro', 2, 1024, 'Up to 5 Gigabit'], ['small', 2, 2048, 'Up to 5 Gigabit'],
-    ['medium', 2, 4096, 'Up to 5 Gigabit'], ['large', 2, 8192, 'Up to 5 Gigabit'], ['xlarge', 4, 16384, 'Up to 5 Gigabit'], ['2xlarge', 8, 32768, 'Up to 5 Gigabit'],
-  ], { burstable: true, credits: 'unlimited' }),
-  ...family('m5', sizes.map((s, i) => [s, [2, 4, 8, 16, 32, 48, 64, 96][i], [2, 4, 8, 16, 32, 48, 64, 96][i] * 4096, net([2, 4, 8, 16, 32, 48, 64, 96][i])]), {}),
-  ...family('c5', ['large', 'xlarge', '2xlarge', '4xlarge', '9xlarge', '12xlarge', '18xlarge', '24xlarge'].map((s, i) => {
-    const v = [2, 4, 8, 16, 36, 48, 72, 96][i];
-    return [s, v, v * 2048, net(v)] as [string, number, number, string];
-  }), {}),
-  ...family('r5', sizes.map((s, i) => [s, [2, 4, 8, 16, 32, 48, 64, 96][i], [2, 4, 8, 16, 32, 48, 64, 96][i] * 8192, net([2, 4, 8, 16, 32, 48, 64, 96][i])]), {}),
-];
-for (const t of CATALOGUE) if (t.name === 't2.micro' || t.name === 't3.micro') t.freeTier = true;
+/** Whether simplified automatic recovery and the recover alarm action apply to the type (AWS's AutoRecoverySupported). */
+export const autoRecoverySupported = (t: InstanceTypeSpec) => t.autoRecovery;
 
-const BY_NAME = new Map(CATALOGUE.map((t) => [t.name, t]));
+const typeFilters = {
+  'instance-type': (i: InstanceTypeInfo) => i.InstanceType,
+  'current-generation': (i: InstanceTypeInfo) => i.CurrentGeneration,
+  'free-tier-eligible': (i: InstanceTypeInfo) => i.FreeTierEligible as boolean,
+  'burstable-performance-supported': (i: InstanceTypeInfo) => i.BurstablePerformanceSupported,
+  'auto-recovery-supported': (i: InstanceTypeInfo) => i.AutoRecoverySupported,
+  'bare-metal': (i: InstanceTypeInfo) => i.BareMetal as boolean,
+  'dedicated-hosts-supported': (i: InstanceTypeInfo) => i.DedicatedHostsSupported as boolean,
+  hypervisor: (i: InstanceTypeInfo) => i.Hypervisor,
+  'hibernation-supported': (i: InstanceTypeInfo) => i.HibernationSupported as boolean,
+  'instance-storage-supported': (i: InstanceTypeInfo) => i.InstanceStorageSupported as boolean,
+  'memory-info.size-in-mib': (i: InstanceTypeInfo) => i.MemoryInfo.SizeInMiB,
+  'vcpu-info.default-vcpus': (i: InstanceTypeInfo) => i.VCpuInfo.DefaultVCpus,
+  'vcpu-info.default-cores': (i: InstanceTypeInfo) => i.VCpuInfo.DefaultCores,
+  'vcpu-info.default-threads-per-core': (i: InstanceTypeInfo) => i.VCpuInfo.DefaultThreadsPerCore,
+  'processor-info.supported-architecture': (i: InstanceTypeInfo) => i.ProcessorInfo.SupportedArchitectures,
+  'supported-root-device-type': (i: InstanceTypeInfo) => i.SupportedRootDeviceTypes as string[],
+  'supported-usage-class': (i: InstanceTypeInfo) => i.SupportedUsageClasses as string[],
+  'supported-virtualization-type': (i: InstanceTypeInfo) => i.SupportedVirtualizationTypes as string[],
+  'supported-boot-mode': (i: InstanceTypeInfo) => i.SupportedBootModes as string[],
+  'network-info.network-performance': (i: InstanceTypeInfo) => i.NetworkInfo?.NetworkPerformance,
+  'network-info.ena-support': (i: InstanceTypeInfo) => (i.NetworkInfo as { EnaSupport?: string } | undefined)?.EnaSupport,
+  'network-info.ipv6-supported': (i: InstanceTypeInfo) => (i.NetworkInfo as { Ipv6Supported?: boolean } | undefined)?.Ipv6Supported,
+};
 
-export const instanceType = (name: string): InstanceTypeSpec | undefined => BY_NAME.get(name);
-
-/** The types faultline's seed rule allows recovery for: VPC, EBS-only, not t1. */
-export const autoRecoverySupported = (t: InstanceTypeSpec) => !t.name.startsWith('t1.') && !t.name.startsWith('m1.');
-
-function info(t: InstanceTypeSpec) {
-  const cores = t.vcpus === 1 ? 1 : t.vcpus / 2;
-  return {
-    InstanceType: t.name,
-    CurrentGeneration: t.currentGeneration,
-    FreeTierEligible: !!t.freeTier,
-    SupportedUsageClasses: ['on-demand', 'spot'],
-    SupportedRootDeviceTypes: ['ebs'],
-    SupportedVirtualizationTypes: t.paravirtual ? ['hvm', 'paravirtual'] : ['hvm'],
-    BareMetal: false,
-    Hypervisor: t.hypervisor,
-    ProcessorInfo: { SupportedArchitectures: t.paravirtual ? ['i386', 'x86_64'] : ['x86_64'], SustainedClockSpeedInGhz: t.hypervisor === 'xen' ? 2.5 : 3.1, Manufacturer: 'Intel' },
-    VCpuInfo: { DefaultVCpus: t.vcpus, DefaultCores: cores, DefaultThreadsPerCore: t.vcpus === 1 ? 1 : 2, ValidCores: [cores], ValidThreadsPerCore: t.vcpus === 1 ? [1] : [1, 2] },
-    MemoryInfo: { SizeInMiB: t.memoryMiB },
-    InstanceStorageSupported: false,
-    EbsInfo: { EbsOptimizedSupport: t.hypervisor === 'nitro' ? 'default' : 'unsupported', EncryptionSupport: 'supported', NvmeSupport: t.hypervisor === 'nitro' ? 'required' : 'unsupported' },
-    NetworkInfo: {
-      NetworkPerformance: t.network,
-      MaximumNetworkInterfaces: t.maxEnis,
-      MaximumNetworkCards: 1,
-      DefaultNetworkCardIndex: 0,
-      NetworkCards: [{ NetworkCardIndex: 0, NetworkPerformance: t.network, MaximumNetworkInterfaces: t.maxEnis }],
-      Ipv4AddressesPerInterface: t.ipsPerEni,
-      Ipv6AddressesPerInterface: t.ipsPerEni,
-      Ipv6Supported: !t.paravirtual,
-      EnaSupport: t.hypervisor === 'nitro' ? 'required' : 'unsupported',
-      EfaSupported: false,
-      EncryptionInTransitSupported: false,
-    },
-    PlacementGroupInfo: { SupportedStrategies: ['partition', 'spread'] },
-    HibernationSupported: !t.paravirtual,
-    BurstablePerformanceSupported: t.burstable,
-    DedicatedHostsSupported: !t.burstable,
-    AutoRecoverySupported: autoRecoverySupported(t),
-    SupportedBootModes: ['legacy-bios'],
-  };
+/** An offering: a type and where it is offered. */
+interface Offering {
+  InstanceType: string;
+  LocationType: 'region' | 'availability-zone' | 'availability-zone-id';
+  Location: string;
 }
 
-type Info = ReturnType<typeof info>;
+/** The offerings in the request's region, by location type. Without recorded offerings, every type everywhere. */
+function offerings(ctx: RequestContext, locationType: Offering['LocationType']): Offering[] {
+  const { types, offerings: all } = instanceTypeCatalogue();
+  const here = all[ctx.region];
+  const inRegion = here ? here.region.map((i) => types[i].InstanceType) : types.map((t) => t.InstanceType);
+  if (locationType === 'region') return inRegion.map((InstanceType) => ({ InstanceType, LocationType: locationType, Location: ctx.region }));
+  const out: Offering[] = [];
+  for (const letter of regionZones(ctx.env.config, ctx.region) ?? []) {
+    const lacks = new Set((here?.zonesLack[letter] ?? []).map((i) => types[i].InstanceType));
+    const Location = locationType === 'availability-zone' ? ctx.region + letter : zoneId(ctx.region, letter);
+    for (const InstanceType of inRegion) if (!lacks.has(InstanceType)) out.push({ InstanceType, LocationType: locationType, Location });
+  }
+  return out;
+}
 
 export const instanceTypeHandlers = {
   DescribeInstanceTypes(input: { InstanceTypes?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string }, _ctx: RequestContext) {
-    const unknown = (input.InstanceTypes ?? []).filter((n) => !BY_NAME.has(n));
+    const unknown = (input.InstanceTypes ?? []).filter((n) => !specs().has(n));
     if (unknown.length) throw new AwsError('InvalidInstanceType', `The following supplied instance types do not exist: [${unknown.join(', ')}]`);
-    const picked = CATALOGUE.filter((t) => !input.InstanceTypes?.length || input.InstanceTypes.includes(t.name)).map(info);
-    const filtered = applyFilters<Info>(picked, input.Filters, {
-      'instance-type': (i) => i.InstanceType,
-      'current-generation': (i) => i.CurrentGeneration,
-      'free-tier-eligible': (i) => i.FreeTierEligible,
-      'burstable-performance-supported': (i) => i.BurstablePerformanceSupported,
-      'auto-recovery-supported': (i) => i.AutoRecoverySupported,
-      'bare-metal': (i) => i.BareMetal,
-      hypervisor: (i) => i.Hypervisor,
-      'hibernation-supported': (i) => i.HibernationSupported,
-      'instance-storage-supported': (i) => i.InstanceStorageSupported,
-      'memory-info.size-in-mib': (i) => i.MemoryInfo.SizeInMiB,
-      'vcpu-info.default-vcpus': (i) => i.VCpuInfo.DefaultVCpus,
-      'vcpu-info.default-cores': (i) => i.VCpuInfo.DefaultCores,
-      'processor-info.supported-architecture': (i) => i.ProcessorInfo.SupportedArchitectures,
-      'supported-root-device-type': (i) => i.SupportedRootDeviceTypes,
-      'supported-usage-class': (i) => i.SupportedUsageClasses,
-      'supported-virtualization-type': (i) => i.SupportedVirtualizationTypes,
-      'network-info.network-performance': (i) => i.NetworkInfo.NetworkPerformance,
-      'network-info.ena-support': (i) => i.NetworkInfo.EnaSupport,
-    });
-    const { page, NextToken } = paginate(filtered, input.MaxResults, input.NextToken, 5, 100);
+    const picked = input.InstanceTypes?.length ? input.InstanceTypes.map((n) => specs().get(n)!.info) : [...specs().values()].map((t) => t.info);
+    const filtered = applyFilters(picked, input.Filters, typeFilters);
+    // AWS answers at most 100 types a page, asked or not.
+    const { page, NextToken } = paginate(filtered, input.MaxResults ?? 100, input.NextToken, 5, 100);
     return { InstanceTypes: page, NextToken };
+  },
+
+  DescribeInstanceTypeOfferings(input: { LocationType?: string; Filters?: Filter[]; MaxResults?: number; NextToken?: string }, ctx: RequestContext) {
+    const locationType = input.LocationType ?? 'region';
+    if (locationType !== 'region' && locationType !== 'availability-zone' && locationType !== 'availability-zone-id') {
+      throw new AwsError('InvalidParameterValue', `The value '${locationType}' for parameter LocationType is invalid. Valid values are region, availability-zone, availability-zone-id.`);
+    }
+    const filtered = applyFilters(offerings(ctx, locationType), input.Filters, {
+      'instance-type': (o) => o.InstanceType,
+      location: (o) => o.Location,
+    });
+    const { page, NextToken } = paginate(filtered, input.MaxResults ?? 1000, input.NextToken, 5, 1000);
+    return { InstanceTypeOfferings: page, NextToken };
   },
 };

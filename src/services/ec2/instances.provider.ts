@@ -16,7 +16,10 @@ import { applyLaunchTemplate } from './launch-templates.provider.ts';
 import { disassociateElasticIps, osUpAt, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
 import { autoRecoverySupported, instanceType } from './instance-types.ts';
 import { createInstanceInterface, getInterface, putInterface, syncInstanceNetwork } from './network-interfaces.ts';
-import { zoneId } from './regions.provider.ts';
+import { zoneId, zonesOf } from './regions.provider.ts';
+import { defaultSubnetIn, defaultVpcOf } from './default-vpc.ts';
+import { liveInstances } from './network.ts';
+import { zoneHealthy } from '../../world/state.ts';
 import { checkId, checkTagTypes, dryRun, gmt, idsNotFound, iso } from './scoped.ts';
 import { findSnapshot } from './snapshots.provider.ts';
 import { COLL, type GroupIdentifier, type InstanceRecord, type KeyPairRecord, type SecurityGroupRecord, type SubnetRecord, type VpcRecord } from './state.ts';
@@ -63,6 +66,27 @@ export function insufficientCapacity(ctx: RequestContext, type: string, zone: st
   );
 }
 
+/**
+ * The subnet of a launch that names none: the default subnet of the AZ asked for, or else of the
+ * AZ (with a usable zone) where the account runs the fewest instances, as EC2 picks one.
+ */
+function defaultSubnetFor(ctx: RequestContext, zone: string | undefined): string {
+  const vpc = defaultVpcOf(ctx);
+  if (!vpc) throw new AwsError('VPCIdNotSpecified', 'No default VPC for this user');
+  if (zone !== undefined) {
+    if (!zonesOf(ctx.env.config, ctx.region).includes(zone)) throw new AwsError('InvalidParameterValue', `Invalid availability zone: [${zone}]`);
+    const subnet = defaultSubnetIn(ctx, vpc.VpcId, zone);
+    if (!subnet) throw new AwsError('MissingInput', `No default subnet for availability zone: '${zone}'.`);
+    return subnet.SubnetId;
+  }
+  const subnets = ctx.env.store.list<SubnetRecord>(COLL.subnets, ctx).filter((s) => s.VpcId === vpc.VpcId && s.DefaultForAz);
+  if (!subnets.length) throw new AwsError('MissingInput', 'No default subnets are available in the default VPC; create one with CreateDefaultSubnet.');
+  const running = new Map<string, number>();
+  for (const i of liveInstances(ctx)) if (i.SubnetId) running.set(i.SubnetId, (running.get(i.SubnetId) ?? 0) + 1);
+  const usable = subnets.filter((s) => zoneHealthy(ctx.env, ctx.region, s.AvailabilityZone));
+  const candidates = (usable.length ? usable : subnets).sort((a, b) => (running.get(a.SubnetId) ?? 0) - (running.get(b.SubnetId) ?? 0) || a.AvailabilityZone.localeCompare(b.AvailabilityZone));
+  return candidates[0].SubnetId;
+}
 
 interface RunInput {
   ImageId?: string;
@@ -175,8 +199,14 @@ export const instanceHandlers = {
     if (image.VirtualizationType === 'hvm' && typeName === 't1.micro' && image.Architecture !== 'x86_64') {
       throw new AwsError('InvalidParameterCombination', `The instance type '${typeName}' does not support the architecture of image '${image.ImageId}'.`);
     }
+    if (image.Architecture && !type.architectures.includes(image.Architecture)) {
+      throw new AwsError(
+        'InvalidParameterValue',
+        `The architecture '${type.architectures.join(', ')}' of the specified instance type does not match the architecture '${image.Architecture}' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI.`,
+      );
+    }
 
-    // Network: a subnet, from the request or its primary network interface. There is no default VPC.
+    // Network: a subnet, from the request or its primary network interface, else a default subnet.
     const nics = input.NetworkInterfaces ?? [];
     if (nics.length > 1) throw new AwsError('UnsupportedOperation', 'faultline launches instances with one network interface; attach others later.');
     const nic = nics[0];
@@ -189,8 +219,7 @@ export const instanceHandlers = {
       }
       if (input.PrivateIpAddress) throw new AwsError('InvalidParameterCombination', 'Network interfaces and an instance-level private IP address may not be specified on the same request');
     }
-    const subnetId = input.SubnetId ?? nic?.SubnetId;
-    if (!subnetId) throw new AwsError('VPCIdNotSpecified', 'No default VPC for this user');
+    const subnetId = input.SubnetId ?? nic?.SubnetId ?? defaultSubnetFor(ctx, input.Placement?.AvailabilityZone);
     const subnet = env.store.get<SubnetRecord>(COLL.subnets, ctx, subnetId) as SubnetRecord | undefined;
     if (!subnet) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
     const vpc = env.store.get<VpcRecord>(COLL.vpcs, ctx, subnet.VpcId) as VpcRecord | undefined;
@@ -321,7 +350,6 @@ export const instanceHandlers = {
         putVolume(env, ctx, v);
         mappings.push({ DeviceName: d.device, Ebs: { AttachTime: launchTime, DeleteOnTermination: d.deleteOnTermination, Status: 'attached', VolumeId: v.VolumeId } });
       }
-      const cores = type.vcpus === 1 ? 1 : type.vcpus / 2;
       const inst: InstanceRecord = {
         InstanceId,
         ImageId: image.ImageId,
@@ -353,7 +381,7 @@ export const instanceHandlers = {
         IamInstanceProfile: profile,
         EbsOptimized: input.EbsOptimized ?? false,
         EnaSupport: image.EnaSupport,
-        CpuOptions: { CoreCount: input.CpuOptions?.CoreCount ?? cores, ThreadsPerCore: input.CpuOptions?.ThreadsPerCore ?? (type.vcpus === 1 ? 1 : 2) },
+        CpuOptions: { CoreCount: input.CpuOptions?.CoreCount ?? type.cores, ThreadsPerCore: input.CpuOptions?.ThreadsPerCore ?? type.threadsPerCore },
         CapacityReservationSpecification: { CapacityReservationPreference: 'open' },
         HibernationOptions: { Configured: false },
         MetadataOptions: metadata,
@@ -709,7 +737,7 @@ export const instanceHandlers = {
     if (want.instanceType !== undefined) {
       const t = instanceType(want.instanceType)!;
       inst.cpuCredits = t.burstable ? (inst.cpuCredits ?? t.credits) : undefined;
-      inst.CpuOptions = { CoreCount: t.vcpus === 1 ? 1 : t.vcpus / 2, ThreadsPerCore: t.vcpus === 1 ? 1 : 2 };
+      inst.CpuOptions = { CoreCount: t.cores, ThreadsPerCore: t.threadsPerCore };
     }
     put(ctx, inst);
     return {};

@@ -15,6 +15,7 @@ import { arn, dryRun, liveInstances, notFound, requireSecurityGroup, requireVpc 
 import { COLL, type IpPermission, type SecurityGroupRecord, type SecurityGroupRuleRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
 import { own } from '../../core/own.ts';
+import { defaultVpcOf } from './default-vpc.ts';
 
 type TagSpecs = { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[];
 
@@ -237,12 +238,17 @@ export function createSecurityGroupRecord(
   return g;
 }
 
-/** The group a request names by GroupId, or by (legacy) GroupName when that name is unique in the region. */
+/**
+ * The group a request names by GroupId, or by (legacy) GroupName: AWS's names a group of the
+ * default VPC; faultline also takes a name that is unique in the region.
+ */
 function groupOf(ctx: RequestContext, input: { GroupId?: string; GroupName?: string }): DeepReadonly<SecurityGroupRecord> {
   if (input.GroupId) return requireSecurityGroup(ctx, input.GroupId);
   if (input.GroupName === undefined) throw errors.missingParameter('groupId');
   const named = ctx.env.store.list<SecurityGroupRecord>(COLL.securityGroups, ctx).filter((g) => g.GroupName === input.GroupName);
   if (named.length === 1) return named[0];
+  const inDefault = named.find((g) => g.VpcId === defaultVpcOf(ctx)?.VpcId);
+  if (inDefault) return inDefault;
   if (!named.length) throw notFound.securityGroup(input.GroupName);
   throw ec2Errors.invalidParameterValue(`More than one VPC has a security group named '${input.GroupName}': name the group by GroupId`);
 }
@@ -353,8 +359,9 @@ const egressFilters = permissionFilters('egress.ip-permission', true);
 
 export const securityGroupHandlers = {
   CreateSecurityGroup(input: { GroupName: string; Description: string; VpcId?: string; TagSpecifications?: TagSpecs; DryRun?: boolean }, ctx: RequestContext) {
-    if (!input.VpcId) throw new AwsError('VPCIdNotSpecified', 'No default VPC for this user');
-    const vpc = requireVpc(ctx, input.VpcId);
+    const vpcId = input.VpcId ?? defaultVpcOf(ctx)?.VpcId;
+    if (!vpcId) throw new AwsError('VPCIdNotSpecified', 'No default VPC for this user');
+    const vpc = requireVpc(ctx, vpcId);
     const name = input.GroupName;
     if (!name.length || name.length > 255) throw ec2Errors.invalidParameterValue(`Value (${name}) for parameter GroupName is invalid. Length must be between 1 and 255 characters.`);
     if (name.toLowerCase().startsWith('sg-')) throw ec2Errors.invalidParameterValue(`Group names may not be in the format sg-*`);

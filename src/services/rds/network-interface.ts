@@ -34,13 +34,12 @@ export function placeInterface(env: Env, scope: Scope, i: DBInstanceRecord, subn
   return true;
 }
 
-/** Removes the instance's interface and gives its address back. */
+/** Removes the instance's interface and gives its address back (the caller replaces or forgets `networkInterface`). */
 export function releaseInterface(env: Env, scope: Scope, i: DeepReadonly<DBInstanceRecord>): void {
   const n = i.networkInterface;
   if (!n) return;
   releasePrivateIp(loopContext(env, scope), n.subnetId, n.privateIp);
   env.store.delete(COMPUTE_COLL.networkInterfaces, scope, n.eniId);
-  i.networkInterface = undefined;
 }
 
 /** Keeps the interface in the instance's security groups (ModifyDBInstance's VpcSecurityGroupIds). */
