@@ -188,11 +188,12 @@ export function clientsAt(url: string) {
  * The loop devices still backed by files under `dir`, once the kernel has had up to 5 s to let
  * them go: it releases an auto-clearing loop device asynchronously after its last unmount.
  */
-export async function loopsLeftUnder(dir: string): Promise<string[]> {
+export async function loopsLeftUnder(dir: string, opts: { attachedOnly?: boolean } = {}): Promise<string[]> {
   let left: string[] = [];
   for (let i = 0; i < 50; i++) {
-    const { stdout } = await runFile('losetup', ['--list', '--noheadings', '--output', 'BACK-FILE']);
-    left = stdout.split('\n').map((l) => l.trim()).filter((f) => f.startsWith(`${dir}/`));
+    const { stdout } = await runFile('losetup', ['--list', '--noheadings', '--output', 'AUTOCLEAR,BACK-FILE']);
+    const rows = stdout.split('\n').map((l) => /^\s*(\d)\s+(.*?)\s*$/.exec(l)).filter((m) => m !== null);
+    left = rows.filter(([, autoclear, file]) => file.startsWith(`${dir}/`) && !(opts.attachedOnly && autoclear === '1')).map(([, , file]) => file);
     if (!left.length) break;
     await new Promise((r) => setTimeout(r, 100));
   }

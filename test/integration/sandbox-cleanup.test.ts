@@ -159,7 +159,10 @@ describe('cleaning up after faultlines that no longer run', { skip: sandboxSkip 
     // still held it at that moment: then clean-up detaches it, and says so.
     const diskLoop = new RegExp(`^faultline: cleanup: removed loop device /dev/loop\\d+ \\(${dead.dataDir}/runtime/volumes/vol-[0-9a-f]+/disk\\.img\\) ${of.replace(/[()]/g, '\\$&')}$`);
     for (const line of reported.filter((l) => !expected.includes(l))) assert.match(line, diskLoop);
-    assert.deepEqual(await loopsLeftUnder(dead.dataDir), []);
+    // A loop device that another process's mount namespace still holds (a sandbox of another
+    // test, which cloned the mount table while the volume was mounted) is detached lazily: the
+    // kernel frees it (autoclear) when that last copy goes. None is left attached.
+    assert.deepEqual(await loopsLeftUnder(dead.dataDir, { attachedOnly: true }), []);
     assert.ok(!log.some((l) => l.includes(liveTag)), log.join('\n'));
     assert.deepEqual(await listNamespaces(nsPrefix(dead.owner.tag)), []);
     assert.ok(!readOwners().some((o) => o.tag === dead.owner.tag));
