@@ -400,3 +400,16 @@ out(res)
   const off = await fl.python(RDS + `i = inst('resized'); out([i['DBInstanceStatus'], 'LatestRestorableTime' in i, ${SNAPS}])`);
   assert.deepEqual(off, ['available', false, []]);
 });
+
+test('an instance without a subnet group goes into the default VPC, through the `default` subnet group RDS makes over its default subnets', async () => {
+  const r = await fl.python(RDS + `
+args = dict(DBInstanceIdentifier='plain', Engine='postgres', DBInstanceClass='db.t3.micro', MasterUsername='app', MasterUserPassword='s3cret-pass', AllocatedStorage=20)
+g = rds.create_db_instance(**args)['DBInstance']['DBSubnetGroup']
+vpc = ec2.describe_vpcs(Filters=[{'Name': 'is-default', 'Values': ['true']}])['Vpcs'][0]['VpcId']
+defaults = sorted(s['SubnetId'] for s in ec2.describe_subnets(Filters=[{'Name': 'default-for-az', 'Values': ['true']}])['Subnets'])
+listed = rds.describe_db_subnet_groups(DBSubnetGroupName='default')['DBSubnetGroups'][0]
+out({'name': g['DBSubnetGroupName'], 'description': g['DBSubnetGroupDescription'], 'vpc': g['VpcId'] == vpc, 'subnets': sorted(s['SubnetIdentifier'] for s in listed['Subnets']) == defaults, 'count': len(defaults),
+     'again': rds.create_db_instance(**dict(args, DBInstanceIdentifier='plain2'))['DBInstance']['DBSubnetGroup']['DBSubnetGroupName']})
+`);
+  assert.deepEqual(r, { name: 'default', description: 'default', vpc: true, subnets: true, count: 6, again: 'default' });
+});

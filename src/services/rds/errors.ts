@@ -19,7 +19,7 @@ export const rdsErrors = {
     ),
   invalidSubnet: (message: string) => new AwsError('InvalidSubnet', message, 400),
   subnetInUse: (subnet: string, instance: string) => new AwsError('SubnetAlreadyInUse', `The subnet ${subnet} is in use by DB instance ${instance}.`, 400),
-  /** faultline's regions have no default VPC, whose subnets AWS would use. */
+  /** An instance without a subnet group goes into the default VPC; the account deleted it (or faultline runs with --no-default-vpc). */
   noDefaultVpc: () => new AwsError('InvalidVPCNetworkStateFault', 'There is no default VPC in this region: give a DBSubnetGroupName (a DB subnet group covering at least two availability zones).', 400),
   subnetFull: (subnet: string, group: string) => new AwsError('InvalidVPCNetworkStateFault', `The subnet ${subnet} of DB subnet group ${group} has no free IP address for the DB instance.`, 400),
   parameterGroupNotFound: (name: string) => new AwsError('DBParameterGroupNotFound', `DBParameterGroup not found: ${name}`, 404),

@@ -20,7 +20,7 @@ import { defaultParameterGroup, findParameterGroup } from './parameter-groups.ts
 import { placeInterface, releaseInterface, syncInterfaceGroups } from './network-interface.ts';
 import { groupZones, placeCopy } from './placement.ts';
 import { deleteAutomatedBackups, takeSnapshot } from './snapshots.ts';
-import { findSubnetGroup, view as subnetGroupView } from './subnet-groups.ts';
+import { defaultSubnetGroup, findSubnetGroup, view as subnetGroupView } from './subnet-groups.ts';
 import { COLL, INSTANCE_LOOP, scopedKey, type DBInstanceRecord, type Engine, type Modification, type SubnetGroupRecord, type Tag } from './state.ts';
 
 type Read<T> = DeepReadonly<T>;
@@ -187,8 +187,7 @@ export function newInstance(ctx: RequestContext, input: NewInstanceInput, restor
   if (input.PreferredMaintenanceWindow !== undefined && !MAINTENANCE.test(input.PreferredMaintenanceWindow.toLowerCase())) throw rdsErrors.invalidValue(`The maintenance window must be in the format ddd:hh24:mi-ddd:hh24:mi: ${input.PreferredMaintenanceWindow}`);
   if (env.store.get(COLL.instances, ctx, id)) throw rdsErrors.instanceExists();
   if (env.store.count(COLL.instances, ctx) >= MAX_INSTANCES) throw rdsErrors.instanceQuota();
-  if (input.DBSubnetGroupName === undefined) throw rdsErrors.noDefaultVpc();
-  const group = findSubnetGroup(ctx, input.DBSubnetGroupName);
+  const group = input.DBSubnetGroupName === undefined ? defaultSubnetGroup(ctx) : findSubnetGroup(ctx, input.DBSubnetGroupName);
   const zones = groupZones(group);
   if (input.AvailabilityZone !== undefined && !zones.includes(input.AvailabilityZone)) {
     throw rdsErrors.invalidCombination(`The DB subnet group ${group.DBSubnetGroupName} has no subnet in availability zone ${input.AvailabilityZone}.`);

@@ -1,6 +1,7 @@
 /** DB subnet groups (spec rds.md §6): subnets of one VPC covering at least two AZs, named in lower case. */
 import { pageOf } from '../../core/paging.ts';
 import type { DeepReadonly } from '../../core/store.ts';
+import { defaultVpcOf } from '../ec2/default-vpc.ts';
 import { COLL as EC2, type SubnetRecord } from '../ec2/state.ts';
 import type { RequestContext } from '../service.ts';
 import { rdsErrors } from './errors.ts';
@@ -35,6 +36,29 @@ function subnetsOf(ctx: RequestContext, ids: readonly string[]): SubnetGroupReco
 }
 
 const vpcOf = (ctx: RequestContext, subnetId: string) => ctx.env.store.get<SubnetRecord>(EC2.subnets, ctx, subnetId)!.VpcId;
+
+/**
+ * The subnet group of a DB instance created without one: as RDS does, a group named `default`
+ * over the default VPC's default subnets, made at its first use.
+ */
+export function defaultSubnetGroup(ctx: RequestContext): DeepReadonly<SubnetGroupRecord> {
+  const existing = ctx.env.store.get<SubnetGroupRecord>(COLL.subnetGroups, ctx, 'default');
+  if (existing) return existing;
+  const vpc = defaultVpcOf(ctx);
+  if (!vpc) throw rdsErrors.noDefaultVpc();
+  const ids = ctx.env.store.list<SubnetRecord>(EC2.subnets, ctx).filter((s) => s.VpcId === vpc.VpcId && s.DefaultForAz).map((s) => s.SubnetId);
+  const g: SubnetGroupRecord = {
+    DBSubnetGroupName: 'default',
+    DBSubnetGroupDescription: 'default',
+    VpcId: vpc.VpcId,
+    SubnetGroupStatus: 'Complete',
+    Subnets: subnetsOf(ctx, ids),
+    DBSubnetGroupArn: subnetGroupArn(ctx, 'default'),
+    tags: [],
+  };
+  ctx.env.store.put(COLL.subnetGroups, ctx, 'default', g);
+  return g;
+}
 
 export const view = (g: DeepReadonly<SubnetGroupRecord>) => ({ ...g, SupportedNetworkTypes: ['IPV4'] });
 
