@@ -171,7 +171,7 @@ Point your tools at it:
   aws ec2 describe-availability-zones      # the AWS CLI, boto3 and the SDK v3 read AWS_ENDPOINT_URL
   aws --endpoint-url ${url} ec2 describe-regions
 ${app.env.dnsAddress ? `  dig @${app.env.dnsAddress.replace(':', ' -p ')} www.example.com   # names in hosted zones, load balancers, instances
-` : ''}  Terraform: provider "aws" { endpoints { ec2 = "${url}" ... } }, see the README
+` : ''}  Terraform reads AWS_ENDPOINT_URL too (its provider block: see the README)
 `);
   let stopping = false;
   const stop = async (signal: string) => {
