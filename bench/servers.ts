@@ -63,16 +63,16 @@ export async function start(name: string, cmd: string, args: string[], url: stri
   };
 }
 
-/** The `up` arguments of a faultline for benchmarks: a free port, a fresh data dir, the manual clock. */
-export async function faultlineUp(extra: string[] = []): Promise<{ url: string; args: string[] }> {
+/** The `up` arguments of a faultline for benchmarks: a free port, a fresh data dir, the manual clock unless `scaled`. */
+export async function faultlineUp(extra: string[] = [], scaled = false): Promise<{ url: string; args: string[] }> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'faultline-bench-'));
-  return { url: `http://127.0.0.1:${port}`, args: ['up', '--port', String(port), '--data-dir', dataDir, '--clock', 'manual', ...extra] };
+  return { url: `http://127.0.0.1:${port}`, args: ['up', '--port', String(port), '--data-dir', dataDir, ...(scaled ? [] : ['--clock', 'manual']), ...extra] };
 }
 
 /** faultline as users run it: bin/faultline.mjs, which runs the built code (dist/). */
-export async function startFaultline(extra: string[] = []): Promise<Running> {
-  const { url, args } = await faultlineUp(extra);
+export async function startFaultline(extra: string[] = [], scaled = false): Promise<Running> {
+  const { url, args } = await faultlineUp(extra, scaled);
   return start('faultline', process.execPath, ['bin/faultline.mjs', ...args], url);
 }
 

@@ -1,12 +1,13 @@
 /**
  * The CDK as its users run it (issue 15): the app in examples/cdk (a VPC with an Auto
- * Scaling group and a CPU alarm; an instance with a recover alarm), synthesised with the default
+ * Scaling group and a CPU alarm; an instance with a recover alarm; a group behind an Application
+ * Load Balancer), synthesised with the default
  * synthesizer, then `cdk bootstrap`, `cdk deploy --all` and `cdk destroy --all` with the CDK CLI
  * against one faultline, the resources checked through the AWS CLI, and an AZ failure that the
  * group survives. The clock is manual: while a CDK command runs, a pump steps it (the CLI waits
  * in real time, polling every 5 s), 10 s every 100 ms. To keep it cheap the app is synthesised
  * once (by deploy: bootstrap runs outside the app, destroy reads deploy's cloud assembly) and
- * both stacks deploy and are destroyed at once (--concurrency 2).
+ * the three stacks deploy and are destroyed at once (--concurrency 3).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,14 +58,14 @@ describe('the CDK CLI against faultline', () => {
     (await fl.aws('autoscaling', 'describe-auto-scaling-groups', '--auto-scaling-group-names', name)).AutoScalingGroups[0].Instances as { AvailabilityZone: string; LifecycleState: string; HealthStatus: string }[];
   const control = (path: string, body: unknown) => fetch(fl.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-  it('bootstraps, deploys both stacks, keeps the group through an AZ failure, and destroys them', async () => {
+  it('bootstraps, deploys the three stacks, keeps the group through an AZ failure, serves the ALB\'s targets, and destroys them', async () => {
     await cdk(out, 'bootstrap', 'aws://000000000000/us-east-1');
     assert.equal((await stack('CDKToolkit')).StackStatus, 'CREATE_COMPLETE');
     const version = await fl.aws('ssm', 'get-parameter', '--name', '/cdk-bootstrap/hnb659fds/version');
     assert.match(version.Parameter.Value, /^\d+$/);
 
-    const deploy = await cdk(APP, 'deploy', '--all', '--concurrency', '2', '--require-approval', 'never', '--output', join(out, 'cdk.out'));
-    for (const name of ['CdkWeb', 'CdkServer']) assert.equal((await stack(name)).StackStatus, 'CREATE_COMPLETE', name);
+    const deploy = await cdk(APP, 'deploy', '--all', '--concurrency', '3', '--require-approval', 'never', '--output', join(out, 'cdk.out'));
+    for (const name of ['CdkWeb', 'CdkServer', 'CdkAlb']) assert.equal((await stack(name)).StackStatus, 'CREATE_COMPLETE', name);
     // The progress view shows every event of the stack, not a few of them.
     const shown = (deploy.stdout + deploy.stderr).split('\n').filter((l) => /^CdkWeb \| +\d+\/\d+ \|/.test(l)).length;
     const events = (await fl.aws('cloudformation', 'describe-stack-events', '--stack-name', 'CdkWeb')).StackEvents.length;
@@ -84,6 +85,13 @@ describe('the CDK CLI against faultline', () => {
     const recover = (await fl.aws('cloudwatch', 'describe-alarms', '--alarm-names', await physicalId('CdkServer', 'AWS::CloudWatch::Alarm'))).MetricAlarms[0];
     assert.deepEqual(recover.AlarmActions, ['arn:aws:automate:us-east-1:ec2:recover']);
 
+    // The ALB's group, on Amazon Linux 2023: both instances registered and healthy in its target group.
+    const targetGroup = await physicalId('CdkAlb', 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    const health = (await fl.aws('elbv2', 'describe-target-health', '--target-group-arn', targetGroup)).TargetHealthDescriptions as { TargetHealth: { State: string } }[];
+    assert.deepEqual(health.map((h) => h.TargetHealth.State), ['healthy', 'healthy']);
+    const lb = (await fl.aws('elbv2', 'describe-load-balancers', '--load-balancer-arns', await physicalId('CdkAlb', 'AWS::ElasticLoadBalancingV2::LoadBalancer'))).LoadBalancers[0];
+    assert.deepEqual([lb.Scheme, lb.Type, lb.State.Code], ['internet-facing', 'application', 'active']);
+
     // Zone a fails: the group replaces its instance there with one in zone b.
     assert.equal((await control('/_faultline/faults', { kind: 'az', target: 'us-east-1a' })).status, 201);
     fl.advance(600);
@@ -91,8 +99,8 @@ describe('the CDK CLI against faultline', () => {
     assert.deepEqual(instances.map((i) => [i.AvailabilityZone, i.LifecycleState, i.HealthStatus]), [['us-east-1b', 'InService', 'Healthy'], ['us-east-1b', 'InService', 'Healthy']]);
 
     // The cloud assembly that deploy synthesised, rather than the app again.
-    await cdk(out, 'destroy', '--all', '--concurrency', '2', '--force', '--app', join(out, 'cdk.out'));
-    for (const name of ['CdkWeb', 'CdkServer']) assert.match((await fl.awsRaw('cloudformation', 'describe-stacks', '--stack-name', name)).stderr, new RegExp(`Stack with id ${name} does not exist`));
+    await cdk(out, 'destroy', '--all', '--concurrency', '3', '--force', '--app', join(out, 'cdk.out'));
+    for (const name of ['CdkWeb', 'CdkServer', 'CdkAlb']) assert.match((await fl.awsRaw('cloudformation', 'describe-stacks', '--stack-name', name)).stderr, new RegExp(`Stack with id ${name} does not exist`));
     const left = (await fl.aws('ec2', 'describe-instances', '--filters', 'Name=instance-state-name,Values=pending,running,stopping,stopped')).Reservations;
     assert.deepEqual(left, [], 'no instance left running');
   });
