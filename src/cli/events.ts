@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { controlCall, controlEndpoint, controlStream } from './control.ts';
 
-export interface LoggedEvent { seq: number; time: string; real?: string; type: string; detail: Record<string, unknown> }
+import type { LoggedEvent } from '../core/events.ts';
 
 export const EVENTS_USAGE = `usage: faultline events [--follow] [--kind KIND]... [--resource ID] [--since TIME] [--json]
 

@@ -5,7 +5,8 @@
  * control API's view as it is, for scripts.
  */
 
-interface Resident { kind: 'instance' | 'db-instance'; id: string; account: string; state: string; role?: string }
+import type { Resident } from '../world/view.ts';
+
 interface Host { hostId: string; power: string; network: string; capacity: number; residents: Resident[] }
 interface Zone { zone: string; power: string; network: string; hosts: Host[] }
 interface Fault { faultId: string; kind: string; target: string; region: string; effect?: string; operation?: string; errorCode?: string; endsAt?: number }

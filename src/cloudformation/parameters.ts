@@ -5,6 +5,7 @@
  * resources later, by the stack loop, as CloudFormation does: a missing one fails the stack, not
  * the call.
  */
+import { wholeMatch } from '../core/whole-match.ts';
 import { errors } from '../core/errors.ts';
 import type { ParameterDecl, Template } from './template.ts';
 
@@ -76,18 +77,11 @@ export const isNoEcho = (decl: ParameterDecl) => decl.NoEcho === true || String(
 /** Splits a list parameter as CloudFormation does: on commas, each element trimmed. */
 export const splitList = (v: string): string[] => (v === '' ? [] : v.split(',').map((s) => s.trim()));
 
-/** Compiles an AllowedPattern for a whole-value match; Unicode-aware where the pattern allows. */
+/** Compiles an AllowedPattern for a whole-value match. */
 export function patternRegex(pattern: string): RegExp {
-  try {
-    return new RegExp(`^(?:${pattern})$`, 'u');
-  } catch {
-    // Java-style identity escapes (e.g. `\_`) are invalid in Unicode mode but fine without it.
-    try {
-      return new RegExp(`^(?:${pattern})$`);
-    } catch {
-      throw errors.validation(`Template format error: AllowedPattern ${pattern} is not a valid regular expression.`);
-    }
-  }
+  const regex = wholeMatch(pattern);
+  if (!regex) throw errors.validation(`Template format error: AllowedPattern ${pattern} is not a valid regular expression.`);
+  return regex;
 }
 
 /** Checks one value (one element, for lists) against a declaration's constraints. */

@@ -5,6 +5,7 @@
  * keeps working) and taken out of the address bar, then sent on every request: as a header, and
  * as a query parameter on the event stream (EventSource cannot set headers).
  */
+import type { LoggedEvent } from '../core/events.ts';
 
 const TOKEN_KEY = 'faultline.token';
 
@@ -52,13 +53,7 @@ export async function getBlob(path: string): Promise<Blob> {
   return res.blob();
 }
 
-export interface LoggedEvent {
-  seq: number;
-  time: string;
-  real?: string;
-  type: string;
-  detail: Record<string, unknown>;
-}
+export type { LoggedEvent };
 
 /** Follows the event log from after `after`; EventSource reconnects by itself, from the last id it saw. */
 export function followEvents(after: number, onEvent: (e: LoggedEvent) => void, onState: (open: boolean) => void): () => void {

@@ -1,12 +1,8 @@
 /** What the control API answers, as the console reads it (GET /_faultline/world, /overview, /clock, /drills). */
 
-export interface Resident {
-  kind: 'instance' | 'db-instance';
-  id: string;
-  account: string;
-  state: string;
-  role?: 'primary' | 'standby';
-}
+import type { Resident } from '../world/view.ts';
+
+export type { Resident };
 
 export interface Host {
   hostId: string;

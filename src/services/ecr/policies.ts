@@ -21,45 +21,44 @@ function checkRepositoryPolicy(text: string): void {
   if (!ok) throw ecrErrors.invalidParameter('PolicyText', 'Invalid repository policy provided');
 }
 
+/**
+ * Put, Get and Delete of one policy a repository keeps as text in `field` (what ECR calls it in
+ * requests and answers too), checked by `check` and missing with `notFound`.
+ */
+function policyOperations(field: 'lifecyclePolicyText' | 'policyText', check: (text: string) => void, notFound: (name: string, registry: string) => Error) {
+  return {
+    put(input: RepoInput & Record<typeof field, string>, ctx: RequestContext) {
+      const rec = repository(ctx, input);
+      check(input[field]);
+      rec[field] = input[field];
+      saveRepository(ctx, rec);
+      return { registryId: rec.registryId, repositoryName: rec.repositoryName, [field]: rec[field] };
+    },
+    get(input: RepoInput, ctx: RequestContext) {
+      const rec = repository(ctx, input);
+      if (rec[field] === undefined) throw notFound(rec.repositoryName, rec.registryId);
+      return { registryId: rec.registryId, repositoryName: rec.repositoryName, [field]: rec[field] };
+    },
+    delete(input: RepoInput, ctx: RequestContext) {
+      const rec = repository(ctx, input);
+      const text = rec[field];
+      if (text === undefined) throw notFound(rec.repositoryName, rec.registryId);
+      delete rec[field];
+      saveRepository(ctx, rec);
+      return { registryId: rec.registryId, repositoryName: rec.repositoryName, [field]: text };
+    },
+  };
+}
+
+const lifecycle = policyOperations('lifecyclePolicyText', checkLifecyclePolicy, ecrErrors.lifecyclePolicyNotFound);
+const repositoryPolicy = policyOperations('policyText', checkRepositoryPolicy, ecrErrors.repositoryPolicyNotFound);
+
 export const policyHandlers = {
-  PutLifecyclePolicy(input: RepoInput & { lifecyclePolicyText: string }, ctx: RequestContext) {
-    const rec = repository(ctx, input);
-    checkLifecyclePolicy(input.lifecyclePolicyText);
-    rec.lifecyclePolicyText = input.lifecyclePolicyText;
-    saveRepository(ctx, rec);
-    return { registryId: rec.registryId, repositoryName: rec.repositoryName, lifecyclePolicyText: rec.lifecyclePolicyText };
-  },
-  GetLifecyclePolicy(input: RepoInput, ctx: RequestContext) {
-    const rec = repository(ctx, input);
-    if (rec.lifecyclePolicyText === undefined) throw ecrErrors.lifecyclePolicyNotFound(rec.repositoryName, rec.registryId);
-    return { registryId: rec.registryId, repositoryName: rec.repositoryName, lifecyclePolicyText: rec.lifecyclePolicyText };
-  },
-  DeleteLifecyclePolicy(input: RepoInput, ctx: RequestContext) {
-    const rec = repository(ctx, input);
-    const text = rec.lifecyclePolicyText;
-    if (text === undefined) throw ecrErrors.lifecyclePolicyNotFound(rec.repositoryName, rec.registryId);
-    delete rec.lifecyclePolicyText;
-    saveRepository(ctx, rec);
-    return { registryId: rec.registryId, repositoryName: rec.repositoryName, lifecyclePolicyText: text };
-  },
-  SetRepositoryPolicy(input: RepoInput & { policyText: string; force?: boolean }, ctx: RequestContext) {
-    const rec = repository(ctx, input);
-    checkRepositoryPolicy(input.policyText);
-    rec.policyText = input.policyText;
-    saveRepository(ctx, rec);
-    return { registryId: rec.registryId, repositoryName: rec.repositoryName, policyText: rec.policyText };
-  },
-  GetRepositoryPolicy(input: RepoInput, ctx: RequestContext) {
-    const rec = repository(ctx, input);
-    if (rec.policyText === undefined) throw ecrErrors.repositoryPolicyNotFound(rec.repositoryName, rec.registryId);
-    return { registryId: rec.registryId, repositoryName: rec.repositoryName, policyText: rec.policyText };
-  },
-  DeleteRepositoryPolicy(input: RepoInput, ctx: RequestContext) {
-    const rec = repository(ctx, input);
-    const text = rec.policyText;
-    if (text === undefined) throw ecrErrors.repositoryPolicyNotFound(rec.repositoryName, rec.registryId);
-    delete rec.policyText;
-    saveRepository(ctx, rec);
-    return { registryId: rec.registryId, repositoryName: rec.repositoryName, policyText: text };
-  },
+  PutLifecyclePolicy: lifecycle.put,
+  GetLifecyclePolicy: lifecycle.get,
+  DeleteLifecyclePolicy: lifecycle.delete,
+  // SetRepositoryPolicy's `force` (set a policy that would lock the caller out) changes nothing: policies are not enforced.
+  SetRepositoryPolicy: repositoryPolicy.put,
+  GetRepositoryPolicy: repositoryPolicy.get,
+  DeleteRepositoryPolicy: repositoryPolicy.delete,
 };

@@ -3,6 +3,7 @@
  * A put makes a new version (at most 100 kept: the oldest goes, unless it has a label); tiers,
  * allowed patterns and data types are checked as Parameter Store checks them.
  */
+import { wholeMatch } from '../../core/whole-match.ts';
 import { AwsError } from '../../core/errors.ts';
 import { pageOf } from '../../core/paging.ts';
 import type { RequestContext } from '../service.ts';
@@ -31,17 +32,11 @@ interface PutInput {
   DataType?: string;
 }
 
-/** A pattern as Parameter Store compiles it (Java regular expressions, close enough to JavaScript's), matching the whole value. */
+/** AllowedPattern, matching the whole value. */
 function compilePattern(pattern: string): RegExp {
-  try {
-    return new RegExp(`^(?:${pattern})$`, 'u');
-  } catch {
-    try {
-      return new RegExp(`^(?:${pattern})$`);
-    } catch {
-      throw ssmErrors.badPattern(pattern);
-    }
-  }
+  const regex = wholeMatch(pattern);
+  if (!regex) throw ssmErrors.badPattern(pattern);
+  return regex;
 }
 
 /** The tier a value is kept in: Intelligent-Tiering picks Advanced only when the value needs it; an advanced parameter never goes back. */
