@@ -39,6 +39,22 @@ OPERATIONS = {
         AllocateAddress AssociateAddress DisassociateAddress ReleaseAddress DescribeAddresses
         CreateLaunchTemplate CreateLaunchTemplateVersion DescribeLaunchTemplates DescribeLaunchTemplateVersions
         DeleteLaunchTemplate ModifyLaunchTemplate
+        CreatePlacementGroup DeletePlacementGroup DescribePlacementGroups ModifyInstancePlacement
+        AllocateHosts ReleaseHosts DescribeHosts ModifyHosts
+        RequestSpotInstances DescribeSpotInstanceRequests CancelSpotInstanceRequests DescribeSpotPriceHistory
+        AssociateVpcCidrBlock DisassociateVpcCidrBlock AssociateSubnetCidrBlock DisassociateSubnetCidrBlock
+        AssignIpv6Addresses UnassignIpv6Addresses
+        CreateEgressOnlyInternetGateway DeleteEgressOnlyInternetGateway DescribeEgressOnlyInternetGateways
+        CreateDhcpOptions DeleteDhcpOptions DescribeDhcpOptions AssociateDhcpOptions
+        CreateVpcEndpoint DeleteVpcEndpoints DescribeVpcEndpoints ModifyVpcEndpoint DescribeVpcEndpointServices
+        CreateCustomerGateway DeleteCustomerGateway DescribeCustomerGateways
+        CreateVpnGateway DeleteVpnGateway DescribeVpnGateways AttachVpnGateway DetachVpnGateway
+        CreateVpnConnection DeleteVpnConnection DescribeVpnConnections
+        CreateVpcPeeringConnection AcceptVpcPeeringConnection RejectVpcPeeringConnection
+        DeleteVpcPeeringConnection DescribeVpcPeeringConnections ModifyVpcPeeringConnectionOptions
+        CreateNatGateway DeleteNatGateway DescribeNatGateways
+        CreateManagedPrefixList DeleteManagedPrefixList DescribeManagedPrefixLists ModifyManagedPrefixList
+        GetManagedPrefixListEntries GetManagedPrefixListAssociations DescribePrefixLists
     ''',
     'iam': '''
         CreateRole GetRole DeleteRole ListRoles UpdateAssumeRolePolicy TagRole UntagRole ListRoleTags
@@ -69,6 +85,7 @@ OPERATIONS = {
         PutMetricAlarm DescribeAlarms DescribeAlarmsForMetric DeleteAlarms SetAlarmState
         EnableAlarmActions DisableAlarmActions DescribeAlarmHistory
         TagResource UntagResource ListTagsForResource
+        PutCompositeAlarm PutDashboard GetDashboard ListDashboards DeleteDashboards
     ''',
     'sns': '''
         CreateTopic DeleteTopic ListTopics GetTopicAttributes SetTopicAttributes
@@ -81,6 +98,9 @@ OPERATIONS = {
         CreateChangeSet DescribeChangeSet ExecuteChangeSet DeleteChangeSet ListChangeSets
         CancelUpdateStack ContinueUpdateRollback SignalResource SetStackPolicy GetStackPolicy
         UpdateTerminationProtection ListExports ListImports
+        CreateStackSet UpdateStackSet DeleteStackSet DescribeStackSet ListStackSets
+        CreateStackInstances UpdateStackInstances DeleteStackInstances ListStackInstances DescribeStackInstance
+        DescribeStackSetOperation ListStackSetOperations ListStackSetOperationResults StopStackSetOperation
     ''',
     # Auto Scaling speaks awsQuery and signs as `autoscaling`.
     'autoscaling': '''
@@ -99,7 +119,8 @@ OPERATIONS = {
         DescribeMetricCollectionTypes EnableMetricsCollection DisableMetricsCollection
         DescribeAutoScalingNotificationTypes DescribeNotificationConfigurations
         DescribeLoadBalancers DescribeLoadBalancerTargetGroups DescribeTrafficSources
-        DescribeWarmPool DescribeInstanceRefreshes
+        DescribeWarmPool DescribeInstanceRefreshes PutWarmPool DeleteWarmPool
+        StartInstanceRefresh CancelInstanceRefresh RollbackInstanceRefresh
         AttachLoadBalancers DetachLoadBalancers AttachLoadBalancerTargetGroups DetachLoadBalancerTargetGroups
         AttachTrafficSources DetachTrafficSources
     ''',
