@@ -115,6 +115,8 @@ interface RunInput {
   CreditSpecification?: { CpuCredits?: string };
   CpuOptions?: { CoreCount?: number; ThreadsPerCore?: number };
   LaunchTemplate?: unknown;
+  /** `spot` runs the instances as spot instances (InstanceLifecycle `spot`). */
+  InstanceMarketOptions?: { MarketType?: string; SpotOptions?: { MaxPrice?: string; SpotInstanceType?: string; InstanceInterruptionBehavior?: string; ValidUntil?: string; BlockDurationMinutes?: number } };
   DryRun?: boolean;
 }
 
@@ -393,6 +395,7 @@ export const instanceHandlers = {
         MaintenanceOptions: { AutoRecovery: autoRecovery, RebootMigration: 'default' },
         CurrentInstanceBootMode: 'legacy-bios',
         BootMode: image.BootMode,
+        ...(input.InstanceMarketOptions?.MarketType === 'spot' ? { InstanceLifecycle: 'spot' as const } : {}),
         hostId: hosts[n],
         reservationId,
         ownerId: ctx.account,

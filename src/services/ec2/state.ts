@@ -313,6 +313,8 @@ export interface InstanceRecord {
   MaintenanceOptions: { AutoRecovery: 'default' | 'disabled'; RebootMigration: 'default' | 'disabled' };
   CurrentInstanceBootMode: string;
   BootMode?: string;
+  /** `spot` for spot instances; absent for on-demand, as on AWS. */
+  InstanceLifecycle?: 'spot';
 
   // Internal fields: never on the wire.
   /** The physical host (world.hosts) the instance runs on while pending, running or stopping. */
