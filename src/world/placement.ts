@@ -24,14 +24,28 @@ export function hostLoad(env: Env, region: string): Map<string, number> {
 }
 
 /**
+ * What else a host must satisfy for one instance: a placement group's strategy (services/ec2/
+ * launch-placement.ts) or the Dedicated Host it must run on.
+ */
+export interface HostRule {
+  /** Only these hosts may take it: a cluster group's host, a Dedicated Host's. */
+  only?: ReadonlySet<string>;
+  /** These may not: the hosts of a spread group's other instances, or of other partitions. */
+  avoid?: ReadonlySet<string>;
+}
+
+/**
  * The host for a new or moving instance in `zone`, or undefined when the zone has no usable host
  * with room (the caller answers with InsufficientInstanceCapacity). `avoid` excludes the host an
- * instance is leaving.
+ * instance is leaving. A host reserved as a Dedicated Host takes only the instances that `rule`
+ * sends to it.
  */
-export function placeInstance(env: Env, region: string, zone: string, avoid?: string, load = hostLoad(env, region)): string | undefined {
+export function placeInstance(env: Env, region: string, zone: string, avoid?: string, load = hostLoad(env, region), rule: HostRule = {}): string | undefined {
   let best: { id: string; used: number } | undefined;
   for (const h of env.store.list<HostRecord>(HOSTS, worldScope(region))) {
     if (h.zone !== zone || h.hostId === avoid || !hostUsable(env, region, h.hostId)) continue;
+    if (rule.only ? !rule.only.has(h.hostId) : h.dedicatedHostId !== undefined) continue;
+    if (rule.avoid?.has(h.hostId)) continue;
     const used = load.get(h.hostId) ?? 0;
     if (used >= h.capacity) continue;
     if (!best || used < best.used || (used === best.used && h.hostId < best.id)) best = { id: h.hostId, used };

@@ -20,6 +20,8 @@ export interface HostRecord {
   capacity: number;
   power: Power;
   network: Network;
+  /** The Dedicated Host (services/ec2/hosts.provider.ts) that reserves this host for one account, if any. */
+  dedicatedHostId?: string;
 }
 
 export interface ZoneRecord {

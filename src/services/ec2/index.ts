@@ -22,6 +22,8 @@ import { imageHandlers, imageLoops } from './images.provider.ts';
 import { addressHandlers } from './addresses.provider.ts';
 import { launchTemplateHandlers } from './launch-templates.provider.ts';
 import { defaultVpcHandlers } from './default-vpc.ts';
+import { placementGroupHandlers } from './placement-groups.provider.ts';
+import { hostHandlers } from './hosts.provider.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
@@ -47,6 +49,8 @@ export const ec2: Service = {
     ...imageHandlers,
     ...addressHandlers,
     ...launchTemplateHandlers,
+    ...placementGroupHandlers,
+    ...hostHandlers,
   },
   loops: (env) => ({
     ...instanceLoops(env),

@@ -15,7 +15,9 @@
  */
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import { instanceFaulted } from '../../world/faults.ts';
-import { placeInstance } from '../../world/placement.ts';
+import { AwsError } from '../../core/errors.ts';
+import { hostLoad } from '../../world/placement.ts';
+import { placerFor } from './launch-placement.ts';
 import { hostUsable, zoneHealthy } from '../../world/state.ts';
 import type { Env } from '../service.ts';
 import { getInterface, putInterface, reconcileAutoPublicIp, syncInstanceNetwork } from './network-interfaces.ts';
@@ -247,11 +249,15 @@ export const queueInstance = (env: Env, scope: Scope, id: string, at: number) =>
 export function recoverInstance(env: Env, scope: Scope, instanceId: string): string | undefined {
   const inst = env.store.mutable<InstanceRecord>(COLL.instances, scope, instanceId);
   if (!inst || inst.State.Name !== 'running') return undefined;
-  const host = placeInstance(env, scope.region, inst.Placement.AvailabilityZone, inst.hostId);
-  if (!host) return undefined;
+  // The new host keeps the instance's placement group as its strategy says, or its Dedicated Host.
+  const noCapacity = () => new AwsError('InsufficientInstanceCapacity', `No capacity in ${inst.Placement.AvailabilityZone} to recover ${instanceId} to.`);
+  const spot = placerFor(env, scope, inst, noCapacity, { recovering: true }).next(hostLoad(env, scope.region));
+  if (!spot) return undefined;
+  const host = spot.hostId;
   const now = env.clock.now();
   const from = inst.hostId;
   inst.hostId = host;
+  if (spot.dedicatedHostId) inst.Placement.HostId = spot.dedicatedHostId;
   inst.runningSince = now;
   inst.lastRebootAt = now;
   inst.statusChecks = undefined;

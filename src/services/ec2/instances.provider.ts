@@ -6,7 +6,8 @@
 import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import { capacityRefused } from '../../world/faults.ts';
-import { hostLoad, placeInstance } from '../../world/placement.ts';
+import { hostLoad } from '../../world/placement.ts';
+import { launchPlacement, placerFor, type PlacementRequest, type Spot } from './launch-placement.ts';
 import { machineRoom } from './machine-capacity.ts';
 import type { RequestContext } from '../service.ts';
 import { bootLog } from './console-output.ts';
@@ -99,7 +100,7 @@ interface RunInput {
   SubnetId?: string;
   PrivateIpAddress?: string;
   UserData?: string;
-  Placement?: { AvailabilityZone?: string; Tenancy?: string; GroupName?: string };
+  Placement?: { AvailabilityZone?: string } & PlacementRequest;
   Monitoring?: { Enabled?: boolean };
   DisableApiTermination?: boolean;
   DisableApiStop?: boolean;
@@ -230,8 +231,8 @@ export const instanceHandlers = {
     if (input.Placement?.AvailabilityZone && input.Placement.AvailabilityZone !== zone) {
       throw new AwsError('InvalidParameterValue', `Value (${input.Placement.AvailabilityZone}) for parameter availabilityZone is invalid. Subnet '${subnet.SubnetId}' is in the availability zone ${zone}`);
     }
-    const tenancy = input.Placement?.Tenancy ?? 'default';
-    if (tenancy !== 'default' && tenancy !== 'dedicated') throw new AwsError('InvalidParameterValue', `Value (${tenancy}) for parameter tenancy is invalid.`);
+    // Where it may run: its placement group's strategy, or its Dedicated Host (launch-placement.ts).
+    const { placer, placement } = launchPlacement(ctx, input.Placement, zone, typeName, () => insufficientCapacity(ctx, typeName, zone));
     const groups = launchGroups(ctx, vpc, subnet, nic ? nic.Groups : input.SecurityGroupIds, nic ? undefined : input.SecurityGroups);
     const privateIp = nic?.PrivateIpAddress ?? input.PrivateIpAddress;
     if (privateIp && input.MaxCount > 1) throw new AwsError('InvalidParameterCombination', 'A private IP address can only be given when launching one instance.');
@@ -298,15 +299,18 @@ export const instanceHandlers = {
     if (capacityRefused(env, ctx.region, zone, { caller: ctx.principal })) throw insufficientCapacity(ctx, typeName, zone);
     const load = hostLoad(env, ctx.region);
     const room = machineRoom(env);
-    const hosts: string[] = [];
+    const hosts: Spot[] = [];
+    let refusal = () => insufficientCapacity(ctx, typeName, zone);
     for (let i = 0; i < input.MaxCount; i++) {
       if (!room.take(typeName)) break;
-      const h = placeInstance(env, ctx.region, zone, undefined, load);
-      if (!h) break;
-      hosts.push(h);
-      load.set(h, (load.get(h) ?? 0) + 1);
+      const spot = placer.next(load);
+      if (!spot) {
+        refusal = placer.refusal;
+        break;
+      }
+      hosts.push(spot);
     }
-    if (hosts.length < input.MinCount) throw insufficientCapacity(ctx, typeName, zone);
+    if (hosts.length < input.MinCount) throw refusal();
     const free = subnet.AvailableIpAddressCount;
     if (free < input.MinCount) {
       throw new AwsError('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnet.SubnetId}' to satisfy the requested number of instances.`);
@@ -365,7 +369,13 @@ export const instanceHandlers = {
         ProductCodes: [],
         InstanceType: typeName,
         LaunchTime: launchTime,
-        Placement: { AvailabilityZone: zone, AvailabilityZoneId: zoneId(ctx.region, zone.slice(ctx.region.length)), GroupName: input.Placement?.GroupName ?? '', Tenancy: tenancy },
+        Placement: {
+          AvailabilityZone: zone,
+          AvailabilityZoneId: zoneId(ctx.region, zone.slice(ctx.region.length)),
+          ...placement,
+          ...(hosts[n].partition !== undefined ? { PartitionNumber: hosts[n].partition } : {}),
+          ...(hosts[n].dedicatedHostId ? { HostId: hosts[n].dedicatedHostId } : {}),
+        },
         Monitoring: { State: input.Monitoring?.Enabled ? 'enabled' : 'disabled' },
         SubnetId: subnet.SubnetId,
         VpcId: subnet.VpcId,
@@ -396,7 +406,7 @@ export const instanceHandlers = {
         CurrentInstanceBootMode: 'legacy-bios',
         BootMode: image.BootMode,
         ...(input.InstanceMarketOptions?.MarketType === 'spot' ? { InstanceLifecycle: 'spot' as const } : {}),
-        hostId: hosts[n],
+        hostId: hosts[n].hostId,
         reservationId,
         ownerId: ctx.account,
         userData: input.UserData,
@@ -469,17 +479,20 @@ export const instanceHandlers = {
     const { env } = ctx;
     const load = hostLoad(env, ctx.region);
     const room = machineRoom(env);
-    const hosts = new Map<string, string>();
+    const hosts = new Map<string, Spot>();
     for (const inst of insts) {
       const s = inst.State.Name;
       if (s === 'pending' || s === 'running') continue;
       if (s !== 'stopped') throw new AwsError('IncorrectInstanceState', `The instance '${inst.InstanceId}' is not in a state from which it can be started.`);
-      // A start may land on another host: placement picks again.
-      const refused = capacityRefused(env, ctx.region, inst.Placement.AvailabilityZone, { caller: ctx.principal });
-      const h = !refused && room.take(inst.InstanceType) ? placeInstance(env, ctx.region, inst.Placement.AvailabilityZone, undefined, load) : undefined;
-      if (!h) throw insufficientCapacity(ctx, inst.InstanceType, inst.Placement.AvailabilityZone);
-      load.set(h, (load.get(h) ?? 0) + 1);
-      hosts.set(inst.InstanceId, h);
+      // A start may land on another host: placement picks again, as its group or Dedicated Host allows.
+      const noCapacity = () => insufficientCapacity(ctx, inst.InstanceType, inst.Placement.AvailabilityZone);
+      if (capacityRefused(env, ctx.region, inst.Placement.AvailabilityZone, { caller: ctx.principal }) || !room.take(inst.InstanceType)) throw noCapacity();
+      // Instances of one group started together see each other's new hosts.
+      const placed = insts.filter((o) => hosts.has(o.InstanceId) && o.Placement.GroupId === inst.Placement.GroupId).map((o) => ({ zone: o.Placement.AvailabilityZone, ...hosts.get(o.InstanceId)! }));
+      const placer = placerFor(env, ctx, inst, noCapacity, { placed });
+      const spot = placer.next(load);
+      if (!spot) throw placer.refusal();
+      hosts.set(inst.InstanceId, spot);
     }
     dryRun(input);
     const now = env.clock.now();
@@ -488,7 +501,8 @@ export const instanceHandlers = {
         const previous = inst.State;
         const host = hosts.get(inst.InstanceId);
         if (host) {
-          inst.hostId = host;
+          inst.hostId = host.hostId;
+          if (host.dedicatedHostId) inst.Placement.HostId = host.dedicatedHostId;
           setState(env, ctx, inst, 'pending');
           inst.StateReason = undefined;
           inst.StateTransitionReason = '';

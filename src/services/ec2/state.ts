@@ -273,7 +273,8 @@ export interface InstanceRecord {
   ProductCodes: never[];
   InstanceType: string;
   LaunchTime: IsoTime;
-  Placement: { AvailabilityZone: string; AvailabilityZoneId?: string; GroupName: string; Tenancy: string };
+  /** GroupId and PartitionNumber for an instance in a placement group; HostId and Affinity on a Dedicated Host. */
+  Placement: { AvailabilityZone: string; AvailabilityZoneId?: string; GroupName: string; GroupId?: string; PartitionNumber?: number; HostId?: string; Affinity?: string; Tenancy: string };
   Monitoring: { State: 'disabled' | 'enabled' | 'pending' | 'disabling' };
   /** Subnet, VPC and private address are gone once the instance is terminated, as on AWS. */
   SubnetId?: string;

@@ -22,6 +22,8 @@ export const TAGGABLE: Record<string, { coll: string; type: string; idField: str
   eipalloc: { coll: 'ec2.addresses', type: 'elastic-ip', idField: 'AllocationId' },
   lt: { coll: 'ec2.launchTemplates', type: 'launch-template', idField: 'LaunchTemplateId' },
   eni: { coll: 'ec2.networkInterfaces', type: 'network-interface', idField: 'NetworkInterfaceId' },
+  pg: { coll: 'ec2.placementGroups', type: 'placement-group', idField: 'GroupId' },
+  h: { coll: 'ec2.hosts', type: 'dedicated-host', idField: 'HostId' },
 };
 
 export const MAX_TAGS = 50;
