@@ -140,9 +140,9 @@ const mapHost = (hostId: string | undefined): Spot | undefined => (hostId ? { ho
 
 /**
  * The placer for an instance that exists (a start, a recovery): its group and partition, and its
- * Dedicated Host. An instance with host affinity stays on its Dedicated Host; one without may go
- * to any of the account's auto-placement hosts that fit. A recovery off a failed Dedicated Host
- * with HostRecovery on goes to the host's replacement.
+ * Dedicated Host. A start with host affinity stays on its Dedicated Host; one without may go to
+ * any of the account's auto-placement hosts that fit. A recovery stays on the Dedicated Host: off a
+ * failed one only with HostRecovery on, to the host's replacement.
  */
 export function placerFor(env: Env, scope: Scope, inst: DeepReadonly<InstanceRecord>, noCapacity: () => AwsError, opts: { recovering?: boolean; placed?: readonly Member[] } = {}): Placer {
   const recovering = opts.recovering ?? false;
@@ -152,7 +152,8 @@ export function placerFor(env: Env, scope: Scope, inst: DeepReadonly<InstanceRec
   if (p.Tenancy === 'host' && p.HostId) {
     let own = env.store.get<DedicatedHostRecord>(DEDICATED_HOSTS, scope, p.HostId);
     if (own && recovering && own.HostRecovery === 'on' && !hostUsable(env, scope.region, own.worldHostId)) own = replacementOf(env, scope, own);
-    const others = p.Affinity === 'host' ? [] : autoPlacementHosts(env, scope, p.AvailabilityZone, inst.InstanceType).filter((h) => h.HostId !== own?.HostId);
+    // Only host recovery moves an instance off its Dedicated Host; a start without affinity may go to another.
+    const others = p.Affinity === 'host' || recovering ? [] : autoPlacementHosts(env, scope, p.AvailabilityZone, inst.InstanceType).filter((h) => h.HostId !== own?.HostId);
     dedicatedHosts = [...(own && own.State === 'available' ? [own] : []), ...others];
   }
   return placer(env, scope, {

@@ -1,0 +1,218 @@
+/**
+ * Placement groups and Dedicated Hosts through the SDK v3, on the manual clock, against the
+ * world's hosts (8 per zone): spread puts instances on distinct hosts and refuses a launch when
+ * none is left (and keeps them apart through automatic recovery), partitions keep disjoint hosts,
+ * a cluster keeps one host while it has room, and a Dedicated Host is a world host reserved for
+ * the account, whose failure DescribeHosts shows and host recovery replaces.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  AllocateHostsCommand,
+  CreatePlacementGroupCommand,
+  DeletePlacementGroupCommand,
+  DescribeHostsCommand,
+  DescribeInstancesCommand,
+  DescribePlacementGroupsCommand,
+  EC2Client,
+  ModifyHostsCommand,
+  ReleaseHostsCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type Placement,
+} from '@aws-sdk/client-ec2';
+import { startFaultline, type Faultline } from '../harness.ts';
+
+const AMI = 'ami-1ecae776';
+const SCOPE = { account: '000000000000', region: 'us-east-1' };
+
+describe('EC2 placement groups and Dedicated Hosts', () => {
+  let fl: Faultline;
+  let ec2: EC2Client;
+  before(async () => {
+    fl = await startFaultline({ config: { hostsPerZone: 8 } });
+    ec2 = new EC2Client({ ...fl.sdk, maxAttempts: 1 });
+  });
+  after(() => fl.close());
+
+  const errorOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => `${e.name}: ${e.message}`);
+  const hostOf = (id: string) => (fl.app.env.store.get('ec2.instances', SCOPE, id) as { hostId: string }).hostId;
+  const run = async (placement: Placement, count = 1, type = 't2.micro') =>
+    (await ec2.send(new RunInstancesCommand({ ImageId: AMI, InstanceType: type, MinCount: count, MaxCount: count, Placement: placement }))).Instances!.map((i) => i.InstanceId!);
+  const group = (GroupName: string, Strategy: 'spread' | 'partition' | 'cluster', more: { PartitionCount?: number; SpreadLevel?: 'host' | 'rack' } = {}) =>
+    ec2.send(new CreatePlacementGroupCommand({ GroupName, Strategy, ...more }));
+  const described = async (ids: string[]) => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }))).Reservations!.flatMap((r) => r.Instances!);
+
+  it('creates, describes and deletes placement groups with AWS errors', async () => {
+    const created = await ec2.send(
+      new CreatePlacementGroupCommand({ GroupName: 'web', Strategy: 'spread', TagSpecifications: [{ ResourceType: 'placement-group', Tags: [{ Key: 'team', Value: 'a' }] }] }),
+    );
+    assert.match(created.PlacementGroup!.GroupId!, /^pg-[0-9a-f]{17}$/);
+    assert.equal(created.PlacementGroup!.SpreadLevel, 'rack');
+    assert.equal(created.PlacementGroup!.GroupArn, 'arn:aws:ec2:us-east-1:000000000000:placement-group/web');
+    const part = await group('data', 'partition');
+    assert.equal(part.PlacementGroup!.PartitionCount, 2, 'two partitions unless told');
+    assert.match(await errorOf(group('web', 'cluster')), /InvalidPlacementGroup\.Duplicate: The placement group 'web' already exists\./);
+    assert.match(await errorOf(group('p8', 'partition', { PartitionCount: 8 })), /InvalidParameterValue/);
+    assert.match(await errorOf(group('sp', 'spread', { PartitionCount: 2 })), /InvalidParameterCombination/);
+    assert.match(await errorOf(group('cl', 'cluster', { SpreadLevel: 'rack' })), /InvalidParameterCombination/);
+
+    const byTag = await ec2.send(new DescribePlacementGroupsCommand({ Filters: [{ Name: 'tag:team', Values: ['a'] }] }));
+    assert.deepEqual(byTag.PlacementGroups!.map((g) => g.GroupName), ['web']);
+    const byId = await ec2.send(new DescribePlacementGroupsCommand({ GroupIds: [part.PlacementGroup!.GroupId!] }));
+    assert.deepEqual(byId.PlacementGroups!.map((g) => [g.GroupName, g.Strategy, g.State]), [['data', 'partition', 'available']]);
+    const byStrategy = await ec2.send(new DescribePlacementGroupsCommand({ Filters: [{ Name: 'strategy', Values: ['partition'] }] }));
+    assert.deepEqual(byStrategy.PlacementGroups!.map((g) => g.GroupName), ['data']);
+    assert.match(await errorOf(ec2.send(new DescribePlacementGroupsCommand({ GroupNames: ['nope'] }))), /InvalidPlacementGroup\.Unknown: The Placement Group 'nope' is unknown\./);
+    assert.match(await errorOf(run({ AvailabilityZone: 'us-east-1f', GroupName: 'nope' })), /InvalidPlacementGroup\.Unknown/);
+
+    const [id] = await run({ AvailabilityZone: 'us-east-1f', GroupName: 'web' });
+    const [inst] = await described([id]);
+    assert.deepEqual([inst.Placement!.GroupName, inst.Placement!.GroupId], ['web', created.PlacementGroup!.GroupId]);
+    assert.match(await errorOf(ec2.send(new DeletePlacementGroupCommand({ GroupName: 'web' }))), /InvalidPlacementGroup\.InUse/);
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    fl.advance(30);
+    await ec2.send(new DeletePlacementGroupCommand({ GroupName: 'web' }));
+    await ec2.send(new DeletePlacementGroupCommand({ GroupName: 'data' }));
+    assert.match(await errorOf(ec2.send(new DeletePlacementGroupCommand({ GroupName: 'web' }))), /InvalidPlacementGroup\.Unknown/);
+  });
+
+  it('spread: one instance per host, refused when no distinct host is left or a rack group has seven in the zone', async () => {
+    await group('hosts', 'spread', { SpreadLevel: 'host' });
+    const eight = await run({ AvailabilityZone: 'us-east-1a', GroupName: 'hosts' }, 8);
+    assert.equal(new Set(eight.map(hostOf)).size, 8, 'eight instances on the zone’s eight hosts');
+    assert.match(await errorOf(run({ AvailabilityZone: 'us-east-1a', GroupName: 'hosts' })), /InsufficientInstanceCapacity: .*placement group 'hosts'/);
+    // Plain launches still fit: the hosts have room, only the group has run out of distinct ones.
+    assert.equal((await run({ AvailabilityZone: 'us-east-1a' })).length, 1);
+
+    await group('racks', 'spread');
+    const seven = await run({ AvailabilityZone: 'us-east-1b', GroupName: 'racks' }, 7);
+    assert.equal(new Set(seven.map(hostOf)).size, 7);
+    assert.match(await errorOf(run({ AvailabilityZone: 'us-east-1b', GroupName: 'racks' })), /InsufficientInstanceCapacity: A rack spread placement group can have at most 7 running instances per Availability Zone/);
+  });
+
+  it('spread: automatic recovery moves an instance to a host no other instance of the group uses', async () => {
+    const zone = 'us-east-1c';
+    // Load the zone's hosts evenly (two each), then empty hosts 07 and 08 for the group.
+    const filler = await run({ AvailabilityZone: zone }, 16);
+    const emptied = filler.filter((id) => /-0[78]$/.test(hostOf(id)));
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: emptied }));
+    fl.advance(30);
+    await group('pair', 'spread');
+    const [a, b] = await run({ AvailabilityZone: zone, GroupName: 'pair' }, 2);
+    assert.deepEqual([hostOf(a), hostOf(b)], ['h-us-east-1c-07', 'h-us-east-1c-08']);
+    await run({ AvailabilityZone: zone }); // to 07: now B's host is the least loaded one
+    fl.advance(60);
+    await fetch(`${fl.url}/_faultline/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'host', target: hostOf(a) }) });
+    fl.advance(6 * 60 + 60); // impaired for longer than autoRecoverySeconds
+    assert.notEqual(hostOf(a), 'h-us-east-1c-07', 'recovered off the failed host');
+    assert.notEqual(hostOf(a), hostOf(b), 'and not onto the host of the other instance of the group');
+    assert.equal((await described([a]))[0].State!.Name, 'running');
+  });
+
+  it('partition: partitions keep disjoint hosts; PartitionNumber in the request and in DescribeInstances', async () => {
+    await group('ring', 'partition', { PartitionCount: 3 });
+    const spread = await run({ AvailabilityZone: 'us-east-1d', GroupName: 'ring' }, 6);
+    const first = await described(spread);
+    assert.deepEqual(first.map((i) => i.Placement!.PartitionNumber).sort(), [1, 1, 2, 2, 3, 3], 'spread evenly over the partitions');
+    const more = await run({ AvailabilityZone: 'us-east-1d', GroupName: 'ring', PartitionNumber: 1 }, 4);
+    const all = await described([...spread, ...more]);
+    assert.ok(all.filter((i) => more.includes(i.InstanceId!)).every((i) => i.Placement!.PartitionNumber === 1));
+    const hostsOf = (p: number) => new Set(all.filter((i) => i.Placement!.PartitionNumber === p).map((i) => hostOf(i.InstanceId!)));
+    for (const [p, q] of [[1, 2], [1, 3], [2, 3]]) {
+      const shared = [...hostsOf(p)].filter((h) => hostsOf(q).has(h));
+      assert.deepEqual(shared, [], `partitions ${p} and ${q} share no host`);
+    }
+    assert.match(await errorOf(run({ AvailabilityZone: 'us-east-1d', GroupName: 'ring', PartitionNumber: 4 })), /InvalidParameterValue/);
+  });
+
+  it('cluster: one host while it has room, then InsufficientInstanceCapacity; one zone only', async () => {
+    await group('hpc', 'cluster');
+    const three = await run({ AvailabilityZone: 'us-east-1e', GroupName: 'hpc' }, 3);
+    assert.equal(new Set(three.map(hostOf)).size, 1, 'all on one host');
+    assert.match(await errorOf(run({ AvailabilityZone: 'us-east-1a', GroupName: 'hpc' })), /InvalidPlacementGroup\.InUse: The placement group 'hpc' is in use in another availability zone: us-east-1e/);
+    const rest = await run({ AvailabilityZone: 'us-east-1e', GroupName: 'hpc' }, fl.app.env.config.hostCapacity - 3);
+    assert.deepEqual(new Set(rest.map(hostOf)), new Set([hostOf(three[0])]));
+    assert.match(await errorOf(run({ AvailabilityZone: 'us-east-1e', GroupName: 'hpc' })), /InsufficientInstanceCapacity: .*cluster placement group 'hpc'/);
+  });
+
+  it('Dedicated Hosts: allocation on world hosts, placement by host id or auto-placement, release refused while occupied', async () => {
+    const zone = 'us-east-1f'; // its hosts are free: the first test's instance is gone
+    const west = ec2;
+    const westHost = hostOf;
+    const worldHostOf = (hostId: string) => (fl.app.env.store.get('ec2.hosts', SCOPE, hostId) as { worldHostId: string }).worldHostId;
+    const launch = async (placement: Placement, type = 'm5.large', count = 1) =>
+      (await west.send(new RunInstancesCommand({ ImageId: AMI, InstanceType: type, MinCount: count, MaxCount: count, Placement: { AvailabilityZone: zone, ...placement } }))).Instances!.map((i) => i.InstanceId!);
+    const hosts = async (HostIds?: string[]) => (await west.send(new DescribeHostsCommand({ HostIds }))).Hosts!;
+
+    const { HostIds } = await west.send(new AllocateHostsCommand({ AvailabilityZone: zone, InstanceType: 'm5.large', Quantity: 2, TagSpecifications: [{ ResourceType: 'dedicated-host', Tags: [{ Key: 'k', Value: 'v' }] }] }));
+    assert.equal(HostIds!.length, 2);
+    const [h1, h2] = HostIds!;
+    const fresh = (await hosts([h1]))[0];
+    assert.deepEqual([fresh.State, fresh.AutoPlacement, fresh.HostRecovery, fresh.HostProperties!.InstanceType, fresh.AvailabilityZone], ['available', 'on', 'off', 'm5.large', zone]);
+    assert.deepEqual(fresh.AvailableCapacity!.AvailableInstanceCapacity, [{ InstanceType: 'm5.large', AvailableCapacity: fl.app.env.config.hostCapacity, TotalCapacity: fl.app.env.config.hostCapacity }]);
+    assert.match(await errorOf(west.send(new AllocateHostsCommand({ AvailabilityZone: zone, InstanceType: 'm5.large', Quantity: 7 }))), /InsufficientHostCapacity/);
+    assert.match(await errorOf(west.send(new AllocateHostsCommand({ AvailabilityZone: zone, InstanceFamily: 'zz9', Quantity: 1 }))), /InvalidInstanceFamily/);
+
+    const [onH1] = await launch({ Tenancy: 'host', HostId: h1, Affinity: 'host' });
+    assert.equal(westHost(onH1), worldHostOf(h1));
+    const [inst] = (await west.send(new DescribeInstancesCommand({ InstanceIds: [onH1] }))).Reservations![0].Instances!;
+    assert.deepEqual([inst.Placement!.Tenancy, inst.Placement!.HostId, inst.Placement!.Affinity], ['host', h1, 'host']);
+    const withInstance = (await hosts([h1]))[0];
+    assert.deepEqual(withInstance.Instances!.map((i) => i.InstanceId), [onH1]);
+    assert.equal(withInstance.AvailableCapacity!.AvailableInstanceCapacity![0].AvailableCapacity, fl.app.env.config.hostCapacity - 1);
+
+    // Untargeted host tenancy goes to a host of the account that accepts the type; others are refused.
+    const [auto] = await launch({ Tenancy: 'host' });
+    assert.ok([worldHostOf(h1), worldHostOf(h2)].includes(westHost(auto)));
+    assert.match(await errorOf(launch({ Tenancy: 'host' }, 't3.micro')), /IncompatibleHostRequirements/);
+    assert.match(await errorOf(launch({ Tenancy: 'host', HostId: h1 }, 't3.micro')), /IncompatibleHostRequirements/);
+    assert.match(await errorOf(launch({ Tenancy: 'host', HostId: 'h-0123456789abcdef0' })), /InvalidHostID\.NotFound/);
+    // A default-tenancy launch never lands on a reserved host: eight instances share the six others.
+    const plain = await launch({}, 't2.micro', 8);
+    const reserved = new Set([worldHostOf(h1), worldHostOf(h2)]);
+    assert.ok(plain.every((id) => !reserved.has(westHost(id))), plain.map(westHost).join(', '));
+
+    const modified = await west.send(new ModifyHostsCommand({ HostIds: [h2, 'h-0123456789abcdef0'], AutoPlacement: 'off' }));
+    assert.deepEqual(modified.Successful, [h2]);
+    assert.equal(modified.Unsuccessful![0].Error!.Code, 'Client.InvalidHostID.NotFound');
+    await west.send(new TerminateInstancesCommand({ InstanceIds: [auto] }));
+    fl.advance(30);
+    const released = await west.send(new ReleaseHostsCommand({ HostIds: [h1, h2] }));
+    assert.deepEqual(released.Successful, [h2]);
+    assert.deepEqual(released.Unsuccessful!.map((u) => [u.ResourceId, u.Error!.Code, u.Error!.Message]), [[h1, 'Client.InvalidHost.Occupied', `Dedicated host '${h1}' cannot be released as it is occupied.`]]);
+    const after = await hosts([h2]);
+    assert.equal(after[0].State, 'released');
+    assert.ok(after[0].ReleaseTime);
+    assert.match(await errorOf(hosts(['h-0123456789abcdef0'])), /InvalidHostID\.NotFound/);
+  });
+
+  it('Dedicated Hosts: a failed world host shows under-assessment; with host recovery a replacement takes its instances', async () => {
+    const zone = 'us-east-1e'; // the cluster group holds one of its hosts; seven are free
+    const west = ec2;
+    const worldHostOf = (hostId: string) => (fl.app.env.store.get('ec2.hosts', SCOPE, hostId) as { worldHostId: string }).worldHostId;
+    const allocate = async (HostRecovery: 'on' | 'off') => (await west.send(new AllocateHostsCommand({ AvailabilityZone: zone, InstanceType: 'c5.large', Quantity: 1, HostRecovery }))).HostIds![0];
+    const [plain, recovering] = [await allocate('off'), await allocate('on')];
+    const ids = [];
+    for (const HostId of [plain, recovering]) {
+      const r = await west.send(new RunInstancesCommand({ ImageId: AMI, InstanceType: 'c5.large', MinCount: 1, MaxCount: 1, Placement: { AvailabilityZone: zone, Tenancy: 'host', HostId } }));
+      ids.push(r.Instances![0].InstanceId!);
+    }
+    fl.advance(60);
+    for (const h of [plain, recovering]) {
+      await fetch(`${fl.url}/_faultline/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'host', target: worldHostOf(h) }) });
+    }
+    const states = async () => Object.fromEntries((await west.send(new DescribeHostsCommand({ Filter: [{ Name: 'availability-zone', Values: [zone] }] }))).Hosts!.map((h) => [h.HostId, h.State]));
+    assert.deepEqual(await states(), { [plain]: 'under-assessment', [recovering]: 'under-assessment' });
+    fl.advance(7 * 60); // automatic recovery is due
+    const now = await states();
+    assert.equal(now[plain], 'under-assessment', 'without host recovery the host waits, and its instance with it');
+    assert.equal(now[recovering], 'permanent-failure');
+    const replacement = Object.keys(now).find((h) => h !== plain && h !== recovering)!;
+    assert.equal(now[replacement], 'available');
+    const [moved] = (await west.send(new DescribeInstancesCommand({ InstanceIds: [ids[1]] }))).Reservations![0].Instances!;
+    assert.equal(moved.Placement!.HostId, replacement);
+    const rep = (await west.send(new DescribeHostsCommand({ HostIds: [replacement] }))).Hosts![0];
+    assert.deepEqual([rep.HostRecovery, rep.HostProperties!.InstanceType, rep.Instances!.map((i) => i.InstanceId)], ['on', 'c5.large', [ids[1]]]);
+  });
+});
