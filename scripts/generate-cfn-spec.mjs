@@ -28,7 +28,7 @@ const TYPES = `
   AWS::EC2::Route AWS::EC2::SubnetRouteTableAssociation AWS::EC2::NetworkAcl AWS::EC2::NetworkAclEntry
   AWS::EC2::SubnetNetworkAclAssociation AWS::EC2::SecurityGroup AWS::EC2::SecurityGroupIngress
   AWS::EC2::SecurityGroupEgress AWS::EC2::EIP AWS::EC2::EIPAssociation AWS::EC2::Instance AWS::EC2::Volume
-  AWS::EC2::VolumeAttachment AWS::EC2::LaunchTemplate AWS::EC2::KeyPair
+  AWS::EC2::VolumeAttachment AWS::EC2::LaunchTemplate AWS::EC2::KeyPair AWS::EC2::PlacementGroup AWS::EC2::Host
   AWS::IAM::Role AWS::IAM::InstanceProfile AWS::IAM::Policy AWS::IAM::ManagedPolicy AWS::IAM::User AWS::IAM::AccessKey
   AWS::CloudWatch::Alarm
   AWS::AutoScaling::LaunchConfiguration AWS::AutoScaling::AutoScalingGroup AWS::AutoScaling::ScalingPolicy

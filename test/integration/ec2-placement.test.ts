@@ -20,6 +20,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
   type Placement,
+  type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { startFaultline, type Faultline } from '../harness.ts';
 
@@ -37,7 +38,7 @@ describe('EC2 placement groups and Dedicated Hosts', () => {
 
   const errorOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => `${e.name}: ${e.message}`);
   const hostOf = (id: string) => (fl.app.env.store.get('ec2.instances', SCOPE, id) as { hostId: string }).hostId;
-  const run = async (placement: Placement, count = 1, type = 't2.micro') =>
+  const run = async (placement: Placement, count = 1, type: _InstanceType = 't2.micro') =>
     (await ec2.send(new RunInstancesCommand({ ImageId: AMI, InstanceType: type, MinCount: count, MaxCount: count, Placement: placement }))).Instances!.map((i) => i.InstanceId!);
   const group = (GroupName: string, Strategy: 'spread' | 'partition' | 'cluster', more: { PartitionCount?: number; SpreadLevel?: 'host' | 'rack' } = {}) =>
     ec2.send(new CreatePlacementGroupCommand({ GroupName, Strategy, ...more }));
@@ -141,7 +142,7 @@ describe('EC2 placement groups and Dedicated Hosts', () => {
     const west = ec2;
     const westHost = hostOf;
     const worldHostOf = (hostId: string) => (fl.app.env.store.get('ec2.hosts', SCOPE, hostId) as { worldHostId: string }).worldHostId;
-    const launch = async (placement: Placement, type = 'm5.large', count = 1) =>
+    const launch = async (placement: Placement, type: _InstanceType = 'm5.large', count = 1) =>
       (await west.send(new RunInstancesCommand({ ImageId: AMI, InstanceType: type, MinCount: count, MaxCount: count, Placement: { AvailabilityZone: zone, ...placement } }))).Instances!.map((i) => i.InstanceId!);
     const hosts = async (HostIds?: string[]) => (await west.send(new DescribeHostsCommand({ HostIds }))).Hosts!;
 
@@ -214,5 +215,35 @@ describe('EC2 placement groups and Dedicated Hosts', () => {
     assert.equal(moved.Placement!.HostId, replacement);
     const rep = (await west.send(new DescribeHostsCommand({ HostIds: [replacement] }))).Hosts![0];
     assert.deepEqual([rep.HostRecovery, rep.HostProperties!.InstanceType, rep.Instances!.map((i) => i.InstanceId)], ['on', 'c5.large', [ids[1]]]);
+  });
+
+  it('CloudFormation: AWS::EC2::PlacementGroup and AWS::EC2::Host, used by instances', async () => {
+    // us-east-1e has free hosts left by the tests before (its cluster holds one, its Dedicated Hosts three).
+    const instance = (placement: Record<string, unknown>) => ({ Type: 'AWS::EC2::Instance', Properties: { ImageId: AMI, InstanceType: 'c5.large', AvailabilityZone: 'us-east-1e', ...placement } });
+    const template = {
+      Resources: {
+        Group: { Type: 'AWS::EC2::PlacementGroup', Properties: { Strategy: 'spread' } },
+        A: instance({ PlacementGroupName: { Ref: 'Group' } }),
+        B: instance({ PlacementGroupName: { Ref: 'Group' } }),
+        Host: { Type: 'AWS::EC2::Host', Properties: { AvailabilityZone: 'us-east-1e', InstanceType: 'c5.large', AutoPlacement: 'off' } },
+        OnHost: instance({ Tenancy: 'host', HostId: { Ref: 'Host' } }),
+      },
+      Outputs: { GroupId: { Value: { 'Fn::GetAtt': ['Group', 'GroupId'] } } },
+    };
+    await fl.aws('cloudformation', 'create-stack', '--stack-name', 'placed', '--template-body', JSON.stringify(template));
+    fl.advance(120);
+    type Resource = { LogicalResourceId: string; PhysicalResourceId: string; ResourceStatus: string; ResourceStatusReason?: string };
+    const resources: Resource[] = (await fl.aws('cloudformation', 'describe-stack-resources', '--stack-name', 'placed')).StackResources;
+    assert.ok(resources.every((r) => r.ResourceStatus === 'CREATE_COMPLETE'), JSON.stringify(resources.map((r) => [r.LogicalResourceId, r.ResourceStatus, r.ResourceStatusReason])));
+    const id = (logical: string) => resources.find((r) => r.LogicalResourceId === logical)!.PhysicalResourceId!;
+    const byId = new Map((await described([id('A'), id('B'), id('OnHost')])).map((i) => [i.InstanceId, i]));
+    const [a, b, onHost] = [byId.get(id('A'))!, byId.get(id('B'))!, byId.get(id('OnHost'))!];
+    assert.equal(a.Placement!.GroupName, id('Group'));
+    assert.notEqual(hostOf(a.InstanceId!), hostOf(b.InstanceId!));
+    assert.equal(onHost.Placement!.HostId, id('Host'));
+    await fl.aws('cloudformation', 'delete-stack', '--stack-name', 'placed');
+    fl.advance(120);
+    assert.deepEqual((await ec2.send(new DescribePlacementGroupsCommand({ Filters: [{ Name: 'group-name', Values: [id('Group')] }] }))).PlacementGroups, []);
+    assert.equal((await ec2.send(new DescribeHostsCommand({ HostIds: [id('Host')] }))).Hosts![0].State, 'released');
   });
 });

@@ -97,7 +97,9 @@ const instance: ResourceHandler = {
       SubnetId: props.SubnetId,
       PrivateIpAddress: props.PrivateIpAddress,
       UserData: props.UserData,
-      Placement: props.AvailabilityZone !== undefined || props.Tenancy !== undefined || props.PlacementGroupName !== undefined ? { AvailabilityZone: props.AvailabilityZone, Tenancy: props.Tenancy, GroupName: props.PlacementGroupName } : undefined,
+      Placement: [props.AvailabilityZone, props.Tenancy, props.PlacementGroupName, props.HostId].some((v) => v !== undefined)
+        ? { AvailabilityZone: props.AvailabilityZone, Tenancy: props.Tenancy, GroupName: props.PlacementGroupName, HostId: props.HostId, Affinity: props.Affinity }
+        : undefined,
       Monitoring: monitoring === undefined ? undefined : { Enabled: monitoring },
       DisableApiTermination: props.DisableApiTermination,
       InstanceInitiatedShutdownBehavior: props.InstanceInitiatedShutdownBehavior,
