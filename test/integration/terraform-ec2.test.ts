@@ -1,4 +1,7 @@
-/** Terraform's AWS provider, from the local mirror, builds and destroys a VPC, subnet, security group and instance. */
+/**
+ * Terraform's AWS provider, from the local mirror, builds and destroys a VPC, subnet, security
+ * group and instance, and an instance without a subnet (the default VPC's) in a spread placement group.
+ */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFaultline, type Faultline } from '../harness.ts';
@@ -46,19 +49,32 @@ resource "aws_instance" "web" {
   tags = { Name = "tf-web" }
 }
 
+resource "aws_placement_group" "spread" {
+  name     = "tf-spread"
+  strategy = "spread"
+}
+
+resource "aws_instance" "default_vpc" {
+  ami             = "ami-1ecae776"
+  instance_type   = "t2.micro"
+  placement_group = aws_placement_group.spread.name
+  tags = { Name = "tf-default-vpc" }
+}
+
 output "instance_id" { value = aws_instance.web.id }
+output "default_vpc_subnet" { value = aws_instance.default_vpc.subnet_id }
 output "private_ip"  { value = aws_instance.web.private_ip }
 output "public_ip"   { value = aws_instance.web.public_ip }
 output "zone"        { value = aws_subnet.a.availability_zone }
 `;
 
-describe('terraform: vpc, subnet, security group, instance', () => {
+describe('terraform: vpc, subnet, security group, instances, placement group', () => {
   let fl: Faultline;
   // A scaled clock lets the provider's waiters see pending become running without a test stepping time.
   before(async () => (fl = await startFaultline({ clock: 'scaled', timeScale: 60 })));
   after(() => fl.close());
 
-  it('applies, is visible through the AWS CLI, and destroys cleanly', async () => {
+  it('applies, is visible through the AWS CLI, plans no change, and destroys cleanly', async () => {
     const tf = await terraform(fl, HCL);
     const out = await tf.apply();
     const id = out.instance_id.value as string;
@@ -71,11 +87,21 @@ describe('terraform: vpc, subnet, security group, instance', () => {
     assert.equal(described.Reservations[0].Instances[0].InstanceId, id);
     const sg = await fl.aws('ec2', 'describe-security-groups', '--filters', 'Name=group-name,Values=web');
     assert.equal(sg.SecurityGroups[0].IpPermissions[0].FromPort, 8080);
+    // Without a subnet the instance lands in a default subnet of the default VPC, in its placement group.
+    const placed = (await fl.aws('ec2', 'describe-instances', '--filters', 'Name=tag:Name,Values=tf-default-vpc')).Reservations[0].Instances[0];
+    assert.equal(placed.Placement.GroupName, 'tf-spread');
+    assert.equal(placed.SubnetId, out.default_vpc_subnet.value);
+    const subnet = (await fl.aws('ec2', 'describe-subnets', '--subnet-ids', placed.SubnetId)).Subnets[0];
+    assert.equal(subnet.DefaultForAz, true);
+    const groups = await fl.aws('ec2', 'describe-placement-groups', '--group-names', 'tf-spread');
+    assert.equal(groups.PlacementGroups[0].Strategy, 'spread');
+    await tf.plan(); // the state read back matches the configuration: no change planned
 
     await tf.destroy();
     const after = await fl.aws('ec2', 'describe-instances', '--instance-ids', id);
     assert.equal(after.Reservations[0].Instances[0].State.Name, 'terminated');
     const vpcs = await fl.aws('ec2', 'describe-vpcs', '--filters', 'Name=tag:Name,Values=tf-main');
     assert.equal(vpcs.Vpcs.length, 0);
+    assert.deepEqual((await fl.aws('ec2', 'describe-placement-groups')).PlacementGroups, []);
   });
 });

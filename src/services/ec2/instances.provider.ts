@@ -222,7 +222,8 @@ export const instanceHandlers = {
       }
       if (input.PrivateIpAddress) throw new AwsError('InvalidParameterCombination', 'Network interfaces and an instance-level private IP address may not be specified on the same request');
     }
-    const subnetId = input.SubnetId ?? nic?.SubnetId ?? defaultSubnetFor(ctx, input.Placement?.AvailabilityZone);
+    // An empty zone (Terraform sends one) is no zone, as on AWS.
+    const subnetId = input.SubnetId ?? nic?.SubnetId ?? defaultSubnetFor(ctx, input.Placement?.AvailabilityZone || undefined);
     const subnet = env.store.get<SubnetRecord>(COLL.subnets, ctx, subnetId) as SubnetRecord | undefined;
     if (!subnet) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
     const vpc = env.store.get<VpcRecord>(COLL.vpcs, ctx, subnet.VpcId) as VpcRecord | undefined;
