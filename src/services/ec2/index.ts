@@ -22,6 +22,8 @@ import { imageHandlers, imageLoops } from './images.provider.ts';
 import { addressHandlers } from './addresses.provider.ts';
 import { launchTemplateHandlers } from './launch-templates.provider.ts';
 import { defaultVpcHandlers } from './default-vpc.ts';
+import { spotHandlers } from './spot.provider.ts';
+import { spotLoops } from './spot.loop.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
@@ -47,11 +49,13 @@ export const ec2: Service = {
     ...imageHandlers,
     ...addressHandlers,
     ...launchTemplateHandlers,
+    ...spotHandlers,
   },
   loops: (env) => ({
     ...instanceLoops(env),
     ...volumeLoops(env),
     ...snapshotLoops(env),
     ...imageLoops(env),
+    ...spotLoops(env),
   }),
 };

@@ -22,6 +22,7 @@ export const TAGGABLE: Record<string, { coll: string; type: string; idField: str
   eipalloc: { coll: 'ec2.addresses', type: 'elastic-ip', idField: 'AllocationId' },
   lt: { coll: 'ec2.launchTemplates', type: 'launch-template', idField: 'LaunchTemplateId' },
   eni: { coll: 'ec2.networkInterfaces', type: 'network-interface', idField: 'NetworkInterfaceId' },
+  sir: { coll: 'ec2.spotInstanceRequests', type: 'spot-instances-request', idField: 'SpotInstanceRequestId' },
 };
 
 export const MAX_TAGS = 50;
