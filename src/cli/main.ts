@@ -69,6 +69,12 @@ const COMMANDS: Record<string, string> = {
               fail subnet subnet-... [--scope all] [--account ID]   (cuts traffic in and out of it)
               fail volume vol-... [--account ID]   (pauses its I/O)`,
   heal: `heal      heal a fault: faultline heal FAULT_ID | --all`,
+  'interrupt-spot': `interrupt-spot  interrupt a spot instance as EC2 does when it takes the capacity back:
+              interrupt-spot i-... [--after SECONDS] [--reason capacity|price]
+            the rebalance recommendation at once, the two-minute interruption notice (IMDS
+            spot/instance-action, an "EC2 Spot Instance Interruption Warning" event) 120 seconds
+            before the interruption, then the instance is terminated, stopped or hibernated as its
+            spot request's InstanceInterruptionBehavior says (--after: when, default and at least 120)`,
   reset: `reset     forget every resource of every account and start the world again (the clock keeps its time)`,
   fis: `fis scenario az-power-interruption --az ZONE [--duration PT30M] [--role ARN] [--launch-role ARN]...
             print AWS FIS's "AZ Availability: Power Interruption" scenario for the zone, as the input
@@ -287,6 +293,14 @@ async function run(cmd: string, rest: string[]) {
       return fail(rest);
     case 'fis':
       return fisCommand(rest);
+    case 'interrupt-spot': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { after: { type: 'string' }, reason: { type: 'string' } } });
+      if (positionals.length !== 1) throw new Error('interrupt-spot needs one spot instance id');
+      const body: Record<string, unknown> = { instance: positionals[0], reason: values.reason };
+      if (values.after !== undefined) body.afterSeconds = Number(values.after);
+      const i = await control('POST', '/_faultline/spot-interruptions', body);
+      return void process.stdout.write(`${i.instanceId} (${i.spotInstanceRequestId}): rebalance recommendation at ${i.rebalanceRecommendationAt}, interruption notice at ${i.noticeAt}, ${i.action} at ${i.interruptionAt}\n`);
+    }
     case 'heal': {
       const { values, positionals } = plain(cmd, rest, 1, { all: { type: 'boolean' } });
       if (values.all) return print(await control('POST', '/_faultline/faults/heal-all'));

@@ -11,6 +11,7 @@ import { listDeliveries } from '../services/sns/deliveries.ts';
 import { AwsError } from '../core/errors.ts';
 import { activeFaults, healFault, injectFault, type FaultSpec } from '../world/faults.ts';
 import { locateInstance } from '../world/placement.ts';
+import { interruptSpotInstanceAnywhere } from '../services/ec2/spot-interruptions.ts';
 import { worldView } from '../world/view.ts';
 import { setCpuLoad } from '../world/load.ts';
 import { getDrill, listDrills, startDrill, stopDrill } from '../drills/drills.ts';
@@ -92,6 +93,11 @@ function dispatch(env: Env, route: string, path: string, url: URL, input: Record
       if (typeof input.instance !== 'string' || !(cpu >= 0 && cpu <= 100)) return json(400, { error: 'give instance (an id) and cpuPercent (0-100)' });
       setCpuLoad(env, input.instance, cpu);
       return json(200, { instance: input.instance, cpuPercent: cpu });
+    }
+    case 'POST /_faultline/spot-interruptions': {
+      const i = interruptSpotInstanceAnywhere(env, input);
+      const at = (ms: number) => new Date(ms).toISOString();
+      return json(201, { instanceId: i.instanceId, spotInstanceRequestId: i.spotInstanceRequestId, action: i.action, rebalanceRecommendationAt: at(i.recommendedAt), noticeAt: at(i.noticeAt), interruptionAt: at(i.at) });
     }
     case 'POST /_faultline/faults/heal-all':
       return json(200, { healed: activeFaults(env).map((f) => healFault(env, f.faultId).faultId) });

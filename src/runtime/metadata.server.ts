@@ -14,6 +14,7 @@ import type { Env } from '../services/service.ts';
 import { COLL, COMPUTE_COLL, type InstanceRecord, type NetworkInterfaceRecord } from '../services/ec2/state.ts';
 import { roleOfInstanceProfile } from '../services/iam/lookup.ts';
 import { issueRoleSession, type RoleSession } from '../services/sts/sessions.ts';
+import { spotMetadata } from '../services/ec2/spot-interruptions.ts';
 
 const MAX_TTL = 21600;
 
@@ -134,6 +135,8 @@ export class MetadataServer {
       'security-groups': inst.SecurityGroups.map((g) => g.GroupName).join('\n'),
       network: { interfaces: { macs } },
       autoscaling: { 'target-lifecycle-state': 'InService' },
+      // A spot instance being interrupted: its rebalance recommendation and interruption notice.
+      ...spotMetadata(this.env, scope, inst),
     };
     if (inst.PublicIpAddress) {
       t['public-ipv4'] = inst.PublicIpAddress;

@@ -75,7 +75,7 @@ print(json.dumps({'first': first, 'again': again, 'pages': pages}))
     await fl.aws('cloudwatch', 'put-metric-alarm', '--alarm-name', 'guard', '--namespace', 'AWS/EC2', '--metric-name', 'CPUUtilization', '--statistic', 'Average',
       '--period', '60', '--evaluation-periods', '1', '--threshold', '90', '--comparison-operator', 'GreaterThanThreshold');
     const cases: Record<string, unknown> = {
-      unsupportedAction: template({ actions: { spot: { actionId: 'aws:ec2:send-spot-instance-interruptions', targets: { SpotInstances: 'web' } } } }),
+      unsupportedAction: template({ actions: { tasks: { actionId: 'aws:ecs:stop-task', targets: { Tasks: 'web' } } } }),
       unknownResourceType: template({ targets: { web: { resourceType: 'aws:ecs:task', resourceTags: { Role: 'web' }, selectionMode: 'ALL' } } }),
       wrongTargetType: template({
         targets: { web: { resourceType: 'aws:ec2:subnet', resourceTags: { Role: 'web' }, selectionMode: 'ALL' } },
@@ -112,7 +112,7 @@ for name, t in json.loads('''${JSON.stringify(cases)}''').items():
 print(json.dumps(out))
 `);
     const expect: Record<string, RegExp> = {
-      unsupportedAction: /action type aws:ec2:send-spot-instance-interruptions is not supported/,
+      unsupportedAction: /action type aws:ecs:stop-task is not supported/,
       unknownResourceType: /resource type aws:ecs:task is not supported/,
       wrongTargetType: /target web is of type aws:ec2:subnet, but aws:ec2:stop-instances acts on aws:ec2:instance/,
       wrongTargetKey: /needs exactly one target, under the key Instances/,
@@ -146,9 +146,9 @@ print(json.dumps(out))
     assert.equal(stop.parameters.startInstancesAfterDuration.required, false);
     const zone = (await fl.aws('fis', 'get-action', '--id', 'faultline:az:power-off')).action;
     assert.equal(zone.parameters.availabilityZoneIdentifier.required, true);
-    assert.match((await fl.awsRaw('fis', 'get-action', '--id', 'aws:ec2:send-spot-instance-interruptions')).stderr, /ResourceNotFoundException/);
+    assert.match((await fl.awsRaw('fis', 'get-action', '--id', 'aws:ecs:stop-task')).stderr, /ResourceNotFoundException/);
     const types = (await fl.aws('fis', 'list-target-resource-types')).targetResourceTypes.map((t: { resourceType: string }) => t.resourceType);
-    assert.deepEqual(types.sort(), ['aws:ec2:autoscaling-group', 'aws:ec2:ebs-volume', 'aws:ec2:instance', 'aws:ec2:subnet', 'aws:iam:role', 'aws:rds:db']);
+    assert.deepEqual(types.sort(), ['aws:ec2:autoscaling-group', 'aws:ec2:ebs-volume', 'aws:ec2:instance', 'aws:ec2:spot-instance', 'aws:ec2:subnet', 'aws:iam:role', 'aws:rds:db']);
     const subnet = (await fl.aws('fis', 'get-target-resource-type', '--resource-type', 'aws:ec2:subnet')).targetResourceType;
     assert.deepEqual(Object.keys(subnet.parameters).sort(), ['availabilityZoneIdentifier', 'vpc']);
   });

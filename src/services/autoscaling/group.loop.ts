@@ -35,6 +35,7 @@ import { childKey, COLL, isSuspended, parseScopedKey, type GroupRecord, type Lau
 import { deleteOwnedAlarms } from './target-tracking.ts';
 import { attached, attachmentsSettled, deregisterMember, elbHealthProblem, hasElbCheck, launchBlocker, progressAttachments, registerMember } from './traffic-sources.ts';
 import { chooseForScaleIn } from './termination-policy.ts';
+import { atRisk, rebalanceCapacity, replacingSpot } from './capacity-rebalance.ts';
 
 /** States that count toward the group's capacity. */
 const COUNTED = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService']);
@@ -360,7 +361,7 @@ function reconcileCapacity(p: Pass): void {
   } else if (counted.length > desired) {
     if (isSuspended(group, 'Terminate')) return;
     // Rebalancing launches first: terminate only once the new instance is in service.
-    if (counted.some((m) => m.rebalance && m.LifecycleState.startsWith('Pending'))) return;
+    if (counted.some((m) => m.rebalance && m.LifecycleState.startsWith('Pending')) || replacingSpot(counted)) return;
     const rebalancing = counted.some((m) => m.rebalance);
     for (const m of counted) delete m.rebalance;
     scaleIn(p, counted.length - desired, joinCause(rebalancing ? undefined : group.capacityCause, causes.terminateForCapacity(now, counted.length, desired)));
@@ -448,7 +449,7 @@ function settled(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, membe
   const elbChecks = checking && hasElbCheck(group) && attached(group).length > 0;
   const wake = [now + (elbChecks ? HEALTH_CHECK_INTERVAL_MS : SETTLED_CHECK_INTERVAL_MS)];
   for (const m of members) {
-    if (m.LifecycleState !== 'InService' || m.HealthStatus !== 'Healthy' || m.rebalance) return undefined;
+    if (m.LifecycleState !== 'InService' || m.HealthStatus !== 'Healthy' || m.rebalance || atRisk(env, scope, group, m)) return undefined;
     if (!checking) continue;
     const inst = ec2Instance(env, scope, m.InstanceId);
     if (healthProblem(group, m, inst, now) || (elbChecks && elbHealthProblem(env, scope, group, m, now))) return undefined;
@@ -503,6 +504,7 @@ export function groupLoop(env: Env) {
       p.wake.push(...progressAttachments(env, scope, group, p.members, now));
       checkHealth(p);
       replaceUnhealthy(p);
+      rebalanceCapacity(p, launch, startTermination, counts);
       reconcileCapacity(p);
       settle(p);
       publishMetrics(p);

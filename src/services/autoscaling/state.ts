@@ -225,6 +225,8 @@ export interface MemberRecord {
   skipHooks?: boolean;
   /** Launched by AZ rebalancing: the group terminates elsewhere once this one is InService. */
   rebalance?: boolean;
+  /** A spot instance at risk of interruption: the replacement capacity rebalancing launched for it (capacity-rebalance.ts). */
+  spotReplacement?: string;
   /** Detached with ShouldDecrementDesiredCapacity=false: a replacement is launched. */
   detachOnly?: boolean;
   /**

@@ -24,6 +24,8 @@ import { launchTemplateHandlers } from './launch-templates.provider.ts';
 import { defaultVpcHandlers } from './default-vpc.ts';
 import { placementGroupHandlers } from './placement-groups.provider.ts';
 import { hostHandlers } from './hosts.provider.ts';
+import { spotHandlers } from './spot.provider.ts';
+import { spotLoops } from './spot.loop.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
@@ -51,11 +53,13 @@ export const ec2: Service = {
     ...launchTemplateHandlers,
     ...placementGroupHandlers,
     ...hostHandlers,
+    ...spotHandlers,
   },
   loops: (env) => ({
     ...instanceLoops(env),
     ...volumeLoops(env),
     ...snapshotLoops(env),
     ...imageLoops(env),
+    ...spotLoops(env),
   }),
 };

@@ -30,6 +30,7 @@ import { automaticRecoveryDue } from './auto-recovery.ts';
 import { tryRecover } from './alarm-actions.ts';
 import { bootFailed } from './boot-failures.ts';
 import { attachedVolumeStalled, forgetShownPauses, publishVolumePauses } from './volume-pause.ts';
+import { queueSpotRequest } from './spot-requests.ts';
 
 export const INSTANCE_LOOP = 'ec2.instance';
 export const STATUS_LOOP = 'ec2.status-check';
@@ -53,6 +54,8 @@ export function setState(env: Env, scope: Scope, inst: InstanceRecord, name: Ins
   inst.stateSince = env.clock.now();
   if (previous !== name) {
     env.events.emit('ec2.instance-state-change', { account: scope.account, region: scope.region, instanceId: inst.InstanceId, previousState: previous, state: name });
+    // A spot instance's request follows its instance (spot.loop.ts).
+    if (inst.SpotInstanceRequestId) queueSpotRequest(env, scope, inst.SpotInstanceRequestId);
   }
 }
 

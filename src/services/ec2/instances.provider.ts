@@ -23,6 +23,7 @@ import { liveInstances } from './network.ts';
 import { zoneHealthy } from '../../world/state.ts';
 import { checkId, checkTagTypes, dryRun, gmt, idsNotFound, iso } from './scoped.ts';
 import { findSnapshot } from './snapshots.provider.ts';
+import { checkSpotStop, spotLaunch } from './spot.provider.ts';
 import { COLL, type GroupIdentifier, type InstanceRecord, type KeyPairRecord, type SecurityGroupRecord, type SubnetRecord, type VpcRecord } from './state.ts';
 import { allocatePrivateIp } from './subnet-addresses.ts';
 import { tagsFor } from './tags.ts';
@@ -118,6 +119,8 @@ interface RunInput {
   LaunchTemplate?: unknown;
   /** `spot` runs the instances as spot instances (InstanceLifecycle `spot`). */
   InstanceMarketOptions?: { MarketType?: string; SpotOptions?: { MaxPrice?: string; SpotInstanceType?: string; InstanceInterruptionBehavior?: string; ValidUntil?: string; BlockDurationMinutes?: number } };
+  /** Internal, never on the wire: the spot request this launch fulfils (the spot request loop's launches). */
+  spotRequestId?: string;
   DryRun?: boolean;
 }
 
@@ -296,6 +299,8 @@ export const instanceHandlers = {
     const rootDisk = disks.get(image.RootDeviceName);
     if (!rootDisk) throw new AwsError('InvalidBlockDeviceMapping', `The image ${image.ImageId} has no block device for its root device ${image.RootDeviceName}.`);
 
+    const spot = spotLaunch(ctx, input, typeName, zone);
+
     // Capacity: a capacity fault, the machine's (sandbox driver), hosts in the subnet's zone, and addresses in the subnet.
     if (capacityRefused(env, ctx.region, zone, { caller: ctx.principal })) throw insufficientCapacity(ctx, typeName, zone);
     const load = hostLoad(env, ctx.region);
@@ -406,7 +411,6 @@ export const instanceHandlers = {
         MaintenanceOptions: { AutoRecovery: autoRecovery, RebootMigration: 'default' },
         CurrentInstanceBootMode: 'legacy-bios',
         BootMode: image.BootMode,
-        ...(input.InstanceMarketOptions?.MarketType === 'spot' ? { InstanceLifecycle: 'spot' as const } : {}),
         hostId: hosts[n].hostId,
         reservationId,
         ownerId: ctx.account,
@@ -419,6 +423,7 @@ export const instanceHandlers = {
         cpuCredits,
         networkInterfaceIds: [eni.NetworkInterfaceId],
       };
+      spot?.attach(ctx, inst);
       reconcilePublicIps(env, ctx, inst);
       put(ctx, inst);
       env.events.emit('ec2.instance-state-change', { account: ctx.account, region: ctx.region, instanceId: InstanceId, previousState: null, state: 'pending' });
@@ -523,6 +528,7 @@ export const instanceHandlers = {
       const s = inst.State.Name;
       if (s === 'stopping' || s === 'stopped') continue;
       if (s !== 'running') throw new AwsError('IncorrectInstanceState', `The instance '${inst.InstanceId}' is not in a state from which it can be stopped.`);
+      checkSpotStop(ctx, inst);
       if (inst.disableApiStop) {
         throw new AwsError('OperationNotPermitted', `The instance '${inst.InstanceId}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.`);
       }

@@ -319,6 +319,7 @@ const TEMPLATE_PARAMS = [
   'MaintenanceOptions',
   'CreditSpecification',
   'CpuOptions',
+  'InstanceMarketOptions',
 ] as const;
 
 /**

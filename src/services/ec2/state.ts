@@ -316,6 +316,8 @@ export interface InstanceRecord {
   BootMode?: string;
   /** `spot` for spot instances; absent for on-demand, as on AWS. */
   InstanceLifecycle?: 'spot';
+  /** The spot request that launched a spot instance (spot.provider.ts). */
+  SpotInstanceRequestId?: string;
 
   // Internal fields: never on the wire.
   /** The physical host (world.hosts) the instance runs on while pending, running or stopping. */

@@ -24,6 +24,7 @@ export const TAGGABLE: Record<string, { coll: string; type: string; idField: str
   eni: { coll: 'ec2.networkInterfaces', type: 'network-interface', idField: 'NetworkInterfaceId' },
   pg: { coll: 'ec2.placementGroups', type: 'placement-group', idField: 'GroupId' },
   h: { coll: 'ec2.hosts', type: 'dedicated-host', idField: 'HostId' },
+  sir: { coll: 'ec2.spotInstanceRequests', type: 'spot-instances-request', idField: 'SpotInstanceRequestId' },
 };
 
 export const MAX_TAGS = 50;

@@ -6,7 +6,7 @@
 import type { ActionSpec } from './action.ts';
 import { apiActions } from './api.actions.ts';
 import { assertAlarmState, wait } from './control.actions.ts';
-import { rebootInstances, stopInstances, terminateInstances } from './ec2.actions.ts';
+import { rebootInstances, sendSpotInstanceInterruptions, stopInstances, terminateInstances } from './ec2.actions.ts';
 import { disruptConnectivity, pauseVolumeIo } from './network-storage.actions.ts';
 import { rebootDbInstances } from './rds.actions.ts';
 import { worldActions } from './world.actions.ts';
@@ -15,6 +15,7 @@ export const ACTIONS: readonly ActionSpec[] = [
   stopInstances,
   terminateInstances,
   rebootInstances,
+  sendSpotInstanceInterruptions,
   rebootDbInstances,
   ...apiActions,
   disruptConnectivity,

@@ -9,6 +9,8 @@ import { ActionFailed, type ActionRun, type ActionSpec } from './action.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { durationBetween } from './duration.ts';
 import { targetIds } from './fault-params.ts';
+import { AwsError } from '../../core/errors.ts';
+import { interruptSpotInstance } from '../ec2/spot-interruptions.ts';
 
 const INSTANCES = { key: 'Instances', resourceType: 'aws:ec2:instance' };
 /** How often a waiting action looks at its instances again (clock ms); instances change state within seconds. */
@@ -61,6 +63,40 @@ export const stopInstances: ActionSpec = {
       return gone(s) || s === (restarting ? 'running' : 'stopped');
     });
     return settled || RECHECK_MS;
+  },
+};
+
+/**
+ * Spot interruptions (spot-interruptions.ts): the rebalance recommendation at the action's start,
+ * the two-minute notice `durationBeforeInterruption` less two minutes later, and the interruption
+ * when that duration is over, when the action completes.
+ */
+export const sendSpotInstanceInterruptions: ActionSpec = {
+  id: 'aws:ec2:send-spot-instance-interruptions',
+  description: 'Send a Spot Instance interruption notice to target Spot Instances two minutes before interrupting them.',
+  target: { key: 'SpotInstances', resourceType: 'aws:ec2:spot-instance' },
+  parameters: {
+    durationBeforeInterruption: {
+      description: 'The time to wait before interrupting the instances (ISO 8601 duration, PT2M to PT15M); the interruption notice comes two minutes before.',
+      required: true,
+      check: (v) => durationBetween(120_000, 'PT2M')(v) ?? (parseDuration(v)! > 15 * 60_000 ? 'must be from PT2M to PT15M' : undefined),
+    },
+  },
+  start(run) {
+    const afterMs = parseDuration(run.parameters.durationBeforeInterruption)!;
+    for (const id of targetIds(run)) {
+      try {
+        interruptSpotInstance(run.env, run.scope, id, { afterMs, by: 'by-experiment' });
+      } catch (e) {
+        // An instance that stopped or went since the targets were resolved has nothing left to interrupt.
+        if (!(e instanceof AwsError) || e.code !== 'IncorrectState') throw e;
+      }
+    }
+    return { interruptAt: run.env.clock.now() + afterMs };
+  },
+  done(run) {
+    const left = (run.data.interruptAt as number) - run.env.clock.now();
+    return left <= 0 || left;
   },
 };
 

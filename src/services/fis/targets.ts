@@ -69,6 +69,17 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
         .map((i) => ({ arn: ec2Arn(scope, 'instance', i.InstanceId), tags: tagsOf(i as Tagged), described: i })),
   },
   {
+    resourceType: 'aws:ec2:spot-instance',
+    description: 'Amazon EC2 Spot Instances (DescribeInstances, InstanceLifecycle spot); terminated instances are never targets.',
+    parameters: {},
+    arnPattern: /^arn:aws:ec2:[a-z0-9-]+:\d{12}:instance\/i-[0-9a-f]+$/,
+    list: (env, scope) =>
+      describeAll(env, scope, ec2.handlers.DescribeInstances, 'Reservations', 'NextToken')
+        .flatMap((r) => r.Instances as Record<string, unknown>[])
+        .filter((i) => i.InstanceLifecycle === 'spot' && (i.State as { Name: string }).Name !== 'terminated')
+        .map((i) => ({ arn: ec2Arn(scope, 'instance', i.InstanceId), tags: tagsOf(i as Tagged), described: i })),
+  },
+  {
     resourceType: 'aws:ec2:autoscaling-group',
     description: 'Amazon EC2 Auto Scaling groups (DescribeAutoScalingGroups).',
     parameters: {},
