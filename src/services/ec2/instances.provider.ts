@@ -295,7 +295,7 @@ export const instanceHandlers = {
     if (!rootDisk) throw new AwsError('InvalidBlockDeviceMapping', `The image ${image.ImageId} has no block device for its root device ${image.RootDeviceName}.`);
 
     // Capacity: a capacity fault, the machine's (sandbox driver), hosts in the subnet's zone, and addresses in the subnet.
-    if (capacityRefused(env, ctx.region, zone, { caller: ctx.principal })) throw insufficientCapacity(ctx, typeName, zone);
+    if (capacityRefused(env, ctx.region, zone, typeName, { caller: ctx.principal })) throw insufficientCapacity(ctx, typeName, zone);
     const load = hostLoad(env, ctx.region);
     const room = machineRoom(env);
     const hosts: string[] = [];
@@ -475,7 +475,7 @@ export const instanceHandlers = {
       if (s === 'pending' || s === 'running') continue;
       if (s !== 'stopped') throw new AwsError('IncorrectInstanceState', `The instance '${inst.InstanceId}' is not in a state from which it can be started.`);
       // A start may land on another host: placement picks again.
-      const refused = capacityRefused(env, ctx.region, inst.Placement.AvailabilityZone, { caller: ctx.principal });
+      const refused = capacityRefused(env, ctx.region, inst.Placement.AvailabilityZone, inst.InstanceType, { caller: ctx.principal });
       const h = !refused && room.take(inst.InstanceType) ? placeInstance(env, ctx.region, inst.Placement.AvailabilityZone, undefined, load) : undefined;
       if (!h) throw insufficientCapacity(ctx, inst.InstanceType, inst.Placement.AvailabilityZone);
       load.set(h, (load.get(h) ?? 0) + 1);
