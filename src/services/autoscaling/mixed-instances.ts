@@ -48,17 +48,19 @@ const MAX_LAUNCH_TEMPLATES = 20;
  */
 export function mixedInstancesPolicy(input: Input, old: DeepReadonly<MixedInstancesPolicy> | undefined, checkTemplate: (spec: LaunchTemplateSpec) => LaunchTemplateSpec): MixedInstancesPolicy {
   const lt = input.LaunchTemplate;
-  const spec = lt?.LaunchTemplateSpecification ?? old?.LaunchTemplate.LaunchTemplateSpecification;
-  if (!spec) throw asErrors.validation('A mixed instances policy must specify a LaunchTemplate with a LaunchTemplateSpecification.');
+  // What the group has was checked when it was given.
+  const given = lt?.LaunchTemplateSpecification;
+  if (!given && !old) throw asErrors.validation('A mixed instances policy must specify a LaunchTemplate with a LaunchTemplateSpecification.');
+  const spec = given ? checkTemplate(given) : (structuredClone(old!.LaunchTemplate.LaunchTemplateSpecification) as LaunchTemplateSpec);
   const overrides = lt?.Overrides ?? old?.LaunchTemplate.Overrides ?? [];
   if (overrides.length > MAX_INSTANCE_TYPES) throw asErrors.validation(`You can specify up to ${MAX_INSTANCE_TYPES} instance types per Auto Scaling group.`);
   const weighted = overrides.filter((o) => o.WeightedCapacity !== undefined).length;
   if (weighted && weighted !== overrides.length) throw asErrors.validation('If you specify a value for WeightedCapacity for one instance type, you must specify a value for WeightedCapacity for all of them.');
-  const checked = overrides.map((o) => checkOverride(o as OverrideInput, checkTemplate));
-  const templates = new Set([spec, ...checked.map((o) => o.LaunchTemplateSpecification).filter((s) => s !== undefined)].map((s) => s.LaunchTemplateId ?? s.LaunchTemplateName));
+  const checked = lt?.Overrides ? lt.Overrides.map((o) => checkOverride(o, checkTemplate)) : (structuredClone(overrides) as LaunchTemplateOverride[]);
+  const templates = new Set([spec, ...checked.map((o) => o.LaunchTemplateSpecification).filter((s) => s !== undefined)].map((s) => s.LaunchTemplateId));
   if (templates.size > MAX_LAUNCH_TEMPLATES) throw asErrors.validation(`You can specify up to ${MAX_LAUNCH_TEMPLATES} launch templates per Auto Scaling group.`);
   return {
-    LaunchTemplate: { LaunchTemplateSpecification: checkTemplate(spec as LaunchTemplateSpec), Overrides: checked },
+    LaunchTemplate: { LaunchTemplateSpecification: spec, Overrides: checked },
     InstancesDistribution: distribution(input.InstancesDistribution ?? {}, old?.InstancesDistribution),
   };
 }
@@ -167,9 +169,13 @@ function candidates(group: DeepReadonly<GroupRecord>, policy: DeepReadonly<Mixed
   return [first, ...sorted.filter((c) => c !== first)];
 }
 
-/** Whether the next launch is a Spot Instance: when On-Demand already has its share of the desired capacity. */
-export function nextIsSpot(group: DeepReadonly<GroupRecord>, counted: readonly DeepReadonly<MemberRecord>[]): boolean {
-  return onDemandUnits(counted) >= onDemandTarget(group.MixedInstancesPolicy!.InstancesDistribution, group.DesiredCapacity);
+/**
+ * Whether the next launch is a Spot Instance: when On-Demand already has its share of the desired
+ * capacity (or, for a launch beyond it that rebalances the zones, of the capacity it makes).
+ */
+function nextIsSpot(group: DeepReadonly<GroupRecord>, counted: readonly DeepReadonly<MemberRecord>[]): boolean {
+  const basis = Math.max(group.DesiredCapacity, capacityOf(counted) + 1);
+  return onDemandUnits(counted) >= onDemandTarget(group.MixedInstancesPolicy!.InstancesDistribution, basis);
 }
 
 export interface MixedLaunch extends Launched {
