@@ -64,8 +64,8 @@ const COMMANDS: Record<string, string> = {
               fail app i-...   (its application fails load balancer health checks; EC2 status checks pass)
               fail api --service ec2 [--operation RunInstances,...] [--rate 0.5 | --percentage 50]
                        [--error Throttling|RequestLimitExceeded|InternalError|Unavailable|...] [--role ARN]...
-              fail capacity --az ZONE... [--group NAME... | --role ARN...] [--percentage N]
-                       launches in the zones fail with InsufficientInstanceCapacity
+              fail capacity --az ZONE... [--group NAME... | --role ARN...] [--instance-type TYPE...] [--percentage N]
+                       launches in the zones (of the types, if given) fail with InsufficientInstanceCapacity
               fail subnet subnet-... [--scope all] [--account ID]   (cuts traffic in and out of it)
               fail volume vol-... [--account ID]   (pauses its I/O)`,
   heal: `heal      heal a fault: faultline heal FAULT_ID | --all`,
@@ -222,6 +222,7 @@ async function fail(argv: string[]) {
       role: { type: 'string', multiple: true },
       az: { type: 'string', multiple: true },
       group: { type: 'string', multiple: true },
+      'instance-type': { type: 'string', multiple: true },
     },
   });
   const [kind, target] = positionals;
@@ -260,6 +261,7 @@ async function fail(argv: string[]) {
       if (!values.az?.length) throw new Error('fail capacity needs --az ZONE (names or zone ids; repeat for more)');
       spec.target = values.az.join(',');
       spec.groups = values.group;
+      spec.instanceTypes = values['instance-type'];
       break;
     default:
       throw new Error('fail what? host, az, instance, app, api, capacity, subnet or volume');

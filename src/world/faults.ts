@@ -12,6 +12,7 @@ import { uuid } from '../core/ids.ts';
 import { own } from '../core/own.ts';
 import type { DeepReadonly, Scope } from '../core/store.ts';
 import type { Env, Principal } from '../services/service.ts';
+import { instanceType } from '../services/ec2/instance-types.ts';
 import { zoneNamed } from '../services/ec2/regions.provider.ts';
 import { disruptSubnet, restoreSubnet } from '../services/ec2/subnet-disruption.ts';
 import { COLL, type VolumeRecord } from '../services/ec2/state.ts';
@@ -51,6 +52,8 @@ export interface FaultSpec {
    */
   roles?: string[];
   groups?: string[];
+  /** capacity: only launches of these instance types (all types when absent), as a pool of one type in a zone runs out. */
+  instanceTypes?: string[];
   durationSeconds?: number;
 }
 
@@ -152,6 +155,7 @@ export function injectFault(env: Env, spec: FaultSpec): FaultRecord {
         fault.rate = checkRate(spec.rate);
         fault.roles = checkNames('roles', spec.roles, (r) => ROLE_ARN.test(r), 'an IAM role ARN (arn:aws:iam::123456789012:role/NAME)');
         fault.groups = checkNames('groups', spec.groups, (g) => g.length > 0 && g.length <= 255, 'an Auto Scaling group name');
+        fault.instanceTypes = checkNames('instanceTypes', spec.instanceTypes, (t) => instanceType(t) !== undefined, 'an instance type');
         if (fault.groups) fault.account = owned.account;
         break;
       }
@@ -301,14 +305,15 @@ export function apiFault(env: Env, service: string, operation: string, caller: P
 }
 
 /**
- * Whether a capacity fault refuses a launch in `zone`, which the caller then answers with
+ * Whether a capacity fault refuses a launch of `type` in `zone`, which the caller then answers with
  * InsufficientInstanceCapacity: RunInstances or StartInstances by `caller` (faults for its role,
  * or for everyone), or a launch by Auto Scaling `group` of `account` (faults for that group; the group's own
  * RunInstances call then meets the faults for everyone, so none is counted twice).
  */
-export function capacityRefused(env: Env, region: string, zone: string, by: { caller: Principal } | { account: string; group: string }): boolean {
+export function capacityRefused(env: Env, region: string, zone: string, type: string, by: { caller: Principal } | { account: string; group: string }): boolean {
   for (const f of activeFaults(env)) {
     if (f.kind !== 'capacity' || f.region !== region || !list(f.target).includes(zone)) continue;
+    if (f.instanceTypes && !f.instanceTypes.includes(type)) continue;
     const hit = 'group' in by ? f.account === by.account && !!f.groups?.includes(by.group) : f.roles ? sessionOfAny(by.caller, f.roles) : !f.groups;
     if (hit && draw(env, f)) return true;
   }

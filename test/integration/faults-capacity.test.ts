@@ -59,6 +59,9 @@ r['roleStart'] = [outcome(lambda: role.start_instances(InstanceIds=[stopped])) f
 r['roleInA'] = [outcome(launch(role, a)) for _ in range(3)]
 r['roleInB'] = [outcome(launch(role, b)) for _ in range(2)]
 r['plainInA'] = [outcome(launch(ec2, a)) for _ in range(2)]
+# A fault for one instance type leaves the zone's other types alone.
+control('/_faultline/faults', {'kind': 'capacity', 'target': 'us-east-1b', 'instanceTypes': ['m5.large']})
+r['typesInB'] = [outcome(lambda: ec2.run_instances(ImageId='ami-1ecae776', InstanceType=t, MinCount=1, MaxCount=1, SubnetId=b)) for t in ['m5.large', 't2.micro']]
 out(r)
 `);
     assert.deepEqual(r.fault, ['capacity', 'us-east-1a', 'us-east-1']);
@@ -68,6 +71,7 @@ out(r)
     assert.deepEqual(r.roleInA, [refused, 'ok', refused]);
     assert.deepEqual(r.roleInB, ['ok', 'ok']);
     assert.deepEqual(r.plainInA, ['ok', 'ok']);
+    assert.deepEqual(r.typesInB, [ice('us-east-1b', 'us-east-1a, us-east-1c, us-east-1d, us-east-1e, us-east-1f').replaceAll('t2.micro', 'm5.large'), 'ok']);
   });
 
   it("fails a group's launches in the zone (not another account's group of that name) and launches in its other zone, with a Failed activity", async () => {
@@ -108,12 +112,12 @@ out({'zones': {x['AutoScalingGroupName']: sorted(i['AvailabilityZone'] for i in 
 
   it('is injected from the CLI, heals after its duration, and refuses bad input', async () => {
     const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: fl.clientEnv });
-    const { stdout } = await cli('fail', 'capacity', '--az', 'us-east-1c', '--az', 'us-east-1d', '--group', 'api', '--percentage', '25', '--duration', '600');
+    const { stdout } = await cli('fail', 'capacity', '--az', 'us-east-1c', '--az', 'us-east-1d', '--group', 'api', '--instance-type', 'm5.large', '--percentage', '25', '--duration', '600');
     const faultId = /^(fault-[0-9a-f]+): capacity us-east-1c,us-east-1d failed at /.exec(stdout)?.[1];
     assert.ok(faultId, stdout);
-    const faults = async () => (await (await fetch(`${fl.url}/_faultline/faults`)).json()).faults as { faultId: string; rate: number; groups: string[] }[];
+    const faults = async () => (await (await fetch(`${fl.url}/_faultline/faults`)).json()).faults as { faultId: string; rate: number; groups: string[]; instanceTypes: string[] }[];
     const f = (await faults()).find((x) => x.faultId === faultId)!;
-    assert.deepEqual([f.rate, f.groups], [0.25, ['api']]);
+    assert.deepEqual([f.rate, f.groups, f.instanceTypes], [0.25, ['api'], ['m5.large']]);
     fl.advance(600);
     assert.equal((await faults()).some((x) => x.faultId === faultId), false);
     const post = (body: unknown) =>
@@ -124,6 +128,8 @@ out({'zones': {x['AutoScalingGroupName']: sorted(i['AvailabilityZone'] for i in 
     assert.deepEqual([twoRegions.status, twoRegions.body.error], [400, 'the zones of a capacity fault must be in one region']);
     assert.equal((await post({ kind: 'capacity', target: 'us-east-1a', rate: 0 })).status, 400);
     assert.equal((await post({ kind: 'capacity', target: 'us-east-1a', groups: [''] })).status, 400);
+    const badType = await post({ kind: 'capacity', target: 'us-east-1a', instanceTypes: ['m9.huge'] });
+    assert.deepEqual([badType.status, badType.body.error], [400, 'instanceTypes: "m9.huge" is not an instance type']);
     assert.equal((await faults()).length, before);
     await assert.rejects(cli('fail', 'capacity', '--az', 'us-east-1a', '--percentage', 'all'), /--percentage must be from 1 to 100/);
   });

@@ -11,6 +11,7 @@ import { attribute, bool, deleteWithRetry, isGone } from '../../cloudformation/h
 import { DONE, wait, type Props, type ResourceContext, type ResourceHandler } from '../../cloudformation/resource-handler.ts';
 import { membersOf } from './group.loop.ts';
 import { autoscaling } from './index.ts';
+import { capacityOf } from './mixed-instances.ts';
 import { COLL, type GroupRecord } from './state.ts';
 import { MAX_PER_CALL, requestedSources, type SourceId } from './traffic-sources.ts';
 
@@ -64,15 +65,17 @@ const groupTags = (v: unknown, name?: string) =>
 
 /** The group settings a template gives, as CreateAutoScalingGroup and UpdateAutoScalingGroup take them. */
 function groupSettings(props: Props): Record<string, unknown> {
-  for (const p of ['NotificationConfigurations', 'MixedInstancesPolicy']) {
-    const v = props[p];
-    if (v !== undefined && (!Array.isArray(v) || v.length)) throw new AwsError('ValidationError', `faultline does not support ${p} on Auto Scaling groups yet.`);
+  const notifications = props.NotificationConfigurations;
+  if (notifications !== undefined && (!Array.isArray(notifications) || notifications.length)) {
+    throw new AwsError('ValidationError', 'faultline does not support NotificationConfigurations on Auto Scaling groups yet.');
   }
   const lt = props.LaunchTemplate as Obj | undefined;
   const subnets = props.VPCZoneIdentifier;
   return {
     LaunchConfigurationName: props.LaunchConfigurationName,
     LaunchTemplate: lt ? { LaunchTemplateId: lt.LaunchTemplateId, LaunchTemplateName: lt.LaunchTemplateName, Version: lt.Version } : undefined,
+    // The property has the API's members and names.
+    MixedInstancesPolicy: props.MixedInstancesPolicy,
     MinSize: props.MinSize,
     MaxSize: props.MaxSize,
     DesiredCapacity: props.DesiredCapacity,
@@ -117,7 +120,7 @@ const group: ResourceHandler = {
     if (!g) throw new AwsError('NotStabilized', `Auto Scaling group ${s.physicalId} no longer exists`);
     const rolling = rc.updatePolicy?.AutoScalingRollingUpdate as Obj | undefined;
     if (s.data.rolling && rolling) return rollingStep(rc, g, rolling, s.data);
-    const ready = membersOf(rc.env, rc.request, s.physicalId).filter((m) => m.LifecycleState === 'InService' && m.HealthStatus === 'Healthy').length;
+    const ready = capacityOf(membersOf(rc.env, rc.request, s.physicalId).filter((m) => m.LifecycleState === 'InService' && m.HealthStatus === 'Healthy'));
     return ready >= g.DesiredCapacity ? DONE : wait(POLL_MS);
   },
   replacesUnderPolicy(changed, policy) {
@@ -177,7 +180,7 @@ function updateSources(rc: ResourceContext, name: string, before: Props, after: 
 }
 
 /** Changes that make an UpdatePolicy apply: what the group launches, and where. */
-const LAUNCH_PROPS = ['LaunchConfigurationName', 'LaunchTemplate', 'VPCZoneIdentifier'];
+const LAUNCH_PROPS = ['LaunchConfigurationName', 'LaunchTemplate', 'MixedInstancesPolicy', 'VPCZoneIdentifier'];
 
 /** Whether a member was launched from something other than the group's current configuration or subnets. */
 function outdated(g: GroupRecord, m: { LaunchConfigurationName?: string; LaunchTemplate?: { LaunchTemplateId: string; Version: string }; subnetId?: string }): boolean {

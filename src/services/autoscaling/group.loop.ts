@@ -28,7 +28,8 @@ import { putMetric } from '../cloudwatch/metrics.provider.ts';
 import { loopContext } from '../ec2/scoped.ts';
 import { causes, joinCause, retireActivities, startActivity, subnetDetails, updateActivity } from './activities.ts';
 import { HEALTH_CHECK_INTERVAL_MS, healthProblem, nextHealthEvent, SETTLED_CHECK_INTERVAL_MS } from './health.ts';
-import { ec2Instance, launchInstance, terminateInstance, untagInstance } from './launch.ts';
+import { ec2Instance, launchInstance, terminateInstance, untagInstance, type Launched } from './launch.ts';
+import { atDesired, capacityOf, launchMixed, scaleInCandidates, unitsOf, type MixedLaunch } from './mixed-instances.ts';
 import { beginLifecycleActions, LAUNCHING, nextLifecycleTimeout, settleLifecycleActions, TERMINATING } from './lifecycle.ts';
 import { clearLaunchFailure, groupZones, nextRetry, pickLaunchZone, pickSubnet, rebalanceTarget, recordLaunchFailure, zoneCounts } from './placement.ts';
 import { childKey, COLL, isSuspended, parseScopedKey, type GroupRecord, type LaunchConfigurationRecord, type MemberRecord, type PolicyRecord } from './state.ts';
@@ -264,7 +265,8 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
   const counted = p.members.filter(counts);
   const tally = zoneCounts(zones, counted);
   const failed = new Set<string>();
-  const from = counted.length;
+  // In capacity units: instances, or the weights of a mixed instances group's types.
+  const from = capacityOf(counted);
   let launched = 0;
   while (launched < wanted) {
     const zone = rebalanceZone && launched === 0 && !failed.has(rebalanceZone) ? rebalanceZone : pickLaunchZone(group, tally, now, failed);
@@ -292,7 +294,9 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
       break;
     }
     try {
-      const l = launchInstance(env, scope, group, subnet, zone);
+      const l: Launched & Partial<MixedLaunch> = group.MixedInstancesPolicy
+        ? launchMixed(env, scope, group, p.members.filter(counts), subnet, zone, (instanceType, e) => emit(p, 'autoscaling.launch-type-refused', { zone, instanceType, code: e.code, message: e.message }))
+        : launchInstance(env, scope, group, subnet, zone);
       const a = startActivity(env, scope, group, {
         description: `Launching a new EC2 instance: ${l.instanceId}`,
         cause: text,
@@ -313,6 +317,7 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
         ImageId: l.imageId,
         ...(l.launchConfigurationName ? { LaunchConfigurationName: l.launchConfigurationName } : {}),
         ...(l.launchTemplate ? { LaunchTemplate: l.launchTemplate } : {}),
+        ...(l.weight !== undefined ? { WeightedCapacity: String(l.weight), ...(l.spot ? { spot: true } : {}) } : {}),
         subnetId: subnet,
         launchedAt: now,
         launchActivityId: a.ActivityId,
@@ -321,7 +326,7 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
       p.members.push(m);
       clearLaunchFailure(group, zone);
       tally.set(zone, (tally.get(zone) ?? 0) + 1);
-      launched++;
+      launched += unitsOf(m);
     } catch (e) {
       if (!(e instanceof AwsError)) throw e;
       const reason = /[.!?]$/.test(e.message) ? e.message : `${e.message}.`;
@@ -334,14 +339,15 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
   return launched;
 }
 
-function scaleIn(p: Pass, excess: number, cause: string): void {
+/** Terminates down to the desired capacity, never below it (a mixed group's weights may leave it above). */
+function scaleIn(p: Pass, cause: string): void {
   const { env, scope, group, now } = p;
   const zones = groupZones(env, scope, group);
-  for (let i = 0; i < excess; i++) {
-    const counted = p.members.filter(counts);
+  for (;;) {
+    const pool = scaleInCandidates(group, p.members.filter(counts), group.DesiredCapacity);
     // Instances in zones the group no longer uses go first.
-    const strays = counted.filter((m) => !zones.has(m.AvailabilityZone) && !m.ProtectedFromScaleIn);
-    const victim = chooseForScaleIn(strays.length ? strays : counted, {
+    const strays = pool.filter((m) => !zones.has(m.AvailabilityZone) && !m.ProtectedFromScaleIn);
+    const victim = chooseForScaleIn(strays.length ? strays : pool, {
       group,
       now,
       launchConfigurationCreated: (name) => env.store.get<LaunchConfigurationRecord>(COLL.launchConfigurations, scope, name)?.createdAt,
@@ -355,16 +361,17 @@ function reconcileCapacity(p: Pass): void {
   const { env, scope, group, now } = p;
   const counted = p.members.filter(counts);
   const desired = group.DesiredCapacity;
-  if (counted.length < desired) {
+  const capacity = capacityOf(counted);
+  if (capacity < desired) {
     if (isSuspended(group, 'Launch')) return;
-    launch(p, desired - counted.length, (from, to) => joinCause(group.capacityCause, causes.launchForCapacity(now, from, to)));
-  } else if (counted.length > desired) {
+    launch(p, desired - capacity, (from, to) => joinCause(group.capacityCause, causes.launchForCapacity(now, from, to)));
+  } else if (!atDesired(group, counted)) {
     if (isSuspended(group, 'Terminate')) return;
     // Rebalancing launches first: terminate only once the new instance is in service.
     if (counted.some((m) => m.rebalance && m.LifecycleState.startsWith('Pending')) || replacingSpot(counted)) return;
     const rebalancing = counted.some((m) => m.rebalance);
     for (const m of counted) delete m.rebalance;
-    scaleIn(p, counted.length - desired, joinCause(rebalancing ? undefined : group.capacityCause, causes.terminateForCapacity(now, counted.length, desired)));
+    scaleIn(p, joinCause(rebalancing ? undefined : group.capacityCause, causes.terminateForCapacity(now, capacity, desired)));
   } else {
     const target = rebalanceZone(env, scope, group, p.members, now);
     if (!target) return;
@@ -391,8 +398,9 @@ function settle(p: Pass): void {
   const { group, now } = p;
   const counted = p.members.filter(counts);
   const busy = p.members.some((m) => m.LifecycleState !== 'InService');
-  if (counted.length === group.DesiredCapacity) delete group.capacityCause;
-  if (group.cooldownPending && !busy && counted.length === group.DesiredCapacity) {
+  const done = atDesired(group, counted);
+  if (done) delete group.capacityCause;
+  if (group.cooldownPending && !busy && done) {
     group.cooldownUntil = now + group.cooldownPending.seconds * 1000;
     delete group.cooldownPending;
   }
@@ -408,11 +416,11 @@ const GROUP_METRICS: Record<string, (g: DeepReadonly<GroupRecord>, m: readonly D
   GroupStandbyInstances: () => 0,
   GroupTerminatingInstances: (_, m) => m.filter((x) => x.LifecycleState.startsWith('Terminating')).length,
   GroupTotalInstances: (_, m) => m.length,
-  GroupInServiceCapacity: (_, m) => m.filter((x) => x.LifecycleState === 'InService').length,
-  GroupPendingCapacity: (_, m) => m.filter((x) => x.LifecycleState.startsWith('Pending')).length,
+  GroupInServiceCapacity: (_, m) => capacityOf(m.filter((x) => x.LifecycleState === 'InService')),
+  GroupPendingCapacity: (_, m) => capacityOf(m.filter((x) => x.LifecycleState.startsWith('Pending'))),
   GroupStandbyCapacity: () => 0,
-  GroupTerminatingCapacity: (_, m) => m.filter((x) => x.LifecycleState.startsWith('Terminating')).length,
-  GroupTotalCapacity: (_, m) => m.length,
+  GroupTerminatingCapacity: (_, m) => capacityOf(m.filter((x) => x.LifecycleState.startsWith('Terminating'))),
+  GroupTotalCapacity: (_, m) => capacityOf(m),
 };
 export const GROUP_METRIC_NAMES = Object.keys(GROUP_METRICS);
 
@@ -441,7 +449,7 @@ function publishMetrics(p: Pass): void {
  * has work to do.
  */
 function settled(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, members: readonly DeepReadonly<MemberRecord>[], now: number): number | undefined {
-  if (group.deleting || group.capacityCause || group.cooldownPending || members.length !== group.DesiredCapacity) return undefined;
+  if (group.deleting || group.capacityCause || group.cooldownPending || !atDesired(group, members)) return undefined;
   if (group.EnabledMetrics.length && group.metricsPublishedFor !== Math.floor(now / 60_000) * 60_000) return undefined;
   if (!attachmentsSettled(env, scope, group)) return undefined;
   const checking = !isSuspended(group, 'HealthCheck');
@@ -489,7 +497,7 @@ export function groupLoop(env: Env) {
     for (const m of p.members) advance(p, m);
 
     if (group.deleting) {
-      const cause = joinCause(group.capacityCause, causes.terminateForCapacity(now, p.members.filter(counts).length, 0));
+      const cause = joinCause(group.capacityCause, causes.terminateForCapacity(now, capacityOf(p.members.filter(counts)), 0));
       for (const m of p.members) {
         if (!counts(m)) continue;
         m.skipHooks = group.deleting.force;

@@ -16,6 +16,7 @@ import { asErrors, pageOf } from './errors.ts';
 import { membersOf } from './group.loop.ts';
 import { checkNotificationTarget, hookRecord, MAX_HOOKS_PER_GROUP, type HookInput } from './lifecycle-hooks.provider.ts';
 import { findLaunchConfiguration, MAX_LAUNCH_CONFIGURATIONS } from './launch-configurations.provider.ts';
+import { DESIRED_CAPACITY_TYPES, mixedInstancesPolicy } from './mixed-instances.ts';
 import { queueGroup } from './queue.ts';
 import { inCooldown } from './scaling.ts';
 import { childKey, COLL, groupArn, type GroupRecord, type LaunchTemplateSpec } from './state.ts';
@@ -70,11 +71,16 @@ interface GroupInput {
   DesiredCapacityType?: string;
 }
 
-/** The launch configuration or template a group is to use: exactly one, and it must exist. */
-function launchSource(ctx: RequestContext, input: GroupInput): { LaunchConfigurationName?: string; LaunchTemplate?: LaunchTemplateSpec } {
+/**
+ * The launch configuration, template or mixed instances policy a group is to use: exactly one, and
+ * it must exist. A policy given to a group that has one changes only what it gives.
+ */
+function launchSource(ctx: RequestContext, input: GroupInput, current?: DeepReadonly<GroupRecord>): Pick<GroupRecord, 'LaunchConfigurationName' | 'LaunchTemplate' | 'MixedInstancesPolicy'> {
   const given = [input.LaunchConfigurationName, input.LaunchTemplate, input.MixedInstancesPolicy, input.InstanceId].filter((x) => x !== undefined).length;
   if (given !== 1) throw asErrors.validation('Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.');
-  if (input.MixedInstancesPolicy !== undefined) throw asErrors.validation('faultline does not support MixedInstancesPolicy; use a launch template or a launch configuration.');
+  if (input.MixedInstancesPolicy !== undefined) {
+    return { MixedInstancesPolicy: mixedInstancesPolicy(input.MixedInstancesPolicy as never, current?.MixedInstancesPolicy, (spec) => checkLaunchTemplate(ctx, spec)) };
+  }
   if (input.InstanceId !== undefined) throw asErrors.validation('faultline does not create groups from an instance; use a launch template or a launch configuration.');
   if (input.LaunchConfigurationName !== undefined) {
     findLaunchConfiguration(ctx, input.LaunchConfigurationName);
@@ -83,7 +89,7 @@ function launchSource(ctx: RequestContext, input: GroupInput): { LaunchConfigura
   return { LaunchTemplate: checkLaunchTemplate(ctx, input.LaunchTemplate!) };
 }
 
-function checkLaunchTemplate(ctx: RequestContext, spec: LaunchTemplateSpec): LaunchTemplateSpec {
+function checkLaunchTemplate(ctx: RequestContext, spec: DeepReadonly<LaunchTemplateSpec>): LaunchTemplateSpec {
   if ((spec.LaunchTemplateId === undefined) === (spec.LaunchTemplateName === undefined)) {
     throw asErrors.validation('Valid requests must contain either launchTemplateId or LaunchTemplateName, but not both.');
   }
@@ -122,6 +128,13 @@ function checkBounds(min: number, max: number, desired: number): void {
   if (desired < min || desired > max) throw asErrors.validation(`Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`);
 }
 
+/** Capacity in vCPUs or MiB needs the types' sizes: only a mixed instances group has them to count. */
+function checkCapacityType(type: string | undefined, mixed: boolean): void {
+  if (type === undefined) return;
+  if (!DESIRED_CAPACITY_TYPES.includes(type)) throw asErrors.validation(`Invalid DesiredCapacityType: ${type}. Valid values are ${DESIRED_CAPACITY_TYPES.join(', ')}.`);
+  if (type !== 'units' && !mixed) throw asErrors.validation(`DesiredCapacityType ${type} is only supported for Auto Scaling groups with a MixedInstancesPolicy.`);
+}
+
 function checkSettings(input: Partial<GroupInput>): void {
   if (input.HealthCheckType !== undefined && !input.HealthCheckType.split(',').every((t) => HEALTH_CHECK_TYPES.includes(t.trim()))) {
     throw asErrors.validation(`Invalid health check type: ${input.HealthCheckType}. Valid types are ${HEALTH_CHECK_TYPES.join(', ')}.`);
@@ -152,6 +165,7 @@ export const groupHandlers = {
     const desired = input.DesiredCapacity ?? min;
     checkBounds(min, max, desired);
     checkSettings(input);
+    checkCapacityType(input.DesiredCapacityType, !!source.MixedInstancesPolicy);
     const sources = requestedSources(input);
     checkSourcesExist(ctx, sources);
     const tags = checkTags(
@@ -208,7 +222,7 @@ export const groupHandlers = {
     const g = liveGroup(ctx, input.AutoScalingGroupName);
     const source =
       input.LaunchConfigurationName !== undefined || input.LaunchTemplate !== undefined || input.MixedInstancesPolicy !== undefined
-        ? launchSource(ctx, { ...input, InstanceId: undefined })
+        ? launchSource(ctx, { ...input, InstanceId: undefined }, g)
         : undefined;
     const net = input.VPCZoneIdentifier !== undefined || input.AvailabilityZones !== undefined ? network(ctx, input.VPCZoneIdentifier ?? g.VPCZoneIdentifier, input.AvailabilityZones) : undefined;
     const min = input.MinSize ?? g.MinSize;
@@ -217,10 +231,12 @@ export const groupHandlers = {
     const desired = input.DesiredCapacity ?? Math.min(max, Math.max(min, g.DesiredCapacity));
     checkBounds(min, max, desired);
     checkSettings(input);
+    checkCapacityType(input.DesiredCapacityType ?? g.DesiredCapacityType, !!(source ?? g).MixedInstancesPolicy);
     const now = env.clock.now();
     if (source) {
       delete g.LaunchConfigurationName;
       delete g.LaunchTemplate;
+      delete g.MixedInstancesPolicy;
       Object.assign(g, source);
     }
     if (net) {

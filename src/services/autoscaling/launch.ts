@@ -17,7 +17,7 @@ import { instanceHandlers, insufficientCapacity } from '../ec2/instances.provide
 import { resolveLaunchTemplate } from '../ec2/launch-templates.provider.ts';
 import { loopContext } from '../ec2/scoped.ts';
 import { COLL as EC2, type InstanceRecord } from '../ec2/state.ts';
-import { COLL, type GroupRecord, type LaunchConfigurationRecord, type MemberRecord } from './state.ts';
+import { COLL, type GroupRecord, type LaunchConfigurationRecord, type LaunchTemplateSpec, type MemberRecord } from './state.ts';
 
 export const GROUP_TAG = 'aws:autoscaling:groupName';
 
@@ -71,12 +71,19 @@ function fromLaunchConfiguration(lc: DeepReadonly<LaunchConfigurationRecord>, su
   };
 }
 
+/** A mixed instances group's pick (mixed-instances.ts): the template, the type over the template's, and Spot. */
+export interface LaunchChoice {
+  template: DeepReadonly<LaunchTemplateSpec>;
+  instanceType?: string;
+  spot?: { maxPrice?: string };
+}
+
 /**
  * Launches one instance for the group into `subnetId` (in `zone`), as the group's launch
- * configuration or template says. Throws EC2's AwsError when EC2 refuses (no capacity, a bad
- * image, a deleted template...), having written nothing.
+ * configuration or template says, or as `choice` says for a mixed instances group. Throws EC2's
+ * AwsError when EC2 refuses (no capacity, a bad image, a deleted template...), having written nothing.
  */
-export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, subnetId: string | undefined, zone: string): Launched {
+export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, subnetId: string | undefined, zone: string, choice?: LaunchChoice): Launched {
   const ctx = loopContext(env, scope);
   const tags = propagatedTags(group);
   let request: Record<string, unknown>;
@@ -91,10 +98,10 @@ export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<Group
     request = { ...fromLaunchConfiguration(lc as DeepReadonly<LaunchConfigurationRecord>, subnetId, zone), TagSpecifications: tags };
   } else {
     // The group keeps both the id and the name for DescribeAutoScalingGroups; the id is what identifies it.
-    const spec = group.LaunchTemplate ?? {};
+    const spec = choice?.template ?? group.LaunchTemplate ?? {};
     const { template, version } = resolveLaunchTemplate(ctx, spec.LaunchTemplateId ? { LaunchTemplateId: spec.LaunchTemplateId, Version: spec.Version } : spec);
     launchTemplate = { LaunchTemplateId: template.LaunchTemplateId, LaunchTemplateName: template.LaunchTemplateName, Version: String(version.VersionNumber) };
-    instanceType = version.LaunchTemplateData.InstanceType;
+    instanceType = choice?.instanceType ?? version.LaunchTemplateData.InstanceType;
     const nics = version.LaunchTemplateData.NetworkInterfaces;
     // The group's subnet goes where the template puts the network: into its primary interface if it has one.
     const network = nics?.length
@@ -102,10 +109,17 @@ export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<Group
       : subnetId
         ? { SubnetId: subnetId }
         : { Placement: { AvailabilityZone: zone } };
-    request = { LaunchTemplate: { LaunchTemplateId: template.LaunchTemplateId, Version: String(version.VersionNumber) }, ...network, TagSpecifications: tags };
+    request = {
+      LaunchTemplate: { LaunchTemplateId: template.LaunchTemplateId, Version: String(version.VersionNumber) },
+      ...network,
+      TagSpecifications: tags,
+      ...(choice?.instanceType ? { InstanceType: choice.instanceType } : {}),
+      ...(choice?.spot ? { InstanceMarketOptions: { MarketType: 'spot', ...(choice.spot.maxPrice ? { SpotOptions: { MaxPrice: choice.spot.maxPrice } } : {}) } } : {}),
+    };
   }
   // A capacity fault on this group's launches in the zone (FIS's asg-insufficient-instance-capacity-error).
-  if (capacityRefused(env, scope.region, zone, { account: scope.account, group: group.AutoScalingGroupName })) throw insufficientCapacity(ctx, instanceType ?? 'm1.small', zone);
+  const type = instanceType ?? 'm1.small';
+  if (capacityRefused(env, scope.region, zone, type, { account: scope.account, group: group.AutoScalingGroupName })) throw insufficientCapacity(ctx, type, zone);
   const reservation = instanceHandlers.RunInstances({ ...request, MinCount: 1, MaxCount: 1 } as Parameters<typeof instanceHandlers.RunInstances>[0], ctx);
   const inst = reservation.Instances[0];
   // EC2 refuses `aws:` tags from users; the group's tag is EC2's own, so it is written directly.

@@ -47,6 +47,27 @@ export interface LaunchTemplateSpec {
   Version?: string;
 }
 
+/** One launch template override of a mixed instances policy: a type, its weight, its own template. */
+export interface LaunchTemplateOverride {
+  InstanceType?: string;
+  WeightedCapacity?: string;
+  LaunchTemplateSpecification?: LaunchTemplateSpec;
+}
+
+/** A mixed instances policy as the group keeps it: AWS's defaults filled in (mixed-instances.ts). */
+export interface MixedInstancesPolicy {
+  LaunchTemplate: { LaunchTemplateSpecification: LaunchTemplateSpec; Overrides: LaunchTemplateOverride[] };
+  InstancesDistribution: {
+    OnDemandAllocationStrategy: 'prioritized' | 'lowest-price';
+    OnDemandBaseCapacity: number;
+    OnDemandPercentageAboveBaseCapacity: number;
+    SpotAllocationStrategy: 'lowest-price' | 'capacity-optimized' | 'capacity-optimized-prioritized' | 'price-capacity-optimized';
+    /** Only with the lowest-price spot strategy. */
+    SpotInstancePools?: number;
+    SpotMaxPrice?: string;
+  };
+}
+
 export interface BlockDeviceMapping {
   DeviceName: string;
   VirtualName?: string;
@@ -106,6 +127,7 @@ export interface GroupRecord {
   AutoScalingGroupARN: string;
   LaunchConfigurationName?: string;
   LaunchTemplate?: LaunchTemplateSpec;
+  MixedInstancesPolicy?: MixedInstancesPolicy;
   MinSize: number;
   MaxSize: number;
   DesiredCapacity: number;
@@ -206,8 +228,12 @@ export interface MemberRecord {
   ImageId?: string;
   LaunchConfigurationName?: string;
   LaunchTemplate?: { LaunchTemplateId: string; LaunchTemplateName: string; Version: string };
+  /** Mixed instances groups: the capacity units the instance counts for. */
+  WeightedCapacity?: string;
 
   // Internal.
+  /** Launched as a spot instance (mixed instances groups). */
+  spot?: boolean;
   subnetId?: string;
   /** Clock ms of the launch (or the attach). */
   launchedAt: number;

@@ -10,6 +10,7 @@
  * closest to the next billing hour.
  */
 import type { DeepReadonly } from '../../core/store.ts';
+import { allocationStrategyOrder } from './mixed-instances.ts';
 import type { GroupRecord, MemberRecord } from './state.ts';
 
 export const TERMINATION_POLICIES = [
@@ -60,7 +61,7 @@ function policies(ctx: TerminationContext): Record<string, Narrow> {
     OldestLaunchConfiguration: oldestLaunchConfiguration,
     OldestLaunchTemplate: oldestLaunchTemplate,
     ClosestToNextInstanceHour: closestToNextInstanceHour,
-    AllocationStrategy: (c) => c,
+    AllocationStrategy: (c) => keepMin(c, (m) => allocationStrategyOrder(group, m)),
     Default: (c) => {
       const lc = c.filter((m) => m.LaunchConfigurationName);
       let rest = lc.length ? lc : c;

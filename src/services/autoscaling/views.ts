@@ -13,6 +13,7 @@ export function memberView(m: DeepReadonly<MemberRecord>) {
     HealthStatus: m.HealthStatus,
     ...(m.LaunchConfigurationName ? { LaunchConfigurationName: m.LaunchConfigurationName } : {}),
     ...(m.LaunchTemplate ? { LaunchTemplate: m.LaunchTemplate } : {}),
+    ...(m.WeightedCapacity ? { WeightedCapacity: m.WeightedCapacity } : {}),
     ProtectedFromScaleIn: m.ProtectedFromScaleIn,
   };
 }
@@ -26,6 +27,7 @@ export function groupView(g: DeepReadonly<GroupRecord>, members: readonly DeepRe
     AutoScalingGroupARN: g.AutoScalingGroupARN,
     ...(g.LaunchConfigurationName ? { LaunchConfigurationName: g.LaunchConfigurationName } : {}),
     ...(g.LaunchTemplate ? { LaunchTemplate: g.LaunchTemplate } : {}),
+    ...(g.MixedInstancesPolicy ? { MixedInstancesPolicy: g.MixedInstancesPolicy } : {}),
     MinSize: g.MinSize,
     MaxSize: g.MaxSize,
     DesiredCapacity: g.DesiredCapacity,

@@ -7,7 +7,7 @@ import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import { capacityRefused } from '../../world/faults.ts';
 import { hostLoad } from '../../world/placement.ts';
-import { launchPlacement, placerFor, type PlacementRequest, type Spot } from './launch-placement.ts';
+import { launchPlacement, placerFor, type PlacementRequest, type Slot } from './launch-placement.ts';
 import { machineRoom } from './machine-capacity.ts';
 import type { RequestContext } from '../service.ts';
 import { bootLog } from './console-output.ts';
@@ -302,19 +302,19 @@ export const instanceHandlers = {
     const spot = spotLaunch(ctx, input, typeName, zone);
 
     // Capacity: a capacity fault, the machine's (sandbox driver), hosts in the subnet's zone, and addresses in the subnet.
-    if (capacityRefused(env, ctx.region, zone, { caller: ctx.principal })) throw insufficientCapacity(ctx, typeName, zone);
+    if (capacityRefused(env, ctx.region, zone, typeName, { caller: ctx.principal })) throw insufficientCapacity(ctx, typeName, zone);
     const load = hostLoad(env, ctx.region);
     const room = machineRoom(env);
-    const hosts: Spot[] = [];
+    const hosts: Slot[] = [];
     let refusal = () => insufficientCapacity(ctx, typeName, zone);
     for (let i = 0; i < input.MaxCount; i++) {
       if (!room.take(typeName)) break;
-      const spot = placer.next(load);
-      if (!spot) {
+      const slot = placer.next(load);
+      if (!slot) {
         refusal = placer.refusal;
         break;
       }
-      hosts.push(spot);
+      hosts.push(slot);
     }
     if (hosts.length < input.MinCount) throw refusal();
     const free = subnet.AvailableIpAddressCount;
@@ -485,20 +485,20 @@ export const instanceHandlers = {
     const { env } = ctx;
     const load = hostLoad(env, ctx.region);
     const room = machineRoom(env);
-    const hosts = new Map<string, Spot>();
+    const hosts = new Map<string, Slot>();
     for (const inst of insts) {
       const s = inst.State.Name;
       if (s === 'pending' || s === 'running') continue;
       if (s !== 'stopped') throw new AwsError('IncorrectInstanceState', `The instance '${inst.InstanceId}' is not in a state from which it can be started.`);
       // A start may land on another host: placement picks again, as its group or Dedicated Host allows.
       const noCapacity = () => insufficientCapacity(ctx, inst.InstanceType, inst.Placement.AvailabilityZone);
-      if (capacityRefused(env, ctx.region, inst.Placement.AvailabilityZone, { caller: ctx.principal }) || !room.take(inst.InstanceType)) throw noCapacity();
+      if (capacityRefused(env, ctx.region, inst.Placement.AvailabilityZone, inst.InstanceType, { caller: ctx.principal }) || !room.take(inst.InstanceType)) throw noCapacity();
       // Instances of one group started together see each other's new hosts.
       const placed = insts.filter((o) => hosts.has(o.InstanceId) && o.Placement.GroupId === inst.Placement.GroupId).map((o) => ({ zone: o.Placement.AvailabilityZone, ...hosts.get(o.InstanceId)! }));
       const placer = placerFor(env, ctx, inst, noCapacity, { placed });
-      const spot = placer.next(load);
-      if (!spot) throw placer.refusal();
-      hosts.set(inst.InstanceId, spot);
+      const slot = placer.next(load);
+      if (!slot) throw placer.refusal();
+      hosts.set(inst.InstanceId, slot);
     }
     dryRun(input);
     const now = env.clock.now();

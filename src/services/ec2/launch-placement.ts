@@ -23,7 +23,7 @@ import { COLL, type InstanceRecord } from './state.ts';
 /** AWS's limit on the running instances of a rack spread group in one zone. */
 export const RACK_SPREAD_PER_ZONE = 7;
 
-export interface Spot {
+export interface Slot {
   hostId: string;
   partition?: number;
   /** The Dedicated Host it runs on. */
@@ -32,7 +32,7 @@ export interface Spot {
 
 export interface Placer {
   /** The place for one more instance, or undefined when none is left (then `refusal` says why). */
-  next(load: Map<string, number>): Spot | undefined;
+  next(load: Map<string, number>): Slot | undefined;
   refusal(): AwsError;
 }
 
@@ -81,7 +81,7 @@ export function placer(env: Env, scope: Scope, needs: PlacementNeeds): Placer {
   const place = (rule: HostRule, load: Map<string, number>) => placeInstance(env, scope.region, zone, needs.leaving, load, rule);
   const hostsOf = (ms: Member[]) => new Set(ms.map((m) => m.hostId));
 
-  function inGroup(g: DeepReadonly<PlacementGroupRecord>, load: Map<string, number>): Spot | undefined {
+  function inGroup(g: DeepReadonly<PlacementGroupRecord>, load: Map<string, number>): Slot | undefined {
     const groupFull = () => new AwsError('InsufficientInstanceCapacity', `We currently do not have sufficient ${needs.typeName} capacity in the Availability Zone you requested (${zone}) for the ${g.Strategy} placement group '${g.GroupName}'. Our system will be working on provisioning additional capacity.`, 500, false);
     switch (g.Strategy) {
       case 'spread': {
@@ -112,7 +112,7 @@ export function placer(env: Env, scope: Scope, needs: PlacementNeeds): Placer {
     }
   }
 
-  function onDedicatedHost(load: Map<string, number>): Spot | undefined {
+  function onDedicatedHost(load: Map<string, number>): Slot | undefined {
     for (const h of needs.dedicatedHosts ?? []) {
       const hostId = place({ only: new Set([h.worldHostId]) }, load);
       if (hostId) return { hostId, dedicatedHostId: h.HostId };
@@ -136,7 +136,7 @@ export function placer(env: Env, scope: Scope, needs: PlacementNeeds): Placer {
   };
 }
 
-const mapHost = (hostId: string | undefined): Spot | undefined => (hostId ? { hostId } : undefined);
+const mapHost = (hostId: string | undefined): Slot | undefined => (hostId ? { hostId } : undefined);
 
 /**
  * The placer for an instance that exists (a start, a recovery): its group and partition, and its
