@@ -28,6 +28,7 @@ import { putMetric } from '../cloudwatch/metrics.provider.ts';
 import { loopContext } from '../ec2/scoped.ts';
 import { causes, joinCause, retireActivities, startActivity, subnetDetails, updateActivity } from './activities.ts';
 import { HEALTH_CHECK_INTERVAL_MS, healthProblem, nextHealthEvent, SETTLED_CHECK_INTERVAL_MS } from './health.ts';
+import { deleteRefreshes, launchingGroup, stepRefresh } from './instance-refresh.ts';
 import { ec2Instance, launchInstance, terminateInstance, untagInstance } from './launch.ts';
 import { beginLifecycleActions, LAUNCHING, nextLifecycleTimeout, settleLifecycleActions, TERMINATING } from './lifecycle.ts';
 import { clearLaunchFailure, groupZones, nextRetry, pickLaunchZone, pickSubnet, rebalanceTarget, recordLaunchFailure, zoneCounts } from './placement.ts';
@@ -41,7 +42,7 @@ const COUNTED = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InServic
 export const counts = (m: DeepReadonly<MemberRecord>): boolean => COUNTED.has(m.LifecycleState);
 
 /** What one pass works on. Members are private copies, written back at the end. */
-interface Pass {
+export interface Pass {
   env: Env;
   scope: Scope;
   group: GroupRecord;
@@ -216,6 +217,7 @@ function finishDeletion(p: Pass): void {
     }
   }
   retireActivities(env, scope, name);
+  deleteRefreshes(env, scope, name);
   env.store.delete(COLL.groups, scope, name);
   emit(p, 'autoscaling.group.deleted', {});
 }
@@ -291,7 +293,7 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
       break;
     }
     try {
-      const l = launchInstance(env, scope, group, subnet, zone);
+      const l = launchInstance(env, scope, launchingGroup(env, scope, group), subnet, zone);
       const a = startActivity(env, scope, group, {
         description: `Launching a new EC2 instance: ${l.instanceId}`,
         cause: text,
@@ -350,10 +352,11 @@ function scaleIn(p: Pass, excess: number, cause: string): void {
   }
 }
 
-function reconcileCapacity(p: Pass): void {
+/** `surge`: instances an instance refresh may hold above the desired capacity. */
+function reconcileCapacity(p: Pass, surge: number): void {
   const { env, scope, group, now } = p;
   const counted = p.members.filter(counts);
-  const desired = group.DesiredCapacity;
+  const desired = group.DesiredCapacity + surge;
   if (counted.length < desired) {
     if (isSuspended(group, 'Launch')) return;
     launch(p, desired - counted.length, (from, to) => joinCause(group.capacityCause, causes.launchForCapacity(now, from, to)));
@@ -440,7 +443,7 @@ function publishMetrics(p: Pass): void {
  * has work to do.
  */
 function settled(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, members: readonly DeepReadonly<MemberRecord>[], now: number): number | undefined {
-  if (group.deleting || group.capacityCause || group.cooldownPending || members.length !== group.DesiredCapacity) return undefined;
+  if (group.deleting || group.capacityCause || group.cooldownPending || group.activeRefresh || members.length !== group.DesiredCapacity) return undefined;
   if (group.EnabledMetrics.length && group.metricsPublishedFor !== Math.floor(now / 60_000) * 60_000) return undefined;
   if (!attachmentsSettled(env, scope, group)) return undefined;
   const checking = !isSuspended(group, 'HealthCheck');
@@ -503,7 +506,7 @@ export function groupLoop(env: Env) {
       p.wake.push(...progressAttachments(env, scope, group, p.members, now));
       checkHealth(p);
       replaceUnhealthy(p);
-      reconcileCapacity(p);
+      reconcileCapacity(p, stepRefresh(p, (m, cause) => startTermination(p, m, cause)));
       settle(p);
       publishMetrics(p);
     }

@@ -83,7 +83,7 @@ function launchSource(ctx: RequestContext, input: GroupInput): { LaunchConfigura
   return { LaunchTemplate: checkLaunchTemplate(ctx, input.LaunchTemplate!) };
 }
 
-function checkLaunchTemplate(ctx: RequestContext, spec: LaunchTemplateSpec): LaunchTemplateSpec {
+export function checkLaunchTemplate(ctx: RequestContext, spec: LaunchTemplateSpec): LaunchTemplateSpec {
   if ((spec.LaunchTemplateId === undefined) === (spec.LaunchTemplateName === undefined)) {
     throw asErrors.validation('Valid requests must contain either launchTemplateId or LaunchTemplateName, but not both.');
   }

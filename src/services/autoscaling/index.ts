@@ -10,6 +10,7 @@ import type { Service } from '../service.ts';
 import { activityHandlers } from './activities.ts';
 import { groupLoop } from './group.loop.ts';
 import { groupHandlers } from './groups.provider.ts';
+import { instanceRefreshHandlers } from './instance-refresh.provider.ts';
 import { instanceHandlers } from './instances.provider.ts';
 import { launchConfigurationHandlers } from './launch-configurations.provider.ts';
 import { lifecycleHookHandlers } from './lifecycle-hooks.provider.ts';
@@ -36,6 +37,7 @@ export const autoscaling: Service = {
     ...scheduledHandlers,
     ...lifecycleHookHandlers,
     ...trafficSourceHandlers,
+    ...instanceRefreshHandlers,
   },
   loops: (env) => ({ [GROUP_LOOP]: groupLoop(env), [SCHEDULE_LOOP]: scheduleLoop(env) }),
 };
