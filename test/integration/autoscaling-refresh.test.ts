@@ -1,7 +1,10 @@
 /**
- * Instance refresh through the SDK v3, on the manual clock: a group of four replaced in batches
- * that keep MinHealthyPercentage in service (sampled every 5 s of cloud time), a checkpoint
- * pause, the error for a second refresh, cancel, and rollback to the previous configuration.
+ * Instance refresh and warm pools through the SDK v3, on the manual clock: a group of four
+ * replaced in batches that keep MinHealthyPercentage in service (sampled every 5 s of cloud time),
+ * a checkpoint pause, the error for a second refresh, cancel, rollback to the previous
+ * configuration, launch-first with MaxHealthyPercentage; a warm pool filling with stopped
+ * instances, a scale-out served from it, a scale-in returning to it, a running pool putting
+ * capacity in service sooner than a launch, and the pool's deletion.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,19 +14,25 @@ import {
   CreateAutoScalingGroupCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
+  DeleteWarmPoolCommand,
   DescribeScalingActivitiesCommand,
+  DescribeWarmPoolCommand,
+  PutWarmPoolCommand,
   RollbackInstanceRefreshCommand,
+  SetDesiredCapacityCommand,
   StartInstanceRefreshCommand,
   type AutoScalingGroup,
   type InstanceRefresh,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand, CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { failure, startFaultline, type Faultline } from '../harness.ts';
 
-describe('instance refresh through the SDK v3', () => {
+describe('instance refresh and warm pools through the SDK v3', () => {
   let fl: Faultline;
   let asg: AutoScalingClient;
+  let ec2: EC2Client;
   let templateId: string;
+  let subnets: string;
   const GROUP = 'web';
 
   const group = async (): Promise<AutoScalingGroup> => (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [GROUP] }))).AutoScalingGroups![0];
@@ -51,10 +60,11 @@ describe('instance refresh through the SDK v3', () => {
   before(async () => {
     fl = await startFaultline();
     asg = new AutoScalingClient(fl.sdk);
-    const ec2 = new EC2Client(fl.sdk);
+    ec2 = new EC2Client(fl.sdk);
     const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.7.0.0/16' }))).Vpc!.VpcId!;
     const a = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.7.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
     const b = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.7.2.0/24', AvailabilityZone: 'us-east-1b' }))).Subnet!.SubnetId!;
+    subnets = `${a},${b}`;
     templateId = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'web', LaunchTemplateData: { ImageId: 'ami-1ecae776', InstanceType: 't2.micro' } }))).LaunchTemplate!.LaunchTemplateId!;
     for (const type of ['t2.small', 't2.medium'] as const) {
       await ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: templateId, LaunchTemplateData: { ImageId: 'ami-1ecae776', InstanceType: type } }));
@@ -66,7 +76,7 @@ describe('instance refresh through the SDK v3', () => {
         MinSize: 4,
         MaxSize: 8,
         DesiredCapacity: 4,
-        VPCZoneIdentifier: `${a},${b}`,
+        VPCZoneIdentifier: subnets,
         DefaultInstanceWarmup: 60,
       }),
     );
@@ -189,5 +199,78 @@ describe('instance refresh through the SDK v3', () => {
     assert.deepEqual(versions(await group()), ['3', '3', '3', '3']);
     const bad = await failure(asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: GROUP, Preferences: { MaxHealthyPercentage: 150 } })));
     assert.equal(bad, 'ValidationError: MinHealthyPercentage must be specified when MaxHealthyPercentage is specified.');
+  });
+
+  describe('warm pools', () => {
+    const create = (name: string, desired: number, max: number) =>
+      asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateId: templateId, Version: '1' }, MinSize: 1, MaxSize: max, DesiredCapacity: desired, VPCZoneIdentifier: subnets }));
+    const describeGroup = async (name: string) => (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
+    const pool = (name: string) => asg.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: name }));
+    const ec2States = async (ids: string[]) =>
+      (await ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }))).Reservations!.flatMap((r) => r.Instances!).map((i) => i.State!.Name).sort();
+
+    it('fills with stopped instances, serves a scale-out from them, takes an instance back on scale-in, and is deleted', async () => {
+      await create('pool', 1, 4);
+      await asg.send(new PutWarmPoolCommand({ AutoScalingGroupName: 'pool', MinSize: 1, InstanceReusePolicy: { ReuseOnScaleIn: true } }));
+      fl.advance(10);
+      let wp = await pool('pool');
+      assert.deepEqual(wp.WarmPoolConfiguration, { MinSize: 1, PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: true } });
+      assert.deepEqual(wp.Instances!.map((i) => i.LifecycleState), ['Warmed:Pending', 'Warmed:Pending', 'Warmed:Pending'], 'MaxSize 4 − desired 1');
+      fl.advance(70);
+      wp = await pool('pool');
+      const warmed = wp.Instances!.map((i) => i.InstanceId!);
+      assert.deepEqual(wp.Instances!.map((i) => i.LifecycleState), ['Warmed:Stopped', 'Warmed:Stopped', 'Warmed:Stopped']);
+      assert.deepEqual(await ec2States(warmed), ['stopped', 'stopped', 'stopped']);
+      let g = await describeGroup('pool');
+      assert.equal(g.Instances!.length, 1, 'pool instances are not the group’s');
+      assert.equal(g.WarmPoolSize, 3);
+
+      await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'pool', DesiredCapacity: 2 }));
+      fl.advance(10);
+      g = await describeGroup('pool');
+      const served = g.Instances!.find((i) => i.LifecycleState !== 'InService')!;
+      assert.ok(warmed.includes(served.InstanceId!), 'the new instance came from the pool');
+      const acts = (await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'pool', MaxRecords: 1 }))).Activities!;
+      assert.equal(acts[0].Description, `Launching a new EC2 instance from warm pool: ${served.InstanceId}`);
+      fl.advance(40);
+      g = await describeGroup('pool');
+      assert.equal(g.Instances!.filter((i) => i.LifecycleState === 'InService').length, 2);
+      assert.equal(g.WarmPoolSize, 2, 'max(MinSize 1, 4 − 2): nothing new launched');
+
+      // ReuseOnScaleIn: the instance scaled in is stopped into the pool, not terminated.
+      await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'pool', DesiredCapacity: 1 }));
+      fl.advance(40);
+      g = await describeGroup('pool');
+      const left = g.Instances!.map((i) => i.InstanceId!);
+      wp = await pool('pool');
+      assert.equal(left.length, 1);
+      assert.equal(wp.Instances!.length, 3);
+      const returned = wp.Instances!.map((i) => i.InstanceId!).filter((id) => !warmed.includes(id) || id === served.InstanceId);
+      assert.equal(returned.length, 1);
+      assert.deepEqual(await ec2States(wp.Instances!.map((i) => i.InstanceId!)), ['stopped', 'stopped', 'stopped']);
+
+      await asg.send(new DeleteWarmPoolCommand({ AutoScalingGroupName: 'pool' }));
+      assert.equal((await pool('pool')).WarmPoolConfiguration!.Status, 'PendingDelete');
+      fl.advance(40);
+      wp = await pool('pool');
+      assert.equal(wp.WarmPoolConfiguration, undefined);
+      assert.deepEqual(wp.Instances, []);
+      assert.equal((await describeGroup('pool')).WarmPoolConfiguration, undefined);
+    });
+
+    it('a running pool puts a scale-out in service at the next pass, a launch only after booting', async () => {
+      await create('hot', 1, 2);
+      await create('plain', 1, 2);
+      await asg.send(new PutWarmPoolCommand({ AutoScalingGroupName: 'hot', PoolState: 'Running', MaxGroupPreparedCapacity: 2 }));
+      fl.advance(40);
+      assert.deepEqual((await pool('hot')).Instances!.map((i) => i.LifecycleState), ['Warmed:Running']);
+      for (const name of ['hot', 'plain']) await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: 2 }));
+      fl.advance(10);
+      const states = async (name: string) => (await describeGroup(name)).Instances!.map((i) => i.LifecycleState).sort();
+      assert.deepEqual(await states('hot'), ['InService', 'InService']);
+      assert.deepEqual(await states('plain'), ['InService', 'Pending']);
+      fl.advance(30);
+      assert.deepEqual(await states('plain'), ['InService', 'InService']);
+    });
   });
 });

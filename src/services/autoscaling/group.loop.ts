@@ -36,6 +36,7 @@ import { childKey, COLL, isSuspended, parseScopedKey, type GroupRecord, type Lau
 import { deleteOwnedAlarms } from './target-tracking.ts';
 import { attached, attachmentsSettled, deregisterMember, elbHealthProblem, hasElbCheck, launchBlocker, progressAttachments, registerMember } from './traffic-sources.ts';
 import { chooseForScaleIn } from './termination-policy.ts';
+import { returnToWarmPool, takeFromWarmPool, tendWarmPool, warmPoolSettled } from './warm-pool.ts';
 
 /** States that count toward the group's capacity. */
 const COUNTED = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService']);
@@ -348,7 +349,7 @@ function scaleIn(p: Pass, excess: number, cause: string): void {
       launchConfigurationCreated: (name) => env.store.get<LaunchConfigurationRecord>(COLL.launchConfigurations, scope, name)?.createdAt,
     });
     if (!victim) return;
-    startTermination(p, victim as MemberRecord, cause);
+    if (!returnToWarmPool(p, victim as MemberRecord)) startTermination(p, victim as MemberRecord, cause);
   }
 }
 
@@ -359,7 +360,10 @@ function reconcileCapacity(p: Pass, surge: number): void {
   const desired = group.DesiredCapacity + surge;
   if (counted.length < desired) {
     if (isSuspended(group, 'Launch')) return;
-    launch(p, desired - counted.length, (from, to) => joinCause(group.capacityCause, causes.launchForCapacity(now, from, to)));
+    const cause = (from: number, to: number) => joinCause(group.capacityCause, causes.launchForCapacity(now, from, to));
+    // A warm pool serves first; what it cannot is launched.
+    const served = takeFromWarmPool(p, desired - counted.length, cause, counted.length);
+    launch(p, desired - counted.length - served, cause);
   } else if (counted.length > desired) {
     if (isSuspended(group, 'Terminate')) return;
     // Rebalancing launches first: terminate only once the new instance is in service.
@@ -444,6 +448,7 @@ function publishMetrics(p: Pass): void {
  */
 function settled(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, members: readonly DeepReadonly<MemberRecord>[], now: number): number | undefined {
   if (group.deleting || group.capacityCause || group.cooldownPending || group.activeRefresh || members.length !== group.DesiredCapacity) return undefined;
+  if (!warmPoolSettled(env, scope, group)) return undefined;
   if (group.EnabledMetrics.length && group.metricsPublishedFor !== Math.floor(now / 60_000) * 60_000) return undefined;
   if (!attachmentsSettled(env, scope, group)) return undefined;
   const checking = !isSuspended(group, 'HealthCheck');
@@ -497,7 +502,8 @@ export function groupLoop(env: Env) {
         m.skipHooks = group.deleting.force;
         startTermination(p, m, cause);
       }
-      if (p.members.every((m) => p.removed.has(m.InstanceId))) {
+      tendWarmPool(p);
+      if (p.members.every((m) => p.removed.has(m.InstanceId)) && !group.warmIds?.length) {
         for (const id of p.removed) env.store.delete(COLL.instances, scope, id);
         finishDeletion(p);
         return;
@@ -507,6 +513,7 @@ export function groupLoop(env: Env) {
       checkHealth(p);
       replaceUnhealthy(p);
       reconcileCapacity(p, stepRefresh(p, (m, cause) => startTermination(p, m, cause)));
+      tendWarmPool(p);
       settle(p);
       publishMetrics(p);
     }

@@ -20,6 +20,7 @@ import { scheduleLoop } from './scheduled.loop.ts';
 import { scheduledHandlers } from './scheduled.provider.ts';
 import { GROUP_LOOP, SCHEDULE_LOOP } from './state.ts';
 import { tagHandlers } from './tags.provider.ts';
+import { warmPoolHandlers } from './warm-pool.provider.ts';
 import { trafficSourceHandlers } from './traffic-sources.provider.ts';
 
 export const autoscaling: Service = {
@@ -38,6 +39,7 @@ export const autoscaling: Service = {
     ...lifecycleHookHandlers,
     ...trafficSourceHandlers,
     ...instanceRefreshHandlers,
+    ...warmPoolHandlers,
   },
   loops: (env) => ({ [GROUP_LOOP]: groupLoop(env), [SCHEDULE_LOOP]: scheduleLoop(env) }),
 };

@@ -174,8 +174,6 @@ export interface WarmPoolRecord {
   PoolState: 'Stopped' | 'Running' | 'Hibernated';
   InstanceReusePolicy?: { ReuseOnScaleIn: boolean };
   Status?: 'PendingDelete';
-  /** DeleteWarmPool with ForceDelete: its instances skip their terminating hooks. */
-  force?: boolean;
 }
 
 export type TrafficSourceType = 'elb' | 'elbv2';
