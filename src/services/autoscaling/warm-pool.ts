@@ -57,8 +57,9 @@ export function warmPoolSettled(env: Env, scope: Scope, group: DeepReadonly<Grou
   return !!group.warmPool && !group.warmPool.Status && members.length === poolSize(group) && members.every((m) => READY.has(m.LifecycleState));
 }
 
-/** Whether a pool instance runs what the group launches now (during a refresh, its configuration). */
-const onLaunchConfiguration = (p: Pass) => matcher(p.env, p.scope, sourceOf(launchingGroup(p.env, p.scope, p.group)));
+/** During an instance refresh, whether a pool instance runs the refresh's configuration. */
+const onLaunchConfiguration = (p: Pass): ((m: DeepReadonly<MemberRecord>) => boolean) =>
+  p.group.activeRefresh ? matcher(p.env, p.scope, sourceOf(launchingGroup(p.env, p.scope, p.group))) : () => true;
 
 /** Moves one pool instance along; returns false once it is gone. */
 function advanceWarm(p: Pass, m: MemberRecord): boolean {
@@ -161,7 +162,7 @@ export function tendWarmPool(p: Pass): void {
   }
   const current = onLaunchConfiguration(p);
   for (const m of kept) {
-    if (m.LifecycleState !== 'Warmed:Terminating' && group.activeRefresh && !current(m)) startWarmTermination(p, m, 'an instance was taken out of the warm pool in response to an instance refresh.');
+    if (m.LifecycleState !== 'Warmed:Terminating' && !current(m)) startWarmTermination(p, m, 'an instance was taken out of the warm pool in response to an instance refresh.');
   }
   const live = kept.filter((m) => m.LifecycleState !== 'Warmed:Terminating');
   const size = poolSize(group);
