@@ -21,6 +21,7 @@ import {
   RollbackInstanceRefreshCommand,
   SetDesiredCapacityCommand,
   StartInstanceRefreshCommand,
+  UpdateAutoScalingGroupCommand,
   type AutoScalingGroup,
   type InstanceRefresh,
 } from '@aws-sdk/client-auto-scaling';
@@ -199,6 +200,14 @@ describe('instance refresh and warm pools through the SDK v3', () => {
     assert.deepEqual(versions(await group()), ['3', '3', '3', '3']);
     const bad = await failure(asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: GROUP, Preferences: { MaxHealthyPercentage: 150 } })));
     assert.equal(bad, 'ValidationError: MinHealthyPercentage must be specified when MaxHealthyPercentage is specified.');
+  });
+
+  it('DefaultInstanceWarmup, which a refresh uses: -1 turns it off, above 3600 is refused', async () => {
+    assert.equal((await group()).DefaultInstanceWarmup, 60);
+    await asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: GROUP, DefaultInstanceWarmup: -1 }));
+    assert.equal((await group()).DefaultInstanceWarmup, undefined);
+    const bad = await failure(asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: GROUP, DefaultInstanceWarmup: 3601 })));
+    assert.equal(bad, 'ValidationError: DefaultInstanceWarmup must be between 0 and 3600 seconds, or -1 to turn it off.');
   });
 
   describe('warm pools', () => {
