@@ -32,7 +32,7 @@ const TYPES = `
   AWS::IAM::Role AWS::IAM::InstanceProfile AWS::IAM::Policy AWS::IAM::ManagedPolicy AWS::IAM::User AWS::IAM::AccessKey
   AWS::CloudWatch::Alarm
   AWS::AutoScaling::LaunchConfiguration AWS::AutoScaling::AutoScalingGroup AWS::AutoScaling::ScalingPolicy
-  AWS::AutoScaling::ScheduledAction AWS::AutoScaling::LifecycleHook
+  AWS::AutoScaling::ScheduledAction AWS::AutoScaling::LifecycleHook AWS::AutoScaling::WarmPool
   AWS::S3::Bucket AWS::S3::BucketPolicy AWS::SNS::Topic AWS::SNS::Subscription AWS::SNS::TopicPolicy
   AWS::CloudFormation::WaitCondition AWS::CloudFormation::WaitConditionHandle
   AWS::ElasticLoadBalancing::LoadBalancer

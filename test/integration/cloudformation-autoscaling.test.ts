@@ -2,7 +2,8 @@
  * An Auto Scaling group's UpdatePolicy through the AWS CLI on the manual clock: a new launch
  * configuration rolls through the group one instance at a time (AutoScalingRollingUpdate:
  * MaxBatchSize 1, MinInstancesInService 1, PauseTime PT1M), and with
- * AutoScalingReplacingUpdate.WillReplace the group itself is replaced.
+ * AutoScalingReplacingUpdate.WillReplace the group itself is replaced; an AWS::AutoScaling::WarmPool
+ * made and deleted with its stack.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,5 +55,30 @@ describe('CloudFormation: Auto Scaling UpdatePolicy', () => {
     assert.notEqual(replaced, group);
     const now = await members();
     assert.deepEqual([...new Set(now.map((m: { group: string }) => m.group))], [replaced], 'the old group and its instances are gone');
+  });
+
+  it('makes an AWS::AutoScaling::WarmPool, and deleting the stack empties it', async () => {
+    const template = {
+      Resources: {
+        Config: { Type: 'AWS::AutoScaling::LaunchConfiguration', Properties: { ImageId: 'ami-1ecae776', InstanceType: 't2.micro' } },
+        Pooled: { Type: 'AWS::AutoScaling::AutoScalingGroup', Properties: { LaunchConfigurationName: { Ref: 'Config' }, MinSize: '1', MaxSize: '2', AvailabilityZones: ['us-east-1a'] } },
+        Pool: { Type: 'AWS::AutoScaling::WarmPool', Properties: { AutoScalingGroupName: { Ref: 'Pooled' }, MinSize: 1, PoolState: 'Running' } },
+      },
+    };
+    await fl.aws('cloudformation', 'create-stack', '--stack-name', 'warm', '--template-body', JSON.stringify(template));
+    fl.advance(60);
+    const stack = async () => (await fl.aws('cloudformation', 'describe-stacks', '--stack-name', 'warm')).Stacks[0].StackStatus;
+    assert.equal(await stack(), 'CREATE_COMPLETE');
+    const group = (await fl.aws('cloudformation', 'describe-stack-resource', '--stack-name', 'warm', '--logical-resource-id', 'Pooled')).StackResourceDetail.PhysicalResourceId;
+    const pool = await fl.aws('autoscaling', 'describe-warm-pool', '--auto-scaling-group-name', group);
+    assert.deepEqual(pool.WarmPoolConfiguration, { MinSize: 1, PoolState: 'Running' });
+    assert.deepEqual(pool.Instances.map((i: { LifecycleState: string }) => i.LifecycleState), ['Warmed:Running']);
+    const pooled = pool.Instances[0].InstanceId;
+    await fl.aws('cloudformation', 'delete-stack', '--stack-name', 'warm');
+    fl.advance(120);
+    const gone = await fl.aws('cloudformation', 'describe-stacks', '--stack-name', 'warm', '--query', 'Stacks[0].StackStatus').catch((e: Error) => e.message);
+    assert.match(String(gone), /does not exist|DELETE_COMPLETE/);
+    const ec2 = await fl.aws('ec2', 'describe-instances', '--instance-ids', pooled);
+    assert.equal(ec2.Reservations[0].Instances[0].State.Name, 'terminated');
   });
 });

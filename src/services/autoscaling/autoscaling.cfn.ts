@@ -1,7 +1,7 @@
 /**
  * CloudFormation resource handlers for Auto Scaling: launch configurations, groups (complete once
  * their desired capacity is in service, deleted by a forced delete that waits for the instances
- * to go), scaling policies, scheduled actions and lifecycle hooks. Each acts through Auto
+ * to go), scaling policies, scheduled actions, lifecycle hooks and warm pools. Each acts through Auto
  * Scaling's own operation handlers; the group loop does the launching.
  */
 import { parseDuration } from '../../core/duration.ts';
@@ -299,4 +299,34 @@ function putHook(rc: ResourceContext, name: string, props: Props): void {
   });
 }
 
-export const autoscalingResources: ResourceHandler[] = [launchConfiguration, group, scalingPolicy, scheduledAction, lifecycleHook];
+/** A group's warm pool: Ref is the group's name; deleting it waits for its instances to go. */
+const warmPool: ResourceHandler = {
+  type: 'AWS::AutoScaling::WarmPool',
+  create(props, rc) {
+    putWarmPool(rc, props);
+    return { physicalId: String(props.AutoScalingGroupName) };
+  },
+  update(props, _old, _changed, rc) {
+    putWarmPool(rc, props);
+  },
+  delete(s, rc) {
+    const g = groupOf(rc, s.physicalId);
+    // A group being deleted takes its pool with it.
+    if (!g?.warmPool || g.deleting) return DONE;
+    if (!g.warmPool.Status) call(rc, 'DeleteWarmPool', { AutoScalingGroupName: s.physicalId, ForceDelete: true });
+    return wait(POLL_MS);
+  },
+};
+
+function putWarmPool(rc: ResourceContext, props: Props): void {
+  const reuse = props.InstanceReusePolicy as Obj | undefined;
+  call(rc, 'PutWarmPool', {
+    AutoScalingGroupName: props.AutoScalingGroupName,
+    MinSize: props.MinSize,
+    MaxGroupPreparedCapacity: props.MaxGroupPreparedCapacity,
+    PoolState: props.PoolState,
+    InstanceReusePolicy: reuse ? { ReuseOnScaleIn: bool(reuse.ReuseOnScaleIn) } : undefined,
+  });
+}
+
+export const autoscalingResources: ResourceHandler[] = [launchConfiguration, group, scalingPolicy, scheduledAction, lifecycleHook, warmPool];

@@ -28,6 +28,7 @@ import { putMetric } from '../cloudwatch/metrics.provider.ts';
 import { loopContext } from '../ec2/scoped.ts';
 import { causes, joinCause, retireActivities, startActivity, subnetDetails, updateActivity } from './activities.ts';
 import { HEALTH_CHECK_INTERVAL_MS, healthProblem, nextHealthEvent, SETTLED_CHECK_INTERVAL_MS } from './health.ts';
+import { deleteRefreshes, launchingGroup, stepRefresh } from './instance-refresh.ts';
 import { ec2Instance, launchInstance, terminateInstance, untagInstance, type Launched } from './launch.ts';
 import { atDesired, capacityOf, launchMixed, scaleInCandidates, unitsOf, type MixedLaunch } from './mixed-instances.ts';
 import { beginLifecycleActions, LAUNCHING, nextLifecycleTimeout, settleLifecycleActions, TERMINATING } from './lifecycle.ts';
@@ -37,13 +38,14 @@ import { deleteOwnedAlarms } from './target-tracking.ts';
 import { attached, attachmentsSettled, deregisterMember, elbHealthProblem, hasElbCheck, launchBlocker, progressAttachments, registerMember } from './traffic-sources.ts';
 import { chooseForScaleIn } from './termination-policy.ts';
 import { atRisk, rebalanceCapacity, replacingSpot } from './capacity-rebalance.ts';
+import { returnToWarmPool, takeFromWarmPool, tendWarmPool, warmPoolSettled } from './warm-pool.ts';
 
 /** States that count toward the group's capacity. */
 const COUNTED = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService']);
 export const counts = (m: DeepReadonly<MemberRecord>): boolean => COUNTED.has(m.LifecycleState);
 
 /** What one pass works on. Members are private copies, written back at the end. */
-interface Pass {
+export interface Pass {
   env: Env;
   scope: Scope;
   group: GroupRecord;
@@ -218,6 +220,7 @@ function finishDeletion(p: Pass): void {
     }
   }
   retireActivities(env, scope, name);
+  deleteRefreshes(env, scope, name);
   env.store.delete(COLL.groups, scope, name);
   emit(p, 'autoscaling.group.deleted', {});
 }
@@ -294,9 +297,11 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
       break;
     }
     try {
-      const l: Launched & Partial<MixedLaunch> = group.MixedInstancesPolicy
-        ? launchMixed(env, scope, group, p.members.filter(counts), subnet, zone, (instanceType, e) => emit(p, 'autoscaling.launch-type-refused', { zone, instanceType, code: e.code, message: e.message }))
-        : launchInstance(env, scope, group, subnet, zone);
+      // An instance refresh launches its desired configuration.
+      const from = launchingGroup(env, scope, group);
+      const l: Launched & Partial<MixedLaunch> = from.MixedInstancesPolicy
+        ? launchMixed(env, scope, from, p.members.filter(counts), subnet, zone, (instanceType, e) => emit(p, 'autoscaling.launch-type-refused', { zone, instanceType, code: e.code, message: e.message }))
+        : launchInstance(env, scope, from, subnet, zone);
       const a = startActivity(env, scope, group, {
         description: `Launching a new EC2 instance: ${l.instanceId}`,
         cause: text,
@@ -340,11 +345,12 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
 }
 
 /** Terminates down to the desired capacity, never below it (a mixed group's weights may leave it above). */
-function scaleIn(p: Pass, cause: string): void {
+/** Takes the group down to `desired` units (the desired capacity, plus what an instance refresh may hold above it). */
+function scaleIn(p: Pass, desired: number, cause: string): void {
   const { env, scope, group, now } = p;
   const zones = groupZones(env, scope, group);
   for (;;) {
-    const pool = scaleInCandidates(group, p.members.filter(counts), group.DesiredCapacity);
+    const pool = scaleInCandidates(group, p.members.filter(counts), desired);
     // Instances in zones the group no longer uses go first.
     const strays = pool.filter((m) => !zones.has(m.AvailabilityZone) && !m.ProtectedFromScaleIn);
     const victim = chooseForScaleIn(strays.length ? strays : pool, {
@@ -353,25 +359,29 @@ function scaleIn(p: Pass, cause: string): void {
       launchConfigurationCreated: (name) => env.store.get<LaunchConfigurationRecord>(COLL.launchConfigurations, scope, name)?.createdAt,
     });
     if (!victim) return;
-    startTermination(p, victim as MemberRecord, cause);
+    if (!returnToWarmPool(p, victim as MemberRecord)) startTermination(p, victim as MemberRecord, cause);
   }
 }
 
-function reconcileCapacity(p: Pass): void {
+/** `surge`: instances an instance refresh may hold above the desired capacity. */
+function reconcileCapacity(p: Pass, surge: number): void {
   const { env, scope, group, now } = p;
   const counted = p.members.filter(counts);
-  const desired = group.DesiredCapacity;
+  const desired = group.DesiredCapacity + surge;
   const capacity = capacityOf(counted);
   if (capacity < desired) {
     if (isSuspended(group, 'Launch')) return;
-    launch(p, desired - capacity, (from, to) => joinCause(group.capacityCause, causes.launchForCapacity(now, from, to)));
-  } else if (!atDesired(group, counted)) {
+    const cause = (from: number, to: number) => joinCause(group.capacityCause, causes.launchForCapacity(now, from, to));
+    // A warm pool serves first; what it cannot is launched.
+    const served = takeFromWarmPool(p, desired - capacity, cause, capacity);
+    launch(p, desired - capacity - served, cause);
+  } else if (!atDesired(group, counted, desired)) {
     if (isSuspended(group, 'Terminate')) return;
     // Rebalancing launches first: terminate only once the new instance is in service.
     if (counted.some((m) => m.rebalance && m.LifecycleState.startsWith('Pending')) || replacingSpot(counted)) return;
     const rebalancing = counted.some((m) => m.rebalance);
     for (const m of counted) delete m.rebalance;
-    scaleIn(p, joinCause(rebalancing ? undefined : group.capacityCause, causes.terminateForCapacity(now, capacity, desired)));
+    scaleIn(p, desired, joinCause(rebalancing ? undefined : group.capacityCause, causes.terminateForCapacity(now, capacity, desired)));
   } else {
     const target = rebalanceZone(env, scope, group, p.members, now);
     if (!target) return;
@@ -449,7 +459,8 @@ function publishMetrics(p: Pass): void {
  * has work to do.
  */
 function settled(env: Env, scope: Scope, group: DeepReadonly<GroupRecord>, members: readonly DeepReadonly<MemberRecord>[], now: number): number | undefined {
-  if (group.deleting || group.capacityCause || group.cooldownPending || !atDesired(group, members)) return undefined;
+  if (group.deleting || group.capacityCause || group.cooldownPending || group.activeRefresh || !atDesired(group, members)) return undefined;
+  if (!warmPoolSettled(env, scope, group)) return undefined;
   if (group.EnabledMetrics.length && group.metricsPublishedFor !== Math.floor(now / 60_000) * 60_000) return undefined;
   if (!attachmentsSettled(env, scope, group)) return undefined;
   const checking = !isSuspended(group, 'HealthCheck');
@@ -503,7 +514,8 @@ export function groupLoop(env: Env) {
         m.skipHooks = group.deleting.force;
         startTermination(p, m, cause);
       }
-      if (p.members.every((m) => p.removed.has(m.InstanceId))) {
+      tendWarmPool(p);
+      if (p.members.every((m) => p.removed.has(m.InstanceId)) && !group.warmIds?.length) {
         for (const id of p.removed) env.store.delete(COLL.instances, scope, id);
         finishDeletion(p);
         return;
@@ -513,7 +525,8 @@ export function groupLoop(env: Env) {
       checkHealth(p);
       replaceUnhealthy(p);
       rebalanceCapacity(p, launch, startTermination, counts);
-      reconcileCapacity(p);
+      reconcileCapacity(p, stepRefresh(p, (m, cause) => startTermination(p, m, cause)));
+      tendWarmPool(p);
       settle(p);
       publishMetrics(p);
     }

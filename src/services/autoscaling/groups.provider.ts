@@ -89,7 +89,7 @@ function launchSource(ctx: RequestContext, input: GroupInput, current?: DeepRead
   return { LaunchTemplate: checkLaunchTemplate(ctx, input.LaunchTemplate!) };
 }
 
-function checkLaunchTemplate(ctx: RequestContext, spec: DeepReadonly<LaunchTemplateSpec>): LaunchTemplateSpec {
+export function checkLaunchTemplate(ctx: RequestContext, spec: DeepReadonly<LaunchTemplateSpec>): LaunchTemplateSpec {
   if ((spec.LaunchTemplateId === undefined) === (spec.LaunchTemplateName === undefined)) {
     throw asErrors.validation('Valid requests must contain either launchTemplateId or LaunchTemplateName, but not both.');
   }
@@ -142,9 +142,12 @@ function checkSettings(input: Partial<GroupInput>): void {
   for (const p of input.TerminationPolicies ?? []) {
     if (!(TERMINATION_POLICIES as readonly string[]).includes(p) && !p.startsWith('arn:')) throw asErrors.validation(`Termination policy ${p} is not supported.`);
   }
-  for (const [name, v] of [['HealthCheckGracePeriod', input.HealthCheckGracePeriod], ['DefaultCooldown', input.DefaultCooldown], ['DefaultInstanceWarmup', input.DefaultInstanceWarmup]] as const) {
+  for (const [name, v] of [['HealthCheckGracePeriod', input.HealthCheckGracePeriod], ['DefaultCooldown', input.DefaultCooldown]] as const) {
     if (v !== undefined && v < 0) throw asErrors.validation(`${name} must be a non-negative number of seconds.`);
   }
+  // 0 to 3600 seconds; -1 turns the default instance warmup off (enable-default-instance-warmup.html).
+  const warmup = input.DefaultInstanceWarmup;
+  if (warmup !== undefined && warmup !== -1 && (warmup < 0 || warmup > 3600)) throw asErrors.validation('DefaultInstanceWarmup must be between 0 and 3600 seconds, or -1 to turn it off.');
   if (input.MaxInstanceLifetime !== undefined && input.MaxInstanceLifetime !== 0 && (input.MaxInstanceLifetime < 86_400 || input.MaxInstanceLifetime > 31_536_000)) {
     throw asErrors.validation('MaxInstanceLifetime must be 0, or between 86400 and 31536000 seconds.');
   }
@@ -199,7 +202,7 @@ export const groupHandlers = {
       ServiceLinkedRoleARN: input.ServiceLinkedRoleARN ?? `arn:aws:iam::${ctx.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
       ...(input.MaxInstanceLifetime ? { MaxInstanceLifetime: input.MaxInstanceLifetime } : {}),
       CapacityRebalance: input.CapacityRebalance ?? false,
-      ...(input.DefaultInstanceWarmup !== undefined ? { DefaultInstanceWarmup: input.DefaultInstanceWarmup } : {}),
+      ...(input.DefaultInstanceWarmup !== undefined && input.DefaultInstanceWarmup !== -1 ? { DefaultInstanceWarmup: input.DefaultInstanceWarmup } : {}),
       ...(input.Context !== undefined ? { Context: input.Context } : {}),
       subnets: net.subnets,
       memberIds: [],
@@ -260,7 +263,8 @@ export const groupHandlers = {
     if (input.NewInstancesProtectedFromScaleIn !== undefined) g.NewInstancesProtectedFromScaleIn = input.NewInstancesProtectedFromScaleIn;
     if (input.CapacityRebalance !== undefined) g.CapacityRebalance = input.CapacityRebalance;
     if (input.MaxInstanceLifetime !== undefined) g.MaxInstanceLifetime = input.MaxInstanceLifetime || undefined;
-    if (input.DefaultInstanceWarmup !== undefined) g.DefaultInstanceWarmup = input.DefaultInstanceWarmup;
+    if (input.DefaultInstanceWarmup === -1) delete g.DefaultInstanceWarmup;
+    else if (input.DefaultInstanceWarmup !== undefined) g.DefaultInstanceWarmup = input.DefaultInstanceWarmup;
     if (input.ServiceLinkedRoleARN !== undefined) g.ServiceLinkedRoleARN = input.ServiceLinkedRoleARN;
     if (input.Context !== undefined) g.Context = input.Context;
     if (input.DesiredCapacityType !== undefined) g.DesiredCapacityType = input.DesiredCapacityType;

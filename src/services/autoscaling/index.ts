@@ -10,6 +10,7 @@ import type { Service } from '../service.ts';
 import { activityHandlers } from './activities.ts';
 import { groupLoop } from './group.loop.ts';
 import { groupHandlers } from './groups.provider.ts';
+import { instanceRefreshHandlers } from './instance-refresh.provider.ts';
 import { instanceHandlers } from './instances.provider.ts';
 import { launchConfigurationHandlers } from './launch-configurations.provider.ts';
 import { lifecycleHookHandlers } from './lifecycle-hooks.provider.ts';
@@ -19,6 +20,7 @@ import { scheduleLoop } from './scheduled.loop.ts';
 import { scheduledHandlers } from './scheduled.provider.ts';
 import { GROUP_LOOP, SCHEDULE_LOOP } from './state.ts';
 import { tagHandlers } from './tags.provider.ts';
+import { warmPoolHandlers } from './warm-pool.provider.ts';
 import { trafficSourceHandlers } from './traffic-sources.provider.ts';
 
 export const autoscaling: Service = {
@@ -36,6 +38,8 @@ export const autoscaling: Service = {
     ...scheduledHandlers,
     ...lifecycleHookHandlers,
     ...trafficSourceHandlers,
+    ...instanceRefreshHandlers,
+    ...warmPoolHandlers,
   },
   loops: (env) => ({ [GROUP_LOOP]: groupLoop(env), [SCHEDULE_LOOP]: scheduleLoop(env) }),
 };

@@ -137,8 +137,8 @@ export function onDemandTarget(d: DeepReadonly<Distribution>, desired: number): 
  * Whether the group has its desired capacity: at least that many units, and none that a scale-in
  * could take away without going below it.
  */
-export const atDesired = (group: DeepReadonly<GroupRecord>, counted: readonly DeepReadonly<MemberRecord>[]): boolean =>
-  capacityOf(counted) >= group.DesiredCapacity && scaleInCandidates(group, counted, group.DesiredCapacity).length === 0;
+export const atDesired = (group: DeepReadonly<GroupRecord>, counted: readonly DeepReadonly<MemberRecord>[], desired = group.DesiredCapacity): boolean =>
+  capacityOf(counted) >= desired && scaleInCandidates(group, counted, desired).length === 0;
 
 const onDemandUnits = (members: readonly DeepReadonly<MemberRecord>[]) => capacityOf(members.filter((m) => !m.spot));
 

@@ -15,6 +15,8 @@ export const COLL = {
   policies: 'autoscaling.policies',
   scheduledActions: 'autoscaling.scheduledActions',
   lifecycleHooks: 'autoscaling.lifecycleHooks',
+  /** Keyed by InstanceRefreshId. */
+  instanceRefreshes: 'autoscaling.instanceRefreshes',
 } as const;
 
 /** Records that belong to a group are keyed by the group and their own name. */
@@ -179,6 +181,21 @@ export interface GroupRecord {
   activitySeq: number;
   /** Clock ms of the last minute whose group metrics were published. */
   metricsPublishedFor?: number;
+  /** The instance refresh under way (instance-refresh.ts), if any. */
+  activeRefresh?: string;
+  /** The warm pool (warm-pool.ts), if the group has one. */
+  warmPool?: WarmPoolRecord;
+  /** Ids of the warm pool's instances (records in COLL.instances, in `Warmed:*` states). */
+  warmIds?: string[];
+}
+
+export interface WarmPoolRecord {
+  MinSize: number;
+  /** Absent: the group's MaxSize. */
+  MaxGroupPreparedCapacity?: number;
+  PoolState: 'Stopped' | 'Running' | 'Hibernated';
+  InstanceReusePolicy?: { ReuseOnScaleIn: boolean };
+  Status?: 'PendingDelete';
 }
 
 export type TrafficSourceType = 'elb' | 'elbv2';
@@ -203,7 +220,12 @@ export type LifecycleState =
   | 'Terminating:Proceed'
   | 'Terminated'
   | 'Detaching'
-  | 'Detached';
+  | 'Detached'
+  | 'Warmed:Pending'
+  | 'Warmed:Terminating'
+  | 'Warmed:Stopped'
+  | 'Warmed:Running'
+  | 'Warmed:Hibernated';
 
 /** One lifecycle action an instance waits on: one per hook of the transition. */
 export interface PendingAction {

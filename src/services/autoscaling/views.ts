@@ -1,6 +1,6 @@
 /** What Describe calls show of groups and their instances: the API's members, without internal fields. */
 import type { DeepReadonly } from '../../core/store.ts';
-import type { GroupRecord, MemberRecord } from './state.ts';
+import type { GroupRecord, MemberRecord, WarmPoolRecord } from './state.ts';
 import { loadBalancerNames, targetGroupArns, trafficSourceIds } from './traffic-sources.ts';
 
 export function memberView(m: DeepReadonly<MemberRecord>) {
@@ -54,5 +54,17 @@ export function groupView(g: DeepReadonly<GroupRecord>, members: readonly DeepRe
     ...(g.DefaultInstanceWarmup !== undefined ? { DefaultInstanceWarmup: g.DefaultInstanceWarmup } : {}),
     ...(g.Context !== undefined ? { Context: g.Context } : {}),
     TrafficSources: trafficSourceIds(g),
+    ...(g.warmPool ? { WarmPoolConfiguration: warmPoolConfiguration(g.warmPool), WarmPoolSize: g.warmIds?.length ?? 0 } : {}),
+  };
+}
+
+/** WarmPoolConfiguration as the API shows it. */
+export function warmPoolConfiguration(wp: DeepReadonly<WarmPoolRecord>) {
+  return {
+    ...(wp.MaxGroupPreparedCapacity !== undefined ? { MaxGroupPreparedCapacity: wp.MaxGroupPreparedCapacity } : {}),
+    MinSize: wp.MinSize,
+    PoolState: wp.PoolState,
+    ...(wp.Status ? { Status: wp.Status } : {}),
+    ...(wp.InstanceReusePolicy ? { InstanceReusePolicy: wp.InstanceReusePolicy } : {}),
   };
 }
