@@ -34,7 +34,7 @@ const TYPES = `
   AWS::AutoScaling::LaunchConfiguration AWS::AutoScaling::AutoScalingGroup AWS::AutoScaling::ScalingPolicy
   AWS::AutoScaling::ScheduledAction AWS::AutoScaling::LifecycleHook AWS::AutoScaling::WarmPool
   AWS::S3::Bucket AWS::S3::BucketPolicy AWS::SNS::Topic AWS::SNS::Subscription AWS::SNS::TopicPolicy
-  AWS::CloudFormation::WaitCondition AWS::CloudFormation::WaitConditionHandle
+  AWS::CloudFormation::WaitCondition AWS::CloudFormation::WaitConditionHandle AWS::CloudFormation::Stack
   AWS::ElasticLoadBalancing::LoadBalancer
   AWS::ElasticLoadBalancingV2::LoadBalancer AWS::ElasticLoadBalancingV2::TargetGroup AWS::ElasticLoadBalancingV2::Listener
   AWS::ElasticLoadBalancingV2::ListenerRule

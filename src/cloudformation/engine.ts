@@ -56,9 +56,11 @@ export function stackLoops(env: Env, deps: EngineDeps, log: (m: string) => void 
       const scope = { account: parsed.account, region: parsed.region };
       const stack = env.store.mutable<StackRecord>(STACKS, scope, key);
       if (!stack?.op) return;
+      const before = stack.StackStatus;
       const run = new StackRun(env, deps, scope, stack, log);
       const next = run.advance();
       env.store.put(STACKS, scope, key, stack);
+      if (stack.StackStatus !== before) wakeWatchers(env, scope, stack);
       if (stack.StackStatus === 'DELETE_COMPLETE') env.scheduler.enqueue(PURGE_LOOP, key, env.clock.now() + DELETED_VISIBLE_MS);
       return next === undefined ? undefined : Math.max(1, next - env.clock.now());
     },
@@ -72,6 +74,21 @@ export function stackLoops(env: Env, deps: EngineDeps, log: (m: string) => void 
       deleteEvents(env, scope, key);
     },
   };
+}
+
+/**
+ * Tells whoever waits on a stack that its status changed: a nested stack's parent polls the
+ * stack's resource now rather than at its next poll, and a stack set's operation runs.
+ */
+function wakeWatchers(env: Env, scope: Scope, stack: StackRecord): void {
+  if (stack.watcher) env.scheduler.enqueue(stack.watcher.loop, stack.watcher.key);
+  if (!stack.ParentId) return;
+  const parent = env.store.mutable<StackRecord>(STACKS, scope, stack.ParentId);
+  const entry = parent && [...Object.values(parent.resources), ...parent.retired].find((r) => r.PhysicalResourceId === stack.StackId && r.work);
+  if (!parent || !entry) return;
+  entry.work!.next = env.clock.now();
+  env.store.put(STACKS, scope, parent.StackId, parent);
+  queueStack(env, parent.StackId);
 }
 
 class StackRun {

@@ -89,6 +89,7 @@ export function resourceContext(env: Env, scope: Scope, stack: StackRecord, logi
     physicalName: (opts) => physicalName(stack.StackName, logicalId, opts),
     handleSignals: (url: string): Signal[] => Object.values(stack.resources).find((r) => r.ResourceType === 'AWS::CloudFormation::WaitConditionHandle' && r.PhysicalResourceId === url)?.signals ?? [],
     endpoint: env.instanceEndpoint ?? env.endpoint ?? 'http://127.0.0.1',
+    rollingBack: stack.op?.kind === 'UPDATE_ROLLBACK',
     updatePolicy: cachedTemplate(stack.templateBody).Resources[logicalId]?.UpdatePolicy,
   };
 }

@@ -43,6 +43,8 @@ export interface ResourceContext {
   handleSignals(url: string): Signal[];
   /** The URL at which instances reach faultline, for URLs handed out to them (wait condition handles). */
   endpoint: string;
+  /** The stack is rolling an update back: an update brings the resource back to what it was. */
+  rollingBack: boolean;
   /** The resource's UpdatePolicy in the template the stack is converging to (Auto Scaling groups read it). */
   updatePolicy?: Record<string, unknown>;
 }

@@ -132,6 +132,11 @@ export interface StackRecord {
   RoleARN?: string;
   Tags: { Key: string; Value: string }[];
   EnableTerminationProtection: boolean;
+  /** A nested stack's parent stack and root stack (ids). */
+  ParentId?: string;
+  RootId?: string;
+  /** A loop to queue whenever the stack's status changes (a stack set's operation watches its stacks). */
+  watcher?: { loop: string; key: string };
   ChangeSetId?: string;
   StackPolicyBody?: string;
   templateBody: string;

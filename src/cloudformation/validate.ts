@@ -66,7 +66,9 @@ function checkGetAtts(t: Template): void {
       const [id, attr] = typeof arg === 'string' ? [arg.slice(0, arg.indexOf('.')), arg.slice(arg.indexOf('.') + 1)] : Array.isArray(arg) ? arg : [];
       const r = typeof id === 'string' ? t.Resources[id] : undefined;
       const spec = r && typeSpec(r.Type);
-      if (spec && typeof attr === 'string' && !spec.a.includes(attr) && !attrAliases(r.Type).includes(attr)) {
+      // A nested stack's outputs are `Outputs.NAME`, under the one attribute `Outputs` the spec lists.
+      const known = (a: string) => spec!.a.includes(a) || attrAliases(r!.Type).includes(a) || (/^Outputs\../.test(a) && spec!.a.includes('Outputs'));
+      if (spec && typeof attr === 'string' && !known(attr)) {
         throw errors.validation(`Template error: resource ${id} does not support attribute type ${attr} in Fn::GetAtt`);
       }
     }

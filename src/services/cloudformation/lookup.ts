@@ -12,7 +12,7 @@ import { parseStackId, STACKS, type StackRecord } from '../../cloudformation/sta
 import { MAX_BODY_BYTES, MAX_URL_TEMPLATE_BYTES, parseTemplate, type Template } from '../../cloudformation/template.ts';
 import { checkTemplate, type TemplateFacts } from '../../cloudformation/validate.ts';
 import type { RequestContext } from '../service.ts';
-import { parseObjectUrl, readObjectByUrl } from '../s3/urls.ts';
+import { isS3Url, readObjectByUrl } from '../s3/urls.ts';
 import { ROLES, iamScope, nameKey, type RoleRecord } from '../iam/state.ts';
 
 export const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
@@ -72,8 +72,15 @@ export function templateBody(ctx: RequestContext, input: { TemplateBody?: string
     }
     return input.TemplateBody;
   }
-  const url = input.TemplateURL!;
-  if (!parseObjectUrl(url)) throw errors.validation('TemplateURL must be a supported URL.');
+  return readTemplateUrl(ctx, input.TemplateURL!, 'TemplateURL must be a supported URL.');
+}
+
+/**
+ * The template an S3 URL names, read as the caller. A URL that S3 does not serve (another host,
+ * or no object path) is refused with `badUrl`, the text AWS gives where the URL was given.
+ */
+export function readTemplateUrl(ctx: RequestContext, url: string, badUrl: string): string {
+  if (!isS3Url(url, ctx.env.endpoint)) throw errors.validation(badUrl);
   let bytes: Buffer;
   try {
     bytes = readObjectByUrl(ctx.env, url, ctx.principal);
@@ -143,6 +150,8 @@ export function stackView(s: StackRecord) {
     RoleARN: s.RoleARN,
     Tags: s.Tags,
     EnableTerminationProtection: s.EnableTerminationProtection,
+    ParentId: s.ParentId,
+    RootId: s.RootId,
     DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
   };
 }

@@ -19,6 +19,7 @@ import { s3PolicyResources } from '../s3/bucket-policy.cfn.ts';
 import { snsPolicyResources } from '../sns/topic-policy.cfn.ts';
 import { waitConditionResources } from './wait-conditions.cfn.ts';
 import { cdkMetadataResources } from './cdk-metadata.cfn.ts';
+import { nestedStackResources } from './nested-stacks.cfn.ts';
 import { CUSTOM_RESOURCE, customResources } from './custom-resources.cfn.ts';
 import { autoscalingResources } from '../autoscaling/autoscaling.cfn.ts';
 import { launchTemplateResources } from '../ec2/launch-templates.cfn.ts';
@@ -126,8 +127,8 @@ function attributeOf(ctx: RequestContext, awsType: string, id: string, attribute
   }
 }
 
-/** CloudFormation's own types that CDK apps use. */
-const cdkResources: ResourceHandler[] = [...cdkMetadataResources, ...customResources];
+/** CloudFormation's own types that CDK apps use (nested stacks among them). */
+const cdkResources: ResourceHandler[] = [...cdkMetadataResources, ...customResources, ...nestedStackResources];
 
 /** Handlers by type; every `Custom::` type is a custom resource. */
 class HandlerMap extends Map<string, ResourceHandler> {

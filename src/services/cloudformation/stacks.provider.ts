@@ -98,17 +98,33 @@ export function startCreate(ctx: RequestContext, s: StackRecord): void {
   queueStack(ctx.env, s.StackId);
 }
 
-/** Starts an update of a stack to a new template and parameters (both already checked). */
-export function startUpdate(ctx: RequestContext, s: StackRecord, body: string, parameters: StackRecord['parameters']): void {
-  s.previous = { templateBody: s.templateBody, parameters: s.parameters, outputs: s.outputs };
+/**
+ * Starts an update of a stack to a new template and parameters (both already checked); or, with
+ * `rollback`, the rollback of an update that completed (a nested stack whose parent's update
+ * failed elsewhere), back to the template and parameters it had.
+ */
+export function startUpdate(ctx: RequestContext, s: StackRecord, body: string, parameters: StackRecord['parameters'], rollback = false): void {
+  s.previous = rollback ? undefined : { templateBody: s.templateBody, parameters: s.parameters, outputs: s.outputs };
   s.templateBody = body;
   s.parameters = parameters;
   s.Description = cachedTemplate(body).Description;
   s.LastUpdatedTime = ctx.env.clock.now();
-  setStackStatus(ctx.env, ctx, s, 'UPDATE_IN_PROGRESS', 'User Initiated');
-  s.op = { kind: 'UPDATE', phase: 'check', done: [], failed: [] };
+  if (rollback) {
+    setStackStatus(ctx.env, ctx, s, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    s.op = { kind: 'UPDATE_ROLLBACK', phase: 'apply', done: [], failed: [] };
+  } else {
+    setStackStatus(ctx.env, ctx, s, 'UPDATE_IN_PROGRESS', 'User Initiated');
+    s.op = { kind: 'UPDATE', phase: 'check', done: [], failed: [] };
+  }
   putStack(ctx, s);
   queueStack(ctx.env, s.StackId);
+}
+
+/** Whether two sets of a stack's parameters are the same. */
+export function sameParameters(a: StackRecord['parameters'], b: StackRecord['parameters']): boolean {
+  // A Systems Manager parameter whose value changed is an update, though its name did not.
+  const values = (ps: StackRecord['parameters']) => ps.map((p) => [p.ParameterKey, p.ParameterValue, p.ResolvedValue]);
+  return sameValue(values(a), values(b));
 }
 
 export function refuseUpdate(s: StackRecord): void {
@@ -120,6 +136,31 @@ export function refuseTypeChanges(s: StackRecord, body: string): void {
   const t = cachedTemplate(body);
   const changed = Object.entries(s.resources).filter(([id, r]) => t.Resources[id] && t.Resources[id].Type !== r.ResourceType).map(([id]) => id);
   if (changed.length) throw errors.validation(`Update of resource type is not permitted. The new template modifies resource type of the following resources: [${changed.join(', ')}]`);
+}
+
+/**
+ * Starts deleting a stack that exists and is not being deleted (DeleteStack, and a nested
+ * stack's parent). A stack still being created has what is under way cancelled first.
+ */
+export function beginDelete(ctx: RequestContext, s: StackRecord, retain?: string[]): void {
+  if (s.op?.kind === 'CREATE') {
+    for (const r of Object.values(s.resources)) {
+      if (!r.work) continue;
+      r.work = undefined;
+      setResourceStatus(ctx.env, ctx, s, r, 'CREATE_FAILED', 'Resource creation cancelled');
+    }
+  } else if (s.op) throw errors.validation(`Stack [${s.StackName}] cannot be deleted while in status ${s.StackStatus}`);
+  if (s.StackStatus === 'REVIEW_IN_PROGRESS') {
+    // Only change sets: nothing was created.
+    setStackStatus(ctx.env, ctx, s, 'DELETE_COMPLETE');
+    s.DeletionTime = ctx.env.clock.now();
+    putStack(ctx, s);
+    return;
+  }
+  setStackStatus(ctx.env, ctx, s, 'DELETE_IN_PROGRESS', 'User Initiated');
+  s.op = { kind: 'DELETE', phase: 'delete', done: [], failed: [], skip: retain };
+  putStack(ctx, s);
+  queueStack(ctx.env, s.StackId);
 }
 
 export const stackHandlers = {
@@ -162,11 +203,7 @@ export const stackHandlers = {
     const parameters = checkedParameters(ctx, engineDeps, checked.template, input.Parameters, s);
     refuseTypeChanges(s, checked.body);
     const sameTemplate = sameValue(cachedTemplate(s.templateBody), checked.template);
-    const sameParams = sameValue(
-      // A Systems Manager parameter whose value changed is an update, though its name did not.
-      s.parameters.map((p) => [p.ParameterKey, p.ParameterValue, p.ResolvedValue]),
-      parameters.map((p) => [p.ParameterKey, p.ParameterValue, p.ResolvedValue]),
-    );
+    const sameParams = sameParameters(s.parameters, parameters);
     const sameTags = input.Tags === undefined || sameValue(input.Tags, s.Tags);
     if (sameTemplate && sameParams && sameTags) throw errors.validation('No updates are to be performed.');
     if (input.Capabilities) s.Capabilities = input.Capabilities;
@@ -188,25 +225,7 @@ export const stackHandlers = {
     if (input.RetainResources?.length && s.StackStatus !== 'DELETE_FAILED') {
       throw errors.validation(`Invalid operation on stack [${s.StackId}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state`);
     }
-    if (s.op?.kind === 'CREATE') {
-      // Deleting a stack that is still being created cancels what is under way, then deletes what exists.
-      for (const r of Object.values(s.resources)) {
-        if (!r.work) continue;
-        r.work = undefined;
-        setResourceStatus(ctx.env, ctx, s, r, 'CREATE_FAILED', 'Resource creation cancelled');
-      }
-    } else if (s.op) throw errors.validation(`Stack [${s.StackName}] cannot be deleted while in status ${s.StackStatus}`);
-    if (s.StackStatus === 'REVIEW_IN_PROGRESS') {
-      // Only change sets: nothing was created.
-      setStackStatus(ctx.env, ctx, s, 'DELETE_COMPLETE');
-      s.DeletionTime = ctx.env.clock.now();
-      putStack(ctx, s);
-      return {};
-    }
-    setStackStatus(ctx.env, ctx, s, 'DELETE_IN_PROGRESS', 'User Initiated');
-    s.op = { kind: 'DELETE', phase: 'delete', done: [], failed: [], skip: input.RetainResources };
-    putStack(ctx, s);
-    queueStack(ctx.env, s.StackId);
+    beginDelete(ctx, s, input.RetainResources);
     return {};
   },
 
@@ -231,6 +250,8 @@ export const stackHandlers = {
         DeletionTime: s.DeletionTime,
         StackStatus: s.StackStatus,
         StackStatusReason: s.StackStatusReason,
+        ParentId: s.ParentId,
+        RootId: s.RootId,
         DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
       })),
       NextToken: p.NextToken,
@@ -335,8 +356,13 @@ export const stackHandlers = {
   UpdateTerminationProtection(input: { StackName: string; EnableTerminationProtection: boolean }, ctx: RequestContext) {
     const s = requireStack(ctx, input.StackName);
     if (s.StackStatus === 'DELETE_COMPLETE') throw notFound(input.StackName);
-    s.EnableTerminationProtection = input.EnableTerminationProtection;
-    putStack(ctx, s);
+    if (s.RootId) throw errors.validation(`Stack [${s.StackName}] is a nested stack: its termination protection follows its root stack's, and can be changed only on the root stack [${s.RootId}].`);
+    // The choice passes on to the stack's nested stacks, as on AWS.
+    const nested = (ctx.env.store.list<StackRecord>(STACKS, ctx) as StackRecord[]).filter((n) => n.RootId === s.StackId);
+    for (const x of [s, ...nested.map((n) => structuredClone(n) as StackRecord)]) {
+      x.EnableTerminationProtection = input.EnableTerminationProtection;
+      putStack(ctx, x);
+    }
     return { StackId: s.StackId };
   },
 

@@ -46,6 +46,18 @@ export function parseObjectUrl(url: string): ObjectLocation | undefined {
 }
 
 /**
+ * Whether S3 serves a URL: an object URL on an S3 host of AWS's, or on this faultline's own
+ * endpoint (`endpoint`, by host name: an instance reaches it at another address than a client).
+ */
+export function isS3Url(url: string, endpoint: string | undefined): boolean {
+  if (!parseObjectUrl(url)) return false;
+  const host = new URL(url).hostname.toLowerCase();
+  if (PATH_HOST.test(host) || VIRTUAL_HOST.test(host)) return true;
+  const own = endpoint ? new URL(endpoint).hostname.toLowerCase() : undefined;
+  return host === own || host === 'localhost' || host === '127.0.0.1';
+}
+
+/**
  * The bytes of the object a URL names, if `caller` may read it (its own bucket, a bucket policy
  * or an ACL), as a GetObject of theirs would need.
  */
