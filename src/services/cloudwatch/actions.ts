@@ -15,7 +15,7 @@ import { publishToTopic } from '../sns/topics.provider.ts';
 import { ec2AlarmAction } from '../ec2/alarm-actions.ts';
 import { scalingPolicyAlarmAction } from '../autoscaling/policy-action.ts';
 import { parseTopicArn } from '../sns/state.ts';
-import type { AlarmConfig, AlarmRecord } from './alarms.state.ts';
+import { alarmPeriod, type AlarmConfig, type AlarmRecord } from './alarms.state.ts';
 import type { AlarmState } from './evaluate.ts';
 import { addHistory } from './history.ts';
 import { awsTime } from './reason.ts';
@@ -86,13 +86,18 @@ export function alarmNotification(scope: Scope, alarm: DeepReadonly<AlarmRecord>
     AlarmActions: alarm.AlarmActions,
     InsufficientDataActions: alarm.InsufficientDataActions,
     Trigger: {
-      MetricName: alarm.MetricName,
-      Namespace: alarm.Namespace,
-      StatisticType: alarm.ExtendedStatistic ? 'ExtendedStatistic' : 'Statistic',
-      ...(alarm.ExtendedStatistic ? { ExtendedStatistic: alarm.ExtendedStatistic } : { Statistic: (alarm.Statistic ?? '').toUpperCase() }),
-      Unit: alarm.Unit ?? null,
-      Dimensions: alarm.Dimensions.map((d) => ({ value: d.Value, name: d.Name })),
-      Period: alarm.Period,
+      // A metric math alarm names its queries instead of one metric.
+      ...(alarm.Metrics
+        ? { Metrics: alarm.Metrics }
+        : {
+            MetricName: alarm.MetricName,
+            Namespace: alarm.Namespace,
+            StatisticType: alarm.ExtendedStatistic ? 'ExtendedStatistic' : 'Statistic',
+            ...(alarm.ExtendedStatistic ? { ExtendedStatistic: alarm.ExtendedStatistic } : { Statistic: (alarm.Statistic ?? '').toUpperCase() }),
+            Unit: alarm.Unit ?? null,
+            Dimensions: alarm.Dimensions.map((d) => ({ value: d.Value, name: d.Name })),
+          }),
+      Period: alarmPeriod(alarm),
       EvaluationPeriods: alarm.EvaluationPeriods,
       DatapointsToAlarm: alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods,
       ComparisonOperator: alarm.ComparisonOperator,

@@ -4,8 +4,9 @@
  *
  * Rules from API_PutMetricAlarm.html and spec section 4. A new alarm starts in
  * INSUFFICIENT_DATA and is queued for evaluation at once; an update keeps the state and replaces
- * the whole configuration. Composite alarms, metric-math alarms and anomaly detection are out of
- * scope and refused with a clear message.
+ * the whole configuration. An alarm on metric math (`Metrics`) watches the series of its one
+ * query with ReturnData true. Anomaly detection and PromQL alarms are out of scope and refused
+ * with a clear message. Composite alarms are in composite.provider.ts.
  */
 import { AwsError, errors } from '../../core/errors.ts';
 import type { Scope } from '../../core/store.ts';
@@ -13,7 +14,8 @@ import type { Env, RequestContext } from '../service.ts';
 import { executorFor } from './actions.ts';
 import { changeAlarmState, queueAlarm } from './alarm.loop.ts';
 import { ALARM_LOOP, alarmKey, evaluationStep, indexAlarm } from './alarm-index.ts';
-import { ALARMS, alarmArn, alarmView, type AlarmConfig, type AlarmRecord, type Tag } from './alarms.state.ts';
+import { alarmArn, alarmPeriod, ALARMS, alarmView, returnedQuery, type AlarmConfig, type AlarmRecord, type Tag } from './alarms.state.ts';
+import { checkQueries, runQueries, type QueryIn } from './math/queries.ts';
 import { COMPARISON_OPERATORS, TREAT_MISSING, type AlarmState, type ComparisonOperator, type TreatMissingData } from './evaluate.ts';
 import { addHistory, listHistory, type HistoryItemType } from './history.ts';
 import type { Dimension } from './metrics.store.ts';
@@ -46,7 +48,7 @@ interface PutMetricAlarmInput {
   ComparisonOperator?: string;
   TreatMissingData?: string;
   EvaluateLowSampleCountPercentile?: string;
-  Metrics?: unknown[];
+  Metrics?: QueryIn[];
   ThresholdMetricId?: string;
   EvaluationCriteria?: unknown;
   EvaluationInterval?: number;
@@ -97,20 +99,46 @@ function checkAction(env: Env, scope: Scope, arn: string, cfg: AlarmConfig): voi
   if (problem) throw validation(problem);
 }
 
+const MATH_EXCLUSIVE = ['MetricName', 'Namespace', 'Statistic', 'ExtendedStatistic', 'Dimensions', 'Period', 'Unit'] as const;
+
+/**
+ * Validates the Metrics of a metric math alarm (API_PutMetricAlarm.html): at most 20 queries, 10
+ * of each kind, exactly one returning data, and that one a single time series; none of the
+ * single-metric parameters beside them.
+ */
+function checkMetrics(env: Env, scope: Scope, input: PutMetricAlarmInput): QueryIn[] {
+  const metrics = input.Metrics!;
+  const single = MATH_EXCLUSIVE.filter((p) => input[p] !== undefined);
+  if (single.length) throw validation(`The parameter Metrics cannot be combined with ${single.join(', ')}.`);
+  if (metrics.length === 0 || metrics.length > 20) throw validation('The collection Metrics must hold between 1 and 20 queries.');
+  if (metrics.filter((q) => q.MetricStat).length > 10) throw validation('The collection Metrics must not hold more than 10 MetricStat queries.');
+  if (metrics.filter((q) => q.Expression !== undefined).length > 10) throw validation('The collection Metrics must not hold more than 10 Expression queries.');
+  const parsed = checkQueries(metrics, 'Metrics');
+  if (metrics.filter((q) => q.ReturnData !== false).length !== 1) throw validation('Exactly one element of the metrics list should return data.');
+  // Whether the returned query is one time series does not depend on the data: run it once now.
+  const q = returnedQuery(metrics);
+  const now = env.clock.now();
+  const value = runQueries(env, scope, metrics, parsed, now - alarmPeriod({ Metrics: metrics }) * 1000, now)(q.Id).value;
+  if (value.t !== 'series') throw validation(`The expression of ${q.Id} must return a single time series, not ${value.t === 'scalar' ? 'a scalar' : 'an array of time series'}.`);
+  return metrics;
+}
+
 /** Validates a PutMetricAlarm request into the alarm configuration. */
 function toConfig(env: Env, scope: Scope, input: PutMetricAlarmInput): AlarmConfig {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(input.AlarmName)) throw validation('The alarm name must not contain ASCII control characters.');
-  if (input.Metrics !== undefined || input.ThresholdMetricId !== undefined) {
-    throw validation('faultline evaluates alarms on a single metric: Metrics (metric math) and ThresholdMetricId are not supported.');
+  if (input.ThresholdMetricId !== undefined) {
+    throw validation('faultline does not support anomaly detection alarms: ThresholdMetricId is not supported.');
   }
   if (input.EvaluationCriteria !== undefined || input.EvaluationInterval !== undefined) {
     throw validation('faultline does not support PromQL alarms (EvaluationCriteria, EvaluationInterval).');
   }
-  for (const m of ['MetricName', 'Namespace', 'Period', 'EvaluationPeriods', 'Threshold', 'ComparisonOperator'] as const) {
+  const metrics = input.Metrics === undefined ? undefined : checkMetrics(env, scope, input);
+  const required = metrics ? (['EvaluationPeriods', 'Threshold', 'ComparisonOperator'] as const) : (['MetricName', 'Namespace', 'Period', 'EvaluationPeriods', 'Threshold', 'ComparisonOperator'] as const);
+  for (const m of required) {
     if (input[m] === undefined) throw mustNotBeNull(m);
   }
-  const period = input.Period!;
+  const period = metrics ? alarmPeriod({ Metrics: metrics }) : input.Period!;
   const n = input.EvaluationPeriods!;
   if (!validAlarmPeriod(period)) throw validation(`The parameter Period must be 10, 20, 30 or a multiple of 60; ${period} is not.`);
   if (period < 3600 && period * n > 86_400) throw validation('Metrics cannot be checked across more than a day (EvaluationPeriods * Period must be <= 86400).');
@@ -121,7 +149,7 @@ function toConfig(env: Env, scope: Scope, input: PutMetricAlarmInput): AlarmConf
   if (input.Statistic !== undefined && input.ExtendedStatistic !== undefined) {
     throw errors.invalidParameterCombination('Exactly one of Statistic and ExtendedStatistic must be specified; you specified both.');
   }
-  if (input.Statistic === undefined && input.ExtendedStatistic === undefined) {
+  if (!metrics && input.Statistic === undefined && input.ExtendedStatistic === undefined) {
     throw errors.missingParameter('Statistic or ExtendedStatistic');
   }
   if (input.ExtendedStatistic !== undefined && !isPercentile(input.ExtendedStatistic)) {
@@ -150,11 +178,15 @@ function toConfig(env: Env, scope: Scope, input: PutMetricAlarmInput): AlarmConf
     OKActions: input.OKActions ?? [],
     AlarmActions: input.AlarmActions ?? [],
     InsufficientDataActions: input.InsufficientDataActions ?? [],
-    MetricName: input.MetricName!,
-    Namespace: input.Namespace!,
-    ...(input.Statistic !== undefined ? { Statistic: input.Statistic } : { ExtendedStatistic: input.ExtendedStatistic }),
+    ...(metrics
+      ? { Metrics: metrics }
+      : {
+          MetricName: input.MetricName!,
+          Namespace: input.Namespace!,
+          ...(input.Statistic !== undefined ? { Statistic: input.Statistic } : { ExtendedStatistic: input.ExtendedStatistic }),
+          Period: period,
+        }),
     Dimensions: dims,
-    Period: period,
     ...(input.Unit !== undefined ? { Unit: input.Unit } : {}),
     EvaluationPeriods: n,
     ...(input.DatapointsToAlarm !== undefined ? { DatapointsToAlarm: input.DatapointsToAlarm } : {}),
@@ -195,6 +227,7 @@ const CONFIG_FIELDS: (keyof AlarmConfig)[] = [
   'ComparisonOperator',
   'TreatMissingData',
   'EvaluateLowSampleCountPercentile',
+  'Metrics',
 ];
 
 function findAlarm(env: Env, scope: Scope, name: string): Readonly<AlarmRecord> {
@@ -345,7 +378,7 @@ export const alarmHandlers = {
     // The actions run if the state changes; the next evaluation sets the state the data says.
     changeAlarmState(ctx.env, ctx, input.AlarmName, input.StateValue, input.StateReason, input.StateReasonData);
     // A quiet alarm sleeps until its data changes; the revert must not wait for that.
-    const step = evaluationStep(alarm.Period);
+    const step = evaluationStep(alarmPeriod(alarm));
     ctx.env.scheduler.enqueue(ALARM_LOOP, alarmKey(ctx, input.AlarmName), Math.floor(ctx.env.clock.now() / step) * step + step);
     return {};
   },

@@ -1,7 +1,9 @@
 /** The records of metric alarms: one document per alarm, keyed by name, in the alarm's account and region. */
-import type { Scope } from '../../core/store.ts';
+import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { AlarmState, ComparisonOperator, TreatMissingData } from './evaluate.ts';
 import type { Dimension } from './metrics.store.ts';
+import type { QueryIn } from './math/queries.ts';
+import type { MetricRef } from './metrics.query.ts';
 
 export const ALARMS = 'cloudwatch.alarms';
 
@@ -18,12 +20,15 @@ export interface AlarmConfig {
   OKActions: string[];
   AlarmActions: string[];
   InsufficientDataActions: string[];
-  MetricName: string;
-  Namespace: string;
+  /** Absent, with Namespace, Period and the statistic, on an alarm over metric math (`Metrics`). */
+  MetricName?: string;
+  Namespace?: string;
   Statistic?: string;
   ExtendedStatistic?: string;
   Dimensions: Dimension[];
-  Period: number;
+  Period?: number;
+  /** The queries of a metric math alarm; the one with ReturnData true is the alarm's series. */
+  Metrics?: QueryIn[];
   Unit?: string;
   EvaluationPeriods: number;
   DatapointsToAlarm?: number;
@@ -57,3 +62,22 @@ export function alarmView(rec: Readonly<AlarmRecord>): Omit<AlarmRecord, 'Tags'>
 export function actionsFor(rec: Readonly<AlarmConfig>, state: AlarmState): readonly string[] {
   return state === 'ALARM' ? rec.AlarmActions : state === 'OK' ? rec.OKActions : rec.InsufficientDataActions;
 }
+
+/** The query whose series a metric math alarm watches (ReturnData true, or the only one). */
+export const returnedQuery = (metrics: readonly DeepReadonly<QueryIn>[]): DeepReadonly<QueryIn> => metrics.find((q) => q.ReturnData !== false) ?? metrics[0];
+
+/** The period of the series an alarm watches, in seconds. */
+export function alarmPeriod(a: { Period?: number; Metrics?: readonly DeepReadonly<QueryIn>[] }): number {
+  if (a.Period !== undefined) return a.Period;
+  const q = returnedQuery(a.Metrics!);
+  return q.Period ?? q.MetricStat?.Period ?? Math.max(60, ...a.Metrics!.map((m) => m.MetricStat?.Period ?? 0));
+}
+
+/** The stored metrics an alarm reads: its metric, or the MetricStat queries of its math. */
+export function watchedMetrics(a: { Namespace?: string; MetricName?: string; Dimensions: readonly Dimension[]; Metrics?: readonly DeepReadonly<QueryIn>[] }): MetricRef[] {
+  if (!a.Metrics) return [{ namespace: a.Namespace!, name: a.MetricName!, dims: a.Dimensions }];
+  return a.Metrics.filter((q) => q.MetricStat).map((q) => ({ namespace: q.MetricStat!.Metric.Namespace!, name: q.MetricStat!.Metric.MetricName!, dims: q.MetricStat!.Metric.Dimensions ?? [] }));
+}
+
+/** Whether an alarm's math searches the metrics, so that no single metric's data can wake it. */
+export const searches = (a: { Metrics?: readonly DeepReadonly<QueryIn>[] }): boolean => !!a.Metrics?.some((q) => q.Expression?.includes('SEARCH'));
