@@ -16,6 +16,7 @@ import { ec2AlarmAction } from '../ec2/alarm-actions.ts';
 import { scalingPolicyAlarmAction } from '../autoscaling/policy-action.ts';
 import { parseTopicArn } from '../sns/state.ts';
 import { alarmPeriod, type AlarmConfig, type AlarmRecord } from './alarms.state.ts';
+import type { CompositeRecord } from './composite.state.ts';
 import type { AlarmState } from './evaluate.ts';
 import { addHistory } from './history.ts';
 import { awsTime } from './reason.ts';
@@ -108,25 +109,46 @@ export function alarmNotification(scope: Scope, alarm: DeepReadonly<AlarmRecord>
   };
 }
 
+/** Publishes an alarm's notification to an SNS topic, as CloudWatch for the alarm. */
+function publishNotification(env: Env, scope: Scope, arn: string, alarm: { AlarmName: string; AlarmArn: string }, t: AlarmTransition, message: Record<string, unknown>): ActionResult {
+  if (!parseTopicArn(arn)) return { ok: false, message: `Invalid SNS topic ARN ${arn}` };
+  const subject = `${t.newState}: "${alarm.AlarmName}" in ${regionName(scope.region)}`.slice(0, 100);
+  try {
+    // CloudWatch publishes as itself for the alarm: another account's topic takes it only if its policy allows.
+    const caller = { service: 'cloudwatch.amazonaws.com', account: scope.account, sourceArn: alarm.AlarmArn };
+    const { MessageId } = publishToTopic(env, arn, { Message: JSON.stringify(message), Subject: subject }, 'cloudwatch', caller);
+    return { ok: true, message: `Successfully executed action ${arn}`, data: { notificationResource: arn, publishedMessage: { id: MessageId, message } } };
+  } catch (e) {
+    if (e instanceof AwsError) return { ok: false, message: e.code === 'NotFound' ? `Resource: ${arn} does not exist` : e.message };
+    throw e;
+  }
+}
+
 /** Publishes the alarm notification to an SNS topic. */
 export const snsAlarmAction: AlarmActionExecutor = {
   name: 'sns',
   matches: (arn) => /^arn:aws[a-z-]*:sns:/.test(arn),
-  run(env, scope, arn, alarm, t) {
-    if (!parseTopicArn(arn)) return { ok: false, message: `Invalid SNS topic ARN ${arn}` };
-    const message = alarmNotification(scope, alarm, t);
-    const subject = `${t.newState}: "${alarm.AlarmName}" in ${regionName(scope.region)}`.slice(0, 100);
-    try {
-      // CloudWatch publishes as itself for the alarm: another account's topic takes it only if its policy allows.
-      const caller = { service: 'cloudwatch.amazonaws.com', account: scope.account, sourceArn: alarm.AlarmArn };
-      const { MessageId } = publishToTopic(env, arn, { Message: JSON.stringify(message), Subject: subject }, 'cloudwatch', caller);
-      return { ok: true, message: `Successfully executed action ${arn}`, data: { notificationResource: arn, publishedMessage: { id: MessageId, message } } };
-    } catch (e) {
-      if (e instanceof AwsError) return { ok: false, message: e.code === 'NotFound' ? `Resource: ${arn} does not exist` : e.message };
-      throw e;
-    }
-  },
+  run: (env, scope, arn, alarm, t) => publishNotification(env, scope, arn, alarm, t, alarmNotification(scope, alarm, t)),
 };
+
+/** The JSON message CloudWatch sends to SNS for a composite alarm's state change. */
+function compositeNotification(scope: Scope, alarm: DeepReadonly<CompositeRecord>, t: AlarmTransition): Record<string, unknown> {
+  return {
+    AlarmName: alarm.AlarmName,
+    AlarmDescription: alarm.AlarmDescription ?? null,
+    AWSAccountId: scope.account,
+    NewStateValue: t.newState,
+    NewStateReason: t.reason,
+    StateChangeTime: awsTime(t.time),
+    Region: regionName(scope.region),
+    AlarmArn: alarm.AlarmArn,
+    OldStateValue: t.oldState,
+    AlarmRule: alarm.AlarmRule,
+    OKActions: alarm.OKActions,
+    AlarmActions: alarm.AlarmActions,
+    InsufficientDataActions: alarm.InsufficientDataActions,
+  };
+}
 
 /**
  * Every executor faultline has, in the order they are tried. Add yours here, explicitly.
@@ -145,18 +167,20 @@ export const isScalingPolicyArn = (arn: string): boolean => /^arn:aws[a-z-]*:aut
 export function runAlarmActions(
   env: Env,
   scope: Scope,
-  alarm: DeepReadonly<AlarmRecord>,
+  alarm: DeepReadonly<AlarmRecord> | DeepReadonly<CompositeRecord>,
   arns: readonly string[],
   t: AlarmTransition,
   log: (m: string) => void = () => {},
 ): ActionResult[] {
+  const composite = 'AlarmRule' in alarm;
   return arns.map((arn) => {
-    const executor = executorFor(arn);
+    // A composite alarm's actions are SNS topics (and Lambda and Systems Manager, which faultline does not run).
+    const executor = composite ? (snsAlarmAction.matches(arn) ? snsAlarmAction : undefined) : executorFor(arn);
     let result: ActionResult;
     if (!executor) result = { ok: false, message: `faultline has no executor for action ${arn}` };
     else {
       try {
-        result = executor.run(env, scope, arn, alarm, t);
+        result = 'AlarmRule' in alarm ? publishNotification(env, scope, arn, alarm, t, compositeNotification(scope, alarm, t)) : executor.run(env, scope, arn, alarm, t);
       } catch (e) {
         log(`faultline: alarm action ${arn} of ${alarm.AlarmName} threw: ${(e as Error)?.stack ?? e}`);
         result = { ok: false, message: e instanceof Error ? e.message : String(e) };
@@ -165,6 +189,7 @@ export function runAlarmActions(
     const summary = result.ok ? `Successfully executed action ${arn}` : `Failed to execute action ${arn}. Received error: "${result.message}"`;
     addHistory(env, scope, {
       AlarmName: alarm.AlarmName,
+      AlarmType: composite ? 'CompositeAlarm' : 'MetricAlarm',
       HistoryItemType: 'Action',
       HistorySummary: summary,
       HistoryData: { actionState: result.ok ? 'Succeeded' : 'Failed', stateUpdateTimestamp: t.time, ...(result.ok ? {} : { error: result.message }), ...result.data },

@@ -11,6 +11,7 @@ import type { Env } from '../service.ts';
 import { actionsFor, alarmPeriod, ALARMS, returnedQuery, searches, watchedMetrics, type AlarmRecord } from './alarms.state.ts';
 import { checkQueries, runQueries, type QueryIn } from './math/queries.ts';
 import { isScalingPolicyArn, runAlarmActions } from './actions.ts';
+import { alarmChanged } from './composite.ts';
 import { evaluate, type AlarmState, type Slot } from './evaluate.ts';
 import { addHistory } from './history.ts';
 import { aggregate, metricIdsFor } from './metrics.query.ts';
@@ -121,6 +122,7 @@ export function changeAlarmState(
   if (rec.ActionsEnabled) {
     runAlarmActions(env, scope, rec, actionsFor(rec, state), { oldState: old.stateValue, newState: state, reason, reasonData, time: now }, log);
   }
+  alarmChanged(env, scope, name, state);
   return true;
 }
 

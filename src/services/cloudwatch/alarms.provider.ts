@@ -18,6 +18,8 @@ import { alarmArn, alarmPeriod, ALARMS, alarmView, returnedQuery, type AlarmConf
 import { checkQueries, runQueries, type QueryIn } from './math/queries.ts';
 import { COMPARISON_OPERATORS, TREAT_MISSING, type AlarmState, type ComparisonOperator, type TreatMissingData } from './evaluate.ts';
 import { addHistory, listHistory, type HistoryItemType } from './history.ts';
+import { changeCompositeState } from './composite.ts';
+import { COMPOSITES, compositeView, type CompositeRecord } from './composite.state.ts';
 import type { Dimension } from './metrics.store.ts';
 import { isPercentile, validAlarmPeriod } from './statistics.ts';
 import { page } from './tokens.ts';
@@ -75,7 +77,7 @@ export function ec2ActionOf(arn: string): { region: string; action: 'stop' | 'te
   return undefined;
 }
 
-function checkAction(env: Env, scope: Scope, arn: string, cfg: AlarmConfig): void {
+export function checkAction(env: Env, scope: Scope, arn: string, cfg: AlarmConfig): void {
   const ec2 = ec2ActionOf(arn);
   if (ec2) {
     if (ec2.region !== scope.region) throw validation(`Invalid region ${ec2.region} specified. Only ${scope.region} is supported.`);
@@ -236,20 +238,23 @@ function findAlarm(env: Env, scope: Scope, name: string): Readonly<AlarmRecord> 
   return rec;
 }
 
-function alarmByArn(env: Env, scope: Scope, arn: string): AlarmRecord {
+function alarmByArn(env: Env, scope: Scope, arn: string): { rec: { AlarmName: string; Tags: Tag[] }; collection: string } {
   const m = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/.exec(arn);
   if (!m) throw errors.invalidParameterValue(`Invalid ARN: ${arn}`);
-  const rec = m[1] === scope.region && m[2] === scope.account ? env.store.mutable<AlarmRecord>(ALARMS, scope, m[3]) : undefined;
+  const here = m[1] === scope.region && m[2] === scope.account;
+  const composite = here ? env.store.mutable<CompositeRecord>(COMPOSITES, scope, m[3]) : undefined;
+  const rec = composite ?? (here ? env.store.mutable<AlarmRecord>(ALARMS, scope, m[3]) : undefined);
   if (!rec) throw new AwsError('ResourceNotFoundException', 'The specified resource does not exist.', 404);
-  return rec;
+  return { rec, collection: composite ? COMPOSITES : ALARMS };
 }
 
-const sortByName = (a: Readonly<AlarmRecord>, b: Readonly<AlarmRecord>) => (a.AlarmName < b.AlarmName ? -1 : a.AlarmName > b.AlarmName ? 1 : 0);
+const sortByName = (a: { AlarmName: string }, b: { AlarmName: string }) => (a.AlarmName < b.AlarmName ? -1 : a.AlarmName > b.AlarmName ? 1 : 0);
 
 export const alarmHandlers = {
   PutMetricAlarm(input: PutMetricAlarmInput, ctx: RequestContext) {
     const { env } = ctx;
     const cfg = toConfig(env, ctx, input);
+    if (env.store.get(COMPOSITES, ctx, input.AlarmName)) throw validation(`The alarm ${input.AlarmName} already exists as a composite alarm.`);
     const now = new Date(env.clock.now()).toISOString();
     const existing = env.store.get<AlarmRecord>(ALARMS, ctx, input.AlarmName) as Readonly<AlarmRecord> | undefined;
     let rec: AlarmRecord;
@@ -311,11 +316,15 @@ export const alarmHandlers = {
     if (input.AlarmNames?.length && input.AlarmNamePrefix !== undefined) {
       throw errors.invalidParameterCombination('AlarmNames and AlarmNamePrefix cannot be specified together.');
     }
-    const wantMetric = !input.AlarmTypes?.length || input.AlarmTypes.includes('MetricAlarm');
-    const wantComposite = !!input.AlarmTypes?.includes('CompositeAlarm');
-    let alarms = wantMetric && input.ChildrenOfAlarmName === undefined && input.ParentsOfAlarmName === undefined
-      ? (ctx.env.store.list<AlarmRecord>(ALARMS, ctx) as Readonly<AlarmRecord>[]).slice()
-      : [];
+    const { env } = ctx;
+    const family = input.ChildrenOfAlarmName ?? input.ParentsOfAlarmName;
+    if (family !== undefined) return relatives(ctx, input);
+    const types = input.AlarmTypes?.length ? input.AlarmTypes : ['MetricAlarm'];
+    type Any = Readonly<AlarmRecord> | Readonly<CompositeRecord>;
+    let alarms: Any[] = [
+      ...(types.includes('MetricAlarm') ? (env.store.list<AlarmRecord>(ALARMS, ctx) as Readonly<AlarmRecord>[]) : []),
+      ...(types.includes('CompositeAlarm') ? (env.store.list<CompositeRecord>(COMPOSITES, ctx) as Readonly<CompositeRecord>[]) : []),
+    ];
     if (input.AlarmNames?.length) alarms = alarms.filter((a) => input.AlarmNames!.includes(a.AlarmName));
     if (input.AlarmNamePrefix !== undefined) alarms = alarms.filter((a) => a.AlarmName.startsWith(input.AlarmNamePrefix!));
     if (input.StateValue !== undefined) alarms = alarms.filter((a) => a.StateValue === input.StateValue);
@@ -324,7 +333,13 @@ export const alarmHandlers = {
     }
     alarms.sort(sortByName);
     const { items, NextToken } = page(alarms, input.NextToken, input.MaxRecords ?? 50);
-    return { MetricAlarms: items.map(alarmView), ...(wantComposite ? { CompositeAlarms: [] } : {}), NextToken };
+    const metric = items.filter((a): a is Readonly<AlarmRecord> => !('AlarmRule' in a));
+    const composite = items.filter((a): a is Readonly<CompositeRecord> => 'AlarmRule' in a);
+    return {
+      MetricAlarms: metric.map(alarmView),
+      ...(types.includes('CompositeAlarm') ? { CompositeAlarms: composite.map(compositeView) } : {}),
+      NextToken,
+    };
   },
 
   DescribeAlarmsForMetric(
@@ -348,26 +363,35 @@ export const alarmHandlers = {
   },
 
   DeleteAlarms(input: { AlarmNames: string[] }, ctx: RequestContext) {
+    const { env } = ctx;
+    const composite = (n: string) => env.store.get<CompositeRecord>(COMPOSITES, ctx, n) as Readonly<CompositeRecord> | undefined;
     // If any name is wrong, nothing is deleted (API_DeleteAlarms.html).
-    const missing = input.AlarmNames.filter((n) => !ctx.env.store.get(ALARMS, ctx, n));
+    const missing = input.AlarmNames.filter((n) => !env.store.get(ALARMS, ctx, n) && !composite(n));
     if (missing.length) throw new AwsError('ResourceNotFound', `The following alarms were not found: [${missing.join(', ')}]`, 404);
-    // A name given twice is deleted once.
-    for (const name of new Set(input.AlarmNames)) {
-      const rec = ctx.env.store.get<AlarmRecord>(ALARMS, ctx, name) as Readonly<AlarmRecord>;
-      addHistory(ctx.env, ctx, {
+    // Nor while a composite alarm's rule reads one of them, even a composite deleted in the same call.
+    const names = [...new Set(input.AlarmNames)];
+    const parents = env.store.list<CompositeRecord>(COMPOSITES, ctx);
+    const needed = names.filter((n) => parents.some((p) => p.children.includes(n)));
+    if (needed.length) {
+      throw validation(`Cannot delete ${needed.join(',')} as there are composite alarm(s) depending on ${needed.length === 1 ? 'it' : 'them'}.`);
+    }
+    for (const name of names) {
+      const c = composite(name);
+      const rec = c ?? (env.store.get<AlarmRecord>(ALARMS, ctx, name) as Readonly<AlarmRecord>);
+      addHistory(env, ctx, {
         AlarmName: name,
+        ...(c ? { AlarmType: 'CompositeAlarm' as const } : {}),
         HistoryItemType: 'ConfigurationUpdate',
         HistorySummary: `Alarm "${name}" deleted`,
-        HistoryData: { version: '1.0', type: 'Delete', deletedAlarm: camel(alarmView(rec)) },
+        HistoryData: { version: '1.0', type: 'Delete', deletedAlarm: c ? compositeView(c) : camel(alarmView(rec as Readonly<AlarmRecord>)) },
       });
-      ctx.env.store.delete(ALARMS, ctx, name);
-      ctx.env.events.emit('cloudwatch.alarm.config', { account: ctx.account, region: ctx.region, alarmName: name, type: 'Delete' });
+      env.store.delete(c ? COMPOSITES : ALARMS, ctx, name);
+      env.events.emit('cloudwatch.alarm.config', { account: ctx.account, region: ctx.region, alarmName: name, type: 'Delete' });
     }
     return {};
   },
 
   SetAlarmState(input: { AlarmName: string; StateValue: AlarmState; StateReason: string; StateReasonData?: string }, ctx: RequestContext) {
-    const alarm = findAlarm(ctx.env, ctx, input.AlarmName);
     if (input.StateReasonData !== undefined) {
       try {
         JSON.parse(input.StateReasonData);
@@ -375,6 +399,12 @@ export const alarmHandlers = {
         throw new AwsError('InvalidFormat', 'The StateReasonData is not valid JSON.', 400);
       }
     }
+    // A composite alarm keeps the state until one of its children changes.
+    if (ctx.env.store.get(COMPOSITES, ctx, input.AlarmName)) {
+      changeCompositeState(ctx.env, ctx, input.AlarmName, input.StateValue, input.StateReason, input.StateReasonData);
+      return {};
+    }
+    const alarm = findAlarm(ctx.env, ctx, input.AlarmName);
     // The actions run if the state changes; the next evaluation sets the state the data says.
     changeAlarmState(ctx.env, ctx, input.AlarmName, input.StateValue, input.StateReason, input.StateReasonData);
     // A quiet alarm sleeps until its data changes; the revert must not wait for that.
@@ -406,7 +436,7 @@ export const alarmHandlers = {
     },
     ctx: RequestContext,
   ) {
-    if (input.AlarmTypes?.length && !input.AlarmTypes.includes('MetricAlarm')) return { AlarmHistoryItems: [] };
+
     if (input.StartDate && input.EndDate && input.StartDate.getTime() > input.EndDate.getTime()) {
       throw errors.invalidParameterValue('The parameter StartDate must be less than or equal to the parameter EndDate.');
     }
@@ -416,38 +446,71 @@ export const alarmHandlers = {
       start: input.StartDate?.getTime(),
       end: input.EndDate?.getTime(),
       descending: (input.ScanBy ?? 'TimestampDescending') === 'TimestampDescending',
-    });
+    }).filter((h) => !input.AlarmTypes?.length || input.AlarmTypes.includes(h.AlarmType));
     const { items: pageItems, NextToken } = page(items, input.NextToken, input.MaxRecords ?? 100);
     return { AlarmHistoryItems: pageItems, NextToken };
   },
 
   TagResource(input: { ResourceARN: string; Tags: Tag[] }, ctx: RequestContext) {
-    const rec = alarmByArn(ctx.env, ctx, input.ResourceARN);
+    const { rec, collection } = alarmByArn(ctx.env, ctx, input.ResourceARN);
     const tags = new Map(rec.Tags.map((t) => [t.Key, t.Value]));
     for (const t of input.Tags) tags.set(t.Key, t.Value);
     if (tags.size > MAX_TAGS) throw new AwsError('LimitExceeded', `The maximum number of tags for a resource is ${MAX_TAGS}.`, 400);
     rec.Tags = [...tags].map(([Key, Value]) => ({ Key, Value }));
-    ctx.env.store.put(ALARMS, ctx, rec.AlarmName, rec);
+    ctx.env.store.put(collection, ctx, rec.AlarmName, rec);
     return {};
   },
 
   UntagResource(input: { ResourceARN: string; TagKeys: string[] }, ctx: RequestContext) {
-    const rec = alarmByArn(ctx.env, ctx, input.ResourceARN);
+    const { rec, collection } = alarmByArn(ctx.env, ctx, input.ResourceARN);
     rec.Tags = rec.Tags.filter((t) => !input.TagKeys.includes(t.Key));
-    ctx.env.store.put(ALARMS, ctx, rec.AlarmName, rec);
+    ctx.env.store.put(collection, ctx, rec.AlarmName, rec);
     return {};
   },
 
   ListTagsForResource(input: { ResourceARN: string }, ctx: RequestContext) {
-    return { Tags: alarmByArn(ctx.env, ctx, input.ResourceARN).Tags };
+    return { Tags: alarmByArn(ctx.env, ctx, input.ResourceARN).rec.Tags };
   },
 };
 
 function setActionsEnabled(ctx: RequestContext, names: string[], enabled: boolean): void {
   for (const name of names) {
-    const rec = ctx.env.store.mutable<AlarmRecord>(ALARMS, ctx, name);
-    if (!rec || rec.ActionsEnabled === enabled) continue;
-    rec.ActionsEnabled = enabled;
-    ctx.env.store.put(ALARMS, ctx, name, rec);
+    for (const collection of [ALARMS, COMPOSITES]) {
+      const rec = ctx.env.store.mutable<{ ActionsEnabled: boolean }>(collection, ctx, name);
+      if (!rec || rec.ActionsEnabled === enabled) continue;
+      rec.ActionsEnabled = enabled;
+      ctx.env.store.put(collection, ctx, name, rec);
+    }
   }
+}
+
+/**
+ * DescribeAlarms with ChildrenOfAlarmName (the alarms a composite's rule reads) or
+ * ParentsOfAlarmName (the composites whose rule reads the alarm): only MaxRecords and NextToken
+ * may come with them, and each alarm shows only its name, ARN, state and state time.
+ */
+function relatives(
+  ctx: RequestContext,
+  input: { ChildrenOfAlarmName?: string; ParentsOfAlarmName?: string; MaxRecords?: number; NextToken?: string } & Record<string, unknown>,
+) {
+  const others = Object.keys(input).filter((k) => input[k] !== undefined && !['ChildrenOfAlarmName', 'ParentsOfAlarmName', 'MaxRecords', 'NextToken'].includes(k));
+  if (others.length || (input.ChildrenOfAlarmName !== undefined && input.ParentsOfAlarmName !== undefined)) {
+    throw validation('If you specify ChildrenOfAlarmName or ParentsOfAlarmName, you cannot specify any other parameters in the request except for MaxRecords and NextToken.');
+  }
+  const { env } = ctx;
+  const composites = env.store.list<CompositeRecord>(COMPOSITES, ctx) as Readonly<CompositeRecord>[];
+  let names: readonly string[];
+  if (input.ChildrenOfAlarmName !== undefined) names = composites.find((c) => c.AlarmName === input.ChildrenOfAlarmName)?.children ?? [];
+  else names = composites.filter((c) => c.children.includes(input.ParentsOfAlarmName!)).map((c) => c.AlarmName);
+  type Brief = { AlarmName: string; AlarmArn: string; StateValue: AlarmState; StateUpdatedTimestamp: string; composite: boolean };
+  const found: Brief[] = [];
+  for (const name of names) {
+    const c = env.store.get<CompositeRecord>(COMPOSITES, ctx, name);
+    const rec = c ?? env.store.get<AlarmRecord>(ALARMS, ctx, name);
+    if (rec) found.push({ AlarmName: rec.AlarmName, AlarmArn: rec.AlarmArn, StateValue: rec.StateValue, StateUpdatedTimestamp: rec.StateUpdatedTimestamp, composite: !!c });
+  }
+  found.sort(sortByName);
+  const { items, NextToken } = page(found, input.NextToken, input.MaxRecords ?? 50);
+  const strip = ({ composite: _c, ...b }: Brief) => b;
+  return { MetricAlarms: items.filter((b) => !b.composite).map(strip), CompositeAlarms: items.filter((b) => b.composite).map(strip), NextToken };
 }

@@ -59,7 +59,7 @@ export function alarmView(rec: Readonly<AlarmRecord>): Omit<AlarmRecord, 'Tags'>
 }
 
 /** The actions for entering `state`. */
-export function actionsFor(rec: Readonly<AlarmConfig>, state: AlarmState): readonly string[] {
+export function actionsFor(rec: { readonly AlarmActions: readonly string[]; readonly OKActions: readonly string[]; readonly InsufficientDataActions: readonly string[] }, state: AlarmState): readonly string[] {
   return state === 'ALARM' ? rec.AlarmActions : state === 'OK' ? rec.OKActions : rec.InsufficientDataActions;
 }
 
