@@ -1,7 +1,8 @@
 /**
  * Composite alarms and dashboards through the SDK v3 and the AWS CLI, on the manual clock: a
  * composite alarm's SNS action fires when its rule turns true, suppression holds it, the
- * family queries and DeleteAlarms' refusal, and dashboards put, got, listed and deleted.
+ * family queries and DeleteAlarms' refusal, dashboards put, got, listed and deleted, and the
+ * three CloudFormation types.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -204,5 +205,43 @@ print(json.dumps({
     assert.equal((await west.send(new ListDashboardsCommand({}))).DashboardEntries!.length, 3);
     await west.send(new DeleteDashboardsCommand({ DashboardNames: ['web', 'ops-db'] }));
     assert.deepEqual((await cw.send(new ListDashboardsCommand({}))).DashboardEntries!.map((d) => d.DashboardName), ['ops-main']);
+  });
+
+  it('creates and deletes a math alarm, a composite alarm and a dashboard through CloudFormation', async () => {
+    const template = JSON.stringify({
+      Resources: {
+        Ratio: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: {
+            AlarmName: 'cfn-ratio', EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold',
+            Metrics: [
+              { Id: 'a', MetricStat: { Metric: { Namespace: 'Ops', MetricName: 'disk' }, Period: 60, Stat: 'Sum' }, ReturnData: false },
+              { Id: 'b', MetricStat: { Metric: { Namespace: 'Ops', MetricName: 'maint' }, Period: 60, Stat: 'Sum' }, ReturnData: false },
+              { Id: 'r', Expression: 'a / FILL(b, 1)', ReturnData: true },
+            ],
+          },
+        },
+        Any: { Type: 'AWS::CloudWatch::CompositeAlarm', Properties: { AlarmRule: { 'Fn::Sub': 'ALARM(${Ratio}) OR ALARM(disk)' }, ActionsEnabled: false } },
+        Board: { Type: 'AWS::CloudWatch::Dashboard', Properties: { DashboardName: 'cfn-board', DashboardBody: '{"widgets":[{"type":"text","properties":{"markdown":"hi"}}]}' } },
+      },
+      Outputs: { AnyArn: { Value: { 'Fn::GetAtt': ['Any', 'Arn'] } }, AnyName: { Value: { Ref: 'Any' } } },
+    });
+    await fl.aws('cloudformation', 'create-stack', '--stack-name', 'cw', '--template-body', template);
+    fl.advance(1);
+    const stack = (await fl.aws('cloudformation', 'describe-stacks', '--stack-name', 'cw')).Stacks[0];
+    assert.equal(stack.StackStatus, 'CREATE_COMPLETE');
+    const outputs = Object.fromEntries(stack.Outputs.map((o: { OutputKey: string; OutputValue: string }) => [o.OutputKey, o.OutputValue]));
+    assert.match(outputs.AnyName, /^cw-Any-[A-Z0-9]+$/);
+    assert.equal(outputs.AnyArn, `${ARN}${outputs.AnyName}`);
+    const c = await composite(outputs.AnyName);
+    assert.deepEqual([c.AlarmRule, c.ActionsEnabled], ['ALARM(cfn-ratio) OR ALARM(disk)', false]);
+    const ratio = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['cfn-ratio'] }))).MetricAlarms![0];
+    assert.equal(ratio.Metrics![2].Expression, 'a / FILL(b, 1)');
+    assert.equal((await cw.send(new GetDashboardCommand({ DashboardName: 'cfn-board' }))).DashboardName, 'cfn-board');
+    await fl.aws('cloudformation', 'delete-stack', '--stack-name', 'cw');
+    fl.advance(1);
+    assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['cfn-ratio', outputs.AnyName], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }))).CompositeAlarms!.length, 0);
+    assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['cfn-ratio'] }))).MetricAlarms!.length, 0);
+    assert.equal((await cw.send(new ListDashboardsCommand({ DashboardNamePrefix: 'cfn-' }))).DashboardEntries!.length, 0);
   });
 });
