@@ -70,9 +70,9 @@ const REGION_NAMES: Record<string, string> = {
 };
 export const regionName = (region: string): string => REGION_NAMES[region] ?? region;
 
-/** The JSON message CloudWatch sends to SNS for an alarm's state change. */
-export function alarmNotification(scope: Scope, alarm: DeepReadonly<AlarmRecord>, t: AlarmTransition): Record<string, unknown> {
-  return {
+/** The JSON message CloudWatch sends to SNS for an alarm's state change; a composite alarm's names its rule, not a trigger. */
+export function alarmNotification(scope: Scope, alarm: DeepReadonly<AlarmRecord> | DeepReadonly<CompositeRecord>, t: AlarmTransition): Record<string, unknown> {
+  const head = {
     AlarmName: alarm.AlarmName,
     AlarmDescription: alarm.AlarmDescription ?? null,
     AWSAccountId: scope.account,
@@ -86,6 +86,10 @@ export function alarmNotification(scope: Scope, alarm: DeepReadonly<AlarmRecord>
     OKActions: alarm.OKActions,
     AlarmActions: alarm.AlarmActions,
     InsufficientDataActions: alarm.InsufficientDataActions,
+  };
+  if ('AlarmRule' in alarm) return { ...head, AlarmRule: alarm.AlarmRule };
+  return {
+    ...head,
     Trigger: {
       // A metric math alarm names its queries instead of one metric.
       ...(alarm.Metrics
@@ -131,25 +135,6 @@ export const snsAlarmAction: AlarmActionExecutor = {
   run: (env, scope, arn, alarm, t) => publishNotification(env, scope, arn, alarm, t, alarmNotification(scope, alarm, t)),
 };
 
-/** The JSON message CloudWatch sends to SNS for a composite alarm's state change. */
-function compositeNotification(scope: Scope, alarm: DeepReadonly<CompositeRecord>, t: AlarmTransition): Record<string, unknown> {
-  return {
-    AlarmName: alarm.AlarmName,
-    AlarmDescription: alarm.AlarmDescription ?? null,
-    AWSAccountId: scope.account,
-    NewStateValue: t.newState,
-    NewStateReason: t.reason,
-    StateChangeTime: awsTime(t.time),
-    Region: regionName(scope.region),
-    AlarmArn: alarm.AlarmArn,
-    OldStateValue: t.oldState,
-    AlarmRule: alarm.AlarmRule,
-    OKActions: alarm.OKActions,
-    AlarmActions: alarm.AlarmActions,
-    InsufficientDataActions: alarm.InsufficientDataActions,
-  };
-}
-
 /**
  * Every executor faultline has, in the order they are tried. Add yours here, explicitly.
  */
@@ -180,7 +165,7 @@ export function runAlarmActions(
     if (!executor) result = { ok: false, message: `faultline has no executor for action ${arn}` };
     else {
       try {
-        result = 'AlarmRule' in alarm ? publishNotification(env, scope, arn, alarm, t, compositeNotification(scope, alarm, t)) : executor.run(env, scope, arn, alarm, t);
+        result = 'AlarmRule' in alarm ? publishNotification(env, scope, arn, alarm, t, alarmNotification(scope, alarm, t)) : executor.run(env, scope, arn, alarm, t);
       } catch (e) {
         log(`faultline: alarm action ${arn} of ${alarm.AlarmName} threw: ${(e as Error)?.stack ?? e}`);
         result = { ok: false, message: e instanceof Error ? e.message : String(e) };

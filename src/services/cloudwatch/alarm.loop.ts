@@ -8,7 +8,7 @@
  */
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
-import { actionsFor, alarmPeriod, ALARMS, returnedQuery, searches, watchedMetrics, type AlarmRecord } from './alarms.state.ts';
+import { actionsFor, alarmPeriod, ALARMS, returnedQuery, searches, setState, watchedMetrics, type AlarmRecord } from './alarms.state.ts';
 import { checkQueries, runQueries, type QueryIn } from './math/queries.ts';
 import { isScalingPolicyArn, runAlarmActions } from './actions.ts';
 import { alarmChanged } from './composite.ts';
@@ -98,12 +98,7 @@ export function changeAlarmState(
   if (!rec || rec.StateValue === state) return false;
   const now = env.clock.now();
   const old = { stateValue: rec.StateValue, stateReason: rec.StateReason, ...(rec.StateReasonData ? { stateReasonData: JSON.parse(rec.StateReasonData) } : {}) };
-  rec.StateValue = state;
-  rec.StateReason = reason;
-  if (reasonData === undefined) delete rec.StateReasonData;
-  else rec.StateReasonData = reasonData;
-  rec.StateUpdatedTimestamp = new Date(now).toISOString();
-  rec.StateTransitionedTimestamp = rec.StateUpdatedTimestamp;
+  setState(rec, state, reason, reasonData, now);
   env.store.put(ALARMS, scope, name, rec);
   addHistory(env, scope, {
     AlarmName: name,

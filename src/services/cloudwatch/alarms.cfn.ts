@@ -20,12 +20,15 @@ const FIELDS = [
   'Metrics', 'Namespace', 'OKActions', 'Period', 'Statistic', 'Threshold', 'ThresholdMetricId', 'TreatMissingData', 'Unit',
 ];
 
-function put(rc: ResourceContext, name: string, props: Props): void {
+/** Puts an alarm through `op` with the template's `fields` and tags. */
+function putAlarm(rc: ResourceContext, op: string, fields: readonly string[], name: string, props: Props): void {
   const input: Record<string, unknown> = { AlarmName: name };
-  for (const f of FIELDS) if (props[f] !== undefined) input[f] = props[f];
+  for (const f of fields) if (props[f] !== undefined) input[f] = props[f];
   if (tagsOf(props.Tags).length) input.Tags = tagsOf(props.Tags);
-  call(rc, 'PutMetricAlarm', input);
+  call(rc, op, input);
 }
+
+const put = (rc: ResourceContext, name: string, props: Props) => putAlarm(rc, 'PutMetricAlarm', FIELDS, name, props);
 
 const alarm: ResourceHandler = {
   type: 'AWS::CloudWatch::Alarm',
@@ -50,12 +53,7 @@ const COMPOSITE_FIELDS = [
   'AlarmDescription', 'AlarmRule', 'InsufficientDataActions', 'OKActions',
 ];
 
-function putComposite(rc: ResourceContext, name: string, props: Props): void {
-  const input: Record<string, unknown> = { AlarmName: name };
-  for (const f of COMPOSITE_FIELDS) if (props[f] !== undefined) input[f] = props[f];
-  if (tagsOf(props.Tags).length) input.Tags = tagsOf(props.Tags);
-  call(rc, 'PutCompositeAlarm', input);
-}
+const putComposite = (rc: ResourceContext, name: string, props: Props) => putAlarm(rc, 'PutCompositeAlarm', COMPOSITE_FIELDS, name, props);
 
 const compositeAlarm: ResourceHandler = {
   type: 'AWS::CloudWatch::CompositeAlarm',

@@ -81,3 +81,19 @@ export function watchedMetrics(a: { Namespace?: string; MetricName?: string; Dim
 
 /** Whether an alarm's math searches the metrics, so that no single metric's data can wake it. */
 export const searches = (a: { Metrics?: readonly DeepReadonly<QueryIn>[] }): boolean => !!a.Metrics?.some((q) => q.Expression?.includes('SEARCH'));
+
+/** Writes a new state into an alarm record (metric or composite) at `now`. */
+export function setState(
+  rec: { StateValue: AlarmState; StateReason: string; StateReasonData?: string; StateUpdatedTimestamp: string; StateTransitionedTimestamp: string },
+  state: AlarmState,
+  reason: string,
+  reasonData: string | undefined,
+  now: number,
+): void {
+  rec.StateValue = state;
+  rec.StateReason = reason;
+  if (reasonData === undefined) delete rec.StateReasonData;
+  else rec.StateReasonData = reasonData;
+  rec.StateUpdatedTimestamp = new Date(now).toISOString();
+  rec.StateTransitionedTimestamp = rec.StateUpdatedTimestamp;
+}
