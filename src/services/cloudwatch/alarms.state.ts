@@ -38,7 +38,8 @@ export interface AlarmConfig {
   EvaluateLowSampleCountPercentile?: 'evaluate' | 'ignore';
 }
 
-export interface AlarmRecord extends AlarmConfig {
+/** What every alarm record has, metric or composite: its ARN, its state and its tags. */
+export interface AlarmStateFields {
   AlarmArn: string;
   AlarmConfigurationUpdatedTimestamp: string;
   StateValue: AlarmState;
@@ -48,6 +49,8 @@ export interface AlarmRecord extends AlarmConfig {
   StateTransitionedTimestamp: string;
   Tags: Tag[];
 }
+
+export interface AlarmRecord extends AlarmConfig, AlarmStateFields {}
 
 export const alarmArn = (scope: Scope, name: string): string => `arn:aws:cloudwatch:${scope.region}:${scope.account}:alarm:${name}`;
 
@@ -84,7 +87,7 @@ export const searches = (a: { Metrics?: readonly DeepReadonly<QueryIn>[] }): boo
 
 /** Writes a new state into an alarm record (metric or composite) at `now`. */
 export function setState(
-  rec: { StateValue: AlarmState; StateReason: string; StateReasonData?: string; StateUpdatedTimestamp: string; StateTransitionedTimestamp: string },
+  rec: AlarmStateFields,
   state: AlarmState,
   reason: string,
   reasonData: string | undefined,

@@ -12,15 +12,14 @@
  */
 import type { Scope } from '../../core/store.ts';
 import type { AlarmState } from './evaluate.ts';
-import type { Tag } from './alarms.state.ts';
+import type { AlarmStateFields } from './alarms.state.ts';
 
 export const COMPOSITES = 'cloudwatch.composites';
 
 export type SuppressedBy = 'WaitPeriod' | 'ExtensionPeriod' | 'Alarm';
 
-export interface CompositeRecord {
+export interface CompositeRecord extends AlarmStateFields {
   AlarmName: string;
-  AlarmArn: string;
   AlarmDescription?: string;
   AlarmRule: string;
   ActionsEnabled: boolean;
@@ -32,13 +31,6 @@ export interface CompositeRecord {
   ActionsSuppressorExtensionPeriod?: number;
   ActionsSuppressedBy?: SuppressedBy;
   ActionsSuppressedReason?: string;
-  AlarmConfigurationUpdatedTimestamp: string;
-  StateValue: AlarmState;
-  StateReason: string;
-  StateReasonData?: string;
-  StateUpdatedTimestamp: string;
-  StateTransitionedTimestamp: string;
-  Tags: Tag[];
   /** The names of the alarms the rule reads (internal). */
   children: string[];
   /** When a wait or extension period of suppression ends, cloud ms (internal). */
