@@ -157,6 +157,14 @@ print(json.dumps({
     assert.match(out.too_long[1], /length less than or equal to 10240/);
     assert.equal(out.ec2_action[0], 'ValidationError');
     assert.equal(out.family_and_more[0], 'ValidationError');
+    // AWS lets composites form a cycle; it settles, and neither can be deleted until the cycle is broken.
+    await cw.send(new PutCompositeAlarmCommand({ AlarmName: 'loop-a', AlarmRule: 'ALARM(disk)' }));
+    await cw.send(new PutCompositeAlarmCommand({ AlarmName: 'loop-b', AlarmRule: 'NOT ALARM(loop-a)' }));
+    await cw.send(new PutCompositeAlarmCommand({ AlarmName: 'loop-a', AlarmRule: 'ALARM(loop-b)' }));
+    await assert.rejects(cw.send(new DeleteAlarmsCommand({ AlarmNames: ['loop-a', 'loop-b'] })), /Cannot delete loop-a,loop-b as there are composite alarm\(s\) depending on them\./);
+    await cw.send(new PutCompositeAlarmCommand({ AlarmName: 'loop-a', AlarmRule: 'FALSE' }));
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['loop-b'] }));
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['loop-a'] }));
     // Parents first, then children: each delete is allowed once nothing reads the alarm.
     await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['outer'] }));
     await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['both'] }));
