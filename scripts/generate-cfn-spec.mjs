@@ -30,7 +30,7 @@ const TYPES = `
   AWS::EC2::SecurityGroupEgress AWS::EC2::EIP AWS::EC2::EIPAssociation AWS::EC2::Instance AWS::EC2::Volume
   AWS::EC2::VolumeAttachment AWS::EC2::LaunchTemplate AWS::EC2::KeyPair AWS::EC2::PlacementGroup AWS::EC2::Host
   AWS::IAM::Role AWS::IAM::InstanceProfile AWS::IAM::Policy AWS::IAM::ManagedPolicy AWS::IAM::User AWS::IAM::AccessKey
-  AWS::CloudWatch::Alarm
+  AWS::CloudWatch::Alarm AWS::CloudWatch::CompositeAlarm AWS::CloudWatch::Dashboard
   AWS::AutoScaling::LaunchConfiguration AWS::AutoScaling::AutoScalingGroup AWS::AutoScaling::ScalingPolicy
   AWS::AutoScaling::ScheduledAction AWS::AutoScaling::LifecycleHook AWS::AutoScaling::WarmPool
   AWS::S3::Bucket AWS::S3::BucketPolicy AWS::SNS::Topic AWS::SNS::Subscription AWS::SNS::TopicPolicy

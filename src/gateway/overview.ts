@@ -30,7 +30,7 @@ function alarms(env: Env) {
     state: a.StateValue,
     reason: a.StateReason,
     since: a.StateUpdatedTimestamp,
-    metric: `${a.Namespace} ${a.MetricName}`,
+    metric: a.Metrics ? 'metric math' : `${a.Namespace} ${a.MetricName}`,
     dimensions: a.Dimensions.map((d) => `${d.Name}=${d.Value}`).join(', '),
   }));
 }

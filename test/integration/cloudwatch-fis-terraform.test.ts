@@ -1,7 +1,8 @@
 /**
  * Terraform's AWS provider, from the local mirror, against CloudWatch and SNS (awsQuery) and FIS
- * (REST-JSON) in one configuration: an alarm whose actions are EC2 recovery and an SNS topic, and
- * an aws_fis_experiment_template whose stop condition is another alarm; apply, read back what
+ * (REST-JSON) in one configuration: an alarm whose actions are EC2 recovery and an SNS topic, a
+ * composite alarm over both alarms with a suppressor, and an aws_fis_experiment_template whose
+ * stop condition is another alarm; apply, read back what
  * Terraform wrote, a second plan shows no changes, destroy removes it all. One apply and one
  * destroy for both, since most of each command is the provider's own start, whatever it makes.
  */
@@ -39,6 +40,19 @@ resource "aws_cloudwatch_metric_alarm" "cpu" {
   evaluation_periods  = 1
   threshold           = 90
   comparison_operator = "GreaterThanThreshold"
+}
+
+resource "aws_cloudwatch_composite_alarm" "any" {
+  alarm_name        = "tf-any"
+  alarm_description = "recovery or CPU"
+  alarm_rule        = "ALARM(\\"\${aws_cloudwatch_metric_alarm.recover.alarm_name}\\") OR ALARM(\${aws_cloudwatch_metric_alarm.cpu.arn})"
+  alarm_actions     = [aws_sns_topic.ops.arn]
+  actions_suppressor {
+    alarm            = aws_cloudwatch_metric_alarm.cpu.alarm_name
+    extension_period = 60
+    wait_period      = 120
+  }
+  tags = { team = "ops" }
 }
 
 resource "aws_fis_experiment_template" "stop" {
@@ -103,11 +117,21 @@ describe('CloudWatch, SNS and FIS through Terraform', () => {
   after(() => fl.close());
 
   it('applies an alarm with an SNS action as Terraform wrote it', async () => {
-    assert.match(await tf.run('apply', '-auto-approve', '-input=false'), /Apply complete! Resources: 4 added/);
+    assert.match(await tf.run('apply', '-auto-approve', '-input=false'), /Apply complete! Resources: 5 added/);
     const alarm = (await fl.aws('cloudwatch', 'describe-alarms', '--alarm-names', 'tf-recover')).MetricAlarms[0];
     assert.deepEqual(alarm.AlarmActions, ['arn:aws:automate:us-east-1:ec2:recover', 'arn:aws:sns:us-east-1:000000000000:tf-ops']);
     assert.equal(alarm.TreatMissingData, 'notBreaching');
     const tags = await fl.aws('cloudwatch', 'list-tags-for-resource', '--resource-arn', alarm.AlarmArn);
+    assert.deepEqual(tags.Tags, [{ Key: 'team', Value: 'ops' }]);
+  });
+
+  it('applies a composite alarm over both alarms, evaluated at once, with its suppressor and tags', async () => {
+    const c = (await fl.aws('cloudwatch', 'describe-alarms', '--alarm-types', 'CompositeAlarm')).CompositeAlarms[0];
+    assert.equal(c.AlarmRule, 'ALARM("tf-recover") OR ALARM(arn:aws:cloudwatch:us-east-1:000000000000:alarm:fis-guard)');
+    assert.deepEqual([c.AlarmName, c.AlarmDescription, c.StateValue], ['tf-any', 'recovery or CPU', 'OK']);
+    assert.deepEqual([c.ActionsSuppressor, c.ActionsSuppressorWaitPeriod, c.ActionsSuppressorExtensionPeriod], ['fis-guard', 120, 60]);
+    assert.deepEqual(c.AlarmActions, ['arn:aws:sns:us-east-1:000000000000:tf-ops']);
+    const tags = await fl.aws('cloudwatch', 'list-tags-for-resource', '--resource-arn', c.AlarmArn);
     assert.deepEqual(tags.Tags, [{ Key: 'team', Value: 'ops' }]);
   });
 
@@ -131,9 +155,9 @@ describe('CloudWatch, SNS and FIS through Terraform', () => {
     assert.match(await tf.plan(), /No changes/);
   });
 
-  it('destroys the alarms, the topic and the template', async () => {
-    assert.match(await tf.destroy(), /Destroy complete! Resources: 4 destroyed/);
-    assert.deepEqual((await fl.aws('cloudwatch', 'describe-alarms')).MetricAlarms, []);
+  it('destroys the alarms (the composite first), the topic and the template', async () => {
+    assert.match(await tf.destroy(), /Destroy complete! Resources: 5 destroyed/);
+    assert.deepEqual((await fl.aws('cloudwatch', 'describe-alarms', '--alarm-types', 'MetricAlarm', 'CompositeAlarm')), { MetricAlarms: [], CompositeAlarms: [] });
     assert.deepEqual((await fl.aws('sns', 'list-topics')).Topics, []);
     assert.deepEqual((await fl.aws('fis', 'list-experiment-templates')).experimentTemplates, []);
   });

@@ -124,8 +124,8 @@ print(json.dumps({'counts': [p['SampleCount'] for p in r['Datapoints']], 'wrong_
       assert.deepEqual(second.MetricDataResults![0].Values, [1]);
       assert.equal(second.NextToken, undefined);
       await assert.rejects(
-        cw.send(new GetMetricDataCommand({ MetricDataQueries: [{ Id: 'e', Expression: 'SUM(METRICS())' }], StartTime: new Date(m0), EndTime: new Date(m0 + 60_000) })),
-        (e: Error & { Code?: string }) => e.Code === 'InvalidParameterValue' && /metric math/.test(e.message),
+        cw.send(new GetMetricDataCommand({ MetricDataQueries: [{ Id: 'e', Expression: 'SUM(METRICS()' }], StartTime: new Date(m0), EndTime: new Date(m0 + 60_000) })),
+        (e: Error & { Code?: string }) => e.Code === 'ValidationError' && /^Error in expression e: Expected '\)'/.test(e.message),
       );
       const listed = await cw.send(new ListMetricsCommand({ Namespace: 'Jobs', Dimensions: [{ Name: 'Queue', Value: 'q2' }] }));
       assert.deepEqual(listed.Metrics, [{ Namespace: 'Jobs', MetricName: 'Done', Dimensions: [{ Name: 'Queue', Value: 'q2' }] }]);

@@ -15,7 +15,8 @@ import { publishToTopic } from '../sns/topics.provider.ts';
 import { ec2AlarmAction } from '../ec2/alarm-actions.ts';
 import { scalingPolicyAlarmAction } from '../autoscaling/policy-action.ts';
 import { parseTopicArn } from '../sns/state.ts';
-import type { AlarmConfig, AlarmRecord } from './alarms.state.ts';
+import { alarmPeriod, type AlarmConfig, type AlarmRecord } from './alarms.state.ts';
+import type { CompositeRecord } from './composite.state.ts';
 import type { AlarmState } from './evaluate.ts';
 import { addHistory } from './history.ts';
 import { awsTime } from './reason.ts';
@@ -69,9 +70,9 @@ const REGION_NAMES: Record<string, string> = {
 };
 export const regionName = (region: string): string => REGION_NAMES[region] ?? region;
 
-/** The JSON message CloudWatch sends to SNS for an alarm's state change. */
-export function alarmNotification(scope: Scope, alarm: DeepReadonly<AlarmRecord>, t: AlarmTransition): Record<string, unknown> {
-  return {
+/** The JSON message CloudWatch sends to SNS for an alarm's state change; a composite alarm's names its rule, not a trigger. */
+export function alarmNotification(scope: Scope, alarm: DeepReadonly<AlarmRecord> | DeepReadonly<CompositeRecord>, t: AlarmTransition): Record<string, unknown> {
+  const head = {
     AlarmName: alarm.AlarmName,
     AlarmDescription: alarm.AlarmDescription ?? null,
     AWSAccountId: scope.account,
@@ -85,14 +86,23 @@ export function alarmNotification(scope: Scope, alarm: DeepReadonly<AlarmRecord>
     OKActions: alarm.OKActions,
     AlarmActions: alarm.AlarmActions,
     InsufficientDataActions: alarm.InsufficientDataActions,
+  };
+  if ('AlarmRule' in alarm) return { ...head, AlarmRule: alarm.AlarmRule };
+  return {
+    ...head,
     Trigger: {
-      MetricName: alarm.MetricName,
-      Namespace: alarm.Namespace,
-      StatisticType: alarm.ExtendedStatistic ? 'ExtendedStatistic' : 'Statistic',
-      ...(alarm.ExtendedStatistic ? { ExtendedStatistic: alarm.ExtendedStatistic } : { Statistic: (alarm.Statistic ?? '').toUpperCase() }),
-      Unit: alarm.Unit ?? null,
-      Dimensions: alarm.Dimensions.map((d) => ({ value: d.Value, name: d.Name })),
-      Period: alarm.Period,
+      // A metric math alarm names its queries instead of one metric.
+      ...(alarm.Metrics
+        ? { Metrics: alarm.Metrics }
+        : {
+            MetricName: alarm.MetricName,
+            Namespace: alarm.Namespace,
+            StatisticType: alarm.ExtendedStatistic ? 'ExtendedStatistic' : 'Statistic',
+            ...(alarm.ExtendedStatistic ? { ExtendedStatistic: alarm.ExtendedStatistic } : { Statistic: (alarm.Statistic ?? '').toUpperCase() }),
+            Unit: alarm.Unit ?? null,
+            Dimensions: alarm.Dimensions.map((d) => ({ value: d.Value, name: d.Name })),
+          }),
+      Period: alarmPeriod(alarm),
       EvaluationPeriods: alarm.EvaluationPeriods,
       DatapointsToAlarm: alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods,
       ComparisonOperator: alarm.ComparisonOperator,
@@ -103,24 +113,26 @@ export function alarmNotification(scope: Scope, alarm: DeepReadonly<AlarmRecord>
   };
 }
 
+/** Publishes an alarm's notification to an SNS topic, as CloudWatch for the alarm. */
+function publishNotification(env: Env, scope: Scope, arn: string, alarm: { AlarmName: string; AlarmArn: string }, t: AlarmTransition, message: Record<string, unknown>): ActionResult {
+  if (!parseTopicArn(arn)) return { ok: false, message: `Invalid SNS topic ARN ${arn}` };
+  const subject = `${t.newState}: "${alarm.AlarmName}" in ${regionName(scope.region)}`.slice(0, 100);
+  try {
+    // CloudWatch publishes as itself for the alarm: another account's topic takes it only if its policy allows.
+    const caller = { service: 'cloudwatch.amazonaws.com', account: scope.account, sourceArn: alarm.AlarmArn };
+    const { MessageId } = publishToTopic(env, arn, { Message: JSON.stringify(message), Subject: subject }, 'cloudwatch', caller);
+    return { ok: true, message: `Successfully executed action ${arn}`, data: { notificationResource: arn, publishedMessage: { id: MessageId, message } } };
+  } catch (e) {
+    if (e instanceof AwsError) return { ok: false, message: e.code === 'NotFound' ? `Resource: ${arn} does not exist` : e.message };
+    throw e;
+  }
+}
+
 /** Publishes the alarm notification to an SNS topic. */
 export const snsAlarmAction: AlarmActionExecutor = {
   name: 'sns',
   matches: (arn) => /^arn:aws[a-z-]*:sns:/.test(arn),
-  run(env, scope, arn, alarm, t) {
-    if (!parseTopicArn(arn)) return { ok: false, message: `Invalid SNS topic ARN ${arn}` };
-    const message = alarmNotification(scope, alarm, t);
-    const subject = `${t.newState}: "${alarm.AlarmName}" in ${regionName(scope.region)}`.slice(0, 100);
-    try {
-      // CloudWatch publishes as itself for the alarm: another account's topic takes it only if its policy allows.
-      const caller = { service: 'cloudwatch.amazonaws.com', account: scope.account, sourceArn: alarm.AlarmArn };
-      const { MessageId } = publishToTopic(env, arn, { Message: JSON.stringify(message), Subject: subject }, 'cloudwatch', caller);
-      return { ok: true, message: `Successfully executed action ${arn}`, data: { notificationResource: arn, publishedMessage: { id: MessageId, message } } };
-    } catch (e) {
-      if (e instanceof AwsError) return { ok: false, message: e.code === 'NotFound' ? `Resource: ${arn} does not exist` : e.message };
-      throw e;
-    }
-  },
+  run: (env, scope, arn, alarm, t) => publishNotification(env, scope, arn, alarm, t, alarmNotification(scope, alarm, t)),
 };
 
 /**
@@ -140,18 +152,20 @@ export const isScalingPolicyArn = (arn: string): boolean => /^arn:aws[a-z-]*:aut
 export function runAlarmActions(
   env: Env,
   scope: Scope,
-  alarm: DeepReadonly<AlarmRecord>,
+  alarm: DeepReadonly<AlarmRecord> | DeepReadonly<CompositeRecord>,
   arns: readonly string[],
   t: AlarmTransition,
   log: (m: string) => void = () => {},
 ): ActionResult[] {
+  const composite = 'AlarmRule' in alarm;
   return arns.map((arn) => {
-    const executor = executorFor(arn);
+    // A composite alarm's actions are SNS topics (and Lambda and Systems Manager, which faultline does not run).
+    const executor = composite ? (snsAlarmAction.matches(arn) ? snsAlarmAction : undefined) : executorFor(arn);
     let result: ActionResult;
     if (!executor) result = { ok: false, message: `faultline has no executor for action ${arn}` };
     else {
       try {
-        result = executor.run(env, scope, arn, alarm, t);
+        result = 'AlarmRule' in alarm ? publishNotification(env, scope, arn, alarm, t, alarmNotification(scope, alarm, t)) : executor.run(env, scope, arn, alarm, t);
       } catch (e) {
         log(`faultline: alarm action ${arn} of ${alarm.AlarmName} threw: ${(e as Error)?.stack ?? e}`);
         result = { ok: false, message: e instanceof Error ? e.message : String(e) };
@@ -160,6 +174,7 @@ export function runAlarmActions(
     const summary = result.ok ? `Successfully executed action ${arn}` : `Failed to execute action ${arn}. Received error: "${result.message}"`;
     addHistory(env, scope, {
       AlarmName: alarm.AlarmName,
+      AlarmType: composite ? 'CompositeAlarm' : 'MetricAlarm',
       HistoryItemType: 'Action',
       HistorySummary: summary,
       HistoryData: { actionState: result.ok ? 'Succeeded' : 'Failed', stateUpdateTimestamp: t.time, ...(result.ok ? {} : { error: result.message }), ...result.data },

@@ -10,7 +10,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
-import { ALARMS, type AlarmRecord } from './alarms.state.ts';
+import { alarmPeriod, ALARMS, watchedMetrics, type AlarmRecord } from './alarms.state.ts';
 import { dimKey, type Dimension } from './metrics.store.ts';
 
 export const ALARM_LOOP = 'cloudwatch.alarms';
@@ -35,22 +35,27 @@ function index(env: Env): Map<string, Map<string, number>> {
   return idx;
 }
 
-function add(idx: Map<string, Map<string, number>>, scope: Scope, a: { AlarmName: string; Namespace: string; MetricName: string; Dimensions: readonly Dimension[]; Period: number }) {
-  const k = metricKey(scope, a.Namespace, a.MetricName, a.Dimensions);
-  let set = idx.get(k);
-  if (!set) idx.set(k, (set = new Map()));
-  set.set(alarmKey(scope, a.AlarmName), evaluationStep(a.Period));
-  // AWS/EC2 alarms without dimensions aggregate every instance: any instance's data wakes them.
-  if (a.Namespace === 'AWS/EC2' && a.Dimensions.length === 0) {
-    const any = `${scope.account}\0${scope.region}\0AWS/EC2\0${a.MetricName}\0*`;
-    let all = idx.get(any);
-    if (!all) idx.set(any, (all = new Map()));
-    all.set(alarmKey(scope, a.AlarmName), evaluationStep(a.Period));
+type Watching = Parameters<typeof watchedMetrics>[0] & { AlarmName: string; Period?: number };
+
+function add(idx: Map<string, Map<string, number>>, scope: Scope, a: Watching) {
+  const step = evaluationStep(alarmPeriod(a));
+  for (const m of watchedMetrics(a)) {
+    const k = metricKey(scope, m.namespace, m.name, m.dims);
+    let set = idx.get(k);
+    if (!set) idx.set(k, (set = new Map()));
+    set.set(alarmKey(scope, a.AlarmName), step);
+    // AWS/EC2 alarms without dimensions aggregate every instance: any instance's data wakes them.
+    if (m.namespace === 'AWS/EC2' && m.dims.length === 0) {
+      const any = `${scope.account}\0${scope.region}\0AWS/EC2\0${m.name}\0*`;
+      let all = idx.get(any);
+      if (!all) idx.set(any, (all = new Map()));
+      all.set(alarmKey(scope, a.AlarmName), step);
+    }
   }
 }
 
 /** Records that an alarm watches its metric (PutMetricAlarm). */
-export function indexAlarm(env: Env, scope: Scope, a: { AlarmName: string; Namespace: string; MetricName: string; Dimensions: readonly Dimension[]; Period: number }): void {
+export function indexAlarm(env: Env, scope: Scope, a: Watching): void {
   add(index(env), scope, a);
 }
 

@@ -8,8 +8,10 @@
  */
 import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
-import { actionsFor, ALARMS, type AlarmRecord } from './alarms.state.ts';
+import { actionsFor, alarmPeriod, ALARMS, returnedQuery, searches, setState, watchedMetrics, type AlarmRecord } from './alarms.state.ts';
+import { checkQueries, runQueries, type QueryIn } from './math/queries.ts';
 import { isScalingPolicyArn, runAlarmActions } from './actions.ts';
+import { alarmChanged } from './composite.ts';
 import { evaluate, type AlarmState, type Slot } from './evaluate.ts';
 import { addHistory } from './history.ts';
 import { aggregate, metricIdsFor } from './metrics.query.ts';
@@ -34,12 +36,13 @@ export function queueAlarm(env: Env, scope: Scope, name: string): void {
 }
 
 /** The evaluation range of an alarm ending at `end` (a step boundary), oldest first. */
-export function evaluationRange(env: Env, scope: Scope, alarm: Readonly<AlarmRecord>, end: number): Slot[] {
-  const periodMs = alarm.Period * 1000;
+export function evaluationRange(env: Env, scope: Scope, alarm: DeepReadonly<AlarmRecord>, end: number): Slot[] {
+  const periodMs = alarmPeriod(alarm) * 1000;
   const count = alarm.EvaluationPeriods + env.config.alarmEvaluationExtraPeriods;
   const start = end - count * periodMs;
+  if (alarm.Metrics) return mathRange(env, scope, alarm.Metrics, start, periodMs, count);
   const stat = (alarm.Statistic ?? alarm.ExtendedStatistic)!;
-  const points = aggregate(env, scope, { namespace: alarm.Namespace, name: alarm.MetricName, dims: alarm.Dimensions }, {
+  const points = aggregate(env, scope, { namespace: alarm.Namespace!, name: alarm.MetricName!, dims: alarm.Dimensions }, {
     start,
     end,
     periodMs,
@@ -62,6 +65,22 @@ export function evaluationRange(env: Env, scope: Scope, alarm: Readonly<AlarmRec
 }
 
 /**
+ * The evaluation range of a metric math alarm: the returned query's series over the range. A
+ * result that is not one series (a SEARCH that finds several metrics) is missing data.
+ */
+function mathRange(env: Env, scope: Scope, metrics: DeepReadonly<QueryIn[]>, start: number, periodMs: number, count: number): Slot[] {
+  const queries = metrics as QueryIn[];
+  const run = runQueries(env, scope, queries, checkQueries(queries, 'Metrics'), start, start + count * periodMs);
+  const value = run(returnedQuery(queries).Id).value;
+  const points = value.t === 'series' ? value.s.points : new Map<number, number>();
+  return Array.from({ length: count }, (_, i) => {
+    const ts = start + i * periodMs;
+    const v = points.get(ts);
+    return v === undefined ? { ts } : { ts, value: v };
+  });
+}
+
+/**
  * Moves an alarm to `state`: record, StateUpdate history, event, and (when ActionsEnabled) the
  * actions of the new state. Used by evaluations and by SetAlarmState. Does nothing if the state
  * is unchanged.
@@ -79,12 +98,7 @@ export function changeAlarmState(
   if (!rec || rec.StateValue === state) return false;
   const now = env.clock.now();
   const old = { stateValue: rec.StateValue, stateReason: rec.StateReason, ...(rec.StateReasonData ? { stateReasonData: JSON.parse(rec.StateReasonData) } : {}) };
-  rec.StateValue = state;
-  rec.StateReason = reason;
-  if (reasonData === undefined) delete rec.StateReasonData;
-  else rec.StateReasonData = reasonData;
-  rec.StateUpdatedTimestamp = new Date(now).toISOString();
-  rec.StateTransitionedTimestamp = rec.StateUpdatedTimestamp;
+  setState(rec, state, reason, reasonData, now);
   env.store.put(ALARMS, scope, name, rec);
   addHistory(env, scope, {
     AlarmName: name,
@@ -103,6 +117,7 @@ export function changeAlarmState(
   if (rec.ActionsEnabled) {
     runAlarmActions(env, scope, rec, actionsFor(rec, state), { oldState: old.stateValue, newState: state, reason, reasonData, time: now }, log);
   }
+  alarmChanged(env, scope, name, state);
   return true;
 }
 
@@ -119,7 +134,7 @@ export function evaluateAlarm(env: Env, scope: Scope, name: string, log?: (m: st
   const alarm = env.store.get<AlarmRecord>(ALARMS, scope, name) as Readonly<AlarmRecord> | undefined;
   if (!alarm) return undefined;
   const now = env.clock.now();
-  const step = evaluationStep(alarm.Period);
+  const step = evaluationStep(alarmPeriod(alarm));
   const end = Math.floor(now / step) * step;
   const range = evaluationRange(env, scope, alarm, end);
   const result = evaluate(range, {
@@ -152,8 +167,9 @@ export function evaluateAlarm(env: Env, scope: Scope, name: string, log?: (m: st
  */
 function quiet(env: Env, scope: Scope, alarm: DeepReadonly<AlarmRecord>, state: AlarmState | undefined, now: number, step: number): boolean {
   if (state === 'ALARM' && alarm.ActionsEnabled && alarm.AlarmActions.some(isScalingPolicyArn)) return false;
-  const rangeStart = Math.floor(now / step) * step - (alarm.EvaluationPeriods + env.config.alarmEvaluationExtraPeriods) * alarm.Period * 1000;
-  return steadySince(env, metricIdsFor(env, scope, { namespace: alarm.Namespace, name: alarm.MetricName, dims: alarm.Dimensions }), rangeStart);
+  if (searches(alarm)) return false;
+  const rangeStart = Math.floor(now / step) * step - (alarm.EvaluationPeriods + env.config.alarmEvaluationExtraPeriods) * alarmPeriod(alarm) * 1000;
+  return steadySince(env, watchedMetrics(alarm).flatMap((m) => metricIdsFor(env, scope, m)), rangeStart);
 }
 
 export function alarmLoop(env: Env, log?: (m: string) => void) {
@@ -162,7 +178,7 @@ export function alarmLoop(env: Env, log?: (m: string) => void) {
     const alarm = env.store.get<AlarmRecord>(ALARMS, scope, name);
     if (!alarm) return; // deleted: the timer ends with it
     const state = evaluateAlarm(env, scope, name, log);
-    const step = evaluationStep(alarm.Period);
+    const step = evaluationStep(alarmPeriod(alarm));
     const now = env.clock.now();
     if (quiet(env, scope, alarm, state, now, step)) return; // a write to its metric wakes it
     return step - (now % step);

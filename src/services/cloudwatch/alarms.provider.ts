@@ -4,8 +4,9 @@
  *
  * Rules from API_PutMetricAlarm.html and spec section 4. A new alarm starts in
  * INSUFFICIENT_DATA and is queued for evaluation at once; an update keeps the state and replaces
- * the whole configuration. Composite alarms, metric-math alarms and anomaly detection are out of
- * scope and refused with a clear message.
+ * the whole configuration. An alarm on metric math (`Metrics`) watches the series of its one
+ * query with ReturnData true. Anomaly detection and PromQL alarms are out of scope and refused
+ * with a clear message. Composite alarms are in composite.provider.ts.
  */
 import { AwsError, errors } from '../../core/errors.ts';
 import type { Scope } from '../../core/store.ts';
@@ -13,9 +14,12 @@ import type { Env, RequestContext } from '../service.ts';
 import { executorFor } from './actions.ts';
 import { changeAlarmState, queueAlarm } from './alarm.loop.ts';
 import { ALARM_LOOP, alarmKey, evaluationStep, indexAlarm } from './alarm-index.ts';
-import { ALARMS, alarmArn, alarmView, type AlarmConfig, type AlarmRecord, type Tag } from './alarms.state.ts';
+import { alarmArn, alarmPeriod, ALARMS, alarmView, returnedQuery, type AlarmConfig, type AlarmRecord, type Tag } from './alarms.state.ts';
+import { checkQueries, runQueries, type QueryIn } from './math/queries.ts';
 import { COMPARISON_OPERATORS, TREAT_MISSING, type AlarmState, type ComparisonOperator, type TreatMissingData } from './evaluate.ts';
 import { addHistory, listHistory, type HistoryItemType } from './history.ts';
+import { changeCompositeState } from './composite.ts';
+import { COMPOSITES, compositeView, type CompositeRecord } from './composite.state.ts';
 import type { Dimension } from './metrics.store.ts';
 import { isPercentile, validAlarmPeriod } from './statistics.ts';
 import { page } from './tokens.ts';
@@ -46,7 +50,7 @@ interface PutMetricAlarmInput {
   ComparisonOperator?: string;
   TreatMissingData?: string;
   EvaluateLowSampleCountPercentile?: string;
-  Metrics?: unknown[];
+  Metrics?: QueryIn[];
   ThresholdMetricId?: string;
   EvaluationCriteria?: unknown;
   EvaluationInterval?: number;
@@ -73,7 +77,7 @@ export function ec2ActionOf(arn: string): { region: string; action: 'stop' | 'te
   return undefined;
 }
 
-function checkAction(env: Env, scope: Scope, arn: string, cfg: AlarmConfig): void {
+export function checkAction(env: Env, scope: Scope, arn: string, cfg: AlarmConfig): void {
   const ec2 = ec2ActionOf(arn);
   if (ec2) {
     if (ec2.region !== scope.region) throw validation(`Invalid region ${ec2.region} specified. Only ${scope.region} is supported.`);
@@ -97,20 +101,46 @@ function checkAction(env: Env, scope: Scope, arn: string, cfg: AlarmConfig): voi
   if (problem) throw validation(problem);
 }
 
+const MATH_EXCLUSIVE = ['MetricName', 'Namespace', 'Statistic', 'ExtendedStatistic', 'Dimensions', 'Period', 'Unit'] as const;
+
+/**
+ * Validates the Metrics of a metric math alarm (API_PutMetricAlarm.html): at most 20 queries, 10
+ * of each kind, exactly one returning data, and that one a single time series; none of the
+ * single-metric parameters beside them.
+ */
+function checkMetrics(env: Env, scope: Scope, input: PutMetricAlarmInput): QueryIn[] {
+  const metrics = input.Metrics!;
+  const single = MATH_EXCLUSIVE.filter((p) => input[p] !== undefined);
+  if (single.length) throw validation(`The parameter Metrics cannot be combined with ${single.join(', ')}.`);
+  if (metrics.length === 0 || metrics.length > 20) throw validation('The collection Metrics must hold between 1 and 20 queries.');
+  if (metrics.filter((q) => q.MetricStat).length > 10) throw validation('The collection Metrics must not hold more than 10 MetricStat queries.');
+  if (metrics.filter((q) => q.Expression !== undefined).length > 10) throw validation('The collection Metrics must not hold more than 10 Expression queries.');
+  const parsed = checkQueries(metrics, 'Metrics');
+  if (metrics.filter((q) => q.ReturnData !== false).length !== 1) throw validation('Exactly one element of the metrics list should return data.');
+  // Whether the returned query is one time series does not depend on the data: run it once now.
+  const q = returnedQuery(metrics);
+  const now = env.clock.now();
+  const value = runQueries(env, scope, metrics, parsed, now - alarmPeriod({ Metrics: metrics }) * 1000, now)(q.Id).value;
+  if (value.t !== 'series') throw validation(`The expression of ${q.Id} must return a single time series, not ${value.t === 'scalar' ? 'a scalar' : 'an array of time series'}.`);
+  return metrics;
+}
+
 /** Validates a PutMetricAlarm request into the alarm configuration. */
 function toConfig(env: Env, scope: Scope, input: PutMetricAlarmInput): AlarmConfig {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(input.AlarmName)) throw validation('The alarm name must not contain ASCII control characters.');
-  if (input.Metrics !== undefined || input.ThresholdMetricId !== undefined) {
-    throw validation('faultline evaluates alarms on a single metric: Metrics (metric math) and ThresholdMetricId are not supported.');
+  if (input.ThresholdMetricId !== undefined) {
+    throw validation('faultline does not support anomaly detection alarms: ThresholdMetricId is not supported.');
   }
   if (input.EvaluationCriteria !== undefined || input.EvaluationInterval !== undefined) {
     throw validation('faultline does not support PromQL alarms (EvaluationCriteria, EvaluationInterval).');
   }
-  for (const m of ['MetricName', 'Namespace', 'Period', 'EvaluationPeriods', 'Threshold', 'ComparisonOperator'] as const) {
+  const metrics = input.Metrics === undefined ? undefined : checkMetrics(env, scope, input);
+  const required = metrics ? (['EvaluationPeriods', 'Threshold', 'ComparisonOperator'] as const) : (['MetricName', 'Namespace', 'Period', 'EvaluationPeriods', 'Threshold', 'ComparisonOperator'] as const);
+  for (const m of required) {
     if (input[m] === undefined) throw mustNotBeNull(m);
   }
-  const period = input.Period!;
+  const period = metrics ? alarmPeriod({ Metrics: metrics }) : input.Period!;
   const n = input.EvaluationPeriods!;
   if (!validAlarmPeriod(period)) throw validation(`The parameter Period must be 10, 20, 30 or a multiple of 60; ${period} is not.`);
   if (period < 3600 && period * n > 86_400) throw validation('Metrics cannot be checked across more than a day (EvaluationPeriods * Period must be <= 86400).');
@@ -121,7 +151,7 @@ function toConfig(env: Env, scope: Scope, input: PutMetricAlarmInput): AlarmConf
   if (input.Statistic !== undefined && input.ExtendedStatistic !== undefined) {
     throw errors.invalidParameterCombination('Exactly one of Statistic and ExtendedStatistic must be specified; you specified both.');
   }
-  if (input.Statistic === undefined && input.ExtendedStatistic === undefined) {
+  if (!metrics && input.Statistic === undefined && input.ExtendedStatistic === undefined) {
     throw errors.missingParameter('Statistic or ExtendedStatistic');
   }
   if (input.ExtendedStatistic !== undefined && !isPercentile(input.ExtendedStatistic)) {
@@ -150,11 +180,15 @@ function toConfig(env: Env, scope: Scope, input: PutMetricAlarmInput): AlarmConf
     OKActions: input.OKActions ?? [],
     AlarmActions: input.AlarmActions ?? [],
     InsufficientDataActions: input.InsufficientDataActions ?? [],
-    MetricName: input.MetricName!,
-    Namespace: input.Namespace!,
-    ...(input.Statistic !== undefined ? { Statistic: input.Statistic } : { ExtendedStatistic: input.ExtendedStatistic }),
+    ...(metrics
+      ? { Metrics: metrics }
+      : {
+          MetricName: input.MetricName!,
+          Namespace: input.Namespace!,
+          ...(input.Statistic !== undefined ? { Statistic: input.Statistic } : { ExtendedStatistic: input.ExtendedStatistic }),
+          Period: period,
+        }),
     Dimensions: dims,
-    Period: period,
     ...(input.Unit !== undefined ? { Unit: input.Unit } : {}),
     EvaluationPeriods: n,
     ...(input.DatapointsToAlarm !== undefined ? { DatapointsToAlarm: input.DatapointsToAlarm } : {}),
@@ -195,6 +229,7 @@ const CONFIG_FIELDS: (keyof AlarmConfig)[] = [
   'ComparisonOperator',
   'TreatMissingData',
   'EvaluateLowSampleCountPercentile',
+  'Metrics',
 ];
 
 function findAlarm(env: Env, scope: Scope, name: string): Readonly<AlarmRecord> {
@@ -203,20 +238,23 @@ function findAlarm(env: Env, scope: Scope, name: string): Readonly<AlarmRecord> 
   return rec;
 }
 
-function alarmByArn(env: Env, scope: Scope, arn: string): AlarmRecord {
+function alarmByArn(env: Env, scope: Scope, arn: string): { rec: { AlarmName: string; Tags: Tag[] }; collection: string } {
   const m = /^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$/.exec(arn);
   if (!m) throw errors.invalidParameterValue(`Invalid ARN: ${arn}`);
-  const rec = m[1] === scope.region && m[2] === scope.account ? env.store.mutable<AlarmRecord>(ALARMS, scope, m[3]) : undefined;
+  const here = m[1] === scope.region && m[2] === scope.account;
+  const composite = here ? env.store.mutable<CompositeRecord>(COMPOSITES, scope, m[3]) : undefined;
+  const rec = composite ?? (here ? env.store.mutable<AlarmRecord>(ALARMS, scope, m[3]) : undefined);
   if (!rec) throw new AwsError('ResourceNotFoundException', 'The specified resource does not exist.', 404);
-  return rec;
+  return { rec, collection: composite ? COMPOSITES : ALARMS };
 }
 
-const sortByName = (a: Readonly<AlarmRecord>, b: Readonly<AlarmRecord>) => (a.AlarmName < b.AlarmName ? -1 : a.AlarmName > b.AlarmName ? 1 : 0);
+const sortByName = (a: { AlarmName: string }, b: { AlarmName: string }) => (a.AlarmName < b.AlarmName ? -1 : a.AlarmName > b.AlarmName ? 1 : 0);
 
 export const alarmHandlers = {
   PutMetricAlarm(input: PutMetricAlarmInput, ctx: RequestContext) {
     const { env } = ctx;
     const cfg = toConfig(env, ctx, input);
+    if (env.store.get(COMPOSITES, ctx, input.AlarmName)) throw validation(`The alarm ${input.AlarmName} already exists as a composite alarm.`);
     const now = new Date(env.clock.now()).toISOString();
     const existing = env.store.get<AlarmRecord>(ALARMS, ctx, input.AlarmName) as Readonly<AlarmRecord> | undefined;
     let rec: AlarmRecord;
@@ -278,11 +316,15 @@ export const alarmHandlers = {
     if (input.AlarmNames?.length && input.AlarmNamePrefix !== undefined) {
       throw errors.invalidParameterCombination('AlarmNames and AlarmNamePrefix cannot be specified together.');
     }
-    const wantMetric = !input.AlarmTypes?.length || input.AlarmTypes.includes('MetricAlarm');
-    const wantComposite = !!input.AlarmTypes?.includes('CompositeAlarm');
-    let alarms = wantMetric && input.ChildrenOfAlarmName === undefined && input.ParentsOfAlarmName === undefined
-      ? (ctx.env.store.list<AlarmRecord>(ALARMS, ctx) as Readonly<AlarmRecord>[]).slice()
-      : [];
+    const { env } = ctx;
+    const family = input.ChildrenOfAlarmName ?? input.ParentsOfAlarmName;
+    if (family !== undefined) return relatives(ctx, input);
+    const types = input.AlarmTypes?.length ? input.AlarmTypes : ['MetricAlarm'];
+    type Any = Readonly<AlarmRecord> | Readonly<CompositeRecord>;
+    let alarms: Any[] = [
+      ...(types.includes('MetricAlarm') ? (env.store.list<AlarmRecord>(ALARMS, ctx) as Readonly<AlarmRecord>[]) : []),
+      ...(types.includes('CompositeAlarm') ? (env.store.list<CompositeRecord>(COMPOSITES, ctx) as Readonly<CompositeRecord>[]) : []),
+    ];
     if (input.AlarmNames?.length) alarms = alarms.filter((a) => input.AlarmNames!.includes(a.AlarmName));
     if (input.AlarmNamePrefix !== undefined) alarms = alarms.filter((a) => a.AlarmName.startsWith(input.AlarmNamePrefix!));
     if (input.StateValue !== undefined) alarms = alarms.filter((a) => a.StateValue === input.StateValue);
@@ -291,7 +333,13 @@ export const alarmHandlers = {
     }
     alarms.sort(sortByName);
     const { items, NextToken } = page(alarms, input.NextToken, input.MaxRecords ?? 50);
-    return { MetricAlarms: items.map(alarmView), ...(wantComposite ? { CompositeAlarms: [] } : {}), NextToken };
+    const metric = items.filter((a): a is Readonly<AlarmRecord> => !('AlarmRule' in a));
+    const composite = items.filter((a): a is Readonly<CompositeRecord> => 'AlarmRule' in a);
+    return {
+      MetricAlarms: metric.map(alarmView),
+      ...(types.includes('CompositeAlarm') ? { CompositeAlarms: composite.map(compositeView) } : {}),
+      NextToken,
+    };
   },
 
   DescribeAlarmsForMetric(
@@ -315,26 +363,35 @@ export const alarmHandlers = {
   },
 
   DeleteAlarms(input: { AlarmNames: string[] }, ctx: RequestContext) {
+    const { env } = ctx;
+    const composite = (n: string) => env.store.get<CompositeRecord>(COMPOSITES, ctx, n) as Readonly<CompositeRecord> | undefined;
     // If any name is wrong, nothing is deleted (API_DeleteAlarms.html).
-    const missing = input.AlarmNames.filter((n) => !ctx.env.store.get(ALARMS, ctx, n));
+    const missing = input.AlarmNames.filter((n) => !env.store.get(ALARMS, ctx, n) && !composite(n));
     if (missing.length) throw new AwsError('ResourceNotFound', `The following alarms were not found: [${missing.join(', ')}]`, 404);
-    // A name given twice is deleted once.
-    for (const name of new Set(input.AlarmNames)) {
-      const rec = ctx.env.store.get<AlarmRecord>(ALARMS, ctx, name) as Readonly<AlarmRecord>;
-      addHistory(ctx.env, ctx, {
+    // Nor while a composite alarm's rule reads one of them, even a composite deleted in the same call.
+    const names = [...new Set(input.AlarmNames)];
+    const parents = env.store.list<CompositeRecord>(COMPOSITES, ctx);
+    const needed = names.filter((n) => parents.some((p) => p.children.includes(n)));
+    if (needed.length) {
+      throw validation(`Cannot delete ${needed.join(',')} as there are composite alarm(s) depending on ${needed.length === 1 ? 'it' : 'them'}.`);
+    }
+    for (const name of names) {
+      const c = composite(name);
+      const rec = c ?? (env.store.get<AlarmRecord>(ALARMS, ctx, name) as Readonly<AlarmRecord>);
+      addHistory(env, ctx, {
         AlarmName: name,
+        ...(c ? { AlarmType: 'CompositeAlarm' as const } : {}),
         HistoryItemType: 'ConfigurationUpdate',
         HistorySummary: `Alarm "${name}" deleted`,
-        HistoryData: { version: '1.0', type: 'Delete', deletedAlarm: camel(alarmView(rec)) },
+        HistoryData: { version: '1.0', type: 'Delete', deletedAlarm: c ? compositeView(c) : camel(alarmView(rec as Readonly<AlarmRecord>)) },
       });
-      ctx.env.store.delete(ALARMS, ctx, name);
-      ctx.env.events.emit('cloudwatch.alarm.config', { account: ctx.account, region: ctx.region, alarmName: name, type: 'Delete' });
+      env.store.delete(c ? COMPOSITES : ALARMS, ctx, name);
+      env.events.emit('cloudwatch.alarm.config', { account: ctx.account, region: ctx.region, alarmName: name, type: 'Delete' });
     }
     return {};
   },
 
   SetAlarmState(input: { AlarmName: string; StateValue: AlarmState; StateReason: string; StateReasonData?: string }, ctx: RequestContext) {
-    const alarm = findAlarm(ctx.env, ctx, input.AlarmName);
     if (input.StateReasonData !== undefined) {
       try {
         JSON.parse(input.StateReasonData);
@@ -342,10 +399,16 @@ export const alarmHandlers = {
         throw new AwsError('InvalidFormat', 'The StateReasonData is not valid JSON.', 400);
       }
     }
+    // A composite alarm keeps the state until one of its children changes.
+    if (ctx.env.store.get(COMPOSITES, ctx, input.AlarmName)) {
+      changeCompositeState(ctx.env, ctx, input.AlarmName, input.StateValue, input.StateReason, input.StateReasonData);
+      return {};
+    }
+    const alarm = findAlarm(ctx.env, ctx, input.AlarmName);
     // The actions run if the state changes; the next evaluation sets the state the data says.
     changeAlarmState(ctx.env, ctx, input.AlarmName, input.StateValue, input.StateReason, input.StateReasonData);
     // A quiet alarm sleeps until its data changes; the revert must not wait for that.
-    const step = evaluationStep(alarm.Period);
+    const step = evaluationStep(alarmPeriod(alarm));
     ctx.env.scheduler.enqueue(ALARM_LOOP, alarmKey(ctx, input.AlarmName), Math.floor(ctx.env.clock.now() / step) * step + step);
     return {};
   },
@@ -373,7 +436,7 @@ export const alarmHandlers = {
     },
     ctx: RequestContext,
   ) {
-    if (input.AlarmTypes?.length && !input.AlarmTypes.includes('MetricAlarm')) return { AlarmHistoryItems: [] };
+
     if (input.StartDate && input.EndDate && input.StartDate.getTime() > input.EndDate.getTime()) {
       throw errors.invalidParameterValue('The parameter StartDate must be less than or equal to the parameter EndDate.');
     }
@@ -383,38 +446,71 @@ export const alarmHandlers = {
       start: input.StartDate?.getTime(),
       end: input.EndDate?.getTime(),
       descending: (input.ScanBy ?? 'TimestampDescending') === 'TimestampDescending',
-    });
+    }).filter((h) => !input.AlarmTypes?.length || input.AlarmTypes.includes(h.AlarmType));
     const { items: pageItems, NextToken } = page(items, input.NextToken, input.MaxRecords ?? 100);
     return { AlarmHistoryItems: pageItems, NextToken };
   },
 
   TagResource(input: { ResourceARN: string; Tags: Tag[] }, ctx: RequestContext) {
-    const rec = alarmByArn(ctx.env, ctx, input.ResourceARN);
+    const { rec, collection } = alarmByArn(ctx.env, ctx, input.ResourceARN);
     const tags = new Map(rec.Tags.map((t) => [t.Key, t.Value]));
     for (const t of input.Tags) tags.set(t.Key, t.Value);
     if (tags.size > MAX_TAGS) throw new AwsError('LimitExceeded', `The maximum number of tags for a resource is ${MAX_TAGS}.`, 400);
     rec.Tags = [...tags].map(([Key, Value]) => ({ Key, Value }));
-    ctx.env.store.put(ALARMS, ctx, rec.AlarmName, rec);
+    ctx.env.store.put(collection, ctx, rec.AlarmName, rec);
     return {};
   },
 
   UntagResource(input: { ResourceARN: string; TagKeys: string[] }, ctx: RequestContext) {
-    const rec = alarmByArn(ctx.env, ctx, input.ResourceARN);
+    const { rec, collection } = alarmByArn(ctx.env, ctx, input.ResourceARN);
     rec.Tags = rec.Tags.filter((t) => !input.TagKeys.includes(t.Key));
-    ctx.env.store.put(ALARMS, ctx, rec.AlarmName, rec);
+    ctx.env.store.put(collection, ctx, rec.AlarmName, rec);
     return {};
   },
 
   ListTagsForResource(input: { ResourceARN: string }, ctx: RequestContext) {
-    return { Tags: alarmByArn(ctx.env, ctx, input.ResourceARN).Tags };
+    return { Tags: alarmByArn(ctx.env, ctx, input.ResourceARN).rec.Tags };
   },
 };
 
 function setActionsEnabled(ctx: RequestContext, names: string[], enabled: boolean): void {
   for (const name of names) {
-    const rec = ctx.env.store.mutable<AlarmRecord>(ALARMS, ctx, name);
-    if (!rec || rec.ActionsEnabled === enabled) continue;
-    rec.ActionsEnabled = enabled;
-    ctx.env.store.put(ALARMS, ctx, name, rec);
+    for (const collection of [ALARMS, COMPOSITES]) {
+      const rec = ctx.env.store.mutable<{ ActionsEnabled: boolean }>(collection, ctx, name);
+      if (!rec || rec.ActionsEnabled === enabled) continue;
+      rec.ActionsEnabled = enabled;
+      ctx.env.store.put(collection, ctx, name, rec);
+    }
   }
+}
+
+/**
+ * DescribeAlarms with ChildrenOfAlarmName (the alarms a composite's rule reads) or
+ * ParentsOfAlarmName (the composites whose rule reads the alarm): only MaxRecords and NextToken
+ * may come with them, and each alarm shows only its name, ARN, state and state time.
+ */
+function relatives(
+  ctx: RequestContext,
+  input: { ChildrenOfAlarmName?: string; ParentsOfAlarmName?: string; MaxRecords?: number; NextToken?: string } & Record<string, unknown>,
+) {
+  const others = Object.keys(input).filter((k) => input[k] !== undefined && !['ChildrenOfAlarmName', 'ParentsOfAlarmName', 'MaxRecords', 'NextToken'].includes(k));
+  if (others.length || (input.ChildrenOfAlarmName !== undefined && input.ParentsOfAlarmName !== undefined)) {
+    throw validation('If you specify ChildrenOfAlarmName or ParentsOfAlarmName, you cannot specify any other parameters in the request except for MaxRecords and NextToken.');
+  }
+  const { env } = ctx;
+  const composites = env.store.list<CompositeRecord>(COMPOSITES, ctx) as Readonly<CompositeRecord>[];
+  let names: readonly string[];
+  if (input.ChildrenOfAlarmName !== undefined) names = composites.find((c) => c.AlarmName === input.ChildrenOfAlarmName)?.children ?? [];
+  else names = composites.filter((c) => c.children.includes(input.ParentsOfAlarmName!)).map((c) => c.AlarmName);
+  type Brief = { AlarmName: string; AlarmArn: string; StateValue: AlarmState; StateUpdatedTimestamp: string; composite: boolean };
+  const found: Brief[] = [];
+  for (const name of names) {
+    const c = env.store.get<CompositeRecord>(COMPOSITES, ctx, name);
+    const rec = c ?? env.store.get<AlarmRecord>(ALARMS, ctx, name);
+    if (rec) found.push({ AlarmName: rec.AlarmName, AlarmArn: rec.AlarmArn, StateValue: rec.StateValue, StateUpdatedTimestamp: rec.StateUpdatedTimestamp, composite: !!c });
+  }
+  found.sort(sortByName);
+  const { items, NextToken } = page(found, input.NextToken, input.MaxRecords ?? 50);
+  const strip = ({ composite: _c, ...b }: Brief) => b;
+  return { MetricAlarms: items.filter((b) => !b.composite).map(strip), CompositeAlarms: items.filter((b) => b.composite).map(strip), NextToken };
 }

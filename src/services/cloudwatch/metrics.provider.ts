@@ -13,7 +13,9 @@ import type { Env, RequestContext } from '../service.ts';
 import { aggregate, type MetricRef } from './metrics.query.ts';
 import { addDatum, listMetricRows, type Dimension, type StoredDatum } from './metrics.store.ts';
 import { scheduleRetention } from './retention.loop.ts';
-import { isPercentile, periodsIn, roundStart, statistic, validQueryPeriod, BASIC_STATISTICS } from './statistics.ts';
+import { isPercentile, periodsIn, roundStart, statistic } from './statistics.ts';
+import { checkDimensions, checkPeriod, checkQueries, runQueries, type QueryIn } from './math/queries.ts';
+import { resultsOf } from './math/results.ts';
 import { decodeToken, encodeToken, page } from './tokens.ts';
 
 const DAY = 86_400_000;
@@ -52,16 +54,6 @@ function checkNumber(v: number, param: string): void {
   if (!Number.isFinite(v)) throw invalidValue(v, param);
   const a = Math.abs(v);
   if (a > HUGE || (a !== 0 && a < TINY)) throw invalidValue(v, param);
-}
-
-function checkDimensions(dims: readonly Dimension[] | undefined, param: string): void {
-  if (!dims) return;
-  if (dims.length > MAX_DIMENSIONS) throw errors.invalidParameterValue(`The collection ${param} must not have a size greater than ${MAX_DIMENSIONS}.`);
-  const names = new Set<string>();
-  for (const d of dims) {
-    if (names.has(d.Name)) throw errors.invalidParameterValue(`No metric may have duplicate dimension names; ${param} names ${d.Name} twice.`);
-    names.add(d.Name);
-  }
 }
 
 /** Validates one datum and turns it into the statistic set to store. Undefined: nothing to store (all counts 0). */
@@ -145,17 +137,6 @@ export function putMetric(env: Env, scope: Scope, m: MetricInput): void {
   });
 }
 
-interface MetricStatIn {
-  Metric: { Namespace?: string; MetricName?: string; Dimensions?: Dimension[] };
-  Period: number;
-  Stat: string;
-  Unit?: string;
-}
-
-const checkPeriod = (period: number, param: string) => {
-  if (!validQueryPeriod(period)) throw errors.invalidParameterValue(`The parameter ${param} must be 1, 5, 10, 30 or a multiple of 60.`);
-};
-
 function timeRange(start: Date, end: Date, now: number): { start: number; end: number } {
   if (start.getTime() >= end.getTime()) throw errors.invalidParameterValue('The parameter StartTime must be less than the parameter EndTime.');
   return { start: roundStart(start.getTime(), now), end: end.getTime() };
@@ -233,54 +214,26 @@ export const metricHandlers = {
 
   GetMetricData(
     input: {
-      MetricDataQueries: { Id: string; MetricStat?: MetricStatIn; Expression?: string; Label?: string; ReturnData?: boolean; Period?: number; AccountId?: string }[];
+      MetricDataQueries: QueryIn[];
       StartTime: Date;
       EndTime: Date;
       NextToken?: string;
       ScanBy?: 'TimestampDescending' | 'TimestampAscending';
       MaxDatapoints?: number;
+      LabelOptions?: { Timezone?: string };
     },
     ctx: RequestContext,
   ) {
     const queries = input.MetricDataQueries;
     if (!queries.length) throw errors.missingParameter('MetricDataQueries');
     if (queries.length > MAX_QUERIES) throw errors.invalidParameterValue(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`);
-    const ids = new Set<string>();
-    queries.forEach((q, i) => {
-      const p = `MetricDataQueries.member.${i + 1}`;
-      if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) {
-        throw errors.invalidParameterValue(`The value ${q.Id} for parameter ${p}.Id is invalid. An Id must start with a lowercase letter and contain only letters, numbers and underscores.`);
-      }
-      if (ids.has(q.Id)) throw errors.invalidParameterValue(`The value ${q.Id} for parameter ${p}.Id is not unique.`);
-      ids.add(q.Id);
-      if (q.Expression !== undefined && q.MetricStat !== undefined) {
-        throw errors.invalidParameterCombination(`The parameters ${p}.Expression and ${p}.MetricStat are mutually exclusive and you have specified both.`);
-      }
-      if (q.Expression !== undefined) {
-        throw errors.invalidParameterValue(`faultline does not evaluate metric math: ${p}.Expression is not supported. Use MetricStat queries.`);
-      }
-      if (q.MetricStat === undefined) throw errors.invalidParameterCombination(`Exactly one of ${p}.Expression and ${p}.MetricStat must be specified.`);
-      const ms = q.MetricStat;
-      if (!ms.Metric.Namespace || !ms.Metric.MetricName) throw errors.missingParameter(`${p}.MetricStat.Metric.${ms.Metric.Namespace ? 'MetricName' : 'Namespace'}`);
-      checkPeriod(ms.Period, `${p}.MetricStat.Period`);
-      checkDimensions(ms.Metric.Dimensions, `${p}.MetricStat.Metric.Dimensions`);
-      if (!(BASIC_STATISTICS as readonly string[]).includes(ms.Stat) && !isPercentile(ms.Stat)) {
-        throw errors.invalidParameterValue(`The value ${ms.Stat} for parameter ${p}.MetricStat.Stat is invalid. faultline computes SampleCount, Average, Sum, Minimum, Maximum and pNN.`);
-      }
-    });
+    const parsed = checkQueries(queries, 'MetricDataQueries');
+    const tz = input.LabelOptions?.Timezone;
+    if (tz !== undefined && !/^[+-]([01]\d|2[0-3])[0-5]\d$/.test(tz)) throw invalidValue(tz, 'LabelOptions.Timezone');
     const { start, end } = timeRange(input.StartTime, input.EndTime, ctx.env.clock.now());
     const descending = (input.ScanBy ?? 'TimestampDescending') === 'TimestampDescending';
-    const results = queries
-      .filter((q) => q.ReturnData !== false)
-      .map((q) => {
-        const ms = q.MetricStat!;
-        const metric: MetricRef = { namespace: ms.Metric.Namespace!, name: ms.Metric.MetricName!, dims: ms.Metric.Dimensions ?? [] };
-        const points = aggregate(ctx.env, ctx, metric, { start, end, periodMs: ms.Period * 1000, unit: ms.Unit, mergeUnits: true })
-          .map((p) => ({ ts: p.ts, v: statistic(p.agg, ms.Stat) }))
-          .filter((p): p is { ts: number; v: number } => p.v !== undefined);
-        if (descending) points.reverse();
-        return { Id: q.Id, Label: q.Label ?? ms.Metric.MetricName!, points };
-      });
+    const run = runQueries(ctx.env, ctx, queries, parsed, start, end);
+    const results = queries.filter((q) => q.ReturnData !== false).flatMap((q) => resultsOf(q, run(q.Id), start, end, descending));
     // Pages cut across the results in order; a token is the offset of the next datapoint.
     const max = input.MaxDatapoints ?? 100_800;
     const from = decodeToken(input.NextToken);
@@ -294,10 +247,10 @@ export const metricHandlers = {
       return {
         Id: r.Id,
         Label: r.Label,
-        Timestamps: slice.map((p) => iso(p.ts)),
-        Values: slice.map((p) => p.v),
+        Timestamps: slice.map((p) => iso(p[0])),
+        Values: slice.map((p) => p[1]),
         StatusCode: hi < r.points.length ? 'PartialData' : 'Complete',
-        Messages: [],
+        Messages: r.Messages,
       };
     });
     return { MetricDataResults: out, Messages: [], NextToken: from + max < total ? encodeToken(from + max) : undefined };

@@ -8,7 +8,7 @@
 import type { DeepReadonly } from '../../core/store.ts';
 import { ip4InCidr, parseCidr4, parseIp4 } from '../ec2/cidr.ts';
 import { COMPARISON_OPERATORS } from '../cloudwatch/evaluate.ts';
-import type { AlarmRecord } from '../cloudwatch/alarms.state.ts';
+import { alarmPeriod, type AlarmRecord } from '../cloudwatch/alarms.state.ts';
 import { r53Errors } from './errors.ts';
 import type { HealthCheckRecord } from './state.ts';
 
@@ -197,7 +197,7 @@ function checkAlarm(c: HealthCheckConfig, cx: ConfigContext): void {
 function unsupportedAlarm(a: DeepReadonly<AlarmRecord>): void {
   const why = !a.Statistic
     ? 'alarms on extended statistics or metric math'
-    : a.Period < 60
+    : alarmPeriod(a) < 60
       ? 'alarms on high-resolution metrics'
       : a.DatapointsToAlarm !== undefined && a.DatapointsToAlarm !== a.EvaluationPeriods
         ? '"M out of N" alarms'

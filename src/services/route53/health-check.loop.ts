@@ -19,7 +19,7 @@
  */
 import type { Reconciler } from '../../core/scheduler.ts';
 import type { DeepReadonly } from '../../core/store.ts';
-import { ALARMS, type AlarmRecord } from '../cloudwatch/alarms.state.ts';
+import { alarmPeriod, ALARMS, type AlarmRecord } from '../cloudwatch/alarms.state.ts';
 import { evaluationRange } from '../cloudwatch/alarm.loop.ts';
 import { evaluationStep } from '../cloudwatch/alarm-index.ts';
 import { evaluate } from '../cloudwatch/evaluate.ts';
@@ -115,7 +115,7 @@ function metricStep(env: Env, account: string, rec: Read<HealthCheckRecord>): nu
   const id = rec.HealthCheckConfig.AlarmIdentifier as { Region: string; Name: string };
   const scope = { account, region: id.Region };
   const alarm = env.store.get<AlarmRecord>(ALARMS, scope, id.Name) as Readonly<AlarmRecord> | undefined;
-  const stepMs = alarm ? evaluationStep(alarm.Period) : 60_000;
+  const stepMs = alarm ? evaluationStep(alarmPeriod(alarm)) : 60_000;
   let state: string = 'INSUFFICIENT_DATA';
   if (alarm) {
     const range = evaluationRange(env, scope, alarm, Math.floor(now / stepMs) * stepMs);
