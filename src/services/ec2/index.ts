@@ -22,6 +22,9 @@ import { imageHandlers, imageLoops } from './images.provider.ts';
 import { addressHandlers } from './addresses.provider.ts';
 import { launchTemplateHandlers } from './launch-templates.provider.ts';
 import { defaultVpcHandlers } from './default-vpc.ts';
+import { vpcPeeringHandlers } from './vpc-peering.provider.ts';
+import { natGatewayHandlers, natGatewayLoops } from './nat-gateways.provider.ts';
+import { prefixListHandlers } from './prefix-lists.provider.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
@@ -47,11 +50,15 @@ export const ec2: Service = {
     ...imageHandlers,
     ...addressHandlers,
     ...launchTemplateHandlers,
+    ...vpcPeeringHandlers,
+    ...natGatewayHandlers,
+    ...prefixListHandlers,
   },
   loops: (env) => ({
     ...instanceLoops(env),
     ...volumeLoops(env),
     ...snapshotLoops(env),
     ...imageLoops(env),
+    ...natGatewayLoops(env),
   }),
 };
