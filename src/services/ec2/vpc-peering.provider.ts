@@ -4,7 +4,7 @@
  * states: a request is `initiating-request` as CreateVpcPeeringConnection answers it, then
  * `pending-acceptance` until the accepter accepts (`active`) or rejects (`rejected`), or 7 days
  * pass (`expired`); VPCs whose CIDRs overlap make a `failed` connection. Deleting makes it
- * `deleted`. Ended connections are listed for 2 hours, then forgotten.
+ * `deleted`. Ended connections are listed for 2 days (failed ones for 2 hours), then forgotten.
  *
  * Routes that name the connection are `active` while it is, `blackhole` otherwise. In the
  * sandbox, traffic crosses it where the route tables of both sides send the other's CIDR to it
@@ -29,8 +29,8 @@ type Status = VpcPeeringConnectionRecord['Status'];
 const DAY = 24 * 3600_000;
 /** How long a pending request waits for its accepter. */
 const EXPIRES_MS = 7 * DAY;
-/** How long a deleted, rejected or failed connection stays listed. */
-const LISTED_MS = 2 * 3600_000;
+/** How long an ended connection stays listed: 2 days, a failed one 2 hours. */
+const listedFor = (code: string) => (code === 'failed' ? 2 * 3600_000 : 2 * DAY);
 
 const notFound = idsNotFound('InvalidVpcPeeringConnectionID', 'vpcPeeringConnection');
 
@@ -56,7 +56,7 @@ function listed(ctx: RequestContext): DeepReadonly<VpcPeeringConnectionRecord>[]
   return ctx.env.store
     .list<VpcPeeringConnectionRecord>(COLL.vpcPeeringConnections, ctx)
     .map((p) => current(p, now))
-    .filter((p) => p.endedAt === undefined || now - p.endedAt < LISTED_MS);
+    .filter((p) => p.endedAt === undefined || now - p.endedAt < listedFor(p.Status.Code));
 }
 
 function find(ctx: RequestContext, id: string | undefined): VpcPeeringConnectionRecord {
