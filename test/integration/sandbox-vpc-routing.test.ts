@@ -7,7 +7,8 @@
  *    other's CIDR to the peering connection;
  *  - an instance in a private subnet reaches the internet (a listener in faultline's internet
  *    namespace, which answers every address) from the NAT gateway's Elastic IP only while its
- *    route table sends 0.0.0.0/0 to the gateway, and not while the gateway's zone is down.
+ *    route table sends 0.0.0.0/0 to the gateway, and not while the gateway's zone is down; through
+ *    the internet gateway instead, it comes from the instance's own Elastic IP.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -141,5 +142,12 @@ ec2.create_route(RouteTableId=s['rt_peers'], DestinationCidrBlock='10.0.0.0/16',
     assert.equal(await until('client', url, (b) => !!b?.startsWith('from')), `from ${s.eip}`);
     await ec2(`ec2.delete_route(RouteTableId=s['rt_clients'], DestinationCidrBlock='0.0.0.0/0')`);
     assert.ok(refused(await until('client', url, refused)), 'the route gone, no egress');
+    // Through the internet gateway instead, with an Elastic IP of its own: the internet sees that address.
+    const own = await ec2(`eip = ec2.allocate_address(Domain='vpc')
+ec2.associate_address(AllocationId=eip['AllocationId'], InstanceId=s['client'])
+igw = ec2.describe_internet_gateways(Filters=[{'Name': 'attachment.vpc-id', 'Values': [s['a']]}])['InternetGateways'][0]['InternetGatewayId']
+ec2.create_route(RouteTableId=s['rt_clients'], DestinationCidrBlock='0.0.0.0/0', GatewayId=igw)
+out(eip['PublicIp'])`);
+    assert.equal(await until('client', url, (b) => !!b?.startsWith('from')), `from ${own}`);
   });
 });
