@@ -5,11 +5,13 @@
  * reaches nothing outside itself anyway.
  *
  * Group references (a rule naming another group) become the private addresses of the interfaces
- * that hold that group in the same VPC, recomputed on every reconcile pass so that launches follow.
+ * that hold that group (in the same VPC, or a peered one), and prefix lists the CIDRs of their
+ * current version, recomputed on every reconcile pass so that launches and list changes follow.
  */
 import type { Env } from '../services/service.ts';
 import type { DeepReadonly, Scope } from '../core/store.ts';
 import { parseCidr4, ip4InCidr, parseIp4 } from '../services/ec2/cidr.ts';
+import { prefixListCidrs } from '../services/ec2/prefix-lists.provider.ts';
 import { COLL, COMPUTE_COLL, type NetworkInterfaceRecord, type SecurityGroupRecord, type SecurityGroupRuleRecord } from '../services/ec2/state.ts';
 
 /** The address public (internet) clients appear from inside a VPC: TEST-NET-2, never a VPC's. */
@@ -38,14 +40,15 @@ export function acceptsMaker(env: Env): (scope: Scope, eni: Interface) => string
   const interfaces = new Map<string, DeepReadonly<NetworkInterfaceRecord>[]>();
   const members = new Map<string, string[]>();
   const made = new Map<string, string[]>();
-  const membersOf = (scope: Scope, vpcId: string, groupId: string): string[] => {
+  // A group's members are the interfaces that hold it, whichever VPC: its own, or a peered one's.
+  const membersOf = (scope: Scope, groupId: string): string[] => {
     const where = `${scope.account}/${scope.region}`;
-    const key = `${where}/${vpcId}/${groupId}`;
+    const key = `${where}/${groupId}`;
     let out = members.get(key);
     if (!out) {
       let all = interfaces.get(where);
       if (!all) interfaces.set(where, (all = env.store.list<NetworkInterfaceRecord>(COMPUTE_COLL.networkInterfaces, scope)));
-      out = all.filter((e) => e.VpcId === vpcId && e.Groups.some((g) => g.GroupId === groupId)).map((e) => e.PrivateIpAddress);
+      out = all.filter((e) => e.Groups.some((g) => g.GroupId === groupId)).map((e) => e.PrivateIpAddress);
       members.set(key, out);
     }
     return out;
@@ -54,7 +57,7 @@ export function acceptsMaker(env: Env): (scope: Scope, eni: Interface) => string
     const groupIds = eni.Groups.map((g) => g.GroupId);
     const key = `${scope.account}/${scope.region}/${eni.VpcId}/${groupIds.join(',')}`;
     let lines = made.get(key);
-    if (lines === undefined) made.set(key, (lines = acceptLines(ingressRules(env, scope, groupIds), (g) => membersOf(scope, eni.VpcId, g))));
+    if (lines === undefined) made.set(key, (lines = acceptLines(ingressRules(env, scope, groupIds), (g) => membersOf(scope, g), (pl) => prefixListCidrs(env, scope, pl).filter((c) => !c.includes(':')))));
     return lines;
   };
 }
@@ -71,10 +74,10 @@ export function rulesetMaker(env: Env): (scope: Scope, eni: Interface) => string
   };
 }
 
-function acceptLines(rules: SecurityGroupRuleRecord[], membersOf: (groupId: string) => string[]): string[] {
+function acceptLines(rules: SecurityGroupRuleRecord[], membersOf: (groupId: string) => string[], cidrsOf: (prefixListId: string) => string[]): string[] {
   const lines: string[] = [];
   for (const r of rules) {
-    const sources = r.ReferencedGroupInfo ? membersOf(r.ReferencedGroupInfo.GroupId) : r.CidrIpv4 ? [r.CidrIpv4] : [];
+    const sources = r.ReferencedGroupInfo ? membersOf(r.ReferencedGroupInfo.GroupId) : r.PrefixListId ? cidrsOf(r.PrefixListId) : r.CidrIpv4 ? [r.CidrIpv4] : [];
     if (!sources.length) continue;
     const src = `ip saddr { ${sources.join(', ')} }`;
     const proto = protoOf(r.IpProtocol);
@@ -118,8 +121,8 @@ export function tcpAdmitted(env: Env, scope: Scope, groupIds: readonly string[],
     if (r.ReferencedGroupInfo) {
       if (!source.groupIds.includes(r.ReferencedGroupInfo.GroupId)) return false;
     } else {
-      const c = parseCidr4(r.CidrIpv4, false);
-      if (!c || !ip4InCidr(c, src)) return false;
+      const cidrs = r.PrefixListId ? prefixListCidrs(env, scope, r.PrefixListId) : [r.CidrIpv4];
+      if (!cidrs.some((cidr) => { const c = parseCidr4(cidr, false); return c && ip4InCidr(c, src); })) return false;
     }
     const proto = protoOf(r.IpProtocol);
     if (proto === '-1') return true;

@@ -69,6 +69,7 @@ import { deleteNamespace, listNamespaces, namespacePids, nsPrefix } from './netn
 import type { Owner } from './owners.ts';
 import { PublicEndpoints, listeningPorts, type EndpointTarget } from './public-endpoints.ts';
 import { SandboxProcess } from './sandbox.process.ts';
+import { RouterLinks, routePlans, type RoutePlan, type Router } from './vpc-routes.ts';
 import { SnapshotStore } from './snapshots.store.ts';
 import { VolumeStore } from './volumes.store.ts';
 import { API_URL, METADATA_IP, VpcNetwork, gatewayOf, resolverIps, type AgentConnection } from './vpc-network.ts';
@@ -170,6 +171,8 @@ export class SandboxDriver implements ComputeDriver {
   /** RDS's DB instances: their engines' processes and their snapshots' data. */
   private dbs: DbEngines;
   private dbRelay = new DbEndpointRelay();
+  /** Peering links between VPCs' routers, and their links to the internet namespace. */
+  private routeLinks: RouterLinks;
   private metadata: MetadataServer;
   private targets = new Map<string, EndpointTarget>();
   private failed = new Map<string, { bootKey: string; at: number }>();
@@ -207,6 +210,7 @@ export class SandboxDriver implements ComputeDriver {
     this.r53Probes = new Route53Probes(env);
     this.dbs = new DbEngines(env, join(this.runtime, 'rds'), opts.log);
     this.cap = machineCapacity(env.config.maxInstances);
+    this.routeLinks = new RouterLinks(`${this.prefix}internet`);
   }
 
   capacity(): MachineCapacity {
@@ -309,11 +313,14 @@ export class SandboxDriver implements ComputeDriver {
     }
     const dbEndpoints = readDbEndpoints(this.env);
     const accepts = acceptsMaker(this.env);
+    const plans = routePlans(this.env, neededVpcs);
     for (const [vpcId, scope] of neededVpcs) {
       const net = this.vpcs.get(vpcId);
-      const acls = net && this.routerRulesetOf(scope, vpcId, dbEndpoints.filter((e) => e.vpcId === vpcId), accepts);
+      const acls = net && this.routerRulesetOf(scope, vpcId, dbEndpoints.filter((e) => e.vpcId === vpcId), accepts, plans.get(vpcId)!);
       if (net && acls !== net.acls) task(`vpc:${vpcId}`, () => net.applyAcls(acls!));
     }
+    const routers = new Map<string, Router>([...this.vpcs].filter(([, net]) => net.up));
+    if (!this.routeLinks.matches(plans, routers)) task('routes', () => this.routeLinks.sync(plans, routers));
     this.reconcilePausedVolumes(task);
     this.reconcileLoadBalancers(task);
     this.reconcileDbEndpoints(task, dbEndpoints);
@@ -354,9 +361,9 @@ export class SandboxDriver implements ComputeDriver {
 
   /**
    * The router's ruleset: the VPC's subnets' network ACLs (a subnet with none is not filtered),
-   * and its DB endpoints' security groups.
+   * its DB endpoints' security groups, and what its route tables let leave the VPC (vpc-routes.ts).
    */
-  private routerRulesetOf(scope: Scope, vpcId: string, endpoints: DbEndpoint[], accepts: (scope: Scope, eni: Interface) => string[]): string {
+  private routerRulesetOf(scope: Scope, vpcId: string, endpoints: DbEndpoint[], accepts: (scope: Scope, eni: Interface) => string[], plan: RoutePlan): string {
     const subnets = this.env.store.list<SubnetRecord>(COLL.subnets, scope).filter((s) => s.VpcId === vpcId);
     const acls = this.env.store.list<NetworkAclRecord>(COLL.networkAcls, scope).filter((a) => a.VpcId === vpcId);
     const filtered = subnets.flatMap((s) => {
@@ -366,7 +373,7 @@ export class SandboxDriver implements ComputeDriver {
     const cidrOf = new Map(subnets.map((s) => [s.SubnetId, s.CidrBlock]));
     const inSubnets = endpoints.filter((e) => cidrOf.has(e.subnetId)).map((e) => ({ ip: e.ip, cidr: cidrOf.get(e.subnetId)! }));
     // No ACL filters the metadata service, the subnets' routers or the Amazon resolver.
-    return aclRuleset(filtered, [METADATA_IP, ...this.resolverIpsOf(scope, vpcId), ...subnets.map((s) => gatewayOf(s.CidrBlock)!.split('/')[0])], inSubnets) + endpointRules(endpoints, accepts);
+    return aclRuleset(filtered, [METADATA_IP, ...this.resolverIpsOf(scope, vpcId), ...subnets.map((s) => gatewayOf(s.CidrBlock)!.split('/')[0])], inSubnets) + endpointRules(endpoints, accepts) + plan.rules;
   }
 
   private vpcScope(vpcId: string): Scope | undefined {

@@ -99,6 +99,8 @@ export class VpcNetwork {
   private ready: Promise<void> | undefined;
   /** The network ACL ruleset in force in the router namespace, once one is. */
   acls: string | undefined;
+  /** Whether the router namespace exists (made, and not destroyed since): links to it can be made. */
+  up = false;
   /** The agent that serves the Amazon resolver (serveDns), and who answers its queries. */
   private dnsAgent: ChildProcess | undefined;
   private dnsAnswerer: DnsAnswerer | undefined;
@@ -150,6 +152,7 @@ export class VpcNetwork {
     this.nodeIps.clear();
     this.endpoints = [];
     this.acls = undefined;
+    this.up = true;
     await this.startAgent();
   }
 
@@ -416,6 +419,7 @@ export class VpcNetwork {
     // An agent being started (or started again) is waited for, then stopped with the rest.
     const starting = this.ready;
     this.ready = undefined;
+    this.up = false;
     await starting?.catch(() => {});
     const a = this.agent;
     this.agent = undefined;

@@ -26,6 +26,9 @@ import { placementGroupHandlers } from './placement-groups.provider.ts';
 import { hostHandlers } from './hosts.provider.ts';
 import { spotHandlers } from './spot.provider.ts';
 import { spotLoops } from './spot.loop.ts';
+import { vpcPeeringHandlers } from './vpc-peering.provider.ts';
+import { natGatewayHandlers, natGatewayLoops } from './nat-gateways.provider.ts';
+import { prefixListHandlers } from './prefix-lists.provider.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
@@ -54,6 +57,9 @@ export const ec2: Service = {
     ...placementGroupHandlers,
     ...hostHandlers,
     ...spotHandlers,
+    ...vpcPeeringHandlers,
+    ...natGatewayHandlers,
+    ...prefixListHandlers,
   },
   loops: (env) => ({
     ...instanceLoops(env),
@@ -61,5 +67,6 @@ export const ec2: Service = {
     ...snapshotLoops(env),
     ...imageLoops(env),
     ...spotLoops(env),
+    ...natGatewayLoops(env),
   }),
 };

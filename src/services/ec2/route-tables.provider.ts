@@ -11,7 +11,8 @@ import { formatCidr4, formatCidr6, parseCidr4, parseCidr6 } from './cidr.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filters.ts';
 import { dryRun, notFound, requireRouteTable, requireSubnet, requireVpc } from './network.ts';
-import { COLL, type InternetGatewayRecord, type RouteRecord, type RouteTableAssociationRecord, type RouteTableRecord } from './state.ts';
+import { requirePrefixList } from './prefix-lists.provider.ts';
+import { COLL, type InternetGatewayRecord, type NatGatewayRecord, type VpcPeeringConnectionRecord, type RouteRecord, type RouteTableAssociationRecord, type RouteTableRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
 
 type TagSpecs = { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[];
@@ -49,10 +50,15 @@ export function dropRouteTableAssociations(ctx: RequestContext, subnetId: string
 
 /** Marks the routes of a VPC's tables that go through `gatewayId` active or blackhole, as the gateway attaches or detaches. */
 export function setGatewayRoutesState(ctx: RequestContext, vpcId: string, gatewayId: string, state: 'active' | 'blackhole'): void {
+  setTargetRoutesState(ctx, vpcId, 'GatewayId', gatewayId, state);
+}
+
+/** Marks the routes of a VPC's tables whose target `key` is `id` active or blackhole, as the target comes or goes. */
+export function setTargetRoutesState(ctx: RequestContext, vpcId: string, key: 'GatewayId' | 'NatGatewayId' | 'VpcPeeringConnectionId', id: string, state: 'active' | 'blackhole'): void {
   for (const t of ctx.env.store.list<RouteTableRecord>(COLL.routeTables, ctx)) {
-    if (t.VpcId !== vpcId || !t.Routes.some((r) => r.GatewayId === gatewayId && r.State !== state)) continue;
+    if (t.VpcId !== vpcId || !t.Routes.some((r) => r[key] === id && r.State !== state)) continue;
     const rec = ctx.env.store.mutable<RouteTableRecord>(COLL.routeTables, ctx, t.RouteTableId)!;
-    for (const r of rec.Routes) if (r.GatewayId === gatewayId) r.State = state;
+    for (const r of rec.Routes) if (r[key] === id) r.State = state;
     ctx.env.store.put(COLL.routeTables, ctx, rec.RouteTableId, rec);
   }
 }
@@ -80,7 +86,7 @@ type RouteInput = {
 
 type Destination = Pick<RouteRecord, 'DestinationCidrBlock' | 'DestinationIpv6CidrBlock' | 'DestinationPrefixListId'>;
 
-function destinationOf(input: RouteInput): { dest: Destination; text: string; param: string } {
+function destinationOf(ctx: RequestContext, input: RouteInput): { dest: Destination; text: string; param: string } {
   const given = [input.DestinationCidrBlock, input.DestinationIpv6CidrBlock, input.DestinationPrefixListId].filter((d) => d !== undefined);
   if (!given.length) throw errors.missingParameter('destinationCidrBlock or destinationIpv6CidrBlock or destinationPrefixListId');
   if (given.length > 1) throw ec2Errors.invalidParameterCombination('Only one of destinationCidrBlock, destinationIpv6CidrBlock and destinationPrefixListId may be given.');
@@ -96,9 +102,7 @@ function destinationOf(input: RouteInput): { dest: Destination; text: string; pa
     const text = formatCidr6(c);
     return { dest: { DestinationIpv6CidrBlock: text }, text, param: 'destination-ipv6-cidr-block' };
   }
-  if (!input.DestinationPrefixListId!.startsWith('pl-')) {
-    throw new AwsError('InvalidPrefixListID.Malformed', `Invalid id: "${input.DestinationPrefixListId}" (expecting "pl-...")`);
-  }
+  requirePrefixList(ctx, input.DestinationPrefixListId!);
   return { dest: { DestinationPrefixListId: input.DestinationPrefixListId }, text: input.DestinationPrefixListId!, param: 'destination-prefix-list-id' };
 }
 
@@ -159,6 +163,19 @@ function targetOf(ctx: RequestContext, table: DeepReadonly<RouteTableRecord>, in
     if (i.VpcId && i.VpcId !== table.VpcId) throw ec2Errors.invalidParameterValue(`route table ${table.RouteTableId} and instance ${id} belong to different networks`);
     const live = i.State?.Name === 'running' || i.State?.Name === 'pending';
     return { InstanceId: id, InstanceOwnerId: i.OwnerId ?? ctx.account, NetworkInterfaceId: i.NetworkInterfaces?.[0]?.NetworkInterfaceId, State: live ? 'active' : 'blackhole' };
+  }
+  if (t.param === 'NatGatewayId') {
+    const nat = rec as DeepReadonly<NatGatewayRecord>;
+    if (nat.State === 'deleted' || nat.State === 'failed') throw new AwsError(t.code, `The ${t.what} '${id}' does not exist`);
+    if (nat.VpcId !== table.VpcId) throw ec2Errors.invalidParameterValue(`route table ${table.RouteTableId} and NAT gateway ${id} belong to different networks`);
+    return { NatGatewayId: id, State: nat.State === 'available' ? 'active' : 'blackhole' };
+  }
+  if (t.param === 'VpcPeeringConnectionId') {
+    const pcx = rec as DeepReadonly<VpcPeeringConnectionRecord>;
+    if (pcx.RequesterVpcInfo.VpcId !== table.VpcId && pcx.AccepterVpcInfo.VpcId !== table.VpcId) {
+      throw ec2Errors.invalidParameterValue(`route table ${table.RouteTableId} and peering connection ${id} belong to different networks`);
+    }
+    return { VpcPeeringConnectionId: id, State: pcx.Status.Code === 'active' ? 'active' : 'blackhole' };
   }
   return { [t.param]: id, State: 'active' } as Omit<RouteRecord, 'Origin' | keyof Destination>;
 }
@@ -226,7 +243,7 @@ export const routeTableHandlers = {
 
   CreateRoute(input: RouteInput, ctx: RequestContext) {
     const t = requireRouteTable(ctx, input.RouteTableId);
-    const { dest, text } = destinationOf(input);
+    const { dest, text } = destinationOf(ctx, input);
     if (input.LocalTarget) throw ec2Errors.invalidParameterValue('LocalTarget is only valid in ReplaceRoute.');
     const target = targetOf(ctx, t, input);
     if (t.Routes.some((r) => sameDestination(r, dest))) throw new AwsError('RouteAlreadyExists', `The route identified by ${text} already exists.`);
@@ -239,7 +256,7 @@ export const routeTableHandlers = {
 
   ReplaceRoute(input: RouteInput, ctx: RequestContext) {
     const t = requireRouteTable(ctx, input.RouteTableId);
-    const { dest, text } = destinationOf(input);
+    const { dest, text } = destinationOf(ctx, input);
     const i = t.Routes.findIndex((r) => sameDestination(r, dest));
     if (i < 0) throw ec2Errors.invalidParameterValue(`There is no route defined for '${text}' in the route table. Use CreateRoute instead.`);
     const target = targetOf(ctx, t, input);
@@ -254,7 +271,7 @@ export const routeTableHandlers = {
 
   DeleteRoute(input: { RouteTableId: string; DestinationCidrBlock?: string; DestinationIpv6CidrBlock?: string; DestinationPrefixListId?: string; DryRun?: boolean }, ctx: RequestContext) {
     const t = requireRouteTable(ctx, input.RouteTableId);
-    const { dest, text, param } = destinationOf(input);
+    const { dest, text, param } = destinationOf(ctx, input);
     const route = t.Routes.find((r) => sameDestination(r, dest));
     if (!route) throw new AwsError('InvalidRoute.NotFound', `no route with ${param} ${text} in route table ${t.RouteTableId}`);
     if (route.GatewayId === 'local' && route.Origin === 'CreateRouteTable') {

@@ -14,6 +14,8 @@ import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filt
 import { arn, dryRun, liveInstances, notFound, requireSecurityGroup, requireVpc } from './network.ts';
 import { COLL, type IpPermission, type SecurityGroupRecord, type SecurityGroupRuleRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
+import { requirePrefixList } from './prefix-lists.provider.ts';
+import { activePeerings } from './vpc-peering.provider.ts';
 import { own } from '../../core/own.ts';
 import { defaultVpcOf } from './default-vpc.ts';
 
@@ -90,7 +92,9 @@ type Draft = Omit<SecurityGroupRuleRecord, 'SecurityGroupRuleId' | 'SecurityGrou
 function findGroupInVpc(ctx: RequestContext, vpcId: string, ref: { GroupId?: string; GroupName?: string }): DeepReadonly<SecurityGroupRecord> {
   if (ref.GroupId) {
     const g = requireSecurityGroup(ctx, ref.GroupId);
-    if (g.VpcId !== vpcId) throw new AwsError('InvalidGroup.NotFound', 'You have specified two resources that belong to different networks.');
+    // A group of a peered VPC may be named, as on AWS.
+    const peered = activePeerings(ctx.env, ctx).some((p) => [p.RequesterVpcInfo.VpcId, p.AccepterVpcInfo.VpcId].sort().join() === [vpcId, g.VpcId].sort().join());
+    if (g.VpcId !== vpcId && !peered) throw new AwsError('InvalidGroup.NotFound', 'You have specified two resources that belong to different networks.');
     return g;
   }
   const g = ctx.env.store.list<SecurityGroupRecord>(COLL.securityGroups, ctx).find((s) => s.VpcId === vpcId && s.GroupName === ref.GroupName);
@@ -118,7 +122,7 @@ function expand(ctx: RequestContext, group: DeepReadonly<SecurityGroupRecord>, i
       out.push({ ...base, CidrIpv6: formatCidr6(c), Description: r.Description });
     }
     for (const r of p.PrefixListIds ?? []) {
-      if (!r.PrefixListId?.startsWith('pl-')) throw new AwsError('InvalidPrefixListID.Malformed', `Invalid id: "${r.PrefixListId ?? ''}" (expecting "pl-...")`);
+      requirePrefixList(ctx, r.PrefixListId ?? '');
       checkDescription(r.Description);
       out.push({ ...base, PrefixListId: r.PrefixListId, Description: r.Description });
     }
@@ -127,7 +131,7 @@ function expand(ctx: RequestContext, group: DeepReadonly<SecurityGroupRecord>, i
       if (r.UserId && r.UserId !== ctx.account) throw notFound.securityGroup(r.GroupId ?? r.GroupName ?? '');
       const ref = findGroupInVpc(ctx, group.VpcId, r);
       checkDescription(r.Description);
-      out.push({ ...base, ReferencedGroupInfo: { GroupId: ref.GroupId, UserId: ref.OwnerId }, Description: r.Description });
+      out.push({ ...base, ReferencedGroupInfo: { GroupId: ref.GroupId, UserId: ref.OwnerId, ...(ref.VpcId !== group.VpcId ? { VpcId: ref.VpcId } : {}) }, Description: r.Description });
     }
     if (out.length === before) {
       throw ec2Errors.invalidParameterValue(

@@ -20,6 +20,9 @@ export const COLL = {
   addresses: 'ec2.addresses',
   launchTemplates: 'ec2.launchTemplates',
   launchTemplateVersions: 'ec2.launchTemplateVersions',
+  vpcPeeringConnections: 'ec2.vpcPeeringConnections',
+  natGateways: 'ec2.natGateways',
+  prefixLists: 'ec2.prefixLists',
 } as const;
 
 export interface VpcRecord {
@@ -368,7 +371,7 @@ export interface NetworkInterfaceRecord {
   PrivateIpAddresses: { Association?: PublicAssociation; Primary: boolean; PrivateDnsName: string; PrivateIpAddress: string }[];
   SourceDestCheck: boolean;
   /** `network_load_balancer` for an NLB's nodes; Classic and ALB nodes are `interface` (requester-managed, with no attachment). */
-  InterfaceType: 'interface' | 'network_load_balancer';
+  InterfaceType: 'interface' | 'network_load_balancer' | 'natGateway';
   Groups: GroupIdentifier[];
   Ipv6Addresses: never[];
   Attachment?: {
@@ -483,4 +486,65 @@ export interface AddressRecord {
   PrivateIpAddress?: string;
   SubnetId?: string;
   Tags: Tag[];
+}
+
+// ---- Routing between networks: VPC peering connections, NAT gateways, managed prefix lists ----
+
+export interface PeeringVpcInfo {
+  VpcId: string;
+  OwnerId: string;
+  Region: string;
+  CidrBlock: string;
+  CidrBlockSet: { CidrBlock: string }[];
+  /** Shown once the connection is active, as on AWS. */
+  PeeringOptions?: { AllowDnsResolutionFromRemoteVpc: boolean; AllowEgressFromLocalClassicLinkToRemoteVpc: boolean; AllowEgressFromLocalVpcToRemoteClassicLink: boolean };
+}
+
+export interface VpcPeeringConnectionRecord {
+  VpcPeeringConnectionId: string;
+  RequesterVpcInfo: PeeringVpcInfo;
+  AccepterVpcInfo: PeeringVpcInfo;
+  Status: { Code: 'initiating-request' | 'pending-acceptance' | 'active' | 'deleted' | 'rejected' | 'failed' | 'expired'; Message: string };
+  /** ISO time a pending request expires (7 days after it was made). */
+  ExpirationTime?: IsoTime;
+  Tags: Tag[];
+  /** Internal: clock ms when it reached a final state (deleted, rejected, failed); it is listed for a while after. */
+  endedAt?: number;
+}
+
+export interface NatGatewayRecord {
+  NatGatewayId: string;
+  VpcId: string;
+  SubnetId: string;
+  State: 'pending' | 'failed' | 'available' | 'deleting' | 'deleted';
+  ConnectivityType: 'public' | 'private';
+  CreateTime: IsoTime;
+  DeleteTime?: IsoTime;
+  FailureCode?: string;
+  FailureMessage?: string;
+  NatGatewayAddresses: { AllocationId?: string; AssociationId?: string; NetworkInterfaceId?: string; PrivateIp?: string; PublicIp?: string; IsPrimary: boolean; Status: 'associating' | 'succeeded' | 'disassociating' | 'failed' }[];
+  Tags: Tag[];
+  /** Internal: clock ms of the next transition (pending → available or failed, deleting → deleted, deleted → forgotten). */
+  readyAt: number;
+  /** Internal: why a pending gateway fails when its time comes. */
+  failure?: { code: string; message: string };
+}
+
+export interface PrefixListEntryRecord {
+  Cidr: string;
+  Description?: string;
+}
+
+export interface ManagedPrefixListRecord {
+  PrefixListId: string;
+  PrefixListName: string;
+  PrefixListArn: string;
+  AddressFamily: 'IPv4' | 'IPv6';
+  State: 'create-complete' | 'modify-complete' | 'restore-complete';
+  MaxEntries: number;
+  Version: number;
+  OwnerId: string;
+  Tags: Tag[];
+  /** Internal: the entries of every version, oldest first (versions[i] is version i + 1). */
+  versions: PrefixListEntryRecord[][];
 }

@@ -24,6 +24,7 @@ import {
   type VpcRecord,
 } from './state.ts';
 import { tagsFor } from './tags.ts';
+import { endPeeringsOf } from './vpc-peering.provider.ts';
 
 type TagSpecs = { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[];
 
@@ -127,6 +128,7 @@ export const vpcHandlers = {
       inVpc<NetworkAclRecord>(COLL.networkAcls).some((a) => a.NetworkAclId !== vpc.defaultNetworkAclId);
     if (busy) throw ec2Errors.dependencyViolation(`The vpc '${vpc.VpcId}' has dependencies and cannot be deleted.`);
     dryRun(input);
+    endPeeringsOf(ctx, vpc.VpcId);
     for (const g of inVpc<SecurityGroupRecord>(COLL.securityGroups)) removeSecurityGroupRecord(ctx, g.GroupId);
     for (const t of inVpc<RouteTableRecord>(COLL.routeTables)) store.delete(COLL.routeTables, ctx, t.RouteTableId);
     for (const a of inVpc<NetworkAclRecord>(COLL.networkAcls)) store.delete(COLL.networkAcls, ctx, a.NetworkAclId);
