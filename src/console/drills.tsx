@@ -6,13 +6,25 @@
  * second: it is one record, and its end logs no event of its own.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { parse as parseYaml } from 'yaml';
 import { getBlob, getJson, postJson } from './api.ts';
 import { Badge } from './badge.tsx';
 import type { Drill, DrillSummary, Measure } from './model.ts';
 import { drillStatus } from './status.ts';
 
-/** The templates a drill file names: the value of each `template:` key, unquoted. */
-export const namedTemplates = (source: string): string[] => [...source.matchAll(/^\s*template:\s*["']?([^"'\s#]+)["']?\s*(?:#.*)?$/gm)].map((m) => m[1]);
+/** The templates a drill file's `stack:` setup steps name; none while the text is not YAML yet. */
+export function namedTemplates(source: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(source);
+  } catch {
+    return [];
+  }
+  const setup = (doc as { setup?: unknown } | null)?.setup;
+  if (!Array.isArray(setup)) return [];
+  const names = setup.map((step) => (step as { stack?: { template?: unknown } } | null)?.stack?.template).filter((t): t is string => typeof t === 'string');
+  return [...new Set(names)];
+}
 
 const baseName = (path: string) => path.split('/').pop() ?? path;
 
@@ -114,7 +126,7 @@ export function Drills() {
                 }}
               />
             </label>
-            <ul>
+            <ul class="named-templates">
               {names.map((n) => (
                 <li key={n}>
                   {n}: {templates[n] !== undefined ? '✓ given' : '– not given yet'}

@@ -19,8 +19,15 @@ import { startFaultline, type Faultline } from '../harness.ts';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const WAIT = { timeout: 30_000 };
 
-/** A drill with no setup: the API answering is its steady state; it powers off an empty zone for a minute. */
+/**
+ * A drill whose setup makes a stack from an uploaded template; the API answering is its steady
+ * state; it powers off an empty zone for a minute.
+ */
 const DRILL = `name: console drill
+setup:
+  - stack:
+      name: console-topic
+      template: ./topic.json
 experiment:
   template:
     actions:
@@ -37,6 +44,8 @@ recovery: {checks: 1, window: 120}
 targets:
   AZ: {rtoInSecs: 60, rpoInSecs: 0}
 `;
+
+const TOPIC = JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } });
 
 describe('the web console', () => {
   let fl: Faultline;
@@ -162,6 +171,12 @@ print(json.dumps(i))
 
   it('starts a drill from the page, shows its RTO and RPO against the targets, and downloads its report', async () => {
     await page.getByLabel('or its text').fill(DRILL);
+    // The setup's template is named (not the experiment's template map), then uploaded.
+    const named = page.locator('ul.named-templates li');
+    await named.filter({ hasText: './topic.json: – not given yet' }).waitFor(WAIT);
+    assert.equal(await named.count(), 1);
+    await page.getByLabel('Templates it names').setInputFiles({ name: 'topic.json', mimeType: 'application/json', buffer: Buffer.from(TOPIC) });
+    await named.filter({ hasText: './topic.json: ✓ given' }).waitFor(WAIT);
     await page.getByRole('button', { name: 'Start drill' }).click();
     // The API never fails, so RTO is 0; with no data and no instances there is no RPO, which breaches its target.
     const drill = page.locator('article.drill[data-status="breached"]');
@@ -175,5 +190,12 @@ print(json.dumps(i))
     assert.equal(report.drill.name, 'console drill');
     assert.equal(report.status, 'breached');
     assert.equal(report.exitCode, 1);
+    // The setup made its stack from the uploaded template.
+    const stack = (await fl.python(`
+import json, os, boto3
+s = boto3.client('cloudformation', endpoint_url=os.environ['FAULTLINE_URL'], region_name='us-east-1').describe_stacks(StackName='console-topic')['Stacks'][0]
+print(json.dumps(s['StackStatus']))
+`)) as string;
+    assert.equal(stack, 'CREATE_COMPLETE');
   });
 });
