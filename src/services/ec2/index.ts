@@ -22,12 +22,18 @@ import { imageHandlers, imageLoops } from './images.provider.ts';
 import { addressHandlers } from './addresses.provider.ts';
 import { launchTemplateHandlers } from './launch-templates.provider.ts';
 import { defaultVpcHandlers } from './default-vpc.ts';
+import { answeringDryRun } from './dry-run.ts';
+import { vpcCidrHandlers } from './vpc-cidrs.provider.ts';
+import { ipv6AddressHandlers } from './ipv6-addresses.ts';
+import { egressOnlyGatewayHandlers } from './egress-only-gateways.provider.ts';
+import { dhcpOptionsHandlers } from './dhcp-options.provider.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
   model: models.ec2,
   protocols: [new QueryProtocol('ec2')],
-  handlers: {
+  // DryRun is answered here, once, for every operation that takes it (dry-run.ts).
+  handlers: answeringDryRun(models.ec2, {
     ...regionHandlers,
     ...tagHandlers,
     ...vpcHandlers,
@@ -47,7 +53,11 @@ export const ec2: Service = {
     ...imageHandlers,
     ...addressHandlers,
     ...launchTemplateHandlers,
-  },
+    ...vpcCidrHandlers,
+    ...ipv6AddressHandlers,
+    ...egressOnlyGatewayHandlers,
+    ...dhcpOptionsHandlers,
+  }),
   loops: (env) => ({
     ...instanceLoops(env),
     ...volumeLoops(env),

@@ -234,12 +234,18 @@ export interface PublicAssociation {
   AssociationId?: string;
 }
 
+/** An IPv6 address of a network interface (ipv6-addresses.ts). */
+export interface Ipv6AddressRecord {
+  Ipv6Address: string;
+  IsPrimaryIpv6: boolean;
+}
+
 export interface InstanceNetworkInterfaceRecord {
   Association?: PublicAssociation;
   Attachment: { AttachTime: IsoTime; AttachmentId: string; DeleteOnTermination: boolean; DeviceIndex: number; NetworkCardIndex: number; Status: string };
   Description: string;
   Groups: GroupIdentifier[];
-  Ipv6Addresses: never[];
+  Ipv6Addresses: Ipv6AddressRecord[];
   MacAddress: string;
   NetworkInterfaceId: string;
   OwnerId: string;
@@ -367,7 +373,7 @@ export interface NetworkInterfaceRecord {
   /** `network_load_balancer` for an NLB's nodes; Classic and ALB nodes are `interface` (requester-managed, with no attachment). */
   InterfaceType: 'interface' | 'network_load_balancer';
   Groups: GroupIdentifier[];
-  Ipv6Addresses: never[];
+  Ipv6Addresses: Ipv6AddressRecord[];
   Attachment?: {
     AttachmentId: string;
     AttachTime: IsoTime;

@@ -22,6 +22,12 @@ export const TAGGABLE: Record<string, { coll: string; type: string; idField: str
   eipalloc: { coll: 'ec2.addresses', type: 'elastic-ip', idField: 'AllocationId' },
   lt: { coll: 'ec2.launchTemplates', type: 'launch-template', idField: 'LaunchTemplateId' },
   eni: { coll: 'ec2.networkInterfaces', type: 'network-interface', idField: 'NetworkInterfaceId' },
+  dopt: { coll: 'ec2.dhcpOptions', type: 'dhcp-options', idField: 'DhcpOptionsId' },
+  eigw: { coll: 'ec2.egressOnlyInternetGateways', type: 'egress-only-internet-gateway', idField: 'EgressOnlyInternetGatewayId' },
+  vpce: { coll: 'ec2.vpcEndpoints', type: 'vpc-endpoint', idField: 'VpcEndpointId' },
+  cgw: { coll: 'ec2.customerGateways', type: 'customer-gateway', idField: 'CustomerGatewayId' },
+  vgw: { coll: 'ec2.vpnGateways', type: 'vpn-gateway', idField: 'VpnGatewayId' },
+  vpn: { coll: 'ec2.vpnConnections', type: 'vpn-connection', idField: 'VpnConnectionId' },
 };
 
 export const MAX_TAGS = 50;
