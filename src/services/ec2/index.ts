@@ -27,6 +27,8 @@ import { vpcCidrHandlers } from './vpc-cidrs.provider.ts';
 import { ipv6AddressHandlers } from './ipv6-addresses.ts';
 import { egressOnlyGatewayHandlers } from './egress-only-gateways.provider.ts';
 import { dhcpOptionsHandlers } from './dhcp-options.provider.ts';
+import { vpcEndpointHandlers } from './vpc-endpoints.provider.ts';
+import { vpnHandlers } from './vpn.provider.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
@@ -57,6 +59,8 @@ export const ec2: Service = {
     ...ipv6AddressHandlers,
     ...egressOnlyGatewayHandlers,
     ...dhcpOptionsHandlers,
+    ...vpcEndpointHandlers,
+    ...vpnHandlers,
   }),
   loops: (env) => ({
     ...instanceLoops(env),

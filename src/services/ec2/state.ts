@@ -370,8 +370,8 @@ export interface NetworkInterfaceRecord {
   PrivateDnsName: string;
   PrivateIpAddresses: { Association?: PublicAssociation; Primary: boolean; PrivateDnsName: string; PrivateIpAddress: string }[];
   SourceDestCheck: boolean;
-  /** `network_load_balancer` for an NLB's nodes; Classic and ALB nodes are `interface` (requester-managed, with no attachment). */
-  InterfaceType: 'interface' | 'network_load_balancer';
+  /** `network_load_balancer` for an NLB's nodes, `vpc_endpoint` for an interface endpoint's; Classic and ALB nodes are `interface` (requester-managed, with no attachment). */
+  InterfaceType: 'interface' | 'network_load_balancer' | 'vpc_endpoint';
   Groups: GroupIdentifier[];
   Ipv6Addresses: Ipv6AddressRecord[];
   Attachment?: {

@@ -8,6 +8,7 @@ import { AwsError, errors } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import type { RequestContext } from '../service.ts';
 import { formatCidr4, formatCidr6, parseCidr4 } from './cidr.ts';
+import { EGRESS_ONLY_GATEWAYS, type EgressOnlyGatewayRecord } from './egress-only-gateways.provider.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
 import { dryRun, notFound, requireVpc } from './network.ts';
@@ -24,6 +25,8 @@ import {
   type VpcRecord,
 } from './state.ts';
 import { tagsFor } from './tags.ts';
+import { vpcHasEndpoints } from './vpc-endpoints.provider.ts';
+import { vpcHasVpnGateway } from './vpn.provider.ts';
 
 type TagSpecs = { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[];
 
@@ -127,7 +130,10 @@ export const vpcHandlers = {
       store.list<InternetGatewayRecord>(COLL.internetGateways, ctx).some((g) => g.Attachments.some((a) => a.VpcId === vpc.VpcId)) ||
       inVpc<SecurityGroupRecord>(COLL.securityGroups).some((g) => g.GroupId !== vpc.defaultSecurityGroupId) ||
       inVpc<RouteTableRecord>(COLL.routeTables).some((t) => t.RouteTableId !== vpc.mainRouteTableId) ||
-      inVpc<NetworkAclRecord>(COLL.networkAcls).some((a) => a.NetworkAclId !== vpc.defaultNetworkAclId);
+      inVpc<NetworkAclRecord>(COLL.networkAcls).some((a) => a.NetworkAclId !== vpc.defaultNetworkAclId) ||
+      store.list<EgressOnlyGatewayRecord>(EGRESS_ONLY_GATEWAYS, ctx).some((g) => g.Attachments.some((a) => a.VpcId === vpc.VpcId)) ||
+      vpcHasEndpoints(ctx, vpc.VpcId) ||
+      vpcHasVpnGateway(ctx, vpc.VpcId);
     if (busy) throw ec2Errors.dependencyViolation(`The vpc '${vpc.VpcId}' has dependencies and cannot be deleted.`);
     dryRun(input);
     for (const g of inVpc<SecurityGroupRecord>(COLL.securityGroups)) removeSecurityGroupRecord(ctx, g.GroupId);
