@@ -16,6 +16,8 @@ const BEYOND_ENUM: Record<string, (model: ServiceModel) => readonly string[]> = 
   ResourceStatus: (model) => model.shapes.StackStatus?.enum ?? [],
   // An internet gateway's attachment is `available` in DescribeInternetGateways, not `attached`.
   AttachmentStatus: () => ['available'],
+  // VPC endpoints' states are lower camel case on the wire (`available`), as the vpc-endpoint-state filter lists them.
+  State: () => ['pendingAcceptance', 'pending', 'available', 'deleting', 'deleted', 'rejected', 'failed', 'expired', 'partial'],
 };
 
 const isDate = (v: unknown) => v instanceof Date || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && !Number.isNaN(Date.parse(v)));

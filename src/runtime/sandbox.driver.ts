@@ -48,7 +48,7 @@ import { builtinSnapshot } from '../services/ec2/builtin-images.ts';
 import { parseCidr4, formatIp4 } from '../services/ec2/cidr.ts';
 import { instanceInitiatedShutdown } from '../services/ec2/instance.loop.ts';
 import { instanceType } from '../services/ec2/instance-types.ts';
-import { internalDomain } from '../services/ec2/public-ips.ts';
+import { resolvConf } from '../services/ec2/dhcp-options.provider.ts';
 import { COLL, COMPUTE_COLL, type InstanceRecord, type NetworkAclRecord, type NetworkInterfaceRecord, type SnapshotRecord, type SubnetRecord, type VolumeRecord, type VpcRecord } from '../services/ec2/state.ts';
 import { bootKeyOf, clearBootFailure, recordBootFailure } from '../services/ec2/boot-failures.ts';
 import type { ComputeDriver, MachineCapacity } from './driver.ts';
@@ -391,12 +391,10 @@ export class SandboxDriver implements ComputeDriver {
     return net.serveDns(this.resolverIpsOf(scope, net.vpcId), (query, clientIp) => this.opts.dns.respond(query, { vpc, clientIp, tcp: false }));
   }
 
-  /**
-   * /etc/resolv.conf as AWS's DHCP options give it (AmazonProvidedDNS, the region's domain); the
-   * init script puts it in place at every boot.
-   */
+  /** /etc/resolv.conf as the VPC's DHCP options give it; the init script puts it in place at every boot. */
   private resolvConf(scope: Scope, vpcId: string): string {
-    return `# AmazonProvidedDNS of ${vpcId}, written at boot\nsearch ${internalDomain(scope.region)}\nnameserver ${this.resolverIpsOf(scope, vpcId)[0]}\noptions timeout:2 attempts:5\n`;
+    const vpc = this.env.store.get<VpcRecord>(COLL.vpcs, scope, vpcId);
+    return vpc ? resolvConf(this.env.store, scope, vpc, this.resolverIpsOf(scope, vpcId)[0]) : '';
   }
 
   /**

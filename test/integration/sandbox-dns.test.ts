@@ -1,6 +1,6 @@
 /**
  * The Amazon resolver inside a VPC (sandbox driver): an instance's /etc/resolv.conf points at the
- * VPC's base + 2, and software inside resolves the private hosted zone associated with its VPC
+ * VPC's base + 2 and searches its DHCP options set's domain name, and software inside resolves the private hosted zone associated with its VPC
  * and Amazon's private names (getent, python's socket, dig over UDP and TCP, at base + 2 and
  * 169.254.169.253); the host's DNS server does not answer the private zone. The zone is written
  * through the store as the Route 53 API leaves it, to test the resolver in isolation from the API.
@@ -19,6 +19,8 @@ const run = promisify(execFile);
 const PROBE = `#!/bin/sh
 mkdir -p /var/lib/app; R=/var/lib/app/results.txt
 echo "resolv $(grep nameserver /etc/resolv.conf)" >> $R
+echo "search $(grep search /etc/resolv.conf)" >> $R
+echo "short $(getent hosts db)" >> $R
 echo "getent $(getent hosts db.corp.internal)" >> $R
 echo "self $(getent hosts $(hostname).ec2.internal)" >> $R
 echo "python $(python3 -c 'import socket; print(socket.gethostbyname("db.corp.internal"))' 2>&1)" >> $R
@@ -41,6 +43,9 @@ describe('DNS inside a VPC', { skip: sandboxSkip }, () => {
     port = (await fl.app.dns.listen(0, '127.0.0.1')).port;
     vpc = (await fl.aws('ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16')).Vpc.VpcId;
     await fl.aws('ec2', 'modify-vpc-attribute', '--vpc-id', vpc, '--enable-dns-hostnames', '{"Value":true}');
+    // The VPC's DHCP options set gives instances their search domain.
+    const options = (await fl.aws('ec2', 'create-dhcp-options', '--dhcp-configurations', 'Key=domain-name,Values=corp.internal', 'Key=domain-name-servers,Values=AmazonProvidedDNS')).DhcpOptions;
+    await fl.aws('ec2', 'associate-dhcp-options', '--dhcp-options-id', options.DhcpOptionsId, '--vpc-id', vpc);
     subnet = (await fl.aws('ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.0.1.0/24', '--availability-zone', 'us-east-1a')).Subnet.SubnetId;
     await fl.aws('ec2', 'modify-subnet-attribute', '--subnet-id', subnet, '--map-public-ip-on-launch');
     group = (await fl.aws('ec2', 'create-security-group', '--group-name', 'dns', '--description', 'dns', '--vpc-id', vpc)).GroupId;
@@ -58,6 +63,8 @@ describe('DNS inside a VPC', { skip: sandboxSkip }, () => {
     const results = (await waitFor(`http://${described.PublicIpAddress}:8080/results.txt`, (r) => r.body.includes('done'), 90_000)).body;
     const line = (key: string) => results.split('\n').find((l) => l.startsWith(`${key} `))?.slice(key.length + 1).trim().split(/\s+/).join(' ');
     assert.equal(line('resolv'), 'nameserver 10.0.0.2', results);
+    assert.equal(line('search'), 'search corp.internal', results);
+    assert.equal(line('short'), '10.0.1.99 db.corp.internal', results);
     assert.equal(line('getent'), '10.0.1.99 db.corp.internal', results);
     assert.equal(line('self'), `${privateIp} ip-${privateIp.replace(/\./g, '-')}.ec2.internal`, results);
     assert.equal(line('python'), '10.0.1.99', results);

@@ -14,6 +14,7 @@ import { AwsError } from '../../core/errors.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { ensureWorldRegion } from '../../world/state.ts';
 import { cidr4Overlaps, formatCidr4, parseCidr4 } from './cidr.ts';
+import { createDefaultDhcpOptions } from './dhcp-options.provider.ts';
 import { internetGatewayHandlers } from './internet-gateways.provider.ts';
 import { dryRun } from './network.ts';
 import { zoneId, zonesOf } from './regions.provider.ts';
@@ -45,9 +46,10 @@ export function prepareAccountRegion(env: Env, account: string, region: string):
   if (env.store.get(FIRST_USES, scope, FIRST_USE)) return;
   env.store.transaction(() => {
     env.store.put(FIRST_USES, scope, FIRST_USE, { at: env.clock.now() });
-    if (!env.config.defaultVpc) return;
     const principal = { account, arn: `arn:aws:iam::${account}:root`, userId: account, accessKeyId: '' };
-    buildDefaultVpc({ ...scope, requestId: '', principal, env });
+    const ctx = { ...scope, requestId: '', principal, env };
+    createDefaultDhcpOptions(ctx);
+    if (env.config.defaultVpc) buildDefaultVpc(ctx);
   });
 }
 

@@ -29,12 +29,20 @@ import { spotLoops } from './spot.loop.ts';
 import { vpcPeeringHandlers } from './vpc-peering.provider.ts';
 import { natGatewayHandlers, natGatewayLoops } from './nat-gateways.provider.ts';
 import { prefixListHandlers } from './prefix-lists.provider.ts';
+import { answeringDryRun } from './dry-run.ts';
+import { vpcCidrHandlers } from './vpc-cidrs.provider.ts';
+import { ipv6AddressHandlers } from './ipv6-addresses.ts';
+import { egressOnlyGatewayHandlers } from './egress-only-gateways.provider.ts';
+import { dhcpOptionsHandlers } from './dhcp-options.provider.ts';
+import { vpcEndpointHandlers } from './vpc-endpoints.provider.ts';
+import { vpnHandlers } from './vpn.provider.ts';
 
 export const ec2: Service = {
   signingName: 'ec2',
   model: models.ec2,
   protocols: [new QueryProtocol('ec2')],
-  handlers: {
+  // DryRun is answered here, once, for every operation that takes it (dry-run.ts).
+  handlers: answeringDryRun(models.ec2, {
     ...regionHandlers,
     ...tagHandlers,
     ...vpcHandlers,
@@ -60,7 +68,13 @@ export const ec2: Service = {
     ...vpcPeeringHandlers,
     ...natGatewayHandlers,
     ...prefixListHandlers,
-  },
+    ...vpcCidrHandlers,
+    ...ipv6AddressHandlers,
+    ...egressOnlyGatewayHandlers,
+    ...dhcpOptionsHandlers,
+    ...vpcEndpointHandlers,
+    ...vpnHandlers,
+  }),
   loops: (env) => ({
     ...instanceLoops(env),
     ...volumeLoops(env),

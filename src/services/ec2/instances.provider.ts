@@ -17,6 +17,7 @@ import { applyLaunchTemplate } from './launch-templates.provider.ts';
 import { disassociateElasticIps, osUpAt, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
 import { autoRecoverySupported, instanceType } from './instance-types.ts';
 import { createInstanceInterface, getInterface, putInterface, syncInstanceNetwork } from './network-interfaces.ts';
+import { launchIpv6Request, takeIpv6 } from './ipv6-addresses.ts';
 import { zoneId, zonesOf } from './regions.provider.ts';
 import { defaultSubnetIn, defaultVpcOf } from './default-vpc.ts';
 import { liveInstances } from './network.ts';
@@ -111,7 +112,9 @@ interface RunInput {
   IamInstanceProfile?: { Arn?: string; Name?: string };
   TagSpecifications?: { ResourceType?: string; Tags?: Tag[] }[];
   BlockDeviceMappings?: { DeviceName?: string; VirtualName?: string; NoDevice?: string; Ebs?: { SnapshotId?: string; VolumeSize?: number; VolumeType?: string; DeleteOnTermination?: boolean; Encrypted?: boolean; Iops?: number; Throughput?: number } }[];
-  NetworkInterfaces?: { DeviceIndex?: number; SubnetId?: string; Groups?: string[]; AssociatePublicIpAddress?: boolean; PrivateIpAddress?: string; DeleteOnTermination?: boolean; NetworkInterfaceId?: string; Description?: string; SecondaryPrivateIpAddressCount?: number }[];
+  NetworkInterfaces?: { DeviceIndex?: number; SubnetId?: string; Groups?: string[]; AssociatePublicIpAddress?: boolean; PrivateIpAddress?: string; DeleteOnTermination?: boolean; NetworkInterfaceId?: string; Description?: string; SecondaryPrivateIpAddressCount?: number; Ipv6AddressCount?: number; Ipv6Addresses?: { Ipv6Address?: string }[] }[];
+  Ipv6AddressCount?: number;
+  Ipv6Addresses?: { Ipv6Address?: string }[];
   MetadataOptions?: { HttpTokens?: 'optional' | 'required'; HttpEndpoint?: 'enabled' | 'disabled'; HttpPutResponseHopLimit?: number; HttpProtocolIpv6?: 'enabled' | 'disabled'; InstanceMetadataTags?: 'enabled' | 'disabled' };
   MaintenanceOptions?: { AutoRecovery?: 'default' | 'disabled' };
   CreditSpecification?: { CpuCredits?: string };
@@ -240,6 +243,7 @@ export const instanceHandlers = {
     const groups = launchGroups(ctx, vpc, subnet, nic ? nic.Groups : input.SecurityGroupIds, nic ? undefined : input.SecurityGroups);
     const privateIp = nic?.PrivateIpAddress ?? input.PrivateIpAddress;
     if (privateIp && input.MaxCount > 1) throw new AwsError('InvalidParameterCombination', 'A private IP address can only be given when launching one instance.');
+    const ipv6 = launchIpv6Request(subnet, input, nic, input.MaxCount);
 
     if (input.KeyName !== undefined && !env.store.list<KeyPairRecord>(COLL.keyPairs, ctx).some((k) => k.KeyName === input.KeyName)) {
       throw new AwsError('InvalidKeyPair.NotFound', `The key pair '${input.KeyName}' does not exist`);
@@ -344,6 +348,7 @@ export const instanceHandlers = {
         description: nic?.Description,
         tags: eniTags,
       });
+      eni.Ipv6Addresses = takeIpv6(ctx, subnet, ipv6).map((Ipv6Address) => ({ Ipv6Address, IsPrimaryIpv6: false }));
       putInterface(env, ctx, eni);
       const mappings: InstanceRecord['BlockDeviceMappings'] = [];
       for (const d of disks.values()) {
@@ -844,6 +849,7 @@ const INSTANCE_FILTERS: Parameters<typeof applyFilters<InstanceRecord>>[2] = {
   'network-interface.group-name': (i) => i.NetworkInterfaces.flatMap((n) => n.Groups.map((g) => g.GroupName)),
   'network-interface.addresses.private-ip-address': (i) => i.NetworkInterfaces.flatMap((n) => n.PrivateIpAddresses.map((p) => p.PrivateIpAddress)),
   'network-interface.addresses.primary': (i) => i.NetworkInterfaces.flatMap((n) => n.PrivateIpAddresses.map((p) => p.Primary)),
+  'network-interface.ipv6-addresses.ipv6-address': (i) => i.NetworkInterfaces.flatMap((n) => n.Ipv6Addresses.map((a) => a.Ipv6Address)),
   'network-interface.addresses.association.public-ip': (i) => i.NetworkInterfaces.flatMap((n) => n.PrivateIpAddresses.map((p) => p.Association?.PublicIp)),
   'network-interface.association.public-ip': (i) => i.NetworkInterfaces.map((n) => n.Association?.PublicIp),
   'network-interface.association.ip-owner-id': (i) => i.NetworkInterfaces.map((n) => n.Association?.IpOwnerId),

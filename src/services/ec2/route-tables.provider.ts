@@ -8,6 +8,7 @@ import { resourceId } from '../../core/ids.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { formatCidr4, formatCidr6, parseCidr4, parseCidr6 } from './cidr.ts';
+import { checkEgressOnlyRoute } from './egress-only-gateways.provider.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filters.ts';
 import { dryRun, notFound, requireRouteTable, requireSubnet, requireVpc } from './network.ts';
@@ -246,6 +247,7 @@ export const routeTableHandlers = {
     const { dest, text } = destinationOf(ctx, input);
     if (input.LocalTarget) throw ec2Errors.invalidParameterValue('LocalTarget is only valid in ReplaceRoute.');
     const target = targetOf(ctx, t, input);
+    if (input.EgressOnlyInternetGatewayId) checkEgressOnlyRoute(ctx, t, input.EgressOnlyInternetGatewayId, dest.DestinationIpv6CidrBlock !== undefined);
     if (t.Routes.some((r) => sameDestination(r, dest))) throw new AwsError('RouteAlreadyExists', `The route identified by ${text} already exists.`);
     dryRun(input);
     const rec = ctx.env.store.mutable<RouteTableRecord>(COLL.routeTables, ctx, t.RouteTableId)!;
@@ -260,6 +262,7 @@ export const routeTableHandlers = {
     const i = t.Routes.findIndex((r) => sameDestination(r, dest));
     if (i < 0) throw ec2Errors.invalidParameterValue(`There is no route defined for '${text}' in the route table. Use CreateRoute instead.`);
     const target = targetOf(ctx, t, input);
+    if (input.EgressOnlyInternetGatewayId) checkEgressOnlyRoute(ctx, t, input.EgressOnlyInternetGatewayId, dest.DestinationIpv6CidrBlock !== undefined);
     const isLocal = t.Routes[i].Origin === 'CreateRouteTable';
     if (target.GatewayId === 'local' && !isLocal) throw ec2Errors.invalidParameterValue(`Only the route for the VPC's own block can target 'local'.`);
     dryRun(input);

@@ -237,12 +237,18 @@ export interface PublicAssociation {
   AssociationId?: string;
 }
 
+/** An IPv6 address of a network interface (ipv6-addresses.ts). */
+export interface Ipv6AddressRecord {
+  Ipv6Address: string;
+  IsPrimaryIpv6: boolean;
+}
+
 export interface InstanceNetworkInterfaceRecord {
   Association?: PublicAssociation;
   Attachment: { AttachTime: IsoTime; AttachmentId: string; DeleteOnTermination: boolean; DeviceIndex: number; NetworkCardIndex: number; Status: string };
   Description: string;
   Groups: GroupIdentifier[];
-  Ipv6Addresses: never[];
+  Ipv6Addresses: Ipv6AddressRecord[];
   MacAddress: string;
   NetworkInterfaceId: string;
   OwnerId: string;
@@ -370,10 +376,10 @@ export interface NetworkInterfaceRecord {
   PrivateDnsName: string;
   PrivateIpAddresses: { Association?: PublicAssociation; Primary: boolean; PrivateDnsName: string; PrivateIpAddress: string }[];
   SourceDestCheck: boolean;
-  /** `network_load_balancer` for an NLB's nodes; Classic and ALB nodes are `interface` (requester-managed, with no attachment). */
-  InterfaceType: 'interface' | 'network_load_balancer' | 'natGateway';
+  /** `network_load_balancer` for an NLB's nodes, `natGateway` for a NAT gateway's, `vpc_endpoint` for an interface endpoint's; Classic and ALB nodes are `interface` (requester-managed, with no attachment). */
+  InterfaceType: 'interface' | 'network_load_balancer' | 'natGateway' | 'vpc_endpoint';
   Groups: GroupIdentifier[];
-  Ipv6Addresses: never[];
+  Ipv6Addresses: Ipv6AddressRecord[];
   Attachment?: {
     AttachmentId: string;
     AttachTime: IsoTime;

@@ -7,7 +7,7 @@
 import { AwsError, errors } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import type { RequestContext } from '../service.ts';
-import { cidr4Contains, cidr4Overlaps, cidr6Contains, cidr6Overlaps, formatCidr4, formatCidr6, parseCidr4, parseCidr6 } from './cidr.ts';
+import { cidr4Contains, cidr4Overlaps, formatCidr4, parseCidr4 } from './cidr.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
 import { arn, dryRun, liveInstances, notFound, requireSubnet, requireVpc } from './network.ts';
@@ -17,6 +17,7 @@ import { dropRouteTableAssociations } from './route-tables.provider.ts';
 import { COLL, type SubnetRecord } from './state.ts';
 import { usableAddresses } from './subnet-addresses.ts';
 import { tagsFor } from './tags.ts';
+import { subnetIpv6Block } from './vpc-cidrs.provider.ts';
 import { MAX_PREFIX, MIN_PREFIX, parseBlock } from './vpcs.provider.ts';
 
 type TagSpecs = { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[];
@@ -72,16 +73,7 @@ export const subnetHandlers = {
     if (siblings.some((s) => cidr4Overlaps(parseCidr4(s.CidrBlock)!, block))) {
       throw ec2Errors.invalidSubnetConflict(`The CIDR '${input.CidrBlock}' conflicts with another subnet`);
     }
-    let ipv6Block: string | undefined;
-    if (input.Ipv6CidrBlock !== undefined) {
-      const b6 = parseCidr6(input.Ipv6CidrBlock);
-      if (!b6) throw ec2Errors.invalidParameterValue(`Value (${input.Ipv6CidrBlock}) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.`);
-      const vpc6 = (vpc.Ipv6CidrBlockAssociationSet ?? []).map((a) => parseCidr6(a.Ipv6CidrBlock)!);
-      if (b6.prefix !== 64 || !vpc6.some((v) => cidr6Contains(v, b6))) throw ec2Errors.invalidSubnetRange(`The IPv6 CIDR '${input.Ipv6CidrBlock}' is invalid.`);
-      const taken = siblings.flatMap((s) => (s.Ipv6CidrBlockAssociationSet ?? []).map((a) => parseCidr6(a.Ipv6CidrBlock)!));
-      if (taken.some((t) => cidr6Overlaps(t, b6))) throw ec2Errors.invalidSubnetConflict(`The IPv6 CIDR '${input.Ipv6CidrBlock}' conflicts with another subnet`);
-      ipv6Block = formatCidr6(b6);
-    }
+    const ipv6Block = input.Ipv6CidrBlock === undefined ? undefined : subnetIpv6Block(ctx, vpc, input.Ipv6CidrBlock);
     const zones = zonesOf(ctx.env.config, ctx.region);
     const letterOf = (z: string) => z.slice(ctx.region.length);
     const byId = new Map(zones.map((z) => [zoneId(ctx.region, letterOf(z)), z]));

@@ -25,6 +25,12 @@ export const TAGGABLE: Record<string, { coll: string; type: string; idField: str
   pg: { coll: 'ec2.placementGroups', type: 'placement-group', idField: 'GroupId' },
   h: { coll: 'ec2.hosts', type: 'dedicated-host', idField: 'HostId' },
   sir: { coll: 'ec2.spotInstanceRequests', type: 'spot-instances-request', idField: 'SpotInstanceRequestId' },
+  dopt: { coll: 'ec2.dhcpOptions', type: 'dhcp-options', idField: 'DhcpOptionsId' },
+  eigw: { coll: 'ec2.egressOnlyInternetGateways', type: 'egress-only-internet-gateway', idField: 'EgressOnlyInternetGatewayId' },
+  vpce: { coll: 'ec2.vpcEndpoints', type: 'vpc-endpoint', idField: 'VpcEndpointId' },
+  cgw: { coll: 'ec2.customerGateways', type: 'customer-gateway', idField: 'CustomerGatewayId' },
+  vgw: { coll: 'ec2.vpnGateways', type: 'vpn-gateway', idField: 'VpnGatewayId' },
+  vpn: { coll: 'ec2.vpnConnections', type: 'vpn-connection', idField: 'VpnConnectionId' },
 };
 
 export const MAX_TAGS = 50;

@@ -3,11 +3,12 @@
  * main route table (with the local route) and the default network ACL; DeleteVpc removes them,
  * and refuses while anything else still lives in the VPC.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AwsError, errors } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import type { RequestContext } from '../service.ts';
-import { formatCidr4, parseCidr4 } from './cidr.ts';
+import { formatCidr4, formatCidr6, parseCidr4 } from './cidr.ts';
+import { EGRESS_ONLY_GATEWAYS, type EgressOnlyGatewayRecord } from './egress-only-gateways.provider.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
 import { dryRun, notFound, requireVpc } from './network.ts';
@@ -25,6 +26,8 @@ import {
 } from './state.ts';
 import { tagsFor } from './tags.ts';
 import { endPeeringsOf } from './vpc-peering.provider.ts';
+import { vpcHasEndpoints } from './vpc-endpoints.provider.ts';
+import { vpcHasVpnGateway } from './vpn.provider.ts';
 
 type TagSpecs = { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[];
 
@@ -36,10 +39,13 @@ export const MAX_PREFIX = 28;
 export const defaultDhcpOptionsId = (ctx: RequestContext) =>
   'dopt-' + createHash('sha256').update(`${ctx.account}/${ctx.region}`).digest('hex').slice(0, 17);
 
-/** An Amazon-provided /56, as AWS hands out from its own pools. */
-function amazonIpv6Block(): string {
-  const b = randomBytes(4);
-  return `2600:1f${(0x10 + (b[0] & 0xf)).toString(16)}:${b.readUInt16BE(1).toString(16)}:${b[3].toString(16)}00::/56`;
+/**
+ * The Amazon-provided /56 of a VPC: from the IPv6 documentation range 2001:db8::/32 (RFC 3849),
+ * which routes nowhere, picked from the VPC's id so that a VPC gets the same block each time.
+ */
+export function amazonIpv6Block(vpcId: string): string {
+  const h = createHash('sha256').update(vpcId).digest();
+  return formatCidr6({ base: (0x20010db8n << 96n) | (BigInt(h.readUIntBE(0, 3)) << 72n), prefix: 56 });
 }
 
 export function parseBlock(cidr: string | undefined, param: string) {
@@ -81,7 +87,7 @@ export const vpcHandlers = {
       ? [
           {
             AssociationId: resourceId('vpc-cidr-assoc'),
-            Ipv6CidrBlock: amazonIpv6Block(),
+            Ipv6CidrBlock: amazonIpv6Block(VpcId),
             Ipv6CidrBlockState: { State: 'associated' },
             NetworkBorderGroup: ctx.region,
             Ipv6Pool: 'Amazon',
@@ -125,7 +131,10 @@ export const vpcHandlers = {
       store.list<InternetGatewayRecord>(COLL.internetGateways, ctx).some((g) => g.Attachments.some((a) => a.VpcId === vpc.VpcId)) ||
       inVpc<SecurityGroupRecord>(COLL.securityGroups).some((g) => g.GroupId !== vpc.defaultSecurityGroupId) ||
       inVpc<RouteTableRecord>(COLL.routeTables).some((t) => t.RouteTableId !== vpc.mainRouteTableId) ||
-      inVpc<NetworkAclRecord>(COLL.networkAcls).some((a) => a.NetworkAclId !== vpc.defaultNetworkAclId);
+      inVpc<NetworkAclRecord>(COLL.networkAcls).some((a) => a.NetworkAclId !== vpc.defaultNetworkAclId) ||
+      store.list<EgressOnlyGatewayRecord>(EGRESS_ONLY_GATEWAYS, ctx).some((g) => g.Attachments.some((a) => a.VpcId === vpc.VpcId)) ||
+      vpcHasEndpoints(ctx, vpc.VpcId) ||
+      vpcHasVpnGateway(ctx, vpc.VpcId);
     if (busy) throw ec2Errors.dependencyViolation(`The vpc '${vpc.VpcId}' has dependencies and cannot be deleted.`);
     dryRun(input);
     endPeeringsOf(ctx, vpc.VpcId);
