@@ -224,7 +224,9 @@ out({
   's3_types': s3_types,
   'names': all(n.startswith('com.amazonaws.us-east-1.') for n in services['ServiceNames']),
   'gateway': [gw['VpcEndpointType'], gw['State'], gw['RouteTableIds'] == [rtb], 'Statement' in json.loads(gw['PolicyDocument'])],
-  'route': [[r['DestinationPrefixListId'][:3], r['State']] for r in route],
+  # The route names AWS's S3 prefix list, the one describe-prefix-lists shows.
+  'route': [[r['DestinationPrefixListId'], r['State']] for r in route],
+  's3_list': [p['PrefixListId'] for p in ec2.describe_prefix_lists(Filters=[{'Name': 'prefix-list-name', 'Values': ['com.amazonaws.us-east-1.s3']}])['PrefixLists']],
   'wrong_type': wrong_type, 'unknown': unknown, 'private_dns': private_dns, 'same_zone': same_zone,
   'interface': [itf['State'], itf['PrivateDnsEnabled'], len(itf['NetworkInterfaceIds']), len(itf['Groups'])],
   'enis': [[e['InterfaceType'], e['RequesterManaged'], e['SubnetId'] == a] for e in enis],
@@ -239,7 +241,8 @@ out({
     assert.deepEqual(out.s3_types, ['Gateway', 'Interface']);
     assert.equal(out.names, true);
     assert.deepEqual(out.gateway, ['Gateway', 'available', true, true]);
-    assert.deepEqual(out.route, [['pl-', 'active']]);
+    assert.equal(out.s3_list.length, 1);
+    assert.deepEqual(out.route, [[out.s3_list[0], 'active']]);
     assert.equal(out.wrong_type, 'InvalidParameter 400 Endpoint type (Gateway) does not match available service types ([Interface]).');
     assert.equal(out.unknown, "InvalidServiceName 400 The Vpc Endpoint Service 'com.amazonaws.us-east-1.dynamodbx' does not exist");
     assert.match(out.private_dns, /^InvalidParameter 400 Enabling private DNS requires both enableDnsSupport and enableDnsHostnames/);

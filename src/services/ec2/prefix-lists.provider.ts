@@ -30,11 +30,14 @@ const AWS_SERVICES = ['s3', 'dynamodb'];
 
 export const prefixListNotFound = idsNotFound('InvalidPrefixListID', 'prefix list');
 
+/** The stable id of AWS's prefix list named `com.amazonaws.REGION.SERVICE` (a gateway endpoint's routes name it). */
+export const awsPrefixListId = (name: string) => `pl-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+
 /** AWS's prefix lists of a region: stable ids, owned by `AWS`. */
 function awsLists(region: string): { id: string; name: string; cidrs: string[] }[] {
   return AWS_SERVICES.map((svc) => {
     const name = `com.amazonaws.${region}.${svc}`;
-    return { id: `pl-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`, name, cidrs: [API_CIDR] };
+    return { id: awsPrefixListId(name), name, cidrs: [API_CIDR] };
   });
 }
 

@@ -13,6 +13,7 @@ import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filters.ts';
 import { createServiceInterface } from './network-interfaces.ts';
 import { requireRouteTable, requireSecurityGroup, requireSubnet, requireVpc } from './network.ts';
+import { awsPrefixListId } from './prefix-lists.provider.ts';
 import { zonesOf } from './regions.provider.ts';
 import { checkTagTypes, iso } from './scoped.ts';
 import { COLL, COMPUTE_COLL, type RouteTableRecord, type VpcRecord } from './state.ts';
@@ -69,11 +70,6 @@ const FULL_ACCESS = JSON.stringify({ Version: '2008-10-17', Statement: [{ Effect
 
 const hash = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
 
-/**
- * The id of the AWS-managed prefix list of a gateway service in a region (`pl-` and 8 hex
- * digits, stable per region). faultline's own: managed prefix lists are another module's.
- */
-export const servicePrefixListId = (region: string, service: string) => `pl-${hash(`${region}/${service}`, 8)}`;
 
 const serviceName = (region: string, suffix: string) => `com.amazonaws.${region}.${suffix}`;
 
@@ -96,7 +92,7 @@ function checkPolicy(doc: string | undefined): void {
 
 /** Adds or removes a gateway endpoint's route to its service's prefix list in route tables of its VPC. */
 function gatewayRoutes(ctx: RequestContext, ep: { VpcEndpointId: string; VpcId: string; ServiceName: string }, tableIds: readonly string[], add: boolean): void {
-  const pl = servicePrefixListId(ctx.region, ep.ServiceName);
+  const pl = awsPrefixListId(ep.ServiceName);
   for (const id of tableIds) {
     const t = ctx.env.store.mutable<RouteTableRecord>(COLL.routeTables, ctx, id);
     if (!t) continue;
