@@ -12,7 +12,7 @@ import { applyFilters, type Filter, type Tag } from './filters.ts';
 import { wantsPublicIp } from './instance.loop.ts';
 import { associateElasticIp, dropElasticIp, getInterface, putInterface, reconcileAutoPublicIp, syncInstanceNetwork } from './network-interfaces.ts';
 import { allocatePublicIp, releasePublicIp } from './public-ips.ts';
-import { checkId, checkTagTypes, dryRun } from './scoped.ts';
+import { checkId, checkTagTypes } from './scoped.ts';
 import { COLL, type AddressRecord, type InstanceRecord, type NetworkInterfaceRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
 
@@ -81,7 +81,6 @@ export const addressHandlers = {
     checkTagTypes(input.TagSpecifications, ['elastic-ip']);
     const tags = tagsFor(input.TagSpecifications, 'elastic-ip');
     if (ctx.env.store.count(COLL.addresses, ctx) >= MAX_ELASTIC_IPS) throw new AwsError('AddressLimitExceeded', 'The maximum number of addresses has been reached.');
-    dryRun(input);
     const AllocationId = resourceId('eipalloc');
     const PublicIp = allocatePublicIp(ctx.env, { kind: 'elastic', account: ctx.account, region: ctx.region, owner: AllocationId });
     const rec: AddressRecord = { AllocationId, PublicIp, Domain: 'vpc', PublicIpv4Pool: 'amazon', NetworkBorderGroup: ctx.region, Tags: tags };
@@ -126,7 +125,6 @@ export const addressHandlers = {
     if (a.AssociationId && !sameTarget && !input.AllowReassociation) {
       throw new AwsError('Resource.AlreadyAssociated', `resource ${a.AllocationId} is already associated with associate-id ${a.AssociationId}`);
     }
-    dryRun(input);
     if (sameTarget && a.AssociationId) return { AssociationId: a.AssociationId };
     // Off its old interface (which may get an automatic IP back), and any other EIP off the new one.
     if (a.AssociationId) detach(ctx, a);
@@ -162,7 +160,6 @@ export const addressHandlers = {
     } else if (input.PublicIp) {
       a = findAddress(ctx, { PublicIp: input.PublicIp });
     } else throw new AwsError('MissingParameter', 'Either public IP or association id must be specified');
-    dryRun(input);
     if (a.AssociationId) detach(ctx, a);
     return {};
   },
@@ -170,7 +167,6 @@ export const addressHandlers = {
   ReleaseAddress(input: { AllocationId?: string; PublicIp?: string; NetworkBorderGroup?: string; DryRun?: boolean }, ctx: RequestContext) {
     const a = findAddress(ctx, input);
     if (a.AssociationId) throw new AwsError('InvalidIPAddress.InUse', `Address ${a.PublicIp} is in use.`);
-    dryRun(input);
     ctx.env.store.delete(COLL.addresses, ctx, a.AllocationId);
     releasePublicIp(ctx.env, a.PublicIp);
     return {};
@@ -180,7 +176,6 @@ export const addressHandlers = {
     const all = ctx.env.store.list<AddressRecord>(COLL.addresses, ctx) as AddressRecord[];
     for (const id of input.AllocationIds ?? []) if (!all.some((a) => a.AllocationId === id)) throw allocationNotFound(id);
     for (const ip of input.PublicIps ?? []) if (!all.some((a) => a.PublicIp === ip)) throw addressNotFound(ip);
-    dryRun(input);
     const picked = all.filter(
       (a) => (!input.AllocationIds?.length || input.AllocationIds.includes(a.AllocationId)) && (!input.PublicIps?.length || input.PublicIps.includes(a.PublicIp)),
     );

@@ -16,7 +16,6 @@ import { ensureWorldRegion } from '../../world/state.ts';
 import { cidr4Overlaps, formatCidr4, parseCidr4 } from './cidr.ts';
 import { createDefaultDhcpOptions } from './dhcp-options.provider.ts';
 import { internetGatewayHandlers } from './internet-gateways.provider.ts';
-import { dryRun } from './network.ts';
 import { zoneId, zonesOf } from './regions.provider.ts';
 import { routeTableHandlers } from './route-tables.provider.ts';
 import { COLL, type SubnetRecord, type VpcRecord } from './state.ts';
@@ -91,7 +90,6 @@ function buildDefaultSubnet(ctx: RequestContext, vpc: VpcRecord, zone: string): 
 export const defaultVpcHandlers = {
   CreateDefaultVpc(input: { DryRun?: boolean }, ctx: RequestContext) {
     if (defaultVpcOf(ctx)) throw new AwsError('DefaultVpcAlreadyExists', 'A Default VPC already exists for this account in this region.');
-    dryRun(input);
     const vpc = buildDefaultVpc(ctx);
     return { Vpc: { ...vpc, State: 'pending' } };
   },
@@ -109,7 +107,6 @@ export const defaultVpcHandlers = {
     const vpc = defaultVpcOf(ctx);
     if (!vpc) throw new AwsError('DefaultVpcDoesNotExist', 'No default VPC exists for this account in this region.');
     if (defaultSubnetIn(ctx, vpc.VpcId, zone)) throw new AwsError('DefaultSubnetAlreadyExistsInAvailabilityZone', `A Default Subnet already exists for this account in this availability zone (${zone}).`);
-    dryRun(input);
     return { Subnet: buildDefaultSubnet(ctx, vpc, zone) };
   },
 };

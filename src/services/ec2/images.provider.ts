@@ -9,7 +9,7 @@ import { resourceId } from '../../core/ids.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { builtinImage, builtinImages } from './builtin-images.ts';
 import { applyFilters, paginate, type Filter, type Tag } from './filters.ts';
-import { checkId, checkTagTypes, dryRun, iso, loopKey, parseLoopKey } from './scoped.ts';
+import { checkId, checkTagTypes, iso, loopKey, parseLoopKey } from './scoped.ts';
 import { findSnapshot, snapshotVolume } from './snapshots.provider.ts';
 import { COLL, type ImageBlockDeviceRecord, type ImageRecord, type InstanceRecord, type SnapshotRecord, type VolumeRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
@@ -112,7 +112,6 @@ export const imageHandlers = {
     for (const b of input.BlockDeviceMappings ?? []) {
       if (!b.DeviceName || !isDeviceName(b.DeviceName)) throw new AwsError('InvalidBlockDeviceMapping', `Invalid device name ${b.DeviceName ?? ''}`);
     }
-    dryRun(input);
     const imageId = resourceId('ami');
     const overrides = new Map((input.BlockDeviceMappings ?? []).map((b) => [b.DeviceName!, b]));
     const bdms: ImageBlockDeviceRecord[] = [];
@@ -193,7 +192,6 @@ export const imageHandlers = {
     }
     checkTagTypes(input.TagSpecifications, ['image']);
     const tags = tagsFor(input.TagSpecifications, 'image');
-    dryRun(input);
     const imageId = resourceId('ami');
     const img = baseImage(ctx, imageId, input.Name, input.Description, root, bdms, tags, ctx.env.clock.now() + REGISTER_MS);
     img.Architecture = input.Architecture ?? 'x86_64';
@@ -213,7 +211,6 @@ export const imageHandlers = {
       if (builtinImage(ctx.region, input.ImageId)) throw new AwsError('AuthFailure', `Not authorized for image:${input.ImageId}`);
       throw imageNotFound(input.ImageId);
     }
-    dryRun(input);
     ctx.env.store.delete(COLL.images, ctx, img.ImageId);
     const results: { SnapshotId: string; ReturnCode: string }[] = [];
     if (input.DeleteAssociatedSnapshots) {
@@ -240,7 +237,6 @@ export const imageHandlers = {
     if (input.ImageIds?.length && input.MaxResults !== undefined) {
       throw new AwsError('InvalidParameterCombination', 'The parameter ImageIds cannot be used with the parameter maxResults');
     }
-    dryRun(input);
     const own = ctx.env.store.list<ImageRecord>(COLL.images, ctx) as ImageRecord[];
     let pool: ImageRecord[] = [...own, ...builtinImages(ctx.region)];
     if (input.ImageIds?.length) {

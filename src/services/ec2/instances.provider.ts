@@ -22,7 +22,7 @@ import { zoneId, zonesOf } from './regions.provider.ts';
 import { defaultSubnetIn, defaultVpcOf } from './default-vpc.ts';
 import { liveInstances } from './network.ts';
 import { zoneHealthy } from '../../world/state.ts';
-import { checkId, checkTagTypes, dryRun, gmt, idsNotFound, iso } from './scoped.ts';
+import { checkId, checkTagTypes, gmt, idsNotFound, iso } from './scoped.ts';
 import { findSnapshot } from './snapshots.provider.ts';
 import { checkSpotStop, spotLaunch } from './spot.provider.ts';
 import { COLL, type GroupIdentifier, type InstanceRecord, type KeyPairRecord, type SecurityGroupRecord, type SubnetRecord, type VpcRecord } from './state.ts';
@@ -326,7 +326,6 @@ export const instanceHandlers = {
       throw new AwsError('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnet.SubnetId}' to satisfy the requested number of instances.`);
     }
     const count = Math.min(hosts.length, free);
-    dryRun(input);
 
     // Everything is valid: write.
     const now = env.clock.now();
@@ -443,7 +442,6 @@ export const instanceHandlers = {
     if (input.InstanceIds?.length && input.MaxResults !== undefined) {
       throw new AwsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
     }
-    dryRun(input);
     let pool = ctx.env.store.list<InstanceRecord>(COLL.instances, ctx) as InstanceRecord[];
     if (input.InstanceIds?.length) pool = requireInstances(ctx, input.InstanceIds);
     const filtered = applyFilters(pool, input.Filters, INSTANCE_FILTERS);
@@ -462,7 +460,6 @@ export const instanceHandlers = {
     if (input.InstanceIds?.length && input.MaxResults !== undefined) {
       throw new AwsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
     }
-    dryRun(input);
     // Named instances are read by id: a drill's probe names a few among thousands.
     let pool = input.InstanceIds?.length ? requireInstances(ctx, input.InstanceIds) : (ctx.env.store.list<InstanceRecord>(COLL.instances, ctx) as InstanceRecord[]);
     if (!input.IncludeAllInstances) pool = pool.filter((i) => i.State.Name === 'running');
@@ -505,7 +502,6 @@ export const instanceHandlers = {
       if (!slot) throw placer.refusal();
       hosts.set(inst.InstanceId, slot);
     }
-    dryRun(input);
     const now = env.clock.now();
     return {
       StartingInstances: insts.map((inst) => {
@@ -538,7 +534,6 @@ export const instanceHandlers = {
         throw new AwsError('OperationNotPermitted', `The instance '${inst.InstanceId}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.`);
       }
     }
-    dryRun(input);
     const now = ctx.env.clock.now();
     return {
       StoppingInstances: insts.map((inst) => {
@@ -562,7 +557,6 @@ export const instanceHandlers = {
         throw new AwsError('IncorrectInstanceState', `The instance '${inst.InstanceId}' is not in a state from which it can be rebooted.`);
       }
     }
-    dryRun(input);
     const now = ctx.env.clock.now();
     for (const inst of insts) {
       // Reboots of terminated (or terminating) instances are ignored. A reboot keeps host, IPs and volumes.
@@ -581,7 +575,6 @@ export const instanceHandlers = {
         throw new AwsError('OperationNotPermitted', `The instance '${inst.InstanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`);
       }
     }
-    dryRun(input);
     const now = ctx.env.clock.now();
     return {
       TerminatingInstances: insts.map((inst) => {
@@ -605,7 +598,6 @@ export const instanceHandlers = {
 
   GetConsoleOutput(input: { InstanceId: string; Latest?: boolean; DryRun?: boolean }, ctx: RequestContext) {
     const inst = requireInstance(ctx, input.InstanceId);
-    dryRun(input);
     const bootedAt = inst.lastRebootAt && inst.runningSince && inst.lastRebootAt > inst.runningSince ? inst.lastRebootAt : inst.runningSince;
     if (bootedAt === undefined) return { InstanceId: inst.InstanceId, Timestamp: iso(ctx.env.clock.now()) };
     // A sandboxed instance's real output (its init and user data); the synthetic boot log otherwise.
@@ -615,7 +607,6 @@ export const instanceHandlers = {
 
   DescribeInstanceAttribute(input: { InstanceId: string; Attribute: string; DryRun?: boolean }, ctx: RequestContext) {
     const inst = requireInstance(ctx, input.InstanceId);
-    dryRun(input);
     const out: Record<string, unknown> = { InstanceId: inst.InstanceId };
     switch (input.Attribute) {
       case 'instanceType':
@@ -735,7 +726,6 @@ export const instanceHandlers = {
       if (!m) throw new AwsError('InvalidInstanceAttributeValue', `No device is currently mapped at ${b.DeviceName}`);
       return { m, deleteOnTermination: b.Ebs?.DeleteOnTermination };
     });
-    dryRun(input);
     if (want.instanceType !== undefined) inst.InstanceType = want.instanceType;
     if (want.userData !== undefined) inst.userData = want.userData;
     if (want.disableApiTermination !== undefined) inst.disableApiTermination = want.disableApiTermination;
@@ -775,7 +765,6 @@ export const instanceHandlers = {
   DescribeInstanceCreditSpecifications(input: { InstanceIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     let pool = ctx.env.store.list<InstanceRecord>(COLL.instances, ctx) as InstanceRecord[];
     if (input.InstanceIds?.length) pool = requireInstances(ctx, input.InstanceIds);
-    dryRun(input);
     const specs = pool.filter((i) => i.cpuCredits && i.State.Name !== 'terminated').map((i) => ({ InstanceId: i.InstanceId, CpuCredits: i.cpuCredits! }));
     const filtered = applyFilters(specs, input.Filters, { 'instance-id': (s) => s.InstanceId });
     const { page, NextToken } = paginate(filtered, input.MaxResults, input.NextToken, 5, 1000);
@@ -790,7 +779,6 @@ export const instanceHandlers = {
     if (input.AutoRecovery === 'default' && !autoRecoverySupported(instanceType(inst.InstanceType)!)) {
       throw new AwsError('UnsupportedOperation', `The instance '${inst.InstanceId}' does not support simplified automatic recovery (${inst.InstanceType}).`);
     }
-    dryRun(input);
     if (input.AutoRecovery) inst.MaintenanceOptions.AutoRecovery = input.AutoRecovery;
     if (input.RebootMigration) inst.MaintenanceOptions.RebootMigration = input.RebootMigration;
     put(ctx, inst);

@@ -6,7 +6,7 @@ import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import type { RequestContext } from '../service.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
-import { dryRun, liveInstances, notFound, requireInternetGateway, requireVpc } from './network.ts';
+import { liveInstances, notFound, requireInternetGateway, requireVpc } from './network.ts';
 import { setGatewayRoutesState } from './route-tables.provider.ts';
 import { COLL, type InternetGatewayRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
@@ -35,7 +35,6 @@ function hasMappedPublicAddresses(ctx: RequestContext, vpcId: string): boolean {
 export const internetGatewayHandlers = {
   CreateInternetGateway(input: { TagSpecifications?: TagSpecs; DryRun?: boolean }, ctx: RequestContext) {
     const tags = tagsFor(input.TagSpecifications, 'internet-gateway');
-    dryRun(input);
     const igw: InternetGatewayRecord = { InternetGatewayId: resourceId('igw'), OwnerId: ctx.account, Attachments: [], Tags: tags };
     ctx.env.store.put(COLL.internetGateways, ctx, igw.InternetGatewayId, igw);
     return { InternetGateway: igw };
@@ -44,7 +43,6 @@ export const internetGatewayHandlers = {
   DeleteInternetGateway(input: { InternetGatewayId: string; DryRun?: boolean }, ctx: RequestContext) {
     const igw = requireInternetGateway(ctx, input.InternetGatewayId);
     if (igw.Attachments.length) throw ec2DependencyViolation(igw.InternetGatewayId);
-    dryRun(input);
     ctx.env.store.delete(COLL.internetGateways, ctx, igw.InternetGatewayId);
     return {};
   },
@@ -57,7 +55,6 @@ export const internetGatewayHandlers = {
     }
     const other = ctx.env.store.list<InternetGatewayRecord>(COLL.internetGateways, ctx).find((g) => g.Attachments.some((a) => a.VpcId === vpc.VpcId));
     if (other) throw new AwsError('Resource.AlreadyAssociated', `resource ${vpc.VpcId} already has an internet gateway attached (${other.InternetGatewayId})`);
-    dryRun(input);
     const rec = ctx.env.store.mutable<InternetGatewayRecord>(COLL.internetGateways, ctx, igw.InternetGatewayId)!;
     rec.Attachments = [{ VpcId: vpc.VpcId, State: ATTACHED }];
     ctx.env.store.put(COLL.internetGateways, ctx, rec.InternetGatewayId, rec);
@@ -77,7 +74,6 @@ export const internetGatewayHandlers = {
         `Network ${vpc.VpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`,
       );
     }
-    dryRun(input);
     const rec = ctx.env.store.mutable<InternetGatewayRecord>(COLL.internetGateways, ctx, igw.InternetGatewayId)!;
     rec.Attachments = [];
     ctx.env.store.put(COLL.internetGateways, ctx, rec.InternetGatewayId, rec);
@@ -95,7 +91,6 @@ export const internetGatewayHandlers = {
       (g) => g.InternetGatewayId,
       notFound.internetGateway,
     );
-    dryRun(input);
     const filtered = applyFilters(igws, input.Filters, {
       'attachment.state': (g) => g.Attachments.map((a) => a.State),
       'attachment.vpc-id': (g) => g.Attachments.map((a) => a.VpcId),

@@ -12,7 +12,6 @@ import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, type Filter } from './filters.ts';
-import { dryRun } from './network.ts';
 import { COLL, type KeyPairRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
 
@@ -209,7 +208,6 @@ export const keyPairHandlers = {
   CreateKeyPair(input: { KeyName: string; KeyType?: 'rsa' | 'ed25519'; KeyFormat?: 'pem' | 'ppk'; TagSpecifications?: TagSpecs; DryRun?: boolean }, ctx: RequestContext) {
     checkName(ctx, input.KeyName);
     tagsFor(input.TagSpecifications, 'key-pair');
-    dryRun(input);
     const type = input.KeyType ?? 'rsa';
     const format = input.KeyFormat ?? 'pem';
     const { privateKey, publicKey } = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ed25519');
@@ -230,7 +228,6 @@ export const keyPairHandlers = {
     checkName(ctx, input.KeyName);
     const info = parsePublicKey(Buffer.isBuffer(input.PublicKeyMaterial) ? input.PublicKeyMaterial : Buffer.from(String(input.PublicKeyMaterial)));
     tagsFor(input.TagSpecifications, 'key-pair');
-    dryRun(input);
     const fingerprint =
       info.type === 'rsa'
         ? colonHex(createHash('md5').update(info.publicKey.export({ type: 'spki', format: 'der' })).digest())
@@ -243,7 +240,6 @@ export const keyPairHandlers = {
   DeleteKeyPair(input: { KeyName?: string; KeyPairId?: string; DryRun?: boolean }, ctx: RequestContext) {
     if (input.KeyName === undefined && input.KeyPairId === undefined) throw errors.missingParameter('keyName or keyPairId');
     const rec = input.KeyPairId ? ctx.env.store.get<KeyPairRecord>(COLL.keyPairs, ctx, input.KeyPairId) : keyPairByName(ctx, input.KeyName!);
-    dryRun(input);
     if (rec) ctx.env.store.delete(COLL.keyPairs, ctx, rec.KeyPairId);
     return { Return: true, KeyPairId: rec?.KeyPairId };
   },
@@ -263,7 +259,6 @@ export const keyPairHandlers = {
       if (missing.length) throw new AwsError('InvalidKeyPair.NotFound', `The key pair ID '${missing.join(', ')}' does not exist`);
       keys = keys.filter((k) => input.KeyPairIds!.includes(k.KeyPairId));
     }
-    dryRun(input);
     const filtered = applyFilters(keys, input.Filters, {
       'key-pair-id': (k) => k.KeyPairId,
       'key-name': (k) => k.KeyName,

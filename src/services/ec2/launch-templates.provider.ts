@@ -13,7 +13,7 @@ import { resourceId } from '../../core/ids.ts';
 import type { DeepReadonly } from '../../core/store.ts';
 import type { RequestContext } from '../service.ts';
 import { applyFilters, paginate, type Filter, type Tag } from './filters.ts';
-import { checkTagTypes, dryRun, iso } from './scoped.ts';
+import { checkTagTypes, iso } from './scoped.ts';
 import { COLL } from './state.ts';
 import { tagsFor } from './tags.ts';
 
@@ -171,7 +171,6 @@ export const launchTemplateHandlers = {
     checkData(input.LaunchTemplateData);
     checkTagTypes(input.TagSpecifications, ['launch-template']);
     const tags = tagsFor(input.TagSpecifications, 'launch-template');
-    dryRun(input);
     const now = ctx.env.clock.now();
     const t: LaunchTemplateRecord = {
       LaunchTemplateId: resourceId('lt'),
@@ -198,7 +197,6 @@ export const launchTemplateHandlers = {
     const base = input.SourceVersion !== undefined ? findLaunchTemplateVersion(ctx, t, input.SourceVersion).LaunchTemplateData : {};
     const data = { ...structuredClone(base as LaunchTemplateData), ...input.LaunchTemplateData };
     checkData(data);
-    dryRun(input);
     const v = addVersion(ctx, t, data, input.VersionDescription, ctx.env.clock.now());
     return { LaunchTemplateVersion: versionView(t, v) };
   },
@@ -214,7 +212,6 @@ export const launchTemplateHandlers = {
       if (missing.length) throw new AwsError('InvalidLaunchTemplateName.NotFoundException', 'At least one of the launch templates specified in the request does not exist.');
       pool = pool.filter((t) => input.LaunchTemplateNames!.includes(t.LaunchTemplateName));
     }
-    dryRun(input);
     const filtered = applyFilters(pool, input.Filters, {
       'create-time': (t) => t.CreateTime,
       'launch-template-name': (t) => t.LaunchTemplateName,
@@ -264,7 +261,6 @@ export const launchTemplateHandlers = {
           .map((v) => ({ t, v }));
       }
     }
-    dryRun(input);
     const views = rows.map(({ t, v }) => versionView(t, v));
     const filtered = applyFilters(views, input.Filters, {
       ...(VERSION_FILTERS as Record<string, (v: ReturnType<typeof versionView>) => string | boolean | undefined>),
@@ -283,7 +279,6 @@ export const launchTemplateHandlers = {
       }
       version = findLaunchTemplateVersion(ctx, t, input.DefaultVersion).VersionNumber;
     }
-    dryRun(input);
     if (version !== undefined) {
       t.DefaultVersionNumber = version;
       ctx.env.store.put(COLL.launchTemplates, ctx, t.LaunchTemplateId, t);
@@ -293,7 +288,6 @@ export const launchTemplateHandlers = {
 
   DeleteLaunchTemplate(input: { LaunchTemplateId?: string; LaunchTemplateName?: string; DryRun?: boolean }, ctx: RequestContext) {
     const t = findLaunchTemplate(ctx, input);
-    dryRun(input);
     for (const v of versionsOf(ctx, t.LaunchTemplateId)) ctx.env.store.delete(COLL.launchTemplateVersions, ctx, versionKey(t.LaunchTemplateId, v.VersionNumber));
     ctx.env.store.delete(COLL.launchTemplates, ctx, t.LaunchTemplateId);
     return { LaunchTemplate: view(t) };

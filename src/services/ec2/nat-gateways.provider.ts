@@ -15,7 +15,7 @@ import { AwsError, errors } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
-import { dryRun, requireSubnet } from './network.ts';
+import { requireSubnet } from './network.ts';
 import { createServiceInterface } from './network-interfaces.ts';
 import { setTargetRoutesState } from './route-tables.provider.ts';
 import { checkTagTypes, iso, loopContext, loopKey, parseLoopKey } from './scoped.ts';
@@ -117,7 +117,6 @@ export const natGatewayHandlers = {
     if (type === 'private' && input.AllocationId) throw new AwsError('InvalidParameterCombination', 'A private NAT gateway cannot have an Elastic IP address (AllocationId).');
     checkTagTypes(input.TagSpecifications, ['natgateway']);
     const tags = tagsFor(input.TagSpecifications, 'natgateway');
-    dryRun(input);
     const now = ctx.env.clock.now();
     const NatGatewayId = resourceId('nat');
     const failure = failureOf(ctx, subnet.VpcId, subnet.SubnetId, input.AllocationId);
@@ -155,7 +154,6 @@ export const natGatewayHandlers = {
     const n = ctx.env.store.mutable<NatGatewayRecord>(COLL.natGateways, ctx, input.NatGatewayId);
     if (!n || n.State === 'deleted') throw notFound(input.NatGatewayId);
     if (n.State === 'failed') throw new AwsError('InvalidParameterValue', `The NAT gateway ${n.NatGatewayId} has failed and is deleted already.`);
-    dryRun(input);
     if (n.State !== 'deleting') {
       n.State = 'deleting';
       delete n.failure;
@@ -170,7 +168,6 @@ export const natGatewayHandlers = {
   DescribeNatGateways(input: { NatGatewayIds?: string[]; Filter?: Filter[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const all = ctx.env.store.list<NatGatewayRecord>(COLL.natGateways, ctx);
     const picked = selectIds(all, input.NatGatewayIds, (n) => n.NatGatewayId, notFound);
-    dryRun(input);
     const filtered = applyFilters(picked, input.Filter, {
       'nat-gateway-id': (n) => n.NatGatewayId,
       state: (n) => n.State,

@@ -10,7 +10,7 @@ import type { RequestContext } from '../service.ts';
 import { formatCidr4, formatCidr6, parseCidr4, parseCidr6 } from './cidr.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filters.ts';
-import { dryRun, notFound, requireNetworkAcl, requireVpc } from './network.ts';
+import { notFound, requireNetworkAcl, requireVpc } from './network.ts';
 import { COLL, type NetworkAclEntryRecord, type NetworkAclRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
 import { own } from '../../core/own.ts';
@@ -135,7 +135,6 @@ export const networkAclHandlers = {
   CreateNetworkAcl(input: { VpcId: string; TagSpecifications?: TagSpecs; ClientToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const vpc = requireVpc(ctx, input.VpcId);
     const tags = tagsFor(input.TagSpecifications, 'network-acl');
-    dryRun(input);
     const acl = createNetworkAclRecord(ctx, { vpcId: vpc.VpcId, isDefault: false, ipv6: !!vpc.Ipv6CidrBlockAssociationSet?.length, tags });
     return { NetworkAcl: acl, ClientToken: input.ClientToken };
   },
@@ -144,14 +143,12 @@ export const networkAclHandlers = {
     const acl = requireNetworkAcl(ctx, input.NetworkAclId);
     if (acl.IsDefault) throw ec2Errors.invalidParameterValue(`cannot delete default network ACL ${acl.NetworkAclId}`);
     if (acl.Associations.length) throw ec2Errors.dependencyViolation(`The networkAcl '${acl.NetworkAclId}' has dependencies and cannot be deleted.`);
-    dryRun(input);
     ctx.env.store.delete(COLL.networkAcls, ctx, acl.NetworkAclId);
     return {};
   },
 
   DescribeNetworkAcls(input: { NetworkAclIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const acls = selectIds(ctx.env.store.list<NetworkAclRecord>(COLL.networkAcls, ctx), input.NetworkAclIds, (a) => a.NetworkAclId, notFound.networkAcl);
-    dryRun(input);
     type A = (typeof acls)[number];
     type E = DeepReadonly<NetworkAclEntryRecord>;
     const entries = (a: A, f: (e: E) => string | number | boolean | undefined) => a.Entries.map(f);
@@ -184,7 +181,6 @@ export const networkAclHandlers = {
     if (acl.Entries.some((e) => e.RuleNumber === entry.RuleNumber && e.Egress === entry.Egress)) {
       throw new AwsError('NetworkAclEntryAlreadyExists', `The network acl entry identified by ${entry.RuleNumber} already exists.`);
     }
-    dryRun(input);
     const rec = ctx.env.store.mutable<NetworkAclRecord>(COLL.networkAcls, ctx, acl.NetworkAclId)!;
     rec.Entries.push(entry);
     saveAcl(ctx, rec);
@@ -195,7 +191,6 @@ export const networkAclHandlers = {
     const acl = requireNetworkAcl(ctx, input.NetworkAclId);
     const entry = entryOf(input);
     const i = findEntry(acl, entry.RuleNumber, entry.Egress);
-    dryRun(input);
     const rec = ctx.env.store.mutable<NetworkAclRecord>(COLL.networkAcls, ctx, acl.NetworkAclId)!;
     rec.Entries[i] = entry;
     saveAcl(ctx, rec);
@@ -208,7 +203,6 @@ export const networkAclHandlers = {
       throw ec2Errors.invalidParameterValue(`Value (${input.RuleNumber}) for parameter ruleNumber is invalid. The default rule cannot be deleted.`);
     }
     const i = findEntry(acl, input.RuleNumber, input.Egress);
-    dryRun(input);
     const rec = ctx.env.store.mutable<NetworkAclRecord>(COLL.networkAcls, ctx, acl.NetworkAclId)!;
     rec.Entries.splice(i, 1);
     saveAcl(ctx, rec);
@@ -224,7 +218,6 @@ export const networkAclHandlers = {
     if (to.VpcId !== from.VpcId) {
       throw ec2Errors.invalidParameterValue(`Network ACL ${to.NetworkAclId} and association ${input.AssociationId} belong to different networks`);
     }
-    dryRun(input);
     const assoc = from.Associations.find((x) => x.NetworkAclAssociationId === input.AssociationId)!;
     const src = ctx.env.store.mutable<NetworkAclRecord>(COLL.networkAcls, ctx, from.NetworkAclId)!;
     src.Associations = src.Associations.filter((x) => x.NetworkAclAssociationId !== input.AssociationId);

@@ -11,7 +11,7 @@ import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
 import { allocatePublicIp, privateDnsName, publicDnsName, releasePublicIp } from './public-ips.ts';
-import { dryRun, idsNotFound } from './scoped.ts';
+import { idsNotFound } from './scoped.ts';
 import { COLL, COMPUTE_COLL, type GroupIdentifier, type InstanceRecord, type NetworkInterfaceRecord, type SubnetRecord, type VpcRecord } from './state.ts';
 import type { Tag } from './filters.ts';
 
@@ -197,7 +197,6 @@ export const primaryInterface = (env: Env, scope: Scope, inst: { networkInterfac
 
 export const interfaceHandlers = {
   DescribeNetworkInterfaces(input: { NetworkInterfaceIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
-    dryRun(input);
     const all = ctx.env.store.list<NetworkInterfaceRecord>(ENIS, ctx) as NetworkInterfaceRecord[];
     const picked = selectIds(all, input.NetworkInterfaceIds, (e) => e.NetworkInterfaceId, idsNotFound('InvalidNetworkInterfaceID', 'network interface'));
     const filtered = applyFilters(picked, input.Filters, {

@@ -33,11 +33,6 @@ export const notFound = {
   keyPair: (names: string) => new AwsError('InvalidKeyPair.NotFound', `The key pair '${names}' does not exist`),
 };
 
-/** Answers a DryRun request once it has been validated. */
-export function dryRun(input: { DryRun?: boolean }): void {
-  if (input.DryRun) throw ec2Errors.dryRun();
-}
-
 export const arn = (ctx: RequestContext, type: string, id: string) => `arn:aws:ec2:${ctx.region}:${ctx.account}:${type}/${id}`;
 
 function must<T>(coll: string, ctx: RequestContext, id: string | undefined, nf: (id: string) => Error): DeepReadonly<T> {

@@ -7,7 +7,7 @@ import { resourceId } from '../../core/ids.ts';
 import type { RequestContext } from '../service.ts';
 import { applyFilters, type Filter, type Tag } from './filters.ts';
 import { arn } from './network.ts';
-import { checkId, checkTagTypes, dryRun } from './scoped.ts';
+import { checkId, checkTagTypes } from './scoped.ts';
 import { COLL, type InstanceRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
 
@@ -83,7 +83,6 @@ export const placementGroupHandlers = {
     if (ctx.env.store.list<PlacementGroupRecord>(PLACEMENT_GROUPS, ctx).some((g) => g.GroupName === GroupName)) {
       throw new AwsError('InvalidPlacementGroup.Duplicate', `The placement group '${GroupName}' already exists.`);
     }
-    dryRun(input);
     const group: PlacementGroupRecord = {
       GroupName,
       GroupId,
@@ -101,7 +100,6 @@ export const placementGroupHandlers = {
   DeletePlacementGroup(input: { GroupName: string; DryRun?: boolean }, ctx: RequestContext) {
     const group = findPlacementGroup(ctx, { GroupName: input.GroupName });
     if (instancesIn(ctx, group.GroupId).length) throw new AwsError('InvalidPlacementGroup.InUse', `The placement group '${group.GroupName}' is in use and may not be deleted.`);
-    dryRun(input);
     ctx.env.store.delete(PLACEMENT_GROUPS, ctx, group.GroupId);
     return {};
   },
@@ -113,7 +111,6 @@ export const placementGroupHandlers = {
       const byId = new Set(input.GroupIds.map((GroupId) => findPlacementGroup(ctx, { GroupId }).GroupId));
       groups = groups.filter((g) => byId.has(g.GroupId));
     }
-    dryRun(input);
     const filtered = applyFilters(groups, input.Filters, {
       'group-name': (g) => g.GroupName,
       'group-arn': (g) => g.GroupArn,

@@ -17,7 +17,7 @@ import type { Env, RequestContext } from '../service.ts';
 import { formatCidr4, formatCidr6, parseCidr4, parseCidr6 } from './cidr.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
-import { arn, dryRun } from './network.ts';
+import { arn } from './network.ts';
 import { checkTagTypes, idsNotFound } from './scoped.ts';
 import { COLL, type ManagedPrefixListRecord, type PrefixListEntryRecord, type RouteTableRecord, type SecurityGroupRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
@@ -123,7 +123,6 @@ export const prefixListHandlers = {
     if (new Set(entries.map((e) => e.Cidr)).size !== entries.length) throw ec2Errors.invalidParameterValue('The request contains duplicate CIDRs.');
     const PrefixListId = resourceId('pl');
     if (entries.length > max) throw maxEntriesExceeded(PrefixListId, max);
-    dryRun(input);
     const rec: ManagedPrefixListRecord = {
       PrefixListId,
       PrefixListName: name,
@@ -178,7 +177,6 @@ export const prefixListHandlers = {
       l.versions.push([...next.values()]);
       l.Version = l.versions.length;
     }
-    dryRun(input);
     l.State = 'modify-complete';
     ctx.env.store.put(COLL.prefixLists, ctx, l.PrefixListId, l);
     return { PrefixList: view(l, 'modify-in-progress') };
@@ -188,7 +186,6 @@ export const prefixListHandlers = {
     const l = ownList(ctx, input.PrefixListId);
     const users = associations(ctx, l.PrefixListId);
     if (users.length) throw ec2Errors.dependencyViolation(`The prefix list ${l.PrefixListId} is referenced by ${users.map((u) => u.ResourceId).join(', ')}.`);
-    dryRun(input);
     ctx.env.store.delete(COLL.prefixLists, ctx, l.PrefixListId);
     return { PrefixList: view(l, 'delete-in-progress') };
   },
@@ -196,7 +193,6 @@ export const prefixListHandlers = {
   DescribeManagedPrefixLists(input: { PrefixListIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const all = [...awsManagedView(ctx.region), ...ctx.env.store.list<ManagedPrefixListRecord>(COLL.prefixLists, ctx)];
     const picked = selectIds(all, input.PrefixListIds, (l) => l.PrefixListId, prefixListNotFound);
-    dryRun(input);
     const filtered = applyFilters(picked, input.Filters, {
       'owner-id': (l) => l.OwnerId,
       'prefix-list-id': (l) => l.PrefixListId,
@@ -212,14 +208,12 @@ export const prefixListHandlers = {
     if (!Number.isInteger(version) || version < 1 || version > l.Version) {
       throw ec2Errors.invalidParameterValue(`The prefix list ${l.PrefixListId} has no version ${input.TargetVersion}.`);
     }
-    dryRun(input);
     const { page, NextToken } = paginate([...l.versions[version - 1]], input.MaxResults, input.NextToken, 1, 100);
     return { Entries: page, NextToken };
   },
 
   GetManagedPrefixListAssociations(input: { PrefixListId: string; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const l = requirePrefixList(ctx, input.PrefixListId);
-    dryRun(input);
     const { page, NextToken } = paginate(associations(ctx, l.PrefixListId), input.MaxResults, input.NextToken, 5, 255);
     return { PrefixListAssociations: page, NextToken };
   },
@@ -227,7 +221,6 @@ export const prefixListHandlers = {
   DescribePrefixLists(input: { PrefixListIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const all = awsLists(ctx.region).map((l) => ({ PrefixListId: l.id, PrefixListName: l.name, Cidrs: l.cidrs }));
     const picked = selectIds(all, input.PrefixListIds, (l) => l.PrefixListId, prefixListNotFound);
-    dryRun(input);
     const filtered = applyFilters(picked, input.Filters, { 'prefix-list-id': (l) => l.PrefixListId, 'prefix-list-name': (l) => l.PrefixListName });
     const { page, NextToken } = paginate(filtered, input.MaxResults, input.NextToken, 5, 1000);
     return { PrefixLists: page, NextToken };

@@ -11,7 +11,7 @@ import { formatCidr4, formatCidr6, parseCidr4, parseCidr6 } from './cidr.ts';
 import { checkEgressOnlyRoute } from './egress-only-gateways.provider.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filters.ts';
-import { dryRun, notFound, requireRouteTable, requireSubnet, requireVpc } from './network.ts';
+import { notFound, requireRouteTable, requireSubnet, requireVpc } from './network.ts';
 import { requirePrefixList } from './prefix-lists.provider.ts';
 import { COLL, type InternetGatewayRecord, type NatGatewayRecord, type VpcPeeringConnectionRecord, type RouteRecord, type RouteTableAssociationRecord, type RouteTableRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
@@ -198,7 +198,6 @@ export const routeTableHandlers = {
   CreateRouteTable(input: { VpcId: string; TagSpecifications?: TagSpecs; ClientToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const vpc = requireVpc(ctx, input.VpcId);
     const tags = tagsFor(input.TagSpecifications, 'route-table');
-    dryRun(input);
     const rtb = createRouteTableRecord(ctx, { vpcId: vpc.VpcId, cidr: vpc.CidrBlock, ipv6Cidr: vpc.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock, tags });
     return { RouteTable: rtb, ClientToken: input.ClientToken };
   },
@@ -206,14 +205,12 @@ export const routeTableHandlers = {
   DeleteRouteTable(input: { RouteTableId: string; DryRun?: boolean }, ctx: RequestContext) {
     const t = requireRouteTable(ctx, input.RouteTableId);
     if (t.Associations.length) throw ec2Errors.dependencyViolation(`The routeTable '${t.RouteTableId}' has dependencies and cannot be deleted.`);
-    dryRun(input);
     ctx.env.store.delete(COLL.routeTables, ctx, t.RouteTableId);
     return {};
   },
 
   DescribeRouteTables(input: { RouteTableIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const tables = selectIds(ctx.env.store.list<RouteTableRecord>(COLL.routeTables, ctx), input.RouteTableIds, (t) => t.RouteTableId, notFound.routeTable);
-    dryRun(input);
     type T = (typeof tables)[number];
     const routes = (t: T, f: (r: DeepReadonly<RouteRecord>) => string | undefined) => t.Routes.map(f);
     const assocs = (t: T, f: (a: DeepReadonly<RouteTableAssociationRecord>) => string | boolean | undefined) => t.Associations.map(f);
@@ -249,7 +246,6 @@ export const routeTableHandlers = {
     const target = targetOf(ctx, t, input);
     if (input.EgressOnlyInternetGatewayId) checkEgressOnlyRoute(ctx, t, input.EgressOnlyInternetGatewayId, dest.DestinationIpv6CidrBlock !== undefined);
     if (t.Routes.some((r) => sameDestination(r, dest))) throw new AwsError('RouteAlreadyExists', `The route identified by ${text} already exists.`);
-    dryRun(input);
     const rec = ctx.env.store.mutable<RouteTableRecord>(COLL.routeTables, ctx, t.RouteTableId)!;
     rec.Routes.push(clean({ ...dest, ...target, Origin: 'CreateRoute' as const }));
     ctx.env.store.put(COLL.routeTables, ctx, rec.RouteTableId, rec);
@@ -265,7 +261,6 @@ export const routeTableHandlers = {
     if (input.EgressOnlyInternetGatewayId) checkEgressOnlyRoute(ctx, t, input.EgressOnlyInternetGatewayId, dest.DestinationIpv6CidrBlock !== undefined);
     const isLocal = t.Routes[i].Origin === 'CreateRouteTable';
     if (target.GatewayId === 'local' && !isLocal) throw ec2Errors.invalidParameterValue(`Only the route for the VPC's own block can target 'local'.`);
-    dryRun(input);
     const rec = ctx.env.store.mutable<RouteTableRecord>(COLL.routeTables, ctx, t.RouteTableId)!;
     rec.Routes[i] = clean({ ...dest, ...target, Origin: rec.Routes[i].Origin });
     ctx.env.store.put(COLL.routeTables, ctx, rec.RouteTableId, rec);
@@ -280,7 +275,6 @@ export const routeTableHandlers = {
     if (route.GatewayId === 'local' && route.Origin === 'CreateRouteTable') {
       throw ec2Errors.invalidParameterValue(`cannot remove local route ${text} in route table ${t.RouteTableId}`);
     }
-    dryRun(input);
     const rec = ctx.env.store.mutable<RouteTableRecord>(COLL.routeTables, ctx, t.RouteTableId)!;
     rec.Routes = rec.Routes.filter((r) => !sameDestination(r, dest));
     ctx.env.store.put(COLL.routeTables, ctx, rec.RouteTableId, rec);
@@ -312,7 +306,6 @@ export const routeTableHandlers = {
       }
       member = { GatewayId: igw.InternetGatewayId };
     }
-    dryRun(input);
     const rec = ctx.env.store.mutable<RouteTableRecord>(COLL.routeTables, ctx, t.RouteTableId)!;
     const AssociationId = resourceId('rtbassoc');
     rec.Associations.push({ RouteTableAssociationId: AssociationId, RouteTableId: t.RouteTableId, Main: false, ...member, AssociationState: associated });
@@ -323,7 +316,6 @@ export const routeTableHandlers = {
   DisassociateRouteTable(input: { AssociationId: string; DryRun?: boolean }, ctx: RequestContext) {
     const { table, assoc } = findAssociation(ctx, input.AssociationId);
     if (assoc.Main) throw ec2Errors.invalidParameterValue(`cannot disassociate the main route table association ${assoc.RouteTableAssociationId}`);
-    dryRun(input);
     const rec = ctx.env.store.mutable<RouteTableRecord>(COLL.routeTables, ctx, table.RouteTableId)!;
     rec.Associations = rec.Associations.filter((a) => a.RouteTableAssociationId !== assoc.RouteTableAssociationId);
     ctx.env.store.put(COLL.routeTables, ctx, rec.RouteTableId, rec);
@@ -336,7 +328,6 @@ export const routeTableHandlers = {
     if (target.VpcId !== table.VpcId) {
       throw ec2Errors.invalidParameterValue(`Route table ${target.RouteTableId} and association ${assoc.RouteTableAssociationId} belong to different networks`);
     }
-    dryRun(input);
     const from = ctx.env.store.mutable<RouteTableRecord>(COLL.routeTables, ctx, table.RouteTableId)!;
     from.Associations = from.Associations.filter((a) => a.RouteTableAssociationId !== assoc.RouteTableAssociationId);
     ctx.env.store.put(COLL.routeTables, ctx, from.RouteTableId, from);

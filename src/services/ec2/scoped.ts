@@ -40,10 +40,6 @@ export const idsNotFound = (code: string, what: string) => (ids: string) =>
     ? new AwsError(`${code}.NotFound`, `The ${what} IDs '${ids}' do not exist`)
     : new AwsError(`${code}.NotFound`, `The ${what} ID '${ids}' does not exist`);
 
-export function dryRun(input: { DryRun?: boolean }): void {
-  if (input.DryRun) throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
-}
-
 /** Resource types a Create call's TagSpecifications may name. */
 export function checkTagTypes(specs: { ResourceType?: string }[] | undefined, allowed: string[]): void {
   for (const s of specs ?? []) {

@@ -11,7 +11,7 @@ import type { RequestContext } from '../service.ts';
 import { formatCidr4, formatCidr6, parseCidr4, parseCidr6 } from './cidr.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filters.ts';
-import { arn, dryRun, liveInstances, notFound, requireSecurityGroup, requireVpc } from './network.ts';
+import { arn, liveInstances, notFound, requireSecurityGroup, requireVpc } from './network.ts';
 import { COLL, type IpPermission, type SecurityGroupRecord, type SecurityGroupRuleRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
 import { requirePrefixList } from './prefix-lists.provider.ts';
@@ -287,7 +287,6 @@ function authorize(ctx: RequestContext, input: RuleRequest, egress: boolean) {
   }
   const count = (g.rules ?? []).filter((r) => r.IsEgress === egress).length + drafts.length;
   if (count > RULES_PER_DIRECTION) throw new AwsError('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.');
-  dryRun(input);
   const rec = ctx.env.store.mutable<SecurityGroupRecord>(COLL.securityGroups, ctx, g.GroupId)!;
   const added = withIds(ctx, drafts);
   rec.rules = [...(rec.rules ?? []), ...added];
@@ -316,7 +315,6 @@ function revoke(ctx: RequestContext, input: RuleRequest, egress: boolean) {
       return r;
     });
   }
-  dryRun(input);
   const ids = new Set(gone.map((r) => r.SecurityGroupRuleId));
   const rec = ctx.env.store.mutable<SecurityGroupRecord>(COLL.securityGroups, ctx, g.GroupId)!;
   rec.rules = (rec.rules ?? []).filter((r) => !ids.has(r.SecurityGroupRuleId));
@@ -378,7 +376,6 @@ export const securityGroupHandlers = {
       throw new AwsError('InvalidGroup.Duplicate', `The security group '${name}' already exists for VPC '${vpc.VpcId}'`);
     }
     const tags = tagsFor(input.TagSpecifications, 'security-group');
-    dryRun(input);
     const g = createSecurityGroupRecord(ctx, { vpcId: vpc.VpcId, name, description: input.Description, tags, ipv6: !!vpc.Ipv6CidrBlockAssociationSet?.length });
     return { GroupId: g.GroupId, SecurityGroupArn: g.SecurityGroupArn, Tags: g.Tags.length ? g.Tags : undefined };
   },
@@ -390,7 +387,6 @@ export const securityGroupHandlers = {
       throw new AwsError('CannotDelete', `the specified group: "${g.GroupId}" name: "default" cannot be deleted by a user`);
     }
     if (dependents(ctx, g)) throw ec2Errors.dependencyViolation(`resource ${g.GroupId} has a dependent object`);
-    dryRun(input);
     removeSecurityGroupRecord(ctx, g.GroupId);
     return { Return: true, GroupId: g.GroupId };
   },
@@ -406,7 +402,6 @@ export const securityGroupHandlers = {
       if (missing.length) throw notFound.securityGroup(missing.join(', '));
       groups = groups.filter((g) => input.GroupNames!.includes(g.GroupName));
     }
-    dryRun(input);
     const filtered = applyFilters(groups, input.Filters, {
       'group-id': (g) => g.GroupId,
       'group-name': (g) => g.GroupName,
@@ -428,7 +423,6 @@ export const securityGroupHandlers = {
     const picked = selectIds(all, input.SecurityGroupRuleIds, (r) => r.SecurityGroupRuleId, (ids) =>
       new AwsError('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${ids}' does not exist`),
     );
-    dryRun(input);
     const filtered = applyFilters(picked, input.Filters, {
       'group-id': (r) => r.GroupId,
       'security-group-rule-id': (r) => r.SecurityGroupRuleId,

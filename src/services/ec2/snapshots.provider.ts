@@ -9,7 +9,7 @@ import type { Scope } from '../../core/store.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { builtinSnapshot, builtinSnapshots } from './builtin-images.ts';
 import { applyFilters, paginate, type Filter, type Tag } from './filters.ts';
-import { checkId, checkTagTypes, dryRun, iso, loopKey, parseLoopKey } from './scoped.ts';
+import { checkId, checkTagTypes, iso, loopKey, parseLoopKey } from './scoped.ts';
 import { COLL, type ImageRecord, type SnapshotRecord, type VolumeRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
 
@@ -90,7 +90,6 @@ export const snapshotHandlers = {
     if (v.State === 'creating') throw new AwsError('IncorrectState', `The volume '${v.VolumeId}' is not ready: it is still being created.`);
     checkTagTypes(input.TagSpecifications, ['snapshot']);
     const tags = tagsFor(input.TagSpecifications, 'snapshot');
-    dryRun(input);
     return snapshotVolume(ctx, v, input.Description ?? '', tags);
   },
 
@@ -103,7 +102,6 @@ export const snapshotHandlers = {
     }
     const users = imagesUsing(ctx.env, ctx, s.SnapshotId);
     if (users.length) throw new AwsError('InvalidSnapshot.InUse', `The snapshot ${s.SnapshotId} is currently in use by ${users[0]}`);
-    dryRun(input);
     ctx.env.store.delete(COLL.snapshots, ctx, s.SnapshotId);
     return {};
   },
@@ -116,7 +114,6 @@ export const snapshotHandlers = {
     if (input.SnapshotIds?.length && input.MaxResults !== undefined) {
       throw new AwsError('InvalidParameterCombination', 'The parameter snapshotSet cannot be used with the parameter maxResults');
     }
-    dryRun(input);
     const own = ctx.env.store.list<SnapshotRecord>(COLL.snapshots, ctx) as SnapshotRecord[];
     const amazon = builtinSnapshots(ctx.region);
     let pool: SnapshotRecord[];

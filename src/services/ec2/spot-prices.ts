@@ -17,7 +17,7 @@ import { applyFilters, paginate, type Filter } from './filters.ts';
 import { instanceType, type InstanceTypeSpec } from './instance-types.ts';
 import { instanceTypeCatalogue } from '../../models/ec2-catalogue.ts';
 import { zoneId } from './regions.provider.ts';
-import { dryRun, iso } from './scoped.ts';
+import { iso } from './scoped.ts';
 
 /** The products faultline prices: it runs Linux only, inside VPCs or not. */
 export const PRODUCTS = ['Linux/UNIX', 'Linux/UNIX (Amazon VPC)'] as const;
@@ -76,7 +76,6 @@ export const spotPriceHandlers = {
     if (input.AvailabilityZone !== undefined && !zones.some((z) => z.name === input.AvailabilityZone)) {
       throw new AwsError('InvalidParameterValue', `Invalid availability zone: [${input.AvailabilityZone}]`);
     }
-    dryRun(input);
     const start = input.StartTime ? new Date(input.StartTime).getTime() : undefined;
     const end = input.EndTime ? new Date(input.EndTime).getTime() : undefined;
     if (start !== undefined && end !== undefined && end < start) throw new AwsError('InvalidParameterValue', 'The end time must be after the start time.');

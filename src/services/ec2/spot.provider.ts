@@ -13,7 +13,7 @@ import { iamId } from '../../core/ids.ts';
 import type { RequestContext } from '../service.ts';
 import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filters.ts';
 import { instanceHandlers } from './instances.provider.ts';
-import { checkTagTypes, dryRun, idsNotFound, iso } from './scoped.ts';
+import { checkTagTypes, idsNotFound, iso } from './scoped.ts';
 import { checkMaxPrice, maxPriceTooLow, onDemandPrice, spotPriceHandlers, spotPriceIn } from './spot-prices.ts';
 import { putSpotRequest, queueSpotRequest, setStatus, SPOT_REQUESTS, type InterruptionBehavior, type SpotRequestRecord } from './spot-requests.ts';
 import type { InstanceRecord } from './state.ts';
@@ -224,7 +224,6 @@ export const spotHandlers = {
       const same = env.store.list<SpotRequestRecord>(SPOT_REQUESTS, ctx).filter((r) => r.runInput.clientToken === input.ClientToken);
       if (same.length) return { SpotInstanceRequests: same };
     }
-    dryRun(input);
     const launchSpecification = {
       ...spec,
       SecurityGroups: [...(spec.SecurityGroupIds ?? []).map((GroupId) => ({ GroupId })), ...(spec.SecurityGroups ?? []).map((GroupName) => ({ GroupName }))],
@@ -265,7 +264,6 @@ export const spotHandlers = {
     if (input.SpotInstanceRequestIds?.length && input.MaxResults !== undefined) {
       throw new AwsError('InvalidParameterCombination', 'The parameter spotInstanceRequestIds cannot be used with the parameter maxResults');
     }
-    dryRun(input);
     const sorted = applyFilters(picked, input.Filters, REQUEST_FILTERS).sort((a, b) => a.CreateTime.localeCompare(b.CreateTime) || a.SpotInstanceRequestId.localeCompare(b.SpotInstanceRequestId));
     const { page, NextToken } = paginate(sorted, input.MaxResults, input.NextToken, 5, 1000);
     return { SpotInstanceRequests: page, NextToken };
@@ -274,7 +272,6 @@ export const spotHandlers = {
   CancelSpotInstanceRequests(input: { SpotInstanceRequestIds: string[]; DryRun?: boolean }, ctx: RequestContext) {
     const all = ctx.env.store.list<SpotRequestRecord>(SPOT_REQUESTS, ctx) as SpotRequestRecord[];
     const picked = selectIds(all, input.SpotInstanceRequestIds, (r) => r.SpotInstanceRequestId, requestNotFound).map((r) => structuredClone(r));
-    dryRun(input);
     return {
       CancelledSpotInstanceRequests: picked.map((req) => {
         // Cancelling never touches the instance: a running one keeps running.

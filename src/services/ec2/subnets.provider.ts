@@ -10,7 +10,7 @@ import type { RequestContext } from '../service.ts';
 import { cidr4Contains, cidr4Overlaps, formatCidr4, parseCidr4 } from './cidr.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
-import { arn, dryRun, liveInstances, notFound, requireSubnet, requireVpc } from './network.ts';
+import { arn, liveInstances, notFound, requireSubnet, requireVpc } from './network.ts';
 import { associateDefaultAcl, dropAclAssociation } from './network-acls.provider.ts';
 import { zoneId, zonesOf } from './regions.provider.ts';
 import { dropRouteTableAssociations } from './route-tables.provider.ts';
@@ -98,7 +98,6 @@ export const subnetHandlers = {
       zone = z;
     } else zone = pickZone(ctx, vpc.VpcId, zones);
     const tags = tagsFor(input.TagSpecifications, 'subnet');
-    dryRun(input);
 
     const SubnetId = resourceId('subnet');
     const subnet: StoredSubnet = {
@@ -136,7 +135,6 @@ export const subnetHandlers = {
     if (liveInstances(ctx).some((i) => i.SubnetId === subnet.SubnetId) || interfaces.some((n) => n.SubnetId === subnet.SubnetId)) {
       throw ec2Errors.dependencyViolation(`The subnet '${subnet.SubnetId}' has dependencies and cannot be deleted.`);
     }
-    dryRun(input);
     dropAclAssociation(ctx, subnet.SubnetId);
     dropRouteTableAssociations(ctx, subnet.SubnetId);
     ctx.env.store.delete(COLL.subnets, ctx, subnet.SubnetId);
@@ -145,7 +143,6 @@ export const subnetHandlers = {
 
   DescribeSubnets(input: { SubnetIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const subnets = selectIds(ctx.env.store.list<StoredSubnet>(COLL.subnets, ctx), input.SubnetIds, (s) => s.SubnetId, notFound.subnet);
-    dryRun(input);
     const ipv6 = (s: (typeof subnets)[number]) => s.Ipv6CidrBlockAssociationSet ?? [];
     const filtered = applyFilters(subnets, input.Filters, {
       'availability-zone': (s) => s.AvailabilityZone,
@@ -231,7 +228,6 @@ export const subnetHandlers = {
         rec.PrivateDnsNameOptionsOnLaunch.HostnameType = input.PrivateDnsHostnameTypeOnLaunch!;
         break;
     }
-    dryRun(input);
     ctx.env.store.put(COLL.subnets, ctx, rec.SubnetId, rec);
     return {};
   },

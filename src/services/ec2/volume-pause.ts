@@ -15,7 +15,7 @@ import { pausedSince, pausesOf, volumeFaults } from '../../world/faults.ts';
 import { setSeries } from '../cloudwatch/metrics.store.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
-import { checkId, dryRun } from './scoped.ts';
+import { checkId } from './scoped.ts';
 import { COLL, type InstanceRecord, type VolumeRecord } from './state.ts';
 import { volumeNotFound } from './volumes.provider.ts';
 
@@ -100,7 +100,6 @@ export const volumeStatusHandlers = {
     if (input.VolumeIds?.length && input.MaxResults !== undefined) {
       throw new AwsError('InvalidParameterCombination', 'The parameter volumeSet cannot be used with the parameter maxResults');
     }
-    dryRun(input);
     const volumes = selectIds(ctx.env.store.list<VolumeRecord>(COLL.volumes, ctx), input.VolumeIds, (v) => v.VolumeId, volumeNotFound);
     const now = ctx.env.clock.now();
     const statuses = volumes.map((v) => volumeStatus(ctx.env, ctx, v, now));

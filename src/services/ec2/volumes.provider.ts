@@ -10,7 +10,7 @@ import type { Scope } from '../../core/store.ts';
 import type { Env, RequestContext } from '../service.ts';
 import { applyFilters, paginate, selectIds, type Filter, type Tag } from './filters.ts';
 import { zoneId } from './regions.provider.ts';
-import { checkId, checkTagTypes, dryRun, iso, loopKey, parseLoopKey } from './scoped.ts';
+import { checkId, checkTagTypes, iso, loopKey, parseLoopKey } from './scoped.ts';
 import { findSnapshot } from './snapshots.provider.ts';
 import { COLL, type InstanceRecord, type VolumeRecord } from './state.ts';
 import { tagsFor } from './tags.ts';
@@ -198,7 +198,6 @@ export const volumeHandlers = {
     const s = volumeSettings(input, snapSize);
     checkTagTypes(input.TagSpecifications, ['volume']);
     const tags = tagsFor(input.TagSpecifications, 'volume');
-    dryRun(input);
     const now = ctx.env.clock.now();
     const v = newVolume(ctx, { zone, size: s.size, type: s.type, iops: s.iops, throughput: s.throughput, snapshotId: input.SnapshotId, encrypted: input.Encrypted, tags, now });
     putVolume(ctx.env, ctx, v);
@@ -209,7 +208,6 @@ export const volumeHandlers = {
   DeleteVolume(input: { VolumeId: string; DryRun?: boolean }, ctx: RequestContext) {
     const v = requireVolume(ctx, input.VolumeId);
     if (v.Attachments.length) throw new AwsError('VolumeInUse', `Volume ${v.VolumeId} is currently attached to ${v.Attachments[0].InstanceId}`);
-    dryRun(input);
     ctx.env.store.delete(COLL.volumes, ctx, v.VolumeId);
     return {};
   },
@@ -219,7 +217,6 @@ export const volumeHandlers = {
     if (input.VolumeIds?.length && input.MaxResults !== undefined) {
       throw new AwsError('InvalidParameterCombination', 'The parameter volumeSet cannot be used with the parameter maxResults');
     }
-    dryRun(input);
     const all = ctx.env.store.list<VolumeRecord>(COLL.volumes, ctx) as VolumeRecord[];
     const picked = selectIds(all, input.VolumeIds, (v) => v.VolumeId, volumeNotFound);
     const filtered = applyFilters(picked, input.Filters, {
@@ -259,7 +256,6 @@ export const volumeHandlers = {
     if (inst.BlockDeviceMappings.some((b) => b.DeviceName === input.Device)) {
       throw new AwsError('InvalidParameterValue', `Invalid value '${input.Device}' for unixDevice. Attachment point ${input.Device} is already in use`);
     }
-    dryRun(input);
     const now = ctx.env.clock.now();
     v.Attachments = [{ AttachTime: iso(now), Device: input.Device, InstanceId: inst.InstanceId, State: 'attaching', VolumeId: v.VolumeId, DeleteOnTermination: false }];
     v.State = 'in-use';
@@ -282,7 +278,6 @@ export const volumeHandlers = {
     if (inst && a.Device === inst.RootDeviceName && inst.State.Name !== 'stopped') {
       throw new AwsError('OperationNotPermitted', `Unable to detach root volume '${v.VolumeId}' from instance '${inst.InstanceId}'`);
     }
-    dryRun(input);
     if (a.State === 'detaching') return attachmentView(v);
     const now = ctx.env.clock.now();
     a.State = 'detaching';

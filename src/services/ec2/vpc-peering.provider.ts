@@ -17,7 +17,7 @@ import type { Env, RequestContext } from '../service.ts';
 import { cidr4Overlaps, parseCidr4 } from './cidr.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
-import { dryRun, requireVpc } from './network.ts';
+import { requireVpc } from './network.ts';
 import { setTargetRoutesState } from './route-tables.provider.ts';
 import { checkTagTypes, idsNotFound, iso } from './scoped.ts';
 import { COLL, type PeeringVpcInfo, type VpcPeeringConnectionRecord, type VpcRecord } from './state.ts';
@@ -110,7 +110,6 @@ export const vpcPeeringHandlers = {
     if (peer.VpcId === vpc.VpcId) throw ec2Errors.invalidParameterValue(`The requester VPC and the accepter VPC are the same VPC: ${vpc.VpcId}.`);
     checkTagTypes(input.TagSpecifications, ['vpc-peering-connection']);
     const tags = tagsFor(input.TagSpecifications, 'vpc-peering-connection');
-    dryRun(input);
     const now = ctx.env.clock.now();
     const p: VpcPeeringConnectionRecord = {
       VpcPeeringConnectionId: resourceId('pcx'),
@@ -130,7 +129,6 @@ export const vpcPeeringHandlers = {
   AcceptVpcPeeringConnection(input: { VpcPeeringConnectionId?: string; DryRun?: boolean }, ctx: RequestContext) {
     const p = find(ctx, input.VpcPeeringConnectionId);
     if (p.Status.Code !== 'pending-acceptance') throw invalidTransition(p, 'active');
-    dryRun(input);
     // The accepter's VPC as it is now (a CIDR may have been added since the request).
     const accepter = ctx.env.store.get<VpcRecord>(COLL.vpcs, ctx, p.AccepterVpcInfo.VpcId);
     if (accepter) p.AccepterVpcInfo = { ...p.AccepterVpcInfo, ...infoOf(accepter, ctx.region) };
@@ -141,7 +139,6 @@ export const vpcPeeringHandlers = {
   RejectVpcPeeringConnection(input: { VpcPeeringConnectionId: string; DryRun?: boolean }, ctx: RequestContext) {
     const p = find(ctx, input.VpcPeeringConnectionId);
     if (p.Status.Code !== 'pending-acceptance') throw invalidTransition(p, 'rejected');
-    dryRun(input);
     save(ctx, p, { Code: 'rejected', Message: `Rejected by ${ctx.account}` });
     return { Return: true };
   },
@@ -149,14 +146,12 @@ export const vpcPeeringHandlers = {
   DeleteVpcPeeringConnection(input: { VpcPeeringConnectionId: string; DryRun?: boolean }, ctx: RequestContext) {
     const p = find(ctx, input.VpcPeeringConnectionId);
     if (p.Status.Code !== 'active' && p.Status.Code !== 'pending-acceptance') throw invalidTransition(p, 'deleted');
-    dryRun(input);
     save(ctx, p, { Code: 'deleted', Message: `Deleted by ${ctx.account}` });
     return { Return: true };
   },
 
   DescribeVpcPeeringConnections(input: { VpcPeeringConnectionIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const picked = selectIds(listed(ctx), input.VpcPeeringConnectionIds, (p) => p.VpcPeeringConnectionId, notFound);
-    dryRun(input);
     type P = (typeof picked)[number];
     const side = (p: P, s: 'AccepterVpcInfo' | 'RequesterVpcInfo') => p[s];
     const filtered = applyFilters(picked, input.Filters, {
@@ -192,7 +187,6 @@ export const vpcPeeringHandlers = {
     for (const o of [input.AccepterPeeringConnectionOptions, input.RequesterPeeringConnectionOptions]) {
       if (o?.AllowEgressFromLocalClassicLinkToRemoteVpc || o?.AllowEgressFromLocalVpcToRemoteClassicLink) throw ec2Errors.unsupported('EC2-Classic and ClassicLink are retired.');
     }
-    dryRun(input);
     const out: Record<string, { AllowDnsResolutionFromRemoteVpc: boolean }> = {};
     for (const [given, info, key] of [
       [input.AccepterPeeringConnectionOptions, p.AccepterVpcInfo, 'AccepterPeeringConnectionOptions'],

@@ -11,7 +11,7 @@ import { formatCidr4, formatCidr6, parseCidr4 } from './cidr.ts';
 import { EGRESS_ONLY_GATEWAYS, type EgressOnlyGatewayRecord } from './egress-only-gateways.provider.ts';
 import { ec2Errors } from './errors.ts';
 import { applyFilters, paginate, selectIds, type Filter } from './filters.ts';
-import { dryRun, notFound, requireVpc } from './network.ts';
+import { notFound, requireVpc } from './network.ts';
 import { createNetworkAclRecord } from './network-acls.provider.ts';
 import { createRouteTableRecord } from './route-tables.provider.ts';
 import { createSecurityGroupRecord, removeSecurityGroupRecord } from './security-groups.provider.ts';
@@ -79,7 +79,6 @@ export const vpcHandlers = {
     const block = parseBlock(input.CidrBlock, 'cidrBlock');
     if (block.prefix < MIN_PREFIX || block.prefix > MAX_PREFIX) throw ec2Errors.invalidVpcRange(`The CIDR '${input.CidrBlock}' is invalid.`);
     const tags = tagsFor(input.TagSpecifications, 'vpc');
-    dryRun(input);
 
     const VpcId = resourceId('vpc');
     const cidr = formatCidr4(block);
@@ -136,7 +135,6 @@ export const vpcHandlers = {
       vpcHasEndpoints(ctx, vpc.VpcId) ||
       vpcHasVpnGateway(ctx, vpc.VpcId);
     if (busy) throw ec2Errors.dependencyViolation(`The vpc '${vpc.VpcId}' has dependencies and cannot be deleted.`);
-    dryRun(input);
     endPeeringsOf(ctx, vpc.VpcId);
     for (const g of inVpc<SecurityGroupRecord>(COLL.securityGroups)) removeSecurityGroupRecord(ctx, g.GroupId);
     for (const t of inVpc<RouteTableRecord>(COLL.routeTables)) store.delete(COLL.routeTables, ctx, t.RouteTableId);
@@ -147,7 +145,6 @@ export const vpcHandlers = {
 
   DescribeVpcs(input: { VpcIds?: string[]; Filters?: Filter[]; MaxResults?: number; NextToken?: string; DryRun?: boolean }, ctx: RequestContext) {
     const vpcs = selectIds(ctx.env.store.list<VpcRecord>(COLL.vpcs, ctx), input.VpcIds, (v) => v.VpcId, notFound.vpc);
-    dryRun(input);
     const filtered = applyFilters(vpcs, input.Filters, {
       cidr: (v) => v.CidrBlock,
       'cidr-block-association.cidr-block': (v) => v.CidrBlockAssociationSet.map((a) => a.CidrBlock),
@@ -186,7 +183,6 @@ export const vpcHandlers = {
     if (name === 'enableDnsHostnames' && value.Value && !vpc.enableDnsSupport) {
       throw ec2Errors.invalidParameterValue('DNS hostnames cannot be enabled on a VPC whose DNS support is disabled.');
     }
-    dryRun(input);
     const rec = ctx.env.store.mutable<VpcRecord>(COLL.vpcs, ctx, vpc.VpcId)!;
     rec[name] = value.Value;
     ctx.env.store.put(COLL.vpcs, ctx, rec.VpcId, rec);
@@ -195,7 +191,6 @@ export const vpcHandlers = {
 
   DescribeVpcAttribute(input: { VpcId: string; Attribute: string; DryRun?: boolean }, ctx: RequestContext) {
     const vpc = requireVpc(ctx, input.VpcId);
-    dryRun(input);
     switch (input.Attribute) {
       case 'enableDnsSupport':
         return { VpcId: vpc.VpcId, EnableDnsSupport: { Value: vpc.enableDnsSupport } };
