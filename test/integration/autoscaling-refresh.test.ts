@@ -267,6 +267,22 @@ describe('instance refresh and warm pools through the SDK v3', () => {
       assert.equal((await describeGroup('pool')).WarmPoolConfiguration, undefined);
     });
 
+    it('is refused to groups that launch spot instances, and a warm pool keeps a mixed instances policy out', async () => {
+      const spot = (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'spot', LaunchTemplateData: { ImageId: 'ami-1ecae776', InstanceType: 't2.micro', InstanceMarketOptions: { MarketType: 'spot' } } }))).LaunchTemplate!.LaunchTemplateId!;
+      await asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'spotty', LaunchTemplate: { LaunchTemplateId: spot, Version: '1' }, MinSize: 0, MaxSize: 2, DesiredCapacity: 0, VPCZoneIdentifier: subnets }));
+      const refused = await failure(asg.send(new PutWarmPoolCommand({ AutoScalingGroupName: 'spotty', MinSize: 1 })));
+      assert.equal(refused, 'ValidationError: You cannot add a warm pool to an Auto Scaling group that has a mixed instances policy or a launch template or launch configuration that requests Spot Instances.');
+      assert.equal((await pool('spotty')).WarmPoolConfiguration, undefined);
+
+      await create('warm', 1, 2);
+      await asg.send(new PutWarmPoolCommand({ AutoScalingGroupName: 'warm', MinSize: 1 }));
+      const mixed = await failure(
+        asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'warm', MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: templateId, Version: '1' }, Overrides: [{ InstanceType: 't3.micro' }] } } })),
+      );
+      assert.equal(mixed, 'ValidationError: You cannot add a mixed instances policy to an Auto Scaling group that has a warm pool.');
+      assert.equal((await describeGroup('warm')).MixedInstancesPolicy, undefined);
+    });
+
     it('a running pool puts a scale-out in service at the next pass, a launch only after booting', async () => {
       await create('hot', 1, 2);
       await create('plain', 1, 2);

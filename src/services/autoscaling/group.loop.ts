@@ -29,7 +29,7 @@ import { loopContext } from '../ec2/scoped.ts';
 import { causes, joinCause, retireActivities, startActivity, subnetDetails, updateActivity } from './activities.ts';
 import { HEALTH_CHECK_INTERVAL_MS, healthProblem, nextHealthEvent, SETTLED_CHECK_INTERVAL_MS } from './health.ts';
 import { deleteRefreshes, launchingGroup, stepRefresh } from './instance-refresh.ts';
-import { ec2Instance, launchInstance, terminateInstance, untagInstance, type Launched } from './launch.ts';
+import { ec2Instance, launchInstance, newMember, terminateInstance, untagInstance, type Launched } from './launch.ts';
 import { atDesired, capacityOf, launchMixed, scaleInCandidates, unitsOf, type MixedLaunch } from './mixed-instances.ts';
 import { beginLifecycleActions, LAUNCHING, nextLifecycleTimeout, settleLifecycleActions, TERMINATING } from './lifecycle.ts';
 import { clearLaunchFailure, groupZones, nextRetry, pickLaunchZone, pickSubnet, rebalanceTarget, recordLaunchFailure, zoneCounts } from './placement.ts';
@@ -311,21 +311,7 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
         instanceId: l.instanceId,
       });
       const m: MemberRecord = {
-        InstanceId: l.instanceId,
-        AutoScalingGroupName: group.AutoScalingGroupName,
-        AvailabilityZone: zone,
-        ...(l.zoneId ? { AvailabilityZoneId: l.zoneId } : {}),
-        LifecycleState: 'Pending',
-        HealthStatus: 'Healthy',
-        ProtectedFromScaleIn: group.NewInstancesProtectedFromScaleIn,
-        InstanceType: l.instanceType,
-        ImageId: l.imageId,
-        ...(l.launchConfigurationName ? { LaunchConfigurationName: l.launchConfigurationName } : {}),
-        ...(l.launchTemplate ? { LaunchTemplate: l.launchTemplate } : {}),
-        ...(l.weight !== undefined ? { WeightedCapacity: String(l.weight), ...(l.spot ? { spot: true } : {}) } : {}),
-        subnetId: subnet,
-        launchedAt: now,
-        launchActivityId: a.ActivityId,
+        ...newMember(group, l, { zone, subnetId: subnet, now, activityId: a.ActivityId }, 'Pending'),
         ...(rebalanceZone ? { rebalance: true } : {}),
       };
       p.members.push(m);

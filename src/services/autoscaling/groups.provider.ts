@@ -79,6 +79,7 @@ function launchSource(ctx: RequestContext, input: GroupInput, current?: DeepRead
   const given = [input.LaunchConfigurationName, input.LaunchTemplate, input.MixedInstancesPolicy, input.InstanceId].filter((x) => x !== undefined).length;
   if (given !== 1) throw asErrors.validation('Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.');
   if (input.MixedInstancesPolicy !== undefined) {
+    if (current?.warmPool) throw asErrors.validation('You cannot add a mixed instances policy to an Auto Scaling group that has a warm pool.');
     return { MixedInstancesPolicy: mixedInstancesPolicy(input.MixedInstancesPolicy as never, current?.MixedInstancesPolicy, (spec) => checkLaunchTemplate(ctx, spec)) };
   }
   if (input.InstanceId !== undefined) throw asErrors.validation('faultline does not create groups from an instance; use a launch template or a launch configuration.');

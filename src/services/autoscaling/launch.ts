@@ -36,6 +36,32 @@ export interface Launched {
   launchTemplate?: MemberRecord['LaunchTemplate'];
 }
 
+/** The member record of an instance the group launched (`weight`, `spot`: a mixed instances group's launch). */
+export function newMember(
+  group: DeepReadonly<GroupRecord>,
+  l: Launched & { weight?: number; spot?: boolean },
+  at: { zone: string; subnetId: string | undefined; now: number; activityId: string },
+  LifecycleState: MemberRecord['LifecycleState'],
+): MemberRecord {
+  return {
+    InstanceId: l.instanceId,
+    AutoScalingGroupName: group.AutoScalingGroupName,
+    AvailabilityZone: at.zone,
+    ...(l.zoneId ? { AvailabilityZoneId: l.zoneId } : {}),
+    LifecycleState,
+    HealthStatus: 'Healthy',
+    ProtectedFromScaleIn: group.NewInstancesProtectedFromScaleIn,
+    InstanceType: l.instanceType,
+    ImageId: l.imageId,
+    ...(l.launchConfigurationName ? { LaunchConfigurationName: l.launchConfigurationName } : {}),
+    ...(l.launchTemplate ? { LaunchTemplate: l.launchTemplate } : {}),
+    ...(l.weight !== undefined ? { WeightedCapacity: String(l.weight), ...(l.spot ? { spot: true } : {}) } : {}),
+    subnetId: at.subnetId,
+    launchedAt: at.now,
+    launchActivityId: at.activityId,
+  };
+}
+
 function propagatedTags(group: DeepReadonly<GroupRecord>) {
   const tags = group.Tags.filter((t) => t.PropagateAtLaunch).map((t) => ({ Key: t.Key, Value: t.Value }));
   return tags.length ? [{ ResourceType: 'instance', Tags: tags }] : undefined;

@@ -3,16 +3,28 @@
  * on the group and queue it; the group loop fills, uses and empties the pool (warm-pool.ts).
  */
 import { AwsError } from '../../core/errors.ts';
+import type { DeepReadonly } from '../../core/store.ts';
+import { resolveLaunchTemplate } from '../ec2/launch-templates.provider.ts';
 import type { RequestContext } from '../service.ts';
 import { asErrors, pageOf } from './errors.ts';
 import { findGroup, liveGroup } from './groups.provider.ts';
 import { ACTIVE, type RefreshRecord } from './instance-refresh.ts';
 import { queueGroup } from './queue.ts';
-import { COLL, type WarmPoolRecord } from './state.ts';
+import { COLL, type GroupRecord, type LaunchConfigurationRecord, type WarmPoolRecord } from './state.ts';
 import { byLaunch, memberView, warmPoolConfiguration } from './views.ts';
 import { warmMembers } from './warm-pool.ts';
 
 const POOL_STATES = ['Stopped', 'Running', 'Hibernated'];
+
+/** Whether the group launches spot instances: AWS keeps warm pools to groups of On-Demand instances. */
+function launchesSpot(ctx: RequestContext, g: DeepReadonly<GroupRecord>): boolean {
+  if (g.MixedInstancesPolicy) return true;
+  if (g.LaunchConfigurationName) return !!ctx.env.store.get<LaunchConfigurationRecord>(COLL.launchConfigurations, ctx, g.LaunchConfigurationName)?.SpotPrice;
+  if (!g.LaunchTemplate) return false;
+  // The group keeps the template's id and name; the id identifies it.
+  const { version } = resolveLaunchTemplate(ctx, { LaunchTemplateId: g.LaunchTemplate.LaunchTemplateId, Version: g.LaunchTemplate.Version });
+  return version.LaunchTemplateData.InstanceMarketOptions?.MarketType === 'spot';
+}
 
 export const warmPoolHandlers = {
   PutWarmPool(
@@ -23,6 +35,9 @@ export const warmPoolHandlers = {
     const refresh = g.activeRefresh ? ctx.env.store.get<RefreshRecord>(COLL.instanceRefreshes, ctx, g.activeRefresh) : undefined;
     if (refresh && ACTIVE.has(refresh.Status)) throw new AwsError('InstanceRefreshInProgress', 'An Instance Refresh is already in progress and blocks the execution of this warm pool update.', 400);
     if (g.warmPool?.Status === 'PendingDelete') throw asErrors.validation(`The warm pool of Auto Scaling group ${g.AutoScalingGroupName} is being deleted.`);
+    if (launchesSpot(ctx, g)) {
+      throw asErrors.validation('You cannot add a warm pool to an Auto Scaling group that has a mixed instances policy or a launch template or launch configuration that requests Spot Instances.');
+    }
     const minSize = input.MinSize ?? 0;
     const prepared = input.MaxGroupPreparedCapacity;
     if (minSize < 0) throw asErrors.validation('MinSize must be 0 or greater.');

@@ -25,7 +25,7 @@ import { loopContext } from '../ec2/scoped.ts';
 import { sentence, startActivity, subnetDetails, updateActivity } from './activities.ts';
 import { counts, type Pass } from './group.loop.ts';
 import { launchingGroup, matcher, sourceOf } from './instance-refresh.ts';
-import { ec2Instance, launchInstance, terminateInstance } from './launch.ts';
+import { ec2Instance, launchInstance, newMember, terminateInstance } from './launch.ts';
 import { groupZones, pickLaunchZone, pickSubnet, zoneCounts } from './placement.ts';
 import { COLL, isSuspended, type GroupRecord, type MemberRecord, type WarmPoolRecord } from './state.ts';
 import { deregisterMember } from './traffic-sources.ts';
@@ -126,22 +126,7 @@ function launchIntoPool(p: Pass, members: MemberRecord[], wanted: number): void 
       details: subnetDetails(subnet, zone),
       instanceId: l.instanceId,
     });
-    const m: MemberRecord = {
-      InstanceId: l.instanceId,
-      AutoScalingGroupName: group.AutoScalingGroupName,
-      AvailabilityZone: zone,
-      ...(l.zoneId ? { AvailabilityZoneId: l.zoneId } : {}),
-      LifecycleState: 'Warmed:Pending',
-      HealthStatus: 'Healthy',
-      ProtectedFromScaleIn: group.NewInstancesProtectedFromScaleIn,
-      InstanceType: l.instanceType,
-      ImageId: l.imageId,
-      ...(l.launchConfigurationName ? { LaunchConfigurationName: l.launchConfigurationName } : {}),
-      ...(l.launchTemplate ? { LaunchTemplate: l.launchTemplate } : {}),
-      subnetId: subnet,
-      launchedAt: now,
-      launchActivityId: a.ActivityId,
-    };
+    const m = newMember(group, l, { zone, subnetId: subnet, now, activityId: a.ActivityId }, 'Warmed:Pending');
     members.push(m);
     tally.set(zone, (tally.get(zone) ?? 0) + 1);
   }

@@ -30,6 +30,7 @@ export type LaunchTemplateData = Record<string, unknown> & {
   Placement?: Record<string, unknown>;
   IamInstanceProfile?: { Arn?: string; Name?: string };
   Monitoring?: { Enabled?: boolean };
+  InstanceMarketOptions?: { MarketType?: string };
 };
 
 export interface LaunchTemplateRecord {
