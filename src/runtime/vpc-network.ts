@@ -181,6 +181,8 @@ export class VpcNetwork {
         else if (msg.type === 'dnsListening') this.dnsListening?.();
         else if (msg.type === 'endpointsServed') this.endpointsServed?.(msg.failed ?? []);
       });
+      // A message sent as the agent dies fails with EPIPE; its exit, below, deals with the death.
+      child.on('error', (e) => this.log(`faultline: VPC ${this.vpcId} agent: ${e.message}`));
       child.once('exit', (code, signal) => {
         // Not by destroy(), which lets go of it first.
         const unexpected = this.agent === child;
