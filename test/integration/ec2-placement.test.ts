@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AllocateHostsCommand,
+  CreateLaunchTemplateCommand,
   CreatePlacementGroupCommand,
   DeletePlacementGroupCommand,
   DescribeHostsCommand,
@@ -22,6 +23,14 @@ import {
   type Placement,
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { startFaultline, type Faultline } from '../harness.ts';
 
 const AMI = 'ami-1ecae776';
@@ -215,6 +224,55 @@ describe('EC2 placement groups and Dedicated Hosts', () => {
     assert.equal(moved.Placement!.HostId, replacement);
     const rep = (await west.send(new DescribeHostsCommand({ HostIds: [replacement] }))).Hosts![0];
     assert.deepEqual([rep.HostRecovery, rep.HostProperties!.InstanceType, rep.Instances!.map((i) => i.InstanceId)], ['on', 'c5.large', [ids[1]]]);
+  });
+
+  it("Auto Scaling: the group's PlacementGroup (over the template's) places its launches, which fail as EC2 refuses them", async () => {
+    // us-west-2: a world of its own, its eight hosts per zone free.
+    const region = 'us-west-2';
+    const west = new EC2Client({ ...fl.sdk, region, maxAttempts: 1 });
+    const asg = new AutoScalingClient({ ...fl.sdk, region, maxAttempts: 1 });
+    const westScope = { account: SCOPE.account, region };
+    const westHost = (id: string) => (fl.app.env.store.get('ec2.instances', westScope, id) as { hostId: string }).hostId;
+    await west.send(new CreatePlacementGroupCommand({ GroupName: 'fleet', Strategy: 'spread', SpreadLevel: 'host' }));
+    await west.send(new CreatePlacementGroupCommand({ GroupName: 'racks', Strategy: 'spread' }));
+    await west.send(new CreatePlacementGroupCommand({ GroupName: 'parts', Strategy: 'partition' }));
+    await west.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'parted', LaunchTemplateData: { ImageId: 'ami-e7527ed7', InstanceType: 't2.micro', Placement: { GroupName: 'parts' } } }));
+    await asg.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'plain', ImageId: 'ami-e7527ed7', InstanceType: 't2.micro' }));
+    const create = (name: string, zone: string, desired: number, source: object) =>
+      asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: name, AvailabilityZones: [zone], MinSize: 0, MaxSize: 10, DesiredCapacity: desired, ...source }));
+    await create('hosts', 'us-west-2a', 9, { LaunchTemplate: { LaunchTemplateName: 'parted' }, PlacementGroup: 'fleet' });
+    await create('racked', 'us-west-2b', 8, { LaunchConfigurationName: 'plain', PlacementGroup: 'racks' });
+    fl.advance(30);
+
+    const groupOf = async (name: string) => (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
+    const failures = async (name: string) =>
+      (await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name }))).Activities!.filter((a) => a.StatusCode === 'Failed').map((a) => a.StatusMessage);
+    const hosts = await groupOf('hosts');
+    assert.equal(hosts.PlacementGroup, 'fleet');
+    const hostIds = hosts.Instances!.map((i) => i.InstanceId!);
+    assert.equal(hostIds.length, 8, 'one instance on each of the zone’s eight hosts');
+    assert.equal(new Set(hostIds.map(westHost)).size, 8);
+    const placed = (await west.send(new DescribeInstancesCommand({ InstanceIds: hostIds }))).Reservations!.flatMap((r) => r.Instances!);
+    assert.ok(placed.every((i) => i.Placement!.GroupName === 'fleet'), 'the group’s placement group, not the template’s');
+    assert.match(
+      (await failures('hosts'))[0]!,
+      /^We currently do not have sufficient t2\.micro capacity in the Availability Zone you requested \(us-west-2a\) for the spread placement group 'fleet'\..* Launching EC2 instance failed\.$/,
+    );
+    const racked = await groupOf('racked');
+    assert.equal(racked.Instances!.length, 7);
+    assert.equal(new Set(racked.Instances!.map((i) => westHost(i.InstanceId!))).size, 7);
+    assert.match((await failures('racked'))[0]!, /^A rack spread placement group can have at most 7 running instances per Availability Zone; 'racks' already has 7 in us-west-2b\. Launching EC2 instance failed\.$/);
+
+    // An empty name takes the group out of its placement group: the template's applies again.
+    await asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'hosts', PlacementGroup: '' }));
+    fl.advance(300);
+    const after = await groupOf('hosts');
+    assert.equal(after.PlacementGroup, undefined);
+    const ninth = after.Instances!.map((i) => i.InstanceId!).filter((id) => !hostIds.includes(id));
+    assert.equal(ninth.length, 1);
+    const [inst] = (await west.send(new DescribeInstancesCommand({ InstanceIds: ninth }))).Reservations![0].Instances!;
+    assert.equal(inst.Placement!.GroupName, 'parts');
+    assert.equal(inst.Placement!.PartitionNumber, 1);
   });
 
   it('CloudFormation: AWS::EC2::PlacementGroup and AWS::EC2::Host, used by instances', async () => {
