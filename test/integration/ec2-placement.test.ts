@@ -17,8 +17,11 @@ import {
   DescribePlacementGroupsCommand,
   EC2Client,
   ModifyHostsCommand,
+  ModifyInstancePlacementCommand,
   ReleaseHostsCommand,
   RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
   type Placement,
   type _InstanceType,
@@ -273,6 +276,65 @@ describe('EC2 placement groups and Dedicated Hosts', () => {
     const [inst] = (await west.send(new DescribeInstancesCommand({ InstanceIds: ninth }))).Reservations![0].Instances!;
     assert.equal(inst.Placement!.GroupName, 'parts');
     assert.equal(inst.Placement!.PartitionNumber, 1);
+  });
+
+  it('ModifyInstancePlacement: a stopped instance moves into and out of groups, partitions, tenancy and Dedicated Hosts, honoured at its start', async () => {
+    const region = 'us-west-2';
+    const zone = 'us-west-2c'; // untouched by the Auto Scaling test
+    const west = new EC2Client({ ...fl.sdk, region, maxAttempts: 1 });
+    const westScope = { account: SCOPE.account, region };
+    const westHost = (id: string) => (fl.app.env.store.get('ec2.instances', westScope, id) as { hostId: string }).hostId;
+    const launch = async (count: number, placement: Placement = {}) =>
+      (await west.send(new RunInstancesCommand({ ImageId: 'ami-e7527ed7', InstanceType: 'm5.large', MinCount: count, MaxCount: count, Placement: { AvailabilityZone: zone, ...placement } }))).Instances!.map((i) => i.InstanceId!);
+    const modify = (more: Record<string, unknown>) => west.send(new ModifyInstancePlacementCommand({ InstanceId: id, ...more }));
+    const placement = async () => (await west.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0].Placement!;
+    const stop = async () => {
+      await west.send(new StopInstancesCommand({ InstanceIds: [id] }));
+      fl.advance(60);
+    };
+    const start = () => west.send(new StartInstancesCommand({ InstanceIds: [id] }));
+
+    await west.send(new CreatePlacementGroupCommand({ GroupName: 'full', Strategy: 'spread' }));
+    await west.send(new CreatePlacementGroupCommand({ GroupName: 'halves', Strategy: 'partition', PartitionCount: 2 }));
+    await launch(7, { GroupName: 'full' });
+    const [id] = await launch(1);
+    fl.advance(60);
+    assert.match(await errorOf(modify({ GroupName: 'full' })), new RegExp(`^IncorrectInstanceState: The instance '${id}' is not in the 'stopped' state\\.$`));
+    assert.match(await errorOf(modify({})), /^MissingParameter: At least one attribute/);
+    await stop();
+    assert.match(await errorOf(modify({ GroupName: 'nope' })), /InvalidPlacementGroup\.Unknown/);
+    assert.equal((await modify({ GroupName: 'full' })).Return, true);
+    assert.equal((await placement()).GroupName, 'full');
+    // The group already has seven running in the zone: the start is refused as a launch would be.
+    assert.match(await errorOf(start()), /^InsufficientInstanceCapacity: A rack spread placement group can have at most 7 running instances per Availability Zone/);
+
+    assert.match(await errorOf(modify({ GroupName: 'halves', PartitionNumber: 3 })), /InvalidParameterValue/);
+    await modify({ GroupName: 'halves', PartitionNumber: 2 });
+    assert.deepEqual([(await placement()).GroupName, (await placement()).PartitionNumber], ['halves', 2]);
+
+    const [hostId] = (await west.send(new AllocateHostsCommand({ AvailabilityZone: zone, InstanceType: 'm5.large', Quantity: 1, AutoPlacement: 'off' }))).HostIds!;
+    const worldHost = (fl.app.env.store.get('ec2.hosts', westScope, hostId) as { worldHostId: string }).worldHostId;
+    assert.match(await errorOf(modify({ Tenancy: 'host', HostId: hostId })), /^InvalidParameterCombination: Instances on Dedicated Hosts cannot be launched into placement groups/);
+    await modify({ GroupName: '' });
+    assert.deepEqual([(await placement()).GroupName, (await placement()).PartitionNumber], ['', undefined]);
+    await modify({ Tenancy: 'host', HostId: hostId, Affinity: 'host' });
+    await start();
+    assert.equal(westHost(id), worldHost, 'started on its Dedicated Host');
+    const p = await placement();
+    assert.deepEqual([p.Tenancy, p.HostId, p.Affinity], ['host', hostId, 'host']);
+    assert.deepEqual((await west.send(new DescribeHostsCommand({ HostIds: [hostId] }))).Hosts![0].Instances!.map((i) => i.InstanceId), [id]);
+    fl.advance(60);
+    // Affinity alone may change while the instance runs; nothing else may.
+    await modify({ Affinity: 'default' });
+    assert.equal((await placement()).Affinity, 'default');
+    assert.match(await errorOf(modify({ Tenancy: 'default' })), /IncorrectInstanceState/);
+    await stop();
+    assert.match(await errorOf(modify({ Tenancy: 'dedicated' })), /^InvalidRequest: You can't change the tenancy from host to dedicated\.$/);
+    await modify({ Tenancy: 'default' });
+    const back = await placement();
+    assert.deepEqual([back.Tenancy, back.HostId, back.Affinity], ['default', undefined, undefined]);
+    await start();
+    assert.notEqual(westHost(id), worldHost, 'off the Dedicated Host');
   });
 
   it('CloudFormation: AWS::EC2::PlacementGroup and AWS::EC2::Host, used by instances', async () => {
