@@ -22,6 +22,9 @@ import { COLL, type GroupRecord, type LaunchConfigurationRecord, type LaunchTemp
 
 export const GROUP_TAG = 'aws:autoscaling:groupName';
 
+/** EC2's refusals that hold for one zone (and type) only: no capacity, or a type the zone does not offer. */
+export const ZONAL_REFUSALS: ReadonlySet<string> = new Set(['InsufficientInstanceCapacity', 'Unsupported']);
+
 /** botocore and the CLI base64-encode launch configuration user data; a plain string from elsewhere is encoded here. */
 function base64UserData(s: string): string {
   const looksEncoded = s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && Buffer.from(s, 'base64').toString('base64') === s;
