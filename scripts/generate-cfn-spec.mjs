@@ -29,6 +29,7 @@ const TYPES = `
   AWS::EC2::SubnetNetworkAclAssociation AWS::EC2::SecurityGroup AWS::EC2::SecurityGroupIngress
   AWS::EC2::SecurityGroupEgress AWS::EC2::EIP AWS::EC2::EIPAssociation AWS::EC2::Instance AWS::EC2::Volume
   AWS::EC2::VolumeAttachment AWS::EC2::LaunchTemplate AWS::EC2::KeyPair AWS::EC2::PlacementGroup AWS::EC2::Host
+  AWS::EC2::VPCPeeringConnection AWS::EC2::NatGateway AWS::EC2::PrefixList
   AWS::IAM::Role AWS::IAM::InstanceProfile AWS::IAM::Policy AWS::IAM::ManagedPolicy AWS::IAM::User AWS::IAM::AccessKey
   AWS::CloudWatch::Alarm AWS::CloudWatch::CompositeAlarm AWS::CloudWatch::Dashboard
   AWS::AutoScaling::LaunchConfiguration AWS::AutoScaling::AutoScalingGroup AWS::AutoScaling::ScalingPolicy

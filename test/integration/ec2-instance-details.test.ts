@@ -35,7 +35,7 @@ describe('ec2 instance details through the SDK v3', () => {
     fl = await startFaultline();
     ec2 = new EC2Client(fl.sdk);
     const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.3.0.0/16' }))).Vpc!.VpcId!;
-    subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.3.1.0/24', AvailabilityZone: 'us-east-1c' }))).Subnet!.SubnetId!;
+    subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.3.1.0/24', AvailabilityZone: 'us-east-1d' }))).Subnet!.SubnetId!;
   });
   after(() => fl.close());
 
@@ -126,7 +126,7 @@ describe('ec2 instance details through the SDK v3', () => {
     assert.equal(s.SystemStatus!.Status, 'impaired');
     const before = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0];
     const to = fl.app.env.store.transaction(() => recoverInstance(fl.app.env, scope, id));
-    assert.ok(to && to !== host && to.startsWith('h-us-east-1c-'), `recovered onto another host in the zone, got ${to}`);
+    assert.ok(to && to !== host && to.startsWith('h-us-east-1d-'), `recovered onto another host in the zone, got ${to}`);
     const afterRecovery = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0];
     assert.equal(afterRecovery.State!.Name, 'running');
     assert.equal(afterRecovery.PrivateIpAddress, before.PrivateIpAddress);

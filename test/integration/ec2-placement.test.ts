@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AllocateHostsCommand,
+  CreateLaunchTemplateCommand,
   CreatePlacementGroupCommand,
   DeletePlacementGroupCommand,
   DescribeHostsCommand,
@@ -16,12 +17,23 @@ import {
   DescribePlacementGroupsCommand,
   EC2Client,
   ModifyHostsCommand,
+  ModifyInstancePlacementCommand,
   ReleaseHostsCommand,
   RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
   type Placement,
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { startFaultline, type Faultline } from '../harness.ts';
 
 const AMI = 'ami-1ecae776';
@@ -215,6 +227,114 @@ describe('EC2 placement groups and Dedicated Hosts', () => {
     assert.equal(moved.Placement!.HostId, replacement);
     const rep = (await west.send(new DescribeHostsCommand({ HostIds: [replacement] }))).Hosts![0];
     assert.deepEqual([rep.HostRecovery, rep.HostProperties!.InstanceType, rep.Instances!.map((i) => i.InstanceId)], ['on', 'c5.large', [ids[1]]]);
+  });
+
+  it("Auto Scaling: the group's PlacementGroup (over the template's) places its launches, which fail as EC2 refuses them", async () => {
+    // us-west-2: a world of its own, its eight hosts per zone free.
+    const region = 'us-west-2';
+    const west = new EC2Client({ ...fl.sdk, region, maxAttempts: 1 });
+    const asg = new AutoScalingClient({ ...fl.sdk, region, maxAttempts: 1 });
+    const westScope = { account: SCOPE.account, region };
+    const westHost = (id: string) => (fl.app.env.store.get('ec2.instances', westScope, id) as { hostId: string }).hostId;
+    await west.send(new CreatePlacementGroupCommand({ GroupName: 'fleet', Strategy: 'spread', SpreadLevel: 'host' }));
+    await west.send(new CreatePlacementGroupCommand({ GroupName: 'racks', Strategy: 'spread' }));
+    await west.send(new CreatePlacementGroupCommand({ GroupName: 'parts', Strategy: 'partition' }));
+    await west.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'parted', LaunchTemplateData: { ImageId: 'ami-e7527ed7', InstanceType: 't2.micro', Placement: { GroupName: 'parts' } } }));
+    await asg.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: 'plain', ImageId: 'ami-e7527ed7', InstanceType: 't2.micro' }));
+    const create = (name: string, zone: string, desired: number, source: object) =>
+      asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: name, AvailabilityZones: [zone], MinSize: 0, MaxSize: 10, DesiredCapacity: desired, ...source }));
+    await create('hosts', 'us-west-2a', 9, { LaunchTemplate: { LaunchTemplateName: 'parted' }, PlacementGroup: 'fleet' });
+    await create('racked', 'us-west-2b', 8, { LaunchConfigurationName: 'plain', PlacementGroup: 'racks' });
+    fl.advance(30);
+
+    const groupOf = async (name: string) => (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0];
+    const failures = async (name: string) =>
+      (await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name }))).Activities!.filter((a) => a.StatusCode === 'Failed').map((a) => a.StatusMessage);
+    const hosts = await groupOf('hosts');
+    assert.equal(hosts.PlacementGroup, 'fleet');
+    const hostIds = hosts.Instances!.map((i) => i.InstanceId!);
+    assert.equal(hostIds.length, 8, 'one instance on each of the zone’s eight hosts');
+    assert.equal(new Set(hostIds.map(westHost)).size, 8);
+    const placed = (await west.send(new DescribeInstancesCommand({ InstanceIds: hostIds }))).Reservations!.flatMap((r) => r.Instances!);
+    assert.ok(placed.every((i) => i.Placement!.GroupName === 'fleet'), 'the group’s placement group, not the template’s');
+    assert.match(
+      (await failures('hosts'))[0]!,
+      /^We currently do not have sufficient t2\.micro capacity in the Availability Zone you requested \(us-west-2a\) for the spread placement group 'fleet'\..* Launching EC2 instance failed\.$/,
+    );
+    const racked = await groupOf('racked');
+    assert.equal(racked.Instances!.length, 7);
+    assert.equal(new Set(racked.Instances!.map((i) => westHost(i.InstanceId!))).size, 7);
+    assert.match((await failures('racked'))[0]!, /^A rack spread placement group can have at most 7 running instances per Availability Zone; 'racks' already has 7 in us-west-2b\. Launching EC2 instance failed\.$/);
+
+    // An empty name takes the group out of its placement group: the template's applies again.
+    await asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'hosts', PlacementGroup: '' }));
+    fl.advance(300);
+    const after = await groupOf('hosts');
+    assert.equal(after.PlacementGroup, undefined);
+    const ninth = after.Instances!.map((i) => i.InstanceId!).filter((id) => !hostIds.includes(id));
+    assert.equal(ninth.length, 1);
+    const [inst] = (await west.send(new DescribeInstancesCommand({ InstanceIds: ninth }))).Reservations![0].Instances!;
+    assert.equal(inst.Placement!.GroupName, 'parts');
+    assert.equal(inst.Placement!.PartitionNumber, 1);
+  });
+
+  it('ModifyInstancePlacement: a stopped instance moves into and out of groups, partitions, tenancy and Dedicated Hosts, honoured at its start', async () => {
+    const region = 'us-west-2';
+    const zone = 'us-west-2c'; // untouched by the Auto Scaling test
+    const west = new EC2Client({ ...fl.sdk, region, maxAttempts: 1 });
+    const westScope = { account: SCOPE.account, region };
+    const westHost = (id: string) => (fl.app.env.store.get('ec2.instances', westScope, id) as { hostId: string }).hostId;
+    const launch = async (count: number, placement: Placement = {}) =>
+      (await west.send(new RunInstancesCommand({ ImageId: 'ami-e7527ed7', InstanceType: 'm5.large', MinCount: count, MaxCount: count, Placement: { AvailabilityZone: zone, ...placement } }))).Instances!.map((i) => i.InstanceId!);
+    const modify = (more: Record<string, unknown>) => west.send(new ModifyInstancePlacementCommand({ InstanceId: id, ...more }));
+    const placement = async () => (await west.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0].Placement!;
+    const stop = async () => {
+      await west.send(new StopInstancesCommand({ InstanceIds: [id] }));
+      fl.advance(60);
+    };
+    const start = () => west.send(new StartInstancesCommand({ InstanceIds: [id] }));
+
+    await west.send(new CreatePlacementGroupCommand({ GroupName: 'full', Strategy: 'spread' }));
+    await west.send(new CreatePlacementGroupCommand({ GroupName: 'halves', Strategy: 'partition', PartitionCount: 2 }));
+    await launch(7, { GroupName: 'full' });
+    const [id] = await launch(1);
+    fl.advance(60);
+    assert.match(await errorOf(modify({ GroupName: 'full' })), new RegExp(`^IncorrectInstanceState: The instance '${id}' is not in the 'stopped' state\\.$`));
+    assert.match(await errorOf(modify({})), /^MissingParameter: At least one attribute/);
+    await stop();
+    assert.match(await errorOf(modify({ GroupName: 'nope' })), /InvalidPlacementGroup\.Unknown/);
+    assert.equal((await modify({ GroupName: 'full' })).Return, true);
+    assert.equal((await placement()).GroupName, 'full');
+    // The group already has seven running in the zone: the start is refused as a launch would be.
+    assert.match(await errorOf(start()), /^InsufficientInstanceCapacity: A rack spread placement group can have at most 7 running instances per Availability Zone/);
+
+    assert.match(await errorOf(modify({ GroupName: 'halves', PartitionNumber: 3 })), /InvalidParameterValue/);
+    await modify({ GroupName: 'halves', PartitionNumber: 2 });
+    assert.deepEqual([(await placement()).GroupName, (await placement()).PartitionNumber], ['halves', 2]);
+
+    const [hostId] = (await west.send(new AllocateHostsCommand({ AvailabilityZone: zone, InstanceType: 'm5.large', Quantity: 1, AutoPlacement: 'off' }))).HostIds!;
+    const worldHost = (fl.app.env.store.get('ec2.hosts', westScope, hostId) as { worldHostId: string }).worldHostId;
+    assert.match(await errorOf(modify({ Tenancy: 'host', HostId: hostId })), /^InvalidParameterCombination: Instances on Dedicated Hosts cannot be launched into placement groups/);
+    await modify({ GroupName: '' });
+    assert.deepEqual([(await placement()).GroupName, (await placement()).PartitionNumber], ['', undefined]);
+    await modify({ Tenancy: 'host', HostId: hostId, Affinity: 'host' });
+    await start();
+    assert.equal(westHost(id), worldHost, 'started on its Dedicated Host');
+    const p = await placement();
+    assert.deepEqual([p.Tenancy, p.HostId, p.Affinity], ['host', hostId, 'host']);
+    assert.deepEqual((await west.send(new DescribeHostsCommand({ HostIds: [hostId] }))).Hosts![0].Instances!.map((i) => i.InstanceId), [id]);
+    fl.advance(60);
+    // Affinity alone may change while the instance runs; nothing else may.
+    await modify({ Affinity: 'default' });
+    assert.equal((await placement()).Affinity, 'default');
+    assert.match(await errorOf(modify({ Tenancy: 'default' })), /IncorrectInstanceState/);
+    await stop();
+    assert.match(await errorOf(modify({ Tenancy: 'dedicated' })), /^InvalidRequest: You can't change the tenancy from host to dedicated\.$/);
+    await modify({ Tenancy: 'default' });
+    const back = await placement();
+    assert.deepEqual([back.Tenancy, back.HostId, back.Affinity], ['default', undefined, undefined]);
+    await start();
+    assert.notEqual(westHost(id), worldHost, 'off the Dedicated Host');
   });
 
   it('CloudFormation: AWS::EC2::PlacementGroup and AWS::EC2::Host, used by instances', async () => {

@@ -237,4 +237,90 @@ out(dict(created=created, too_many=too_many, reserved=reserved, bad_cidr=bad_cid
     assert.equal(r.deleted, 'delete-in-progress');
     assert.match(r.gone, /^InvalidPrefixListID.NotFound 400/);
   });
+
+  it('CloudFormation: a peering connection accepted in the account, a NAT gateway waited for until available and deleted, a prefix list changed in place', async () => {
+    const template = (entries: object[], max: number) => ({
+      Resources: {
+        Left: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.40.0.0/16' } },
+        Right: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.50.0.0/16' } },
+        Peering: { Type: 'AWS::EC2::VPCPeeringConnection', Properties: { VpcId: { Ref: 'Left' }, PeerVpcId: { Ref: 'Right' }, Tags: [{ Key: 'Name', Value: 'lr' }] } },
+        Table: { Type: 'AWS::EC2::RouteTable', Properties: { VpcId: { Ref: 'Left' } } },
+        ToRight: { Type: 'AWS::EC2::Route', Properties: { RouteTableId: { Ref: 'Table' }, DestinationCidrBlock: '10.50.0.0/16', VpcPeeringConnectionId: { Ref: 'Peering' } } },
+        Subnet: { Type: 'AWS::EC2::Subnet', Properties: { VpcId: { Ref: 'Left' }, CidrBlock: '10.40.1.0/24' } },
+        Gateway: { Type: 'AWS::EC2::InternetGateway' },
+        Attach: { Type: 'AWS::EC2::VPCGatewayAttachment', Properties: { VpcId: { Ref: 'Left' }, InternetGatewayId: { Ref: 'Gateway' } } },
+        Ip: { Type: 'AWS::EC2::EIP', Properties: { Domain: 'vpc' } },
+        Nat: { Type: 'AWS::EC2::NatGateway', DependsOn: 'Attach', Properties: { SubnetId: { Ref: 'Subnet' }, AllocationId: { 'Fn::GetAtt': ['Ip', 'AllocationId'] } } },
+        ToNat: { Type: 'AWS::EC2::Route', Properties: { RouteTableId: { Ref: 'Table' }, DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: { Ref: 'Nat' } } },
+        Offices: { Type: 'AWS::EC2::PrefixList', Properties: { PrefixListName: 'offices', AddressFamily: 'IPv4', MaxEntries: max, Entries: entries } },
+      },
+      Outputs: {
+        Eni: { Value: { 'Fn::GetAtt': ['Nat', 'EniId'] } },
+        ListVersion: { Value: { 'Fn::GetAtt': ['Offices', 'Version'] } },
+        ListArn: { Value: { 'Fn::GetAtt': ['Offices', 'Arn'] } },
+      },
+    });
+    const first = template([{ Cidr: '192.0.2.0/24', Description: 'hq' }], 2);
+    const second = template([{ Cidr: '192.0.2.0/24', Description: 'head office' }, { Cidr: '198.51.100.0/24' }, { Cidr: '203.0.113.0/24' }], 5);
+    const r = await fl.python(`${BOTO3_PRELUDE}
+cfn = boto3.client('cloudformation', config=no_retry)
+ec2 = boto3.client('ec2', config=no_retry)
+def status(): return cfn.describe_stacks(StackName='links')['Stacks'][0]['StackStatus']
+def physical(logical): return cfn.describe_stack_resource(StackName='links', LogicalResourceId=logical)['StackResourceDetail']['PhysicalResourceId']
+def nat_state(): return ec2.describe_nat_gateways(NatGatewayIds=[physical('Nat')])['NatGateways'][0]['State']
+cfn.create_stack(StackName='links', TemplateBody=${JSON.stringify(JSON.stringify(first))})
+advance(30)
+early = [status(), cfn.describe_stack_resource(StackName='links', LogicalResourceId='Nat')['StackResourceDetail']['ResourceStatus'], nat_state()]
+advance(120)
+created = status()
+nat = ec2.describe_nat_gateways(NatGatewayIds=[physical('Nat')])['NatGateways'][0]
+peering = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[physical('Peering')])['VpcPeeringConnections'][0]
+routes = ec2.describe_route_tables(RouteTableIds=[physical('Table')])['RouteTables'][0]['Routes']
+outputs = {o['OutputKey']: o['OutputValue'] for o in cfn.describe_stacks(StackName='links')['Stacks'][0]['Outputs']}
+pl = physical('Offices')
+cfn.update_stack(StackName='links', TemplateBody=${JSON.stringify(JSON.stringify(second))})
+advance(60)
+updated = status()
+same_list = physical('Offices') == pl
+listed = ec2.describe_managed_prefix_lists(PrefixListIds=[pl])['PrefixLists'][0]
+entries = ec2.get_managed_prefix_list_entries(PrefixListId=pl)['Entries']
+version_out = {o['OutputKey']: o['OutputValue'] for o in cfn.describe_stacks(StackName='links')['Stacks'][0]['Outputs']}['ListVersion']
+pcx = physical('Peering')
+nat_id = physical('Nat')
+cfn.delete_stack(StackName='links')
+advance(30)
+deleting = [status(), nat_state()]
+advance(120)
+deleted = cfn.describe_stacks(StackName=cfn.list_stacks()['StackSummaries'][0]['StackId'])['Stacks'][0]['StackStatus']
+nat_after = ec2.describe_nat_gateways(NatGatewayIds=[nat_id])['NatGateways'][0]['State']
+pcx_after = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx])['VpcPeeringConnections'][0]['Status']['Code']
+list_after = outcome(lambda: ec2.describe_managed_prefix_lists(PrefixListIds=[pl]))
+out(dict(early=early, created=created, nat=nat, peering=peering, routes=routes, outputs=outputs, updated=updated, same_list=same_list, listed=listed,
+    entries=entries, version_out=version_out, deleting=deleting, deleted=deleted, nat_after=nat_after, pcx_after=pcx_after, list_after=list_after))
+`);
+    assert.deepEqual(r.early, ['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'pending'], 'the stack waits for the NAT gateway to be available');
+    assert.equal(r.created, 'CREATE_COMPLETE');
+    assert.equal(r.nat.State, 'available');
+    assert.equal(r.outputs.Eni, r.nat.NatGatewayAddresses[0].NetworkInterfaceId);
+    assert.deepEqual(r.peering.Status, { Code: 'active', Message: 'Active' }, 'accepted without a peer role: same account');
+    assert.deepEqual(r.peering.Tags, [{ Key: 'Name', Value: 'lr' }]);
+    const state = (key: string, value: string) => r.routes.find((x: Record<string, string>) => x[key] === value)?.State;
+    assert.equal(state('VpcPeeringConnectionId', r.peering.VpcPeeringConnectionId), 'active');
+    assert.equal(state('NatGatewayId', r.nat.NatGatewayId), 'active');
+    assert.match(r.outputs.ListArn, /^arn:aws:ec2:us-east-1:000000000000:prefix-list\/pl-[0-9a-f]{17}$/);
+    assert.equal(r.outputs.ListVersion, '1');
+    assert.equal(r.updated, 'UPDATE_COMPLETE');
+    assert.ok(r.same_list, 'entries and the maximum change in place');
+    assert.equal(r.listed.MaxEntries, 5);
+    assert.deepEqual(
+      r.entries.map((e: { Cidr: string; Description?: string }) => [e.Cidr, e.Description]).sort(),
+      [['192.0.2.0/24', 'head office'], ['198.51.100.0/24', undefined], ['203.0.113.0/24', undefined]],
+    );
+    assert.equal(r.version_out, String(r.listed.Version));
+    assert.deepEqual(r.deleting, ['DELETE_IN_PROGRESS', 'deleting'], 'the stack waits for the NAT gateway to be deleted');
+    assert.equal(r.deleted, 'DELETE_COMPLETE');
+    assert.equal(r.nat_after, 'deleted');
+    assert.equal(r.pcx_after, 'deleted');
+    assert.match(r.list_after, /^InvalidPrefixListID\.NotFound 400/);
+  });
 });

@@ -83,4 +83,36 @@ out({
     assert.deepEqual(out.book, ['m3.medium', { CoreCount: 1, ThreadsPerCore: 1 }]);
     assert.match(out.arm, /^InvalidParameterValue 400 The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64' of the specified AMI/);
   });
+
+  it('refuses a type in an AZ that does not offer it, picks an offering AZ when none is named, and an Auto Scaling group goes on to its other zones', async () => {
+    const out = await fl.python(BOTO3_PRELUDE + `
+ec2 = boto3.client('ec2', config=no_retry)
+asg = boto3.client('autoscaling', config=no_retry)
+def run(**kw): return ec2.run_instances(ImageId='ami-1ecae776', MinCount=1, MaxCount=1, **kw)['Instances'][0]
+refused = outcome(lambda: run(InstanceType='t3.micro', Placement={'AvailabilityZone': 'us-east-1c'}))
+nowhere = outcome(lambda: run(InstanceType='cc2.8xlarge'))
+picked = [run(InstanceType='t3.micro')['Placement']['AvailabilityZone'] for _ in range(6)]
+asg.create_launch_configuration(LaunchConfigurationName='t3', ImageId='ami-1ecae776', InstanceType='t3.micro')
+asg.create_auto_scaling_group(AutoScalingGroupName='two-zones', LaunchConfigurationName='t3', MinSize=2, MaxSize=2, AvailabilityZones=['us-east-1b', 'us-east-1c'])
+ec2.create_launch_template(LaunchTemplateName='mixed', LaunchTemplateData={'ImageId': 'ami-1ecae776', 'InstanceType': 't3.micro'})
+asg.create_auto_scaling_group(AutoScalingGroupName='mixed', MinSize=1, MaxSize=1, AvailabilityZones=['us-east-1c'], MixedInstancesPolicy={
+    'LaunchTemplate': {'LaunchTemplateSpecification': {'LaunchTemplateName': 'mixed'}, 'Overrides': [{'InstanceType': 't3.micro'}, {'InstanceType': 't2.micro'}]}})
+advance(30)
+group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=['two-zones', 'mixed'])['AutoScalingGroups']
+failed = [a['StatusMessage'] for a in asg.describe_scaling_activities(AutoScalingGroupName='two-zones')['Activities'] if a['StatusCode'] == 'Failed']
+out({'refused': refused, 'nowhere': nowhere, 'picked': picked, 'failed': failed,
+     'zones': {g['AutoScalingGroupName']: sorted(i['AvailabilityZone'] for i in g['Instances']) for g in group},
+     'mixed_type': [i['InstanceType'] for g in group if g['AutoScalingGroupName'] == 'mixed' for i in g['Instances']]})
+`);
+    assert.equal(
+      out.refused,
+      'Unsupported 400 Your requested instance type (t3.micro) is not supported in your requested Availability Zone (us-east-1c). Please retry your request by not specifying an Availability Zone or choosing us-east-1a, us-east-1b, us-east-1d, us-east-1e, us-east-1f.',
+    );
+    assert.equal(out.nowhere, 'Unsupported 400 The requested configuration is currently not supported. Please check the documentation for supported configurations.');
+    assert.ok(!out.picked.includes('us-east-1c'), `EC2 picks only zones that offer the type: ${out.picked}`);
+    assert.equal(new Set(out.picked).size, 5, 'and spreads over all five of them');
+    assert.deepEqual(out.zones['two-zones'], ['us-east-1b', 'us-east-1b'], 'the group launches in its zone that offers the type');
+    assert.match(out.failed[0], /^Your requested instance type \(t3\.micro\) is not supported in your requested Availability Zone \(us-east-1c\)\. .* Launching EC2 instance failed\.$/);
+    assert.deepEqual(out.mixed_type, ['t2.micro'], 'a mixed instances group takes the next type the zone offers');
+  });
 });

@@ -134,6 +134,8 @@ const group: ResourceHandler = {
     if (props.DesiredCapacity === undefined) delete settings.DesiredCapacity;
     if (settings.LaunchTemplate !== undefined) delete settings.LaunchConfigurationName;
     const fields = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    // A placement group taken out of the template takes the group out of it.
+    if (props.PlacementGroup === undefined && old.props.PlacementGroup !== undefined) fields.PlacementGroup = '';
     call(rc, 'UpdateAutoScalingGroup', { AutoScalingGroupName: name, ...fields });
     if (['LoadBalancerNames', 'TargetGroupARNs', 'TrafficSources'].some((p) => changed.includes(p))) updateSources(rc, name, old.props, props);
     // With AutoScalingRollingUpdate, a new launch configuration, template or subnets replace the instances in batches.

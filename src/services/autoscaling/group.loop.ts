@@ -29,7 +29,7 @@ import { loopContext } from '../ec2/scoped.ts';
 import { causes, joinCause, retireActivities, startActivity, subnetDetails, updateActivity } from './activities.ts';
 import { HEALTH_CHECK_INTERVAL_MS, healthProblem, nextHealthEvent, SETTLED_CHECK_INTERVAL_MS } from './health.ts';
 import { deleteRefreshes, launchingGroup, stepRefresh } from './instance-refresh.ts';
-import { ec2Instance, launchInstance, newMember, terminateInstance, untagInstance, type Launched } from './launch.ts';
+import { ec2Instance, launchInstance, newMember, terminateInstance, untagInstance, ZONAL_REFUSALS, type Launched } from './launch.ts';
 import { atDesired, capacityOf, launchMixed, scaleInCandidates, unitsOf, type MixedLaunch } from './mixed-instances.ts';
 import { beginLifecycleActions, LAUNCHING, nextLifecycleTimeout, settleLifecycleActions, TERMINATING } from './lifecycle.ts';
 import { clearLaunchFailure, groupZones, nextRetry, pickLaunchZone, pickSubnet, rebalanceTarget, recordLaunchFailure, zoneCounts } from './placement.ts';
@@ -322,9 +322,9 @@ function launch(p: Pass, wanted: number, cause: (from: number, to: number) => st
       if (!(e instanceof AwsError)) throw e;
       const reason = /[.!?]$/.test(e.message) ? e.message : `${e.message}.`;
       failLaunch(`${reason} Launching EC2 instance failed.`, { code: e.code, message: e.message });
-      // Only a zone's capacity is worth trying elsewhere (any other refusal would repeat in every
-      // zone), and a rebalancing launch is for its zone only.
-      if (e.code !== 'InsufficientInstanceCapacity' || rebalanceZone) break;
+      // Only a zone's capacity or offerings are worth trying elsewhere (any other refusal would
+      // repeat in every zone), and a rebalancing launch is for its zone only.
+      if (!ZONAL_REFUSALS.has(e.code) || rebalanceZone) break;
     }
   }
   return launched;

@@ -259,7 +259,9 @@ export const groupHandlers = {
     if (input.DefaultCooldown !== undefined) g.DefaultCooldown = input.DefaultCooldown;
     if (input.HealthCheckType !== undefined) g.HealthCheckType = input.HealthCheckType;
     if (input.HealthCheckGracePeriod !== undefined) g.HealthCheckGracePeriod = input.HealthCheckGracePeriod;
-    if (input.PlacementGroup !== undefined) g.PlacementGroup = input.PlacementGroup;
+    // An empty name takes the group out of its placement group, as AWS documents.
+    if (input.PlacementGroup) g.PlacementGroup = input.PlacementGroup;
+    else if (input.PlacementGroup !== undefined) delete g.PlacementGroup;
     if (input.TerminationPolicies?.length) g.TerminationPolicies = input.TerminationPolicies;
     if (input.NewInstancesProtectedFromScaleIn !== undefined) g.NewInstancesProtectedFromScaleIn = input.NewInstancesProtectedFromScaleIn;
     if (input.CapacityRebalance !== undefined) g.CapacityRebalance = input.CapacityRebalance;

@@ -5,7 +5,8 @@
  *
  * The request comes from the launch configuration (image, type, key, groups, user data, block
  * devices, monitoring, profile, public IP) or from the launch template version (RunInstances
- * applies it), with the group's subnet and its tags that propagate at launch. EC2 then shows the
+ * applies it), with the group's subnet, its placement group and its tags that propagate at launch;
+ * EC2 then places the instance as the placement group's strategy says, or refuses as it would. EC2 then shows the
  * `aws:autoscaling:groupName` tag on the instance, which EC2's metrics use for the group's
  * aggregate and which users filter on.
  */
@@ -20,6 +21,9 @@ import { COLL as EC2, type InstanceRecord } from '../ec2/state.ts';
 import { COLL, type GroupRecord, type LaunchConfigurationRecord, type LaunchTemplateSpec, type MemberRecord } from './state.ts';
 
 export const GROUP_TAG = 'aws:autoscaling:groupName';
+
+/** EC2's refusals that hold for one zone (and type) only: no capacity, or a type the zone does not offer. */
+export const ZONAL_REFUSALS: ReadonlySet<string> = new Set(['InsufficientInstanceCapacity', 'Unsupported']);
 
 /** botocore and the CLI base64-encode launch configuration user data; a plain string from elsewhere is encoded here. */
 function base64UserData(s: string): string {
@@ -67,7 +71,10 @@ function propagatedTags(group: DeepReadonly<GroupRecord>) {
   return tags.length ? [{ ResourceType: 'instance', Tags: tags }] : undefined;
 }
 
-function fromLaunchConfiguration(lc: DeepReadonly<LaunchConfigurationRecord>, subnetId: string | undefined, zone: string) {
+/** The group's placement group, which goes over the launch template's (an empty name is none). */
+const groupPlacement = (group: DeepReadonly<GroupRecord>) => (group.PlacementGroup ? { GroupName: group.PlacementGroup, GroupId: undefined } : {});
+
+function fromLaunchConfiguration(lc: DeepReadonly<LaunchConfigurationRecord>, group: DeepReadonly<GroupRecord>, subnetId: string | undefined, zone: string) {
   const ids = lc.SecurityGroups.filter((g) => g.startsWith('sg-'));
   const names = lc.SecurityGroups.filter((g) => !g.startsWith('sg-'));
   const network =
@@ -92,7 +99,7 @@ function fromLaunchConfiguration(lc: DeepReadonly<LaunchConfigurationRecord>, su
         }))
       : undefined,
     MetadataOptions: lc.MetadataOptions as never,
-    Placement: { ...(subnetId ? {} : { AvailabilityZone: zone }), ...(lc.PlacementTenancy ? { Tenancy: lc.PlacementTenancy } : {}) },
+    Placement: { ...(subnetId ? {} : { AvailabilityZone: zone }), ...(lc.PlacementTenancy ? { Tenancy: lc.PlacementTenancy } : {}), ...groupPlacement(group) },
     ...network,
   };
 }
@@ -121,7 +128,7 @@ export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<Group
     if (!lc) throw new AwsError('ValidationError', `Launch configuration ${group.LaunchConfigurationName} not found.`);
     launchConfigurationName = lc.LaunchConfigurationName;
     instanceType = lc.InstanceType;
-    request = { ...fromLaunchConfiguration(lc as DeepReadonly<LaunchConfigurationRecord>, subnetId, zone), TagSpecifications: tags };
+    request = { ...fromLaunchConfiguration(lc as DeepReadonly<LaunchConfigurationRecord>, group, subnetId, zone), TagSpecifications: tags };
   } else {
     // The group keeps both the id and the name for DescribeAutoScalingGroups; the id is what identifies it.
     const spec = choice?.template ?? group.LaunchTemplate ?? {};
@@ -130,14 +137,13 @@ export function launchInstance(env: Env, scope: Scope, group: DeepReadonly<Group
     instanceType = choice?.instanceType ?? version.LaunchTemplateData.InstanceType;
     const nics = version.LaunchTemplateData.NetworkInterfaces;
     // The group's subnet goes where the template puts the network: into its primary interface if it has one.
-    const network = nics?.length
-      ? { NetworkInterfaces: nics.map((n, i) => (i === 0 ? { ...n, SubnetId: subnetId } : n)) }
-      : subnetId
-        ? { SubnetId: subnetId }
-        : { Placement: { AvailabilityZone: zone } };
+    const network = nics?.length ? { NetworkInterfaces: nics.map((n, i) => (i === 0 ? { ...n, SubnetId: subnetId } : n)) } : subnetId ? { SubnetId: subnetId } : {};
+    // RunInstances merges this Placement over the template's.
+    const placement = { ...(subnetId ? {} : { AvailabilityZone: zone }), ...groupPlacement(group) };
     request = {
       LaunchTemplate: { LaunchTemplateId: template.LaunchTemplateId, Version: String(version.VersionNumber) },
       ...network,
+      ...(Object.keys(placement).length ? { Placement: placement } : {}),
       TagSpecifications: tags,
       ...(choice?.instanceType ? { InstanceType: choice.instanceType } : {}),
       ...(choice?.spot ? { InstanceMarketOptions: { MarketType: 'spot', ...(choice.spot.maxPrice ? { SpotOptions: { MaxPrice: choice.spot.maxPrice } } : {}) } } : {}),

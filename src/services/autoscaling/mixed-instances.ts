@@ -24,7 +24,7 @@ import type { DeepReadonly, Scope } from '../../core/store.ts';
 import type { Env } from '../service.ts';
 import { instanceType } from '../ec2/instance-types.ts';
 import { asErrors } from './errors.ts';
-import { launchInstance, type Launched } from './launch.ts';
+import { launchInstance, ZONAL_REFUSALS, type Launched } from './launch.ts';
 import { onDemandPrice, priceString, spotPrice } from './prices.ts';
 import type { GroupRecord, LaunchTemplateOverride, LaunchTemplateSpec, MemberRecord, MixedInstancesPolicy } from './state.ts';
 
@@ -210,8 +210,9 @@ export function launchMixed(env: Env, scope: Scope, group: DeepReadonly<GroupRec
     } catch (e) {
       if (!(e instanceof AwsError)) throw e;
       last = e;
-      // Only a pool's capacity is worth another type; anything else would fail for every type.
-      if (e.code !== 'InsufficientInstanceCapacity') break;
+      // Only a pool's capacity, or a type the zone does not offer, is worth another type; anything
+      // else would fail for every type.
+      if (!ZONAL_REFUSALS.has(e.code)) break;
       onRefused(c.type ?? '', e);
     }
   }

@@ -24,6 +24,7 @@ import { CUSTOM_RESOURCE, customResources } from './custom-resources.cfn.ts';
 import { autoscalingResources } from '../autoscaling/autoscaling.cfn.ts';
 import { launchTemplateResources } from '../ec2/launch-templates.cfn.ts';
 import { placementResources } from '../ec2/placement.cfn.ts';
+import { connectivityResources } from '../ec2/connectivity.cfn.ts';
 import { securityGroupRuleResources } from '../ec2/security-group-rules.cfn.ts';
 import { classicResources } from '../elb/classic.cfn.ts';
 import { elbv2Resources } from '../elb/v2.cfn.ts';
@@ -36,7 +37,7 @@ import { kmsResources } from '../kms/kms.cfn.ts';
 import { ssmResources } from '../ssm/ssm.cfn.ts';
 import { storedParameter } from '../ssm/read.ts';
 
-const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...placementResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources, ...route53Resources, ...route53HealthCheckResources, ...rdsResources, ...ecrResources, ...kmsResources, ...ssmResources];
+const handlers: ResourceHandler[] = [...ec2NetworkResources, ...ec2ComputeResources, ...iamResources, ...cloudwatchResources, ...s3Resources, ...s3PolicyResources, ...snsResources, ...snsPolicyResources, ...waitConditionResources, ...autoscalingResources, ...launchTemplateResources, ...placementResources, ...connectivityResources, ...securityGroupRuleResources, ...classicResources, ...elbv2Resources, ...route53Resources, ...route53HealthCheckResources, ...rdsResources, ...ecrResources, ...kmsResources, ...ssmResources];
 
 function parameterResourceExists(ctx: RequestContext, awsType: string, value: string): boolean {
   const { store } = ctx.env;

@@ -24,6 +24,7 @@ import { launchTemplateHandlers } from './launch-templates.provider.ts';
 import { defaultVpcHandlers } from './default-vpc.ts';
 import { placementGroupHandlers } from './placement-groups.provider.ts';
 import { hostHandlers } from './hosts.provider.ts';
+import { instancePlacementHandlers } from './instance-placement.provider.ts';
 import { spotHandlers } from './spot.provider.ts';
 import { spotLoops } from './spot.loop.ts';
 import { vpcPeeringHandlers } from './vpc-peering.provider.ts';
@@ -64,6 +65,7 @@ export const ec2: Service = {
     ...launchTemplateHandlers,
     ...placementGroupHandlers,
     ...hostHandlers,
+    ...instancePlacementHandlers,
     ...spotHandlers,
     ...vpcPeeringHandlers,
     ...natGatewayHandlers,

@@ -88,6 +88,37 @@ interface Offering {
   Location: string;
 }
 
+/** Per region: the types offered there, and per AZ letter the ones the AZ lacks; undefined where nothing is recorded (every type everywhere). */
+const offeredCache = new Map<string, { region: Set<string>; lacks: Map<string, Set<string>> } | undefined>();
+function recordedOfferings(region: string) {
+  if (offeredCache.has(region)) return offeredCache.get(region);
+  const { types, offerings: all } = instanceTypeCatalogue();
+  const here = all[region];
+  const names = (ix: number[]) => new Set(ix.map((i) => types[i].InstanceType));
+  const entry = here && { region: names(here.region), lacks: new Map(Object.entries(here.zonesLack).map(([letter, ix]) => [letter, names(ix)])) };
+  offeredCache.set(region, entry);
+  return entry;
+}
+
+/** Whether the AZ (`region` + letter) offers the type, as DescribeInstanceTypeOfferings says. */
+export function offeredIn(region: string, zone: string, type: string): boolean {
+  const o = recordedOfferings(region);
+  return !o || (o.region.has(type) && !o.lacks.get(zone.slice(region.length))?.has(type));
+}
+
+/**
+ * EC2's refusal of a launch of a type that the AZ does not offer, naming the region's AZs that do
+ * (`zones`, the AZs faultline offers there), or the region's when none does.
+ */
+export function unsupportedIn(region: string, zones: readonly string[], zone: string, type: string): AwsError {
+  const offering = zones.filter((z) => offeredIn(region, z, type));
+  if (!offering.length) return new AwsError('Unsupported', 'The requested configuration is currently not supported. Please check the documentation for supported configurations.');
+  return new AwsError(
+    'Unsupported',
+    `Your requested instance type (${type}) is not supported in your requested Availability Zone (${zone}). Please retry your request by not specifying an Availability Zone or choosing ${offering.join(', ')}.`,
+  );
+}
+
 /** The offerings in the request's region, by location type. Without recorded offerings, every type everywhere. */
 function offerings(ctx: RequestContext, locationType: Offering['LocationType']): Offering[] {
   const { types, offerings: all } = instanceTypeCatalogue();

@@ -15,7 +15,7 @@ import { applyFilters, paginate, type Filter, type Tag } from './filters.ts';
 import { findImage } from './images.provider.ts';
 import { applyLaunchTemplate } from './launch-templates.provider.ts';
 import { disassociateElasticIps, osUpAt, queueInstance, reconcilePublicIps, setState, stateOf } from './instance.loop.ts';
-import { autoRecoverySupported, instanceType } from './instance-types.ts';
+import { autoRecoverySupported, instanceType, offeredIn, unsupportedIn } from './instance-types.ts';
 import { createInstanceInterface, getInterface, putInterface, syncInstanceNetwork } from './network-interfaces.ts';
 import { launchIpv6Request, takeIpv6 } from './ipv6-addresses.ts';
 import { zoneId, zonesOf } from './regions.provider.ts';
@@ -71,9 +71,9 @@ export function insufficientCapacity(ctx: RequestContext, type: string, zone: st
 
 /**
  * The subnet of a launch that names none: the default subnet of the AZ asked for, or else of the
- * AZ (with a usable zone) where the account runs the fewest instances, as EC2 picks one.
+ * AZ (with a usable zone, offering the type) where the account runs the fewest instances, as EC2 picks one.
  */
-function defaultSubnetFor(ctx: RequestContext, zone: string | undefined): string {
+function defaultSubnetFor(ctx: RequestContext, zone: string | undefined, typeName: string): string {
   const vpc = defaultVpcOf(ctx);
   if (!vpc) throw new AwsError('VPCIdNotSpecified', 'No default VPC for this user');
   if (zone !== undefined) {
@@ -86,8 +86,11 @@ function defaultSubnetFor(ctx: RequestContext, zone: string | undefined): string
   if (!subnets.length) throw new AwsError('MissingInput', 'No default subnets are available in the default VPC; create one with CreateDefaultSubnet.');
   const running = new Map<string, number>();
   for (const i of liveInstances(ctx)) if (i.SubnetId) running.set(i.SubnetId, (running.get(i.SubnetId) ?? 0) + 1);
-  const usable = subnets.filter((s) => zoneHealthy(ctx.env, ctx.region, s.AvailabilityZone));
-  const candidates = (usable.length ? usable : subnets).sort((a, b) => (running.get(a.SubnetId) ?? 0) - (running.get(b.SubnetId) ?? 0) || a.AvailabilityZone.localeCompare(b.AvailabilityZone));
+  // With no AZ offering the type, the launch goes on to be refused as Unsupported.
+  const offering = subnets.filter((s) => offeredIn(ctx.region, s.AvailabilityZone, typeName));
+  const pool = offering.length ? offering : subnets;
+  const usable = pool.filter((s) => zoneHealthy(ctx.env, ctx.region, s.AvailabilityZone));
+  const candidates = (usable.length ? usable : pool).sort((a, b) => (running.get(a.SubnetId) ?? 0) - (running.get(b.SubnetId) ?? 0) || a.AvailabilityZone.localeCompare(b.AvailabilityZone));
   return candidates[0].SubnetId;
 }
 
@@ -229,7 +232,7 @@ export const instanceHandlers = {
       if (input.PrivateIpAddress) throw new AwsError('InvalidParameterCombination', 'Network interfaces and an instance-level private IP address may not be specified on the same request');
     }
     // An empty zone (Terraform sends one) is no zone, as on AWS.
-    const subnetId = input.SubnetId ?? nic?.SubnetId ?? defaultSubnetFor(ctx, input.Placement?.AvailabilityZone || undefined);
+    const subnetId = input.SubnetId ?? nic?.SubnetId ?? defaultSubnetFor(ctx, input.Placement?.AvailabilityZone || undefined, typeName);
     const subnet = env.store.get<SubnetRecord>(COLL.subnets, ctx, subnetId) as SubnetRecord | undefined;
     if (!subnet) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
     const vpc = env.store.get<VpcRecord>(COLL.vpcs, ctx, subnet.VpcId) as VpcRecord | undefined;
@@ -238,6 +241,7 @@ export const instanceHandlers = {
     if (input.Placement?.AvailabilityZone && input.Placement.AvailabilityZone !== zone) {
       throw new AwsError('InvalidParameterValue', `Value (${input.Placement.AvailabilityZone}) for parameter availabilityZone is invalid. Subnet '${subnet.SubnetId}' is in the availability zone ${zone}`);
     }
+    if (!offeredIn(ctx.region, zone, typeName)) throw unsupportedIn(ctx.region, zonesOf(env.config, ctx.region), zone, typeName);
     // Where it may run: its placement group's strategy, or its Dedicated Host (launch-placement.ts).
     const { placer, placement } = launchPlacement(ctx, input.Placement, zone, typeName, () => insufficientCapacity(ctx, typeName, zone));
     const groups = launchGroups(ctx, vpc, subnet, nic ? nic.Groups : input.SecurityGroupIds, nic ? undefined : input.SecurityGroups);

@@ -149,12 +149,15 @@ export function placerFor(env: Env, scope: Scope, inst: DeepReadonly<InstanceRec
   const p = inst.Placement;
   const group = p.GroupId ? env.store.get<PlacementGroupRecord>(PLACEMENT_GROUPS, scope, p.GroupId) : undefined;
   let dedicatedHosts: DeepReadonly<DedicatedHostRecord>[] | undefined;
-  if (p.Tenancy === 'host' && p.HostId) {
-    let own = env.store.get<DedicatedHostRecord>(DEDICATED_HOSTS, scope, p.HostId);
+  let targeted = false;
+  if (p.Tenancy === 'host') {
+    let own = p.HostId ? env.store.get<DedicatedHostRecord>(DEDICATED_HOSTS, scope, p.HostId) : undefined;
     if (own && recovering && own.HostRecovery === 'on' && !hostUsable(env, scope.region, own.worldHostId)) own = replacementOf(env, scope, own);
-    // Only host recovery moves an instance off its Dedicated Host; a start without affinity may go to another.
-    const others = p.Affinity === 'host' || recovering ? [] : autoPlacementHosts(env, scope, p.AvailabilityZone, inst.InstanceType).filter((h) => h.HostId !== own?.HostId);
+    // Only host recovery moves an instance off its Dedicated Host; a start without affinity may go to
+    // another, and one with no host yet (ModifyInstancePlacement took it to tenancy host) to any.
+    const others = (p.Affinity === 'host' && own) || recovering ? [] : autoPlacementHosts(env, scope, p.AvailabilityZone, inst.InstanceType).filter((h) => h.HostId !== own?.HostId);
     dedicatedHosts = [...(own && own.State === 'available' ? [own] : []), ...others];
+    targeted = p.Affinity === 'host' && !!own;
   }
   return placer(env, scope, {
     zone: p.AvailabilityZone,
@@ -163,7 +166,7 @@ export function placerFor(env: Env, scope: Scope, inst: DeepReadonly<InstanceRec
     group,
     partition: p.PartitionNumber,
     dedicatedHosts,
-    targeted: p.Affinity === 'host',
+    targeted,
     self: inst.InstanceId,
     leaving: recovering ? inst.hostId : undefined,
     placed: opts.placed,
@@ -186,17 +189,18 @@ export interface PlacementRequest {
   Affinity?: string;
 }
 
+export interface CheckedPlacement {
+  group?: DeepReadonly<PlacementGroupRecord>;
+  dedicatedHosts?: DeepReadonly<DedicatedHostRecord>[];
+  /** The Placement members every instance placed so shares. */
+  placement: Pick<InstanceRecord['Placement'], 'Tenancy' | 'GroupName' | 'GroupId' | 'Affinity'>;
+}
+
 /**
- * Checks a launch's placement group and Dedicated Host and gives the placer for its instances
- * in `zone`, with the Placement members every instance of the launch shares.
+ * Checks a placement in `zone` as EC2 does at launch (and ModifyInstancePlacement for a stopped
+ * instance): tenancy, affinity, the placement group and partition, the Dedicated Host.
  */
-export function launchPlacement(
-  ctx: RequestContext,
-  req: PlacementRequest | undefined,
-  zone: string,
-  typeName: string,
-  noCapacity: () => AwsError,
-): { placer: Placer; placement: Pick<InstanceRecord['Placement'], 'Tenancy' | 'GroupName' | 'GroupId' | 'Affinity'> } {
+export function checkPlacement(ctx: RequestContext, req: PlacementRequest | undefined, zone: string, typeName: string): CheckedPlacement {
   const tenancy = req?.Tenancy ?? (req?.HostId ? 'host' : 'default');
   if (!['default', 'dedicated', 'host'].includes(tenancy)) throw new AwsError('InvalidParameterValue', `Value (${tenancy}) for parameter tenancy is invalid.`);
   if (req?.HostId && tenancy !== 'host') throw new AwsError('InvalidParameterCombination', `A host ID can only be given with tenancy host, not ${tenancy}.`);
@@ -226,7 +230,14 @@ export function launchPlacement(
     } else dedicatedHosts = autoPlacementHosts(ctx.env, ctx, zone, typeName);
   }
   return {
-    placer: placer(ctx.env, ctx, { zone, typeName, noCapacity, group, partition: req?.PartitionNumber, dedicatedHosts, targeted: !!req?.HostId }),
+    group,
+    dedicatedHosts,
     placement: { Tenancy: tenancy, GroupName: group?.GroupName ?? '', ...(group ? { GroupId: group.GroupId } : {}), ...(req?.Affinity ? { Affinity: req.Affinity } : {}) },
   };
+}
+
+/** Checks a launch's placement and gives the placer for its instances in `zone`, with the Placement members they share. */
+export function launchPlacement(ctx: RequestContext, req: PlacementRequest | undefined, zone: string, typeName: string, noCapacity: () => AwsError): { placer: Placer; placement: CheckedPlacement['placement'] } {
+  const { group, dedicatedHosts, placement } = checkPlacement(ctx, req, zone, typeName);
+  return { placer: placer(ctx.env, ctx, { zone, typeName, noCapacity, group, partition: req?.PartitionNumber, dedicatedHosts, targeted: !!req?.HostId }), placement };
 }

@@ -27,7 +27,7 @@ export function syncTags(rc: ResourceContext, id: string, oldTags: unknown, newT
 }
 
 /** Handlers whose only in-place change is their tags. */
-const tagsOnly = (changed: string[], type: string) => {
+export const tagsOnly = (changed: string[], type: string) => {
   const other = changed.filter((c) => c !== 'Tags');
   if (other.length) throw new AwsError('NotUpdatable', `faultline cannot update ${other.join(', ')} of ${type} in place yet.`);
 };
