@@ -116,10 +116,15 @@ class SpawnAgent {
 
 const agent = new SpawnAgent();
 
-/** Runs `cmd args`, feeding `input` on stdin. Rejects with RuntimeError on a non-zero exit unless `allowFail`. */
+/**
+ * Runs `cmd args`, feeding `input` on stdin. Rejects with RuntimeError on a non-zero exit unless
+ * `allowFail`, and always when it gives no answer by `timeoutMs` (30 s): it is then killed, with
+ * everything it started.
+ */
 export async function run(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
   const reply = await agent.run(cmd, args, opts);
-  if (reply.error !== undefined) throw new RuntimeError('CommandFailed', `${cmd}: ${reply.error}`);
+  // No answer from the command (it could not start, timed out, or the agent died) fails even with allowFail.
+  if (reply.error !== undefined) throw new RuntimeError('CommandFailed', `${[cmd, ...args].join(' ')}: ${reply.error}`, reply.stderr ?? '');
   const r = { code: reply.code ?? 1, stdout: reply.stdout ?? '', stderr: reply.stderr ?? '' };
   if (r.code !== 0 && !opts.allowFail) throw new RuntimeError('CommandFailed', `${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`, r.stderr);
   return r;

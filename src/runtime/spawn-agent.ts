@@ -8,7 +8,8 @@
  * and they never hold faultline's event loop.
  *
  * Messages (JSON over the IPC channel):
- *  - run {id, cmd, args, input, timeoutMs} → done {id, code, stdout, stderr} or {id, error}
+ *  - run {id, cmd, args, input, timeoutMs} → done {id, code, stdout, stderr}, or {id, error, stdout,
+ *    stderr} when it could not start or timed out (30 s unless timeoutMs says)
  *  - start {id, cmd, args, log}: a long-running child whose stdout and stderr append to `log`
  *    → started {id, pid} (or exit {id, code: null, error}), later exit {id, code}
  *  - kill {id, signal}: signals a started child that is still running.
@@ -48,21 +49,43 @@ try {
 const send = process.send.bind(process);
 const started = new Map<number, ChildProcess>();
 
+/** Real ms a command may run unless its request says otherwise. */
+const RUN_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs a command and answers once: when it has exited and its output is closed, or at its
+ * deadline. It leads a process group of its own, so that at the deadline everything it started
+ * is killed with it: a shell killed alone leaves its running command holding the output open,
+ * and waiting for that output could wait as long as the command runs. The answer at the deadline
+ * does not wait for the output either, so that not even a process that cannot be killed (stuck
+ * in the kernel) holds faultline up.
+ */
 function run(m: Msg): void {
-  const child = spawn(m.cmd, m.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(m.cmd, m.args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
+  let answered = false;
+  const answer = (r: { code?: number; error?: string }) => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    send({ t: 'done', id: m.id, ...r, stdout, stderr });
+  };
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), m.timeoutMs ?? 30_000);
-  child.on('error', (e) => {
-    clearTimeout(timer);
-    send({ t: 'done', id: m.id, error: e.message });
-  });
-  child.on('close', (code, signal) => {
-    clearTimeout(timer);
-    send({ t: 'done', id: m.id, code: code ?? (signal ? 128 : 1), stdout, stderr });
-  });
+  const ms = m.timeoutMs ?? RUN_TIMEOUT_MS;
+  const timer = setTimeout(() => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    answer({ error: `timed out after ${ms / 1000} s` });
+  }, ms);
+  child.on('error', (e) => answer({ error: e.message }));
+  child.on('close', (code, signal) => answer({ code: code ?? (signal ? 128 : 1) }));
   child.stdin!.on('error', () => {});
   child.stdin!.end(m.input ?? '');
 }

@@ -101,8 +101,12 @@ export class VpcNetwork {
   acls: string | undefined;
   /** Whether the router namespace exists (made, and not destroyed since): links to it can be made. */
   up = false;
-  /** The agent that serves the Amazon resolver (serveDns), and who answers its queries. */
-  private dnsAgent: ChildProcess | undefined;
+  /**
+   * The agent asked to serve the Amazon resolver (serveDns), and when it listens; who answers its
+   * queries. Callers that overlap (a boot's, and the one after an agent's restart) share the one
+   * request: a second would take the first's answer, and the first would wait for the agent to die.
+   */
+  private dnsServing: { agent: ChildProcess; listening: Promise<void> } | undefined;
   private dnsAnswerer: DnsAnswerer | undefined;
   /** The resolver's addresses once it is served, so that a restarted agent serves it again. */
   private dnsIps: string[] | undefined;
@@ -222,7 +226,19 @@ export class VpcNetwork {
   async serveDns(ips: string[], answerer: DnsAnswerer): Promise<void> {
     await this.ensure();
     const agent = this.agent;
-    if (!agent || this.dnsAgent === agent) return;
+    if (!agent) return;
+    if (this.dnsServing?.agent !== agent) {
+      const serving = { agent, listening: this.listenDns(agent, ips, answerer) };
+      this.dnsServing = serving;
+      // One that failed (its addresses could not be added) is asked again by the next caller.
+      serving.listening.catch(() => {
+        if (this.dnsServing === serving) this.dnsServing = undefined;
+      });
+    }
+    return this.dnsServing.listening;
+  }
+
+  private async listenDns(agent: ChildProcess, ips: string[], answerer: DnsAnswerer): Promise<void> {
     for (const ip of ips) await sh(`ip -n ${q(this.ns)} addr replace ${ip}/32 dev lo`);
     this.dnsIps = ips;
     this.dnsAnswerer = answerer;
@@ -233,7 +249,6 @@ export class VpcNetwork {
       agent.send({ type: 'dnsListen', hosts: ips }, (e) => e && resolve());
     });
     this.dnsListening = undefined;
-    this.dnsAgent = agent;
   }
 
   /**

@@ -4,11 +4,13 @@
  * and Amazon's private names (getent, python's socket, dig over UDP and TCP, at base + 2 and
  * 169.254.169.253); the host's DNS server does not answer the private zone. The zone is written
  * through the store as the Route 53 API leaves it, to test the resolver in isolation from the API.
+ * A VPC's agent is asked to serve the resolver once however many callers ask at the same time.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import type { SandboxDriver } from '../../src/runtime/sandbox.driver.ts';
+import { VpcNetwork, resolverIps } from '../../src/runtime/vpc-network.ts';
 import { promisify } from 'node:util';
 import { startFaultline, type Faultline } from '../harness.ts';
 import { sandboxSkip, waitFor } from '../sandbox-support.ts';
@@ -88,6 +90,24 @@ describe('DNS inside a VPC', { skip: sandboxSkip }, () => {
     }
     assert.equal(answer, '10.0.1.99', 'the new agent answers at base + 2');
     assert.notEqual((await run('ip', ['netns', 'pids', ns])).stdout.trim(), pids[0]);
+  });
+
+  it('serves the resolver once to callers that overlap, answering each', async () => {
+    // A VPC network of the driver's own prefix (its close() removes it): a boot's serveDns and the
+    // one after its agent restarts may overlap; the first caller used to wait for the agent to die.
+    const logs: string[] = [];
+    const net = new VpcNetwork(`${(fl.app.driver as SandboxDriver).namespacePrefix()}vpc-overlap`, 'vpc-overlap', (c) => c.socket.destroy(), (m) => logs.push(m));
+    try {
+      const ips = resolverIps('10.9.0.0/16');
+      const both = Promise.all([net.serveDns(ips, () => undefined), net.serveDns(ips, () => undefined)]);
+      let timer: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([both.then(() => 'answered'), new Promise((r) => (timer = setTimeout(() => r('no answer to both callers in 15 s'), 15_000)))]);
+      clearTimeout(timer);
+      assert.equal(waited, 'answered');
+      assert.deepEqual(logs, [], 'the agent was asked to listen once');
+    } finally {
+      await net.destroy();
+    }
   });
 
   it('does not answer the private zone to the host', async () => {

@@ -38,9 +38,12 @@ describe('VPC peering, NAT gateways and prefix lists, routed (sandbox driver)', 
   let s: Record<string, string>;
   let internet: ChildProcess | undefined;
 
-  /** The body that `curl` from the instance's namespace gets, or undefined when nothing answers within 3 s. */
+  /**
+   * The body that `curl` from the instance's namespace gets, or undefined when nothing answers
+   * within 3 s; fails, naming the command, when the command itself has not ended in 10 s.
+   */
   const get = async (from: string, url: string) => {
-    const r = await run('ip', ['netns', 'exec', `${prefix}${s[from]}`, 'curl', '-s', '--max-time', '3', url], { allowFail: true });
+    const r = await run('ip', ['netns', 'exec', `${prefix}${s[from]}`, 'curl', '-s', '--max-time', '3', url], { allowFail: true, timeoutMs: 10_000 });
     return r.code === 0 ? r.stdout : undefined;
   };
   /** Asks until the answer is `want` (the driver applies records within a pass or two), for at most 30 s; returns the last answer. */
@@ -97,7 +100,7 @@ out(dict(a=a, b=b, pl=pl, nat=nat, pcx=pcx, eip=eip['PublicIp'], rt_servers=rt_s
     // The server's page once it has booted: the prefix list admits the clients' subnet.
     let body: string | undefined;
     for (const deadline = Date.now() + 90_000; !served(body) && Date.now() < deadline; ) {
-      body = await get('client', s.serverUrl).catch(() => undefined);
+      body = await get('client', s.serverUrl);
       if (!served(body)) await new Promise((r) => setTimeout(r, 500));
     }
     assert.ok(served(body), `the server answers the client: ${body}`);
