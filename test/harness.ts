@@ -47,7 +47,12 @@ export async function startFaultline(
       if (process.env.FAULTLINE_TEST_LOG || m.includes('does not fit the model')) process.stderr.write(m + '\n');
     },
   });
-  const addr = await app.listen(0, '127.0.0.1');
+  // A start that fails (a sandbox driver that cannot set up, say) must not leave the app running:
+  // the test has no handle to close it, and its process would never end.
+  const addr = await app.listen(0, '127.0.0.1').catch(async (e: unknown) => {
+    await app.close().catch(() => {});
+    throw e;
+  });
   const url = `http://127.0.0.1:${addr.port}`;
   const clientEnv: NodeJS.ProcessEnv = {
     ...process.env,
