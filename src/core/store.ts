@@ -32,6 +32,8 @@ export class Store {
   private touched: Set<string> | null = null; // "collection\0scope\0id" written in the open transaction
   private stmts: Record<string, StatementSync>;
   private gen = 0;
+  /** The DDL of the tables services keep beside the docs (ensureTables), made again after a rollback. */
+  private serviceTables = new Set<string>();
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -58,6 +60,20 @@ export class Store {
     for (const row of this.stmts.all.all() as { coll: string; scope: string; id: string; doc: string }[]) {
       this.bucket(row.coll, row.scope, true)!.set(row.id, JSON.parse(row.doc));
     }
+  }
+
+  /**
+   * Creates a service's own tables (`CREATE ... IF NOT EXISTS` statements). They are usually first
+   * asked for inside a request's transaction or a loop's savepoint, and a rollback would drop them
+   * under the statements the service has prepared and keeps: so they are made again after one.
+   */
+  ensureTables(ddl: string): void {
+    this.serviceTables.add(ddl);
+    this.db.exec(ddl);
+  }
+
+  private restoreTables(): void {
+    for (const ddl of this.serviceTables) this.db.exec(ddl);
   }
 
   /** The raw database, for the scheduler and the event log that share the file. */
@@ -158,6 +174,7 @@ export class Store {
       return out;
     } catch (e) {
       this.db.exec('ROLLBACK');
+      this.restoreTables();
       this.reload(this.touched);
       throw e;
     } finally {
@@ -183,6 +200,7 @@ export class Store {
     } catch (e) {
       this.db.exec('ROLLBACK TO step');
       this.db.exec('RELEASE step');
+      this.restoreTables();
       this.reload(this.touched);
       for (const k of this.touched) outer.add(k);
       throw e;

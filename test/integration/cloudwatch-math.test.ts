@@ -180,3 +180,27 @@ print(json.dumps({
     assert.deepEqual(bad.with_metric_name, ['ValidationError', 'The parameter Metrics cannot be combined with MetricName.']);
   });
 });
+
+describe('CloudWatch metric math on a fresh server', () => {
+  it('a refused expression that read the metrics first does not take the metric tables with it', async () => {
+    // The first metric lookup of a server creates CloudWatch's tables inside the request's
+    // transaction; a SEARCH refused after that lookup used to roll them back, and every later
+    // metric call failed with InternalFailure (no such table).
+    const fl = await startFaultline();
+    try {
+      const cw = new CloudWatchClient(fl.sdk);
+      const end = new Date(fl.app.env.clock.now());
+      const start = new Date(end.getTime() - 3600_000);
+      const refused = await cw
+        .send(new GetMetricDataCommand({ MetricDataQueries: [{ Id: 'e1', Expression: "SEARCH('{AWS/EC2', 'Average', 300)" }], StartTime: start, EndTime: end }))
+        .catch((e: { $metadata: { httpStatusCode: number } }) => e.$metadata.httpStatusCode);
+      assert.equal(refused, 400);
+      const out = await cw.send(
+        new GetMetricDataCommand({ MetricDataQueries: [{ Id: 'm1', MetricStat: { Metric: { Namespace: 'App', MetricName: 'Errors' }, Period: 60, Stat: 'Sum' } }], StartTime: start, EndTime: end }),
+      );
+      assert.deepEqual(out.MetricDataResults?.[0].Values, []);
+    } finally {
+      await fl.close();
+    }
+  });
+});

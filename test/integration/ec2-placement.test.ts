@@ -185,6 +185,11 @@ describe('EC2 placement groups and Dedicated Hosts', () => {
     const plain = await launch({}, 't2.micro', 8);
     const reserved = new Set([worldHostOf(h1), worldHostOf(h2)]);
     assert.ok(plain.every((id) => !reserved.has(westHost(id))), plain.map(westHost).join(', '));
+    // Naming the host is enough: without a zone or subnet, the launch goes to the host's zone
+    // (not the zone EC2 would pick, the one with fewest instances: this zone has the eight above).
+    const [byHost] = (await west.send(new RunInstancesCommand({ ImageId: AMI, InstanceType: 'm5.large', MinCount: 1, MaxCount: 1, Placement: { Tenancy: 'host', HostId: h1 } }))).Instances!;
+    assert.deepEqual([byHost.Placement!.AvailabilityZone, byHost.Placement!.HostId], [zone, h1]);
+    await west.send(new TerminateInstancesCommand({ InstanceIds: [byHost.InstanceId!] }));
 
     const modified = await west.send(new ModifyHostsCommand({ HostIds: [h2, 'h-0123456789abcdef0'], AutoPlacement: 'off' }));
     assert.deepEqual(modified.Successful, [h2]);

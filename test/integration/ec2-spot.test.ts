@@ -100,6 +100,8 @@ describe('spot instances, their interruptions and capacity rebalancing', () => {
     assert.equal((await instance(active.InstanceId!)).State!.Name, 'pending');
     await assert.rejects(ec2.send(new DescribeSpotInstanceRequestsCommand({ SpotInstanceRequestIds: ['sir-00000000'] })), (e: Error) => e.name === 'InvalidSpotInstanceRequestID.NotFound');
     await assert.rejects(spotRequest({ Type: 'one-time', InstanceInterruptionBehavior: 'stop' }), (e: Error) => e.name === 'InvalidParameterCombination');
+    // A huge InstanceCount is refused whole (it used to write one request per instance, and the request loop stalled on them).
+    await assert.rejects(spotRequest({ InstanceCount: 100_000 }), (e: Error) => e.name === 'MaxSpotInstanceCountExceeded');
   });
 
   it('gives the two-minute notice in the metadata service and the event log, and interrupts two minutes later, not before', async () => {

@@ -288,7 +288,10 @@ ec2.delete_customer_gateway(CustomerGatewayId=cgw['CustomerGatewayId'])
 cgw_state = ec2.describe_customer_gateways(CustomerGatewayIds=[cgw['CustomerGatewayId']])['CustomerGateways'][0]['State']
 advance(3600)
 cgw_gone = code(ec2.describe_customer_gateways, CustomerGatewayIds=[cgw['CustomerGatewayId']])
+# Deleting another gateway drops the one deleted over an hour ago from the store.
+ec2.delete_customer_gateway(CustomerGatewayId=ec2.create_customer_gateway(Type='ipsec.1', IpAddress='198.51.100.8', BgpAsn=65010)['CustomerGateway']['CustomerGatewayId'])
 out({
+  'cgw_id': cgw['CustomerGatewayId'],
   'cgw': [cgw['State'], cgw['BgpAsn'], cgw['IpAddress'], cgw['Type'], again['CustomerGatewayId'] == cgw['CustomerGatewayId']],
   'bad_ip': bad_ip.split(' ')[0], 'bad_asn': bad_asn.split(' ')[0],
   'vgw': [vgw['State'], vgw['AmazonSideAsn'], att['State'], described_vgw['State'], described_vgw['VpcAttachments'][0]['State']],
@@ -318,6 +321,7 @@ out({
     assert.deepEqual(out.detached, [{ State: 'detached', VpcId: out.detached[0].VpcId }]);
     assert.equal(out.cgw_state, 'deleted');
     assert.equal(out.cgw_gone, 'InvalidCustomerGatewayID.NotFound');
+    assert.equal(fl.app.env.store.get('ec2.customerGateways', { account: '000000000000', region: 'us-east-1' }, out.cgw_id), undefined);
   });
 
   it('answers DryRun once validated, changing nothing: DryRunOperation, the validation error, or UnauthorizedOperation', async () => {

@@ -55,12 +55,14 @@ deleted = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx])['V
 after_delete = route_state()
 advance(3 * 86400)
 forgotten = outcome(lambda: ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx]))
+# A new request drops the connections no call shows any more from the store.
+ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)['VpcPeeringConnection']['VpcPeeringConnectionId'])
 other_account = outcome(lambda: ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b, PeerOwnerId='111122223333'))
 missing = outcome(lambda: ec2.create_route(RouteTableId=rtb, DestinationCidrBlock='10.30.0.0/16', VpcPeeringConnectionId='pcx-0123456789abcdef0'))
 out(dict(created=created, pending=pending, before_accept=before_accept, options_pending=options_pending, accepted=accepted, options=options,
     active=[p['VpcPeeringConnectionId'] for p in active], pcx=pcx, after_accept=after_accept, accept_again=accept_again, unpeered_group=unpeered_group,
     overlap=overlap['Status'], rejected=rejected, expired=expired, accept_expired=accept_expired, deleted=deleted, after_delete=after_delete,
-    forgotten=forgotten, other_account=other_account, missing=missing, a=a, b=b))
+    forgotten=forgotten, other_account=other_account, missing=missing, a=a, b=b, rejected_id=rejected_id))
 `);
     assert.deepEqual(r.created.Status, { Code: 'initiating-request', Message: 'Initiating Request to 000000000000' });
     assert.equal(r.created.RequesterVpcInfo.VpcId, r.a);
@@ -84,6 +86,7 @@ out(dict(created=created, pending=pending, before_accept=before_accept, options_
     assert.deepEqual(r.deleted, { Code: 'deleted', Message: 'Deleted by 000000000000' });
     assert.equal(r.after_delete, 'blackhole');
     assert.match(r.forgotten, /^InvalidVpcPeeringConnectionID.NotFound 400/);
+    for (const id of [r.pcx, r.rejected_id]) assert.equal(fl.app.env.store.get('ec2.vpcPeeringConnections', { account: '000000000000', region: 'us-east-1' }, id), undefined);
     assert.match(r.other_account, /^UnsupportedOperation 400 .*same account and region/);
     assert.match(r.missing, /^InvalidVpcPeeringConnectionID.NotFound 400 The vpcPeeringConnection ID 'pcx-0123456789abcdef0' does not exist/);
   });

@@ -31,7 +31,7 @@ function stmts(env: Env): Statements {
   const db = env.store.sql;
   let s = cache.get(db);
   if (s) return s;
-  db.exec(`
+  env.store.ensureTables(`
     CREATE TABLE IF NOT EXISTS cw_alarm_history (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, region TEXT NOT NULL, alarm_name TEXT NOT NULL,
       alarm_type TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL);

@@ -113,7 +113,7 @@ function stmts(env: Env): Statements {
   const db = env.store.sql;
   let s = cache.get(db);
   if (s) return s;
-  db.exec(SCHEMA);
+  env.store.ensureTables(SCHEMA);
   s = {
     upsertMetric: db.prepare(
       `INSERT INTO cw_metrics (account, region, namespace, name, dimkey, dims, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?)

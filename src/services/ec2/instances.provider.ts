@@ -7,6 +7,7 @@ import { AwsError } from '../../core/errors.ts';
 import { resourceId } from '../../core/ids.ts';
 import { capacityRefused } from '../../world/faults.ts';
 import { hostLoad } from '../../world/placement.ts';
+import { requireDedicatedHost } from './hosts.provider.ts';
 import { launchPlacement, placerFor, type PlacementRequest, type Slot } from './launch-placement.ts';
 import { machineRoom } from './machine-capacity.ts';
 import type { RequestContext } from '../service.ts';
@@ -231,8 +232,9 @@ export const instanceHandlers = {
       }
       if (input.PrivateIpAddress) throw new AwsError('InvalidParameterCombination', 'Network interfaces and an instance-level private IP address may not be specified on the same request');
     }
-    // An empty zone (Terraform sends one) is no zone, as on AWS.
-    const subnetId = input.SubnetId ?? nic?.SubnetId ?? defaultSubnetFor(ctx, input.Placement?.AvailabilityZone || undefined, typeName);
+    // An empty zone (Terraform sends one) is no zone, as on AWS; a launch onto a Dedicated Host is in the host's zone.
+    const hostZone = () => (input.Placement?.HostId ? requireDedicatedHost(ctx, input.Placement.HostId).AvailabilityZone : undefined);
+    const subnetId = input.SubnetId ?? nic?.SubnetId ?? defaultSubnetFor(ctx, input.Placement?.AvailabilityZone || hostZone(), typeName);
     const subnet = env.store.get<SubnetRecord>(COLL.subnets, ctx, subnetId) as SubnetRecord | undefined;
     if (!subnet) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
     const vpc = env.store.get<VpcRecord>(COLL.vpcs, ctx, subnet.VpcId) as VpcRecord | undefined;

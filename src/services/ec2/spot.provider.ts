@@ -21,6 +21,12 @@ import { tagsFor } from './tags.ts';
 
 /** How long EC2 takes to evaluate a new request before fulfilling it (clock ms). */
 export const EVALUATION_MS = 5_000;
+/**
+ * The Spot Instance requests a region holds at once (open, active or disabled). AWS limits an
+ * account's Spot Instances (MaxSpotInstanceCountExceeded); faultline's bound keeps one request
+ * for a huge InstanceCount from flooding the store and the request loop.
+ */
+export const MAX_SPOT_REQUESTS = 1000;
 /** A request's default lifetime: seven days, as on AWS. */
 const DEFAULT_VALIDITY_MS = 7 * 86_400_000;
 
@@ -230,6 +236,10 @@ export const spotHandlers = {
       SecurityGroupIds: undefined,
       UserData: undefined,
     };
+    const held = env.store.list<SpotRequestRecord>(SPOT_REQUESTS, ctx).filter((r) => r.State === 'open' || r.State === 'active' || r.State === 'disabled').length;
+    if (held + count > MAX_SPOT_REQUESTS) {
+      throw new AwsError('MaxSpotInstanceCountExceeded', `You've reached the limit on the number of Spot Instances that you can launch: ${MAX_SPOT_REQUESTS} in this region, ${held} of them requested already.`);
+    }
     const created: SpotRequestRecord[] = [];
     for (let i = 0; i < count; i++) {
       const req: SpotRequestRecord = {

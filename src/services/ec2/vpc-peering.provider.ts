@@ -59,6 +59,15 @@ function listed(ctx: RequestContext): DeepReadonly<VpcPeeringConnectionRecord>[]
     .filter((p) => p.endedAt === undefined || now - p.endedAt < listedFor(p.Status.Code));
 }
 
+/** Drops the connections ended long enough ago that no call shows them, so that ended ones do not pile up in the store. */
+function forgetEnded(ctx: RequestContext): void {
+  const now = ctx.env.clock.now();
+  for (const p of ctx.env.store.list<VpcPeeringConnectionRecord>(COLL.vpcPeeringConnections, ctx)) {
+    const c = current(p, now);
+    if (c.endedAt !== undefined && now - c.endedAt >= listedFor(c.Status.Code)) ctx.env.store.delete(COLL.vpcPeeringConnections, ctx, p.VpcPeeringConnectionId);
+  }
+}
+
 function find(ctx: RequestContext, id: string | undefined): VpcPeeringConnectionRecord {
   if (!id) throw errors.missingParameter('vpcPeeringConnectionId');
   const p = listed(ctx).find((x) => x.VpcPeeringConnectionId === id);
@@ -110,6 +119,7 @@ export const vpcPeeringHandlers = {
     if (peer.VpcId === vpc.VpcId) throw ec2Errors.invalidParameterValue(`The requester VPC and the accepter VPC are the same VPC: ${vpc.VpcId}.`);
     checkTagTypes(input.TagSpecifications, ['vpc-peering-connection']);
     const tags = tagsFor(input.TagSpecifications, 'vpc-peering-connection');
+    forgetEnded(ctx);
     const now = ctx.env.clock.now();
     const p: VpcPeeringConnectionRecord = {
       VpcPeeringConnectionId: resourceId('pcx'),

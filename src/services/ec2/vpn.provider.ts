@@ -92,9 +92,20 @@ function live<T extends Deletable>(ctx: RequestContext, coll: string, id: string
   return rec;
 }
 
+const ID_FIELD: Record<string, string> = {
+  [VPN_COLL.customerGateways]: 'CustomerGatewayId',
+  [VPN_COLL.vpnGateways]: 'VpnGatewayId',
+  [VPN_COLL.vpnConnections]: 'VpnConnectionId',
+};
+
+/** Marks a record deleted, and drops those of its kind deleted long enough ago that no call shows them, so they do not pile up. */
 function markDeleted(ctx: RequestContext, coll: string, id: string, rec: Deletable): void {
+  const now = ctx.env.clock.now();
+  for (const old of ctx.env.store.list<Deletable & Record<string, unknown>>(coll, ctx)) {
+    if (old.deletedAt !== undefined && now - old.deletedAt >= DELETED_VISIBLE_MS) ctx.env.store.delete(coll, ctx, old[ID_FIELD[coll]] as string);
+  }
   rec.State = 'deleted';
-  rec.deletedAt = ctx.env.clock.now();
+  rec.deletedAt = now;
   ctx.env.store.put(coll, ctx, id, rec);
 }
 

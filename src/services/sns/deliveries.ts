@@ -33,7 +33,7 @@ function stmts(env: Env): Statements {
   const db = env.store.sql;
   let s = cache.get(db);
   if (s) return s;
-  db.exec(`CREATE TABLE IF NOT EXISTS sns_deliveries (
+  env.store.ensureTables(`CREATE TABLE IF NOT EXISTS sns_deliveries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
     topic_arn TEXT NOT NULL, message_id TEXT NOT NULL, detail TEXT NOT NULL)`);
   s = {
