@@ -147,6 +147,7 @@ print(json.dumps({
   'unknown': err(cw.put_composite_alarm, AlarmName='x', AlarmRule='ALARM(cpu) OR ALARM(nope) OR OK(gone)'),
   'syntax': err(cw.put_composite_alarm, AlarmName='x', AlarmRule='ALARM(cpu) AND'),
   'too_long': err(cw.put_composite_alarm, AlarmName='x', AlarmRule='TRUE OR ' * 1300 + 'TRUE'),
+  'too_deep': err(cw.put_composite_alarm, AlarmName='x', AlarmRule='(' * 5000 + 'TRUE' + ')' * 5000),
   'ec2_action': err(cw.put_composite_alarm, AlarmName='x', AlarmRule='ALARM(cpu)', AlarmActions=['arn:aws:automate:us-east-1:ec2:stop']),
   'family_and_more': err(cw.describe_alarms, ChildrenOfAlarmName='both', StateValue='OK'),
 }))
@@ -155,6 +156,7 @@ print(json.dumps({
     assert.deepEqual(out.unknown, ['ValidationError', 'Could not save the composite alarm as alarms [nope, gone] in the alarm rule do not exist']);
     assert.equal(out.syntax[0], 'ValidationError');
     assert.match(out.too_long[1], /length less than or equal to 10240/);
+    assert.deepEqual(out.too_deep, ['ValidationError', 'Error in AlarmRule: the rule nests parentheses or NOT more than 100 deep.']);
     assert.equal(out.ec2_action[0], 'ValidationError');
     assert.equal(out.family_and_more[0], 'ValidationError');
     // AWS lets composites form a cycle; it settles, and neither can be deleted until the cycle is broken.

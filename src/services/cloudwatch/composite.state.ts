@@ -56,10 +56,20 @@ export type Rule =
 
 const STATES: readonly string[] = ['ALARM', 'OK', 'INSUFFICIENT_DATA'];
 
+/** Parentheses and NOTs nested deeper than this are refused: the parser and evaluator recurse per level. */
+const MAX_NESTING = 100;
+
 /** Parses an AlarmRule; throws an Error whose message says what is wrong. */
 export function parseRule(text: string): Rule {
   const tokens = text.match(/"(?:[^"\\]|\\.)*"|[()]|[^\s()"]+/g) ?? [];
   let at = 0;
+  let nesting = 0;
+  const nest = <T>(inner: () => T): T => {
+    if (++nesting > MAX_NESTING) throw new Error(`the rule nests parentheses or NOT more than ${MAX_NESTING} deep`);
+    const r = inner();
+    nesting--;
+    return r;
+  };
   const next = () => tokens[at++];
   const peek = () => tokens[at];
   const expect = (t: string) => {
@@ -85,14 +95,14 @@ export function parseRule(text: string): Rule {
   const not = (): Rule => {
     if (peek() === 'NOT') {
       next();
-      return { k: 'not', r: not() };
+      return { k: 'not', r: nest(not) };
     }
     return primary();
   };
   const primary = (): Rule => {
     const t = next();
     if (t === '(') {
-      const r = or();
+      const r = nest(or);
       expect(')');
       return r;
     }
