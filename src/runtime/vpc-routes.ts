@@ -37,7 +37,7 @@ import {
   type RouteRecord,
   type SubnetRecord,
 } from '../services/ec2/state.ts';
-import { ZONES, worldScope, type ZoneRecord } from '../world/state.ts';
+import { zoneHealthy } from '../world/state.ts';
 import { sh, q } from './exec.ts';
 import { deleteNamespace, nsPath } from './netns.ts';
 
@@ -98,17 +98,13 @@ function planOf(env: Env, scope: Scope, vpcId: string): RoutePlan {
     });
   const igws = new Set(env.store.list<InternetGatewayRecord>(COLL.internetGateways, scope).filter((g) => g.Attachments.some((a) => a.VpcId === vpcId)).map((g) => g.InternetGatewayId));
   const routesOf = (subnetId: string) => routeTableOfSubnet(ctx, subnetId, vpcId)?.Routes.filter((r) => r.State === 'active') ?? [];
-  const zoneUp = (zone: string) => {
-    const z = env.store.get<ZoneRecord>(ZONES, worldScope(scope.region), zone);
-    return z?.power !== 'off' && z?.network !== 'down';
-  };
   const subnetOf = new Map(subnets.map((s) => [s.SubnetId, s]));
   // A NAT gateway forwards while available, public, in a zone that is up, its subnet routing to an internet gateway.
   const natIp = new Map<string, string>();
   for (const n of env.store.list<NatGatewayRecord>(COLL.natGateways, scope)) {
     const ip = n.NatGatewayAddresses[0]?.PublicIp;
     const where = subnetOf.get(n.SubnetId);
-    if (n.VpcId !== vpcId || n.State !== 'available' || !ip || !where || !zoneUp(where.AvailabilityZone)) continue;
+    if (n.VpcId !== vpcId || n.State !== 'available' || !ip || !where || !zoneHealthy(env, scope.region, where.AvailabilityZone)) continue;
     if (routesOf(n.SubnetId).some((r) => r.GatewayId && igws.has(r.GatewayId))) natIp.set(n.NatGatewayId, ip);
   }
   const enis = env.store.list<NetworkInterfaceRecord>(COMPUTE_COLL.networkInterfaces, scope).filter((e) => e.VpcId === vpcId && e.Attachment && e.Association?.PublicIp);

@@ -34,8 +34,8 @@ describe('sandbox confinement', { skip: sandboxSkip }, () => {
     await fl?.close();
   });
 
-  it('confines every escape attempt, and holds the instance to its process limit and its volume to its size', async () => {
-    const corePattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
+  /** Runs the suite as the user data of an instance in `subnet`; returns its console output and the instance's id, every attempt confined. */
+  async function runSuite(subnet: string, opts: { egress: boolean; publicIp: boolean }): Promise<{ output: string; id: string }> {
     const hostAddresses = ['127.0.0.1', ...Object.values(networkInterfaces()).flatMap((l) => (l ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address))];
     const port = (host.address() as { port: number }).port;
     const values: [string, string][] = [
@@ -43,6 +43,7 @@ describe('sandbox confinement', { skip: sandboxSkip }, () => {
       ['HOST_ADDRESSES', JSON.stringify(hostAddresses)],
       ['HOST_PORT', String(port)],
       ['HOST_PATHS', JSON.stringify([fl.dataDir, process.cwd()])],
+      ['EGRESS', opts.egress ? 'True' : 'False'],
     ];
     let suite = SUITE;
     for (const [name, value] of values) {
@@ -50,12 +51,10 @@ describe('sandbox confinement', { skip: sandboxSkip }, () => {
       assert.match(suite, line, `the suite sets ${name}`);
       suite = suite.replace(line, `${name} = ${value}`);
     }
-
-    const vpc = (await fl.aws('ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16')).Vpc.VpcId;
-    const subnet = (await fl.aws('ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.0.1.0/24', '--availability-zone', 'us-east-1a')).Subnet.SubnetId;
     const id = (
       await fl.aws(
-        'ec2', 'run-instances', '--image-id', 'ami-1ecae776', '--instance-type', 't2.micro', '--subnet-id', subnet, '--user-data', suite,
+        'ec2', 'run-instances', '--image-id', 'ami-1ecae776', '--instance-type', 't2.micro', '--user-data', suite,
+        '--network-interfaces', JSON.stringify([{ DeviceIndex: 0, SubnetId: subnet, AssociatePublicIpAddress: opts.publicIp }]),
         '--block-device-mappings', JSON.stringify([{ DeviceName: '/dev/sdf', Ebs: { VolumeSize: 1, DeleteOnTermination: true } }]),
       )
     ).Instances[0].InstanceId as string;
@@ -73,6 +72,14 @@ describe('sandbox confinement', { skip: sandboxSkip }, () => {
     assert.equal(lines.length, total, output);
     assert.ok(total >= 30, `only ${total} attempts ran:\n${output}`);
     assert.deepEqual(lines.filter((l) => l.startsWith('FAIL')), [], output);
+    return { output, id };
+  }
+
+  it('confines every escape attempt, and holds the instance to its process limit and its volume to its size', async () => {
+    const corePattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
+    const vpc = (await fl.aws('ec2', 'create-vpc', '--cidr-block', '10.0.0.0/16')).Vpc.VpcId;
+    const subnet = (await fl.aws('ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.0.1.0/24', '--availability-zone', 'us-east-1a')).Subnet.SubnetId;
+    const { output, id } = await runSuite(subnet, { egress: false, publicIp: false });
 
     // The process limit is the instance type's: the forks stopped below it.
     const forks = /^PASS fork past the process limit .*: (\d+) forks succeeded, then .*EAGAIN/m.exec(output);
@@ -88,6 +95,20 @@ describe('sandbox confinement', { skip: sandboxSkip }, () => {
     assert.ok(hostMiB >= Number(fill![1]) && hostMiB <= 1024 + 64, `the 1 GiB volume takes ${hostMiB} MiB of host disk`);
 
     assert.equal(readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), corePattern);
+    await fl.aws('ec2', 'terminate-instances', '--instance-ids', id);
+  });
+
+  it('confines an instance with internet egress too: its way out leads to the internet namespace, never to the host', async () => {
+    const vpc = (await fl.aws('ec2', 'create-vpc', '--cidr-block', '10.1.0.0/16')).Vpc.VpcId;
+    const subnet = (await fl.aws('ec2', 'create-subnet', '--vpc-id', vpc, '--cidr-block', '10.1.1.0/24', '--availability-zone', 'us-east-1a')).Subnet.SubnetId;
+    const igw = (await fl.aws('ec2', 'create-internet-gateway')).InternetGateway.InternetGatewayId;
+    await fl.aws('ec2', 'attach-internet-gateway', '--internet-gateway-id', igw, '--vpc-id', vpc);
+    const table = (await fl.aws('ec2', 'create-route-table', '--vpc-id', vpc)).RouteTable.RouteTableId;
+    await fl.aws('ec2', 'create-route', '--route-table-id', table, '--destination-cidr-block', '0.0.0.0/0', '--gateway-id', igw);
+    await fl.aws('ec2', 'associate-route-table', '--route-table-id', table, '--subnet-id', subnet);
+    const { output, id } = await runSuite(subnet, { egress: true, publicIp: true });
+    // The host's other addresses were refused by the internet namespace (the egress path is live), not connected.
+    assert.match(output, /^PASS connect to the host: .*ECONNREFUSED\) \(the internet namespace\)/m, output);
     await fl.aws('ec2', 'terminate-instances', '--instance-ids', id);
   });
 });
